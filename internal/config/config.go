@@ -1,0 +1,122 @@
+// Package config owns a node's configuration: the YAML file an operator
+// writes, its defaults, and the checks that run before anything starts.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Defaults bind to loopback: a node is reachable from elsewhere only when
+// its operator says so.
+const (
+	DefaultGRPCListen      = "127.0.0.1:7400"
+	DefaultHTTPListen      = "127.0.0.1:7401"
+	DefaultShutdownTimeout = 10 * time.Second
+)
+
+// ErrInvalid marks a configuration that cannot run.
+var ErrInvalid = errors.New("invalid configuration")
+
+// Config is one node's configuration.
+type Config struct {
+	// Unit is the code of the unit this node holds data for, e.g. "106".
+	Unit string `yaml:"unit"`
+	// DataDir holds the node's bbolt file.
+	DataDir string `yaml:"data_dir"`
+	// GRPCListen is the gRPC address, host:port.
+	GRPCListen string `yaml:"grpc_listen"`
+	// HTTPListen is the REST, /healthz and /metrics address, host:port.
+	HTTPListen string `yaml:"http_listen"`
+	// Parent is the parent node's gRPC address; empty at the root.
+	Parent string `yaml:"parent"`
+	// ShutdownTimeout bounds a graceful stop before connections are cut.
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+	Log             Log           `yaml:"log"`
+}
+
+// Log configures logging.
+type Log struct {
+	// Level is debug, info, warn or error.
+	Level string `yaml:"level"`
+	// Format is json (for services) or console (for people).
+	Format string `yaml:"format"`
+}
+
+// Default returns the configuration used where the file and flags are silent.
+func Default() Config {
+	return Config{
+		GRPCListen:      DefaultGRPCListen,
+		HTTPListen:      DefaultHTTPListen,
+		ShutdownTimeout: DefaultShutdownTimeout,
+		Log:             Log{Level: "info", Format: "json"},
+	}
+}
+
+// Load reads a YAML file over the defaults. Unknown keys are errors: a
+// misspelt key silently ignored is a misconfigured node.
+func Load(path string) (Config, error) {
+	c := Default()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return c, fmt.Errorf("config: %w", err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(raw))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil {
+		return c, fmt.Errorf("%w: %s: %v", ErrInvalid, path, err)
+	}
+	return c, nil
+}
+
+// Validate checks that the configuration can run, naming the key at fault.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%w: %s: %s", ErrInvalid, key, fmt.Sprintf(format, args...)))
+	}
+	if c.DataDir == "" {
+		bad("data_dir", "is required")
+	}
+	for key, addr := range map[string]string{"grpc_listen": c.GRPCListen, "http_listen": c.HTTPListen} {
+		if _, _, err := net.SplitHostPort(addr); err != nil {
+			bad(key, "%q is not host:port", addr)
+		}
+	}
+	if c.GRPCListen == c.HTTPListen && c.GRPCListen != "" && !hasZeroPort(c.GRPCListen) {
+		bad("http_listen", "must differ from grpc_listen (%s)", c.GRPCListen)
+	}
+	if c.Parent != "" {
+		if _, _, err := net.SplitHostPort(c.Parent); err != nil {
+			bad("parent", "%q is not host:port", c.Parent)
+		}
+	}
+	if c.ShutdownTimeout <= 0 {
+		bad("shutdown_timeout", "must be positive")
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("log.level", "%q is not one of debug, info, warn, error", c.Log.Level)
+	}
+	switch c.Log.Format {
+	case "json", "console":
+	default:
+		bad("log.format", "%q is not json or console", c.Log.Format)
+	}
+	return errors.Join(errs...)
+}
+
+func hasZeroPort(addr string) bool {
+	_, port, err := net.SplitHostPort(addr)
+	return err == nil && port == "0"
+}
+
+// Marshal renders the configuration as YAML, for `tonghop init`.
+func (c Config) Marshal() ([]byte, error) { return yaml.Marshal(c) }

@@ -1,0 +1,187 @@
+package hierarchy
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+)
+
+// The official unit lists live outside the module, in the shared data folder.
+const dataDir = "../../../shared/data"
+
+// readData returns the bytes of a data file, skipping the test if the folder
+// is not there (say, in a checkout of the module alone).
+func readData(tb testing.TB, name string) []byte {
+	tb.Helper()
+	b, err := os.ReadFile(filepath.Join(dataDir, name))
+	if os.IsNotExist(err) {
+		tb.Skipf("data file %s not present: %v", name, err)
+	}
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}
+
+func loadTree(t *testing.T, name string) (*Tree, []Unit, []byte) {
+	t.Helper()
+	raw := readData(t, name)
+	units, err := ReadCSV(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatalf("ReadCSV(%s): %v", name, err)
+	}
+	tr, err := NewTree(units)
+	if err != nil {
+		t.Fatalf("NewTree(%s): %v", name, err)
+	}
+	return tr, units, raw
+}
+
+func maxDepth(tr *Tree) int {
+	d := -1
+	for _, u := range tr.Units() {
+		d = max(d, tr.Depth(u.Code))
+	}
+	return d
+}
+
+func TestData2024(t *testing.T) {
+	tr, units, raw := loadTree(t, "vn-admin-units-2024.csv")
+
+	// Counts checked with awk against the file and its README: 63 / 696 / 10,047.
+	if got := tr.Len(); got != 10806 {
+		t.Errorf("Len = %d, want 10806", got)
+	}
+	if got := len(tr.Roots()); got != 63 {
+		t.Errorf("%d roots, want 63", got)
+	}
+	for level, want := range map[string]int{"province": 63, "district": 696, "commune": 10047} {
+		if got := len(tr.AtLevel(level)); got != want {
+			t.Errorf("%d units at level %s, want %d", got, level, want)
+		}
+	}
+	if got := maxDepth(tr); got != 2 {
+		t.Errorf("deepest unit at depth %d, want 2 (3 levels)", got)
+	}
+	wantLevels := []Level{
+		{"province", "Tỉnh, thành phố", 0},
+		{"district", "Huyện, quận, thị xã, thành phố thuộc tỉnh", 1},
+		{"commune", "Xã, phường, thị trấn", 2},
+	}
+	if got := tr.Levels(); !slices.Equal(got, wantLevels) {
+		t.Errorf("Levels = %v, want %v", got, wantLevels)
+	}
+
+	tamDuong, ok := tr.Unit("106")
+	if want := (Unit{Code: "106", Name: "Huyện Tam Đường", Level: "district", Parent: "12"}); !ok || !tamDuong.Equal(want) {
+		t.Errorf("Unit(106) = %+v, %v; want %+v", tamDuong, ok, want)
+	}
+	if laiChau, _ := tr.Unit("12"); laiChau.Name != "Tỉnh Lai Châu" {
+		t.Errorf("Unit(12).Name = %q, want Tỉnh Lai Châu", laiChau.Name)
+	}
+	checkCodes(t, "Children(106)", tr.Children("106"),
+		"03390", "03394", "03400", "03405", "03406", "03412", "03413",
+		"03415", "03418", "03421", "03424", "03427", "03430")
+	if first := tr.Children("106")[0]; first.Name != "Thị trấn Tam Đường" {
+		t.Errorf("first child of 106 is %q, want Thị trấn Tam Đường", first.Name)
+	}
+	checkCodes(t, "Children(12)", tr.Children("12"), "105", "106", "107", "108", "109", "110", "111", "112")
+	if got := len(tr.Descendants("12")); got != 8+106 {
+		t.Errorf("Lai Châu has %d descendants, want %d", got, 8+106)
+	}
+
+	// Leading zeros survive.
+	if got, want := tr.Path("00001"), []string{"01", "001", "00001"}; !slices.Equal(got, want) {
+		t.Errorf("Path(00001) = %q, want %q", got, want)
+	}
+	if u, ok := tr.Unit("00001"); !ok || u.Name != "Phường Phúc Xá" {
+		t.Errorf("Unit(00001) = %+v, %v", u, ok)
+	}
+	if _, ok := tr.Unit("1"); ok {
+		t.Error(`Unit("1") found a unit: codes were read as numbers`)
+	}
+
+	// The five island districts have no communes.
+	for _, code := range []string{"318", "471", "498", "536", "755"} {
+		if u, ok := tr.Unit(code); !ok || u.Level != "district" || tr.Children(code) != nil {
+			t.Errorf("island district %s: %+v, %v, %d children", code, u, ok, len(tr.Children(code)))
+		}
+	}
+
+	// The file is sorted by level and code, the order of Units, so writing
+	// the tree reproduces it byte for byte; and the units read back equal.
+	var buf bytes.Buffer
+	if err := WriteCSV(&buf, tr.Units()); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(buf.Bytes(), raw) {
+		t.Error("WriteCSV(tree.Units()) differs from the file")
+	}
+	back, err := ReadCSV(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkUnits(t, back, units)
+}
+
+func TestData2025(t *testing.T) {
+	tr, _, _ := loadTree(t, "vn-admin-units-2025.csv")
+	if got := len(tr.Roots()); got != 34 {
+		t.Errorf("%d roots, want 34", got)
+	}
+	if got := len(tr.AtLevel("commune")); got != 3321 {
+		t.Errorf("%d communes, want 3321", got)
+	}
+	if got := len(tr.AtLevel("district")); got != 0 {
+		t.Errorf("%d districts, want none", got)
+	}
+	if got := maxDepth(tr); got != 1 {
+		t.Errorf("deepest unit at depth %d, want 1 (2 levels)", got)
+	}
+	wantLevels := []Level{
+		{"province", "Tỉnh, thành phố", 0},
+		{"commune", "Xã, phường, thị trấn", 1},
+	}
+	if got := tr.Levels(); !slices.Equal(got, wantLevels) {
+		t.Errorf("Levels = %v, want %v", got, wantLevels)
+	}
+	if got, want := tr.Path("00004"), []string{"01", "00004"}; !slices.Equal(got, want) {
+		t.Errorf("Path(00004) = %q, want %q", got, want)
+	}
+	if got := len(tr.Children("01")); got != 126 {
+		t.Errorf("Hà Nội has %d communes, want 126", got)
+	}
+	if u, _ := tr.Unit("00004"); u.Name != "Phường Ba Đình" {
+		t.Errorf("Unit(00004).Name = %q", u.Name)
+	}
+}
+
+func TestDataSubtree(t *testing.T) {
+	tr, _, _ := loadTree(t, "vn-admin-units-2024.csv")
+	sub, err := tr.Subtree("12")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := sub.Len(); got != 1+8+106 {
+		t.Errorf("Subtree(12) has %d units, want %d", got, 1+8+106)
+	}
+	if !sub.InSubtree("106", "03390") || sub.InSubtree("106", "00001") {
+		t.Error("Subtree(12) membership wrong")
+	}
+}
+
+func BenchmarkNewTree2024(b *testing.B) {
+	raw := readData(b, "vn-admin-units-2024.csv")
+	b.SetBytes(int64(len(raw)))
+	for b.Loop() {
+		units, err := ReadCSV(bytes.NewReader(raw))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := NewTree(units); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,117 @@
+package store
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// SchemaVersion is the layout of buckets and records this code reads and
+// writes. Opening a file of an older version migrates it; a newer one is
+// refused, so an old binary never misreads data written by a new one.
+const SchemaVersion = 1
+
+// Every bucket of the file is declared here and nowhere else.
+var (
+	// bucketMeta holds single keys about the file and the node: see keyXxx.
+	bucketMeta = []byte("meta")
+	// bucketUnits maps a unit code to its encoded record (units.go).
+	bucketUnits = []byte("units")
+	// bucketValues maps period \x00 element \x00 option to an encoded value
+	// of the node's own unit (values.go).
+	bucketValues = []byte("values")
+	// bucketSections maps data set \x00 period \x00 section to an encoded
+	// narrative text of the node's own unit (sections.go).
+	bucketSections = []byte("sections")
+)
+
+// allBuckets lists every bucket a current file has.
+func allBuckets() [][]byte {
+	return [][]byte{bucketMeta, bucketUnits, bucketValues, bucketSections}
+}
+
+// Keys of bucketMeta.
+var (
+	keySchemaVersion = []byte("schema_version")
+	keyUnitCode      = []byte("unit_code")
+	keyCreatedAt     = []byte("created_at")
+)
+
+// A migration rewrites a file of schema version To-1 into version To, inside
+// the one transaction that also records the new version.
+type migration struct {
+	To    int
+	Apply func(tx *bolt.Tx) error
+}
+
+// migrations lists every migration in order. Version 1 is the first layout,
+// so there is none yet; the next layout change appends {To: 2, ...}.
+func migrations() []migration { return nil }
+
+var (
+	// ErrSchemaTooNew means the file was written by a newer tonghop.
+	ErrSchemaTooNew = errors.New("store: schema version is newer than this program")
+	// ErrCorrupt means a record could not be decoded.
+	ErrCorrupt = errors.New("store: corrupt record")
+)
+
+// prepare brings a file to SchemaVersion: it creates the buckets of a new
+// file, runs the pending migrations of an old one, and refuses a newer one.
+func prepare(tx *bolt.Tx, migs []migration) error {
+	meta, err := tx.CreateBucketIfNotExists(bucketMeta)
+	if err != nil {
+		return err
+	}
+	current := SchemaVersion
+	if len(migs) > 0 && migs[len(migs)-1].To > current {
+		current = migs[len(migs)-1].To
+	}
+	raw := meta.Get(keySchemaVersion)
+	if raw == nil {
+		for _, b := range allBuckets() {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return putVersion(meta, current)
+	}
+	if len(raw) != 4 {
+		return fmt.Errorf("%w: schema version of %d bytes", ErrCorrupt, len(raw))
+	}
+	have := int(binary.BigEndian.Uint32(raw))
+	if have > current {
+		return fmt.Errorf("%w: file has version %d, this program reads up to %d", ErrSchemaTooNew, have, current)
+	}
+	for _, m := range migs {
+		if m.To <= have {
+			continue
+		}
+		if m.To != have+1 {
+			return fmt.Errorf("store: no migration from schema version %d to %d", have, m.To)
+		}
+		if err := m.Apply(tx); err != nil {
+			return fmt.Errorf("store: migrating to schema version %d: %w", m.To, err)
+		}
+		have = m.To
+		if err := putVersion(meta, have); err != nil {
+			return err
+		}
+	}
+	if have != current {
+		return fmt.Errorf("store: no migration from schema version %d to %d", have, current)
+	}
+	for _, b := range allBuckets() {
+		if tx.Bucket(b) == nil {
+			return fmt.Errorf("%w: bucket %q missing", ErrCorrupt, b)
+		}
+	}
+	return nil
+}
+
+func putVersion(meta *bolt.Bucket, v int) error {
+	var buf [4]byte
+	binary.BigEndian.PutUint32(buf[:], uint32(v))
+	return meta.Put(keySchemaVersion, buf[:])
+}

@@ -1,0 +1,70 @@
+package store
+
+import (
+	"bytes"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/tonghop/tonghop/internal/period"
+)
+
+// Value is one figure of the node's own unit for a period: an element's
+// total (Option "") or one breakdown option of it.
+type Value struct {
+	Element   string
+	Option    string
+	Count     int64
+	UpdatedAt time.Time // set by the store
+}
+
+// PutValues stores vals for period p in one transaction: all or none. The
+// caller has checked them against the catalogue.
+func (s *Store) PutValues(p period.Period, vals []Value) error {
+	now := s.now()
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketValues)
+		for _, v := range vals {
+			if err := b.Put(joinKey(p.String(), v.Element, v.Option), encodeValue(v.Count, now)); err != nil {
+				return fmt.Errorf("store: put value %s.%s %s: %w", v.Element, v.Option, p, err)
+			}
+		}
+		return nil
+	})
+}
+
+// Values returns every value stored for period p, ordered by element and
+// option code.
+func (s *Store) Values(p period.Period) ([]Value, error) {
+	var out []Value
+	prefix := joinKey(p.String(), "")
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketValues).Cursor()
+		for k, raw := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, raw = c.Next() {
+			parts, err := splitKey(k, 3)
+			if err != nil {
+				return err
+			}
+			count, updated, err := decodeValue(raw)
+			if err != nil {
+				return fmt.Errorf("value %q: %w", k, err)
+			}
+			out = append(out, Value{Element: parts[1], Option: parts[2], Count: count, UpdatedAt: updated})
+		}
+		return nil
+	})
+	return out, err
+}
+
+// DeleteValue removes one value; ErrNotFound if it is not stored.
+func (s *Store) DeleteValue(p period.Period, element, option string) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketValues)
+		k := joinKey(p.String(), element, option)
+		if b.Get(k) == nil {
+			return fmt.Errorf("value %s %s option %q: %w", element, p, option, ErrNotFound)
+		}
+		return b.Delete(k)
+	})
+}
