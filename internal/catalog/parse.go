@@ -1,0 +1,549 @@
+package catalog
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/tonghop/tonghop/internal/expr"
+	"github.com/tonghop/tonghop/internal/period"
+)
+
+// ErrInvalidCatalog is wrapped by every error Parse returns.
+var ErrInvalidCatalog = errors.New("invalid catalogue")
+
+// ValidationError reports what is wrong with a catalogue and where. It
+// wraps ErrInvalidCatalog and the underlying error, so that errors.Is and
+// errors.As find either (an indicator's *expr.SyntaxError, for instance).
+type ValidationError struct {
+	// Path locates the problem in the document, e.g.
+	// "data_elements[3].breakdowns[1]"; empty for the document as a whole.
+	Path string
+	// Line is the 1-based line of the YAML source at Path, or 0 if unknown.
+	Line int
+	Err  error
+}
+
+// Error returns e.g. `invalid catalogue: data_elements[3].breakdowns[1]:
+// unknown breakdown "sexx" (line 57)`.
+func (e *ValidationError) Error() string {
+	var b strings.Builder
+	b.WriteString(ErrInvalidCatalog.Error())
+	b.WriteString(": ")
+	if e.Path != "" {
+		b.WriteString(e.Path)
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Err.Error())
+	if e.Line > 0 {
+		fmt.Fprintf(&b, " (line %d)", e.Line)
+	}
+	return b.String()
+}
+
+// Unwrap returns ErrInvalidCatalog and the underlying error.
+func (e *ValidationError) Unwrap() []error { return []error{ErrInvalidCatalog, e.Err} }
+
+// The YAML document. Field names are the YAML keys; every key not listed
+// here is rejected, so that a misspelt key is an error rather than a value
+// silently left empty.
+type yamlFile struct {
+	Version      string          `yaml:"version"`
+	Breakdowns   []yamlBreakdown `yaml:"breakdowns"`
+	DataElements []yamlElement   `yaml:"data_elements"`
+	DataSets     []yamlDataSet   `yaml:"data_sets"`
+	Indicators   []yamlIndicator `yaml:"indicators"`
+}
+
+type yamlOption struct {
+	Code   string `yaml:"code"`
+	Name   string `yaml:"name"`
+	NameEN string `yaml:"name_en"`
+}
+
+type yamlBreakdown struct {
+	Code    string       `yaml:"code"`
+	Name    string       `yaml:"name"`
+	NameEN  string       `yaml:"name_en"`
+	Kind    string       `yaml:"kind"`
+	Options []yamlOption `yaml:"options"`
+}
+
+type yamlElement struct {
+	Code        string   `yaml:"code"`
+	Name        string   `yaml:"name"`
+	NameEN      string   `yaml:"name_en"`
+	Description string   `yaml:"description"`
+	Group       string   `yaml:"group"`
+	Nature      string   `yaml:"nature"`
+	ValueType   string   `yaml:"value_type"`
+	Breakdowns  []string `yaml:"breakdowns"`
+}
+
+type yamlSection struct {
+	Code    string `yaml:"code"`
+	Title   string `yaml:"title"`
+	TitleEN string `yaml:"title_en"`
+}
+
+type yamlDataSet struct {
+	Code       string        `yaml:"code"`
+	Name       string        `yaml:"name"`
+	NameEN     string        `yaml:"name_en"`
+	PeriodType string        `yaml:"period_type"`
+	Elements   []string      `yaml:"elements"`
+	Sections   []yamlSection `yaml:"sections"`
+}
+
+type yamlIndicator struct {
+	Code        string `yaml:"code"`
+	Name        string `yaml:"name"`
+	NameEN      string `yaml:"name_en"`
+	Description string `yaml:"description"`
+	Numerator   string `yaml:"numerator"`
+	Denominator string `yaml:"denominator"`
+	Factor      int64  `yaml:"factor"`
+	Unit        string `yaml:"unit"`
+	Decimals    int    `yaml:"decimals"`
+}
+
+// Parse reads and validates a catalogue from YAML. Unknown keys are
+// rejected. Every error is a *ValidationError naming the path of the
+// offending value, and wraps ErrInvalidCatalog.
+func Parse(data []byte) (*Catalog, error) {
+	// The document is read twice: once as a node tree, which locates errors
+	// by path and line, and once strictly into the schema.
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var root yaml.Node
+	if err := dec.Decode(&root); err != nil {
+		if err == io.EOF {
+			return nil, &ValidationError{Err: errors.New("empty document")}
+		}
+		return nil, &ValidationError{Err: err}
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err != io.EOF {
+		return nil, &ValidationError{Err: errors.New("more than one YAML document")}
+	}
+	paths := indexPaths(&root)
+
+	var f yamlFile
+	strict := yaml.NewDecoder(bytes.NewReader(data))
+	strict.KnownFields(true)
+	if err := strict.Decode(&f); err != nil {
+		var te *yaml.TypeError
+		if errors.As(err, &te) && len(te.Errors) > 0 {
+			return nil, paths.typeError(te.Errors[0])
+		}
+		return nil, &ValidationError{Err: err}
+	}
+	c, err := build(&f)
+	if err != nil {
+		var ve *ValidationError
+		if errors.As(err, &ve) && ve.Line == 0 {
+			ve.Line = paths.line(ve.Path)
+		}
+		return nil, err
+	}
+	return c, nil
+}
+
+var (
+	codeRE    = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+	sectionRE = regexp.MustCompile(`^[IVX]+(\.[0-9]+)*$`)
+)
+
+const maxCodeLen = 64
+
+func errAt(path, format string, args ...any) error {
+	return &ValidationError{Path: path, Err: fmt.Errorf(format, args...)}
+}
+
+func checkCode(path, code string) error {
+	switch {
+	case code == "":
+		return errAt(path, "missing code")
+	case len(code) > maxCodeLen:
+		return errAt(path, "code %q is longer than %d bytes", code, maxCodeLen)
+	case !codeRE.MatchString(code):
+		return errAt(path, "invalid code %q (codes match [a-z][a-z0-9_]*)", code)
+	}
+	return nil
+}
+
+func checkName(path, name string) error {
+	if strings.TrimSpace(name) == "" {
+		return errAt(path, "missing name")
+	}
+	return nil
+}
+
+// build validates f and turns it into a Catalog. It returns the first
+// problem found, as a *ValidationError without a line.
+func build(f *yamlFile) (*Catalog, error) {
+	c := &Catalog{
+		version:      f.Version,
+		breakdownIdx: make(map[string]int),
+		elementIdx:   make(map[string]int),
+		dataSetIdx:   make(map[string]int),
+		indicatorIdx: make(map[string]int),
+		options:      make(map[string]map[string]optionPos),
+	}
+	if strings.TrimSpace(f.Version) == "" {
+		return nil, errAt("version", "missing version")
+	}
+	for i, yb := range f.Breakdowns {
+		b, err := buildBreakdown(fmt.Sprintf("breakdowns[%d]", i), yb)
+		if err != nil {
+			return nil, err
+		}
+		if j, dup := c.breakdownIdx[b.Code]; dup {
+			return nil, errAt(fmt.Sprintf("breakdowns[%d].code", i), "duplicate breakdown code %q (also breakdowns[%d])", b.Code, j)
+		}
+		c.breakdownIdx[b.Code] = len(c.breakdowns)
+		c.breakdowns = append(c.breakdowns, b)
+	}
+	for i, ye := range f.DataElements {
+		if err := c.addElement(fmt.Sprintf("data_elements[%d]", i), ye); err != nil {
+			return nil, err
+		}
+	}
+	for i, yd := range f.DataSets {
+		if err := c.addDataSet(fmt.Sprintf("data_sets[%d]", i), yd); err != nil {
+			return nil, err
+		}
+	}
+	for i, yi := range f.Indicators {
+		if err := c.addIndicator(fmt.Sprintf("indicators[%d]", i), yi); err != nil {
+			return nil, err
+		}
+	}
+	c.digest = digest(c)
+	return c, nil
+}
+
+func buildBreakdown(path string, yb yamlBreakdown) (Breakdown, error) {
+	b := Breakdown{Code: yb.Code, Name: yb.Name, NameEN: yb.NameEN}
+	if err := checkCode(path+".code", yb.Code); err != nil {
+		return b, err
+	}
+	if err := checkName(path+".name", yb.Name); err != nil {
+		return b, err
+	}
+	switch yb.Kind {
+	case "partition":
+		b.Kind = Partition
+	case "subset":
+		b.Kind = Subset
+	case "":
+		return b, errAt(path+".kind", "missing kind (partition or subset)")
+	default:
+		return b, errAt(path+".kind", "unknown kind %q (want partition or subset)", yb.Kind)
+	}
+	if len(yb.Options) < 2 {
+		return b, errAt(path+".options", "a breakdown needs at least 2 options, has %d", len(yb.Options))
+	}
+	seen := make(map[string]int)
+	for k, yo := range yb.Options {
+		op := fmt.Sprintf("%s.options[%d]", path, k)
+		if err := checkCode(op+".code", yo.Code); err != nil {
+			return b, err
+		}
+		if j, dup := seen[yo.Code]; dup {
+			return b, errAt(op+".code", "duplicate option code %q (also options[%d])", yo.Code, j)
+		}
+		seen[yo.Code] = k
+		if err := checkName(op+".name", yo.Name); err != nil {
+			return b, err
+		}
+		b.Options = append(b.Options, Option{Code: yo.Code, Name: yo.Name, NameEN: yo.NameEN})
+	}
+	return b, nil
+}
+
+func (c *Catalog) addElement(path string, ye yamlElement) error {
+	if err := checkCode(path+".code", ye.Code); err != nil {
+		return err
+	}
+	if j, dup := c.elementIdx[ye.Code]; dup {
+		return errAt(path+".code", "duplicate data element code %q (also data_elements[%d])", ye.Code, j)
+	}
+	if err := checkName(path+".name", ye.Name); err != nil {
+		return err
+	}
+	e := DataElement{
+		Code:        ye.Code,
+		Name:        ye.Name,
+		NameEN:      ye.NameEN,
+		Description: ye.Description,
+		Group:       ye.Group,
+	}
+	if ye.Group == "" {
+		return errAt(path+".group", "missing group")
+	}
+	if !codeRE.MatchString(ye.Group) {
+		return errAt(path+".group", "invalid group %q (groups match [a-z][a-z0-9_]*)", ye.Group)
+	}
+	switch ye.Nature {
+	case "stock":
+		e.Nature = Stock
+	case "flow":
+		e.Nature = Flow
+	case "":
+		return errAt(path+".nature", "missing nature (stock or flow)")
+	default:
+		return errAt(path+".nature", "unknown nature %q (want stock or flow)", ye.Nature)
+	}
+	switch ye.ValueType {
+	case "count":
+		e.ValueType = Count
+	case "":
+		return errAt(path+".value_type", "missing value type (count)")
+	default:
+		return errAt(path+".value_type", "unknown value type %q (want count)", ye.ValueType)
+	}
+	opts := make(map[string]optionPos)
+	for k, code := range ye.Breakdowns {
+		bp := fmt.Sprintf("%s.breakdowns[%d]", path, k)
+		bi, ok := c.breakdownIdx[code]
+		if !ok {
+			return errAt(bp, "unknown breakdown %q", code)
+		}
+		for _, prev := range e.Breakdowns {
+			if prev == code {
+				return errAt(bp, "breakdown %q listed twice", code)
+			}
+		}
+		b := c.breakdowns[bi]
+		for oi, o := range b.Options {
+			if prev, dup := opts[o.Code]; dup {
+				return errAt(bp, "option %q of breakdown %q is also in breakdown %q, so %q would be ambiguous",
+					o.Code, code, c.breakdowns[prev.breakdown].Code, ye.Code+"."+o.Code)
+			}
+			opts[o.Code] = optionPos{breakdown: bi, option: oi}
+		}
+		e.Breakdowns = append(e.Breakdowns, code)
+	}
+	c.elementIdx[e.Code] = len(c.elements)
+	c.elements = append(c.elements, e)
+	c.options[e.Code] = opts
+	return nil
+}
+
+func (c *Catalog) addDataSet(path string, yd yamlDataSet) error {
+	if err := checkCode(path+".code", yd.Code); err != nil {
+		return err
+	}
+	if j, dup := c.dataSetIdx[yd.Code]; dup {
+		return errAt(path+".code", "duplicate data set code %q (also data_sets[%d])", yd.Code, j)
+	}
+	if err := checkName(path+".name", yd.Name); err != nil {
+		return err
+	}
+	ds := DataSet{Code: yd.Code, Name: yd.Name, NameEN: yd.NameEN}
+	if yd.PeriodType == "" {
+		return errAt(path+".period_type", "missing period type")
+	}
+	pt, err := period.ParseType(yd.PeriodType)
+	if err != nil {
+		return errAt(path+".period_type", "unknown period type %q (want monthly, quarterly, sixmonthly or yearly)", yd.PeriodType)
+	}
+	ds.PeriodType = pt
+	seen := make(map[string]int)
+	for k, code := range yd.Elements {
+		ep := fmt.Sprintf("%s.elements[%d]", path, k)
+		if _, ok := c.elementIdx[code]; !ok {
+			return errAt(ep, "unknown data element %q", code)
+		}
+		if j, dup := seen[code]; dup {
+			return errAt(ep, "data element %q listed twice (also elements[%d])", code, j)
+		}
+		seen[code] = k
+		ds.Elements = append(ds.Elements, code)
+	}
+	seen = make(map[string]int)
+	for k, ys := range yd.Sections {
+		sp := fmt.Sprintf("%s.sections[%d]", path, k)
+		if !sectionRE.MatchString(ys.Code) {
+			return errAt(sp+".code", "invalid section code %q (want outline numbering such as I.2.1 or II.1)", ys.Code)
+		}
+		if j, dup := seen[ys.Code]; dup {
+			return errAt(sp+".code", "duplicate section code %q (also sections[%d])", ys.Code, j)
+		}
+		seen[ys.Code] = k
+		if strings.TrimSpace(ys.Title) == "" {
+			return errAt(sp+".title", "missing title")
+		}
+		ds.Sections = append(ds.Sections, Section{Code: ys.Code, Title: ys.Title, TitleEN: ys.TitleEN})
+	}
+	c.dataSetIdx[ds.Code] = len(c.dataSets)
+	c.dataSets = append(c.dataSets, ds)
+	return nil
+}
+
+func (c *Catalog) addIndicator(path string, yi yamlIndicator) error {
+	if err := checkCode(path+".code", yi.Code); err != nil {
+		return err
+	}
+	if j, dup := c.indicatorIdx[yi.Code]; dup {
+		return errAt(path+".code", "duplicate indicator code %q (also indicators[%d])", yi.Code, j)
+	}
+	if err := checkName(path+".name", yi.Name); err != nil {
+		return err
+	}
+	ind := Indicator{
+		Code:        yi.Code,
+		Name:        yi.Name,
+		NameEN:      yi.NameEN,
+		Description: yi.Description,
+		Factor:      yi.Factor,
+		Unit:        yi.Unit,
+		Decimals:    yi.Decimals,
+	}
+	if strings.TrimSpace(yi.Numerator) == "" {
+		return errAt(path+".numerator", "missing numerator")
+	}
+	var err error
+	if ind.Numerator, err = c.parseExpr(path+".numerator", yi.Numerator); err != nil {
+		return err
+	}
+	// An empty denominator means a count indicator; a blank one is a typo.
+	if yi.Denominator != "" {
+		if ind.Denominator, err = c.parseExpr(path+".denominator", yi.Denominator); err != nil {
+			return err
+		}
+	}
+	if yi.Factor < 1 {
+		return errAt(path+".factor", "factor must be at least 1, got %d", yi.Factor)
+	}
+	if yi.Decimals < 0 || yi.Decimals > 9 {
+		return errAt(path+".decimals", "decimals must be between 0 and 9, got %d", yi.Decimals)
+	}
+	c.indicatorIdx[ind.Code] = len(c.indicators)
+	c.indicators = append(c.indicators, ind)
+	return nil
+}
+
+// parseExpr parses an indicator expression and checks that every reference
+// names an element of the catalogue or an option of one.
+func (c *Catalog) parseExpr(path, src string) (*expr.Expr, error) {
+	e, err := expr.Parse(src)
+	if err != nil {
+		return nil, &ValidationError{Path: path, Err: err}
+	}
+	for _, r := range e.Refs() {
+		if _, ok := c.elementIdx[r.Element]; !ok {
+			return nil, errAt(path, "unknown data element %q", r.Element)
+		}
+		if r.Option != "" && !c.HasRef(r) {
+			return nil, errAt(path, "data element %q has no option %q", r.Element, r.Option)
+		}
+	}
+	return e, nil
+}
+
+// pathIndex maps the nodes of a YAML document to the paths by which
+// validation errors name them ("data_elements[3].breakdowns[1]").
+type pathIndex []pathEntry
+
+type pathEntry struct {
+	path string
+	key  *yaml.Node // the mapping key, nil for sequence items and the root
+	val  *yaml.Node
+}
+
+func indexPaths(root *yaml.Node) pathIndex {
+	var idx pathIndex
+	var walk func(path string, key, n *yaml.Node)
+	walk = func(path string, key, n *yaml.Node) {
+		idx = append(idx, pathEntry{path: path, key: key, val: n})
+		switch n.Kind {
+		case yaml.DocumentNode:
+			for _, c := range n.Content {
+				walk(path, nil, c)
+			}
+		case yaml.SequenceNode:
+			for i, c := range n.Content {
+				walk(path+"["+strconv.Itoa(i)+"]", nil, c)
+			}
+		case yaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				k := n.Content[i]
+				p := k.Value
+				if path != "" {
+					p = path + "." + k.Value
+				}
+				walk(p, k, n.Content[i+1])
+			}
+		}
+	}
+	walk("", nil, root)
+	return idx
+}
+
+// line returns the line at which the value at path starts. A value that is
+// missing altogether (no "name:" key) has no line; the line of the nearest
+// enclosing value that is present is the next best thing for a person
+// looking for the mistake. line returns 0 if nothing encloses path.
+func (idx pathIndex) line(path string) int {
+	for path != "" {
+		for _, e := range idx {
+			if e.path == path {
+				if e.key != nil {
+					return e.key.Line
+				}
+				return e.val.Line
+			}
+		}
+		path = path[:max(strings.LastIndexAny(path, ".["), 0)]
+	}
+	return 0
+}
+
+var (
+	lineMsgRE      = regexp.MustCompile(`^line (\d+): (.*)$`)
+	unknownFieldRE = regexp.MustCompile(`^field (\S+) not found in type \S+$`)
+)
+
+// typeError turns one of yaml.v3's "line N: ..." messages into a
+// ValidationError with the path of the node it concerns.
+func (idx pathIndex) typeError(msg string) error {
+	m := lineMsgRE.FindStringSubmatch(msg)
+	if m == nil {
+		return &ValidationError{Err: errors.New(msg)}
+	}
+	line, _ := strconv.Atoi(m[1])
+	if f := unknownFieldRE.FindStringSubmatch(m[2]); f != nil {
+		for _, e := range idx {
+			if e.key != nil && e.key.Line == line && e.key.Value == f[1] {
+				return &ValidationError{Path: e.path, Line: line, Err: fmt.Errorf("unknown field %q", f[1])}
+			}
+		}
+		return &ValidationError{Line: line, Err: fmt.Errorf("unknown field %q", f[1])}
+	}
+	// A value of the wrong type ("cannot unmarshal !!str `abc` into int64"):
+	// prefer the scalar on that line whose text the message quotes.
+	var best *pathEntry
+	for i, e := range idx {
+		if e.path == "" || e.val.Line != line {
+			continue
+		}
+		if e.val.Kind == yaml.ScalarNode && strings.Contains(m[2], "`"+e.val.Value+"`") {
+			best = &idx[i]
+			break
+		}
+		if best == nil {
+			best = &idx[i]
+		}
+	}
+	if best == nil {
+		return &ValidationError{Line: line, Err: errors.New(m[2])}
+	}
+	return &ValidationError{Path: best.path, Line: line, Err: errors.New(m[2])}
+}
