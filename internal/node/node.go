@@ -1,0 +1,266 @@
+// Package node wires one tonghop node together: the store, the catalogue,
+// the hierarchy, the gRPC server (with health and reflection) and the HTTP
+// server (REST gateway, /healthz, /metrics), and stops them in order.
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.uber.org/zap"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/reflection"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/tonghop/tonghop/api"
+	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
+	"github.com/tonghop/tonghop/internal/catalog"
+	"github.com/tonghop/tonghop/internal/config"
+	"github.com/tonghop/tonghop/internal/hierarchy"
+	"github.com/tonghop/tonghop/internal/server"
+	"github.com/tonghop/tonghop/internal/store"
+)
+
+// Version is the software version reported by the node.
+const Version = "0.1.0"
+
+// ErrConfig marks a node that cannot start because of its configuration or
+// data directory.
+var ErrConfig = errors.New("node")
+
+// Options are the injected dependencies of a node.
+type Options struct {
+	Logger *zap.Logger      // nil: no logging
+	Clock  func() time.Time // nil: time.Now
+}
+
+// Node is one running node. New binds its listeners, so its addresses are
+// known before Run; Run serves until its context ends.
+type Node struct {
+	cfg    config.Config
+	log    *zap.Logger
+	store  *store.Store
+	unit   hierarchy.Unit
+	grpc   *grpc.Server
+	health *health.Server
+	http   *http.Server
+	gconn  *grpc.ClientConn
+	glis   net.Listener
+	hlis   net.Listener
+
+	closeOnce sync.Once
+}
+
+// New opens the node's store, checks its identity against the configuration,
+// builds the servers and binds both listeners.
+func New(cfg config.Config, opts Options) (_ *Node, err error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	log := opts.Logger
+	if log == nil {
+		log = zap.NewNop()
+	}
+	clock := opts.Clock
+	if clock == nil {
+		clock = time.Now
+	}
+	st, err := store.Open(filepath.Join(cfg.DataDir, store.FileName), store.Options{Logger: log, Clock: clock})
+	if err != nil {
+		return nil, err
+	}
+	n := &Node{cfg: cfg, log: log, store: st}
+	defer func() {
+		if err != nil {
+			n.Close()
+		}
+	}()
+
+	id, err := st.Identity()
+	if errors.Is(err, store.ErrNotInitialised) {
+		return nil, fmt.Errorf("%w: %s has no identity: run `tonghop init` first", ErrConfig, cfg.DataDir)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Unit != "" && cfg.Unit != id.UnitCode {
+		return nil, fmt.Errorf("%w: configured unit %s, but %s belongs to unit %s", ErrConfig, cfg.Unit, cfg.DataDir, id.UnitCode)
+	}
+	units, err := st.Units()
+	if err != nil {
+		return nil, err
+	}
+	tree, err := hierarchy.NewTree(units)
+	if err != nil {
+		return nil, err
+	}
+	n.unit, _ = tree.Unit(id.UnitCode)
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics := newRPCMetrics(reg)
+
+	n.grpc = grpc.NewServer(grpc.ChainUnaryInterceptor(
+		metrics.unary,
+		server.UnaryErrors(log),
+	))
+	server.Register(n.grpc, server.Deps{
+		Store: st, Catalog: catalog.Default(), Tree: tree, Unit: id.UnitCode,
+		ParentAddress: cfg.Parent, Version: Version, StartedAt: clock(), Logger: log,
+	})
+	n.health = health.NewServer()
+	healthpb.RegisterHealthServer(n.grpc, n.health)
+	reflection.Register(n.grpc)
+
+	if n.glis, err = net.Listen("tcp", cfg.GRPCListen); err != nil {
+		return nil, fmt.Errorf("%w: grpc_listen: %v", ErrConfig, err)
+	}
+	if n.hlis, err = net.Listen("tcp", cfg.HTTPListen); err != nil {
+		return nil, fmt.Errorf("%w: http_listen: %v", ErrConfig, err)
+	}
+
+	gw := runtime.NewServeMux(runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.JSONPb{
+		MarshalOptions:   protojson.MarshalOptions{UseProtoNames: true},
+		UnmarshalOptions: protojson.UnmarshalOptions{},
+	}))
+	// The gateway reaches gRPC through the listener just bound, over loopback.
+	n.gconn, err = grpc.NewClient(n.glis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		return nil, err
+	}
+	ctx := context.Background()
+	for _, register := range []func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error{
+		tonghopv1.RegisterNodeServiceHandler,
+		tonghopv1.RegisterCatalogServiceHandler,
+		tonghopv1.RegisterHierarchyServiceHandler,
+		tonghopv1.RegisterDataServiceHandler,
+	} {
+		if err := register(ctx, gw, n.gconn); err != nil {
+			return nil, err
+		}
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/v1/", gw)
+	mux.HandleFunc("GET /healthz", n.healthz)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(api.OpenAPI)
+	})
+	n.http = &http.Server{
+		Handler:           metrics.http(mux),
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          zap.NewStdLog(log.Named("http")),
+	}
+	return n, nil
+}
+
+// GRPCAddr is the bound gRPC address.
+func (n *Node) GRPCAddr() string { return n.glis.Addr().String() }
+
+// HTTPAddr is the bound HTTP address.
+func (n *Node) HTTPAddr() string { return n.hlis.Addr().String() }
+
+// Unit is the unit the node speaks for.
+func (n *Node) Unit() hierarchy.Unit { return n.unit }
+
+// Store is the node's open store.
+func (n *Node) Store() *store.Store { return n.store }
+
+// healthz answers 200 when the store can be read: the one dependency whose
+// failure makes the node useless.
+func (n *Node) healthz(w http.ResponseWriter, r *http.Request) {
+	if _, err := n.store.SchemaVersion(); err != nil {
+		http.Error(w, "store: "+err.Error(), http.StatusServiceUnavailable)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprintln(w, "ok")
+}
+
+// Run serves until ctx is done, then stops: it reports NOT_SERVING, stops the
+// HTTP server and the gRPC server gracefully within the shutdown timeout,
+// cuts what remains, and closes the store.
+func (n *Node) Run(ctx context.Context) error {
+	for _, name := range append(server.ServiceNames(), "") {
+		n.health.SetServingStatus(name, healthpb.HealthCheckResponse_SERVING)
+	}
+	n.log.Info("node serving",
+		zap.String("unit", n.unit.Code), zap.String("name", n.unit.Name),
+		zap.String("grpc", n.GRPCAddr()), zap.String("http", n.HTTPAddr()))
+
+	errc := make(chan error, 2)
+	go func() { errc <- n.grpc.Serve(n.glis) }()
+	go func() {
+		if err := n.http.Serve(n.hlis); !errors.Is(err, http.ErrServerClosed) {
+			errc <- err
+			return
+		}
+		errc <- nil
+	}()
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case runErr = <-errc:
+		n.log.Error("server failed", zap.Error(runErr))
+	}
+	n.shutdown()
+	return runErr
+}
+
+func (n *Node) shutdown() {
+	n.log.Info("node stopping", zap.Duration("timeout", n.cfg.ShutdownTimeout))
+	n.health.Shutdown()
+	ctx, cancel := context.WithTimeout(context.Background(), n.cfg.ShutdownTimeout)
+	defer cancel()
+	if err := n.http.Shutdown(ctx); err != nil {
+		n.log.Warn("http shutdown cut short", zap.Error(err))
+		n.http.Close()
+	}
+	stopped := make(chan struct{})
+	go func() { n.grpc.GracefulStop(); close(stopped) }()
+	select {
+	case <-stopped:
+	case <-ctx.Done():
+		n.log.Warn("grpc graceful stop timed out; stopping hard")
+		n.grpc.Stop()
+		<-stopped
+	}
+	n.Close()
+	n.log.Info("node stopped")
+}
+
+// Close releases everything; it is safe to call more than once, and needed
+// only when Run was never called.
+func (n *Node) Close() error {
+	var err error
+	n.closeOnce.Do(func() {
+		if n.grpc != nil {
+			n.grpc.Stop()
+		}
+		if n.gconn != nil {
+			n.gconn.Close()
+		}
+		for _, l := range []net.Listener{n.glis, n.hlis} {
+			if l != nil {
+				l.Close()
+			}
+		}
+		err = n.store.Close()
+	})
+	return err
+}

@@ -1,0 +1,57 @@
+// Package server implements the tonghop.v1 gRPC services over the node's
+// domain packages. It is the edge: it converts between generated API types
+// and domain types, and maps domain errors to gRPC status in one table
+// (status.go). Handlers return domain errors; the interceptor maps them.
+package server
+
+import (
+	"time"
+
+	"go.uber.org/zap"
+	"google.golang.org/grpc"
+
+	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
+	"github.com/tonghop/tonghop/internal/catalog"
+	"github.com/tonghop/tonghop/internal/entry"
+	"github.com/tonghop/tonghop/internal/hierarchy"
+	"github.com/tonghop/tonghop/internal/store"
+)
+
+// Deps is what the services need. All fields are required except Logger.
+type Deps struct {
+	Store   *store.Store
+	Catalog *catalog.Catalog
+	Tree    *hierarchy.Tree
+	// Unit is the node's own unit code.
+	Unit string
+	// ParentAddress is the parent node's gRPC address; empty at the root.
+	ParentAddress string
+	Version       string
+	StartedAt     time.Time
+	Logger        *zap.Logger
+}
+
+// Register registers every tonghop.v1 service on s.
+func Register(s grpc.ServiceRegistrar, d Deps) {
+	if d.Logger == nil {
+		d.Logger = zap.NewNop()
+	}
+	tonghopv1.RegisterNodeServiceServer(s, &nodeService{d: d})
+	tonghopv1.RegisterCatalogServiceServer(s, &catalogService{cat: d.Catalog})
+	tonghopv1.RegisterHierarchyServiceServer(s, &hierarchyService{tree: d.Tree})
+	tonghopv1.RegisterDataServiceServer(s, &dataService{
+		store: d.Store,
+		check: entry.Checker{Unit: d.Unit, Catalog: d.Catalog},
+		cat:   d.Catalog,
+	})
+}
+
+// ServiceNames lists the registered services, for health checking.
+func ServiceNames() []string {
+	return []string{
+		tonghopv1.NodeService_ServiceDesc.ServiceName,
+		tonghopv1.CatalogService_ServiceDesc.ServiceName,
+		tonghopv1.HierarchyService_ServiceDesc.ServiceName,
+		tonghopv1.DataService_ServiceDesc.ServiceName,
+	}
+}

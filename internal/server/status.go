@@ -1,0 +1,88 @@
+package server
+
+import (
+	"context"
+	"errors"
+
+	"go.uber.org/zap"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/tonghop/tonghop/internal/hierarchy"
+	"github.com/tonghop/tonghop/internal/invalid"
+	"github.com/tonghop/tonghop/internal/store"
+)
+
+// errNotFound marks a lookup in the catalogue or hierarchy that found nothing.
+var errNotFound = errors.New("not found")
+
+// statusRule maps domain errors to a gRPC code.
+type statusRule struct {
+	target error
+	code   codes.Code
+}
+
+// statusRules is the one table from domain errors to gRPC codes. The first
+// rule whose target is in the error's chain wins; anything else is Internal.
+func statusRules() []statusRule {
+	return []statusRule{
+		{errNotFound, codes.NotFound},
+		{store.ErrNotFound, codes.NotFound},
+		{store.ErrNotInitialised, codes.FailedPrecondition},
+		{store.ErrIdentityChange, codes.FailedPrecondition},
+		{hierarchy.ErrInvalidTree, codes.InvalidArgument},
+		{context.Canceled, codes.Canceled},
+		{context.DeadlineExceeded, codes.DeadlineExceeded},
+	}
+}
+
+// Status converts an error returned by a service into a gRPC status error.
+// An *invalid.Error becomes InvalidArgument carrying a google.rpc.BadRequest
+// with one field violation per problem. Errors that are already statuses pass
+// through. Internal errors keep their detail out of the answer: it goes to
+// the log, the caller gets a plain "internal error".
+func Status(err error, log *zap.Logger) error {
+	if err == nil {
+		return nil
+	}
+	if _, ok := status.FromError(err); ok {
+		return err
+	}
+	if bad, ok := invalid.As(err); ok {
+		st := status.New(codes.InvalidArgument, bad.Error())
+		br := &errdetails.BadRequest{}
+		for _, v := range bad.Violations {
+			br.FieldViolations = append(br.FieldViolations, &errdetails.BadRequest_FieldViolation{
+				Field: v.Field, Description: v.Reason,
+			})
+		}
+		if withDetails, derr := st.WithDetails(br); derr == nil {
+			st = withDetails
+		}
+		return st.Err()
+	}
+	for _, r := range statusRules() {
+		if errors.Is(err, r.target) {
+			return status.Error(r.code, err.Error())
+		}
+	}
+	log.Error("internal error", zap.Error(err))
+	return status.Error(codes.Internal, "internal error")
+}
+
+// UnaryErrors is an interceptor that maps every handler error through Status
+// and turns a panic into Internal, so no handler maps errors itself.
+func UnaryErrors(log *zap.Logger) grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (resp any, err error) {
+		defer func() {
+			if p := recover(); p != nil {
+				log.Error("panic in handler", zap.String("method", info.FullMethod), zap.Any("panic", p), zap.Stack("stack"))
+				resp, err = nil, status.Error(codes.Internal, "internal error")
+			}
+		}()
+		resp, err = handler(ctx, req)
+		return resp, Status(err, log.With(zap.String("method", info.FullMethod)))
+	}
+}

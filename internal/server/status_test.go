@@ -1,0 +1,85 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+
+	"go.uber.org/zap/zaptest"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/tonghop/tonghop/internal/hierarchy"
+	"github.com/tonghop/tonghop/internal/invalid"
+	"github.com/tonghop/tonghop/internal/store"
+)
+
+// TestStatusTable checks every mapping, through a layer of wrapping as the
+// services produce it.
+func TestStatusTable(t *testing.T) {
+	log := zaptest.NewLogger(t)
+	for _, c := range []struct {
+		err  error
+		code codes.Code
+	}{
+		{nil, codes.OK},
+		{invalid.Field("period", "bad"), codes.InvalidArgument},
+		{fmt.Errorf("data element %q: %w", "x", errNotFound), codes.NotFound},
+		{fmt.Errorf("value: %w", store.ErrNotFound), codes.NotFound},
+		{fmt.Errorf("open: %w", store.ErrNotInitialised), codes.FailedPrecondition},
+		{fmt.Errorf("init: %w", store.ErrIdentityChange), codes.FailedPrecondition},
+		{fmt.Errorf("units: %w", hierarchy.ErrInvalidTree), codes.InvalidArgument},
+		{fmt.Errorf("call: %w", context.Canceled), codes.Canceled},
+		{fmt.Errorf("call: %w", context.DeadlineExceeded), codes.DeadlineExceeded},
+		{status.Error(codes.PermissionDenied, "already a status"), codes.PermissionDenied},
+		{errors.New("disk on fire"), codes.Internal},
+	} {
+		got := status.Code(Status(c.err, log))
+		if got != c.code {
+			t.Errorf("Status(%v) = %s, want %s", c.err, got, c.code)
+		}
+	}
+	// Every rule of the table is exercised above.
+	if n := len(statusRules()); n != 7 {
+		t.Errorf("statusRules has %d rules; extend this test with the new ones", n)
+	}
+}
+
+func TestStatusCarriesFieldViolationsAndHidesInternals(t *testing.T) {
+	log := zaptest.NewLogger(t)
+	var bad invalid.Error
+	bad.Add("values[0].value", "-3 is negative")
+	bad.Add("period", "2021Q5: quarter must be 1-4")
+	st := status.Convert(Status(fmt.Errorf("put: %w", bad.Err()), log))
+	var got []string
+	for _, d := range st.Details() {
+		for _, v := range d.(*errdetails.BadRequest).FieldViolations {
+			got = append(got, v.Field+": "+v.Description)
+		}
+	}
+	if len(got) != 2 || got[0] != "values[0].value: -3 is negative" || got[1] != "period: 2021Q5: quarter must be 1-4" {
+		t.Fatalf("details = %v", got)
+	}
+	if msg := status.Convert(Status(errors.New("secret path /var/lib/x"), log)).Message(); msg != "internal error" {
+		t.Fatalf("internal message leaked: %q", msg)
+	}
+}
+
+func TestUnaryErrorsRecoversPanics(t *testing.T) {
+	i := UnaryErrors(zaptest.NewLogger(t))
+	_, err := i(context.Background(), nil, &grpc.UnaryServerInfo{FullMethod: "/t/Panic"}, func(context.Context, any) (any, error) {
+		panic("boom")
+	})
+	if status.Code(err) != codes.Internal {
+		t.Fatalf("panic became %v", err)
+	}
+	_, err = i(context.Background(), nil, &grpc.UnaryServerInfo{FullMethod: "/t/NotFound"}, func(context.Context, any) (any, error) {
+		return nil, fmt.Errorf("x: %w", store.ErrNotFound)
+	})
+	if status.Code(err) != codes.NotFound {
+		t.Fatalf("mapped to %v", err)
+	}
+}
