@@ -1,0 +1,181 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
+)
+
+func newCatalogCmd(streams IO) *cobra.Command {
+	var (
+		c clientFlags
+		o outputFlags
+	)
+	cmd := &cobra.Command{
+		Use:       "catalog [elements|breakdowns|data-sets|indicators]",
+		Short:     "Show the catalogue a node uses",
+		Example:   "  tonghop catalog elements\n  tonghop catalog indicators -o json",
+		Args:      cobra.MatchAll(cobra.MaximumNArgs(1), cobra.OnlyValidArgs),
+		ValidArgs: []string{"elements", "breakdowns", "data-sets", "indicators"},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.check(); err != nil {
+				return err
+			}
+			what := "elements"
+			if len(args) == 1 {
+				what = args[0]
+			}
+			conn, err := c.dial()
+			if err != nil {
+				return err
+			}
+			defer conn.Close()
+			resp, err := tonghopv1.NewCatalogServiceClient(conn).GetCatalog(cmd.Context(), &tonghopv1.GetCatalogRequest{})
+			if err != nil {
+				return err
+			}
+			cat := resp.Catalog
+			if o.format == "json" {
+				return writeJSON(streams.Out, resp)
+			}
+			var tab *table
+			switch what {
+			case "elements":
+				tab = &table{header: []string{"code", "nature", "group", "breakdowns", "name"}}
+				for _, e := range cat.DataElements {
+					nature := strings.ToLower(strings.TrimPrefix(e.Nature.String(), "NATURE_"))
+					tab.add(e.Code, nature, e.Group, strings.Join(e.Breakdowns, ","), e.Name)
+				}
+			case "breakdowns":
+				tab = &table{header: []string{"code", "kind", "options", "name"}}
+				for _, b := range cat.Breakdowns {
+					var opts []string
+					for _, op := range b.Options {
+						opts = append(opts, op.Code)
+					}
+					kind := strings.ToLower(strings.TrimPrefix(b.Kind.String(), "BREAKDOWN_KIND_"))
+					tab.add(b.Code, kind, strings.Join(opts, ","), b.Name)
+				}
+			case "data-sets":
+				tab = &table{header: []string{"code", "period_type", "elements", "sections", "name"}}
+				for _, d := range cat.DataSets {
+					pt := strings.ToLower(strings.TrimPrefix(d.PeriodType.String(), "PERIOD_TYPE_"))
+					tab.add(d.Code, pt, fmt.Sprint(len(d.DataElements)), fmt.Sprint(len(d.Sections)), d.Name)
+				}
+			case "indicators":
+				tab = &table{header: []string{"code", "numerator", "denominator", "factor", "name"}}
+				for _, i := range cat.Indicators {
+					tab.add(i.Code, i.Numerator, i.Denominator, fmt.Sprint(i.Factor), i.Name)
+				}
+			}
+			if o.format == "table" {
+				fmt.Fprintf(streams.Out, "Catalogue %s (%s)\n\n", cat.Version, cat.Digest[:min(12, len(cat.Digest))])
+			}
+			return tab.write(streams.Out, o.format)
+		},
+	}
+	c.register(cmd)
+	o.register(cmd)
+	return cmd
+}
+
+func newUnitsCmd(streams IO) *cobra.Command {
+	cmd := &cobra.Command{Use: "units", Short: "List and show the administrative units a node knows"}
+	var (
+		c                   clientFlags
+		o                   outputFlags
+		parent, level, asOf string
+	)
+	list := &cobra.Command{
+		Use:     "list",
+		Short:   "List units, by parent, level and date",
+		Example: "  tonghop units list --parent 106\n  tonghop units list --level province --as-of 2025-07-01",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := o.check(); err != nil {
+				return err
+			}
+			conn, err := c.dial()
+			if err != nil {
+				return err
+			}
+			defer conn.Close()
+			client := tonghopv1.NewHierarchyServiceClient(conn)
+			all := &tonghopv1.ListUnitsResponse{}
+			req := &tonghopv1.ListUnitsRequest{ParentCode: parent, Level: level, AsOf: asOf}
+			for {
+				resp, err := client.ListUnits(cmd.Context(), req)
+				if err != nil {
+					return err
+				}
+				all.Units = append(all.Units, resp.Units...)
+				all.TotalSize = resp.TotalSize
+				if resp.NextPageToken == "" {
+					break
+				}
+				req.PageToken = resp.NextPageToken
+			}
+			if o.format == "json" {
+				return writeJSON(streams.Out, all)
+			}
+			return unitTable(all.Units).write(streams.Out, o.format)
+		},
+	}
+	c.register(list)
+	o.register(list)
+	list.Flags().StringVar(&parent, "parent", "", "only children of this unit")
+	list.Flags().StringVar(&level, "level", "", "only units of this level")
+	list.Flags().StringVar(&asOf, "as-of", "", "only units valid on this day, YYYY-MM-DD")
+
+	var (
+		gc   clientFlags
+		gout outputFlags
+	)
+	get := &cobra.Command{
+		Use:     "get CODE",
+		Short:   "Show a unit with its ancestors and children",
+		Example: "  tonghop units get 106",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := gout.check(); err != nil {
+				return err
+			}
+			conn, err := gc.dial()
+			if err != nil {
+				return err
+			}
+			defer conn.Close()
+			resp, err := tonghopv1.NewHierarchyServiceClient(conn).GetUnit(cmd.Context(), &tonghopv1.GetUnitRequest{Code: args[0]})
+			if err != nil {
+				return err
+			}
+			if gout.format == "json" {
+				return writeJSON(streams.Out, resp)
+			}
+			var path []string
+			for _, a := range resp.Ancestors {
+				path = append(path, a.Name)
+			}
+			path = append(path, resp.Unit.Name)
+			if gout.format == "table" {
+				fmt.Fprintf(streams.Out, "%s %s (%s)\n%s\n\n", resp.Unit.Code, resp.Unit.Name, resp.Unit.Level, strings.Join(path, " › "))
+			}
+			return unitTable(resp.Children).write(streams.Out, gout.format)
+		},
+	}
+	gc.register(get)
+	gout.register(get)
+	cmd.AddCommand(list, get)
+	return cmd
+}
+
+func unitTable(units []*tonghopv1.Unit) *table {
+	tab := &table{header: []string{"code", "level", "parent", "valid_from", "valid_to", "name"}}
+	for _, u := range units {
+		tab.add(u.Code, u.Level, u.ParentCode, u.ValidFrom, u.ValidTo, u.Name)
+	}
+	return tab
+}

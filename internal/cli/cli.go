@@ -1,0 +1,141 @@
+// Package cli is the tonghop command line: `tonghop serve` runs a node, the
+// other subcommands are the administrator's tools, most of them gRPC clients
+// of a running node. Commands write results to stdout and errors to stderr,
+// and exit non-zero on any error.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
+
+	"github.com/tonghop/tonghop/internal/config"
+)
+
+// IO is where a command reads and writes.
+type IO struct {
+	In       io.Reader
+	Out, Err io.Writer
+}
+
+// Main runs the command line with args (without the program name) and
+// returns the exit code. SIGINT and SIGTERM cancel the command's context.
+func Main(args []string, streams IO) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return Run(ctx, args, streams)
+}
+
+// Run is Main with the context given, for tests.
+func Run(ctx context.Context, args []string, streams IO) int {
+	root := New(streams)
+	root.SetArgs(args)
+	if err := root.ExecuteContext(ctx); err != nil {
+		printError(streams.Err, err)
+		return 1
+	}
+	return 0
+}
+
+// New builds the root command and every subcommand.
+func New(streams IO) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "tonghop",
+		Short: "Roll party-building statistics up the administrative hierarchy",
+		Long: `tonghop runs one node of an administrative hierarchy (commune, district,
+province, centre) and is the administrator's tool for it.
+
+Start with "tonghop demo", or "tonghop init" then "tonghop serve".`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(streams.In)
+	root.SetOut(streams.Out)
+	root.SetErr(streams.Err)
+	root.AddCommand(
+		newServeCmd(streams),
+		newInitCmd(streams),
+		newDemoCmd(streams),
+		newNodeCmd(streams),
+		newValuesCmd(streams),
+		newSectionsCmd(streams),
+		newCatalogCmd(streams),
+		newUnitsCmd(streams),
+	)
+	return root
+}
+
+// printError writes err for a person: a gRPC status as its code and message,
+// each field violation on its own line.
+func printError(w io.Writer, err error) {
+	st, ok := status.FromError(err)
+	if !ok || st.Code() == 0 {
+		fmt.Fprintf(w, "tonghop: %v\n", err)
+		return
+	}
+	var violations []*errdetails.BadRequest_FieldViolation
+	for _, d := range st.Details() {
+		if br, ok := d.(*errdetails.BadRequest); ok {
+			violations = append(violations, br.FieldViolations...)
+		}
+	}
+	if len(violations) == 0 {
+		fmt.Fprintf(w, "tonghop: %s: %s\n", st.Code(), st.Message())
+		return
+	}
+	fmt.Fprintf(w, "tonghop: %s:\n", st.Code())
+	for _, v := range violations {
+		fmt.Fprintf(w, "  %s: %s\n", v.Field, v.Description)
+	}
+}
+
+// usageError marks a mistake in the command line itself.
+var errUsage = errors.New("usage")
+
+// clientFlags are the flags of every command that talks to a node.
+type clientFlags struct {
+	addr string
+}
+
+func (f *clientFlags) register(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.addr, "addr", config.DefaultGRPCListen, "gRPC address of the node")
+}
+
+func (f *clientFlags) dial() (*grpc.ClientConn, error) {
+	return grpc.NewClient(f.addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+}
+
+// newLogger builds the zap logger: JSON lines for services, a readable
+// console encoding for people.
+func newLogger(level, format string, w io.Writer) (*zap.Logger, error) {
+	var lvl zapcore.Level
+	if err := lvl.Set(level); err != nil {
+		return nil, fmt.Errorf("log level: %w", err)
+	}
+	var enc zapcore.Encoder
+	switch format {
+	case "json":
+		cfg := zap.NewProductionEncoderConfig()
+		cfg.EncodeTime = zapcore.ISO8601TimeEncoder
+		enc = zapcore.NewJSONEncoder(cfg)
+	case "console":
+		cfg := zap.NewDevelopmentEncoderConfig()
+		cfg.EncodeTime = zapcore.TimeEncoderOfLayout("15:04:05")
+		enc = zapcore.NewConsoleEncoder(cfg)
+	default:
+		return nil, fmt.Errorf("log format %q is not json or console", format)
+	}
+	return zap.New(zapcore.NewCore(enc, zapcore.AddSync(w), lvl)), nil
+}

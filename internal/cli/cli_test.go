@@ -1,0 +1,245 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/zap/zaptest"
+
+	"github.com/tonghop/tonghop/internal/config"
+	"github.com/tonghop/tonghop/internal/hierarchy"
+	"github.com/tonghop/tonghop/internal/node"
+)
+
+const unitsCSV = `code,name,level,parent_code
+12,Tỉnh Lai Châu,province,
+106,Huyện Tam Đường,district,12
+03390,Thị trấn Tam Đường,commune,106
+03394,Xã Thèn Sin,commune,106
+`
+
+// runCLI runs the command line and returns its exit code, stdout and stderr.
+func runCLI(t *testing.T, ctx context.Context, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := Run(ctx, args, IO{In: strings.NewReader(stdin), Out: &out, Err: &errOut})
+	return code, out.String(), errOut.String()
+}
+
+// startNode runs Huyện Tam Đường's node on loopback and returns its gRPC address.
+func startNode(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	units, err := hierarchy.ReadCSV(strings.NewReader(unitsCSV))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := node.Init(dir, "106", units, node.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	cfg := config.Default()
+	cfg.DataDir, cfg.GRPCListen, cfg.HTTPListen = dir, "127.0.0.1:0", "127.0.0.1:0"
+	n, err := node.New(cfg, node.Options{Logger: zaptest.NewLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- n.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return n.GRPCAddr()
+}
+
+func TestValuesCommands(t *testing.T) {
+	addr := startNode(t)
+	ctx := context.Background()
+	at := []string{"--addr", addr, "--unit", "106", "--period", "2021"}
+
+	code, out, errOut := runCLI(t, ctx, "", append([]string{"values", "put"}, append(at, "dang_vien=2675", "dang_vien.nam=1791", "dang_vien.nu=884")...)...)
+	if code != 0 || !strings.Contains(out, "Stored 3 values") {
+		t.Fatalf("values put: %d %q %q", code, out, errOut)
+	}
+	code, out, _ = runCLI(t, ctx, "", append([]string{"values", "get"}, at...)...)
+	if code != 0 || !strings.Contains(out, "2.675") || !strings.Contains(out, "Đảng viên — Nữ") {
+		t.Fatalf("values get (table, Vietnamese numbers): %d\n%s", code, out)
+	}
+	code, out, _ = runCLI(t, ctx, "", append([]string{"values", "get", "-o", "csv"}, at...)...)
+	if code != 0 || !strings.Contains(out, "dang_vien,,2675,Đảng viên\n") {
+		t.Fatalf("values get -o csv: %d\n%s", code, out)
+	}
+	code, out, _ = runCLI(t, ctx, "", append([]string{"values", "get", "--numbers", "plain"}, at...)...)
+	if code != 0 || !strings.Contains(out, "2675") {
+		t.Fatalf("values get --numbers plain: %d\n%s", code, out)
+	}
+
+	// A rejected batch: non-zero exit, each field on stderr, nothing stored.
+	code, out, errOut = runCLI(t, ctx, "", append([]string{"values", "put"}, append(at, "dang_vien=2676", "dang_vien.nu=-1", "dang_vien.ba=1")...)...)
+	if code != 1 || out != "" || !strings.Contains(errOut, "values[1].value: -1 is negative") || !strings.Contains(errOut, `values[2].option: data element dang_vien has no breakdown option "ba"`) {
+		t.Fatalf("bad values put: %d out=%q err=%q", code, out, errOut)
+	}
+	_, out, _ = runCLI(t, ctx, "", append([]string{"values", "get", "-o", "csv"}, at...)...)
+	if !strings.Contains(out, "dang_vien,,2675,") {
+		t.Fatalf("total changed by a rejected batch:\n%s", out)
+	}
+
+	code, out, errOut = runCLI(t, ctx, "", append([]string{"values", "delete"}, append(at, "dang_vien.nu")...)...)
+	if code != 0 || !strings.Contains(out, "Deleted dang_vien.nu") {
+		t.Fatalf("values delete: %d %q %q", code, out, errOut)
+	}
+	code, _, errOut = runCLI(t, ctx, "", append([]string{"values", "delete"}, append(at, "dang_vien.nu")...)...)
+	if code != 1 || !strings.Contains(errOut, "NotFound") {
+		t.Fatalf("second delete: %d %q", code, errOut)
+	}
+}
+
+func TestValuesImport(t *testing.T) {
+	addr := startNode(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	good := filepath.Join(dir, "tam-duong-2021.csv")
+	os.WriteFile(good, []byte("data_element,option,value\ndang_vien,,2675\ndang_vien,nu,884\nthon_to_dan_pho,,126\n"), 0o600)
+	code, out, errOut := runCLI(t, ctx, "", "values", "import", "--addr", addr, "--unit", "106", "--period", "2021", good)
+	if code != 0 || !strings.Contains(out, "Imported 3 values") {
+		t.Fatalf("import: %d %q %q", code, out, errOut)
+	}
+
+	// Errors point at the lines of the file.
+	bad := filepath.Join(dir, "bad.csv")
+	os.WriteFile(bad, []byte("data_element,option,value,period\ndang_vien,,2680,2021\n\ndang_vien,nu,2.675,2021\nthon_to_dan_pho,,-1,2021\n"), 0o600)
+	code, _, errOut = runCLI(t, ctx, "", "values", "import", "--addr", addr, "--unit", "106", bad)
+	if code != 1 || !strings.Contains(errOut, bad+":4: value:") || !strings.Contains(errOut, bad+":5: value: -1 is negative") {
+		t.Fatalf("bad import: %d %q", code, errOut)
+	}
+
+	js := filepath.Join(dir, "values.json")
+	os.WriteFile(js, []byte(`{"unit_code":"106","data_set":"tong_ket_nam","period":"2020","values":[{"data_element":"dang_vien","value":2600}]}`), 0o600)
+	code, out, errOut = runCLI(t, ctx, "", "values", "import", "--addr", addr, js)
+	if code != 0 || !strings.Contains(out, "Imported 1 values") || !strings.Contains(out, "2020") {
+		t.Fatalf("json import: %d %q %q", code, out, errOut)
+	}
+	_, out, _ = runCLI(t, ctx, "", "values", "get", "--addr", addr, "--unit", "106", "--period", "2021", "-o", "csv")
+	if !strings.Contains(out, "dang_vien,,2675,") {
+		t.Fatalf("rejected import changed stored values:\n%s", out)
+	}
+}
+
+func TestReadCommands(t *testing.T) {
+	addr := startNode(t)
+	ctx := context.Background()
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"node"}, "106 Huyện Tam Đường"},
+		{[]string{"node", "-o", "json"}, `"unit_code": "106"`},
+		{[]string{"units", "get", "03390"}, "Tỉnh Lai Châu › Huyện Tam Đường › Thị trấn Tam Đường"},
+		{[]string{"units", "list", "--parent", "106"}, "03394"},
+		{[]string{"catalog", "indicators"}, "ty_le_truong_thon_la_dang_vien"},
+		{[]string{"catalog", "breakdowns"}, "gioi_tinh"},
+		{[]string{"catalog", "data-sets"}, "tong_ket_nam"},
+		{[]string{"sections", "put", "--unit", "106", "--period", "2021", "II.1", "Ưu điểm: đoàn kết."}, "Stored section II.1"},
+	} {
+		code, out, errOut := runCLI(t, ctx, "", append(c.args, "--addr", addr)...)
+		if code != 0 || !strings.Contains(out, c.want) {
+			t.Errorf("tonghop %v: %d\nstdout: %s\nstderr: %s", c.args, code, out, errOut)
+		}
+	}
+	code, out, _ := runCLI(t, ctx, "", "sections", "get", "--addr", addr, "--unit", "106", "--period", "2021")
+	if code != 0 || out != "II.1\nƯu điểm: đoàn kết.\n\n" {
+		t.Fatalf("sections get: %d %q", code, out)
+	}
+	code, _, errOut := runCLI(t, ctx, "", "units", "get", "99999", "--addr", addr)
+	if code != 1 || !strings.Contains(errOut, "NotFound") {
+		t.Fatalf("units get 99999: %d %q", code, errOut)
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	ctx := context.Background()
+	for _, args := range [][]string{
+		{"frobnicate"},
+		{"init"},
+		{"values", "put", "dang_vien"},
+		{"catalog", "everything"},
+		{"values", "get", "-o", "xml"},
+	} {
+		code, _, errOut := runCLI(t, ctx, "", args...)
+		if code != 1 || !strings.HasPrefix(errOut, "tonghop: ") {
+			t.Errorf("tonghop %v: exit %d, stderr %q", args, code, errOut)
+		}
+	}
+	code, out, _ := runCLI(t, ctx, "", "serve", "--help")
+	if code != 0 || !strings.Contains(out, "--grpc-listen") || !strings.Contains(out, "--config") {
+		t.Fatalf("serve --help: %d %q", code, out)
+	}
+}
+
+// TestInitAndServe runs the operator's path: init writes a configuration,
+// serve reads it with a flag overriding one key, answers, and stops cleanly
+// when its context ends.
+func TestInitAndServe(t *testing.T) {
+	dir := t.TempDir()
+	csvPath := filepath.Join(dir, "units.csv")
+	os.WriteFile(csvPath, []byte(unitsCSV), 0o600)
+	data := filepath.Join(dir, "data")
+	code, out, errOut := runCLI(t, context.Background(), "", "init", "--data-dir", data, "--unit", "03390", "--units", csvPath,
+		"--grpc-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:1")
+	if code != 0 || !strings.Contains(out, "Thị trấn Tam Đường (03390, commune)") {
+		t.Fatalf("init: %d %q %q", code, out, errOut)
+	}
+	cfgPath := filepath.Join(data, "tonghop.yaml")
+	cfg, err := config.Load(cfgPath)
+	if err != nil || cfg.Unit != "03390" || cfg.DataDir != data {
+		t.Fatalf("written config: %+v %v", cfg, err)
+	}
+	// Initialising the directory for another unit is refused.
+	if code, _, errOut := runCLI(t, context.Background(), "", "init", "--data-dir", data, "--unit", "03394", "--units", csvPath); code != 1 || !strings.Contains(errOut, "belongs to unit 03390") {
+		t.Fatalf("re-init for another unit: %d %q", code, errOut)
+	}
+
+	// Pick a free HTTP port for the override, then serve.
+	probe, err := node.New(config.Config{DataDir: data, GRPCListen: "127.0.0.1:0", HTTPListen: "127.0.0.1:0", ShutdownTimeout: time.Second, Log: config.Log{Level: "info", Format: "json"}}, node.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	httpAddr := probe.HTTPAddr()
+	probe.Close()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	var stderr bytes.Buffer
+	go func() {
+		done <- Run(ctx, []string{"serve", "--config", cfgPath, "--http-listen", httpAddr}, IO{In: strings.NewReader(""), Out: &bytes.Buffer{}, Err: &stderr})
+	}()
+	waitFor(t, func() bool {
+		resp, err := http.Get("http://" + httpAddr + "/healthz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == 200
+	})
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("serve exited %d: %s", code, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), `"msg":"node stopped"`) {
+		t.Fatalf("serve did not log a clean stop as JSON:\n%s", stderr.String())
+	}
+}
+
+// waitFor polls cond until it holds; the test's own deadline bounds it.
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		<-tick.C
+	}
+}

@@ -1,0 +1,187 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"google.golang.org/grpc"
+
+	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
+)
+
+// names maps element and element.option codes to Vietnamese names.
+type names map[string]string
+
+func (n names) of(element, option string) string {
+	if option == "" {
+		return n[element]
+	}
+	return n[element+"."+option]
+}
+
+func fetchNames(cmd *cobra.Command, conn *grpc.ClientConn) (names, error) {
+	resp, err := tonghopv1.NewCatalogServiceClient(conn).GetCatalog(cmd.Context(), &tonghopv1.GetCatalogRequest{})
+	if err != nil {
+		return nil, err
+	}
+	breakdowns := map[string]*tonghopv1.Breakdown{}
+	for _, b := range resp.Catalog.Breakdowns {
+		breakdowns[b.Code] = b
+	}
+	n := names{}
+	for _, e := range resp.Catalog.DataElements {
+		n[e.Code] = e.Name
+		for _, bc := range e.Breakdowns {
+			for _, o := range breakdowns[bc].GetOptions() {
+				n[e.Code+"."+o.Code] = e.Name + " — " + o.Name
+			}
+		}
+	}
+	return n, nil
+}
+
+func newNodeCmd(streams IO) *cobra.Command {
+	var (
+		c clientFlags
+		o outputFlags
+	)
+	cmd := &cobra.Command{
+		Use:   "node",
+		Short: "Show which unit a node speaks for and what it runs",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := o.check(); err != nil {
+				return err
+			}
+			conn, err := c.dial()
+			if err != nil {
+				return err
+			}
+			defer conn.Close()
+			resp, err := tonghopv1.NewNodeServiceClient(conn).GetNode(cmd.Context(), &tonghopv1.GetNodeRequest{})
+			if err != nil {
+				return err
+			}
+			if o.format == "json" {
+				return writeJSON(streams.Out, resp)
+			}
+			n := resp.Node
+			tab := &table{header: []string{"field", "value"}}
+			tab.add("unit", n.UnitCode+" "+n.UnitName)
+			tab.add("level", n.Level)
+			tab.add("parent", strings.TrimSpace(n.ParentCode+" "+n.ParentAddress))
+			tab.add("version", n.Version)
+			tab.add("schema", fmt.Sprint(n.SchemaVersion))
+			tab.add("catalog", n.CatalogVersion+" "+n.CatalogDigest[:min(12, len(n.CatalogDigest))])
+			tab.add("started", n.StartedAt.AsTime().Format("2006-01-02 15:04:05 MST"))
+			return tab.write(streams.Out, o.format)
+		},
+	}
+	c.register(cmd)
+	o.register(cmd)
+	return cmd
+}
+
+func newSectionsCmd(streams IO) *cobra.Command {
+	cmd := &cobra.Command{Use: "sections", Short: "Write and read the narrative sections of a report"}
+	var (
+		c    clientFlags
+		t    targetFlags
+		file string
+	)
+	put := &cobra.Command{
+		Use:     "put SECTION [TEXT]",
+		Short:   "Store a section's text, from the argument, --file or standard input",
+		Example: `  tonghop sections put --unit 106 --period 2021 II.1 --file uu-diem.txt`,
+		Args:    cobra.RangeArgs(1, 2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var text string
+			switch {
+			case len(args) == 2:
+				text = args[1]
+			case file != "":
+				raw, err := os.ReadFile(file)
+				if err != nil {
+					return err
+				}
+				text = string(raw)
+			default:
+				raw, err := readAll(streams)
+				if err != nil {
+					return err
+				}
+				text = raw
+			}
+			conn, err := c.dial()
+			if err != nil {
+				return err
+			}
+			defer conn.Close()
+			_, err = tonghopv1.NewDataServiceClient(conn).PutSection(cmd.Context(), &tonghopv1.PutSectionRequest{
+				UnitCode: t.unit, DataSet: t.dataSet, Period: t.period, Section: args[0], Text: text,
+			})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(streams.Out, "Stored section %s (%d characters).\n", args[0], len([]rune(text)))
+			return nil
+		},
+	}
+	c.register(put)
+	t.register(put)
+	put.Flags().StringVar(&file, "file", "", "read the text from this file")
+
+	var (
+		gc clientFlags
+		gt targetFlags
+		o  outputFlags
+	)
+	get := &cobra.Command{
+		Use:   "get",
+		Short: "Show the sections written for a data set and period",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := o.check(); err != nil {
+				return err
+			}
+			conn, err := gc.dial()
+			if err != nil {
+				return err
+			}
+			defer conn.Close()
+			resp, err := tonghopv1.NewDataServiceClient(conn).ListSections(cmd.Context(), &tonghopv1.ListSectionsRequest{
+				UnitCode: gt.unit, DataSet: gt.dataSet, Period: gt.period,
+			})
+			if err != nil {
+				return err
+			}
+			if o.format == "json" {
+				return writeJSON(streams.Out, resp)
+			}
+			if o.format == "csv" {
+				tab := &table{header: []string{"section", "text"}}
+				for _, s := range resp.Sections {
+					tab.add(s.Section, s.Text)
+				}
+				return tab.write(streams.Out, "csv")
+			}
+			for _, s := range resp.Sections {
+				fmt.Fprintf(streams.Out, "%s\n%s\n\n", s.Section, s.Text)
+			}
+			return nil
+		},
+	}
+	gc.register(get)
+	gt.register(get)
+	o.register(get)
+	cmd.AddCommand(put, get)
+	return cmd
+}
+
+func readAll(streams IO) (string, error) {
+	raw, err := io.ReadAll(streams.In)
+	return string(raw), err
+}

@@ -1,0 +1,67 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tonghop/tonghop/internal/config"
+	"github.com/tonghop/tonghop/internal/hierarchy"
+	"github.com/tonghop/tonghop/internal/node"
+)
+
+func newInitCmd(streams IO) *cobra.Command {
+	var (
+		unitsFile string
+		cfg       = config.Default()
+	)
+	cmd := &cobra.Command{
+		Use:   "init",
+		Short: "Prepare a data directory for a node and write its configuration",
+		Long: `Create the node's store in --data-dir, load the administrative units from a
+CSV file (code,name,level,parent_code[,valid_from,valid_to]) that includes the
+node's own unit, record the unit as the node's identity, and write
+DATA_DIR/tonghop.yaml for "tonghop serve --config".`,
+		Example: `  tonghop init --data-dir ./data/106 --unit 106 --units vn-admin-units-2024.csv`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if cfg.DataDir == "" || cfg.Unit == "" || unitsFile == "" {
+				return fmt.Errorf("%w: --data-dir, --unit and --units are required", errUsage)
+			}
+			f, err := os.Open(unitsFile)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			units, err := hierarchy.ReadCSV(f)
+			if err != nil {
+				return fmt.Errorf("%s: %w", unitsFile, err)
+			}
+			u, err := node.Init(cfg.DataDir, cfg.Unit, units, node.Options{})
+			if err != nil {
+				return err
+			}
+			raw, err := cfg.Marshal()
+			if err != nil {
+				return err
+			}
+			path := filepath.Join(cfg.DataDir, "tonghop.yaml")
+			if err := os.WriteFile(path, raw, 0o600); err != nil {
+				return err
+			}
+			fmt.Fprintf(streams.Out, "Initialised the node of %s (%s, %s) in %s with %d units.\nStart it with:\n  tonghop serve --config %s\n",
+				u.Name, u.Code, u.Level, cfg.DataDir, len(units), path)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&cfg.DataDir, "data-dir", "", "data directory to prepare")
+	f.StringVar(&cfg.Unit, "unit", "", "code of the unit this node holds data for, e.g. 106")
+	f.StringVar(&unitsFile, "units", "", "CSV file of administrative units")
+	f.StringVar(&cfg.GRPCListen, "grpc-listen", config.DefaultGRPCListen, "gRPC listen address to write into the configuration")
+	f.StringVar(&cfg.HTTPListen, "http-listen", config.DefaultHTTPListen, "HTTP listen address to write into the configuration")
+	f.StringVar(&cfg.Parent, "parent", "", "parent node's gRPC address to write into the configuration")
+	return cmd
+}

@@ -1,0 +1,87 @@
+package cli
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/tonghop/tonghop/internal/numfmt"
+)
+
+// outputFlags choose how results are written: a table for people (with
+// Vietnamese or plain numbers), JSON or CSV for machines.
+type outputFlags struct {
+	format  string
+	numbers string
+}
+
+func (f *outputFlags) register(cmd *cobra.Command) {
+	cmd.Flags().StringVarP(&f.format, "output", "o", "table", "table, json or csv")
+	cmd.Flags().StringVar(&f.numbers, "numbers", "vi", "number style of tables: vi (2.675; 77,78) or plain (2675; 77.78)")
+}
+
+func (f *outputFlags) check() error {
+	switch f.format {
+	case "table", "json", "csv":
+	default:
+		return fmt.Errorf("%w: --output %q is not table, json or csv", errUsage, f.format)
+	}
+	switch f.numbers {
+	case "vi", "plain":
+	default:
+		return fmt.Errorf("%w: --numbers %q is not vi or plain", errUsage, f.numbers)
+	}
+	return nil
+}
+
+func (f *outputFlags) style() numfmt.Style {
+	if f.numbers == "plain" {
+		return numfmt.Plain
+	}
+	return numfmt.Vietnamese
+}
+
+// table is rows with a header, written as aligned text or CSV.
+type table struct {
+	header []string
+	rows   [][]string
+}
+
+func (t *table) add(cells ...string) { t.rows = append(t.rows, cells) }
+
+func (t *table) write(w io.Writer, format string) error {
+	if format == "csv" {
+		cw := csv.NewWriter(w)
+		cw.Write(t.header)
+		cw.WriteAll(t.rows)
+		return cw.Error()
+	}
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	for i, row := range append([][]string{t.header}, t.rows...) {
+		for j, c := range row {
+			if j > 0 {
+				fmt.Fprint(tw, "\t")
+			}
+			fmt.Fprint(tw, c)
+		}
+		fmt.Fprintln(tw)
+		_ = i
+	}
+	return tw.Flush()
+}
+
+// writeJSON writes a response message as indented JSON with proto field
+// names, the same shape the REST gateway answers.
+func writeJSON(w io.Writer, m proto.Message) error {
+	raw, err := protojson.MarshalOptions{UseProtoNames: true, Multiline: true, Indent: "  "}.Marshal(m)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(w, "%s\n", raw)
+	return err
+}

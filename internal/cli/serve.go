@@ -1,0 +1,75 @@
+package cli
+
+import (
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tonghop/tonghop/internal/config"
+	"github.com/tonghop/tonghop/internal/node"
+)
+
+func newServeCmd(streams IO) *cobra.Command {
+	var (
+		file string
+		over = config.Default()
+	)
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run a node: gRPC on one port, REST, /healthz and /metrics on another",
+		Long: `Run a node until SIGINT or SIGTERM, then stop gracefully.
+
+The configuration comes from --config (YAML); flags given on the command line
+override the file. The data directory must have been prepared by "tonghop init".`,
+		Example: `  tonghop serve --config /etc/tonghop/tonghop.yaml
+  tonghop serve --data-dir ./data/106 --grpc-listen 127.0.0.1:7400 --http-listen 127.0.0.1:7401`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg := config.Default()
+			if file != "" {
+				var err error
+				if cfg, err = config.Load(file); err != nil {
+					return err
+				}
+			}
+			flags := cmd.Flags()
+			set := func(name string, apply func()) {
+				if flags.Changed(name) {
+					apply()
+				}
+			}
+			set("unit", func() { cfg.Unit = over.Unit })
+			set("data-dir", func() { cfg.DataDir = over.DataDir })
+			set("grpc-listen", func() { cfg.GRPCListen = over.GRPCListen })
+			set("http-listen", func() { cfg.HTTPListen = over.HTTPListen })
+			set("parent", func() { cfg.Parent = over.Parent })
+			set("shutdown-timeout", func() { cfg.ShutdownTimeout = over.ShutdownTimeout })
+			set("log-level", func() { cfg.Log.Level = over.Log.Level })
+			set("log-format", func() { cfg.Log.Format = over.Log.Format })
+			if err := cfg.Validate(); err != nil {
+				return err
+			}
+			log, err := newLogger(cfg.Log.Level, cfg.Log.Format, streams.Err)
+			if err != nil {
+				return err
+			}
+			defer log.Sync()
+			n, err := node.New(cfg, node.Options{Logger: log})
+			if err != nil {
+				return err
+			}
+			return n.Run(cmd.Context())
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&file, "config", "", "YAML configuration file")
+	f.StringVar(&over.Unit, "unit", "", "unit code this node holds data for (checked against the data directory)")
+	f.StringVar(&over.DataDir, "data-dir", "", "data directory holding the node's bbolt file")
+	f.StringVar(&over.GRPCListen, "grpc-listen", config.DefaultGRPCListen, "gRPC listen address")
+	f.StringVar(&over.HTTPListen, "http-listen", config.DefaultHTTPListen, "REST, /healthz and /metrics listen address")
+	f.StringVar(&over.Parent, "parent", "", "parent node's gRPC address (empty at the root)")
+	f.DurationVar(&over.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "graceful stop limit before connections are cut")
+	f.StringVar(&over.Log.Level, "log-level", "info", "debug, info, warn or error")
+	f.StringVar(&over.Log.Format, "log-format", "json", "json or console")
+	return cmd
+}
