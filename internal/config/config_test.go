@@ -72,3 +72,20 @@ func TestMarshalRoundTrip(t *testing.T) {
 		t.Fatalf("round trip: %+v != %+v", got, c)
 	}
 }
+
+// TestDeployExamples keeps the example configurations in deploy/ loadable
+// and valid, so they cannot rot.
+func TestDeployExamples(t *testing.T) {
+	for _, name := range []string{"province.yaml", "district.yaml", "commune.yaml"} {
+		c, err := Load(filepath.Join("..", "..", "deploy", name))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if err := c.Validate(); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+		if c.Unit == "" || (name != "province.yaml") != (c.Parent != "") {
+			t.Errorf("%s: unit %q parent %q", name, c.Unit, c.Parent)
+		}
+	}
+}

@@ -13,13 +13,13 @@ import (
 	"io"
 	"os"
 	"strconv"
-	"text/tabwriter"
 
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
 	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
+	"github.com/tonghop/tonghop/internal/catalog"
 	"github.com/tonghop/tonghop/internal/config"
 	"github.com/tonghop/tonghop/internal/hierarchy"
 	"github.com/tonghop/tonghop/internal/node"
@@ -213,17 +213,20 @@ func report(o Options, n *node.Node, s *Summary) error {
 	fmt.Fprintf(w, "tonghop demo: the node of %s (%s, %s) is running.\n", s.Node.Name, s.Node.UnitCode, s.Node.Level)
 	fmt.Fprintf(w, "  gRPC %s   REST %s   data %s\n\n", s.Node.GRPC, s.Node.HTTP, s.Node.DataDir)
 	fmt.Fprintf(w, "Sample statistics entered for %s, period %s:\n\n", s.DataSet, s.Period)
-	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "CHỈ TIÊU\tGIÁ TRỊ")
+	cat := catalog.Default()
+	fmt.Fprintf(w, "%9s  %s\n", "GIÁ TRỊ", "CHỈ TIÊU")
 	for _, v := range sample() {
 		key := v.DataElement
+		de, _ := cat.Element(v.DataElement)
+		name := de.Name
 		if v.Option != "" {
 			key += "." + v.Option
+			_, opt, _ := cat.Option(v.DataElement, v.Option)
+			name = "  trong đó: " + opt.Name
 		}
 		num, _ := strconv.ParseInt(s.Values[key], 10, 64)
-		fmt.Fprintf(tw, "%s\t%s\n", key, numfmt.Vietnamese.Int(num))
+		fmt.Fprintf(w, "%9s  %s\n", numfmt.Vietnamese.Int(num), name)
 	}
-	tw.Flush()
 	fmt.Fprintf(w, "\nNarrative sections written: %v\n", s.Sections)
 	if o.Once {
 		return nil
