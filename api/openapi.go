@@ -4,7 +4,8 @@ package api
 
 import _ "embed"
 
-// OpenAPI is the OpenAPI (Swagger 2.0) document of the REST API.
-//
 //go:embed openapi/tonghop.swagger.json
-var OpenAPI []byte
+var openAPI []byte
+
+// OpenAPI returns the OpenAPI (Swagger 2.0) document of the REST API.
+func OpenAPI() []byte { return append([]byte(nil), openAPI...) }

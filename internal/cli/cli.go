@@ -35,6 +35,9 @@ type IO struct {
 func Main(args []string, streams IO) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// After the first signal starts a graceful stop, restore the default
+	// handling so that a second one ends the process at once.
+	context.AfterFunc(ctx, stop)
 	return Run(ctx, args, streams)
 }
 

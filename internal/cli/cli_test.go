@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -214,28 +215,33 @@ func TestInitAndServe(t *testing.T) {
 		t.Fatalf("re-init for another unit: %d %q", code, errOut)
 	}
 
-	// Pick a free HTTP port for the override, then serve.
-	probe, err := node.New(config.Config{DataDir: data, GRPCListen: "127.0.0.1:0", HTTPListen: "127.0.0.1:0", ShutdownTimeout: time.Second, Log: config.Log{Level: "info", Format: "json"}}, node.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	httpAddr := probe.HTTPAddr()
-	probe.Close()
-
+	// Serve with a flag overriding the file's HTTP address; the bound
+	// address comes from the node's own log line.
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
-	var stderr bytes.Buffer
+	stderr := &syncBuffer{}
 	go func() {
-		done <- Run(ctx, []string{"serve", "--config", cfgPath, "--http-listen", httpAddr}, IO{In: strings.NewReader(""), Out: &bytes.Buffer{}, Err: &stderr})
+		done <- Run(ctx, []string{"serve", "--config", cfgPath, "--http-listen", "127.0.0.1:0"}, IO{In: strings.NewReader(""), Out: &bytes.Buffer{}, Err: stderr})
 	}()
+	var httpAddr string
 	waitFor(t, func() bool {
-		resp, err := http.Get("http://" + httpAddr + "/healthz")
-		if err != nil {
-			return false
+		for _, line := range strings.Split(stderr.String(), "\n") {
+			var entry struct {
+				Msg  string `json:"msg"`
+				HTTP string `json:"http"`
+			}
+			if json.Unmarshal([]byte(line), &entry) == nil && entry.Msg == "node serving" {
+				httpAddr = entry.HTTP
+				return true
+			}
 		}
-		resp.Body.Close()
-		return resp.StatusCode == 200
+		return false
 	})
+	resp, err := http.Get("http://" + httpAddr + "/healthz")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("healthz of the served node: %v %v", resp, err)
+	}
+	resp.Body.Close()
 	cancel()
 	if code := <-done; code != 0 {
 		t.Fatalf("serve exited %d: %s", code, stderr.String())
@@ -243,6 +249,24 @@ func TestInitAndServe(t *testing.T) {
 	if !strings.Contains(stderr.String(), `"msg":"node stopped"`) {
 		t.Fatalf("serve did not log a clean stop as JSON:\n%s", stderr.String())
 	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a writer and a reader goroutine.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
 }
 
 // waitFor polls cond until it holds; the test's own deadline bounds it.

@@ -121,7 +121,8 @@ func newSectionsCmd(streams IO) *cobra.Command {
 			}
 			defer conn.Close()
 			_, err = tonghopv1.NewDataServiceClient(conn).PutSection(cmd.Context(), &tonghopv1.PutSectionRequest{
-				UnitCode: t.unit, DataSet: t.dataSet, Period: t.period, Section: args[0], Text: text,
+				UnitCode: t.unit, DataSet: t.dataSet, Period: t.period, Section: args[0],
+				Content: &tonghopv1.SectionContent{Text: text},
 			})
 			if err != nil {
 				return err
@@ -177,7 +178,34 @@ func newSectionsCmd(streams IO) *cobra.Command {
 	gc.register(get)
 	gt.register(get)
 	o.register(get)
-	cmd.AddCommand(put, get)
+	var (
+		dc clientFlags
+		dt targetFlags
+	)
+	del := &cobra.Command{
+		Use:     "delete SECTION",
+		Short:   "Delete a section's text",
+		Example: `  tonghop sections delete --unit 106 --period 2021 II.1`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			conn, err := dc.dial()
+			if err != nil {
+				return err
+			}
+			defer conn.Close()
+			_, err = tonghopv1.NewDataServiceClient(conn).DeleteSection(cmd.Context(), &tonghopv1.DeleteSectionRequest{
+				UnitCode: dt.unit, DataSet: dt.dataSet, Period: dt.period, Section: args[0],
+			})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(streams.Out, "Deleted section %s.\n", args[0])
+			return nil
+		},
+	}
+	dc.register(del)
+	dt.register(del)
+	cmd.AddCommand(put, get, del)
 	return cmd
 }
 

@@ -30,6 +30,13 @@ DATA_DIR/tonghop.yaml for "tonghop serve --config".`,
 			if cfg.DataDir == "" || cfg.Unit == "" || unitsFile == "" {
 				return fmt.Errorf("%w: --data-dir, --unit and --units are required", errUsage)
 			}
+			// serve may run from another directory (systemd): record where
+			// the data is, not where init happened to run.
+			abs, err := filepath.Abs(cfg.DataDir)
+			if err != nil {
+				return err
+			}
+			cfg.DataDir = abs
 			f, err := os.Open(unitsFile)
 			if err != nil {
 				return err
@@ -43,16 +50,23 @@ DATA_DIR/tonghop.yaml for "tonghop serve --config".`,
 			if err != nil {
 				return err
 			}
-			raw, err := cfg.Marshal()
-			if err != nil {
-				return err
-			}
 			path := filepath.Join(cfg.DataDir, "tonghop.yaml")
-			if err := os.WriteFile(path, raw, 0o600); err != nil {
-				return err
+			kept := ""
+			if _, err := os.Stat(path); err == nil {
+				// Running init again adds units; it never undoes an
+				// operator's edits to the configuration.
+				kept = " (configuration kept as it was)"
+			} else {
+				raw, err := cfg.Marshal()
+				if err != nil {
+					return err
+				}
+				if err := os.WriteFile(path, raw, 0o600); err != nil {
+					return err
+				}
 			}
-			fmt.Fprintf(streams.Out, "Initialised the node of %s (%s, %s) in %s with %d units.\nStart it with:\n  tonghop serve --config %s\n",
-				u.Name, u.Code, u.Level, cfg.DataDir, len(units), path)
+			fmt.Fprintf(streams.Out, "Initialised the node of %s (%s, %s) in %s with %d units%s.\nStart it with:\n  tonghop serve --config %s\n",
+				u.Name, u.Code, u.Level, cfg.DataDir, len(units), kept, path)
 			return nil
 		},
 	}

@@ -41,9 +41,9 @@ func (f *outputFlags) check() error {
 
 func (f *outputFlags) style() numfmt.Style {
 	if f.numbers == "plain" {
-		return numfmt.Plain
+		return numfmt.Plain()
 	}
-	return numfmt.Vietnamese
+	return numfmt.Vietnamese()
 }
 
 // table is rows with a header, written as aligned text or CSV.

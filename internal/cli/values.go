@@ -182,7 +182,7 @@ func newValuesImportCmd(streams IO) *cobra.Command {
 		Long: `Import a file of values as one batch: every value is stored, or none is.
 
 CSV has the header data_element,option,value and may add unit_code, data_set
-and period columns; JSON is the body of the REST PutValues call:
+and period columns; JSON is the gRPC PutValues request:
   {"unit_code":"106","data_set":"tong_ket_nam","period":"2021",
    "values":[{"data_element":"dang_vien","value":"2675"}]}
 Flags fill in what the file leaves out. Errors name the file's lines.`,

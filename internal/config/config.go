@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"time"
@@ -69,7 +70,8 @@ func Load(path string) (Config, error) {
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(raw))
 	dec.KnownFields(true)
-	if err := dec.Decode(&c); err != nil {
+	// An empty or comments-only file is a file that changes no default.
+	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
 		return c, fmt.Errorf("%w: %s: %v", ErrInvalid, path, err)
 	}
 	return c, nil
@@ -84,9 +86,9 @@ func (c Config) Validate() error {
 	if c.DataDir == "" {
 		bad("data_dir", "is required")
 	}
-	for key, addr := range map[string]string{"grpc_listen": c.GRPCListen, "http_listen": c.HTTPListen} {
-		if _, _, err := net.SplitHostPort(addr); err != nil {
-			bad(key, "%q is not host:port", addr)
+	for _, l := range []struct{ key, addr string }{{"grpc_listen", c.GRPCListen}, {"http_listen", c.HTTPListen}} {
+		if _, _, err := net.SplitHostPort(l.addr); err != nil {
+			bad(l.key, "%q is not host:port", l.addr)
 		}
 	}
 	if c.GRPCListen == c.HTTPListen && c.GRPCListen != "" && !hasZeroPort(c.GRPCListen) {

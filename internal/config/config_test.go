@@ -33,6 +33,13 @@ func TestLoadOverDefaults(t *testing.T) {
 	}
 }
 
+func TestLoadEmptyFileKeepsDefaults(t *testing.T) {
+	c, err := Load(write(t, "# nothing set yet\n"))
+	if err != nil || c != Default() {
+		t.Fatalf("Load(empty) = %+v, %v", c, err)
+	}
+}
+
 func TestLoadRejectsUnknownKey(t *testing.T) {
 	_, err := Load(write(t, "unit: \"106\"\ngrpc_listn: 127.0.0.1:1\n"))
 	if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "grpc_listn") {

@@ -173,7 +173,8 @@ func enter(ctx context.Context, n *node.Node) (*Summary, error) {
 		"III.1": "Hằng năm, trên 90% tổ chức cơ sở đảng, đảng viên hoàn thành tốt nhiệm vụ trở lên, kết nạp từ 70 đảng viên trở lên.",
 	} {
 		if _, err := data.PutSection(ctx, &tonghopv1.PutSectionRequest{
-			UnitCode: Unit, DataSet: DataSet, Period: Period, Section: code, Text: text,
+			UnitCode: Unit, DataSet: DataSet, Period: Period, Section: code,
+			Content: &tonghopv1.SectionContent{Text: text},
 		}); err != nil {
 			return nil, fmt.Errorf("entering section %s: %w", code, err)
 		}
@@ -225,7 +226,7 @@ func report(o Options, n *node.Node, s *Summary) error {
 			name = "  trong đó: " + opt.Name
 		}
 		num, _ := strconv.ParseInt(s.Values[key], 10, 64)
-		fmt.Fprintf(w, "%9s  %s\n", numfmt.Vietnamese.Int(num), name)
+		fmt.Fprintf(w, "%9s  %s\n", numfmt.Vietnamese().Int(num), name)
 	}
 	fmt.Fprintf(w, "\nNarrative sections written: %v\n", s.Sections)
 	if o.Once {
@@ -235,7 +236,7 @@ func report(o Options, n *node.Node, s *Summary) error {
 	fmt.Fprintf(w, "\nTry it (Ctrl-C stops the node):\n")
 	fmt.Fprintf(w, "  curl %s/v1/node\n", base)
 	fmt.Fprintf(w, "  curl %s/v1/units/%s/data-sets/%s/periods/%s/values\n", base, Unit, DataSet, Period)
-	fmt.Fprintf(w, "  curl -X PUT %s/v1/units/%s/data-sets/%s/periods/%s/values -d '{\"values\":[{\"data_element\":\"dang_vien\",\"value\":\"-3\"}]}'\n", base, Unit, DataSet, Period)
+	fmt.Fprintf(w, "  curl -X PATCH %s/v1/units/%s/data-sets/%s/periods/%s/values -d '[{\"data_element\":\"dang_vien\",\"value\":\"-3\"}]'\n", base, Unit, DataSet, Period)
 	fmt.Fprintf(w, "  grpcurl -plaintext %s list\n", s.Node.GRPC)
 	return nil
 }

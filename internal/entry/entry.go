@@ -253,9 +253,9 @@ func (c Checker) Section(unit, dataSet, periodCode, section string, text *string
 	if text != nil {
 		switch {
 		case !utf8.ValidString(*text):
-			bad.Add("text", "is not valid UTF-8")
+			bad.Add("content.text", "is not valid UTF-8")
 		case len(*text) > MaxSectionBytes:
-			bad.Add("text", "is %d bytes; at most %d", len(*text), MaxSectionBytes)
+			bad.Add("content.text", "is %d bytes; at most %d", len(*text), MaxSectionBytes)
 		}
 	}
 	return t, bad.Err()

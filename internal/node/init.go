@@ -20,10 +20,7 @@ func Init(dataDir, unit string, units []hierarchy.Unit, opts Options) (hierarchy
 	if id, err := st.Identity(); err == nil && id.UnitCode != unit {
 		return hierarchy.Unit{}, fmt.Errorf("%w: %s already belongs to unit %s", store.ErrIdentityChange, dataDir, id.UnitCode)
 	}
-	if err := st.PutUnits(units); err != nil {
-		return hierarchy.Unit{}, err
-	}
-	if err := st.SetIdentity(unit); err != nil {
+	if err := st.Initialise(unit, units); err != nil {
 		return hierarchy.Unit{}, err
 	}
 	all, err := st.Units()

@@ -78,7 +78,10 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 	if clock == nil {
 		clock = time.Now
 	}
-	st, err := store.Open(filepath.Join(cfg.DataDir, store.FileName), store.Options{Logger: log, Clock: clock})
+	st, err := store.Open(filepath.Join(cfg.DataDir, store.FileName), store.Options{Logger: log, Clock: clock, MustExist: true})
+	if errors.Is(err, store.ErrNotInitialised) {
+		return nil, fmt.Errorf("%w: %s has no store: run `tonghop init` first", ErrConfig, cfg.DataDir)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -113,10 +116,11 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := newRPCMetrics(reg)
 
-	n.grpc = grpc.NewServer(grpc.ChainUnaryInterceptor(
-		metrics.unary,
-		server.UnaryErrors(log),
-	))
+	n.grpc = grpc.NewServer(
+		grpc.ChainUnaryInterceptor(metrics.unary, server.UnaryErrors(log)),
+		grpc.ChainStreamInterceptor(server.StreamErrors(log)),
+		grpc.MaxRecvMsgSize(MaxRequestBytes),
+	)
 	server.Register(n.grpc, server.Deps{
 		Store: st, Catalog: catalog.Default(), Tree: tree, Unit: id.UnitCode,
 		ParentAddress: cfg.Parent, Version: Version, StartedAt: clock(), Logger: log,
@@ -126,16 +130,22 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 	reflection.Register(n.grpc)
 
 	if n.glis, err = net.Listen("tcp", cfg.GRPCListen); err != nil {
-		return nil, fmt.Errorf("%w: grpc_listen: %v", ErrConfig, err)
+		return nil, fmt.Errorf("%w: grpc_listen: %w", ErrConfig, err)
 	}
 	if n.hlis, err = net.Listen("tcp", cfg.HTTPListen); err != nil {
-		return nil, fmt.Errorf("%w: http_listen: %v", ErrConfig, err)
+		return nil, fmt.Errorf("%w: http_listen: %w", ErrConfig, err)
 	}
 
-	gw := runtime.NewServeMux(runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.JSONPb{
-		MarshalOptions:   protojson.MarshalOptions{UseProtoNames: true},
-		UnmarshalOptions: protojson.UnmarshalOptions{},
-	}))
+	gw := runtime.NewServeMux(
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.JSONPb{
+			MarshalOptions:   protojson.MarshalOptions{UseProtoNames: true},
+			UnmarshalOptions: protojson.UnmarshalOptions{},
+		}),
+		// A form-encoded POST must not turn into a GET that answers 200 and
+		// stores nothing.
+		runtime.WithDisablePathLengthFallback(),
+		runtime.WithRoutingErrorHandler(routingError),
+	)
 	// The gateway reaches gRPC through the listener just bound, over loopback.
 	n.gconn, err = grpc.NewClient(n.glis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
@@ -153,19 +163,52 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 		}
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/v1/", gw)
+	mux.Handle("/v1/", limitBody(gw, MaxRequestBytes))
 	mux.HandleFunc("GET /healthz", n.healthz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		w.Write(api.OpenAPI)
+		w.Write(api.OpenAPI())
 	})
 	n.http = &http.Server{
 		Handler:           metrics.http(mux),
 		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       time.Minute,
+		WriteTimeout:      time.Minute,
+		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          zap.NewStdLog(log.Named("http")),
 	}
 	return n, nil
+}
+
+// MaxRequestBytes bounds one request, REST body or gRPC message: the
+// largest legitimate one is a batch of entry.MaxValues values or a narrative
+// section of entry.MaxSectionBytes.
+const MaxRequestBytes = 4 << 20
+
+// limitBody refuses a body over max with 413 before the gateway reads it
+// into memory, and cuts one that lies about its length.
+func limitBody(next http.Handler, max int64) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > max {
+			http.Error(w, fmt.Sprintf("request body of %d bytes; at most %d", r.ContentLength, max), http.StatusRequestEntityTooLarge)
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, max)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// routingError answers a path that exists with the wrong method with 405,
+// not the gateway's default 501.
+func routingError(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshaler, w http.ResponseWriter, r *http.Request, code int) {
+	if code == http.StatusMethodNotAllowed {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusMethodNotAllowed)
+		fmt.Fprintf(w, `{"code":12,"message":"method %s not allowed on %s"}`, r.Method, r.URL.Path)
+		return
+	}
+	runtime.DefaultRoutingErrorHandler(ctx, mux, m, w, r, code)
 }
 
 // GRPCAddr is the bound gRPC address.

@@ -242,7 +242,7 @@ func TestSections(t *testing.T) {
 	h := start(t)
 	ctx := context.Background()
 	for _, code := range []string{"III.1", "I.2.1"} {
-		if _, err := h.data.PutSection(ctx, &tonghopv1.PutSectionRequest{UnitCode: "106", DataSet: "tong_ket_nam", Period: "2021", Section: code, Text: "Nội dung " + code}); err != nil {
+		if _, err := h.data.PutSection(ctx, &tonghopv1.PutSectionRequest{UnitCode: "106", DataSet: "tong_ket_nam", Period: "2021", Section: code, Content: &tonghopv1.SectionContent{Text: "Nội dung " + code}}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -254,12 +254,12 @@ func TestSections(t *testing.T) {
 		t.Fatalf("ListSections = %v (want outline order I.2.1, III.1)", resp.Sections)
 	}
 	before := h.fileHash()
-	_, err = h.data.PutSection(ctx, &tonghopv1.PutSectionRequest{UnitCode: "106", DataSet: "tong_ket_nam", Period: "2021", Section: "IV.9", Text: "x"})
+	_, err = h.data.PutSection(ctx, &tonghopv1.PutSectionRequest{UnitCode: "106", DataSet: "tong_ket_nam", Period: "2021", Section: "IV.9", Content: &tonghopv1.SectionContent{Text: "x"}})
 	if v := violations(t, err); !strings.Contains(v["section"], `no section "IV.9"`) {
 		t.Fatalf("violations = %v", v)
 	}
-	_, err = h.data.PutSection(ctx, &tonghopv1.PutSectionRequest{UnitCode: "106", DataSet: "tong_ket_nam", Period: "2021", Section: "II.1", Text: strings.Repeat("ả", 1<<19)})
-	if v := violations(t, err); v["text"] == "" {
+	_, err = h.data.PutSection(ctx, &tonghopv1.PutSectionRequest{UnitCode: "106", DataSet: "tong_ket_nam", Period: "2021", Section: "II.1", Content: &tonghopv1.SectionContent{Text: strings.Repeat("ả", 1<<19)}})
+	if v := violations(t, err); v["content.text"] == "" {
 		t.Fatalf("violations = %v", v)
 	}
 	if h.fileHash() != before {
@@ -294,7 +294,7 @@ func TestREST(t *testing.T) {
 	}
 	values := "/v1/units/106/data-sets/tong_ket_nam/periods/2021/values"
 
-	code, body := do("PUT", values, `{"values":[{"data_element":"dang_vien","value":"2675"},{"data_element":"dang_vien","option":"nu","value":"884"}]}`)
+	code, body := do("PATCH", values, `[{"data_element":"dang_vien","value":"2675"},{"data_element":"dang_vien","option":"nu","value":"884"}]`)
 	if code != 200 || body["stored"] != float64(2) {
 		t.Fatalf("PUT values: %d %v", code, body)
 	}
@@ -305,15 +305,15 @@ func TestREST(t *testing.T) {
 	}
 
 	before := h.fileHash()
-	code, body = do("PUT", values, `{"values":[{"data_element":"dang_vien","value":"-3"}]}`)
+	code, body = do("PATCH", values, `[{"data_element":"dang_vien","value":"-3"}]`)
 	if code != http.StatusBadRequest || !strings.Contains(jsonString(body), `"field":"values[0].value"`) {
 		t.Fatalf("negative count over REST: %d %s", code, jsonString(body))
 	}
-	code, _ = do("PUT", "/v1/units/03390/data-sets/tong_ket_nam/periods/2021/values", `{"values":[{"data_element":"dang_vien","value":"3"}]}`)
+	code, _ = do("PATCH", "/v1/units/03390/data-sets/tong_ket_nam/periods/2021/values", `[{"data_element":"dang_vien","value":"3"}]`)
 	if code != http.StatusBadRequest {
 		t.Fatalf("another unit over REST: %d", code)
 	}
-	code, _ = do("PUT", "/v1/units/106/data-sets/tong_ket_nam/periods/20x1/values", `{"values":[{"data_element":"dang_vien","value":"3"}]}`)
+	code, _ = do("PATCH", "/v1/units/106/data-sets/tong_ket_nam/periods/20x1/values", `[{"data_element":"dang_vien","value":"3"}]`)
 	if code != http.StatusBadRequest {
 		t.Fatalf("bad period over REST: %d", code)
 	}
@@ -497,5 +497,103 @@ func TestNewRefusesWrongUnitAndUninitialisedDir(t *testing.T) {
 	cfg.DataDir, cfg.Unit = t.TempDir(), ""
 	if _, err := New(cfg, Options{}); !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), "tonghop init") {
 		t.Fatalf("uninitialised: %v", err)
+	}
+}
+
+// TestRESTRefusals covers requests the gateway must refuse rather than
+// misread: a form POST (which grpc-gateway would otherwise turn into a GET
+// answering 200), a wrong method, a body of the wrong shape, a body too large.
+func TestRESTRefusals(t *testing.T) {
+	h := start(t)
+	values := h.base + "/v1/units/106/data-sets/tong_ket_nam/periods/2021/values"
+	before := h.fileHash()
+	send := func(method, url, contentType string, body io.Reader) int {
+		t.Helper()
+		r, err := http.NewRequest(method, url, body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if contentType != "" {
+			r.Header.Set("Content-Type", contentType)
+		}
+		resp, err := http.DefaultClient.Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for _, c := range []struct {
+		name, method, contentType, body string
+		want                            int
+	}{
+		{"form POST", "POST", "application/x-www-form-urlencoded", `[{"data_element":"dang_vien","value":"1"}]`, http.StatusMethodNotAllowed},
+		{"PUT on the values", "PUT", "application/json", `[{"data_element":"dang_vien","value":"1"}]`, http.StatusMethodNotAllowed},
+		{"object instead of array", "PATCH", "application/json", `{"unit_code":"03390","values":[{"data_element":"dang_vien","value":"1"}]}`, http.StatusBadRequest},
+		{"not JSON", "PATCH", "application/json", `dang_vien=1`, http.StatusBadRequest},
+	} {
+		if got := send(c.method, values, c.contentType, strings.NewReader(c.body)); got != c.want {
+			t.Errorf("%s: HTTP %d, want %d", c.name, got, c.want)
+		}
+	}
+	big := "[" + strings.Repeat(`{"data_element":"dang_vien","value":"1"},`, MaxRequestBytes/40) + `{"data_element":"dang_vien","value":"1"}]`
+	if got := send("PATCH", values, "application/json", strings.NewReader(big)); got != http.StatusRequestEntityTooLarge {
+		t.Errorf("oversized body: HTTP %d, want 413", got)
+	}
+	if h.fileHash() != before {
+		t.Fatal("a refused request changed the file")
+	}
+}
+
+// TestShutdownTimeoutStopsHard holds a stream open so that a graceful stop
+// cannot finish: Run must still return once the shutdown timeout passes,
+// cutting the stream.
+func TestShutdownTimeoutStopsHard(t *testing.T) {
+	dir := t.TempDir()
+	log := zaptest.NewLogger(t)
+	if _, err := Init(dir, "106", units(), Options{Logger: log}); err != nil {
+		t.Fatal(err)
+	}
+	cfg := config.Default()
+	cfg.DataDir, cfg.GRPCListen, cfg.HTTPListen = dir, "127.0.0.1:0", "127.0.0.1:0"
+	cfg.ShutdownTimeout = 100 * time.Millisecond
+	n, err := New(cfg, Options{Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- n.Run(ctx) }()
+
+	conn, err := grpc.NewClient(n.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	watch, err := healthpb.NewHealthClient(conn).Watch(context.Background(), &healthpb.HealthCheckRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first, err := watch.Recv(); err != nil || first.Status != healthpb.HealthCheckResponse_SERVING {
+		t.Fatalf("first watch answer: %v %v", first, err)
+	}
+	start := time.Now()
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if took := time.Since(start); took < cfg.ShutdownTimeout {
+		t.Errorf("Run returned after %v, before the shutdown timeout: the open stream was not waited for", took)
+	}
+	// The stream sees NOT_SERVING, then is cut.
+	for {
+		msg, err := watch.Recv()
+		if err != nil {
+			break
+		}
+		if msg.Status == healthpb.HealthCheckResponse_SERVING {
+			t.Fatal("still SERVING during shutdown")
+		}
 	}
 }

@@ -15,11 +15,11 @@ type Style struct {
 	Decimal   string
 }
 
-// Vietnamese is 2.675 and 77,78.
-var Vietnamese = Style{Thousands: ".", Decimal: ","}
+// Vietnamese writes 2.675 and 77,78.
+func Vietnamese() Style { return Style{Thousands: ".", Decimal: ","} }
 
-// Plain is 2675 and 77.78, for people who paste into other tools.
-var Plain = Style{Thousands: "", Decimal: "."}
+// Plain writes 2675 and 77.78, for people who paste into other tools.
+func Plain() Style { return Style{Thousands: "", Decimal: "."} }
 
 // Int writes n with grouped thousands.
 func (s Style) Int(n int64) string {

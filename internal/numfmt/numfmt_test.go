@@ -19,11 +19,11 @@ func TestInt(t *testing.T) {
 		{-2131, "-2.131", "-2131"},
 		{5600000, "5.600.000", "5600000"},
 	} {
-		if got := Vietnamese.Int(c.n); got != c.vi {
-			t.Errorf("Vietnamese.Int(%d) = %q, want %q", c.n, got, c.vi)
+		if got := Vietnamese().Int(c.n); got != c.vi {
+			t.Errorf("Vietnamese().Int(%d) = %q, want %q", c.n, got, c.vi)
 		}
-		if got := Plain.Int(c.n); got != c.text {
-			t.Errorf("Plain.Int(%d) = %q, want %q", c.n, got, c.text)
+		if got := Plain().Int(c.n); got != c.text {
+			t.Errorf("Plain().Int(%d) = %q, want %q", c.n, got, c.text)
 		}
 	}
 }
@@ -43,7 +43,7 @@ func TestRat(t *testing.T) {
 		{-1, 8, 2, "-0,13"},
 		{2675, 1, 0, "2.675"},
 	} {
-		if got := Vietnamese.Rat(big.NewRat(c.num, c.den), c.dec); got != c.want {
+		if got := Vietnamese().Rat(big.NewRat(c.num, c.den), c.dec); got != c.want {
 			t.Errorf("Rat(%d/%d, %d) = %q, want %q", c.num, c.den, c.dec, got, c.want)
 		}
 	}

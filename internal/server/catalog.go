@@ -53,6 +53,9 @@ func (s *catalogService) ListDataElements(ctx context.Context, req *tonghopv1.Li
 }
 
 func (s *catalogService) GetDataElement(ctx context.Context, req *tonghopv1.GetDataElementRequest) (*tonghopv1.GetDataElementResponse, error) {
+	if req.Code == "" {
+		return nil, invalid.Field("code", "is required")
+	}
 	e, ok := s.cat.Element(req.Code)
 	if !ok {
 		return nil, fmt.Errorf("data element %q: %w", req.Code, errNotFound)
@@ -82,6 +85,9 @@ func (s *catalogService) ListDataSets(ctx context.Context, _ *tonghopv1.ListData
 }
 
 func (s *catalogService) GetDataSet(ctx context.Context, req *tonghopv1.GetDataSetRequest) (*tonghopv1.GetDataSetResponse, error) {
+	if req.Code == "" {
+		return nil, invalid.Field("code", "is required")
+	}
 	d, ok := s.cat.DataSet(req.Code)
 	if !ok {
 		return nil, fmt.Errorf("data set %q: %w", req.Code, errNotFound)
@@ -98,6 +104,9 @@ func (s *catalogService) ListIndicators(ctx context.Context, _ *tonghopv1.ListIn
 }
 
 func (s *catalogService) GetIndicator(ctx context.Context, req *tonghopv1.GetIndicatorRequest) (*tonghopv1.GetIndicatorResponse, error) {
+	if req.Code == "" {
+		return nil, invalid.Field("code", "is required")
+	}
 	i, ok := s.cat.Indicator(req.Code)
 	if !ok {
 		return nil, fmt.Errorf("indicator %q: %w", req.Code, errNotFound)

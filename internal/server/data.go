@@ -90,14 +90,15 @@ func (s *dataService) DeleteValue(ctx context.Context, req *tonghopv1.DeleteValu
 }
 
 func (s *dataService) PutSection(ctx context.Context, req *tonghopv1.PutSectionRequest) (*tonghopv1.PutSectionResponse, error) {
-	t, err := s.check.Section(req.UnitCode, req.DataSet, req.Period, req.Section, &req.Text)
+	text := req.GetContent().GetText()
+	t, err := s.check.Section(req.UnitCode, req.DataSet, req.Period, req.Section, &text)
 	if err != nil {
 		return nil, err
 	}
-	if req.Text == "" {
-		return nil, invalid.Field("text", "is required; use DeleteSection to remove a section")
+	if text == "" {
+		return nil, invalid.Field("content.text", "is required; use DeleteSection to remove a section")
 	}
-	st, err := s.store.PutSection(t.DataSet.Code, t.Period, req.Section, req.Text)
+	st, err := s.store.PutSection(t.DataSet.Code, t.Period, req.Section, text)
 	if err != nil {
 		return nil, err
 	}

@@ -110,6 +110,9 @@ func (s *hierarchyService) knownLevel(code string) bool {
 }
 
 func (s *hierarchyService) GetUnit(ctx context.Context, req *tonghopv1.GetUnitRequest) (*tonghopv1.GetUnitResponse, error) {
+	if req.Code == "" {
+		return nil, invalid.Field("code", "is required")
+	}
 	u, ok := s.tree.Unit(req.Code)
 	if !ok {
 		return nil, fmt.Errorf("unit %q: %w", req.Code, errNotFound)

@@ -14,7 +14,10 @@ type nodeService struct {
 }
 
 func (s *nodeService) GetNode(ctx context.Context, _ *tonghopv1.GetNodeRequest) (*tonghopv1.GetNodeResponse, error) {
-	u, _ := s.d.Tree.Unit(s.d.Unit)
+	u, ok := s.d.Tree.Unit(s.d.Unit)
+	if !ok {
+		u.Code = s.d.Unit
+	}
 	v, err := s.d.Store.SchemaVersion()
 	if err != nil {
 		return nil, err

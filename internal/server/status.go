@@ -72,6 +72,19 @@ func Status(err error, log *zap.Logger) error {
 	return status.Error(codes.Internal, "internal error")
 }
 
+// StreamErrors is UnaryErrors for streaming calls.
+func StreamErrors(log *zap.Logger) grpc.StreamServerInterceptor {
+	return func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) (err error) {
+		defer func() {
+			if p := recover(); p != nil {
+				log.Error("panic in stream handler", zap.String("method", info.FullMethod), zap.Any("panic", p), zap.Stack("stack"))
+				err = status.Error(codes.Internal, "internal error")
+			}
+		}()
+		return Status(handler(srv, ss), log.With(zap.String("method", info.FullMethod)))
+	}
+}
+
 // UnaryErrors is an interceptor that maps every handler error through Status
 // and turns a panic into Internal, so no handler maps errors itself.
 func UnaryErrors(log *zap.Logger) grpc.UnaryServerInterceptor {

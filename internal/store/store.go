@@ -15,6 +15,8 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 	"go.uber.org/zap"
+
+	"github.com/tonghop/tonghop/internal/hierarchy"
 )
 
 var (
@@ -38,6 +40,9 @@ type Options struct {
 	// LockTimeout bounds the wait for another process to release the file;
 	// zero means one second.
 	LockTimeout time.Duration
+	// MustExist refuses to create a missing file: a node that serves must
+	// find the store its init made, not start empty on a mistyped path.
+	MustExist bool
 
 	migrations []migration // tests replace the migration list
 }
@@ -64,6 +69,11 @@ func Open(path string, opts Options) (*Store, error) {
 	migs := opts.migrations
 	if migs == nil {
 		migs = migrations()
+	}
+	if opts.MustExist {
+		if _, err := os.Stat(path); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrNotInitialised, err)
+		}
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("store: %w", err)
@@ -134,24 +144,37 @@ func (s *Store) Identity() (Identity, error) {
 // ErrIdentityChange means the file already belongs to another unit.
 var ErrIdentityChange = errors.New("store: file belongs to another unit")
 
+// Initialise loads units (added to those stored) and records unit as the
+// node's identity in one transaction: a failed init leaves nothing behind.
+func (s *Store) Initialise(unit string, units []hierarchy.Unit) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		if err := putUnits(tx, units); err != nil {
+			return err
+		}
+		return setIdentity(tx, unit, s.now())
+	})
+}
+
 // SetIdentity records the node's unit. It may be set once; setting the same
 // unit again is a no-op, another unit is ErrIdentityChange. The unit must be
 // among the stored units.
 func (s *Store) SetIdentity(unitCode string) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
-		meta := tx.Bucket(bucketMeta)
-		if have := meta.Get(keyUnitCode); have != nil {
-			if string(have) == unitCode {
-				return nil
-			}
-			return fmt.Errorf("%w: %s, not %s", ErrIdentityChange, have, unitCode)
+	return s.db.Update(func(tx *bolt.Tx) error { return setIdentity(tx, unitCode, s.now()) })
+}
+
+func setIdentity(tx *bolt.Tx, unitCode string, now time.Time) error {
+	meta := tx.Bucket(bucketMeta)
+	if have := meta.Get(keyUnitCode); have != nil {
+		if string(have) == unitCode {
+			return nil
 		}
-		if tx.Bucket(bucketUnits).Get([]byte(unitCode)) == nil {
-			return fmt.Errorf("unit %s: %w among the stored units", unitCode, ErrNotFound)
-		}
-		if err := meta.Put(keyUnitCode, []byte(unitCode)); err != nil {
-			return err
-		}
-		return meta.Put(keyCreatedAt, []byte(s.now().UTC().Format(time.RFC3339Nano)))
-	})
+		return fmt.Errorf("%w: %s, not %s", ErrIdentityChange, have, unitCode)
+	}
+	if tx.Bucket(bucketUnits).Get([]byte(unitCode)) == nil {
+		return fmt.Errorf("unit %s: %w among the stored units", unitCode, ErrNotFound)
+	}
+	if err := meta.Put(keyUnitCode, []byte(unitCode)); err != nil {
+		return err
+	}
+	return meta.Put(keyCreatedAt, []byte(now.UTC().Format(time.RFC3339Nano)))
 }

@@ -41,7 +41,11 @@ func parseDate(s string) (time.Time, error) {
 // past keep their boundaries. The result must form a valid tree, otherwise
 // nothing is written and the error wraps hierarchy.ErrInvalidTree.
 func (s *Store) PutUnits(units []hierarchy.Unit) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.db.Update(func(tx *bolt.Tx) error { return putUnits(tx, units) })
+}
+
+func putUnits(tx *bolt.Tx, units []hierarchy.Unit) error {
+	{
 		b := tx.Bucket(bucketUnits)
 		merged, err := readUnits(b)
 		if err != nil {
@@ -75,7 +79,7 @@ func (s *Store) PutUnits(units []hierarchy.Unit) error {
 			}
 		}
 		return nil
-	})
+	}
 }
 
 // Units returns every stored unit, ordered by code.

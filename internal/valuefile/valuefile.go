@@ -1,5 +1,5 @@
 // Package valuefile reads files of values for import: CSV as spreadsheets
-// export it, and JSON in the shape of the REST PutValues body. A file is one
+// export it, and JSON in the shape of the gRPC PutValues request. A file is one
 // batch: one unit, one data set, one period, stored whole or not at all, so
 // a half-imported report never exists. Errors name the line (CSV) or the
 // position (JSON); checking the values themselves is the node's job.
@@ -137,7 +137,7 @@ func (b *Batch) fill(unit, dataSet, period string, d Defaults) error {
 	return nil
 }
 
-// jsonFile is the REST PutValues body, with the path fields included.
+// jsonFile is the PutValues request in JSON.
 type jsonFile struct {
 	UnitCode string      `json:"unit_code"`
 	DataSet  string      `json:"data_set"`

@@ -517,9 +517,8 @@ type PutSectionRequest struct {
 	DataSet  string                 `protobuf:"bytes,2,opt,name=data_set,json=dataSet,proto3" json:"data_set,omitempty"`
 	Period   string                 `protobuf:"bytes,3,opt,name=period,proto3" json:"period,omitempty"`
 	// The outline numbering of a section of the data set, e.g. "II.1".
-	Section string `protobuf:"bytes,4,opt,name=section,proto3" json:"section,omitempty"`
-	// The text; at most 1 MiB of UTF-8.
-	Text          string `protobuf:"bytes,5,opt,name=text,proto3" json:"text,omitempty"`
+	Section       string          `protobuf:"bytes,4,opt,name=section,proto3" json:"section,omitempty"`
+	Content       *SectionContent `protobuf:"bytes,5,opt,name=content,proto3" json:"content,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -582,7 +581,53 @@ func (x *PutSectionRequest) GetSection() string {
 	return ""
 }
 
-func (x *PutSectionRequest) GetText() string {
+func (x *PutSectionRequest) GetContent() *SectionContent {
+	if x != nil {
+		return x.Content
+	}
+	return nil
+}
+
+// SectionContent is what a person writes into a section.
+type SectionContent struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The text; at most 1 MiB of UTF-8.
+	Text          string `protobuf:"bytes,1,opt,name=text,proto3" json:"text,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SectionContent) Reset() {
+	*x = SectionContent{}
+	mi := &file_tonghop_v1_data_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SectionContent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SectionContent) ProtoMessage() {}
+
+func (x *SectionContent) ProtoReflect() protoreflect.Message {
+	mi := &file_tonghop_v1_data_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SectionContent.ProtoReflect.Descriptor instead.
+func (*SectionContent) Descriptor() ([]byte, []int) {
+	return file_tonghop_v1_data_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *SectionContent) GetText() string {
 	if x != nil {
 		return x.Text
 	}
@@ -599,7 +644,7 @@ type PutSectionResponse struct {
 
 func (x *PutSectionResponse) Reset() {
 	*x = PutSectionResponse{}
-	mi := &file_tonghop_v1_data_proto_msgTypes[9]
+	mi := &file_tonghop_v1_data_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -611,7 +656,7 @@ func (x *PutSectionResponse) String() string {
 func (*PutSectionResponse) ProtoMessage() {}
 
 func (x *PutSectionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_data_proto_msgTypes[9]
+	mi := &file_tonghop_v1_data_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -624,7 +669,7 @@ func (x *PutSectionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PutSectionResponse.ProtoReflect.Descriptor instead.
 func (*PutSectionResponse) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_data_proto_rawDescGZIP(), []int{9}
+	return file_tonghop_v1_data_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *PutSectionResponse) GetSection() *SectionText {
@@ -646,7 +691,7 @@ type ListSectionsRequest struct {
 
 func (x *ListSectionsRequest) Reset() {
 	*x = ListSectionsRequest{}
-	mi := &file_tonghop_v1_data_proto_msgTypes[10]
+	mi := &file_tonghop_v1_data_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -658,7 +703,7 @@ func (x *ListSectionsRequest) String() string {
 func (*ListSectionsRequest) ProtoMessage() {}
 
 func (x *ListSectionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_data_proto_msgTypes[10]
+	mi := &file_tonghop_v1_data_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -671,7 +716,7 @@ func (x *ListSectionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSectionsRequest.ProtoReflect.Descriptor instead.
 func (*ListSectionsRequest) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_data_proto_rawDescGZIP(), []int{10}
+	return file_tonghop_v1_data_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ListSectionsRequest) GetUnitCode() string {
@@ -705,7 +750,7 @@ type ListSectionsResponse struct {
 
 func (x *ListSectionsResponse) Reset() {
 	*x = ListSectionsResponse{}
-	mi := &file_tonghop_v1_data_proto_msgTypes[11]
+	mi := &file_tonghop_v1_data_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -717,7 +762,7 @@ func (x *ListSectionsResponse) String() string {
 func (*ListSectionsResponse) ProtoMessage() {}
 
 func (x *ListSectionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_data_proto_msgTypes[11]
+	mi := &file_tonghop_v1_data_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -730,7 +775,7 @@ func (x *ListSectionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSectionsResponse.ProtoReflect.Descriptor instead.
 func (*ListSectionsResponse) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_data_proto_rawDescGZIP(), []int{11}
+	return file_tonghop_v1_data_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ListSectionsResponse) GetSections() []*SectionText {
@@ -753,7 +798,7 @@ type DeleteSectionRequest struct {
 
 func (x *DeleteSectionRequest) Reset() {
 	*x = DeleteSectionRequest{}
-	mi := &file_tonghop_v1_data_proto_msgTypes[12]
+	mi := &file_tonghop_v1_data_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -765,7 +810,7 @@ func (x *DeleteSectionRequest) String() string {
 func (*DeleteSectionRequest) ProtoMessage() {}
 
 func (x *DeleteSectionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_data_proto_msgTypes[12]
+	mi := &file_tonghop_v1_data_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -778,7 +823,7 @@ func (x *DeleteSectionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteSectionRequest.ProtoReflect.Descriptor instead.
 func (*DeleteSectionRequest) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_data_proto_rawDescGZIP(), []int{12}
+	return file_tonghop_v1_data_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *DeleteSectionRequest) GetUnitCode() string {
@@ -818,7 +863,7 @@ type DeleteSectionResponse struct {
 
 func (x *DeleteSectionResponse) Reset() {
 	*x = DeleteSectionResponse{}
-	mi := &file_tonghop_v1_data_proto_msgTypes[13]
+	mi := &file_tonghop_v1_data_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -830,7 +875,7 @@ func (x *DeleteSectionResponse) String() string {
 func (*DeleteSectionResponse) ProtoMessage() {}
 
 func (x *DeleteSectionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_data_proto_msgTypes[13]
+	mi := &file_tonghop_v1_data_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -843,7 +888,7 @@ func (x *DeleteSectionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteSectionResponse.ProtoReflect.Descriptor instead.
 func (*DeleteSectionResponse) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_data_proto_rawDescGZIP(), []int{13}
+	return file_tonghop_v1_data_proto_rawDescGZIP(), []int{14}
 }
 
 var File_tonghop_v1_data_proto protoreflect.FileDescriptor
@@ -883,13 +928,15 @@ const file_tonghop_v1_data_proto_rawDesc = "" +
 	"\x06period\x18\x03 \x01(\tR\x06period\x12!\n" +
 	"\fdata_element\x18\x04 \x01(\tR\vdataElement\x12\x16\n" +
 	"\x06option\x18\x05 \x01(\tR\x06option\"\x15\n" +
-	"\x13DeleteValueResponse\"\x91\x01\n" +
+	"\x13DeleteValueResponse\"\xb3\x01\n" +
 	"\x11PutSectionRequest\x12\x1b\n" +
 	"\tunit_code\x18\x01 \x01(\tR\bunitCode\x12\x19\n" +
 	"\bdata_set\x18\x02 \x01(\tR\adataSet\x12\x16\n" +
 	"\x06period\x18\x03 \x01(\tR\x06period\x12\x18\n" +
-	"\asection\x18\x04 \x01(\tR\asection\x12\x12\n" +
-	"\x04text\x18\x05 \x01(\tR\x04text\"G\n" +
+	"\asection\x18\x04 \x01(\tR\asection\x124\n" +
+	"\acontent\x18\x05 \x01(\v2\x1a.tonghop.v1.SectionContentR\acontent\"$\n" +
+	"\x0eSectionContent\x12\x12\n" +
+	"\x04text\x18\x01 \x01(\tR\x04text\"G\n" +
 	"\x12PutSectionResponse\x121\n" +
 	"\asection\x18\x01 \x01(\v2\x17.tonghop.v1.SectionTextR\asection\"e\n" +
 	"\x13ListSectionsRequest\x12\x1b\n" +
@@ -903,13 +950,13 @@ const file_tonghop_v1_data_proto_rawDesc = "" +
 	"\bdata_set\x18\x02 \x01(\tR\adataSet\x12\x16\n" +
 	"\x06period\x18\x03 \x01(\tR\x06period\x12\x18\n" +
 	"\asection\x18\x04 \x01(\tR\asection\"\x17\n" +
-	"\x15DeleteSectionResponse2\xe4\a\n" +
-	"\vDataService\x12\x97\x01\n" +
-	"\tPutValues\x12\x1c.tonghop.v1.PutValuesRequest\x1a\x1d.tonghop.v1.PutValuesResponse\"M\x82\xd3\xe4\x93\x02G:\x01*\x1aB/v1/units/{unit_code}/data-sets/{data_set}/periods/{period}/values\x12\x94\x01\n" +
+	"\x15DeleteSectionResponse2\xef\a\n" +
+	"\vDataService\x12\x9c\x01\n" +
+	"\tPutValues\x12\x1c.tonghop.v1.PutValuesRequest\x1a\x1d.tonghop.v1.PutValuesResponse\"R\x82\xd3\xe4\x93\x02L:\x06values2B/v1/units/{unit_code}/data-sets/{data_set}/periods/{period}/values\x12\x94\x01\n" +
 	"\tGetValues\x12\x1c.tonghop.v1.GetValuesRequest\x1a\x1d.tonghop.v1.GetValuesResponse\"J\x82\xd3\xe4\x93\x02D\x12B/v1/units/{unit_code}/data-sets/{data_set}/periods/{period}/values\x12\xa9\x01\n" +
-	"\vDeleteValue\x12\x1e.tonghop.v1.DeleteValueRequest\x1a\x1f.tonghop.v1.DeleteValueResponse\"Y\x82\xd3\xe4\x93\x02S*Q/v1/units/{unit_code}/data-sets/{data_set}/periods/{period}/values/{data_element}\x12\xa6\x01\n" +
+	"\vDeleteValue\x12\x1e.tonghop.v1.DeleteValueRequest\x1a\x1f.tonghop.v1.DeleteValueResponse\"Y\x82\xd3\xe4\x93\x02S*Q/v1/units/{unit_code}/data-sets/{data_set}/periods/{period}/values/{data_element}\x12\xac\x01\n" +
 	"\n" +
-	"PutSection\x12\x1d.tonghop.v1.PutSectionRequest\x1a\x1e.tonghop.v1.PutSectionResponse\"Y\x82\xd3\xe4\x93\x02S:\x01*\x1aN/v1/units/{unit_code}/data-sets/{data_set}/periods/{period}/sections/{section}\x12\x9f\x01\n" +
+	"PutSection\x12\x1d.tonghop.v1.PutSectionRequest\x1a\x1e.tonghop.v1.PutSectionResponse\"_\x82\xd3\xe4\x93\x02Y:\acontent\x1aN/v1/units/{unit_code}/data-sets/{data_set}/periods/{period}/sections/{section}\x12\x9f\x01\n" +
 	"\fListSections\x12\x1f.tonghop.v1.ListSectionsRequest\x1a .tonghop.v1.ListSectionsResponse\"L\x82\xd3\xe4\x93\x02F\x12D/v1/units/{unit_code}/data-sets/{data_set}/periods/{period}/sections\x12\xac\x01\n" +
 	"\rDeleteSection\x12 .tonghop.v1.DeleteSectionRequest\x1a!.tonghop.v1.DeleteSectionResponse\"V\x82\xd3\xe4\x93\x02P*N/v1/units/{unit_code}/data-sets/{data_set}/periods/{period}/sections/{section}B5Z3github.com/tonghop/tonghop/api/tonghop/v1;tonghopv1b\x06proto3"
 
@@ -925,7 +972,7 @@ func file_tonghop_v1_data_proto_rawDescGZIP() []byte {
 	return file_tonghop_v1_data_proto_rawDescData
 }
 
-var file_tonghop_v1_data_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
+var file_tonghop_v1_data_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_tonghop_v1_data_proto_goTypes = []any{
 	(*DataValue)(nil),             // 0: tonghop.v1.DataValue
 	(*SectionText)(nil),           // 1: tonghop.v1.SectionText
@@ -936,37 +983,39 @@ var file_tonghop_v1_data_proto_goTypes = []any{
 	(*DeleteValueRequest)(nil),    // 6: tonghop.v1.DeleteValueRequest
 	(*DeleteValueResponse)(nil),   // 7: tonghop.v1.DeleteValueResponse
 	(*PutSectionRequest)(nil),     // 8: tonghop.v1.PutSectionRequest
-	(*PutSectionResponse)(nil),    // 9: tonghop.v1.PutSectionResponse
-	(*ListSectionsRequest)(nil),   // 10: tonghop.v1.ListSectionsRequest
-	(*ListSectionsResponse)(nil),  // 11: tonghop.v1.ListSectionsResponse
-	(*DeleteSectionRequest)(nil),  // 12: tonghop.v1.DeleteSectionRequest
-	(*DeleteSectionResponse)(nil), // 13: tonghop.v1.DeleteSectionResponse
-	(*timestamppb.Timestamp)(nil), // 14: google.protobuf.Timestamp
+	(*SectionContent)(nil),        // 9: tonghop.v1.SectionContent
+	(*PutSectionResponse)(nil),    // 10: tonghop.v1.PutSectionResponse
+	(*ListSectionsRequest)(nil),   // 11: tonghop.v1.ListSectionsRequest
+	(*ListSectionsResponse)(nil),  // 12: tonghop.v1.ListSectionsResponse
+	(*DeleteSectionRequest)(nil),  // 13: tonghop.v1.DeleteSectionRequest
+	(*DeleteSectionResponse)(nil), // 14: tonghop.v1.DeleteSectionResponse
+	(*timestamppb.Timestamp)(nil), // 15: google.protobuf.Timestamp
 }
 var file_tonghop_v1_data_proto_depIdxs = []int32{
-	14, // 0: tonghop.v1.DataValue.updated_at:type_name -> google.protobuf.Timestamp
-	14, // 1: tonghop.v1.SectionText.updated_at:type_name -> google.protobuf.Timestamp
+	15, // 0: tonghop.v1.DataValue.updated_at:type_name -> google.protobuf.Timestamp
+	15, // 1: tonghop.v1.SectionText.updated_at:type_name -> google.protobuf.Timestamp
 	0,  // 2: tonghop.v1.PutValuesRequest.values:type_name -> tonghop.v1.DataValue
 	0,  // 3: tonghop.v1.GetValuesResponse.values:type_name -> tonghop.v1.DataValue
-	1,  // 4: tonghop.v1.PutSectionResponse.section:type_name -> tonghop.v1.SectionText
-	1,  // 5: tonghop.v1.ListSectionsResponse.sections:type_name -> tonghop.v1.SectionText
-	2,  // 6: tonghop.v1.DataService.PutValues:input_type -> tonghop.v1.PutValuesRequest
-	4,  // 7: tonghop.v1.DataService.GetValues:input_type -> tonghop.v1.GetValuesRequest
-	6,  // 8: tonghop.v1.DataService.DeleteValue:input_type -> tonghop.v1.DeleteValueRequest
-	8,  // 9: tonghop.v1.DataService.PutSection:input_type -> tonghop.v1.PutSectionRequest
-	10, // 10: tonghop.v1.DataService.ListSections:input_type -> tonghop.v1.ListSectionsRequest
-	12, // 11: tonghop.v1.DataService.DeleteSection:input_type -> tonghop.v1.DeleteSectionRequest
-	3,  // 12: tonghop.v1.DataService.PutValues:output_type -> tonghop.v1.PutValuesResponse
-	5,  // 13: tonghop.v1.DataService.GetValues:output_type -> tonghop.v1.GetValuesResponse
-	7,  // 14: tonghop.v1.DataService.DeleteValue:output_type -> tonghop.v1.DeleteValueResponse
-	9,  // 15: tonghop.v1.DataService.PutSection:output_type -> tonghop.v1.PutSectionResponse
-	11, // 16: tonghop.v1.DataService.ListSections:output_type -> tonghop.v1.ListSectionsResponse
-	13, // 17: tonghop.v1.DataService.DeleteSection:output_type -> tonghop.v1.DeleteSectionResponse
-	12, // [12:18] is the sub-list for method output_type
-	6,  // [6:12] is the sub-list for method input_type
-	6,  // [6:6] is the sub-list for extension type_name
-	6,  // [6:6] is the sub-list for extension extendee
-	0,  // [0:6] is the sub-list for field type_name
+	9,  // 4: tonghop.v1.PutSectionRequest.content:type_name -> tonghop.v1.SectionContent
+	1,  // 5: tonghop.v1.PutSectionResponse.section:type_name -> tonghop.v1.SectionText
+	1,  // 6: tonghop.v1.ListSectionsResponse.sections:type_name -> tonghop.v1.SectionText
+	2,  // 7: tonghop.v1.DataService.PutValues:input_type -> tonghop.v1.PutValuesRequest
+	4,  // 8: tonghop.v1.DataService.GetValues:input_type -> tonghop.v1.GetValuesRequest
+	6,  // 9: tonghop.v1.DataService.DeleteValue:input_type -> tonghop.v1.DeleteValueRequest
+	8,  // 10: tonghop.v1.DataService.PutSection:input_type -> tonghop.v1.PutSectionRequest
+	11, // 11: tonghop.v1.DataService.ListSections:input_type -> tonghop.v1.ListSectionsRequest
+	13, // 12: tonghop.v1.DataService.DeleteSection:input_type -> tonghop.v1.DeleteSectionRequest
+	3,  // 13: tonghop.v1.DataService.PutValues:output_type -> tonghop.v1.PutValuesResponse
+	5,  // 14: tonghop.v1.DataService.GetValues:output_type -> tonghop.v1.GetValuesResponse
+	7,  // 15: tonghop.v1.DataService.DeleteValue:output_type -> tonghop.v1.DeleteValueResponse
+	10, // 16: tonghop.v1.DataService.PutSection:output_type -> tonghop.v1.PutSectionResponse
+	12, // 17: tonghop.v1.DataService.ListSections:output_type -> tonghop.v1.ListSectionsResponse
+	14, // 18: tonghop.v1.DataService.DeleteSection:output_type -> tonghop.v1.DeleteSectionResponse
+	13, // [13:19] is the sub-list for method output_type
+	7,  // [7:13] is the sub-list for method input_type
+	7,  // [7:7] is the sub-list for extension type_name
+	7,  // [7:7] is the sub-list for extension extendee
+	0,  // [0:7] is the sub-list for field type_name
 }
 
 func init() { file_tonghop_v1_data_proto_init() }
@@ -980,7 +1029,7 @@ func file_tonghop_v1_data_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tonghop_v1_data_proto_rawDesc), len(file_tonghop_v1_data_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   14,
+			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

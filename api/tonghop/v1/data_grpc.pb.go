@@ -35,15 +35,18 @@ const (
 // sections of its own unit, per data set and period. A node is the only writer
 // of its unit's data; values of other units arrive as signed submissions.
 type DataServiceClient interface {
-	// PutValues stores a batch of values, all of them or none. A rejected batch
-	// answers InvalidArgument with one field violation per bad value.
+	// PutValues stores a batch of values, all of them or none; values not in
+	// the batch stay as they are. A rejected batch answers InvalidArgument with
+	// one field violation per bad value. Over REST the body is the JSON array
+	// of values: the unit, data set and period come from the path only.
 	PutValues(ctx context.Context, in *PutValuesRequest, opts ...grpc.CallOption) (*PutValuesResponse, error)
 	// GetValues returns the values stored for a data set and period.
 	GetValues(ctx context.Context, in *GetValuesRequest, opts ...grpc.CallOption) (*GetValuesResponse, error)
 	// DeleteValue removes one value. Removing a value that is not there is
 	// NotFound, so a typo in the element code is never silently accepted.
 	DeleteValue(ctx context.Context, in *DeleteValueRequest, opts ...grpc.CallOption) (*DeleteValueResponse, error)
-	// PutSection stores the text of one narrative section.
+	// PutSection stores the text of one narrative section. Over REST the body
+	// is {"text": "…"}.
 	PutSection(ctx context.Context, in *PutSectionRequest, opts ...grpc.CallOption) (*PutSectionResponse, error)
 	// ListSections returns the narrative sections written for a data set and
 	// period, in outline order.
@@ -128,15 +131,18 @@ func (c *dataServiceClient) DeleteSection(ctx context.Context, in *DeleteSection
 // sections of its own unit, per data set and period. A node is the only writer
 // of its unit's data; values of other units arrive as signed submissions.
 type DataServiceServer interface {
-	// PutValues stores a batch of values, all of them or none. A rejected batch
-	// answers InvalidArgument with one field violation per bad value.
+	// PutValues stores a batch of values, all of them or none; values not in
+	// the batch stay as they are. A rejected batch answers InvalidArgument with
+	// one field violation per bad value. Over REST the body is the JSON array
+	// of values: the unit, data set and period come from the path only.
 	PutValues(context.Context, *PutValuesRequest) (*PutValuesResponse, error)
 	// GetValues returns the values stored for a data set and period.
 	GetValues(context.Context, *GetValuesRequest) (*GetValuesResponse, error)
 	// DeleteValue removes one value. Removing a value that is not there is
 	// NotFound, so a typo in the element code is never silently accepted.
 	DeleteValue(context.Context, *DeleteValueRequest) (*DeleteValueResponse, error)
-	// PutSection stores the text of one narrative section.
+	// PutSection stores the text of one narrative section. Over REST the body
+	// is {"text": "…"}.
 	PutSection(context.Context, *PutSectionRequest) (*PutSectionResponse, error)
 	// ListSections returns the narrative sections written for a data set and
 	// period, in outline order.
