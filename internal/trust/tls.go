@@ -1,0 +1,152 @@
+package trust
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// ServerTLS returns the TLS configuration of a node's gRPC server. It
+// presents id's whole chain, root included, so that a child still enrolling
+// with [PinnedTLS] can find the root it pinned.
+//
+// Client certificates are requested and verified if given
+// ([tls.VerifyClientCertIfGiven]): a child enrols before it has a
+// certificate, so handlers that need an authenticated peer check [PeerPath]
+// themselves. A client certificate must pass both the stock TLS verification
+// against roots and [Verify] with revoked, which also applies to resumed
+// sessions, so that a revocation takes effect on the next connection. The
+// minimum version is TLS 1.3. A nil now means time.Now.
+func ServerTLS(id Identity, roots *x509.CertPool, revoked Revoked, now func() time.Time) *tls.Config {
+	if now == nil {
+		now = time.Now
+	}
+	return &tls.Config{
+		MinVersion:   tls.VersionTLS13,
+		Certificates: tlsCertificates(id),
+		ClientAuth:   tls.VerifyClientCertIfGiven,
+		ClientCAs:    roots,
+		Time:         now,
+		// VerifyConnection rather than VerifyPeerCertificate: it runs on
+		// resumed sessions too.
+		VerifyConnection: func(cs tls.ConnectionState) error {
+			if len(cs.PeerCertificates) == 0 {
+				return nil
+			}
+			_, err := Verify(cs.PeerCertificates, roots, now(), revoked)
+			return err
+		},
+	}
+}
+
+// ClientTLS returns the TLS configuration with which a node dials its parent,
+// whose unit path is parentPath. It presents id's chain and accepts the
+// server only if its chain passes [Verify] against roots and its leaf names
+// exactly parentPath. The minimum version is TLS 1.3. A nil now means
+// time.Now.
+//
+// The parent is identified by its unit, not by the host name it is dialled
+// at (communes dial addresses, not names under [Suffix]), so the stock
+// host-name check is replaced by Verify and the path comparison; the SNI
+// sent is the parent's DNS name.
+func ClientTLS(id Identity, roots *x509.CertPool, parentPath []string, now func() time.Time) *tls.Config {
+	if now == nil {
+		now = time.Now
+	}
+	want := slices.Clone(parentPath)
+	return &tls.Config{
+		MinVersion:   tls.VersionTLS13,
+		Certificates: tlsCertificates(id),
+		ServerName:   DNSName(want),
+		Time:         now,
+		// Not insecure: VerifyConnection below does the whole verification,
+		// against the unit path rather than the dialled host name.
+		InsecureSkipVerify: true,
+		VerifyConnection: func(cs tls.ConnectionState) error {
+			path, err := Verify(cs.PeerCertificates, roots, now(), nil)
+			if err != nil {
+				return fmt.Errorf("server: %w", err)
+			}
+			if !slices.Equal(path, want) {
+				return fmt.Errorf("trust: server is unit %s, want %s: %w",
+					formatPath(path), formatPath(want), ErrUntrusted)
+			}
+			return nil
+		},
+	}
+}
+
+// PinnedTLS returns the TLS configuration with which a node that has no
+// certificate yet dials its parent to enrol. It presents no client
+// certificate, and accepts the server only if the last certificate it sends
+// is a root whose [Fingerprint] is rootFingerprint (given to the node out of
+// band) and its chain passes [Verify] against that root alone. Which unit
+// the server is does not matter here: any node of the pinned hierarchy that
+// signs the enrolment is checked again when the issued chain is verified. A
+// nil now means time.Now.
+func PinnedTLS(rootFingerprint string, now func() time.Time) *tls.Config {
+	if now == nil {
+		now = time.Now
+	}
+	return &tls.Config{
+		MinVersion: tls.VersionTLS13,
+		Time:       now,
+		// Not insecure: VerifyConnection below verifies the chain against
+		// the pinned root.
+		InsecureSkipVerify: true,
+		VerifyConnection: func(cs tls.ConnectionState) error {
+			certs := cs.PeerCertificates
+			if len(certs) == 0 {
+				return fmt.Errorf("trust: server sent no certificate: %w", ErrUntrusted)
+			}
+			root := certs[len(certs)-1]
+			if got := Fingerprint(root); got != rootFingerprint {
+				return fmt.Errorf("trust: server's chain ends in %s with fingerprint %s, want %s: %w",
+					describe(root), got, rootFingerprint, ErrUntrusted)
+			}
+			roots := x509.NewCertPool()
+			roots.AddCert(root)
+			if _, err := Verify(certs, roots, now(), nil); err != nil {
+				return fmt.Errorf("server: %w", err)
+			}
+			return nil
+		},
+	}
+}
+
+// PeerPath returns the unit path of the peer of a connection set up with
+// this package's configurations, whose handshake verified any certificate
+// the peer gave; ok is false if the peer gave no certificate.
+func PeerPath(cs tls.ConnectionState) (path []string, ok bool) {
+	var leaf *x509.Certificate
+	switch {
+	case len(cs.VerifiedChains) > 0 && len(cs.VerifiedChains[0]) > 0:
+		leaf = cs.VerifiedChains[0][0]
+	case len(cs.PeerCertificates) > 0:
+		// ClientTLS and PinnedTLS verify in VerifyConnection, which leaves
+		// VerifiedChains empty.
+		leaf = cs.PeerCertificates[0]
+	default:
+		return nil, false
+	}
+	path, err := certPath(leaf)
+	if err != nil {
+		return nil, false
+	}
+	return path, true
+}
+
+// tlsCertificates returns id as the certificate a TLS endpoint presents, or
+// none if id has no chain yet.
+func tlsCertificates(id Identity) []tls.Certificate {
+	if len(id.Chain) == 0 {
+		return nil
+	}
+	der := make([][]byte, len(id.Chain))
+	for i, c := range id.Chain {
+		der[i] = c.Raw
+	}
+	return []tls.Certificate{{Certificate: der, PrivateKey: id.Key, Leaf: id.Chain[0]}}
+}
