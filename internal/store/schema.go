@@ -11,7 +11,7 @@ import (
 // SchemaVersion is the layout of buckets and records this code reads and
 // writes. Opening a file of an older version migrates it; a newer one is
 // refused, so an old binary never misreads data written by a new one.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // Every bucket of the file is declared here and nowhere else.
 var (
@@ -20,16 +20,47 @@ var (
 	// bucketUnits maps a unit code to its encoded record (units.go).
 	bucketUnits = []byte("units")
 	// bucketValues maps period \x00 element \x00 option to an encoded value
-	// of the node's own unit (values.go).
+	// of the node's own unit (values.go). The data set is not part of the
+	// key on purpose: a figure belongs to its element and period, so two
+	// data sets collecting the same element share one value, as in DHIS2.
 	bucketValues = []byte("values")
 	// bucketSections maps data set \x00 period \x00 section to an encoded
 	// narrative text of the node's own unit (sections.go).
 	bucketSections = []byte("sections")
+
+	// Version 2: signed submissions and the trust hierarchy.
+
+	// bucketEnvelopes maps a content address ("sha256:…") to the envelope's
+	// exact bytes: every revision ever accepted, own or from below.
+	bucketEnvelopes = []byte("envelopes")
+	// bucketSubmissions maps unit \x00 data set \x00 period \x00 revision
+	// (8 bytes, big-endian) to a submission record (submissions.go), so a
+	// report's revisions sort in order and the last is the latest.
+	bucketSubmissions = []byte("submissions")
+	// bucketDigests maps a content address to its key in bucketSubmissions.
+	bucketDigests = []byte("digests")
+	// bucketOutbox maps a sequence number (8 bytes, big-endian) to an outbox
+	// record: what waits for the parent's receipt, in delivery order.
+	bucketOutbox = []byte("outbox")
+	// bucketIssued maps a certificate serial (hex) to a certificate this
+	// node issued to a child (trust.go).
+	bucketIssued = []byte("issued")
+	// bucketRevoked maps a certificate serial (hex) to its revocation, from
+	// this node or relayed from below.
+	bucketRevoked = []byte("revoked")
+	// bucketTokens maps the SHA-256 (hex) of an enrolment token's secret to
+	// the token's record; the secret itself is never stored.
+	bucketTokens = []byte("tokens")
 )
+
+// bucketsV2 are the buckets version 2 added.
+func bucketsV2() [][]byte {
+	return [][]byte{bucketEnvelopes, bucketSubmissions, bucketDigests, bucketOutbox, bucketIssued, bucketRevoked, bucketTokens}
+}
 
 // allBuckets lists every bucket a current file has.
 func allBuckets() [][]byte {
-	return [][]byte{bucketMeta, bucketUnits, bucketValues, bucketSections}
+	return append([][]byte{bucketMeta, bucketUnits, bucketValues, bucketSections}, bucketsV2()...)
 }
 
 // Keys of bucketMeta.
@@ -46,9 +77,19 @@ type migration struct {
 	Apply func(tx *bolt.Tx) error
 }
 
-// migrations lists every migration in order. Version 1 is the first layout,
-// so there is none yet; the next layout change appends {To: 2, ...}.
-func migrations() []migration { return nil }
+// migrations lists every migration in order.
+func migrations() []migration {
+	return []migration{
+		{To: 2, Apply: func(tx *bolt.Tx) error {
+			for _, b := range bucketsV2() {
+				if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+					return err
+				}
+			}
+			return nil
+		}},
+	}
+}
 
 var (
 	// ErrSchemaTooNew means the file was written by a newer tonghop.

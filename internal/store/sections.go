@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"fmt"
 	"time"
 
@@ -33,21 +32,10 @@ func (s *Store) PutSection(dataSet string, p period.Period, code, text string) (
 // by code bytes; callers put them in outline order.
 func (s *Store) Sections(dataSet string, p period.Period) ([]SectionText, error) {
 	var out []SectionText
-	prefix := joinKey(dataSet, p.String(), "")
 	err := s.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketSections).Cursor()
-		for k, raw := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, raw = c.Next() {
-			parts, err := splitKey(k, 3)
-			if err != nil {
-				return err
-			}
-			text, updated, err := decodeText(raw)
-			if err != nil {
-				return fmt.Errorf("section %q: %w", k, err)
-			}
-			out = append(out, SectionText{Code: parts[2], Text: text, UpdatedAt: updated})
-		}
-		return nil
+		var err error
+		out, err = readSections(tx, dataSet, p)
+		return err
 	})
 	return out, err
 }

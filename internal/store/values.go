@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"fmt"
 	"time"
 
@@ -38,21 +37,10 @@ func (s *Store) PutValues(p period.Period, vals []Value) error {
 // option code.
 func (s *Store) Values(p period.Period) ([]Value, error) {
 	var out []Value
-	prefix := joinKey(p.String(), "")
 	err := s.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketValues).Cursor()
-		for k, raw := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, raw = c.Next() {
-			parts, err := splitKey(k, 3)
-			if err != nil {
-				return err
-			}
-			count, updated, err := decodeValue(raw)
-			if err != nil {
-				return fmt.Errorf("value %q: %w", k, err)
-			}
-			out = append(out, Value{Element: parts[1], Option: parts[2], Count: count, UpdatedAt: updated})
-		}
-		return nil
+		var err error
+		out, err = readValues(tx, p)
+		return err
 	})
 	return out, err
 }

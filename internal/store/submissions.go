@@ -1,0 +1,361 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/tonghop/tonghop/internal/period"
+)
+
+// ForwardState is where a stored submission stands with the parent.
+type ForwardState int
+
+// Forward states; the zero value is invalid.
+const (
+	// Queued: in the outbox, no receipt yet.
+	Queued ForwardState = iota + 1
+	// Delivered: the parent's verified receipt is stored.
+	Delivered
+	// Rejected: the parent refused it for good.
+	Rejected
+	// Root: this node has no parent.
+	Root
+)
+
+var (
+	// ErrStale means a revision older than (or as old as) a stored one: an
+	// older revision never replaces a newer one.
+	ErrStale = errors.New("store: a newer or equal revision is stored")
+)
+
+// Submission is the stored record of one signed revision of a report.
+type Submission struct {
+	Digest                string
+	Unit, DataSet, Period string
+	Revision              uint64
+	CatalogVersion        string
+	SignedAt, ReceivedAt  time.Time
+	// Signer is the signer's unit path, root first, joined by "/".
+	Signer            string
+	SignerFingerprint string
+	ValueCount        int
+	SectionCount      int
+
+	Forward      ForwardState
+	ForwardCode  int32  // gRPC code of the parent's refusal, for Rejected
+	ForwardError string // and its message
+	Receipt      []byte // the parent's signed receipt, for Delivered
+}
+
+func submissionKey(unit, dataSet, periodCode string, rev uint64) []byte {
+	k := joinKey(unit, dataSet, periodCode, "")
+	return binary.BigEndian.AppendUint64(k, rev)
+}
+
+func reportPrefix(unit, dataSet, periodCode string) []byte {
+	return joinKey(unit, dataSet, periodCode, "")
+}
+
+// latest returns the latest stored revision of a report, 0 if none.
+func latest(b *bolt.Bucket, unit, dataSet, periodCode string) uint64 {
+	prefix := reportPrefix(unit, dataSet, periodCode)
+	highest := binary.BigEndian.AppendUint64(bytes.Clone(prefix), math.MaxUint64)
+	c := b.Cursor()
+	k, _ := c.Seek(highest)
+	switch {
+	case k == nil:
+		k, _ = c.Last()
+	case !bytes.Equal(k, highest):
+		k, _ = c.Prev()
+	}
+	if len(k) != len(prefix)+8 || !bytes.HasPrefix(k, prefix) {
+		return 0
+	}
+	return binary.BigEndian.Uint64(k[len(prefix):])
+}
+
+// Incoming is a verified envelope to store, with its record.
+type Incoming struct {
+	Record   Submission
+	Envelope []byte
+}
+
+// Outcome is what storing an incoming envelope did.
+type Outcome int
+
+// Outcomes of PutSubmissions.
+const (
+	// Accepted: stored now (and queued for the parent if forwarding).
+	Accepted Outcome = iota + 1
+	// Duplicate: the same envelope was stored before; nothing changed.
+	Duplicate
+	// Refused: not stored; the result's Err says why.
+	Refused
+)
+
+// Result is the outcome of one incoming envelope.
+type Result struct {
+	Outcome Outcome
+	Err     error
+}
+
+// PutSubmissions stores verified envelopes in one transaction, each on its
+// own terms: an envelope already stored is a Duplicate; a revision not newer
+// than the stored latest is Refused with ErrStale; the others are Accepted
+// and, if forward, queued for the parent behind everything already queued.
+// When PutSubmissions returns without error, every Accepted one is durable.
+func (s *Store) PutSubmissions(items []Incoming, forward bool) ([]Result, error) {
+	results := make([]Result, len(items))
+	now := s.now().UTC()
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		for i, it := range items {
+			r := it.Record
+			r.ReceivedAt = now
+			res, err := putSubmission(tx, r, it.Envelope, forward, now)
+			if err != nil {
+				return err
+			}
+			results[i] = res
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return results, nil
+}
+
+func putSubmission(tx *bolt.Tx, r Submission, env []byte, forward bool, now time.Time) (Result, error) {
+	digests := tx.Bucket(bucketDigests)
+	if digests.Get([]byte(r.Digest)) != nil {
+		return Result{Outcome: Duplicate}, nil
+	}
+	subs := tx.Bucket(bucketSubmissions)
+	if have := latest(subs, r.Unit, r.DataSet, r.Period); have >= r.Revision {
+		return Result{Outcome: Refused, Err: fmt.Errorf("%w: %s %s %s revision %d, stored %d", ErrStale, r.Unit, r.DataSet, r.Period, r.Revision, have)}, nil
+	}
+	if forward {
+		r.Forward = Queued
+	} else {
+		r.Forward = Root
+	}
+	raw, err := json.Marshal(r)
+	if err != nil {
+		return Result{}, err
+	}
+	key := submissionKey(r.Unit, r.DataSet, r.Period, r.Revision)
+	if err := subs.Put(key, raw); err != nil {
+		return Result{}, err
+	}
+	if err := digests.Put([]byte(r.Digest), key); err != nil {
+		return Result{}, err
+	}
+	if err := tx.Bucket(bucketEnvelopes).Put([]byte(r.Digest), env); err != nil {
+		return Result{}, err
+	}
+	if forward {
+		if err := enqueue(tx, r.Digest, now); err != nil {
+			return Result{}, err
+		}
+	}
+	return Result{Outcome: Accepted}, nil
+}
+
+// Snapshot is the node's own data of a report at one instant.
+type Snapshot struct {
+	Revision uint64 // the revision to sign: one more than the stored latest
+	Values   []Value
+	Sections []SectionText
+}
+
+// AppendOwn signs and stores the next revision of the node's own report in
+// one transaction: it reads the values and sections as they are, asks sign
+// for the envelope and its record, and stores both (queued for the parent if
+// forward). Nothing can change the data between reading and signing.
+func (s *Store) AppendOwn(unit, dataSet string, p period.Period, forward bool,
+	sign func(Snapshot) (Submission, []byte, error)) (Submission, error) {
+	var out Submission
+	now := s.now().UTC()
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		snap := Snapshot{Revision: latest(tx.Bucket(bucketSubmissions), unit, dataSet, p.String()) + 1}
+		var err error
+		if snap.Values, err = readValues(tx, p); err != nil {
+			return err
+		}
+		if snap.Sections, err = readSections(tx, dataSet, p); err != nil {
+			return err
+		}
+		rec, env, err := sign(snap)
+		if err != nil {
+			return err
+		}
+		rec.ReceivedAt = now
+		res, err := putSubmission(tx, rec, env, forward, now)
+		if err != nil {
+			return err
+		}
+		if res.Outcome != Accepted {
+			return fmt.Errorf("store: own submission %s not stored: %v", rec.Digest, res.Err)
+		}
+		out = rec
+		if forward {
+			out.Forward = Queued
+		} else {
+			out.Forward = Root
+		}
+		return nil
+	})
+	return out, err
+}
+
+// SubmissionFilter selects submissions; empty fields match all.
+type SubmissionFilter struct {
+	Unit            string
+	Units           func(code string) bool // overrides Unit when set, e.g. a subtree
+	DataSet, Period string
+	Forward         ForwardState
+	WithSuperseded  bool
+}
+
+// Submissions lists stored submissions in key order (unit, data set, period,
+// revision), after the key cursor (nil: from the start), at most limit (0:
+// all). It returns whether each is superseded by a newer revision, and the
+// cursor of the last one for the next page.
+func (s *Store) Submissions(f SubmissionFilter, after []byte, limit int) ([]Submission, []bool, []byte, error) {
+	var (
+		out        []Submission
+		superseded []bool
+		last       []byte
+	)
+	// A report's revisions are adjacent in key order, so a record is
+	// superseded exactly when the next key belongs to the same report: each
+	// record is decided when its successor is read.
+	var (
+		pending    *Submission
+		pendingKey []byte
+	)
+	done := false
+	decide := func(isSuperseded bool) {
+		r := *pending
+		pending = nil
+		switch {
+		case done:
+		case f.Units != nil && !f.Units(r.Unit):
+		case f.Units == nil && f.Unit != "" && r.Unit != f.Unit:
+		case f.DataSet != "" && r.DataSet != f.DataSet:
+		case f.Period != "" && r.Period != f.Period:
+		case f.Forward != 0 && r.Forward != f.Forward:
+		case isSuperseded && !f.WithSuperseded:
+		default:
+			out = append(out, r)
+			superseded = append(superseded, isSuperseded)
+			last = pendingKey
+			done = limit > 0 && len(out) == limit
+		}
+	}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketSubmissions).Cursor()
+		k, raw := c.First()
+		if after != nil {
+			k, raw = c.Seek(after)
+			if k != nil && bytes.Equal(k, after) {
+				k, raw = c.Next()
+			}
+		}
+		for ; k != nil && !done; k, raw = c.Next() {
+			var r Submission
+			if err := json.Unmarshal(raw, &r); err != nil {
+				return fmt.Errorf("%w: submission %q: %v", ErrCorrupt, k, err)
+			}
+			if pending != nil {
+				decide(pending.Unit == r.Unit && pending.DataSet == r.DataSet && pending.Period == r.Period)
+			}
+			pending, pendingKey = &r, bytes.Clone(k)
+		}
+		if pending != nil {
+			decide(false)
+		}
+		return nil
+	})
+	return out, superseded, last, err
+}
+
+// Submission returns the record and envelope stored under digest, and
+// whether a newer revision of the same report exists.
+func (s *Store) Submission(digest string) (Submission, []byte, bool, error) {
+	var (
+		r          Submission
+		env        []byte
+		superseded bool
+	)
+	err := s.db.View(func(tx *bolt.Tx) error {
+		key := tx.Bucket(bucketDigests).Get([]byte(digest))
+		if key == nil {
+			return fmt.Errorf("submission %s: %w", digest, ErrNotFound)
+		}
+		b := tx.Bucket(bucketSubmissions)
+		if err := json.Unmarshal(b.Get(key), &r); err != nil {
+			return fmt.Errorf("%w: submission %s: %v", ErrCorrupt, digest, err)
+		}
+		superseded = latest(b, r.Unit, r.DataSet, r.Period) > r.Revision
+		env = bytes.Clone(tx.Bucket(bucketEnvelopes).Get([]byte(digest)))
+		return nil
+	})
+	return r, env, superseded, err
+}
+
+// Envelope returns the stored bytes of an envelope, submission or notice.
+func (s *Store) Envelope(digest string) ([]byte, error) {
+	var env []byte
+	err := s.db.View(func(tx *bolt.Tx) error {
+		env = bytes.Clone(tx.Bucket(bucketEnvelopes).Get([]byte(digest)))
+		if env == nil {
+			return fmt.Errorf("envelope %s: %w", digest, ErrNotFound)
+		}
+		return nil
+	})
+	return env, err
+}
+
+func readValues(tx *bolt.Tx, p period.Period) ([]Value, error) {
+	var out []Value
+	prefix := joinKey(p.String(), "")
+	c := tx.Bucket(bucketValues).Cursor()
+	for k, raw := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, raw = c.Next() {
+		parts, err := splitKey(k, 3)
+		if err != nil {
+			return nil, err
+		}
+		count, updated, err := decodeValue(raw)
+		if err != nil {
+			return nil, fmt.Errorf("value %q: %w", k, err)
+		}
+		out = append(out, Value{Element: parts[1], Option: parts[2], Count: count, UpdatedAt: updated})
+	}
+	return out, nil
+}
+
+func readSections(tx *bolt.Tx, dataSet string, p period.Period) ([]SectionText, error) {
+	var out []SectionText
+	prefix := joinKey(dataSet, p.String(), "")
+	c := tx.Bucket(bucketSections).Cursor()
+	for k, raw := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, raw = c.Next() {
+		parts, err := splitKey(k, 3)
+		if err != nil {
+			return nil, err
+		}
+		text, updated, err := decodeText(raw)
+		if err != nil {
+			return nil, fmt.Errorf("section %q: %w", k, err)
+		}
+		out = append(out, SectionText{Code: parts[2], Text: text, UpdatedAt: updated})
+	}
+	return out, nil
+}
