@@ -42,7 +42,7 @@ func startNode(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := node.Init(dir, "106", units, node.Options{}); err != nil {
+	if _, err := node.Init(dir, "106", units, true, node.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	cfg := config.Default()

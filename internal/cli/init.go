@@ -46,7 +46,7 @@ DATA_DIR/tonghop.yaml for "tonghop serve --config".`,
 			if err != nil {
 				return fmt.Errorf("%s: %w", unitsFile, err)
 			}
-			u, err := node.Init(cfg.DataDir, cfg.Unit, units, node.Options{})
+			u, err := node.Init(cfg.DataDir, cfg.Unit, units, cfg.Parent == "", node.Options{})
 			if err != nil {
 				return err
 			}

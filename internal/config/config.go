@@ -19,6 +19,7 @@ import (
 const (
 	DefaultGRPCListen      = "127.0.0.1:7400"
 	DefaultHTTPListen      = "127.0.0.1:7401"
+	DefaultPeerListen      = "127.0.0.1:7402"
 	DefaultShutdownTimeout = 10 * time.Second
 )
 
@@ -35,7 +36,10 @@ type Config struct {
 	GRPCListen string `yaml:"grpc_listen"`
 	// HTTPListen is the REST, /healthz and /metrics address, host:port.
 	HTTPListen string `yaml:"http_listen"`
-	// Parent is the parent node's gRPC address; empty at the root.
+	// PeerListen is where child nodes connect, over mutual TLS.
+	PeerListen string `yaml:"peer_listen"`
+	// Parent is the parent node's peer address (its peer_listen); empty at
+	// the root.
 	Parent string `yaml:"parent"`
 	// ShutdownTimeout bounds a graceful stop before connections are cut.
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
@@ -55,6 +59,7 @@ func Default() Config {
 	return Config{
 		GRPCListen:      DefaultGRPCListen,
 		HTTPListen:      DefaultHTTPListen,
+		PeerListen:      DefaultPeerListen,
 		ShutdownTimeout: DefaultShutdownTimeout,
 		Log:             Log{Level: "info", Format: "json"},
 	}
@@ -86,13 +91,16 @@ func (c Config) Validate() error {
 	if c.DataDir == "" {
 		bad("data_dir", "is required")
 	}
-	for _, l := range []struct{ key, addr string }{{"grpc_listen", c.GRPCListen}, {"http_listen", c.HTTPListen}} {
+	seen := map[string]string{}
+	for _, l := range []struct{ key, addr string }{{"grpc_listen", c.GRPCListen}, {"http_listen", c.HTTPListen}, {"peer_listen", c.PeerListen}} {
 		if _, _, err := net.SplitHostPort(l.addr); err != nil {
 			bad(l.key, "%q is not host:port", l.addr)
+			continue
 		}
-	}
-	if c.GRPCListen == c.HTTPListen && c.GRPCListen != "" && !hasZeroPort(c.GRPCListen) {
-		bad("http_listen", "must differ from grpc_listen (%s)", c.GRPCListen)
+		if other, dup := seen[l.addr]; dup && !hasZeroPort(l.addr) {
+			bad(l.key, "must differ from %s (%s)", other, l.addr)
+		}
+		seen[l.addr] = l.key
 	}
 	if c.Parent != "" {
 		if _, _, err := net.SplitHostPort(c.Parent); err != nil {

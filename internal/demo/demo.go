@@ -120,7 +120,7 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return fmt.Errorf("demo units: %w", err)
 	}
-	if _, err := node.Init(o.DataDir, Unit, units, node.Options{Logger: o.Logger}); err != nil {
+	if _, err := node.Init(o.DataDir, Unit, units, true, node.Options{Logger: o.Logger}); err != nil {
 		return err
 	}
 	cfg := config.Default()

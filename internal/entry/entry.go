@@ -44,6 +44,8 @@ type Target struct {
 type Checker struct {
 	Unit    string // the node's own unit code
 	Catalog *catalog.Catalog
+
+	anyUnit bool // set by Contents: a parent checking a descendant's report
 }
 
 // Target checks the unit, data set and period named by a request.
@@ -56,6 +58,7 @@ func (c Checker) Target(unit, dataSet, periodCode string) (Target, error) {
 func (c Checker) target(bad *invalid.Error, unit, dataSet, periodCode string) Target {
 	var t Target
 	switch {
+	case c.anyUnit:
 	case unit == "":
 		bad.Add("unit_code", "is required")
 	case unit != c.Unit:
@@ -115,6 +118,49 @@ func (c Checker) Values(unit, dataSet, periodCode string, raws []Raw) (Target, [
 		return t, nil, err
 	}
 	return t, out, nil
+}
+
+// Contents checks what a descendant's signed report says, as its parent
+// does on receipt: the data set, the period, every value and every section,
+// by the same rules as the node's own entry, but for any unit. Fields are
+// named as in the report: "values[3].value", "sections[1].code".
+func (c Checker) Contents(dataSet, periodCode string, raws []Raw, sections []Section) (Target, error) {
+	c.anyUnit = true
+	var bad invalid.Error
+	t := c.target(&bad, "", dataSet, periodCode)
+	_, _, err := c.Values("", dataSet, periodCode, raws)
+	if vbad, ok := invalid.As(err); ok {
+		for _, v := range vbad.Violations {
+			if v.Field != "data_set" && v.Field != "period" && !(v.Field == "values" && len(raws) == 0) {
+				bad.Violations = append(bad.Violations, v)
+			}
+		}
+	}
+	seen := map[string]bool{}
+	for i, s := range sections {
+		field := fmt.Sprintf("sections[%d]", i)
+		switch {
+		case t.DataSet.Code == "":
+		case seen[s.Code]:
+			bad.Add(field+".code", "section %s appears twice", s.Code)
+		default:
+			if _, ok := t.DataSet.Section(s.Code); !ok {
+				bad.Add(field+".code", "data set %s has no section %q", t.DataSet.Code, s.Code)
+			}
+		}
+		seen[s.Code] = true
+		if !utf8.ValidString(s.Text) {
+			bad.Add(field+".text", "is not valid UTF-8")
+		} else if len(s.Text) > MaxSectionBytes {
+			bad.Add(field+".text", "is %d bytes; at most %d", len(s.Text), MaxSectionBytes)
+		}
+	}
+	return t, bad.Err()
+}
+
+// Section is a narrative section of a report, as Contents checks it.
+type Section struct {
+	Code, Text string
 }
 
 // Key checks the element and option naming one value of the data set.

@@ -47,9 +47,9 @@ type wireReceipt struct {
 }
 
 // EncodeReceipt returns the canonical JSON encoding of r. It rejects an
-// envelope digest not of Digest's form, an empty unit, data set, period or
-// receiver, revision 0, an unknown status, a missing time and invalid
-// UTF-8; errors wrap ErrMalformed.
+// envelope digest not of Digest's form, an empty unit or receiver, a report
+// (data set, period, revision) given only in part, an unknown status, a
+// missing time and invalid UTF-8; errors wrap ErrMalformed.
 func EncodeReceipt(r Receipt) ([]byte, error) {
 	const doc = "receipt"
 	if err := checkDigest(doc, "envelope_digest", r.EnvelopeDigest); err != nil {
@@ -58,14 +58,19 @@ func EncodeReceipt(r Receipt) ([]byte, error) {
 	if err := checkKey(doc, "unit", r.Unit); err != nil {
 		return nil, err
 	}
-	if err := checkKey(doc, "data_set", r.DataSet); err != nil {
-		return nil, err
-	}
-	if err := checkKey(doc, "period", r.Period); err != nil {
-		return nil, err
-	}
-	if r.Revision == 0 {
-		return nil, malformed(doc, "revision", "0, revisions start at 1")
+	// A receipt for a submission names the report; one for a notice (a
+	// revocation) names only the unit, with no data set, period or revision.
+	report := r.DataSet != "" || r.Period != "" || r.Revision != 0
+	if report {
+		if err := checkKey(doc, "data_set", r.DataSet); err != nil {
+			return nil, err
+		}
+		if err := checkKey(doc, "period", r.Period); err != nil {
+			return nil, err
+		}
+		if r.Revision == 0 {
+			return nil, malformed(doc, "revision", "0, revisions start at 1")
+		}
 	}
 	if r.Status != StatusAccepted && r.Status != StatusDuplicate {
 		return nil, malformed(doc, "status", "%q, want %q or %q", r.Status, StatusAccepted, StatusDuplicate)

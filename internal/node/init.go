@@ -1,17 +1,32 @@
 package node
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
+	"time"
 
+	"github.com/tonghop/tonghop/internal/enrolment"
 	"github.com/tonghop/tonghop/internal/hierarchy"
 	"github.com/tonghop/tonghop/internal/store"
+	"github.com/tonghop/tonghop/internal/trust"
 )
 
+// RootValidity is how long a root certificate made by Init is valid.
+const RootValidity = 10 * 365 * 24 * time.Hour
+
 // Init prepares a data directory for the node of unit: it creates the store,
-// loads the units (which must include unit) and records the identity. Running
-// it again with more units adds them; another unit is refused.
-func Init(dataDir, unit string, units []hierarchy.Unit, opts Options) (hierarchy.Unit, error) {
+// loads the units (which must include unit) and records the identity, in one
+// transaction; then it makes the node's Ed25519 key. The root of a hierarchy
+// (root true) also makes its self-signed CA certificate; any other node gets
+// its certificate from its parent with Enroll. Running Init again adds
+// units and keeps the key; another unit is refused.
+func Init(dataDir, unit string, units []hierarchy.Unit, root bool, opts Options) (hierarchy.Unit, error) {
+	now := time.Now
+	if opts.Clock != nil {
+		now = opts.Clock
+	}
 	st, err := store.Open(filepath.Join(dataDir, store.FileName), store.Options{Logger: opts.Logger, Clock: opts.Clock})
 	if err != nil {
 		return hierarchy.Unit{}, err
@@ -32,5 +47,74 @@ func Init(dataDir, unit string, units []hierarchy.Unit, opts Options) (hierarchy
 		return hierarchy.Unit{}, err
 	}
 	u, _ := tree.Unit(unit)
-	return u, nil
+
+	key, err := trust.LoadKey(dataDir)
+	switch {
+	case errors.Is(err, trust.ErrNoIdentity):
+		if key, err = trust.GenerateKey(); err != nil {
+			return u, err
+		}
+		if err := trust.SaveKey(dataDir, key); err != nil {
+			return u, err
+		}
+	case err != nil:
+		return u, err
+	}
+	if !root {
+		return u, nil
+	}
+	if _, err := trust.Load(dataDir); err == nil {
+		return u, nil // the root certificate exists already
+	}
+	id, err := trust.NewRoot(key, tree.Path(unit), u.Name, now(), RootValidity)
+	if err != nil {
+		return u, err
+	}
+	return u, trust.Save(dataDir, id)
+}
+
+// unitPath reads the node's unit, name and path from a stopped node's store.
+func unitPath(dataDir string) (hierarchy.Unit, []string, error) {
+	st, err := store.Open(filepath.Join(dataDir, store.FileName), store.Options{MustExist: true})
+	if err != nil {
+		return hierarchy.Unit{}, nil, err
+	}
+	defer st.Close()
+	id, err := st.Identity()
+	if err != nil {
+		return hierarchy.Unit{}, nil, err
+	}
+	units, err := st.Units()
+	if err != nil {
+		return hierarchy.Unit{}, nil, err
+	}
+	tree, err := hierarchy.NewTree(units)
+	if err != nil {
+		return hierarchy.Unit{}, nil, err
+	}
+	u, _ := tree.Unit(id.UnitCode)
+	return u, tree.Path(id.UnitCode), nil
+}
+
+// Enroll obtains the node's certificate from the parent at parentAddr (its
+// peer address) with a one-time token, and saves it in dataDir. The node
+// must not be running.
+func Enroll(ctx context.Context, dataDir, parentAddr, token string, opts Options) (trust.Identity, error) {
+	now := time.Now
+	if opts.Clock != nil {
+		now = opts.Clock
+	}
+	u, path, err := unitPath(dataDir)
+	if err != nil {
+		return trust.Identity{}, err
+	}
+	key, err := trust.LoadKey(dataDir)
+	if err != nil {
+		return trust.Identity{}, fmt.Errorf("%w: run `tonghop init` first", err)
+	}
+	id, err := enrolment.EnrollWithParent(ctx, parentAddr, token, trust.Identity{Key: key}, path, u.Name, now)
+	if err != nil {
+		return trust.Identity{}, err
+	}
+	return id, trust.Save(dataDir, id)
 }

@@ -5,12 +5,14 @@ package node
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
@@ -19,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
@@ -29,9 +32,13 @@ import (
 	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
 	"github.com/tonghop/tonghop/internal/catalog"
 	"github.com/tonghop/tonghop/internal/config"
+	"github.com/tonghop/tonghop/internal/enrolment"
 	"github.com/tonghop/tonghop/internal/hierarchy"
 	"github.com/tonghop/tonghop/internal/server"
 	"github.com/tonghop/tonghop/internal/store"
+	"github.com/tonghop/tonghop/internal/submission"
+	"github.com/tonghop/tonghop/internal/trust"
+	"github.com/tonghop/tonghop/internal/uplink"
 )
 
 // Version is the software version reported by the node.
@@ -50,22 +57,27 @@ type Options struct {
 // Node is one running node. New binds its listeners, so its addresses are
 // known before Run; Run serves until its context ends.
 type Node struct {
-	cfg    config.Config
-	log    *zap.Logger
-	store  *store.Store
-	unit   hierarchy.Unit
-	grpc   *grpc.Server
-	health *health.Server
-	http   *http.Server
-	gconn  *grpc.ClientConn
-	glis   net.Listener
-	hlis   net.Listener
+	cfg      config.Config
+	log      *zap.Logger
+	store    *store.Store
+	unit     hierarchy.Unit
+	identity atomic.Pointer[trust.Identity]
+	grpc     *grpc.Server
+	peer     *grpc.Server // nil until the node holds a certificate
+	health   *health.Server
+	http     *http.Server
+	gconn    *grpc.ClientConn
+	glis     net.Listener
+	hlis     net.Listener
+	plis     net.Listener
+	uplink   *uplink.Forwarder // nil at the root or before enrolment
+	upconn   *grpc.ClientConn
 
 	closeOnce sync.Once
 }
 
 // New opens the node's store, checks its identity against the configuration,
-// builds the servers and binds both listeners.
+// builds the servers and binds the listeners.
 func New(cfg config.Config, opts Options) (_ *Node, err error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -112,6 +124,41 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 	}
 	n.unit, _ = tree.Unit(id.UnitCode)
 
+	var roots *x509.CertPool
+	switch ident, err := trust.Load(cfg.DataDir); {
+	case errors.Is(err, trust.ErrNoIdentity):
+		log.Warn("node has no certificate yet: it cannot sign or accept submissions until `tonghop enroll`")
+	case err != nil:
+		return nil, err
+	default:
+		if got, want := submission.JoinPath(ident.Path()), submission.JoinPath(tree.Path(id.UnitCode)); got != want {
+			return nil, fmt.Errorf("%w: the certificate in %s names %s, but the unit's path is %s", ErrConfig, cfg.DataDir, got, want)
+		}
+		n.identity.Store(&ident)
+		roots = x509.NewCertPool()
+		roots.AddCert(ident.Root())
+	}
+	revoked, err := st.Revocations()
+	if err != nil {
+		return nil, err
+	}
+	serials := make([]string, 0, len(revoked))
+	for s := range revoked {
+		serials = append(serials, s)
+	}
+	revocations := submission.NewRevocations(serials)
+
+	cat := catalog.Default()
+	forward := cfg.Parent != ""
+	verifier := &submission.Verifier{Roots: roots, Revocations: revocations, Tree: tree, Catalog: cat, Self: id.UnitCode, Now: clock}
+	subs := &submission.Node{Store: st, Verifier: verifier, Identity: &n.identity, Forward: forward, Logger: log}
+	parent := &enrolment.Parent{Store: st, Identity: &n.identity, Tree: tree, Self: id.UnitCode, Revocations: revocations, Forward: forward, Now: clock}
+	deps := server.Deps{
+		Store: st, Catalog: cat, Tree: tree, Unit: id.UnitCode,
+		ParentAddress: cfg.Parent, Version: Version, StartedAt: clock(), Logger: log,
+		Submissions: subs, Parent: parent,
+	}
+
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := newRPCMetrics(reg)
@@ -121,10 +168,7 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 		grpc.ChainStreamInterceptor(server.StreamErrors(log)),
 		grpc.MaxRecvMsgSize(MaxRequestBytes),
 	)
-	server.Register(n.grpc, server.Deps{
-		Store: st, Catalog: catalog.Default(), Tree: tree, Unit: id.UnitCode,
-		ParentAddress: cfg.Parent, Version: Version, StartedAt: clock(), Logger: log,
-	})
+	server.Register(n.grpc, deps)
 	n.health = health.NewServer()
 	healthpb.RegisterHealthServer(n.grpc, n.health)
 	reflection.Register(n.grpc)
@@ -134,6 +178,33 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 	}
 	if n.hlis, err = net.Listen("tcp", cfg.HTTPListen); err != nil {
 		return nil, fmt.Errorf("%w: http_listen: %w", ErrConfig, err)
+	}
+	if ident := n.identity.Load(); ident != nil {
+		// The peer port speaks only mutual TLS: certificates, not tokens,
+		// say which node is calling.
+		n.peer = grpc.NewServer(
+			grpc.Creds(credentials.NewTLS(trust.ServerTLS(*ident, roots, revocations.Revoked, clock))),
+			grpc.ChainUnaryInterceptor(metrics.unary, server.UnaryErrors(log)),
+			grpc.MaxRecvMsgSize(MaxPeerMessageBytes),
+		)
+		server.RegisterPeer(n.peer, deps)
+		if n.plis, err = net.Listen("tcp", cfg.PeerListen); err != nil {
+			return nil, fmt.Errorf("%w: peer_listen: %w", ErrConfig, err)
+		}
+		if forward {
+			parentPath := ident.Path()[:len(ident.Path())-1]
+			n.upconn, err = grpc.NewClient(cfg.Parent,
+				grpc.WithTransportCredentials(credentials.NewTLS(trust.ClientTLS(*ident, roots, parentPath, clock))),
+				grpc.WithDefaultCallOptions(grpc.MaxCallSendMsgSize(MaxPeerMessageBytes)))
+			if err != nil {
+				return nil, err
+			}
+			n.uplink = uplink.NewForwarder(st, n.upconn, func(receipt []byte, digest string) error {
+				_, err := submission.CheckReceipt(receipt, digest, parentPath, verifier)
+				return err
+			}, log.Named("uplink"))
+			subs.Queued, parent.Queued = n.uplink.Notify, n.uplink.Notify
+		}
 	}
 
 	gw := runtime.NewServeMux(
@@ -157,6 +228,8 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 		tonghopv1.RegisterCatalogServiceHandler,
 		tonghopv1.RegisterHierarchyServiceHandler,
 		tonghopv1.RegisterDataServiceHandler,
+		tonghopv1.RegisterSubmissionServiceHandler,
+		tonghopv1.RegisterChildrenServiceHandler,
 	} {
 		if err := register(ctx, gw, n.gconn); err != nil {
 			return nil, err
@@ -180,6 +253,10 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 	}
 	return n, nil
 }
+
+// MaxPeerMessageBytes bounds one node-to-node message: a Deliver batch of up
+// to server.MaxDeliverBatch envelopes.
+const MaxPeerMessageBytes = 64 << 20
 
 // MaxRequestBytes bounds one request, REST body or gRPC message: the
 // largest legitimate one is a batch of entry.MaxValues values or a narrative
@@ -217,6 +294,17 @@ func (n *Node) GRPCAddr() string { return n.glis.Addr().String() }
 // HTTPAddr is the bound HTTP address.
 func (n *Node) HTTPAddr() string { return n.hlis.Addr().String() }
 
+// PeerAddr is the bound peer (mutual TLS) address; empty before enrolment.
+func (n *Node) PeerAddr() string {
+	if n.plis == nil {
+		return ""
+	}
+	return n.plis.Addr().String()
+}
+
+// Identity is the node's key and chain; nil before enrolment.
+func (n *Node) Identity() *trust.Identity { return n.identity.Load() }
+
 // Unit is the unit the node speaks for.
 func (n *Node) Unit() hierarchy.Unit { return n.unit }
 
@@ -243,10 +331,21 @@ func (n *Node) Run(ctx context.Context) error {
 	}
 	n.log.Info("node serving",
 		zap.String("unit", n.unit.Code), zap.String("name", n.unit.Name),
-		zap.String("grpc", n.GRPCAddr()), zap.String("http", n.HTTPAddr()))
+		zap.String("grpc", n.GRPCAddr()), zap.String("http", n.HTTPAddr()), zap.String("peer", n.PeerAddr()))
 
-	errc := make(chan error, 2)
+	errc := make(chan error, 3)
 	go func() { errc <- n.grpc.Serve(n.glis) }()
+	if n.peer != nil {
+		go func() { errc <- n.peer.Serve(n.plis) }()
+	}
+	upCtx, stopUplink := context.WithCancel(context.Background())
+	upDone := make(chan struct{})
+	go func() {
+		defer close(upDone)
+		if n.uplink != nil {
+			n.uplink.Run(upCtx)
+		}
+	}()
 	go func() {
 		if err := n.http.Serve(n.hlis); !errors.Is(err, http.ErrServerClosed) {
 			errc <- err
@@ -261,6 +360,10 @@ func (n *Node) Run(ctx context.Context) error {
 	case runErr = <-errc:
 		n.log.Error("server failed", zap.Error(runErr))
 	}
+	// Stop sending first: an envelope handed over after this point would
+	// only be resent after restart, which is harmless but wasteful.
+	stopUplink()
+	<-upDone
 	n.shutdown()
 	return runErr
 }
@@ -274,14 +377,19 @@ func (n *Node) shutdown() {
 		n.log.Warn("http shutdown cut short", zap.Error(err))
 		n.http.Close()
 	}
-	stopped := make(chan struct{})
-	go func() { n.grpc.GracefulStop(); close(stopped) }()
-	select {
-	case <-stopped:
-	case <-ctx.Done():
-		n.log.Warn("grpc graceful stop timed out; stopping hard")
-		n.grpc.Stop()
-		<-stopped
+	for _, s := range []*grpc.Server{n.peer, n.grpc} {
+		if s == nil {
+			continue
+		}
+		stopped := make(chan struct{})
+		go func() { s.GracefulStop(); close(stopped) }()
+		select {
+		case <-stopped:
+		case <-ctx.Done():
+			n.log.Warn("grpc graceful stop timed out; stopping hard")
+			s.Stop()
+			<-stopped
+		}
 	}
 	n.Close()
 	n.log.Info("node stopped")
@@ -292,13 +400,17 @@ func (n *Node) shutdown() {
 func (n *Node) Close() error {
 	var err error
 	n.closeOnce.Do(func() {
-		if n.grpc != nil {
-			n.grpc.Stop()
+		for _, s := range []*grpc.Server{n.grpc, n.peer} {
+			if s != nil {
+				s.Stop()
+			}
 		}
-		if n.gconn != nil {
-			n.gconn.Close()
+		for _, c := range []*grpc.ClientConn{n.gconn, n.upconn} {
+			if c != nil {
+				c.Close()
+			}
 		}
-		for _, l := range []net.Listener{n.glis, n.hlis} {
+		for _, l := range []net.Listener{n.glis, n.hlis, n.plis} {
 			if l != nil {
 				l.Close()
 			}

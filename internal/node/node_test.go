@@ -57,7 +57,7 @@ func start(t *testing.T) *harness {
 	t.Helper()
 	dir := t.TempDir()
 	log := zaptest.NewLogger(t)
-	if _, err := Init(dir, "106", units(), Options{Logger: log}); err != nil {
+	if _, err := Init(dir, "106", units(), true, Options{Logger: log}); err != nil {
 		t.Fatal(err)
 	}
 	cfg := config.Default()
@@ -552,7 +552,7 @@ func TestRESTRefusals(t *testing.T) {
 func TestShutdownTimeoutStopsHard(t *testing.T) {
 	dir := t.TempDir()
 	log := zaptest.NewLogger(t)
-	if _, err := Init(dir, "106", units(), Options{Logger: log}); err != nil {
+	if _, err := Init(dir, "106", units(), true, Options{Logger: log}); err != nil {
 		t.Fatal(err)
 	}
 	cfg := config.Default()

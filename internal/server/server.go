@@ -12,9 +12,11 @@ import (
 
 	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
 	"github.com/tonghop/tonghop/internal/catalog"
+	"github.com/tonghop/tonghop/internal/enrolment"
 	"github.com/tonghop/tonghop/internal/entry"
 	"github.com/tonghop/tonghop/internal/hierarchy"
 	"github.com/tonghop/tonghop/internal/store"
+	"github.com/tonghop/tonghop/internal/submission"
 )
 
 // Deps is what the services need. All fields are required except Logger.
@@ -29,6 +31,9 @@ type Deps struct {
 	Version       string
 	StartedAt     time.Time
 	Logger        *zap.Logger
+	// Submissions and Parent serve signed reports and children.
+	Submissions *submission.Node
+	Parent      *enrolment.Parent
 }
 
 // Register registers every tonghop.v1 service on s.
@@ -44,6 +49,21 @@ func Register(s grpc.ServiceRegistrar, d Deps) {
 		check: entry.Checker{Unit: d.Unit, Catalog: d.Catalog},
 		cat:   d.Catalog,
 	})
+	tonghopv1.RegisterSubmissionServiceServer(s, &submissionService{
+		subs:   d.Submissions,
+		check:  entry.Checker{Unit: d.Unit, Catalog: d.Catalog},
+		tree:   d.Tree,
+		parent: d.ParentAddress,
+	})
+	tonghopv1.RegisterChildrenServiceServer(s, &childrenService{parent: d.Parent})
+}
+
+// RegisterPeer registers the node-to-node service, for the peer server.
+func RegisterPeer(s grpc.ServiceRegistrar, d Deps) {
+	if d.Logger == nil {
+		d.Logger = zap.NewNop()
+	}
+	tonghopv1.RegisterPeerServiceServer(s, &peerService{subs: d.Submissions, parent: d.Parent, log: d.Logger})
 }
 
 // ServiceNames lists the registered services, for health checking.
@@ -53,5 +73,7 @@ func ServiceNames() []string {
 		tonghopv1.CatalogService_ServiceDesc.ServiceName,
 		tonghopv1.HierarchyService_ServiceDesc.ServiceName,
 		tonghopv1.DataService_ServiceDesc.ServiceName,
+		tonghopv1.SubmissionService_ServiceDesc.ServiceName,
+		tonghopv1.ChildrenService_ServiceDesc.ServiceName,
 	}
 }

@@ -10,9 +10,11 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/tonghop/tonghop/internal/enrolment"
 	"github.com/tonghop/tonghop/internal/hierarchy"
 	"github.com/tonghop/tonghop/internal/invalid"
 	"github.com/tonghop/tonghop/internal/store"
+	"github.com/tonghop/tonghop/internal/submission"
 )
 
 // errNotFound marks a lookup in the catalogue or hierarchy that found nothing.
@@ -33,6 +35,15 @@ func statusRules() []statusRule {
 		{store.ErrNotInitialised, codes.FailedPrecondition},
 		{store.ErrIdentityChange, codes.FailedPrecondition},
 		{hierarchy.ErrInvalidTree, codes.InvalidArgument},
+		{submission.ErrMalformed, codes.InvalidArgument},
+		{submission.ErrUnauthentic, codes.Unauthenticated},
+		{submission.ErrNotAllowed, codes.PermissionDenied},
+		{submission.ErrUnknownCatalog, codes.FailedPrecondition},
+		{submission.ErrNotEnrolled, codes.FailedPrecondition},
+		{store.ErrStale, codes.FailedPrecondition},
+		{store.ErrTokenInvalid, codes.Unauthenticated},
+		{enrolment.ErrNotChild, codes.PermissionDenied},
+		{errNoPeerCert, codes.Unauthenticated},
 		{context.Canceled, codes.Canceled},
 		{context.DeadlineExceeded, codes.DeadlineExceeded},
 	}

@@ -12,9 +12,11 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/tonghop/tonghop/internal/enrolment"
 	"github.com/tonghop/tonghop/internal/hierarchy"
 	"github.com/tonghop/tonghop/internal/invalid"
 	"github.com/tonghop/tonghop/internal/store"
+	"github.com/tonghop/tonghop/internal/submission"
 )
 
 // TestStatusTable checks every mapping, through a layer of wrapping as the
@@ -32,6 +34,15 @@ func TestStatusTable(t *testing.T) {
 		{fmt.Errorf("open: %w", store.ErrNotInitialised), codes.FailedPrecondition},
 		{fmt.Errorf("init: %w", store.ErrIdentityChange), codes.FailedPrecondition},
 		{fmt.Errorf("units: %w", hierarchy.ErrInvalidTree), codes.InvalidArgument},
+		{fmt.Errorf("envelope: %w", submission.ErrMalformed), codes.InvalidArgument},
+		{fmt.Errorf("envelope: %w", submission.ErrUnauthentic), codes.Unauthenticated},
+		{fmt.Errorf("envelope: %w", submission.ErrNotAllowed), codes.PermissionDenied},
+		{fmt.Errorf("envelope: %w", submission.ErrUnknownCatalog), codes.FailedPrecondition},
+		{fmt.Errorf("submit: %w", submission.ErrNotEnrolled), codes.FailedPrecondition},
+		{fmt.Errorf("put: %w", store.ErrStale), codes.FailedPrecondition},
+		{fmt.Errorf("enroll: %w", store.ErrTokenInvalid), codes.Unauthenticated},
+		{fmt.Errorf("renew: %w", enrolment.ErrNotChild), codes.PermissionDenied},
+		{errNoPeerCert, codes.Unauthenticated},
 		{fmt.Errorf("call: %w", context.Canceled), codes.Canceled},
 		{fmt.Errorf("call: %w", context.DeadlineExceeded), codes.DeadlineExceeded},
 		{status.Error(codes.PermissionDenied, "already a status"), codes.PermissionDenied},
@@ -43,7 +54,7 @@ func TestStatusTable(t *testing.T) {
 		}
 	}
 	// Every rule of the table is exercised above.
-	if n := len(statusRules()); n != 7 {
+	if n := len(statusRules()); n != 16 {
 		t.Errorf("statusRules has %d rules; extend this test with the new ones", n)
 	}
 }

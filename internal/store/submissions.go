@@ -115,6 +115,7 @@ func (s *Store) PutSubmissions(items []Incoming, forward bool) ([]Result, error)
 	results := make([]Result, len(items))
 	now := s.now().UTC()
 	err := s.db.Update(func(tx *bolt.Tx) error {
+		wrote := false
 		for i, it := range items {
 			r := it.Record
 			r.ReceivedAt = now
@@ -123,14 +124,23 @@ func (s *Store) PutSubmissions(items []Incoming, forward bool) ([]Result, error)
 				return err
 			}
 			results[i] = res
+			wrote = wrote || res.Outcome == Accepted
+		}
+		if !wrote {
+			// Roll back: even an empty commit rewrites a meta page, and a
+			// batch of duplicates and refusals must leave the file as it was.
+			return errNothingWritten
 		}
 		return nil
 	})
-	if err != nil {
+	if err != nil && !errors.Is(err, errNothingWritten) {
 		return nil, err
 	}
 	return results, nil
 }
+
+// errNothingWritten rolls back a write transaction that changed nothing.
+var errNothingWritten = errors.New("store: nothing written")
 
 func putSubmission(tx *bolt.Tx, r Submission, env []byte, forward bool, now time.Time) (Result, error) {
 	digests := tx.Bucket(bucketDigests)

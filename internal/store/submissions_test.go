@@ -239,8 +239,8 @@ func TestRevocations(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	revoked, err := s.RevokeIssued("03390", "mất khóa", "fp106", true, func(cs []Issued) (string, []byte, error) {
-		return "sha256:notice", []byte("notice"), nil
+	revoked, err := s.RevokeIssued("03390", "mất khóa", "fp106", true, func(cs []Issued) ([]Notice, error) {
+		return []Notice{{Digest: "sha256:notice", Envelope: []byte("notice")}}, nil
 	})
 	if err != nil || len(revoked) != 2 {
 		t.Fatalf("RevokeIssued: %v %v", revoked, err)

@@ -142,10 +142,10 @@ func (s *Store) IssuedCerts() ([]Issued, error) {
 
 // RevokeIssued revokes every unrevoked certificate issued to unit, records
 // the revocations (issued by the certificate with issuerFingerprint), and
-// keeps the notice that notice builds from them, queued for the parent if
+// keeps the notices that notice builds from them, queued for the parent if
 // forward, all in one transaction. It returns the certificates revoked;
 // none is ErrNotFound.
-func (s *Store) RevokeIssued(unit, reason, issuerFingerprint string, forward bool, notice func([]Issued) (digest string, envelope []byte, err error)) ([]Issued, error) {
+func (s *Store) RevokeIssued(unit, reason, issuerFingerprint string, forward bool, notice func([]Issued) ([]Notice, error)) ([]Issued, error) {
 	var revoked []Issued
 	now := s.now().UTC()
 	err := s.db.Update(func(tx *bolt.Tx) error {
@@ -177,13 +177,25 @@ func (s *Store) RevokeIssued(unit, reason, issuerFingerprint string, forward boo
 		if err := putRevocations(tx, rs); err != nil {
 			return err
 		}
-		digest, env, err := notice(revoked)
+		notices, err := notice(revoked)
 		if err != nil {
 			return err
 		}
-		return putNotice(tx, digest, env, forward, now)
+		for _, n := range notices {
+			if err := putNotice(tx, n.Digest, n.Envelope, forward, now); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	return revoked, err
+}
+
+// Notice is a signed envelope that is not a submission (a revocation),
+// kept and relayed like one.
+type Notice struct {
+	Digest   string
+	Envelope []byte
 }
 
 // PutRevocations records revocations from a verified notice relayed from

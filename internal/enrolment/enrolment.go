@@ -1,0 +1,345 @@
+// Package enrolment owns how a node joins the trust hierarchy and leaves it:
+// the parent's one-time tokens, the certificates it issues and renews for its
+// children, revocation (which travels up as a signed notice so that every
+// level above refuses too), and the child's side of enrolling.
+package enrolment
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+
+	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
+	"github.com/tonghop/tonghop/internal/envelope"
+	"github.com/tonghop/tonghop/internal/hierarchy"
+	"github.com/tonghop/tonghop/internal/invalid"
+	"github.com/tonghop/tonghop/internal/store"
+	"github.com/tonghop/tonghop/internal/submission"
+	"github.com/tonghop/tonghop/internal/trust"
+)
+
+// Defaults for certificates and tokens.
+const (
+	CertValidity  = 2 * 365 * 24 * time.Hour
+	TokenValidity = 7 * 24 * time.Hour
+	tokenPrefix   = "tonghop1"
+)
+
+var (
+	// ErrBadToken means a token that is not of tonghop's form.
+	ErrBadToken = errors.New("enrolment token is malformed")
+	// ErrNotChild means the caller is not a direct child of this node.
+	ErrNotChild = errors.New("not a direct child of this node")
+)
+
+// Token is an enrolment token's parts. The child pins the root through
+// RootFingerprint before it holds any certificate.
+type Token struct {
+	Unit            string
+	RootFingerprint string
+	Secret          []byte
+}
+
+// String writes tonghop1.UNIT.ROOTFINGERPRINT.SECRET.
+func (t Token) String() string {
+	return strings.Join([]string{tokenPrefix, t.Unit, t.RootFingerprint, base64.RawURLEncoding.EncodeToString(t.Secret)}, ".")
+}
+
+// ParseToken reads a token written by String.
+func ParseToken(s string) (Token, error) {
+	parts := strings.Split(strings.TrimSpace(s), ".")
+	if len(parts) != 4 || parts[0] != tokenPrefix || parts[1] == "" || len(parts[2]) != 64 {
+		return Token{}, ErrBadToken
+	}
+	if _, err := hex.DecodeString(parts[2]); err != nil {
+		return Token{}, ErrBadToken
+	}
+	secret, err := base64.RawURLEncoding.DecodeString(parts[3])
+	if err != nil || len(secret) != 32 {
+		return Token{}, ErrBadToken
+	}
+	return Token{Unit: parts[1], RootFingerprint: parts[2], Secret: secret}, nil
+}
+
+func secretHash(secret []byte) string {
+	h := sha256.Sum256(secret)
+	return hex.EncodeToString(h[:])
+}
+
+// Parent is the parent's side: it admits, renews and revokes its children.
+type Parent struct {
+	Store       *store.Store
+	Identity    *atomic.Pointer[trust.Identity]
+	Tree        *hierarchy.Tree
+	Self        string
+	Revocations *submission.Revocations
+	// Forward says whether revocation notices go up to a parent.
+	Forward bool
+	Queued  func()
+	Now     func() time.Time
+}
+
+func (p *Parent) identity() (trust.Identity, error) {
+	id := p.Identity.Load()
+	if id == nil {
+		return trust.Identity{}, fmt.Errorf("%w: this node has no certificate to issue from", submission.ErrNotEnrolled)
+	}
+	return *id, nil
+}
+
+// child checks that unit is a direct child and returns its path.
+func (p *Parent) child(field, unit string) ([]string, error) {
+	u, ok := p.Tree.Unit(unit)
+	switch {
+	case unit == "":
+		return nil, invalid.Field(field, "is required")
+	case !ok || u.Parent != p.Self:
+		return nil, invalid.Field(field, "%s is not a direct child of this node (%s)", unit, p.Self)
+	}
+	return p.Tree.Path(unit), nil
+}
+
+// CreateToken makes a one-time enrolment token for a direct child.
+func (p *Parent) CreateToken(unit string, valid time.Duration) (Token, time.Time, error) {
+	id, err := p.identity()
+	if err != nil {
+		return Token{}, time.Time{}, err
+	}
+	if _, err := p.child("unit_code", unit); err != nil {
+		return Token{}, time.Time{}, err
+	}
+	if valid <= 0 {
+		valid = TokenValidity
+	}
+	t := Token{Unit: unit, RootFingerprint: trust.Fingerprint(id.Root()), Secret: make([]byte, 32)}
+	if _, err := rand.Read(t.Secret); err != nil {
+		return Token{}, time.Time{}, err
+	}
+	now := p.Now().UTC()
+	expires := now.Add(valid)
+	if err := p.Store.PutToken(secretHash(t.Secret), store.Token{Unit: unit, CreatedAt: now, ExpiresAt: expires}); err != nil {
+		return Token{}, time.Time{}, err
+	}
+	return t, expires, nil
+}
+
+func issued(chain []*x509.Certificate, unit string) store.Issued {
+	c := chain[0]
+	return store.Issued{
+		Serial: trust.SerialHex(c), Unit: unit, Fingerprint: trust.Fingerprint(c),
+		NotBefore: c.NotBefore, NotAfter: c.NotAfter, DER: c.Raw,
+	}
+}
+
+// Enroll spends a token on a certificate request and returns the child's
+// chain. A token serves once.
+func (p *Parent) Enroll(token string, csr []byte) ([]*x509.Certificate, error) {
+	id, err := p.identity()
+	if err != nil {
+		return nil, err
+	}
+	t, err := ParseToken(token)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", store.ErrTokenInvalid, err)
+	}
+	var chain []*x509.Certificate
+	_, err = p.Store.Enroll(secretHash(t.Secret), p.Now(), func(rec store.Token) (store.Issued, error) {
+		if rec.Unit != t.Unit {
+			return store.Issued{}, store.ErrTokenInvalid
+		}
+		path, err := p.child("unit_code", rec.Unit)
+		if err != nil {
+			return store.Issued{}, err
+		}
+		chain, err = id.Issue(csr, path, p.Now(), CertValidity)
+		if err != nil {
+			return store.Issued{}, invalid.Field("csr", "%v", err)
+		}
+		return issued(chain, rec.Unit), nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return chain, nil
+}
+
+// Renew certifies a new key of the direct child at peerPath, which proved
+// itself with its current certificate; that one stays valid.
+func (p *Parent) Renew(peerPath []string, csr []byte) ([]*x509.Certificate, error) {
+	id, err := p.identity()
+	if err != nil {
+		return nil, err
+	}
+	if len(peerPath) == 0 || !slices.Equal(peerPath, p.Tree.Path(peerPath[len(peerPath)-1])) {
+		return nil, ErrNotChild
+	}
+	unit := peerPath[len(peerPath)-1]
+	if _, err := p.child("unit_code", unit); err != nil {
+		return nil, ErrNotChild
+	}
+	chain, err := id.Issue(csr, peerPath, p.Now(), CertValidity)
+	if err != nil {
+		return nil, invalid.Field("csr", "%v", err)
+	}
+	if err := p.Store.PutIssued(issued(chain, unit)); err != nil {
+		return nil, err
+	}
+	return chain, nil
+}
+
+// Revoke revokes every certificate issued to a direct child, effective here
+// at once and, through the queued notices, at every level above.
+func (p *Parent) Revoke(unit, reason string) ([]store.Issued, error) {
+	id, err := p.identity()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := p.child("unit_code", unit); err != nil {
+		return nil, err
+	}
+	fp := trust.Fingerprint(id.Leaf())
+	revoked, err := p.Store.RevokeIssued(unit, reason, fp, p.Forward, func(cs []store.Issued) ([]store.Notice, error) {
+		var ns []store.Notice
+		for _, c := range cs {
+			payload, err := envelope.EncodeRevocation(envelope.Revocation{
+				Serial: c.Serial, Unit: c.Unit, IssuerFingerprint: fp, Reason: reason, RevokedAt: c.RevokedAt,
+			})
+			if err != nil {
+				return nil, err
+			}
+			env, err := envelope.Sign(envelope.RevocationType, payload, id.Key, id.Chain)
+			if err != nil {
+				return nil, err
+			}
+			raw, err := env.Marshal()
+			if err != nil {
+				return nil, err
+			}
+			ns = append(ns, store.Notice{Digest: envelope.Digest(raw), Envelope: raw})
+		}
+		return ns, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range revoked {
+		p.Revocations.Add(c.Serial)
+	}
+	if p.Forward && p.Queued != nil {
+		p.Queued()
+	}
+	return revoked, nil
+}
+
+// Child is a direct child with what it holds from this node.
+type Child struct {
+	Unit         hierarchy.Unit
+	Certificates []store.Issued
+	TokenPending bool
+}
+
+// Children lists the direct children.
+func (p *Parent) Children() ([]Child, error) {
+	certs, err := p.Store.IssuedCerts()
+	if err != nil {
+		return nil, err
+	}
+	pending, err := p.Store.PendingTokens(p.Now())
+	if err != nil {
+		return nil, err
+	}
+	var out []Child
+	for _, u := range p.Tree.Children(p.Self) {
+		c := Child{Unit: u, TokenPending: pending[u.Code] > 0}
+		for _, cert := range certs {
+			if cert.Unit == u.Code {
+				c.Certificates = append(c.Certificates, cert)
+			}
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// EnrollWithParent is the child's side: it sends a certificate request for
+// key to the parent's peer address, trusting the parent only through the
+// root fingerprint in the token, and checks the chain it gets back: it must
+// verify against that root and name exactly this unit's path.
+func EnrollWithParent(ctx context.Context, parentAddr, token string, id trust.Identity, path []string, name string, now func() time.Time) (trust.Identity, error) {
+	t, err := ParseToken(token)
+	if err != nil {
+		return trust.Identity{}, err
+	}
+	if t.Unit != path[len(path)-1] {
+		return trust.Identity{}, fmt.Errorf("%w: the token is for unit %s, this node is %s", ErrBadToken, t.Unit, path[len(path)-1])
+	}
+	csr, err := trust.NewCSR(id.Key, path, name)
+	if err != nil {
+		return trust.Identity{}, err
+	}
+	conn, err := grpc.NewClient(parentAddr, grpc.WithTransportCredentials(credentials.NewTLS(trust.PinnedTLS(t.RootFingerprint, now))))
+	if err != nil {
+		return trust.Identity{}, err
+	}
+	defer conn.Close()
+	resp, err := tonghopv1.NewPeerServiceClient(conn).Enroll(ctx, &tonghopv1.EnrollRequest{Token: token, Csr: csr})
+	if err != nil {
+		return trust.Identity{}, err
+	}
+	return acceptChain(resp.Chain, id, path, t.RootFingerprint, now())
+}
+
+// RenewWithParent asks the parent, over the current mutual-TLS connection,
+// to certify newKey; the result is the identity with the new key.
+func RenewWithParent(ctx context.Context, conn *grpc.ClientConn, current trust.Identity, newKey trust.Identity, name string, now time.Time) (trust.Identity, error) {
+	csr, err := trust.NewCSR(newKey.Key, current.Path(), name)
+	if err != nil {
+		return trust.Identity{}, err
+	}
+	resp, err := tonghopv1.NewPeerServiceClient(conn).Renew(ctx, &tonghopv1.RenewRequest{Csr: csr})
+	if err != nil {
+		return trust.Identity{}, err
+	}
+	return acceptChain(resp.Chain, newKey, current.Path(), trust.Fingerprint(current.Root()), now)
+}
+
+func acceptChain(ders [][]byte, id trust.Identity, path []string, rootFP string, now time.Time) (trust.Identity, error) {
+	var chain []*x509.Certificate
+	for _, der := range ders {
+		c, err := x509.ParseCertificate(der)
+		if err != nil {
+			return trust.Identity{}, fmt.Errorf("parent sent a bad certificate: %w", err)
+		}
+		chain = append(chain, c)
+	}
+	if len(chain) < 2 || trust.Fingerprint(chain[len(chain)-1]) != rootFP {
+		return trust.Identity{}, fmt.Errorf("%w: the chain does not end in the pinned root", trust.ErrUntrusted)
+	}
+	roots := x509.NewCertPool()
+	roots.AddCert(chain[len(chain)-1])
+	got, err := trust.Verify(chain, roots, now, nil)
+	if err != nil {
+		return trust.Identity{}, err
+	}
+	if !slices.Equal(got, path) {
+		return trust.Identity{}, fmt.Errorf("%w: certificate names %s, not %s", trust.ErrUntrusted, submission.JoinPath(got), submission.JoinPath(path))
+	}
+	if pub, ok := chain[0].PublicKey.(ed25519.PublicKey); !ok || !pub.Equal(id.Key.Public()) {
+		return trust.Identity{}, fmt.Errorf("%w: the certificate is not for this node's key", trust.ErrUntrusted)
+	}
+	id.Chain = chain
+	return id, nil
+}

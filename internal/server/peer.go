@@ -1,0 +1,108 @@
+package server
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+
+	"go.uber.org/zap"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/peer"
+	"google.golang.org/grpc/status"
+
+	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
+	"github.com/tonghop/tonghop/internal/enrolment"
+	"github.com/tonghop/tonghop/internal/invalid"
+	"github.com/tonghop/tonghop/internal/store"
+	"github.com/tonghop/tonghop/internal/submission"
+	"github.com/tonghop/tonghop/internal/trust"
+)
+
+// MaxDeliverBatch bounds the envelopes of one Deliver call.
+const MaxDeliverBatch = 500
+
+type peerService struct {
+	tonghopv1.UnimplementedPeerServiceServer
+	subs   *submission.Node
+	parent *enrolment.Parent
+	log    *zap.Logger
+}
+
+// errNoPeerCert: a call that needs the caller's node certificate came
+// without one.
+var errNoPeerCert = errors.New("this call needs the calling node's certificate (mutual TLS)")
+
+func ders(chain []*x509.Certificate) [][]byte {
+	out := make([][]byte, len(chain))
+	for i, c := range chain {
+		out[i] = c.Raw
+	}
+	return out
+}
+
+// peerPath is the verified unit path of the calling node, from its TLS
+// client certificate; Unauthenticated when it gave none.
+func peerPath(ctx context.Context) ([]string, error) {
+	p, ok := peer.FromContext(ctx)
+	if ok {
+		if info, ok := p.AuthInfo.(credentials.TLSInfo); ok {
+			if path, ok := trust.PeerPath(info.State); ok {
+				return path, nil
+			}
+		}
+	}
+	return nil, errNoPeerCert
+}
+
+func (s *peerService) Enroll(ctx context.Context, req *tonghopv1.EnrollRequest) (*tonghopv1.EnrollResponse, error) {
+	if req.Token == "" {
+		return nil, invalid.Field("token", "is required")
+	}
+	chain, err := s.parent.Enroll(req.Token, req.Csr)
+	if err != nil {
+		return nil, err
+	}
+	return &tonghopv1.EnrollResponse{Chain: ders(chain)}, nil
+}
+
+func (s *peerService) Renew(ctx context.Context, req *tonghopv1.RenewRequest) (*tonghopv1.RenewResponse, error) {
+	path, err := peerPath(ctx)
+	if err != nil {
+		return nil, err
+	}
+	chain, err := s.parent.Renew(path, req.Csr)
+	if err != nil {
+		return nil, err
+	}
+	return &tonghopv1.RenewResponse{Chain: ders(chain)}, nil
+}
+
+func (s *peerService) Deliver(ctx context.Context, req *tonghopv1.DeliverRequest) (*tonghopv1.DeliverResponse, error) {
+	path, err := peerPath(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(req.Envelopes) > MaxDeliverBatch {
+		return nil, invalid.Field("envelopes", "%d envelopes in one batch; at most %d", len(req.Envelopes), MaxDeliverBatch)
+	}
+	outcomes, err := s.subs.Accept(req.Envelopes, path)
+	if err != nil {
+		return nil, err
+	}
+	resp := &tonghopv1.DeliverResponse{Results: make([]*tonghopv1.DeliveryResult, len(outcomes))}
+	for i, o := range outcomes {
+		r := &tonghopv1.DeliveryResult{Digest: o.Digest, Receipt: o.Receipt}
+		switch o.Status {
+		case store.Accepted:
+			r.Outcome = tonghopv1.DeliveryOutcome_DELIVERY_OUTCOME_ACCEPTED
+		case store.Duplicate:
+			r.Outcome = tonghopv1.DeliveryOutcome_DELIVERY_OUTCOME_DUPLICATE
+		default:
+			r.Outcome = tonghopv1.DeliveryOutcome_DELIVERY_OUTCOME_REJECTED
+			r.Error = status.Convert(Status(fmt.Errorf("envelopes[%d]: %w", i, o.Err), s.log)).Proto()
+		}
+		resp.Results[i] = r
+	}
+	return resp, nil
+}

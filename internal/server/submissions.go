@@ -1,0 +1,178 @@
+package server
+
+import (
+	"context"
+	"encoding/base64"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
+	"github.com/tonghop/tonghop/internal/entry"
+	"github.com/tonghop/tonghop/internal/envelope"
+	"github.com/tonghop/tonghop/internal/hierarchy"
+	"github.com/tonghop/tonghop/internal/invalid"
+	"github.com/tonghop/tonghop/internal/store"
+	"github.com/tonghop/tonghop/internal/submission"
+)
+
+// Page sizes of ListSubmissions.
+const (
+	defaultSubmissionPage = 100
+	maxSubmissionPage     = 1000
+)
+
+type submissionService struct {
+	tonghopv1.UnimplementedSubmissionServiceServer
+	subs   *submission.Node
+	check  entry.Checker
+	tree   *hierarchy.Tree
+	parent string
+}
+
+func forwardToProto(f store.ForwardState) tonghopv1.ForwardState {
+	switch f {
+	case store.Queued:
+		return tonghopv1.ForwardState_FORWARD_STATE_QUEUED
+	case store.Delivered:
+		return tonghopv1.ForwardState_FORWARD_STATE_DELIVERED
+	case store.Rejected:
+		return tonghopv1.ForwardState_FORWARD_STATE_REJECTED
+	case store.Root:
+		return tonghopv1.ForwardState_FORWARD_STATE_ROOT
+	}
+	return tonghopv1.ForwardState_FORWARD_STATE_UNSPECIFIED
+}
+
+func forwardFromProto(f tonghopv1.ForwardState) store.ForwardState {
+	switch f {
+	case tonghopv1.ForwardState_FORWARD_STATE_QUEUED:
+		return store.Queued
+	case tonghopv1.ForwardState_FORWARD_STATE_DELIVERED:
+		return store.Delivered
+	case tonghopv1.ForwardState_FORWARD_STATE_REJECTED:
+		return store.Rejected
+	case tonghopv1.ForwardState_FORWARD_STATE_ROOT:
+		return store.Root
+	}
+	return 0
+}
+
+func submissionToProto(r store.Submission, superseded bool) *tonghopv1.Submission {
+	out := &tonghopv1.Submission{
+		Digest: r.Digest, UnitCode: r.Unit, DataSet: r.DataSet, Period: r.Period, Revision: r.Revision,
+		Superseded: superseded, CatalogVersion: r.CatalogVersion,
+		SignedAt: timestamppb.New(r.SignedAt), ReceivedAt: timestamppb.New(r.ReceivedAt),
+		Signer: r.Signer, SignerFingerprint: r.SignerFingerprint,
+		ForwardState: forwardToProto(r.Forward),
+		ValueCount:   int32(r.ValueCount), SectionCount: int32(r.SectionCount),
+	}
+	if r.Forward == store.Rejected {
+		out.ForwardError = status.New(codes.Code(r.ForwardCode), r.ForwardError).Proto()
+	}
+	return out
+}
+
+func (s *submissionService) Submit(ctx context.Context, req *tonghopv1.SubmitRequest) (*tonghopv1.SubmitResponse, error) {
+	t, err := s.check.Target(req.UnitCode, req.DataSet, req.Period)
+	if err != nil {
+		return nil, err
+	}
+	rec, err := s.subs.SubmitOwn(t.DataSet.Code, t.Period)
+	if err != nil {
+		return nil, err
+	}
+	return &tonghopv1.SubmitResponse{Submission: submissionToProto(rec, false)}, nil
+}
+
+func (s *submissionService) ListSubmissions(ctx context.Context, req *tonghopv1.ListSubmissionsRequest) (*tonghopv1.ListSubmissionsResponse, error) {
+	var bad invalid.Error
+	if req.UnitCode != "" {
+		if _, ok := s.tree.Unit(req.UnitCode); !ok {
+			bad.Add("unit_code", "unknown unit %q", req.UnitCode)
+		}
+	} else if req.IncludeSubtree {
+		bad.Add("include_subtree", "needs unit_code")
+	}
+	size := int(req.PageSize)
+	switch {
+	case size < 0 || size > maxSubmissionPage:
+		bad.Add("page_size", "must be between 0 and %d", maxSubmissionPage)
+	case size == 0:
+		size = defaultSubmissionPage
+	}
+	var after []byte
+	if req.PageToken != "" {
+		var err error
+		if after, err = base64.RawURLEncoding.DecodeString(req.PageToken); err != nil || len(after) == 0 {
+			bad.Add("page_token", "is not a token from a previous response")
+		}
+	}
+	if err := bad.Err(); err != nil {
+		return nil, err
+	}
+	f := store.SubmissionFilter{
+		Unit: req.UnitCode, DataSet: req.DataSet, Period: req.Period,
+		Forward: forwardFromProto(req.ForwardState), WithSuperseded: req.IncludeSuperseded,
+	}
+	if req.IncludeSubtree {
+		root := req.UnitCode
+		f.Units = func(code string) bool { return s.tree.InSubtree(root, code) }
+	}
+	recs, superseded, last, err := s.subs.Store.Submissions(f, after, size)
+	if err != nil {
+		return nil, err
+	}
+	resp := &tonghopv1.ListSubmissionsResponse{}
+	for i, r := range recs {
+		resp.Submissions = append(resp.Submissions, submissionToProto(r, superseded[i]))
+	}
+	if len(recs) == size {
+		resp.NextPageToken = base64.RawURLEncoding.EncodeToString(last)
+	}
+	return resp, nil
+}
+
+func (s *submissionService) GetSubmission(ctx context.Context, req *tonghopv1.GetSubmissionRequest) (*tonghopv1.GetSubmissionResponse, error) {
+	if req.Digest == "" {
+		return nil, invalid.Field("digest", "is required")
+	}
+	rec, raw, superseded, err := s.subs.Store.Submission(req.Digest)
+	if err != nil {
+		return nil, err
+	}
+	env, err := envelope.Parse(raw)
+	if err != nil {
+		return nil, err
+	}
+	payload, err := envelope.DecodeSubmission(env.Payload)
+	if err != nil {
+		return nil, err
+	}
+	resp := &tonghopv1.GetSubmissionResponse{Submission: submissionToProto(rec, superseded), Envelope: raw}
+	for _, v := range payload.Values {
+		resp.Values = append(resp.Values, &tonghopv1.DataValue{DataElement: v.Element, Option: v.Option, Value: formatInt(v.Count)})
+	}
+	for _, sec := range payload.Sections {
+		resp.Sections = append(resp.Sections, &tonghopv1.SectionText{Section: sec.Code, Text: sec.Text})
+	}
+	return resp, nil
+}
+
+func (s *submissionService) ListOutbox(ctx context.Context, _ *tonghopv1.ListOutboxRequest) (*tonghopv1.ListOutboxResponse, error) {
+	entries, _, err := s.subs.Store.Outbox(0)
+	if err != nil {
+		return nil, err
+	}
+	resp := &tonghopv1.ListOutboxResponse{ParentAddress: s.parent}
+	for _, e := range entries {
+		oe := &tonghopv1.OutboxEntry{Digest: e.Digest, QueuedAt: timestamppb.New(e.QueuedAt), Attempts: int32(e.Attempts), LastError: e.LastError}
+		// Notices have no submission record; submissions say what they are.
+		if rec, _, _, err := s.subs.Store.Submission(e.Digest); err == nil {
+			oe.UnitCode, oe.DataSet, oe.Period, oe.Revision = rec.Unit, rec.DataSet, rec.Period, rec.Revision
+		}
+		resp.Entries = append(resp.Entries, oe)
+	}
+	return resp, nil
+}

@@ -1,0 +1,225 @@
+package submission
+
+import (
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/tonghop/tonghop/internal/envelope"
+	"github.com/tonghop/tonghop/internal/period"
+	"github.com/tonghop/tonghop/internal/store"
+	"github.com/tonghop/tonghop/internal/trust"
+)
+
+// Node is the submission side of one node: it signs, accepts and answers.
+type Node struct {
+	Store    *store.Store
+	Verifier *Verifier
+	// Identity is the node's key and chain; nil until enrolled.
+	Identity *atomic.Pointer[trust.Identity]
+	// Forward says whether this node has a parent to relay to.
+	Forward bool
+	// Queued is called after anything was added to the outbox.
+	Queued func()
+	Logger *zap.Logger
+}
+
+func (n *Node) identity() (trust.Identity, error) {
+	id := n.Identity.Load()
+	if id == nil {
+		return trust.Identity{}, fmt.Errorf("%w: run `tonghop enroll` with a token from the parent", ErrNotEnrolled)
+	}
+	return *id, nil
+}
+
+func (n *Node) queued() {
+	if n.Forward && n.Queued != nil {
+		n.Queued()
+	}
+}
+
+// SubmitOwn signs the node's own values and sections of a data set and
+// period as the next revision, and stores and queues it in one transaction.
+func (n *Node) SubmitOwn(dataSet string, p period.Period) (store.Submission, error) {
+	id, err := n.identity()
+	if err != nil {
+		return store.Submission{}, err
+	}
+	v := n.Verifier
+	rec, err := n.Store.AppendOwn(v.Self, dataSet, p, n.Forward, func(snap store.Snapshot) (store.Submission, []byte, error) {
+		s := envelope.Submission{
+			Unit: v.Self, DataSet: dataSet, Period: p.String(), Revision: snap.Revision,
+			CatalogVersion: v.Catalog.Version(), CatalogDigest: v.Catalog.Digest(),
+			SignedAt: v.Now().UTC(),
+		}
+		for _, val := range snap.Values {
+			s.Values = append(s.Values, envelope.Value{Element: val.Element, Option: val.Option, Count: val.Count})
+		}
+		for _, sec := range snap.Sections {
+			s.Sections = append(s.Sections, envelope.Section{Code: sec.Code, Text: sec.Text})
+		}
+		payload, err := envelope.EncodeSubmission(s)
+		if err != nil {
+			return store.Submission{}, nil, err
+		}
+		raw, err := sign(id, envelope.SubmissionType, payload)
+		if err != nil {
+			return store.Submission{}, nil, err
+		}
+		c := Checked{Digest: envelope.Digest(raw), Raw: raw, SignerPath: id.Path(), SignerFingerprint: trust.Fingerprint(id.Leaf()), Submission: &s}
+		return c.Record(), raw, nil
+	})
+	if err != nil {
+		return store.Submission{}, err
+	}
+	n.queued()
+	return rec, nil
+}
+
+func sign(id trust.Identity, payloadType string, payload []byte) ([]byte, error) {
+	env, err := envelope.Sign(payloadType, payload, id.Key, id.Chain)
+	if err != nil {
+		return nil, err
+	}
+	return env.Marshal()
+}
+
+// Outcome is the answer to one delivered envelope.
+type Outcome struct {
+	Digest  string
+	Status  store.Outcome
+	Err     error  // why it was refused
+	Receipt []byte // signed receipt, for Accepted and Duplicate
+}
+
+// Accept verifies a batch delivered by the child at path from, stores what
+// verifies in one transaction (queued for the parent if this node has one),
+// and answers each envelope, in order. Accepted envelopes are durable before
+// Accept returns; an error means nothing of the batch was stored.
+func (n *Node) Accept(raws [][]byte, from []string) ([]Outcome, error) {
+	id, err := n.identity()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Outcome, len(raws))
+	var (
+		items []store.Incoming
+		index []int // items[j] answers out[index[j]]
+	)
+	for i, raw := range raws {
+		out[i].Digest = envelope.Digest(raw)
+		c, err := n.Verifier.Check(raw, from)
+		if err != nil {
+			out[i].Status, out[i].Err = store.Refused, err
+			continue
+		}
+		if c.Revocation != nil {
+			status, err := n.acceptRevocation(c)
+			if err != nil {
+				return nil, err
+			}
+			out[i].Status = status
+			continue
+		}
+		items = append(items, store.Incoming{Record: c.Record(), Envelope: raw})
+		index = append(index, i)
+	}
+	if len(items) > 0 {
+		results, err := n.Store.PutSubmissions(items, n.Forward)
+		if err != nil {
+			return nil, err
+		}
+		for j, r := range results {
+			out[index[j]].Status, out[index[j]].Err = r.Outcome, r.Err
+		}
+	}
+	now := n.Verifier.Now().UTC()
+	for i := range out {
+		if out[i].Status == store.Accepted || out[i].Status == store.Duplicate {
+			out[i].Receipt, err = n.receipt(id, raws[i], out[i], now)
+			if err != nil {
+				return nil, err
+			}
+		}
+	}
+	n.queued()
+	return out, nil
+}
+
+func (n *Node) acceptRevocation(c Checked) (store.Outcome, error) {
+	r := c.Revocation
+	stored, err := n.Store.PutRevocations([]store.Revocation{{
+		Serial: r.Serial, Unit: r.Unit, IssuerFingerprint: r.IssuerFingerprint, Reason: r.Reason, RevokedAt: r.RevokedAt,
+	}}, c.Digest, c.Raw, n.Forward)
+	if err != nil {
+		return 0, err
+	}
+	n.Verifier.Revocations.Add(r.Serial)
+	if !stored {
+		return store.Duplicate, nil
+	}
+	n.Logger.Info("revocation relayed from below", zap.String("unit", r.Unit), zap.String("serial", r.Serial))
+	return store.Accepted, nil
+}
+
+func (n *Node) receipt(id trust.Identity, raw []byte, o Outcome, now time.Time) ([]byte, error) {
+	r := envelope.Receipt{EnvelopeDigest: o.Digest, Receiver: n.Verifier.Self, ReceivedAt: now, Status: envelope.StatusAccepted}
+	if o.Status == store.Duplicate {
+		r.Status = envelope.StatusDuplicate
+	}
+	// The receipt names what it acknowledges; a notice names only its unit.
+	if env, err := envelope.Parse(raw); err == nil {
+		switch env.PayloadType {
+		case envelope.SubmissionType:
+			if s, err := envelope.DecodeSubmission(env.Payload); err == nil {
+				r.Unit, r.DataSet, r.Period, r.Revision = s.Unit, s.DataSet, s.Period, s.Revision
+			}
+		case envelope.RevocationType:
+			if rv, err := envelope.DecodeRevocation(env.Payload); err == nil {
+				r.Unit = rv.Unit
+			}
+		}
+	}
+	payload, err := envelope.EncodeReceipt(r)
+	if err != nil {
+		return nil, err
+	}
+	return sign(id, envelope.ReceiptType, payload)
+}
+
+// ErrBadReceipt means a parent's receipt did not verify; the envelope stays
+// in the outbox.
+var ErrBadReceipt = errors.New("receipt does not verify")
+
+// CheckReceipt verifies a receipt from the parent at parentPath for the
+// envelope with digest.
+func CheckReceipt(raw []byte, digest string, parentPath []string, v *Verifier) (envelope.Receipt, error) {
+	env, err := envelope.Parse(raw)
+	if err != nil {
+		return envelope.Receipt{}, fmt.Errorf("%w: %w", ErrBadReceipt, err)
+	}
+	if env.PayloadType != envelope.ReceiptType {
+		return envelope.Receipt{}, fmt.Errorf("%w: payload type %q", ErrBadReceipt, env.PayloadType)
+	}
+	if err := env.VerifySignature(); err != nil {
+		return envelope.Receipt{}, fmt.Errorf("%w: %w", ErrBadReceipt, err)
+	}
+	path, err := trust.Verify(env.Signatures[0].Chain, v.Roots, v.Now(), v.Revocations.Revoked)
+	if err != nil {
+		return envelope.Receipt{}, fmt.Errorf("%w: %w", ErrBadReceipt, err)
+	}
+	if JoinPath(path) != JoinPath(parentPath) {
+		return envelope.Receipt{}, fmt.Errorf("%w: signed by %s, not the parent %s", ErrBadReceipt, JoinPath(path), JoinPath(parentPath))
+	}
+	r, err := envelope.DecodeReceipt(env.Payload)
+	if err != nil {
+		return envelope.Receipt{}, fmt.Errorf("%w: %w", ErrBadReceipt, err)
+	}
+	if r.EnvelopeDigest != digest {
+		return envelope.Receipt{}, fmt.Errorf("%w: acknowledges %s, not %s", ErrBadReceipt, r.EnvelopeDigest, digest)
+	}
+	return r, nil
+}

@@ -1,0 +1,209 @@
+// Package submission owns the life of a signed report at a node: signing the
+// node's own report as the next revision, verifying what children deliver
+// end to end (signature, certificate chain to the root, the signer's
+// authority over the unit, the catalogue, the contents), storing it durably
+// before answering, and the signed receipts that let a child forget what the
+// parent holds. Nothing is trusted because of where it came from: the same
+// checks run at every level an envelope passes.
+package submission
+
+import (
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tonghop/tonghop/internal/catalog"
+	"github.com/tonghop/tonghop/internal/entry"
+	"github.com/tonghop/tonghop/internal/envelope"
+	"github.com/tonghop/tonghop/internal/hierarchy"
+	"github.com/tonghop/tonghop/internal/store"
+	"github.com/tonghop/tonghop/internal/trust"
+)
+
+// Why an envelope is refused. The API edge maps each to a gRPC code.
+var (
+	// ErrMalformed: the envelope or its payload cannot be read.
+	ErrMalformed = errors.New("malformed envelope")
+	// ErrUnauthentic: the signature or the certificate chain does not verify.
+	ErrUnauthentic = errors.New("envelope does not verify")
+	// ErrNotAllowed: the signer may not speak for the unit, the unit is not
+	// in this node's subtree, or the signer's certificate is revoked.
+	ErrNotAllowed = errors.New("not allowed")
+	// ErrUnknownCatalog: the report was made against a catalogue this node
+	// does not know.
+	ErrUnknownCatalog = errors.New("unknown catalogue")
+	// ErrNotEnrolled: this node has no certificate yet, so it cannot sign.
+	ErrNotEnrolled = errors.New("node not enrolled")
+)
+
+// Revocations is the set of revoked certificate serials a node knows. It is
+// safe for concurrent use; checks run on every envelope and TLS handshake.
+type Revocations struct {
+	mu      sync.RWMutex
+	serials map[string]bool
+}
+
+// NewRevocations returns a set holding serials.
+func NewRevocations(serials []string) *Revocations {
+	r := &Revocations{serials: map[string]bool{}}
+	r.Add(serials...)
+	return r
+}
+
+// Add records serials as revoked.
+func (r *Revocations) Add(serials ...string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, s := range serials {
+		r.serials[s] = true
+	}
+}
+
+// Revoked reports whether cert is revoked; it is a trust.Revoked.
+func (r *Revocations) Revoked(cert *x509.Certificate) bool {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.serials[trust.SerialHex(cert)]
+}
+
+// Verifier checks envelopes against this node's view of the world.
+type Verifier struct {
+	Roots       *x509.CertPool
+	Revocations *Revocations
+	Tree        *hierarchy.Tree
+	Catalog     *catalog.Catalog
+	// Self is this node's unit code.
+	Self string
+	Now  func() time.Time
+}
+
+// Checked is an envelope that verified.
+type Checked struct {
+	Digest string
+	Raw    []byte
+	// SignerPath is the signer's unit path, root first.
+	SignerPath        []string
+	SignerFingerprint string
+	// Exactly one of these is set, by payload type.
+	Submission *envelope.Submission
+	Revocation *envelope.Revocation
+}
+
+// Check verifies one envelope end to end. from is the unit path of the
+// child that delivered it (nil when it did not come from a child); the unit
+// it speaks of must then lie in that child's subtree.
+func (v *Verifier) Check(raw []byte, from []string) (Checked, error) {
+	env, err := envelope.Parse(raw)
+	if err != nil {
+		return Checked{}, fmt.Errorf("%w: %w", ErrMalformed, err)
+	}
+	if err := env.VerifySignature(); err != nil {
+		return Checked{}, fmt.Errorf("%w: %w", ErrUnauthentic, err)
+	}
+	chain := env.Signatures[0].Chain
+	path, err := trust.Verify(chain, v.Roots, v.Now(), v.Revocations.Revoked)
+	switch {
+	case errors.Is(err, trust.ErrRevoked):
+		return Checked{}, fmt.Errorf("%w: %w", ErrNotAllowed, err)
+	case err != nil:
+		return Checked{}, fmt.Errorf("%w: %w", ErrUnauthentic, err)
+	}
+	c := Checked{Digest: envelope.Digest(raw), Raw: raw, SignerPath: path, SignerFingerprint: trust.Fingerprint(chain[0])}
+	switch env.PayloadType {
+	case envelope.SubmissionType:
+		s, err := envelope.DecodeSubmission(env.Payload)
+		if err != nil {
+			return Checked{}, fmt.Errorf("%w: %w", ErrMalformed, err)
+		}
+		if err := v.checkSubmission(s, path, from); err != nil {
+			return Checked{}, err
+		}
+		c.Submission = &s
+	case envelope.RevocationType:
+		r, err := envelope.DecodeRevocation(env.Payload)
+		if err != nil {
+			return Checked{}, fmt.Errorf("%w: %w", ErrMalformed, err)
+		}
+		if err := v.checkRevocation(r, path, c.SignerFingerprint, from); err != nil {
+			return Checked{}, err
+		}
+		c.Revocation = &r
+	default:
+		return Checked{}, fmt.Errorf("%w: payload type %q is not one this node accepts", ErrMalformed, env.PayloadType)
+	}
+	return c, nil
+}
+
+// JoinPath writes a unit path as "12/106/03390".
+func JoinPath(path []string) string { return strings.Join(path, "/") }
+
+// checkUnit checks that unit is a unit of this node's subtree below it, and
+// of the delivering child's subtree.
+func (v *Verifier) checkUnit(unit string, from []string) error {
+	if _, ok := v.Tree.Unit(unit); !ok {
+		return fmt.Errorf("%w: unit %s is not in this node's hierarchy", ErrNotAllowed, unit)
+	}
+	if unit == v.Self || !v.Tree.InSubtree(v.Self, unit) {
+		return fmt.Errorf("%w: unit %s is not below this node (%s)", ErrNotAllowed, unit, v.Self)
+	}
+	if from != nil && !v.Tree.InSubtree(from[len(from)-1], unit) {
+		return fmt.Errorf("%w: unit %s is not in the subtree of %s, which delivered it", ErrNotAllowed, unit, JoinPath(from))
+	}
+	return nil
+}
+
+func (v *Verifier) checkSubmission(s envelope.Submission, signer, from []string) error {
+	if err := v.checkUnit(s.Unit, from); err != nil {
+		return err
+	}
+	// Only the unit's own key speaks for the unit: a district may relay its
+	// commune's report but never sign one.
+	if want := v.Tree.Path(s.Unit); !slices.Equal(signer, want) {
+		return fmt.Errorf("%w: %s signed a report of unit %s (%s)", ErrNotAllowed, JoinPath(signer), s.Unit, JoinPath(want))
+	}
+	if s.CatalogDigest != v.Catalog.Digest() {
+		return fmt.Errorf("%w: catalogue %s (%.12s…); this node knows %s (%.12s…)", ErrUnknownCatalog,
+			s.CatalogVersion, s.CatalogDigest, v.Catalog.Version(), v.Catalog.Digest())
+	}
+	raws := make([]entry.Raw, len(s.Values))
+	for i, val := range s.Values {
+		raws[i] = entry.Raw{Element: val.Element, Option: val.Option, Value: fmt.Sprint(val.Count)}
+	}
+	secs := make([]entry.Section, len(s.Sections))
+	for i, sec := range s.Sections {
+		secs[i] = entry.Section{Code: sec.Code, Text: sec.Text}
+	}
+	_, err := entry.Checker{Catalog: v.Catalog}.Contents(s.DataSet, s.Period, raws, secs)
+	return err
+}
+
+func (v *Verifier) checkRevocation(r envelope.Revocation, signer []string, signerFP string, from []string) error {
+	if err := v.checkUnit(r.Unit, from); err != nil {
+		return err
+	}
+	// A revocation is signed by the revoked unit's parent, which issued the
+	// certificate.
+	parent, ok := v.Tree.Parent(r.Unit)
+	if !ok || !slices.Equal(signer, v.Tree.Path(parent.Code)) {
+		return fmt.Errorf("%w: %s may not revoke certificates of unit %s", ErrNotAllowed, JoinPath(signer), r.Unit)
+	}
+	if r.IssuerFingerprint != signerFP {
+		return fmt.Errorf("%w: revocation names issuer %.12s…, signed by %.12s…", ErrNotAllowed, r.IssuerFingerprint, signerFP)
+	}
+	return nil
+}
+
+// Record is the store record of a checked submission.
+func (c Checked) Record() store.Submission {
+	s := c.Submission
+	return store.Submission{
+		Digest: c.Digest, Unit: s.Unit, DataSet: s.DataSet, Period: s.Period, Revision: s.Revision,
+		CatalogVersion: s.CatalogVersion, SignedAt: s.SignedAt,
+		Signer: JoinPath(c.SignerPath), SignerFingerprint: c.SignerFingerprint,
+		ValueCount: len(s.Values), SectionCount: len(s.Sections),
+	}
+}
