@@ -76,6 +76,12 @@ Start with "tonghop demo", or "tonghop init" then "tonghop serve".`,
 		newSectionsCmd(streams),
 		newCatalogCmd(streams),
 		newUnitsCmd(streams),
+		newEnrollCmd(streams),
+		newKeysCmd(streams),
+		newChildrenCmd(streams),
+		newSubmitCmd(streams),
+		newSubmissionsCmd(streams),
+		newVerifyCmd(streams),
 	)
 	return root
 }

@@ -201,7 +201,7 @@ func TestInitAndServe(t *testing.T) {
 	os.WriteFile(csvPath, []byte(unitsCSV), 0o600)
 	data := filepath.Join(dir, "data")
 	code, out, errOut := runCLI(t, context.Background(), "", "init", "--data-dir", data, "--unit", "03390", "--units", csvPath,
-		"--grpc-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:1")
+		"--grpc-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:1", "--peer-listen", "127.0.0.1:0")
 	if code != 0 || !strings.Contains(out, "Thị trấn Tam Đường (03390, commune)") {
 		t.Fatalf("init: %d %q %q", code, out, errOut)
 	}
@@ -225,6 +225,11 @@ func TestInitAndServe(t *testing.T) {
 	}()
 	var httpAddr string
 	waitFor(t, func() bool {
+		select {
+		case code := <-done:
+			t.Fatalf("serve exited %d before serving: %s", code, stderr.String())
+		default:
+		}
 		for _, line := range strings.Split(stderr.String(), "\n") {
 			var entry struct {
 				Msg  string `json:"msg"`
@@ -269,12 +274,16 @@ func (b *syncBuffer) String() string {
 	return b.b.String()
 }
 
-// waitFor polls cond until it holds; the test's own deadline bounds it.
+// waitFor polls cond until it holds, failing the test after 30 seconds.
 func waitFor(t *testing.T, cond func() bool) {
 	t.Helper()
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
+	deadline := time.Now().Add(30 * time.Second)
 	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("timed out waiting for a condition")
+		}
 		<-tick.C
 	}
 }

@@ -65,8 +65,13 @@ DATA_DIR/tonghop.yaml for "tonghop serve --config".`,
 					return err
 				}
 			}
-			fmt.Fprintf(streams.Out, "Initialised the node of %s (%s, %s) in %s with %d units%s.\nStart it with:\n  tonghop serve --config %s\n",
-				u.Name, u.Code, u.Level, cfg.DataDir, len(units), kept, path)
+			fmt.Fprintf(streams.Out, "Initialised the node of %s (%s, %s) in %s with %d units%s.\n", u.Name, u.Code, u.Level, cfg.DataDir, len(units), kept)
+			if cfg.Parent != "" {
+				fmt.Fprintf(streams.Out, "Next, with a token from the parent's administrator (tonghop children token %s):\n  tonghop enroll --data-dir %s --token TOKEN\n", u.Code, cfg.DataDir)
+			} else {
+				fmt.Fprintf(streams.Out, "This node is the root of its hierarchy and holds its own CA certificate.\n")
+			}
+			fmt.Fprintf(streams.Out, "Start it with:\n  tonghop serve --config %s\n", path)
 			return nil
 		},
 	}
@@ -76,6 +81,7 @@ DATA_DIR/tonghop.yaml for "tonghop serve --config".`,
 	f.StringVar(&unitsFile, "units", "", "CSV file of administrative units")
 	f.StringVar(&cfg.GRPCListen, "grpc-listen", config.DefaultGRPCListen, "gRPC listen address to write into the configuration")
 	f.StringVar(&cfg.HTTPListen, "http-listen", config.DefaultHTTPListen, "HTTP listen address to write into the configuration")
-	f.StringVar(&cfg.Parent, "parent", "", "parent node's gRPC address to write into the configuration")
+	f.StringVar(&cfg.PeerListen, "peer-listen", config.DefaultPeerListen, "peer (mutual TLS) listen address to write into the configuration")
+	f.StringVar(&cfg.Parent, "parent", "", "parent node's peer address; empty makes this node the root, with its own CA")
 	return cmd
 }

@@ -2,10 +2,14 @@ package node
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"path/filepath"
 	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 
 	"github.com/tonghop/tonghop/internal/enrolment"
 	"github.com/tonghop/tonghop/internal/hierarchy"
@@ -117,4 +121,41 @@ func Enroll(ctx context.Context, dataDir, parentAddr, token string, opts Options
 		return trust.Identity{}, err
 	}
 	return id, trust.Save(dataDir, id)
+}
+
+// RotateKey gives the node a new key: it asks the parent at parentAddr,
+// over mutual TLS with the current certificate, to certify the new key, and
+// saves the new identity. The old certificate stays valid until it expires
+// or is revoked, so envelopes signed with it still verify. The node must not
+// be running.
+func RotateKey(ctx context.Context, dataDir, parentAddr string, opts Options) (trust.Identity, error) {
+	now := time.Now
+	if opts.Clock != nil {
+		now = opts.Clock
+	}
+	u, _, err := unitPath(dataDir)
+	if err != nil {
+		return trust.Identity{}, err
+	}
+	current, err := trust.Load(dataDir)
+	if err != nil {
+		return trust.Identity{}, err
+	}
+	key, err := trust.GenerateKey()
+	if err != nil {
+		return trust.Identity{}, err
+	}
+	roots := x509.NewCertPool()
+	roots.AddCert(current.Root())
+	path := current.Path()
+	conn, err := grpc.NewClient(parentAddr, grpc.WithTransportCredentials(credentials.NewTLS(trust.ClientTLS(current, roots, path[:len(path)-1], now))))
+	if err != nil {
+		return trust.Identity{}, err
+	}
+	defer conn.Close()
+	next, err := enrolment.RenewWithParent(ctx, conn, current, trust.Identity{Key: key}, u.Name, now())
+	if err != nil {
+		return trust.Identity{}, err
+	}
+	return next, trust.Save(dataDir, next)
 }

@@ -1,0 +1,442 @@
+package cli
+
+import (
+	"crypto/x509"
+	"encoding/pem"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
+	"github.com/tonghop/tonghop/internal/config"
+	"github.com/tonghop/tonghop/internal/node"
+	"github.com/tonghop/tonghop/internal/numfmt"
+	"github.com/tonghop/tonghop/internal/submission"
+	"github.com/tonghop/tonghop/internal/trust"
+)
+
+// parentOf reads the parent's peer address from DATA_DIR/tonghop.yaml when
+// the flag does not give it.
+func parentOf(dataDir, flag string) (string, error) {
+	if flag != "" {
+		return flag, nil
+	}
+	cfg, err := config.Load(filepath.Join(dataDir, "tonghop.yaml"))
+	if err != nil || cfg.Parent == "" {
+		return "", fmt.Errorf("%w: give --parent (the parent's peer address), or set parent in %s", errUsage, filepath.Join(dataDir, "tonghop.yaml"))
+	}
+	return cfg.Parent, nil
+}
+
+func newEnrollCmd(streams IO) *cobra.Command {
+	var dataDir, token, parent string
+	cmd := &cobra.Command{
+		Use:   "enroll",
+		Short: "Obtain this node's certificate from its parent with a one-time token",
+		Long: `Send this node's certificate request to the parent and save the certificate
+chain it returns. The token comes from the parent's administrator
+("tonghop children token UNIT"); it pins the root certificate, so the parent
+is verified before anything is sent. Run it with the node stopped.`,
+		Example: `  tonghop enroll --data-dir ./data/03390 --token tonghop1.03390.…`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if dataDir == "" || token == "" {
+				return fmt.Errorf("%w: --data-dir and --token are required", errUsage)
+			}
+			addr, err := parentOf(dataDir, parent)
+			if err != nil {
+				return err
+			}
+			id, err := node.Enroll(cmd.Context(), dataDir, addr, token, node.Options{})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(streams.Out, "Enrolled %s under %s; certificate %s valid until %s.\n",
+				submission.JoinPath(id.Path()), addr, trust.SerialHex(id.Leaf()), id.Leaf().NotAfter.Format("2006-01-02"))
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&dataDir, "data-dir", "", "the node's data directory")
+	f.StringVar(&token, "token", "", "one-time enrolment token from the parent")
+	f.StringVar(&parent, "parent", "", "the parent's peer address (default: parent from DATA_DIR/tonghop.yaml)")
+	return cmd
+}
+
+func newKeysCmd(streams IO) *cobra.Command {
+	cmd := &cobra.Command{Use: "keys", Short: "Show and rotate this node's key and certificates"}
+	var dataDir, parent string
+	var rootOnly bool
+	show := &cobra.Command{
+		Use:   "show",
+		Short: "Print the node's certificate chain (PEM), or with --root the root certificate that verifies every report",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			id, err := trust.Load(dataDir)
+			if err != nil {
+				return err
+			}
+			if rootOnly {
+				_, err := streams.Out.Write(trust.EncodeChainPEM([]*x509.Certificate{id.Root()}))
+				return err
+			}
+			fmt.Fprintf(streams.Err, "unit %s, certificate %s, fingerprint %s, valid until %s; root fingerprint %s\n",
+				submission.JoinPath(id.Path()), trust.SerialHex(id.Leaf()), trust.Fingerprint(id.Leaf()),
+				id.Leaf().NotAfter.Format("2006-01-02"), trust.Fingerprint(id.Root()))
+			_, err = streams.Out.Write(trust.EncodeChainPEM(id.Chain))
+			return err
+		},
+	}
+	show.Flags().StringVar(&dataDir, "data-dir", "", "the node's data directory")
+	show.Flags().BoolVar(&rootOnly, "root", false, "print only the root certificate")
+
+	var rDir string
+	rotate := &cobra.Command{
+		Use:   "rotate",
+		Short: "Replace the node's key with a new one certified by the parent (node stopped)",
+		Long: `Make a new key and have the parent certify it over mutual TLS with the current
+certificate. The old certificate stays valid until it expires or is revoked,
+so reports signed with it still verify.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			addr, err := parentOf(rDir, parent)
+			if err != nil {
+				return err
+			}
+			id, err := node.RotateKey(cmd.Context(), rDir, addr, node.Options{})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(streams.Out, "New key certified: certificate %s, fingerprint %s.\n", trust.SerialHex(id.Leaf()), trust.Fingerprint(id.Leaf()))
+			return nil
+		},
+	}
+	rotate.Flags().StringVar(&rDir, "data-dir", "", "the node's data directory")
+	rotate.Flags().StringVar(&parent, "parent", "", "the parent's peer address (default: from DATA_DIR/tonghop.yaml)")
+	cmd.AddCommand(show, rotate)
+	return cmd
+}
+
+func newChildrenCmd(streams IO) *cobra.Command {
+	cmd := &cobra.Command{Use: "children", Short: "Admit, list and revoke child nodes"}
+	var (
+		tc    clientFlags
+		hours int32
+	)
+	token := &cobra.Command{
+		Use:     "token UNIT",
+		Short:   "Make a one-time enrolment token for a direct child unit (shown once)",
+		Example: "  tonghop children token 03390",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			conn, err := tc.dial()
+			if err != nil {
+				return err
+			}
+			defer conn.Close()
+			resp, err := tonghopv1.NewChildrenServiceClient(conn).CreateEnrollmentToken(cmd.Context(), &tonghopv1.CreateEnrollmentTokenRequest{UnitCode: args[0], ValidHours: hours})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(streams.Out, resp.Token)
+			fmt.Fprintf(streams.Err, "Valid until %s. On the child: tonghop enroll --data-dir DIR --token %s\n",
+				resp.ExpiresAt.AsTime().Format("2006-01-02 15:04 MST"), resp.Token)
+			return nil
+		},
+	}
+	tc.register(token)
+	token.Flags().Int32Var(&hours, "valid-hours", 0, "hours the token stays usable (default 168)")
+
+	var (
+		lc clientFlags
+		lo outputFlags
+	)
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List the direct children and their certificates",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := lo.check(); err != nil {
+				return err
+			}
+			conn, err := lc.dial()
+			if err != nil {
+				return err
+			}
+			defer conn.Close()
+			resp, err := tonghopv1.NewChildrenServiceClient(conn).ListChildren(cmd.Context(), &tonghopv1.ListChildrenRequest{})
+			if err != nil {
+				return err
+			}
+			if lo.format == "json" {
+				return writeJSON(streams.Out, resp)
+			}
+			tab := &table{header: []string{"unit", "state", "certificate", "valid_until", "name"}}
+			for _, c := range resp.Children {
+				state, serial, until := "not enrolled", "", ""
+				if c.TokenPending {
+					state = "token issued"
+				}
+				for _, cert := range c.Certificates {
+					serial, until = cert.Serial, cert.NotAfter.AsTime().Format("2006-01-02")
+					state = "enrolled"
+					if cert.RevokedAt != nil {
+						state = "revoked"
+					}
+				}
+				tab.add(c.UnitCode, state, serial, until, c.Name)
+			}
+			return tab.write(streams.Out, lo.format)
+		},
+	}
+	lc.register(list)
+	lo.register(list)
+
+	var (
+		rc     clientFlags
+		reason string
+	)
+	revoke := &cobra.Command{
+		Use:     "revoke UNIT",
+		Short:   "Revoke every certificate of a direct child; every level above learns of it",
+		Example: `  tonghop children revoke 03394 --reason "khóa bị lộ"`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			conn, err := rc.dial()
+			if err != nil {
+				return err
+			}
+			defer conn.Close()
+			resp, err := tonghopv1.NewChildrenServiceClient(conn).RevokeChild(cmd.Context(), &tonghopv1.RevokeChildRequest{UnitCode: args[0], Reason: reason})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(streams.Out, "Revoked %d certificate(s) of %s.\n", len(resp.Revoked), args[0])
+			return nil
+		},
+	}
+	rc.register(revoke)
+	revoke.Flags().StringVar(&reason, "reason", "", "why, recorded and relayed upward")
+	cmd.AddCommand(token, list, revoke)
+	return cmd
+}
+
+func newSubmitCmd(streams IO) *cobra.Command {
+	var (
+		c clientFlags
+		t targetFlags
+	)
+	cmd := &cobra.Command{
+		Use:     "submit",
+		Short:   "Sign the node's own report for a data set and period and send it up",
+		Example: "  tonghop submit --unit 106 --period 2021",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			conn, err := c.dial()
+			if err != nil {
+				return err
+			}
+			defer conn.Close()
+			resp, err := tonghopv1.NewSubmissionServiceClient(conn).Submit(cmd.Context(), &tonghopv1.SubmitRequest{UnitCode: t.unit, DataSet: t.dataSet, Period: t.period})
+			if err != nil {
+				return err
+			}
+			s := resp.Submission
+			fmt.Fprintf(streams.Out, "Signed revision %d of %s %s %s (%d values, %d sections): %s, %s.\n",
+				s.Revision, s.UnitCode, s.DataSet, s.Period, s.ValueCount, s.SectionCount, s.Digest, forwardWord(s.ForwardState))
+			return nil
+		},
+	}
+	c.register(cmd)
+	t.register(cmd)
+	return cmd
+}
+
+func forwardWord(f tonghopv1.ForwardState) string {
+	switch f {
+	case tonghopv1.ForwardState_FORWARD_STATE_QUEUED:
+		return "queued for the parent"
+	case tonghopv1.ForwardState_FORWARD_STATE_DELIVERED:
+		return "delivered"
+	case tonghopv1.ForwardState_FORWARD_STATE_REJECTED:
+		return "rejected by the parent"
+	case tonghopv1.ForwardState_FORWARD_STATE_ROOT:
+		return "kept at the root"
+	}
+	return "unknown"
+}
+
+func newSubmissionsCmd(streams IO) *cobra.Command {
+	cmd := &cobra.Command{Use: "submissions", Short: "List and fetch the signed reports a node holds"}
+	var (
+		c                     clientFlags
+		o                     outputFlags
+		unit, dataSet, period string
+		subtree, all          bool
+	)
+	list := &cobra.Command{
+		Use:     "list",
+		Short:   "List submissions: the latest revision of each report, or all with --all",
+		Example: "  tonghop submissions list --unit 106 --subtree --period 2021",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := o.check(); err != nil {
+				return err
+			}
+			conn, err := c.dial()
+			if err != nil {
+				return err
+			}
+			defer conn.Close()
+			client := tonghopv1.NewSubmissionServiceClient(conn)
+			req := &tonghopv1.ListSubmissionsRequest{UnitCode: unit, IncludeSubtree: subtree, DataSet: dataSet, Period: period, IncludeSuperseded: all, PageSize: 1000}
+			out := &tonghopv1.ListSubmissionsResponse{}
+			for {
+				resp, err := client.ListSubmissions(cmd.Context(), req)
+				if err != nil {
+					return err
+				}
+				out.Submissions = append(out.Submissions, resp.Submissions...)
+				if resp.NextPageToken == "" {
+					break
+				}
+				req.PageToken = resp.NextPageToken
+			}
+			if o.format == "json" {
+				return writeJSON(streams.Out, out)
+			}
+			tab := &table{header: []string{"unit", "data_set", "period", "rev", "values", "signer", "received", "state", "digest"}}
+			for _, s := range out.Submissions {
+				rev := fmt.Sprint(s.Revision)
+				if s.Superseded {
+					rev += " (cũ)"
+				}
+				tab.add(s.UnitCode, s.DataSet, s.Period, rev, o.style().Int(int64(s.ValueCount)), s.Signer,
+					s.ReceivedAt.AsTime().Local().Format("2006-01-02 15:04"), forwardWord(s.ForwardState), s.Digest)
+			}
+			return tab.write(streams.Out, o.format)
+		},
+	}
+	c.register(list)
+	o.register(list)
+	list.Flags().StringVar(&unit, "unit", "", "only this unit")
+	list.Flags().BoolVar(&subtree, "subtree", false, "with --unit: the unit and every unit below it")
+	list.Flags().StringVar(&dataSet, "data-set", "", "only this data set")
+	list.Flags().StringVar(&period, "period", "", "only this period")
+	list.Flags().BoolVar(&all, "all", false, "every revision, not only the latest")
+
+	var (
+		gc  clientFlags
+		out string
+	)
+	get := &cobra.Command{
+		Use:     "get DIGEST",
+		Short:   "Show a submission; --envelope FILE saves the signed envelope for `tonghop verify`",
+		Example: "  tonghop submissions get sha256:… --envelope 03390-2021.dsse.json",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			conn, err := gc.dial()
+			if err != nil {
+				return err
+			}
+			defer conn.Close()
+			resp, err := tonghopv1.NewSubmissionServiceClient(conn).GetSubmission(cmd.Context(), &tonghopv1.GetSubmissionRequest{Digest: args[0]})
+			if err != nil {
+				return err
+			}
+			if out != "" {
+				if err := os.WriteFile(out, resp.Envelope, 0o644); err != nil {
+					return err
+				}
+			}
+			s := resp.Submission
+			fmt.Fprintf(streams.Out, "%s %s %s revision %d, signed %s by %s (%s)\n", s.UnitCode, s.DataSet, s.Period, s.Revision,
+				s.SignedAt.AsTime().Format(time.RFC3339), s.Signer, s.SignerFingerprint[:min(16, len(s.SignerFingerprint))])
+			tab := &table{header: []string{"CHỈ TIÊU", "PHÂN TỔ", "GIÁ TRỊ"}}
+			for _, v := range resp.Values {
+				tab.add(v.DataElement, v.Option, v.Value)
+			}
+			return tab.write(streams.Out, "table")
+		},
+	}
+	gc.register(get)
+	get.Flags().StringVar(&out, "envelope", "", "write the signed envelope (DSSE JSON) to this file")
+
+	var oc clientFlags
+	outbox := &cobra.Command{
+		Use:   "outbox",
+		Short: "Show what waits for delivery to the parent",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			conn, err := oc.dial()
+			if err != nil {
+				return err
+			}
+			defer conn.Close()
+			resp, err := tonghopv1.NewSubmissionServiceClient(conn).ListOutbox(cmd.Context(), &tonghopv1.ListOutboxRequest{})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(streams.Out, "%d waiting for %s\n", len(resp.Entries), resp.ParentAddress)
+			tab := &table{header: []string{"unit", "period", "rev", "queued", "attempts", "last_error"}}
+			for _, e := range resp.Entries {
+				tab.add(e.UnitCode, e.Period, fmt.Sprint(e.Revision), e.QueuedAt.AsTime().Local().Format("2006-01-02 15:04:05"), fmt.Sprint(e.Attempts), e.LastError)
+			}
+			return tab.write(streams.Out, "table")
+		},
+	}
+	oc.register(outbox)
+	cmd.AddCommand(list, get, outbox)
+	return cmd
+}
+
+func newVerifyCmd(streams IO) *cobra.Command {
+	var rootFile string
+	cmd := &cobra.Command{
+		Use:   "verify FILE",
+		Short: "Verify a signed report offline against the root certificate",
+		Long: `Check a signed report (DSSE envelope) with nothing but the root certificate:
+the signature, the signer's certificate chain to the root (name constraints
+included), and that the signer is the unit the report is about. Exit status 0
+means it verifies. The root certificate comes from "tonghop keys show --root"
+on any node of the hierarchy.`,
+		Example: "  tonghop verify --root lai-chau-root.pem 03390-2021.dsse.json",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if rootFile == "" {
+				return fmt.Errorf("%w: --root is required", errUsage)
+			}
+			rawRoot, err := os.ReadFile(rootFile)
+			if err != nil {
+				return err
+			}
+			block, _ := pem.Decode(rawRoot)
+			if block == nil {
+				return fmt.Errorf("%s: no PEM certificate", rootFile)
+			}
+			root, err := x509.ParseCertificate(block.Bytes)
+			if err != nil {
+				return fmt.Errorf("%s: %w", rootFile, err)
+			}
+			raw, err := os.ReadFile(args[0])
+			if err != nil {
+				return err
+			}
+			v, err := submission.VerifyOffline(raw, root, time.Now())
+			if err != nil {
+				return fmt.Errorf("%s does not verify: %w", args[0], err)
+			}
+			s := v.Submission
+			fmt.Fprintf(streams.Out, "OK %s\n  unit %s, data set %s, period %s, revision %d, %s values, %d sections\n  signed %s by %s (certificate %s…), root %s…\n",
+				v.Digest, s.Unit, s.DataSet, s.Period, s.Revision, numfmt.Vietnamese().Int(int64(len(s.Values))), len(s.Sections),
+				s.SignedAt.Format(time.RFC3339), strings.Join(v.SignerPath, " › "), v.SignerFingerprint[:16], trust.Fingerprint(root)[:16])
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&rootFile, "root", "", "root certificate (PEM)")
+	return cmd
+}

@@ -1,0 +1,124 @@
+package cli
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"go.uber.org/zap/zaptest"
+
+	"github.com/tonghop/tonghop/internal/config"
+	"github.com/tonghop/tonghop/internal/hierarchy"
+	"github.com/tonghop/tonghop/internal/node"
+)
+
+// runConfigured runs the node described by cfg until the test ends.
+func runConfigured(t *testing.T, cfg config.Config) *node.Node {
+	t.Helper()
+	n, err := node.New(cfg, node.Options{Logger: zaptest.NewLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- n.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return n
+}
+
+// TestOperatorPath walks the operator's commands for two levels: a token
+// from the province, init and enroll of the district, a report signed and
+// sent up, fetched at the province and verified offline with the root
+// certificate alone; then revocation.
+func TestOperatorPath(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	csvPath := filepath.Join(dir, "units.csv")
+	os.WriteFile(csvPath, []byte(unitsCSV), 0o600)
+
+	// The province is the root.
+	provDir := filepath.Join(dir, "12")
+	units, _ := hierarchy.ReadCSV(strings.NewReader(unitsCSV))
+	if _, err := node.Init(provDir, "12", units, true, node.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	pcfg := config.Default()
+	pcfg.DataDir, pcfg.GRPCListen, pcfg.HTTPListen, pcfg.PeerListen = provDir, "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
+	prov := runConfigured(t, pcfg)
+
+	code, token, errOut := runCLI(t, ctx, "", "children", "token", "106", "--addr", prov.GRPCAddr())
+	token = strings.TrimSpace(token)
+	if code != 0 || !strings.HasPrefix(token, "tonghop1.106.") {
+		t.Fatalf("children token: %d %q %q", code, token, errOut)
+	}
+
+	distDir := filepath.Join(dir, "106")
+	code, out, errOut := runCLI(t, ctx, "", "init", "--data-dir", distDir, "--unit", "106", "--units", csvPath,
+		"--parent", prov.PeerAddr(), "--grpc-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0", "--peer-listen", "127.0.0.1:0")
+	if code != 0 || !strings.Contains(out, "tonghop enroll") {
+		t.Fatalf("init: %d %q %q", code, out, errOut)
+	}
+	code, out, errOut = runCLI(t, ctx, "", "enroll", "--data-dir", distDir, "--token", token)
+	if code != 0 || !strings.Contains(out, "Enrolled 12/106") {
+		t.Fatalf("enroll: %d %q %q", code, out, errOut)
+	}
+	if code, _, errOut = runCLI(t, ctx, "", "enroll", "--data-dir", distDir, "--token", token); code != 1 || !strings.Contains(errOut, "Unauthenticated") {
+		t.Fatalf("enroll with a spent token: %d %q", code, errOut)
+	}
+	dcfg, err := config.Load(filepath.Join(distDir, "tonghop.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dist := runConfigured(t, dcfg)
+
+	at := []string{"--addr", dist.GRPCAddr(), "--unit", "106", "--period", "2021"}
+	if code, _, errOut := runCLI(t, ctx, "", append([]string{"values", "put"}, append(at, "dang_vien=2675", "dang_vien.nu=884", "dang_vien.nam=1791")...)...); code != 0 {
+		t.Fatalf("values put: %s", errOut)
+	}
+	code, out, errOut = runCLI(t, ctx, "", append([]string{"submit"}, at...)...)
+	if code != 0 || !strings.Contains(out, "Signed revision 1 of 106 tong_ket_nam 2021 (3 values") {
+		t.Fatalf("submit: %d %q %q", code, out, errOut)
+	}
+	digest := out[strings.Index(out, "sha256:"):]
+	digest = digest[:strings.Index(digest, ",")]
+
+	waitFor(t, func() bool {
+		_, out, _ := runCLI(t, ctx, "", "submissions", "list", "--addr", prov.GRPCAddr(), "--unit", "12", "--subtree", "-o", "csv")
+		return strings.Contains(out, digest)
+	})
+	envFile := filepath.Join(dir, "106-2021.dsse.json")
+	code, out, errOut = runCLI(t, ctx, "", "submissions", "get", digest, "--addr", prov.GRPCAddr(), "--envelope", envFile)
+	if code != 0 || !strings.Contains(out, "signed") || !strings.Contains(out, "12/106") {
+		t.Fatalf("submissions get: %d %q %q", code, out, errOut)
+	}
+	code, rootPEM, errOut := runCLI(t, ctx, "", "keys", "show", "--root", "--data-dir", provDir)
+	if code != 0 || !strings.HasPrefix(rootPEM, "-----BEGIN CERTIFICATE-----") {
+		t.Fatalf("keys show --root: %d %q", code, errOut)
+	}
+	rootFile := filepath.Join(dir, "root.pem")
+	os.WriteFile(rootFile, []byte(rootPEM), 0o600)
+	code, out, errOut = runCLI(t, ctx, "", "verify", "--root", rootFile, envFile)
+	if code != 0 || !strings.HasPrefix(out, "OK "+digest) || !strings.Contains(out, "12 › 106") {
+		t.Fatalf("verify: %d %q %q", code, out, errOut)
+	}
+	raw, _ := os.ReadFile(envFile)
+	tampered := filepath.Join(dir, "tampered.json")
+	os.WriteFile(tampered, []byte(strings.Replace(string(raw), `"sig":"`, `"sig":"AA`, 1)), 0o600)
+	if code, _, errOut = runCLI(t, ctx, "", "verify", "--root", rootFile, tampered); code != 1 || !strings.Contains(errOut, "does not verify") {
+		t.Fatalf("verify of a tampered envelope: %d %q", code, errOut)
+	}
+
+	code, out, _ = runCLI(t, ctx, "", "children", "list", "--addr", prov.GRPCAddr())
+	if code != 0 || !strings.Contains(out, "enrolled") {
+		t.Fatalf("children list: %d %q", code, out)
+	}
+	code, out, errOut = runCLI(t, ctx, "", "children", "revoke", "106", "--reason", "thử nghiệm", "--addr", prov.GRPCAddr())
+	if code != 0 || !strings.Contains(out, "Revoked 1 certificate(s) of 106") {
+		t.Fatalf("children revoke: %d %q %q", code, out, errOut)
+	}
+	if _, out, _ = runCLI(t, ctx, "", "children", "list", "--addr", prov.GRPCAddr()); !strings.Contains(out, "revoked") {
+		t.Fatalf("children list after revoke: %q", out)
+	}
+}

@@ -1,0 +1,52 @@
+package submission
+
+import (
+	"crypto/x509"
+	"fmt"
+	"time"
+
+	"github.com/tonghop/tonghop/internal/envelope"
+	"github.com/tonghop/tonghop/internal/trust"
+)
+
+// Verified is what an offline verification establishes.
+type Verified struct {
+	Submission envelope.Submission
+	// SignerPath is the signer's unit path, root first; its last code is the
+	// submission's unit.
+	SignerPath        []string
+	SignerFingerprint string
+	Digest            string
+}
+
+// VerifyOffline checks an envelope with nothing but the root certificate:
+// the signature over the DSSE pre-authentication encoding, the signer's
+// chain to root at time at (name constraints included), and that the signer
+// is the unit the report is about. It needs no node, no store and no
+// hierarchy, so anyone holding the root certificate can check a report.
+func VerifyOffline(raw []byte, root *x509.Certificate, at time.Time) (Verified, error) {
+	env, err := envelope.Parse(raw)
+	if err != nil {
+		return Verified{}, fmt.Errorf("%w: %w", ErrMalformed, err)
+	}
+	if env.PayloadType != envelope.SubmissionType {
+		return Verified{}, fmt.Errorf("%w: payload type %q is not a submission", ErrMalformed, env.PayloadType)
+	}
+	if err := env.VerifySignature(); err != nil {
+		return Verified{}, fmt.Errorf("%w: %w", ErrUnauthentic, err)
+	}
+	roots := x509.NewCertPool()
+	roots.AddCert(root)
+	path, err := trust.Verify(env.Signatures[0].Chain, roots, at, nil)
+	if err != nil {
+		return Verified{}, fmt.Errorf("%w: %w", ErrUnauthentic, err)
+	}
+	s, err := envelope.DecodeSubmission(env.Payload)
+	if err != nil {
+		return Verified{}, fmt.Errorf("%w: %w", ErrMalformed, err)
+	}
+	if path[len(path)-1] != s.Unit {
+		return Verified{}, fmt.Errorf("%w: %s signed a report of unit %s", ErrNotAllowed, JoinPath(path), s.Unit)
+	}
+	return Verified{Submission: s, SignerPath: path, SignerFingerprint: trust.Fingerprint(env.Signatures[0].Chain[0]), Digest: envelope.Digest(raw)}, nil
+}
