@@ -1,29 +1,36 @@
-// Package demo runs tonghop for a newcomer: a real node on loopback with its
-// own bbolt file, real unit codes (Lai Châu province, 2024 boundaries),
-// sample statistics of Huyện Tam Đường entered through the public API, and
-// REST left serving so the printed curl lines work.
+// Package demo runs tonghop for a newcomer: a real hierarchy on loopback —
+// Tỉnh Lai Châu, two of its districts and three communes of each, with
+// official codes (2024 boundaries) — where every unit is a node with its own
+// bbolt file, Ed25519 key, certificate and ports. The nodes enrol with
+// one-time tokens, enter sample statistics through the public API, sign them
+// and send them up; the province verifies every report end to end and the
+// demo prints what it holds, then keeps serving REST so the printed curl
+// lines work.
 package demo
 
 import (
 	"bytes"
 	"context"
 	_ "embed"
-	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"io"
+	"maps"
+	"math/rand/v2"
 	"os"
+	"path/filepath"
+	"slices"
 	"strconv"
+	"time"
 
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
 	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
-	"github.com/tonghop/tonghop/internal/catalog"
 	"github.com/tonghop/tonghop/internal/config"
 	"github.com/tonghop/tonghop/internal/hierarchy"
 	"github.com/tonghop/tonghop/internal/node"
-	"github.com/tonghop/tonghop/internal/numfmt"
 )
 
 // laiChau is Tỉnh Lai Châu with its districts and communes, as in the
@@ -32,20 +39,29 @@ import (
 //go:embed lai-chau-2024.csv
 var laiChau []byte
 
-// Unit is the unit whose node the demo runs: Huyện Tam Đường.
-const Unit = "106"
-
-// DataSet and Period are what the sample statistics are entered for.
+// The demo hierarchy: the province, and for each district the communes that
+// run a node.
 const (
-	DataSet = "tong_ket_nam"
-	Period  = "2021"
+	Province = "12"
+	DataSet  = "tong_ket_nam"
+	Period   = "2021"
 )
+
+// Districts maps each district of the demo to its communes.
+func Districts() map[string][]string {
+	return map[string][]string{
+		"105": {"03386", "03387", "03388"}, // Thành phố Lai Châu
+		"106": {"03390", "03394", "03400"}, // Huyện Tam Đường
+	}
+}
 
 // Options configure a demo run.
 type Options struct {
-	// DataDir holds the node's files; empty means a temporary directory
-	// removed at the end.
-	DataDir    string
+	// DataDir holds one directory per node; empty means a temporary
+	// directory removed at the end.
+	DataDir string
+	// GRPCListen and HTTPListen are the province's addresses; the other
+	// nodes take free loopback ports.
 	GRPCListen string
 	HTTPListen string
 	// Once stops after printing instead of serving until ctx ends.
@@ -56,51 +72,21 @@ type Options struct {
 	Logger *zap.Logger
 }
 
-// sample is the 2021 figures of Huyện Tam Đường as its report gives them,
-// with the report's own inconsistency resolved (female 884, so male 1.791):
-// a demo shows a report that adds up.
-func sample() []*tonghopv1.DataValue {
-	v := func(element, option string, n int) *tonghopv1.DataValue {
-		return &tonghopv1.DataValue{DataElement: element, Option: option, Value: strconv.Itoa(n)}
-	}
-	return []*tonghopv1.DataValue{
-		v("to_chuc_co_so_dang", "", 51),
-		v("to_chuc_co_so_dang", "dang_bo_co_so", 16),
-		v("to_chuc_co_so_dang", "chi_bo_co_so", 35),
-		v("chi_bo_truc_thuoc", "", 209),
-		v("thon_to_dan_pho", "", 126),
-		v("thon_to_dan_pho_co_chi_bo", "", 126),
-		v("truong_thon_la_dang_vien", "", 68),
-		v("bi_thu_kiem_truong_thon", "", 15),
-		v("dang_vien", "", 2675),
-		v("dang_vien", "nam", 1791),
-		v("dang_vien", "nu", 884),
-		v("dang_vien", "chinh_thuc", 2572),
-		v("dang_vien", "du_bi", 103),
-		v("dang_vien", "dan_toc_thieu_so", 1398),
-		v("dang_vien", "dan_toc_kinh", 1277),
-		v("dang_vien_xep_loai", "", 2474),
-		v("dang_vien_xep_loai", "htxsnv", 303),
-		v("dang_vien_xep_loai", "httnv", 2034),
-		v("dang_vien_xep_loai", "htnv", 116),
-		v("dang_vien_xep_loai", "khtnv", 21),
-	}
+// running is one node of the demo.
+type running struct {
+	unit  hierarchy.Unit
+	node  *node.Node
+	admin *grpc.ClientConn
+	done  chan error
 }
 
-// Summary is what `demo --json` prints.
-type Summary struct {
-	Node struct {
-		UnitCode string `json:"unit_code"`
-		Name     string `json:"name"`
-		Level    string `json:"level"`
-		GRPC     string `json:"grpc_address"`
-		HTTP     string `json:"http_address"`
-		DataDir  string `json:"data_dir"`
-	} `json:"node"`
-	DataSet  string            `json:"data_set"`
-	Period   string            `json:"period"`
-	Values   map[string]string `json:"values"`
-	Sections []string          `json:"sections"`
+// hierarchyRun is the running demo.
+type hierarchyRun struct {
+	o      Options
+	tree   *hierarchy.Tree
+	units  []hierarchy.Unit
+	nodes  []*running // province first, then districts, then communes
+	cancel context.CancelFunc
 }
 
 // Run runs the demo until ctx ends (or at once with Options.Once).
@@ -120,123 +106,182 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return fmt.Errorf("demo units: %w", err)
 	}
-	if _, err := node.Init(o.DataDir, Unit, units, true, node.Options{Logger: o.Logger}); err != nil {
-		return err
-	}
-	cfg := config.Default()
-	cfg.DataDir, cfg.Unit = o.DataDir, Unit
-	if o.GRPCListen != "" {
-		cfg.GRPCListen = o.GRPCListen
-	}
-	if o.HTTPListen != "" {
-		cfg.HTTPListen = o.HTTPListen
-	}
-	n, err := node.New(cfg, node.Options{Logger: o.Logger})
+	tree, err := hierarchy.NewTree(units)
 	if err != nil {
 		return err
 	}
-	runCtx, stop := context.WithCancel(ctx)
-	defer stop()
-	done := make(chan error, 1)
-	go func() { done <- n.Run(runCtx) }()
+	runCtx, cancel := context.WithCancel(context.Background())
+	h := &hierarchyRun{o: o, tree: tree, units: units, cancel: cancel}
+	defer h.stop()
 
-	summary, err := enter(ctx, n)
-	if err == nil {
-		summary.Node.DataDir = o.DataDir
-		err = report(o, n, summary)
-	}
-	if err != nil || o.Once {
-		stop()
-		if runErr := <-done; err == nil {
-			err = runErr
-		}
+	if err := h.startAll(ctx, runCtx); err != nil {
 		return err
 	}
-	return <-done
-}
-
-// enter writes the sample through the node's own gRPC API, as any client would.
-func enter(ctx context.Context, n *node.Node) (*Summary, error) {
-	conn, err := grpc.NewClient(n.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err := h.enterAndSubmit(ctx); err != nil {
+		return err
+	}
+	s, err := h.summarise(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	defer conn.Close()
-	data := tonghopv1.NewDataServiceClient(conn)
-	if _, err := data.PutValues(ctx, &tonghopv1.PutValuesRequest{
-		UnitCode: Unit, DataSet: DataSet, Period: Period, Values: sample(),
-	}); err != nil {
-		return nil, fmt.Errorf("entering sample values: %w", err)
+	if err := report(o, s); err != nil {
+		return err
 	}
-	for code, text := range map[string]string{
-		"II.1":  "Công tác xây dựng tổ chức cơ sở đảng và đội ngũ đảng viên được cấp ủy từ huyện đến cơ sở quan tâm triển khai thực hiện đồng bộ, kịp thời, đúng quy định.",
-		"III.1": "Hằng năm, trên 90% tổ chức cơ sở đảng, đảng viên hoàn thành tốt nhiệm vụ trở lên, kết nạp từ 70 đảng viên trở lên.",
-	} {
-		if _, err := data.PutSection(ctx, &tonghopv1.PutSectionRequest{
-			UnitCode: Unit, DataSet: DataSet, Period: Period, Section: code,
-			Content: &tonghopv1.SectionContent{Text: text},
-		}); err != nil {
-			return nil, fmt.Errorf("entering section %s: %w", code, err)
-		}
-	}
-	got, err := data.GetValues(ctx, &tonghopv1.GetValuesRequest{UnitCode: Unit, DataSet: DataSet, Period: Period})
-	if err != nil {
-		return nil, err
-	}
-	secs, err := data.ListSections(ctx, &tonghopv1.ListSectionsRequest{UnitCode: Unit, DataSet: DataSet, Period: Period})
-	if err != nil {
-		return nil, err
-	}
-	s := &Summary{DataSet: DataSet, Period: Period, Values: map[string]string{}}
-	u := n.Unit()
-	s.Node.UnitCode, s.Node.Name, s.Node.Level = u.Code, u.Name, u.Level
-	s.Node.GRPC, s.Node.HTTP = n.GRPCAddr(), n.HTTPAddr()
-	for _, v := range got.Values {
-		key := v.DataElement
-		if v.Option != "" {
-			key += "." + v.Option
-		}
-		s.Values[key] = v.Value
-	}
-	for _, sec := range secs.Sections {
-		s.Sections = append(s.Sections, sec.Section)
-	}
-	return s, nil
-}
-
-func report(o Options, n *node.Node, s *Summary) error {
-	if o.JSON {
-		enc := json.NewEncoder(o.Out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(s)
-	}
-	w := o.Out
-	fmt.Fprintf(w, "tonghop demo: the node of %s (%s, %s) is running.\n", s.Node.Name, s.Node.UnitCode, s.Node.Level)
-	fmt.Fprintf(w, "  gRPC %s   REST %s   data %s\n\n", s.Node.GRPC, s.Node.HTTP, s.Node.DataDir)
-	fmt.Fprintf(w, "Sample statistics entered for %s, period %s:\n\n", s.DataSet, s.Period)
-	cat := catalog.Default()
-	fmt.Fprintf(w, "%9s  %s\n", "GIÁ TRỊ", "CHỈ TIÊU")
-	for _, v := range sample() {
-		key := v.DataElement
-		de, _ := cat.Element(v.DataElement)
-		name := de.Name
-		if v.Option != "" {
-			key += "." + v.Option
-			_, opt, _ := cat.Option(v.DataElement, v.Option)
-			name = "  trong đó: " + opt.Name
-		}
-		num, _ := strconv.ParseInt(s.Values[key], 10, 64)
-		fmt.Fprintf(w, "%9s  %s\n", numfmt.Vietnamese().Int(num), name)
-	}
-	fmt.Fprintf(w, "\nNarrative sections written: %v\n", s.Sections)
 	if o.Once {
 		return nil
 	}
-	base := "http://" + s.Node.HTTP
-	fmt.Fprintf(w, "\nTry it (Ctrl-C stops the node):\n")
-	fmt.Fprintf(w, "  curl %s/v1/node\n", base)
-	fmt.Fprintf(w, "  curl %s/v1/units/%s/data-sets/%s/periods/%s/values\n", base, Unit, DataSet, Period)
-	fmt.Fprintf(w, "  curl -X PATCH %s/v1/units/%s/data-sets/%s/periods/%s/values -d '[{\"data_element\":\"dang_vien\",\"value\":\"-3\"}]'\n", base, Unit, DataSet, Period)
-	fmt.Fprintf(w, "  grpcurl -plaintext %s list\n", s.Node.GRPC)
+	<-ctx.Done()
 	return nil
 }
+
+func (h *hierarchyRun) stop() {
+	h.cancel()
+	for i := len(h.nodes) - 1; i >= 0; i-- { // children before parents
+		r := h.nodes[i]
+		r.admin.Close()
+		<-r.done
+	}
+}
+
+// startAll initialises, enrols and starts every node, parents first.
+func (h *hierarchyRun) startAll(ctx, runCtx context.Context) error {
+	prov, err := h.start(runCtx, Province, nil)
+	if err != nil {
+		return err
+	}
+	for _, d := range slices.Sorted(maps.Keys(Districts())) {
+		dist, err := h.start(runCtx, d, prov)
+		if err != nil {
+			return err
+		}
+		for _, c := range Districts()[d] {
+			if _, err := h.start(runCtx, c, dist); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (h *hierarchyRun) start(runCtx context.Context, code string, parent *running) (*running, error) {
+	dir := filepath.Join(h.o.DataDir, code)
+	u, err := node.Init(dir, code, h.units, parent == nil, node.Options{Logger: h.o.Logger})
+	if err != nil {
+		return nil, fmt.Errorf("init %s: %w", code, err)
+	}
+	cfg := config.Default()
+	cfg.DataDir = dir
+	cfg.GRPCListen, cfg.HTTPListen, cfg.PeerListen = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
+	if parent == nil {
+		if h.o.GRPCListen != "" {
+			cfg.GRPCListen = h.o.GRPCListen
+		}
+		if h.o.HTTPListen != "" {
+			cfg.HTTPListen = h.o.HTTPListen
+		}
+	} else {
+		// Enrolment as an administrator does it: a one-time token from the
+		// parent, then the child's certificate request.
+		tok, err := tonghopv1.NewChildrenServiceClient(parent.admin).CreateEnrollmentToken(context.Background(),
+			&tonghopv1.CreateEnrollmentTokenRequest{UnitCode: code})
+		if err != nil {
+			return nil, fmt.Errorf("token for %s: %w", code, err)
+		}
+		if _, err := node.Enroll(context.Background(), dir, parent.node.PeerAddr(), tok.Token, node.Options{Logger: h.o.Logger}); err != nil {
+			return nil, fmt.Errorf("enrolling %s: %w", code, err)
+		}
+		cfg.Parent = parent.node.PeerAddr()
+	}
+	n, err := node.New(cfg, node.Options{Logger: h.o.Logger.Named(code)})
+	if err != nil {
+		return nil, fmt.Errorf("starting %s: %w", code, err)
+	}
+	r := &running{unit: u, node: n, done: make(chan error, 1)}
+	go func() { r.done <- n.Run(runCtx) }()
+	r.admin, err = grpc.NewClient(n.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		return nil, err
+	}
+	h.nodes = append(h.nodes, r)
+	return r, nil
+}
+
+// enterAndSubmit enters each district's and commune's sample statistics
+// through its own node's API and submits them.
+func (h *hierarchyRun) enterAndSubmit(ctx context.Context) error {
+	for _, r := range h.nodes[1:] {
+		data := tonghopv1.NewDataServiceClient(r.admin)
+		if _, err := data.PutValues(ctx, &tonghopv1.PutValuesRequest{
+			UnitCode: r.unit.Code, DataSet: DataSet, Period: Period, Values: Sample(r.unit),
+		}); err != nil {
+			return fmt.Errorf("entering %s: %w", r.unit.Code, err)
+		}
+		if _, err := data.PutSection(ctx, &tonghopv1.PutSectionRequest{
+			UnitCode: r.unit.Code, DataSet: DataSet, Period: Period, Section: "II.1",
+			Content: &tonghopv1.SectionContent{Text: "Ưu điểm: cấp ủy quan tâm lãnh đạo công tác xây dựng tổ chức cơ sở đảng và đội ngũ đảng viên của " + r.unit.Name + "."},
+		}); err != nil {
+			return fmt.Errorf("section of %s: %w", r.unit.Code, err)
+		}
+		if _, err := tonghopv1.NewSubmissionServiceClient(r.admin).Submit(ctx, &tonghopv1.SubmitRequest{
+			UnitCode: r.unit.Code, DataSet: DataSet, Period: Period,
+		}); err != nil {
+			return fmt.Errorf("submitting %s: %w", r.unit.Code, err)
+		}
+	}
+	return nil
+}
+
+// Sample is the demo's statistics of a unit: deterministic per unit code,
+// of a size typical of Lai Châu, and consistent (every breakdown adds up).
+func Sample(u hierarchy.Unit) []*tonghopv1.DataValue {
+	f := fnv.New64a()
+	f.Write([]byte(u.Code))
+	rng := rand.New(rand.NewPCG(f.Sum64(), 2021))
+	between := func(lo, hi int) int { return lo + rng.IntN(hi-lo+1) }
+	v := func(element, option string, n int) *tonghopv1.DataValue {
+		return &tonghopv1.DataValue{DataElement: element, Option: option, Value: strconv.Itoa(n)}
+	}
+	members := between(120, 420)
+	if u.Level == hierarchy.LevelDistrict {
+		members = between(300, 600) // the district's own organisations
+	}
+	female := members * between(28, 40) / 100
+	probation := members * between(3, 6) / 100
+	minority := members * between(45, 85) / 100
+	rated := members - probation
+	excellent := rated * between(8, 15) / 100
+	good := rated * between(70, 80) / 100
+	failed := rated * between(0, 2) / 100
+	villages := between(8, 20)
+	withCell := villages - between(0, 1)
+	heads := withCell * between(40, 70) / 100
+	secretaries := withCell * between(5, 20) / 100
+	orgs := between(4, 9)
+	committees := between(1, 3)
+	return []*tonghopv1.DataValue{
+		v("to_chuc_co_so_dang", "", orgs),
+		v("to_chuc_co_so_dang", "dang_bo_co_so", committees),
+		v("to_chuc_co_so_dang", "chi_bo_co_so", orgs-committees),
+		v("thon_to_dan_pho", "", villages),
+		v("thon_to_dan_pho_co_chi_bo", "", withCell),
+		v("truong_thon_la_dang_vien", "", heads),
+		v("bi_thu_kiem_truong_thon", "", secretaries),
+		v("dang_vien", "", members),
+		v("dang_vien", "nam", members-female),
+		v("dang_vien", "nu", female),
+		v("dang_vien", "chinh_thuc", members-probation),
+		v("dang_vien", "du_bi", probation),
+		v("dang_vien", "dan_toc_thieu_so", minority),
+		v("dang_vien", "dan_toc_kinh", members-minority),
+		v("ket_nap", "", probation),
+		v("dang_vien_xep_loai", "", rated),
+		v("dang_vien_xep_loai", "htxsnv", excellent),
+		v("dang_vien_xep_loai", "httnv", good),
+		v("dang_vien_xep_loai", "htnv", rated-excellent-good-failed),
+		v("dang_vien_xep_loai", "khtnv", failed),
+	}
+}
+
+// waitTimeout bounds how long the demo waits for reports to reach the
+// province: on loopback it takes milliseconds.
+const waitTimeout = 30 * time.Second
