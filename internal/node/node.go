@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/health"
@@ -195,7 +196,14 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 			parentPath := ident.Path()[:len(ident.Path())-1]
 			n.upconn, err = grpc.NewClient(cfg.Parent,
 				grpc.WithTransportCredentials(credentials.NewTLS(trust.ClientTLS(*ident, roots, parentPath, clock))),
-				grpc.WithDefaultCallOptions(grpc.MaxCallSendMsgSize(MaxPeerMessageBytes)))
+				grpc.WithDefaultCallOptions(grpc.MaxCallSendMsgSize(MaxPeerMessageBytes)),
+				// The forwarder backs off on its own; gRPC's reconnect backoff
+				// (up to two minutes by default) would stack on top of it and
+				// delay delivery long after the parent is back.
+				grpc.WithConnectParams(grpc.ConnectParams{
+					Backoff:           backoff.Config{BaseDelay: 100 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: 5 * time.Second},
+					MinConnectTimeout: 5 * time.Second,
+				}))
 			if err != nil {
 				return nil, err
 			}
