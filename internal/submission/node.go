@@ -3,6 +3,8 @@ package submission
 import (
 	"errors"
 	"fmt"
+	"runtime"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -105,17 +107,19 @@ func (n *Node) Accept(raws [][]byte, from []string) ([]Outcome, error) {
 		return nil, err
 	}
 	out := make([]Outcome, len(raws))
+	checked := n.checkAll(raws, from)
 	var (
 		items []store.Incoming
 		index []int // items[j] answers out[index[j]]
 	)
 	for i, raw := range raws {
-		out[i].Digest = envelope.Digest(raw)
-		c, err := n.Verifier.Check(raw, from)
+		c, err := checked[i].c, checked[i].err
 		if err != nil {
+			out[i].Digest = envelope.Digest(raw)
 			out[i].Status, out[i].Err = store.Refused, err
 			continue
 		}
+		out[i].Digest = c.Digest
 		if c.Revocation != nil {
 			status, err := n.acceptRevocation(c)
 			if err != nil {
@@ -139,7 +143,7 @@ func (n *Node) Accept(raws [][]byte, from []string) ([]Outcome, error) {
 	now := n.Verifier.Now().UTC()
 	for i := range out {
 		if out[i].Status == store.Accepted || out[i].Status == store.Duplicate {
-			out[i].Receipt, err = n.receipt(id, raws[i], out[i], now)
+			out[i].Receipt, err = n.receipt(id, checked[i].c, out[i], now)
 			if err != nil {
 				return nil, err
 			}
@@ -147,6 +151,44 @@ func (n *Node) Accept(raws [][]byte, from []string) ([]Outcome, error) {
 	}
 	n.queued()
 	return out, nil
+}
+
+type checkResult struct {
+	c   Checked
+	err error
+}
+
+// checkAll verifies a batch on every core: verification is the CPU-bound
+// part of accepting, and envelopes are independent of one another. Results
+// keep the batch's order; storing stays one transaction.
+func (n *Node) checkAll(raws [][]byte, from []string) []checkResult {
+	out := make([]checkResult, len(raws))
+	workers := min(runtime.GOMAXPROCS(0), len(raws))
+	if workers <= 1 {
+		for i, raw := range raws {
+			out[i].c, out[i].err = n.Verifier.Check(raw, from)
+		}
+		return out
+	}
+	var (
+		wg   sync.WaitGroup
+		next atomic.Int64
+	)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(raws) {
+					return
+				}
+				out[i].c, out[i].err = n.Verifier.Check(raws[i], from)
+			}
+		}()
+	}
+	wg.Wait()
+	return out
 }
 
 func (n *Node) acceptRevocation(c Checked) (store.Outcome, error) {
@@ -165,23 +207,18 @@ func (n *Node) acceptRevocation(c Checked) (store.Outcome, error) {
 	return store.Accepted, nil
 }
 
-func (n *Node) receipt(id trust.Identity, raw []byte, o Outcome, now time.Time) ([]byte, error) {
+func (n *Node) receipt(id trust.Identity, c Checked, o Outcome, now time.Time) ([]byte, error) {
 	r := envelope.Receipt{EnvelopeDigest: o.Digest, Receiver: n.Verifier.Self, ReceivedAt: now, Status: envelope.StatusAccepted}
 	if o.Status == store.Duplicate {
 		r.Status = envelope.StatusDuplicate
 	}
 	// The receipt names what it acknowledges; a notice names only its unit.
-	if env, err := envelope.Parse(raw); err == nil {
-		switch env.PayloadType {
-		case envelope.SubmissionType:
-			if s, err := envelope.DecodeSubmission(env.Payload); err == nil {
-				r.Unit, r.DataSet, r.Period, r.Revision = s.Unit, s.DataSet, s.Period, s.Revision
-			}
-		case envelope.RevocationType:
-			if rv, err := envelope.DecodeRevocation(env.Payload); err == nil {
-				r.Unit = rv.Unit
-			}
-		}
+	switch {
+	case c.Submission != nil:
+		s := c.Submission
+		r.Unit, r.DataSet, r.Period, r.Revision = s.Unit, s.DataSet, s.Period, s.Revision
+	case c.Revocation != nil:
+		r.Unit = c.Revocation.Unit
 	}
 	payload, err := envelope.EncodeReceipt(r)
 	if err != nil {

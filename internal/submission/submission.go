@@ -8,10 +8,13 @@
 package submission
 
 import (
+	"crypto/sha256"
 	"crypto/x509"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -79,6 +82,78 @@ type Verifier struct {
 	// Self is this node's unit code.
 	Self string
 	Now  func() time.Time
+
+	chains chainCache
+}
+
+// chainCache remembers certificate chains that verified, so that the
+// hundred reports a commune's chain signs do not rebuild and re-verify the
+// same X.509 path each time. A hit still checks every certificate's validity
+// period and revocation, so a revocation takes effect at once.
+type chainCache struct {
+	mu      sync.Mutex
+	entries map[[32]byte]cachedChain
+}
+
+type cachedChain struct {
+	path      []string
+	certs     []*x509.Certificate
+	notBefore time.Time // the latest NotBefore of the chain
+	notAfter  time.Time // the earliest NotAfter
+}
+
+// maxCachedChains bounds the cache: about one chain per unit of a national
+// subtree, with room for rotated keys.
+const maxCachedChains = 1 << 15
+
+func chainKey(chain []*x509.Certificate) [32]byte {
+	h := sha256.New()
+	for _, c := range chain {
+		var n [4]byte
+		binary.BigEndian.PutUint32(n[:], uint32(len(c.Raw)))
+		h.Write(n[:])
+		h.Write(c.Raw)
+	}
+	var k [32]byte
+	h.Sum(k[:0])
+	return k
+}
+
+// verifyChain is trust.Verify with the cache in front.
+func (v *Verifier) verifyChain(chain []*x509.Certificate, now time.Time) ([]string, error) {
+	key := chainKey(chain)
+	v.chains.mu.Lock()
+	e, ok := v.chains.entries[key]
+	v.chains.mu.Unlock()
+	if ok && !now.Before(e.notBefore) && !now.After(e.notAfter) {
+		for _, c := range e.certs {
+			if v.Revocations.Revoked(c) {
+				// Let the full check say which certificate and why.
+				return trust.Verify(chain, v.Roots, now, v.Revocations.Revoked)
+			}
+		}
+		return e.path, nil
+	}
+	path, err := trust.Verify(chain, v.Roots, now, v.Revocations.Revoked)
+	if err != nil {
+		return nil, err
+	}
+	e = cachedChain{path: path, certs: chain, notBefore: chain[0].NotBefore, notAfter: chain[0].NotAfter}
+	for _, c := range chain[1:] {
+		if c.NotBefore.After(e.notBefore) {
+			e.notBefore = c.NotBefore
+		}
+		if c.NotAfter.Before(e.notAfter) {
+			e.notAfter = c.NotAfter
+		}
+	}
+	v.chains.mu.Lock()
+	if v.chains.entries == nil || len(v.chains.entries) >= maxCachedChains {
+		v.chains.entries = map[[32]byte]cachedChain{}
+	}
+	v.chains.entries[key] = e
+	v.chains.mu.Unlock()
+	return path, nil
 }
 
 // Checked is an envelope that verified.
@@ -105,7 +180,7 @@ func (v *Verifier) Check(raw []byte, from []string) (Checked, error) {
 		return Checked{}, fmt.Errorf("%w: %w", ErrUnauthentic, err)
 	}
 	chain := env.Signatures[0].Chain
-	path, err := trust.Verify(chain, v.Roots, v.Now(), v.Revocations.Revoked)
+	path, err := v.verifyChain(chain, v.Now())
 	switch {
 	case errors.Is(err, trust.ErrRevoked):
 		return Checked{}, fmt.Errorf("%w: %w", ErrNotAllowed, err)
@@ -171,7 +246,7 @@ func (v *Verifier) checkSubmission(s envelope.Submission, signer, from []string)
 	}
 	raws := make([]entry.Raw, len(s.Values))
 	for i, val := range s.Values {
-		raws[i] = entry.Raw{Element: val.Element, Option: val.Option, Value: fmt.Sprint(val.Count)}
+		raws[i] = entry.Raw{Element: val.Element, Option: val.Option, Value: strconv.FormatInt(val.Count, 10)}
 	}
 	secs := make([]entry.Section, len(s.Sections))
 	for i, sec := range s.Sections {
