@@ -1,0 +1,139 @@
+package submission
+
+import (
+	"crypto/x509"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/tonghop/tonghop/internal/catalog"
+	"github.com/tonghop/tonghop/internal/envelope"
+	"github.com/tonghop/tonghop/internal/hierarchy"
+	"github.com/tonghop/tonghop/internal/trust"
+)
+
+type pki struct {
+	root, district, commune, other trust.Identity
+	tree                           *hierarchy.Tree
+	verifier                       *Verifier
+}
+
+func newPKI(t *testing.T) *pki {
+	t.Helper()
+	now := time.Now()
+	issue := func(parent trust.Identity, path []string) trust.Identity {
+		key, err := trust.GenerateKey()
+		if err != nil {
+			t.Fatal(err)
+		}
+		csr, err := trust.NewCSR(key, path, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		chain, err := parent.Issue(csr, path, now, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return trust.Identity{Key: key, Chain: chain}
+	}
+	key, _ := trust.GenerateKey()
+	root, err := trust.NewRoot(key, []string{"12"}, "Tỉnh Lai Châu", now, 24*time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &pki{root: root}
+	p.district = issue(root, []string{"12", "106"})
+	p.commune = issue(p.district, []string{"12", "106", "03390"})
+	p.other = issue(p.district, []string{"12", "106", "03394"})
+	p.tree, err = hierarchy.NewTree([]hierarchy.Unit{
+		{Code: "12", Name: "Tỉnh Lai Châu", Level: "province"},
+		{Code: "106", Name: "Huyện Tam Đường", Level: "district", Parent: "12"},
+		{Code: "03390", Name: "Thị trấn Tam Đường", Level: "commune", Parent: "106"},
+		{Code: "03394", Name: "Xã Thèn Sin", Level: "commune", Parent: "106"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(root.Root())
+	p.verifier = &Verifier{Roots: pool, Revocations: NewRevocations(nil), Tree: p.tree, Catalog: catalog.Default(), Self: "12", Now: time.Now}
+	return p
+}
+
+func (p *pki) sign(t *testing.T, id trust.Identity, unit string) []byte {
+	t.Helper()
+	payload, err := envelope.EncodeSubmission(envelope.Submission{
+		Unit: unit, DataSet: "tong_ket_nam", Period: "2021", Revision: 1,
+		CatalogVersion: p.verifier.Catalog.Version(), CatalogDigest: p.verifier.Catalog.Digest(), SignedAt: time.Now().UTC(),
+		Values: []envelope.Value{{Element: "dang_vien", Count: 412}, {Element: "dang_vien", Option: "nu", Count: 150}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, err := envelope.Sign(envelope.SubmissionType, payload, id.Key, id.Chain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := env.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
+}
+
+// TestRevocationBeatsTheChainCache: a chain that verified once is cached,
+// yet revoking any certificate of it is refused at the very next check.
+func TestRevocationBeatsTheChainCache(t *testing.T) {
+	p := newPKI(t)
+	district := p.tree.Path("106")
+	raw := p.sign(t, p.commune, "03390")
+	for i := 0; i < 2; i++ { // the second check is served from the cache
+		c, err := p.verifier.Check(raw, district)
+		if err != nil || JoinPath(c.SignerPath) != "12/106/03390" || c.Submission.Values[0].Count != 412 {
+			t.Fatalf("check %d: %+v %v", i, c, err)
+		}
+	}
+	p.verifier.Revocations.Add(trust.SerialHex(p.district.Leaf()))
+	if _, err := p.verifier.Check(raw, district); !errors.Is(err, ErrNotAllowed) {
+		t.Fatalf("after revoking the district: %v, want ErrNotAllowed", err)
+	}
+	// Another commune's chain shares the revoked district: refused too.
+	if _, err := p.verifier.Check(p.sign(t, p.other, "03394"), district); !errors.Is(err, ErrNotAllowed) {
+		t.Fatalf("sibling after revoking the district: %v", err)
+	}
+}
+
+func TestCheckRefusesTheWrongSigner(t *testing.T) {
+	p := newPKI(t)
+	district := p.tree.Path("106")
+	if _, err := p.verifier.Check(p.sign(t, p.commune, "03394"), district); !errors.Is(err, ErrNotAllowed) {
+		t.Fatalf("a commune signing for its sibling: %v", err)
+	}
+	if _, err := p.verifier.Check(p.sign(t, p.district, "03390"), district); !errors.Is(err, ErrNotAllowed) {
+		t.Fatalf("a district signing for its commune: %v", err)
+	}
+	// Delivered by a child whose subtree does not hold the unit.
+	if _, err := p.verifier.Check(p.sign(t, p.commune, "03390"), p.tree.Path("03394")); !errors.Is(err, ErrNotAllowed) {
+		t.Fatalf("delivered by the wrong child: %v", err)
+	}
+}
+
+func TestVerifyOffline(t *testing.T) {
+	p := newPKI(t)
+	raw := p.sign(t, p.commune, "03390")
+	v, err := VerifyOffline(raw, p.root.Root(), time.Now())
+	if err != nil || JoinPath(v.SignerPath) != "12/106/03390" || v.Digest != envelope.Digest(raw) {
+		t.Fatalf("VerifyOffline: %+v %v", v, err)
+	}
+	if _, err := VerifyOffline(p.sign(t, p.district, "03390"), p.root.Root(), time.Now()); !errors.Is(err, ErrNotAllowed) {
+		t.Fatalf("district-signed report of a commune: %v", err)
+	}
+	otherKey, _ := trust.GenerateKey()
+	otherRoot, _ := trust.NewRoot(otherKey, []string{"12"}, "giả mạo", time.Now(), time.Hour)
+	if _, err := VerifyOffline(raw, otherRoot.Root(), time.Now()); !errors.Is(err, ErrUnauthentic) {
+		t.Fatalf("against another root: %v", err)
+	}
+	if _, err := VerifyOffline(raw, p.root.Root(), time.Now().Add(48*time.Hour)); !errors.Is(err, ErrUnauthentic) {
+		t.Fatalf("after the certificates expired: %v", err)
+	}
+}
