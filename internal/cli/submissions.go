@@ -390,7 +390,27 @@ func newSubmissionsCmd(streams IO) *cobra.Command {
 		},
 	}
 	oc.register(outbox)
-	cmd.AddCommand(list, get, outbox)
+	var qc clientFlags
+	requeue := &cobra.Command{
+		Use:   "requeue DIGEST",
+		Short: "Send a submission the parent refused again, once the cause is fixed",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			conn, err := qc.dial()
+			if err != nil {
+				return err
+			}
+			defer conn.Close()
+			resp, err := tonghopv1.NewSubmissionServiceClient(conn).RequeueSubmission(cmd.Context(), &tonghopv1.RequeueSubmissionRequest{Digest: args[0]})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(streams.Out, "Queued %s again (revision %d of %s %s).\n", resp.Submission.Digest, resp.Submission.Revision, resp.Submission.UnitCode, resp.Submission.Period)
+			return nil
+		},
+	}
+	qc.register(requeue)
+	cmd.AddCommand(list, get, outbox, requeue)
 	return cmd
 }
 

@@ -6,6 +6,7 @@ package enrolment
 
 import (
 	"context"
+	"crypto/tls"
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/sha256"
@@ -215,7 +216,7 @@ func (p *Parent) Revoke(unit, reason string) ([]store.Issued, error) {
 		var ns []store.Notice
 		for _, c := range cs {
 			payload, err := envelope.EncodeRevocation(envelope.Revocation{
-				Serial: c.Serial, Unit: c.Unit, IssuerFingerprint: fp, Reason: reason, RevokedAt: c.RevokedAt,
+				Serial: c.Serial, Unit: c.Unit, IssuerFingerprint: fp, Certificate: c.DER, Reason: reason, RevokedAt: c.RevokedAt,
 			})
 			if err != nil {
 				return nil, err
@@ -236,7 +237,7 @@ func (p *Parent) Revoke(unit, reason string) ([]store.Issued, error) {
 		return nil, err
 	}
 	for _, c := range revoked {
-		p.Revocations.Add(c.Serial)
+		p.Revocations.Add(c.Fingerprint)
 	}
 	if p.Forward && p.Queued != nil {
 		p.Queued()
@@ -290,7 +291,18 @@ func EnrollWithParent(ctx context.Context, parentAddr, token string, id trust.Id
 	if err != nil {
 		return trust.Identity{}, err
 	}
-	conn, err := grpc.NewClient(parentAddr, grpc.WithTransportCredentials(credentials.NewTLS(trust.PinnedTLS(t.RootFingerprint, now))))
+	// Pin the parent itself, not only the root: the token must not reach
+	// any other node of the hierarchy.
+	pinned := trust.PinnedTLS(t.RootFingerprint, path[:len(path)-1], now)
+	// Shake hands once before gRPC does, so that an untrusted server is
+	// reported as such (gRPC would say only "unavailable").
+	d := tls.Dialer{Config: pinned}
+	probe, err := d.DialContext(ctx, "tcp", parentAddr)
+	if err != nil {
+		return trust.Identity{}, fmt.Errorf("parent %s: %w", parentAddr, err)
+	}
+	probe.Close()
+	conn, err := grpc.NewClient(parentAddr, grpc.WithTransportCredentials(credentials.NewTLS(pinned)))
 	if err != nil {
 		return trust.Identity{}, err
 	}

@@ -27,6 +27,10 @@ const (
 	MaxCount = 1_000_000_000
 	// MaxSectionBytes bounds one narrative section.
 	MaxSectionBytes = 1 << 20
+	// MaxReportTextBytes bounds all sections of one report together, so
+	// that a report with its values always fits one signed envelope
+	// (envelope.MaxBytes, 4 MiB, base64 included).
+	MaxReportTextBytes = 2 << 20
 )
 
 // Raw is one value as the caller wrote it.

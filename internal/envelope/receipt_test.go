@@ -99,6 +99,7 @@ func sampleRevocation() Revocation {
 		Serial:            "1f3a",
 		Unit:              "03390",
 		IssuerFingerprint: strings.Repeat("0a", 32),
+		Certificate:       []byte{0x30, 0x03, 0x02, 0x01, 0x01},
 		Reason:            "Máy tính bị mất",
 		RevokedAt:         time.Date(2023, 5, 6, 7, 8, 9, 0, time.UTC),
 	}
@@ -106,7 +107,7 @@ func sampleRevocation() Revocation {
 
 const sampleRevocationJSON = `{"version":1,"serial":"1f3a","unit":"03390",` +
 	`"issuer_fingerprint":"0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a",` +
-	`"reason":"Máy tính bị mất","revoked_at":"2023-05-06T07:08:09.000000000Z"}`
+	`"certificate":"MAMCAQE=","reason":"Máy tính bị mất","revoked_at":"2023-05-06T07:08:09.000000000Z"}`
 
 func TestRevocationRoundTrip(t *testing.T) {
 	r := sampleRevocation()
@@ -130,7 +131,7 @@ func TestRevocationRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatalf("empty reason: %v", err)
 	}
-	if got, err := DecodeRevocation(raw); err != nil || got != r {
+	if got, err := DecodeRevocation(raw); err != nil || !reflect.DeepEqual(got, r) {
 		t.Errorf("empty reason: decoded %+v, %v", got, err)
 	}
 }
@@ -150,6 +151,7 @@ func TestEncodeRevocationRejects(t *testing.T) {
 		{"empty unit", func(r *Revocation) { r.Unit = "" }, "unit: empty"},
 		{"short fingerprint", func(r *Revocation) { r.IssuerFingerprint = "0a" }, "issuer_fingerprint: 2 characters"},
 		{"fingerprint with prefix", func(r *Revocation) { r.IssuerFingerprint = "sha256:" + r.IssuerFingerprint[7:] }, "issuer_fingerprint: not lowercase hex"},
+		{"no certificate", func(r *Revocation) { r.Certificate = nil }, "certificate: empty"},
 		{"invalid UTF-8 reason", func(r *Revocation) { r.Reason = "M\xe1y" }, "reason: not valid UTF-8"},
 		{"no time", func(r *Revocation) { r.RevokedAt = time.Time{} }, "revoked_at: missing"},
 	} {

@@ -1,6 +1,9 @@
 package envelope
 
-import "time"
+import (
+	"encoding/base64"
+	"time"
+)
 
 // RevocationType is the DSSE payload type of a revocation notice.
 const RevocationType = "application/vnd.tonghop.revocation+json; version=1"
@@ -26,6 +29,10 @@ type Revocation struct {
 	// IssuerFingerprint is the lowercase hex SHA-256 of the issuing
 	// certificate's DER; serials are only unique per issuer.
 	IssuerFingerprint string
+	// Certificate is the revoked certificate (DER). Carrying it lets every
+	// level check that the signer really issued it, instead of trusting a
+	// bare serial number.
+	Certificate []byte
 	// Reason is free text for the audit trail; it may be empty.
 	Reason string
 	// RevokedAt is when the revocation took effect, encoded in UTC with
@@ -38,6 +45,7 @@ type wireRevocation struct {
 	Serial            string `json:"serial"`
 	Unit              string `json:"unit"`
 	IssuerFingerprint string `json:"issuer_fingerprint"`
+	Certificate       string `json:"certificate"`
 	Reason            string `json:"reason"`
 	RevokedAt         string `json:"revoked_at"`
 }
@@ -57,16 +65,20 @@ func EncodeRevocation(r Revocation) ([]byte, error) {
 	if err := checkHex(doc, "issuer_fingerprint", r.IssuerFingerprint, 64); err != nil {
 		return nil, err
 	}
+	if len(r.Certificate) == 0 {
+		return nil, malformed(doc, "certificate", "empty")
+	}
 	if err := checkText(doc, "reason", r.Reason); err != nil {
 		return nil, err
 	}
 	if err := checkTime(doc, "revoked_at", r.RevokedAt); err != nil {
 		return nil, err
 	}
-	b := beginPayload(256 + len(r.Unit) + len(r.Reason))
+	b := beginPayload(256 + len(r.Unit) + len(r.Reason) + 2*len(r.Certificate))
 	b = appendStringMember(b, "serial", r.Serial)
 	b = appendStringMember(b, "unit", r.Unit)
 	b = appendStringMember(b, "issuer_fingerprint", r.IssuerFingerprint)
+	b = appendStringMember(b, "certificate", base64.StdEncoding.EncodeToString(r.Certificate))
 	b = appendStringMember(b, "reason", r.Reason)
 	b = appendTimeMember(b, "revoked_at", r.RevokedAt)
 	return append(b, '}'), nil
@@ -88,10 +100,15 @@ func DecodeRevocation(raw []byte) (Revocation, error) {
 	if err != nil {
 		return Revocation{}, err
 	}
+	cert, err := base64.StdEncoding.Strict().DecodeString(w.Certificate)
+	if err != nil {
+		return Revocation{}, malformed(doc, "certificate", "not base64: %v", err)
+	}
 	r := Revocation{
 		Serial:            w.Serial,
 		Unit:              w.Unit,
 		IssuerFingerprint: w.IssuerFingerprint,
+		Certificate:       cert,
 		Reason:            w.Reason,
 		RevokedAt:         at,
 	}

@@ -160,7 +160,7 @@ func eventually(t *testing.T, what string, cond func() bool) {
 func (tn *tnode) peerClientNoCert() tonghopv1.PeerServiceClient {
 	tn.t.Helper()
 	conn, err := grpc.NewClient(tn.node.PeerAddr(), grpc.WithTransportCredentials(credentials.NewTLS(
-		trust.PinnedTLS(trust.Fingerprint(tn.node.Identity().Root()), time.Now))))
+		trust.PinnedTLS(trust.Fingerprint(tn.node.Identity().Root()), nil, time.Now))))
 	if err != nil {
 		tn.t.Fatal(err)
 	}

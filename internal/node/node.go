@@ -25,6 +25,7 @@ import (
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/health"
+	"google.golang.org/grpc/keepalive"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/reflection"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -143,11 +144,11 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 	if err != nil {
 		return nil, err
 	}
-	serials := make([]string, 0, len(revoked))
-	for s := range revoked {
-		serials = append(serials, s)
+	fingerprints := make([]string, 0, len(revoked))
+	for fp := range revoked {
+		fingerprints = append(fingerprints, fp)
 	}
-	revocations := submission.NewRevocations(serials)
+	revocations := submission.NewRevocations(fingerprints)
 
 	cat := catalog.Default()
 	forward := cfg.Parent != ""
@@ -185,6 +186,9 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 		// say which node is calling.
 		n.peer = grpc.NewServer(
 			grpc.Creds(credentials.NewTLS(trust.ServerTLS(*ident, roots, revocations.Revoked, clock))),
+			// Handlers re-check the caller on every call; recycling
+			// connections bounds how long even an idle one outlives a change.
+			grpc.KeepaliveParams(keepalive.ServerParameters{MaxConnectionAge: time.Hour, MaxConnectionAgeGrace: time.Minute}),
 			grpc.ChainUnaryInterceptor(metrics.unary, server.UnaryErrors(log)),
 			grpc.MaxRecvMsgSize(MaxPeerMessageBytes),
 		)

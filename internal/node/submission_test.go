@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"crypto/x509"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -325,9 +326,17 @@ func TestEnrolmentTokens(t *testing.T) {
 	}
 	// A token pinned to another root is refused by the child before it
 	// sends anything.
-	bad := strings.Split(tok.Token, ".")
+	tok2, err := children.CreateEnrollmentToken(ctx, &tonghopv1.CreateEnrollmentTokenRequest{UnitCode: "105"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := strings.Split(tok2.Token, ".")
 	bad[2] = strings.Repeat("0", 64)
-	if _, err := Enroll(ctx, t.TempDir(), province.node.PeerAddr(), strings.Join(bad, "."), Options{}); err == nil {
-		t.Fatal("enrolment with a wrong root fingerprint succeeded")
+	if _, err := Enroll(ctx, dir, province.node.PeerAddr(), strings.Join(bad, "."), Options{}); !errors.Is(err, trust.ErrUntrusted) {
+		t.Fatalf("enrolment with a wrong root fingerprint: %v, want ErrUntrusted", err)
+	}
+	// The unspent token still works with the right root.
+	if _, err := Enroll(ctx, dir, province.node.PeerAddr(), tok2.Token, Options{}); err != nil {
+		t.Fatalf("enrolment after the refused attempt: %v", err)
 	}
 }

@@ -98,6 +98,19 @@ func (s *dataService) PutSection(ctx context.Context, req *tonghopv1.PutSectionR
 	if text == "" {
 		return nil, invalid.Field("content.text", "is required; use DeleteSection to remove a section")
 	}
+	others, err := s.store.Sections(t.DataSet.Code, t.Period)
+	if err != nil {
+		return nil, err
+	}
+	total := len(text)
+	for _, o := range others {
+		if o.Code != req.Section {
+			total += len(o.Text)
+		}
+	}
+	if total > entry.MaxReportTextBytes {
+		return nil, invalid.Field("content.text", "the report's sections would total %d bytes; at most %d together", total, entry.MaxReportTextBytes)
+	}
 	st, err := s.store.PutSection(t.DataSet.Code, t.Period, req.Section, text)
 	if err != nil {
 		return nil, err

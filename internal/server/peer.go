@@ -16,7 +16,6 @@ import (
 	"github.com/tonghop/tonghop/internal/invalid"
 	"github.com/tonghop/tonghop/internal/store"
 	"github.com/tonghop/tonghop/internal/submission"
-	"github.com/tonghop/tonghop/internal/trust"
 )
 
 // MaxDeliverBatch bounds the envelopes of one Deliver call.
@@ -41,18 +40,18 @@ func ders(chain []*x509.Certificate) [][]byte {
 	return out
 }
 
-// peerPath is the verified unit path of the calling node, from its TLS
-// client certificate; Unauthenticated when it gave none.
-func peerPath(ctx context.Context) ([]string, error) {
+// childPath is the unit path of the calling node, a direct child of this
+// one, checked again on every call against the current revocations.
+func (s *peerService) childPath(ctx context.Context) ([]string, error) {
 	p, ok := peer.FromContext(ctx)
-	if ok {
-		if info, ok := p.AuthInfo.(credentials.TLSInfo); ok {
-			if path, ok := trust.PeerPath(info.State); ok {
-				return path, nil
-			}
-		}
+	if !ok {
+		return nil, errNoPeerCert
 	}
-	return nil, errNoPeerCert
+	info, ok := p.AuthInfo.(credentials.TLSInfo)
+	if !ok || len(info.State.PeerCertificates) == 0 {
+		return nil, errNoPeerCert
+	}
+	return s.subs.Verifier.Child(info.State.PeerCertificates)
 }
 
 func (s *peerService) Enroll(ctx context.Context, req *tonghopv1.EnrollRequest) (*tonghopv1.EnrollResponse, error) {
@@ -67,7 +66,7 @@ func (s *peerService) Enroll(ctx context.Context, req *tonghopv1.EnrollRequest) 
 }
 
 func (s *peerService) Renew(ctx context.Context, req *tonghopv1.RenewRequest) (*tonghopv1.RenewResponse, error) {
-	path, err := peerPath(ctx)
+	path, err := s.childPath(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -79,7 +78,7 @@ func (s *peerService) Renew(ctx context.Context, req *tonghopv1.RenewRequest) (*
 }
 
 func (s *peerService) Deliver(ctx context.Context, req *tonghopv1.DeliverRequest) (*tonghopv1.DeliverResponse, error) {
-	path, err := peerPath(ctx)
+	path, err := s.childPath(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/tonghop/tonghop/internal/enrolment"
+	"github.com/tonghop/tonghop/internal/envelope"
 	"github.com/tonghop/tonghop/internal/hierarchy"
 	"github.com/tonghop/tonghop/internal/invalid"
 	"github.com/tonghop/tonghop/internal/store"
@@ -41,6 +42,8 @@ func statusRules() []statusRule {
 		{submission.ErrUnknownCatalog, codes.FailedPrecondition},
 		{submission.ErrNotEnrolled, codes.FailedPrecondition},
 		{store.ErrStale, codes.FailedPrecondition},
+		{store.ErrNotRejected, codes.FailedPrecondition},
+		{envelope.ErrTooLarge, codes.FailedPrecondition},
 		{store.ErrTokenInvalid, codes.Unauthenticated},
 		{enrolment.ErrNotChild, codes.PermissionDenied},
 		{errNoPeerCert, codes.Unauthenticated},

@@ -13,6 +13,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/tonghop/tonghop/internal/enrolment"
+	"github.com/tonghop/tonghop/internal/envelope"
 	"github.com/tonghop/tonghop/internal/hierarchy"
 	"github.com/tonghop/tonghop/internal/invalid"
 	"github.com/tonghop/tonghop/internal/store"
@@ -40,6 +41,8 @@ func TestStatusTable(t *testing.T) {
 		{fmt.Errorf("envelope: %w", submission.ErrUnknownCatalog), codes.FailedPrecondition},
 		{fmt.Errorf("submit: %w", submission.ErrNotEnrolled), codes.FailedPrecondition},
 		{fmt.Errorf("put: %w", store.ErrStale), codes.FailedPrecondition},
+		{fmt.Errorf("requeue: %w", store.ErrNotRejected), codes.FailedPrecondition},
+		{fmt.Errorf("submit: %w", envelope.ErrTooLarge), codes.FailedPrecondition},
 		{fmt.Errorf("enroll: %w", store.ErrTokenInvalid), codes.Unauthenticated},
 		{fmt.Errorf("renew: %w", enrolment.ErrNotChild), codes.PermissionDenied},
 		{errNoPeerCert, codes.Unauthenticated},
@@ -54,7 +57,7 @@ func TestStatusTable(t *testing.T) {
 		}
 	}
 	// Every rule of the table is exercised above.
-	if n := len(statusRules()); n != 16 {
+	if n := len(statusRules()); n != 18 {
 		t.Errorf("statusRules has %d rules; extend this test with the new ones", n)
 	}
 }

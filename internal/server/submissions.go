@@ -176,3 +176,17 @@ func (s *submissionService) ListOutbox(ctx context.Context, _ *tonghopv1.ListOut
 	}
 	return resp, nil
 }
+
+func (s *submissionService) RequeueSubmission(ctx context.Context, req *tonghopv1.RequeueSubmissionRequest) (*tonghopv1.RequeueSubmissionResponse, error) {
+	if req.Digest == "" {
+		return nil, invalid.Field("digest", "is required")
+	}
+	rec, err := s.subs.Store.Requeue(req.Digest)
+	if err != nil {
+		return nil, err
+	}
+	if s.subs.Queued != nil {
+		s.subs.Queued()
+	}
+	return &tonghopv1.RequeueSubmissionResponse{Submission: submissionToProto(rec, false)}, nil
+}

@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -142,4 +143,37 @@ func setForward(tx *bolt.Tx, d Delivery) error {
 		return err
 	}
 	return subs.Put(key, raw)
+}
+
+// ErrNotRejected means a requeue of a submission the parent did not refuse.
+var ErrNotRejected = errors.New("store: submission was not refused by the parent")
+
+// Requeue puts a refused submission back into the outbox, behind everything
+// queued.
+func (s *Store) Requeue(digest string) (Submission, error) {
+	var r Submission
+	now := s.now().UTC()
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		key := tx.Bucket(bucketDigests).Get([]byte(digest))
+		if key == nil {
+			return fmt.Errorf("submission %s: %w", digest, ErrNotFound)
+		}
+		subs := tx.Bucket(bucketSubmissions)
+		if err := json.Unmarshal(subs.Get(key), &r); err != nil {
+			return fmt.Errorf("%w: submission %s: %v", ErrCorrupt, digest, err)
+		}
+		if r.Forward != Rejected {
+			return fmt.Errorf("submission %s: %w", digest, ErrNotRejected)
+		}
+		r.Forward, r.ForwardCode, r.ForwardError = Queued, 0, ""
+		raw, err := json.Marshal(r)
+		if err != nil {
+			return err
+		}
+		if err := subs.Put(key, raw); err != nil {
+			return err
+		}
+		return enqueue(tx, digest, now)
+	})
+	return r, err
 }

@@ -45,8 +45,8 @@ var (
 	// bucketIssued maps a certificate serial (hex) to a certificate this
 	// node issued to a child (trust.go).
 	bucketIssued = []byte("issued")
-	// bucketRevoked maps a certificate serial (hex) to its revocation, from
-	// this node or relayed from below.
+	// bucketRevoked maps a certificate's fingerprint (hex SHA-256 of its
+	// DER) to its revocation, from this node or relayed from below.
 	bucketRevoked = []byte("revoked")
 	// bucketTokens maps the SHA-256 (hex) of an enrolment token's secret to
 	// the token's record; the secret itself is never stored.

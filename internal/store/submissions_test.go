@@ -234,7 +234,7 @@ func TestEnrollTokenOnce(t *testing.T) {
 
 func TestRevocations(t *testing.T) {
 	s, _ := openTemp(t, Options{})
-	for _, c := range []Issued{{Serial: "a1", Unit: "03390"}, {Serial: "a2", Unit: "03390"}, {Serial: "b1", Unit: "03394"}} {
+	for _, c := range []Issued{{Serial: "a1", Fingerprint: "fa1", Unit: "03390"}, {Serial: "a2", Fingerprint: "fa2", Unit: "03390"}, {Serial: "b1", Fingerprint: "fb1", Unit: "03394"}} {
 		if err := s.PutIssued(c); err != nil {
 			t.Fatal(err)
 		}
@@ -249,7 +249,7 @@ func TestRevocations(t *testing.T) {
 		t.Fatalf("revoking again: %v", err)
 	}
 	rs, _ := s.Revocations()
-	if len(rs) != 2 || rs["a1"].Reason != "mất khóa" || rs["a2"].IssuerFingerprint != "fp106" {
+	if len(rs) != 2 || rs["fa1"].Reason != "mất khóa" || rs["fa2"].IssuerFingerprint != "fp106" || rs["fa1"].Serial != "a1" {
 		t.Fatalf("revocations %v", rs)
 	}
 	entries, envs, _ := s.Outbox(0)
@@ -258,7 +258,7 @@ func TestRevocations(t *testing.T) {
 	}
 	// A relayed notice is stored once.
 	for i, want := range []bool{true, false} {
-		stored, err := s.PutRevocations([]Revocation{{Serial: "c1", Unit: "03386"}}, "sha256:n2", []byte("n2"), true)
+		stored, err := s.PutRevocations([]Revocation{{Fingerprint: "fc1", Serial: "c1", Unit: "03386"}}, "sha256:n2", []byte("n2"), true)
 		if err != nil || stored != want {
 			t.Fatalf("PutRevocations #%d: %v %v", i, stored, err)
 		}

@@ -37,7 +37,9 @@ type Issued struct {
 }
 
 // Revocation is a revoked certificate, revoked here or relayed from below.
+// It is keyed by the certificate's fingerprint.
 type Revocation struct {
+	Fingerprint       string    `json:"fingerprint"`
 	Serial            string    `json:"serial"`
 	Unit              string    `json:"unit"`
 	IssuerFingerprint string    `json:"issuer_fingerprint"`
@@ -172,7 +174,7 @@ func (s *Store) RevokeIssued(unit, reason, issuerFingerprint string, forward boo
 			if err := putIssued(tx, c); err != nil {
 				return err
 			}
-			rs = append(rs, Revocation{Serial: c.Serial, Unit: c.Unit, IssuerFingerprint: issuerFingerprint, Reason: reason, RevokedAt: now})
+			rs = append(rs, Revocation{Fingerprint: c.Fingerprint, Serial: c.Serial, Unit: c.Unit, IssuerFingerprint: issuerFingerprint, Reason: reason, RevokedAt: now})
 		}
 		if err := putRevocations(tx, rs); err != nil {
 			return err
@@ -236,14 +238,14 @@ func putRevocations(tx *bolt.Tx, rs []Revocation) error {
 		if err != nil {
 			return err
 		}
-		if err := b.Put([]byte(r.Serial), raw); err != nil {
+		if err := b.Put([]byte(r.Fingerprint), raw); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// Revocations returns every revoked serial known here.
+// Revocations returns every revoked certificate known here, by fingerprint.
 func (s *Store) Revocations() (map[string]Revocation, error) {
 	out := map[string]Revocation{}
 	err := s.db.View(func(tx *bolt.Tx) error {

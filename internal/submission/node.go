@@ -192,18 +192,18 @@ func (n *Node) checkAll(raws [][]byte, from []string) []checkResult {
 }
 
 func (n *Node) acceptRevocation(c Checked) (store.Outcome, error) {
-	r := c.Revocation
-	stored, err := n.Store.PutRevocations([]store.Revocation{{
-		Serial: r.Serial, Unit: r.Unit, IssuerFingerprint: r.IssuerFingerprint, Reason: r.Reason, RevokedAt: r.RevokedAt,
-	}}, c.Digest, c.Raw, n.Forward)
+	rec, fp := c.RevocationRecord()
+	// Refuse the certificate in memory before the notice is durable: for a
+	// moment both agree it is revoked, never that it is valid.
+	n.Verifier.Revocations.Add(fp)
+	stored, err := n.Store.PutRevocations([]store.Revocation{rec}, c.Digest, c.Raw, n.Forward)
 	if err != nil {
 		return 0, err
 	}
-	n.Verifier.Revocations.Add(r.Serial)
 	if !stored {
 		return store.Duplicate, nil
 	}
-	n.Logger.Info("revocation relayed from below", zap.String("unit", r.Unit), zap.String("serial", r.Serial))
+	n.Logger.Info("revocation relayed from below", zap.String("unit", rec.Unit), zap.String("serial", rec.Serial), zap.String("fingerprint", fp))
 	return store.Accepted, nil
 }
 

@@ -43,34 +43,37 @@ var (
 	ErrNotEnrolled = errors.New("node not enrolled")
 )
 
-// Revocations is the set of revoked certificate serials a node knows. It is
+// Revocations is the set of revoked certificates a node knows, by
+// fingerprint: a serial number is chosen by its issuer, so a rogue issuer
+// could pick another certificate's serial, but not its fingerprint. It is
 // safe for concurrent use; checks run on every envelope and TLS handshake.
 type Revocations struct {
-	mu      sync.RWMutex
-	serials map[string]bool
+	mu           sync.RWMutex
+	fingerprints map[string]bool
 }
 
-// NewRevocations returns a set holding serials.
-func NewRevocations(serials []string) *Revocations {
-	r := &Revocations{serials: map[string]bool{}}
-	r.Add(serials...)
+// NewRevocations returns a set holding the given certificate fingerprints.
+func NewRevocations(fingerprints []string) *Revocations {
+	r := &Revocations{fingerprints: map[string]bool{}}
+	r.Add(fingerprints...)
 	return r
 }
 
-// Add records serials as revoked.
-func (r *Revocations) Add(serials ...string) {
+// Add records certificates, by fingerprint, as revoked.
+func (r *Revocations) Add(fingerprints ...string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for _, s := range serials {
-		r.serials[s] = true
+	for _, f := range fingerprints {
+		r.fingerprints[f] = true
 	}
 }
 
 // Revoked reports whether cert is revoked; it is a trust.Revoked.
 func (r *Revocations) Revoked(cert *x509.Certificate) bool {
+	fp := trust.Fingerprint(cert)
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	return r.serials[trust.SerialHex(cert)]
+	return r.fingerprints[fp]
 }
 
 // Verifier checks envelopes against this node's view of the world.
@@ -213,6 +216,28 @@ func (v *Verifier) Check(raw []byte, from []string) (Checked, error) {
 	return c, nil
 }
 
+// Child checks the certificate chain a calling node presented (its TLS
+// client chain) as of now, revocation included, and that it is a direct
+// child of this node. The TLS handshake checked it once; a connection can
+// outlive a revocation, so every call checks again.
+func (v *Verifier) Child(chain []*x509.Certificate) ([]string, error) {
+	if len(chain) == 0 {
+		return nil, fmt.Errorf("%w: no client certificate", ErrUnauthentic)
+	}
+	path, err := v.verifyChain(chain, v.Now())
+	switch {
+	case errors.Is(err, trust.ErrRevoked):
+		return nil, fmt.Errorf("%w: %w", ErrNotAllowed, err)
+	case err != nil:
+		return nil, fmt.Errorf("%w: %w", ErrUnauthentic, err)
+	}
+	unit := path[len(path)-1]
+	if u, ok := v.Tree.Unit(unit); !ok || u.Parent != v.Self || !slices.Equal(path, v.Tree.Path(unit)) {
+		return nil, fmt.Errorf("%w: %s is not a direct child of this node (%s)", ErrNotAllowed, JoinPath(path), v.Self)
+	}
+	return path, nil
+}
+
 // JoinPath writes a unit path as "12/106/03390".
 func JoinPath(path []string) string { return strings.Join(path, "/") }
 
@@ -260,6 +285,23 @@ func (v *Verifier) checkRevocation(r envelope.Revocation, signer []string, signe
 	if err := v.checkUnit(r.Unit, from); err != nil {
 		return err
 	}
+	// The notice names the certificate itself, which must be one for the
+	// unit it says: so no one can revoke a certificate outside their own
+	// children by naming its serial.
+	cert, err := x509.ParseCertificate(r.Certificate)
+	if err != nil {
+		return fmt.Errorf("%w: revoked certificate: %w", ErrMalformed, err)
+	}
+	if trust.SerialHex(cert) != r.Serial {
+		return fmt.Errorf("%w: revocation names serial %s but carries certificate %s", ErrMalformed, r.Serial, trust.SerialHex(cert))
+	}
+	if len(cert.DNSNames) != 1 {
+		return fmt.Errorf("%w: the revoked certificate names %d units", ErrNotAllowed, len(cert.DNSNames))
+	}
+	certPath, err := trust.ParseDNSName(cert.DNSNames[0])
+	if err != nil || !slices.Equal(certPath, v.Tree.Path(r.Unit)) {
+		return fmt.Errorf("%w: the revoked certificate is not one of unit %s", ErrNotAllowed, r.Unit)
+	}
 	// A revocation is signed by the revoked unit's parent, which issued the
 	// certificate.
 	parent, ok := v.Tree.Parent(r.Unit)
@@ -270,6 +312,17 @@ func (v *Verifier) checkRevocation(r envelope.Revocation, signer []string, signe
 		return fmt.Errorf("%w: revocation names issuer %.12s…, signed by %.12s…", ErrNotAllowed, r.IssuerFingerprint, signerFP)
 	}
 	return nil
+}
+
+// RevocationRecord is the store record of a checked revocation notice.
+func (c Checked) RevocationRecord() (store.Revocation, string) {
+	r := c.Revocation
+	cert, _ := x509.ParseCertificate(r.Certificate) // Check parsed it
+	fp := trust.Fingerprint(cert)
+	return store.Revocation{
+		Fingerprint: fp, Serial: r.Serial, Unit: r.Unit, IssuerFingerprint: r.IssuerFingerprint,
+		Reason: r.Reason, RevokedAt: r.RevokedAt,
+	}, fp
 }
 
 // Record is the store record of a checked submission.

@@ -93,7 +93,7 @@ func TestRevocationBeatsTheChainCache(t *testing.T) {
 			t.Fatalf("check %d: %+v %v", i, c, err)
 		}
 	}
-	p.verifier.Revocations.Add(trust.SerialHex(p.district.Leaf()))
+	p.verifier.Revocations.Add(trust.Fingerprint(p.district.Leaf()))
 	if _, err := p.verifier.Check(raw, district); !errors.Is(err, ErrNotAllowed) {
 		t.Fatalf("after revoking the district: %v, want ErrNotAllowed", err)
 	}

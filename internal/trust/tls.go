@@ -78,15 +78,12 @@ func ClientTLS(id Identity, roots *x509.CertPool, parentPath []string, now func(
 	}
 }
 
-// PinnedTLS returns the TLS configuration with which a node that has no
-// certificate yet dials its parent to enrol. It presents no client
-// certificate, and accepts the server only if the last certificate it sends
-// is a root whose [Fingerprint] is rootFingerprint (given to the node out of
-// band) and its chain passes [Verify] against that root alone. Which unit
-// the server is does not matter here: any node of the pinned hierarchy that
-// signs the enrolment is checked again when the issued chain is verified. A
-// nil now means time.Now.
-func PinnedTLS(rootFingerprint string, now func() time.Time) *tls.Config {
+// PinnedTLS is for enrolment, before the child has a chain: it presents no
+// client certificate, and trusts the server only if its chain ends in the
+// root with fingerprint rootFingerprint and, when serverPath is not nil,
+// names exactly that unit: the parent, so that a token is never handed to
+// another node of the same hierarchy.
+func PinnedTLS(rootFingerprint string, serverPath []string, now func() time.Time) *tls.Config {
 	if now == nil {
 		now = time.Now
 	}
@@ -108,8 +105,12 @@ func PinnedTLS(rootFingerprint string, now func() time.Time) *tls.Config {
 			}
 			roots := x509.NewCertPool()
 			roots.AddCert(root)
-			if _, err := Verify(certs, roots, now(), nil); err != nil {
+			path, err := Verify(certs, roots, now(), nil)
+			if err != nil {
 				return fmt.Errorf("server: %w", err)
+			}
+			if serverPath != nil && !slices.Equal(path, serverPath) {
+				return fmt.Errorf("trust: server is %s, not %s: %w", DNSName(path), DNSName(serverPath), ErrUntrusted)
 			}
 			return nil
 		},

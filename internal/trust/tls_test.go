@@ -149,7 +149,7 @@ func TestTLS(t *testing.T) {
 	})
 
 	t.Run("pinned", func(t *testing.T) {
-		cs, err := dial(addr, PinnedTLS(Fingerprint(tr.root.Root()), now))
+		cs, err := dial(addr, PinnedTLS(Fingerprint(tr.root.Root()), []string{"12", "106"}, now))
 		if err != nil {
 			t.Fatalf("client: %v", err)
 		}
@@ -166,14 +166,23 @@ func TestTLS(t *testing.T) {
 	})
 
 	t.Run("pinned wrong fingerprint", func(t *testing.T) {
-		_, err := dial(addr, PinnedTLS(Fingerprint(tr.d106.Leaf()), now))
+		_, err := dial(addr, PinnedTLS(Fingerprint(tr.d106.Leaf()), nil, now))
 		if !errors.Is(err, ErrUntrusted) {
 			t.Errorf("client: %v, want ErrUntrusted", err)
 		}
 		result(t, server)
 		other := newTree(t)
-		if _, err := dial(addr, PinnedTLS(Fingerprint(other.root.Root()), now)); !errors.Is(err, ErrUntrusted) {
+		if _, err := dial(addr, PinnedTLS(Fingerprint(other.root.Root()), nil, now)); !errors.Is(err, ErrUntrusted) {
 			t.Errorf("client pinning another root: %v, want ErrUntrusted", err)
+		}
+		result(t, server)
+	})
+
+	t.Run("pinned root but another unit", func(t *testing.T) {
+		// The right root, but the server is district 106, not 105: a token
+		// for a child of 105 must not be sent to it.
+		if _, err := dial(addr, PinnedTLS(Fingerprint(tr.root.Root()), []string{"12", "105"}, now)); !errors.Is(err, ErrUntrusted) {
+			t.Errorf("client expecting 12/105: %v, want ErrUntrusted", err)
 		}
 		result(t, server)
 	})

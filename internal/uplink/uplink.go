@@ -23,6 +23,10 @@ import (
 // Defaults of a Forwarder.
 const (
 	DefaultBatch      = 100
+	// MaxBatchBytes bounds one Deliver call's envelopes, well inside the
+	// parent's message limit: a batch of large reports is split, never
+	// refused for its size on every retry.
+	MaxBatchBytes = 32 << 20
 	DefaultMinBackoff = 200 * time.Millisecond
 	DefaultMaxBackoff = time.Minute
 	// idleRecheck bounds how long a forwarder waits without a notification,
@@ -124,6 +128,14 @@ func (f *Forwarder) deliverOnce(ctx context.Context, client tonghopv1.PeerServic
 	if err != nil || len(entries) == 0 {
 		return 0, err
 	}
+	size := 0
+	for i, env := range envs {
+		size += len(env)
+		if i > 0 && size > MaxBatchBytes {
+			entries, envs = entries[:i], envs[:i]
+			break
+		}
+	}
 	cctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
 	resp, err := client.Deliver(cctx, &tonghopv1.DeliverRequest{Envelopes: envs})
@@ -154,6 +166,10 @@ func (f *Forwarder) deliverOnce(ctx context.Context, client tonghopv1.PeerServic
 			d.Done, d.Receipt = store.Delivered, r.Receipt
 			done++
 		case tonghopv1.DeliveryOutcome_DELIVERY_OUTCOME_REJECTED:
+			// A refusal needs no signed receipt: it comes from the parent
+			// over mutual TLS, and it deletes nothing. The envelope stays
+			// stored here, marked refused with the reason, until an
+			// administrator re-queues it.
 			st := status.FromProto(r.Error)
 			d.Done, d.Code, d.Error = store.Rejected, int32(st.Code()), st.Message()
 			done++

@@ -84,6 +84,96 @@ func (ForwardState) EnumDescriptor() ([]byte, []int) {
 	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{0}
 }
 
+// RequeueSubmissionRequest names a refused submission.
+type RequeueSubmissionRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Digest        string                 `protobuf:"bytes,1,opt,name=digest,proto3" json:"digest,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RequeueSubmissionRequest) Reset() {
+	*x = RequeueSubmissionRequest{}
+	mi := &file_tonghop_v1_submission_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RequeueSubmissionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RequeueSubmissionRequest) ProtoMessage() {}
+
+func (x *RequeueSubmissionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tonghop_v1_submission_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RequeueSubmissionRequest.ProtoReflect.Descriptor instead.
+func (*RequeueSubmissionRequest) Descriptor() ([]byte, []int) {
+	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *RequeueSubmissionRequest) GetDigest() string {
+	if x != nil {
+		return x.Digest
+	}
+	return ""
+}
+
+// RequeueSubmissionResponse carries the submission, queued again.
+type RequeueSubmissionResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Submission    *Submission            `protobuf:"bytes,1,opt,name=submission,proto3" json:"submission,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RequeueSubmissionResponse) Reset() {
+	*x = RequeueSubmissionResponse{}
+	mi := &file_tonghop_v1_submission_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RequeueSubmissionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RequeueSubmissionResponse) ProtoMessage() {}
+
+func (x *RequeueSubmissionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tonghop_v1_submission_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RequeueSubmissionResponse.ProtoReflect.Descriptor instead.
+func (*RequeueSubmissionResponse) Descriptor() ([]byte, []int) {
+	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *RequeueSubmissionResponse) GetSubmission() *Submission {
+	if x != nil {
+		return x.Submission
+	}
+	return nil
+}
+
 // Submission is one signed revision of a unit's report for a data set and
 // period, as stored by this node.
 type Submission struct {
@@ -116,7 +206,7 @@ type Submission struct {
 
 func (x *Submission) Reset() {
 	*x = Submission{}
-	mi := &file_tonghop_v1_submission_proto_msgTypes[0]
+	mi := &file_tonghop_v1_submission_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -128,7 +218,7 @@ func (x *Submission) String() string {
 func (*Submission) ProtoMessage() {}
 
 func (x *Submission) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_submission_proto_msgTypes[0]
+	mi := &file_tonghop_v1_submission_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -141,7 +231,7 @@ func (x *Submission) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Submission.ProtoReflect.Descriptor instead.
 func (*Submission) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{0}
+	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *Submission) GetDigest() string {
@@ -262,7 +352,7 @@ type SubmitRequest struct {
 
 func (x *SubmitRequest) Reset() {
 	*x = SubmitRequest{}
-	mi := &file_tonghop_v1_submission_proto_msgTypes[1]
+	mi := &file_tonghop_v1_submission_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -274,7 +364,7 @@ func (x *SubmitRequest) String() string {
 func (*SubmitRequest) ProtoMessage() {}
 
 func (x *SubmitRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_submission_proto_msgTypes[1]
+	mi := &file_tonghop_v1_submission_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -287,7 +377,7 @@ func (x *SubmitRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitRequest.ProtoReflect.Descriptor instead.
 func (*SubmitRequest) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{1}
+	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *SubmitRequest) GetUnitCode() string {
@@ -321,7 +411,7 @@ type SubmitResponse struct {
 
 func (x *SubmitResponse) Reset() {
 	*x = SubmitResponse{}
-	mi := &file_tonghop_v1_submission_proto_msgTypes[2]
+	mi := &file_tonghop_v1_submission_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -333,7 +423,7 @@ func (x *SubmitResponse) String() string {
 func (*SubmitResponse) ProtoMessage() {}
 
 func (x *SubmitResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_submission_proto_msgTypes[2]
+	mi := &file_tonghop_v1_submission_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -346,7 +436,7 @@ func (x *SubmitResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitResponse.ProtoReflect.Descriptor instead.
 func (*SubmitResponse) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{2}
+	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *SubmitResponse) GetSubmission() *Submission {
@@ -377,7 +467,7 @@ type ListSubmissionsRequest struct {
 
 func (x *ListSubmissionsRequest) Reset() {
 	*x = ListSubmissionsRequest{}
-	mi := &file_tonghop_v1_submission_proto_msgTypes[3]
+	mi := &file_tonghop_v1_submission_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -389,7 +479,7 @@ func (x *ListSubmissionsRequest) String() string {
 func (*ListSubmissionsRequest) ProtoMessage() {}
 
 func (x *ListSubmissionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_submission_proto_msgTypes[3]
+	mi := &file_tonghop_v1_submission_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -402,7 +492,7 @@ func (x *ListSubmissionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSubmissionsRequest.ProtoReflect.Descriptor instead.
 func (*ListSubmissionsRequest) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{3}
+	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *ListSubmissionsRequest) GetUnitCode() string {
@@ -472,7 +562,7 @@ type ListSubmissionsResponse struct {
 
 func (x *ListSubmissionsResponse) Reset() {
 	*x = ListSubmissionsResponse{}
-	mi := &file_tonghop_v1_submission_proto_msgTypes[4]
+	mi := &file_tonghop_v1_submission_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -484,7 +574,7 @@ func (x *ListSubmissionsResponse) String() string {
 func (*ListSubmissionsResponse) ProtoMessage() {}
 
 func (x *ListSubmissionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_submission_proto_msgTypes[4]
+	mi := &file_tonghop_v1_submission_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -497,7 +587,7 @@ func (x *ListSubmissionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSubmissionsResponse.ProtoReflect.Descriptor instead.
 func (*ListSubmissionsResponse) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{4}
+	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ListSubmissionsResponse) GetSubmissions() []*Submission {
@@ -524,7 +614,7 @@ type GetSubmissionRequest struct {
 
 func (x *GetSubmissionRequest) Reset() {
 	*x = GetSubmissionRequest{}
-	mi := &file_tonghop_v1_submission_proto_msgTypes[5]
+	mi := &file_tonghop_v1_submission_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -536,7 +626,7 @@ func (x *GetSubmissionRequest) String() string {
 func (*GetSubmissionRequest) ProtoMessage() {}
 
 func (x *GetSubmissionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_submission_proto_msgTypes[5]
+	mi := &file_tonghop_v1_submission_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -549,7 +639,7 @@ func (x *GetSubmissionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSubmissionRequest.ProtoReflect.Descriptor instead.
 func (*GetSubmissionRequest) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{5}
+	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *GetSubmissionRequest) GetDigest() string {
@@ -575,7 +665,7 @@ type GetSubmissionResponse struct {
 
 func (x *GetSubmissionResponse) Reset() {
 	*x = GetSubmissionResponse{}
-	mi := &file_tonghop_v1_submission_proto_msgTypes[6]
+	mi := &file_tonghop_v1_submission_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -587,7 +677,7 @@ func (x *GetSubmissionResponse) String() string {
 func (*GetSubmissionResponse) ProtoMessage() {}
 
 func (x *GetSubmissionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_submission_proto_msgTypes[6]
+	mi := &file_tonghop_v1_submission_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -600,7 +690,7 @@ func (x *GetSubmissionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSubmissionResponse.ProtoReflect.Descriptor instead.
 func (*GetSubmissionResponse) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{6}
+	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *GetSubmissionResponse) GetSubmission() *Submission {
@@ -640,7 +730,7 @@ type ListOutboxRequest struct {
 
 func (x *ListOutboxRequest) Reset() {
 	*x = ListOutboxRequest{}
-	mi := &file_tonghop_v1_submission_proto_msgTypes[7]
+	mi := &file_tonghop_v1_submission_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -652,7 +742,7 @@ func (x *ListOutboxRequest) String() string {
 func (*ListOutboxRequest) ProtoMessage() {}
 
 func (x *ListOutboxRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_submission_proto_msgTypes[7]
+	mi := &file_tonghop_v1_submission_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -665,7 +755,7 @@ func (x *ListOutboxRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOutboxRequest.ProtoReflect.Descriptor instead.
 func (*ListOutboxRequest) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{7}
+	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{9}
 }
 
 // OutboxEntry is one envelope waiting for the parent.
@@ -686,7 +776,7 @@ type OutboxEntry struct {
 
 func (x *OutboxEntry) Reset() {
 	*x = OutboxEntry{}
-	mi := &file_tonghop_v1_submission_proto_msgTypes[8]
+	mi := &file_tonghop_v1_submission_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -698,7 +788,7 @@ func (x *OutboxEntry) String() string {
 func (*OutboxEntry) ProtoMessage() {}
 
 func (x *OutboxEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_submission_proto_msgTypes[8]
+	mi := &file_tonghop_v1_submission_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -711,7 +801,7 @@ func (x *OutboxEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OutboxEntry.ProtoReflect.Descriptor instead.
 func (*OutboxEntry) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{8}
+	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *OutboxEntry) GetDigest() string {
@@ -782,7 +872,7 @@ type ListOutboxResponse struct {
 
 func (x *ListOutboxResponse) Reset() {
 	*x = ListOutboxResponse{}
-	mi := &file_tonghop_v1_submission_proto_msgTypes[9]
+	mi := &file_tonghop_v1_submission_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -794,7 +884,7 @@ func (x *ListOutboxResponse) String() string {
 func (*ListOutboxResponse) ProtoMessage() {}
 
 func (x *ListOutboxResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_submission_proto_msgTypes[9]
+	mi := &file_tonghop_v1_submission_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -807,7 +897,7 @@ func (x *ListOutboxResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOutboxResponse.ProtoReflect.Descriptor instead.
 func (*ListOutboxResponse) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{9}
+	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ListOutboxResponse) GetEntries() []*OutboxEntry {
@@ -829,7 +919,13 @@ var File_tonghop_v1_submission_proto protoreflect.FileDescriptor
 const file_tonghop_v1_submission_proto_rawDesc = "" +
 	"\n" +
 	"\x1btonghop/v1/submission.proto\x12\n" +
-	"tonghop.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17google/rpc/status.proto\x1a\x15tonghop/v1/data.proto\"\xd4\x04\n" +
+	"tonghop.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17google/rpc/status.proto\x1a\x15tonghop/v1/data.proto\"2\n" +
+	"\x18RequeueSubmissionRequest\x12\x16\n" +
+	"\x06digest\x18\x01 \x01(\tR\x06digest\"S\n" +
+	"\x19RequeueSubmissionResponse\x126\n" +
+	"\n" +
+	"submission\x18\x01 \x01(\v2\x16.tonghop.v1.SubmissionR\n" +
+	"submission\"\xd4\x04\n" +
 	"\n" +
 	"Submission\x12\x16\n" +
 	"\x06digest\x18\x01 \x01(\tR\x06digest\x12\x1b\n" +
@@ -901,14 +997,15 @@ const file_tonghop_v1_submission_proto_rawDesc = "" +
 	"\x14FORWARD_STATE_QUEUED\x10\x01\x12\x1b\n" +
 	"\x17FORWARD_STATE_DELIVERED\x10\x02\x12\x1a\n" +
 	"\x16FORWARD_STATE_REJECTED\x10\x03\x12\x16\n" +
-	"\x12FORWARD_STATE_ROOT\x10\x042\xf2\x03\n" +
+	"\x12FORWARD_STATE_ROOT\x10\x042\x82\x05\n" +
 	"\x11SubmissionService\x12\x8e\x01\n" +
 	"\x06Submit\x12\x19.tonghop.v1.SubmitRequest\x1a\x1a.tonghop.v1.SubmitResponse\"M\x82\xd3\xe4\x93\x02G:\x01*\"B/v1/units/{unit_code}/data-sets/{data_set}/periods/{period}:submit\x12s\n" +
 	"\x0fListSubmissions\x12\".tonghop.v1.ListSubmissionsRequest\x1a#.tonghop.v1.ListSubmissionsResponse\"\x17\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/submissions\x12v\n" +
 	"\rGetSubmission\x12 .tonghop.v1.GetSubmissionRequest\x1a!.tonghop.v1.GetSubmissionResponse\" \x82\xd3\xe4\x93\x02\x1a\x12\x18/v1/submissions/{digest}\x12_\n" +
 	"\n" +
 	"ListOutbox\x12\x1d.tonghop.v1.ListOutboxRequest\x1a\x1e.tonghop.v1.ListOutboxResponse\"\x12\x82\xd3\xe4\x93\x02\f\x12\n" +
-	"/v1/outboxB5Z3github.com/tonghop/tonghop/api/tonghop/v1;tonghopv1b\x06proto3"
+	"/v1/outbox\x12\x8d\x01\n" +
+	"\x11RequeueSubmission\x12$.tonghop.v1.RequeueSubmissionRequest\x1a%.tonghop.v1.RequeueSubmissionResponse\"+\x82\xd3\xe4\x93\x02%:\x01*\" /v1/submissions/{digest}:requeueB5Z3github.com/tonghop/tonghop/api/tonghop/v1;tonghopv1b\x06proto3"
 
 var (
 	file_tonghop_v1_submission_proto_rawDescOnce sync.Once
@@ -923,50 +1020,55 @@ func file_tonghop_v1_submission_proto_rawDescGZIP() []byte {
 }
 
 var file_tonghop_v1_submission_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_tonghop_v1_submission_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_tonghop_v1_submission_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_tonghop_v1_submission_proto_goTypes = []any{
-	(ForwardState)(0),               // 0: tonghop.v1.ForwardState
-	(*Submission)(nil),              // 1: tonghop.v1.Submission
-	(*SubmitRequest)(nil),           // 2: tonghop.v1.SubmitRequest
-	(*SubmitResponse)(nil),          // 3: tonghop.v1.SubmitResponse
-	(*ListSubmissionsRequest)(nil),  // 4: tonghop.v1.ListSubmissionsRequest
-	(*ListSubmissionsResponse)(nil), // 5: tonghop.v1.ListSubmissionsResponse
-	(*GetSubmissionRequest)(nil),    // 6: tonghop.v1.GetSubmissionRequest
-	(*GetSubmissionResponse)(nil),   // 7: tonghop.v1.GetSubmissionResponse
-	(*ListOutboxRequest)(nil),       // 8: tonghop.v1.ListOutboxRequest
-	(*OutboxEntry)(nil),             // 9: tonghop.v1.OutboxEntry
-	(*ListOutboxResponse)(nil),      // 10: tonghop.v1.ListOutboxResponse
-	(*timestamppb.Timestamp)(nil),   // 11: google.protobuf.Timestamp
-	(*status.Status)(nil),           // 12: google.rpc.Status
-	(*DataValue)(nil),               // 13: tonghop.v1.DataValue
-	(*SectionText)(nil),             // 14: tonghop.v1.SectionText
+	(ForwardState)(0),                 // 0: tonghop.v1.ForwardState
+	(*RequeueSubmissionRequest)(nil),  // 1: tonghop.v1.RequeueSubmissionRequest
+	(*RequeueSubmissionResponse)(nil), // 2: tonghop.v1.RequeueSubmissionResponse
+	(*Submission)(nil),                // 3: tonghop.v1.Submission
+	(*SubmitRequest)(nil),             // 4: tonghop.v1.SubmitRequest
+	(*SubmitResponse)(nil),            // 5: tonghop.v1.SubmitResponse
+	(*ListSubmissionsRequest)(nil),    // 6: tonghop.v1.ListSubmissionsRequest
+	(*ListSubmissionsResponse)(nil),   // 7: tonghop.v1.ListSubmissionsResponse
+	(*GetSubmissionRequest)(nil),      // 8: tonghop.v1.GetSubmissionRequest
+	(*GetSubmissionResponse)(nil),     // 9: tonghop.v1.GetSubmissionResponse
+	(*ListOutboxRequest)(nil),         // 10: tonghop.v1.ListOutboxRequest
+	(*OutboxEntry)(nil),               // 11: tonghop.v1.OutboxEntry
+	(*ListOutboxResponse)(nil),        // 12: tonghop.v1.ListOutboxResponse
+	(*timestamppb.Timestamp)(nil),     // 13: google.protobuf.Timestamp
+	(*status.Status)(nil),             // 14: google.rpc.Status
+	(*DataValue)(nil),                 // 15: tonghop.v1.DataValue
+	(*SectionText)(nil),               // 16: tonghop.v1.SectionText
 }
 var file_tonghop_v1_submission_proto_depIdxs = []int32{
-	11, // 0: tonghop.v1.Submission.signed_at:type_name -> google.protobuf.Timestamp
-	11, // 1: tonghop.v1.Submission.received_at:type_name -> google.protobuf.Timestamp
-	0,  // 2: tonghop.v1.Submission.forward_state:type_name -> tonghop.v1.ForwardState
-	12, // 3: tonghop.v1.Submission.forward_error:type_name -> google.rpc.Status
-	1,  // 4: tonghop.v1.SubmitResponse.submission:type_name -> tonghop.v1.Submission
-	0,  // 5: tonghop.v1.ListSubmissionsRequest.forward_state:type_name -> tonghop.v1.ForwardState
-	1,  // 6: tonghop.v1.ListSubmissionsResponse.submissions:type_name -> tonghop.v1.Submission
-	1,  // 7: tonghop.v1.GetSubmissionResponse.submission:type_name -> tonghop.v1.Submission
-	13, // 8: tonghop.v1.GetSubmissionResponse.values:type_name -> tonghop.v1.DataValue
-	14, // 9: tonghop.v1.GetSubmissionResponse.sections:type_name -> tonghop.v1.SectionText
-	11, // 10: tonghop.v1.OutboxEntry.queued_at:type_name -> google.protobuf.Timestamp
-	9,  // 11: tonghop.v1.ListOutboxResponse.entries:type_name -> tonghop.v1.OutboxEntry
-	2,  // 12: tonghop.v1.SubmissionService.Submit:input_type -> tonghop.v1.SubmitRequest
-	4,  // 13: tonghop.v1.SubmissionService.ListSubmissions:input_type -> tonghop.v1.ListSubmissionsRequest
-	6,  // 14: tonghop.v1.SubmissionService.GetSubmission:input_type -> tonghop.v1.GetSubmissionRequest
-	8,  // 15: tonghop.v1.SubmissionService.ListOutbox:input_type -> tonghop.v1.ListOutboxRequest
-	3,  // 16: tonghop.v1.SubmissionService.Submit:output_type -> tonghop.v1.SubmitResponse
-	5,  // 17: tonghop.v1.SubmissionService.ListSubmissions:output_type -> tonghop.v1.ListSubmissionsResponse
-	7,  // 18: tonghop.v1.SubmissionService.GetSubmission:output_type -> tonghop.v1.GetSubmissionResponse
-	10, // 19: tonghop.v1.SubmissionService.ListOutbox:output_type -> tonghop.v1.ListOutboxResponse
-	16, // [16:20] is the sub-list for method output_type
-	12, // [12:16] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	3,  // 0: tonghop.v1.RequeueSubmissionResponse.submission:type_name -> tonghop.v1.Submission
+	13, // 1: tonghop.v1.Submission.signed_at:type_name -> google.protobuf.Timestamp
+	13, // 2: tonghop.v1.Submission.received_at:type_name -> google.protobuf.Timestamp
+	0,  // 3: tonghop.v1.Submission.forward_state:type_name -> tonghop.v1.ForwardState
+	14, // 4: tonghop.v1.Submission.forward_error:type_name -> google.rpc.Status
+	3,  // 5: tonghop.v1.SubmitResponse.submission:type_name -> tonghop.v1.Submission
+	0,  // 6: tonghop.v1.ListSubmissionsRequest.forward_state:type_name -> tonghop.v1.ForwardState
+	3,  // 7: tonghop.v1.ListSubmissionsResponse.submissions:type_name -> tonghop.v1.Submission
+	3,  // 8: tonghop.v1.GetSubmissionResponse.submission:type_name -> tonghop.v1.Submission
+	15, // 9: tonghop.v1.GetSubmissionResponse.values:type_name -> tonghop.v1.DataValue
+	16, // 10: tonghop.v1.GetSubmissionResponse.sections:type_name -> tonghop.v1.SectionText
+	13, // 11: tonghop.v1.OutboxEntry.queued_at:type_name -> google.protobuf.Timestamp
+	11, // 12: tonghop.v1.ListOutboxResponse.entries:type_name -> tonghop.v1.OutboxEntry
+	4,  // 13: tonghop.v1.SubmissionService.Submit:input_type -> tonghop.v1.SubmitRequest
+	6,  // 14: tonghop.v1.SubmissionService.ListSubmissions:input_type -> tonghop.v1.ListSubmissionsRequest
+	8,  // 15: tonghop.v1.SubmissionService.GetSubmission:input_type -> tonghop.v1.GetSubmissionRequest
+	10, // 16: tonghop.v1.SubmissionService.ListOutbox:input_type -> tonghop.v1.ListOutboxRequest
+	1,  // 17: tonghop.v1.SubmissionService.RequeueSubmission:input_type -> tonghop.v1.RequeueSubmissionRequest
+	5,  // 18: tonghop.v1.SubmissionService.Submit:output_type -> tonghop.v1.SubmitResponse
+	7,  // 19: tonghop.v1.SubmissionService.ListSubmissions:output_type -> tonghop.v1.ListSubmissionsResponse
+	9,  // 20: tonghop.v1.SubmissionService.GetSubmission:output_type -> tonghop.v1.GetSubmissionResponse
+	12, // 21: tonghop.v1.SubmissionService.ListOutbox:output_type -> tonghop.v1.ListOutboxResponse
+	2,  // 22: tonghop.v1.SubmissionService.RequeueSubmission:output_type -> tonghop.v1.RequeueSubmissionResponse
+	18, // [18:23] is the sub-list for method output_type
+	13, // [13:18] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_tonghop_v1_submission_proto_init() }
@@ -981,7 +1083,7 @@ func file_tonghop_v1_submission_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tonghop_v1_submission_proto_rawDesc), len(file_tonghop_v1_submission_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   10,
+			NumMessages:   12,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -207,6 +207,51 @@ func local_request_SubmissionService_ListOutbox_0(ctx context.Context, marshaler
 	return msg, metadata, err
 }
 
+func request_SubmissionService_RequeueSubmission_0(ctx context.Context, marshaler runtime.Marshaler, client SubmissionServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq RequeueSubmissionRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["digest"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "digest")
+	}
+	protoReq.Digest, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "digest", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.RequeueSubmission(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_SubmissionService_RequeueSubmission_0(ctx context.Context, marshaler runtime.Marshaler, server SubmissionServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq RequeueSubmissionRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["digest"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "digest")
+	}
+	protoReq.Digest, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "digest", err)
+	}
+	msg, err := server.RequeueSubmission(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 // RegisterSubmissionServiceHandlerServer registers the http handlers for service SubmissionService to "mux".
 // UnaryRPC     :call SubmissionServiceServer directly.
 // StreamingRPC :currently unsupported pending https://github.com/grpc/grpc-go/issues/906.
@@ -292,6 +337,26 @@ func RegisterSubmissionServiceHandlerServer(ctx context.Context, mux *runtime.Se
 			return
 		}
 		forward_SubmissionService_ListOutbox_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodPost, pattern_SubmissionService_RequeueSubmission_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/tonghop.v1.SubmissionService/RequeueSubmission", runtime.WithHTTPPathPattern("/v1/submissions/{digest}:requeue"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_SubmissionService_RequeueSubmission_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_SubmissionService_RequeueSubmission_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
 
 	return nil
@@ -401,19 +466,38 @@ func RegisterSubmissionServiceHandlerClient(ctx context.Context, mux *runtime.Se
 		}
 		forward_SubmissionService_ListOutbox_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPost, pattern_SubmissionService_RequeueSubmission_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/tonghop.v1.SubmissionService/RequeueSubmission", runtime.WithHTTPPathPattern("/v1/submissions/{digest}:requeue"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_SubmissionService_RequeueSubmission_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_SubmissionService_RequeueSubmission_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	return nil
 }
 
 var (
-	pattern_SubmissionService_Submit_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 4, 2, 5, 1, 0, 4, 1, 5, 6}, []string{"v1", "units", "unit_code", "data-sets", "data_set", "periods", "period"}, "submit"))
-	pattern_SubmissionService_ListSubmissions_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "submissions"}, ""))
-	pattern_SubmissionService_GetSubmission_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "submissions", "digest"}, ""))
-	pattern_SubmissionService_ListOutbox_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "outbox"}, ""))
+	pattern_SubmissionService_Submit_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 4, 2, 5, 1, 0, 4, 1, 5, 6}, []string{"v1", "units", "unit_code", "data-sets", "data_set", "periods", "period"}, "submit"))
+	pattern_SubmissionService_ListSubmissions_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "submissions"}, ""))
+	pattern_SubmissionService_GetSubmission_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "submissions", "digest"}, ""))
+	pattern_SubmissionService_ListOutbox_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "outbox"}, ""))
+	pattern_SubmissionService_RequeueSubmission_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "submissions", "digest"}, "requeue"))
 )
 
 var (
-	forward_SubmissionService_Submit_0          = runtime.ForwardResponseMessage
-	forward_SubmissionService_ListSubmissions_0 = runtime.ForwardResponseMessage
-	forward_SubmissionService_GetSubmission_0   = runtime.ForwardResponseMessage
-	forward_SubmissionService_ListOutbox_0      = runtime.ForwardResponseMessage
+	forward_SubmissionService_Submit_0            = runtime.ForwardResponseMessage
+	forward_SubmissionService_ListSubmissions_0   = runtime.ForwardResponseMessage
+	forward_SubmissionService_GetSubmission_0     = runtime.ForwardResponseMessage
+	forward_SubmissionService_ListOutbox_0        = runtime.ForwardResponseMessage
+	forward_SubmissionService_RequeueSubmission_0 = runtime.ForwardResponseMessage
 )

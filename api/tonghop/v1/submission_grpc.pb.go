@@ -19,10 +19,11 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	SubmissionService_Submit_FullMethodName          = "/tonghop.v1.SubmissionService/Submit"
-	SubmissionService_ListSubmissions_FullMethodName = "/tonghop.v1.SubmissionService/ListSubmissions"
-	SubmissionService_GetSubmission_FullMethodName   = "/tonghop.v1.SubmissionService/GetSubmission"
-	SubmissionService_ListOutbox_FullMethodName      = "/tonghop.v1.SubmissionService/ListOutbox"
+	SubmissionService_Submit_FullMethodName            = "/tonghop.v1.SubmissionService/Submit"
+	SubmissionService_ListSubmissions_FullMethodName   = "/tonghop.v1.SubmissionService/ListSubmissions"
+	SubmissionService_GetSubmission_FullMethodName     = "/tonghop.v1.SubmissionService/GetSubmission"
+	SubmissionService_ListOutbox_FullMethodName        = "/tonghop.v1.SubmissionService/ListOutbox"
+	SubmissionService_RequeueSubmission_FullMethodName = "/tonghop.v1.SubmissionService/RequeueSubmission"
 )
 
 // SubmissionServiceClient is the client API for SubmissionService service.
@@ -43,6 +44,10 @@ type SubmissionServiceClient interface {
 	GetSubmission(ctx context.Context, in *GetSubmissionRequest, opts ...grpc.CallOption) (*GetSubmissionResponse, error)
 	// ListOutbox lists what waits for delivery to the parent.
 	ListOutbox(ctx context.Context, in *ListOutboxRequest, opts ...grpc.CallOption) (*ListOutboxResponse, error)
+	// RequeueSubmission puts a submission the parent refused back into the
+	// outbox, once the cause is fixed (the parent's catalogue or hierarchy
+	// updated, a certificate renewed). Refused submissions are never deleted.
+	RequeueSubmission(ctx context.Context, in *RequeueSubmissionRequest, opts ...grpc.CallOption) (*RequeueSubmissionResponse, error)
 }
 
 type submissionServiceClient struct {
@@ -93,6 +98,16 @@ func (c *submissionServiceClient) ListOutbox(ctx context.Context, in *ListOutbox
 	return out, nil
 }
 
+func (c *submissionServiceClient) RequeueSubmission(ctx context.Context, in *RequeueSubmissionRequest, opts ...grpc.CallOption) (*RequeueSubmissionResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RequeueSubmissionResponse)
+	err := c.cc.Invoke(ctx, SubmissionService_RequeueSubmission_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // SubmissionServiceServer is the server API for SubmissionService service.
 // All implementations must embed UnimplementedSubmissionServiceServer
 // for forward compatibility.
@@ -111,6 +126,10 @@ type SubmissionServiceServer interface {
 	GetSubmission(context.Context, *GetSubmissionRequest) (*GetSubmissionResponse, error)
 	// ListOutbox lists what waits for delivery to the parent.
 	ListOutbox(context.Context, *ListOutboxRequest) (*ListOutboxResponse, error)
+	// RequeueSubmission puts a submission the parent refused back into the
+	// outbox, once the cause is fixed (the parent's catalogue or hierarchy
+	// updated, a certificate renewed). Refused submissions are never deleted.
+	RequeueSubmission(context.Context, *RequeueSubmissionRequest) (*RequeueSubmissionResponse, error)
 	mustEmbedUnimplementedSubmissionServiceServer()
 }
 
@@ -132,6 +151,9 @@ func (UnimplementedSubmissionServiceServer) GetSubmission(context.Context, *GetS
 }
 func (UnimplementedSubmissionServiceServer) ListOutbox(context.Context, *ListOutboxRequest) (*ListOutboxResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListOutbox not implemented")
+}
+func (UnimplementedSubmissionServiceServer) RequeueSubmission(context.Context, *RequeueSubmissionRequest) (*RequeueSubmissionResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RequeueSubmission not implemented")
 }
 func (UnimplementedSubmissionServiceServer) mustEmbedUnimplementedSubmissionServiceServer() {}
 func (UnimplementedSubmissionServiceServer) testEmbeddedByValue()                           {}
@@ -226,6 +248,24 @@ func _SubmissionService_ListOutbox_Handler(srv interface{}, ctx context.Context,
 	return interceptor(ctx, in, info, handler)
 }
 
+func _SubmissionService_RequeueSubmission_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RequeueSubmissionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SubmissionServiceServer).RequeueSubmission(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SubmissionService_RequeueSubmission_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SubmissionServiceServer).RequeueSubmission(ctx, req.(*RequeueSubmissionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // SubmissionService_ServiceDesc is the grpc.ServiceDesc for SubmissionService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -248,6 +288,10 @@ var SubmissionService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListOutbox",
 			Handler:    _SubmissionService_ListOutbox_Handler,
+		},
+		{
+			MethodName: "RequeueSubmission",
+			Handler:    _SubmissionService_RequeueSubmission_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
