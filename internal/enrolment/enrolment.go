@@ -6,10 +6,10 @@ package enrolment
 
 import (
 	"context"
-	"crypto/tls"
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"

@@ -22,11 +22,11 @@ import (
 
 // Defaults of a Forwarder.
 const (
-	DefaultBatch      = 100
+	DefaultBatch = 100
 	// MaxBatchBytes bounds one Deliver call's envelopes, well inside the
 	// parent's message limit: a batch of large reports is split, never
 	// refused for its size on every retry.
-	MaxBatchBytes = 32 << 20
+	MaxBatchBytes     = 32 << 20
 	DefaultMinBackoff = 200 * time.Millisecond
 	DefaultMaxBackoff = time.Minute
 	// idleRecheck bounds how long a forwarder waits without a notification,
