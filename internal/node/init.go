@@ -14,6 +14,7 @@ import (
 	"github.com/tonghop/tonghop/internal/enrolment"
 	"github.com/tonghop/tonghop/internal/hierarchy"
 	"github.com/tonghop/tonghop/internal/store"
+	"github.com/tonghop/tonghop/internal/submission"
 	"github.com/tonghop/tonghop/internal/trust"
 )
 
@@ -155,6 +156,17 @@ func RotateKey(ctx context.Context, dataDir, parentAddr string, opts Options) (t
 	defer conn.Close()
 	next, err := enrolment.RenewWithParent(ctx, conn, current, trust.Identity{Key: key}, u.Name, now())
 	if err != nil {
+		return trust.Identity{}, err
+	}
+	// Endorse the new key with the old one before using it: the
+	// endorsement leaves first through the outbox, so every level above
+	// knows the new key before the first report it signs.
+	st, err := store.Open(filepath.Join(dataDir, store.FileName), store.Options{MustExist: true})
+	if err != nil {
+		return trust.Identity{}, err
+	}
+	defer st.Close()
+	if err := submission.EndorseKey(st, current, next.Chain, now()); err != nil {
 		return trust.Identity{}, err
 	}
 	return next, trust.Save(dataDir, next)

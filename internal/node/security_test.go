@@ -129,3 +129,58 @@ func TestTokenGoesOnlyToTheParent(t *testing.T) {
 		t.Fatalf("enrolling with the parent afterwards: %v", err)
 	}
 }
+
+// TestDistrictCannotImpersonateItsCommune: a district is a CA for its
+// subtree, so it can issue itself a certificate in its commune's name. The
+// province, which knows the commune's key from its reports, refuses reports
+// signed with any other key unless the commune's own key endorsed it.
+func TestDistrictCannotImpersonateItsCommune(t *testing.T) {
+	h := startLaiChau(t)
+	ctx := context.Background()
+	h.thiTran.put("2021", dv("dang_vien", "", "412"))
+	h.thiTran.submit("2021")
+	eventually(t, "the commune's genuine report at the province", func() bool { return len(h.province.submissions("03390", true)) == 1 })
+
+	district := *h.tamDuong.node.Identity()
+	key, _ := trust.GenerateKey()
+	csr, err := trust.NewCSR(key, []string{"12", "106", "03390"}, "Thị trấn Tam Đường")
+	if err != nil {
+		t.Fatal(err)
+	}
+	chain, err := district.Issue(csr, []string{"12", "106", "03390"}, time.Now(), time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	impostor := trust.Identity{Key: key, Chain: chain}
+	forged := signAs(t, impostor, report("03390", 2, catalogDigest(t, h.province)))
+
+	before := h.province.fileHash()
+	resp, err := h.province.peerClient(district).Deliver(ctx, &tonghopv1.DeliverRequest{Envelopes: [][]byte{forged}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := resp.Results[0]
+	if st := status.FromProto(r.Error); r.Outcome != tonghopv1.DeliveryOutcome_DELIVERY_OUTCOME_REJECTED || st.Code() != codes.PermissionDenied || !strings.Contains(st.Message(), "not a known key of the unit") {
+		t.Fatalf("forged report: %v %v", r.Outcome, st)
+	}
+	if h.province.fileHash() != before {
+		t.Fatal("the province's store changed")
+	}
+	// The impostor cannot endorse itself either: an endorsement must be
+	// signed by a key the province already knows.
+	payload, err := envelope.EncodeKeyEndorsement(envelope.KeyEndorsement{Unit: "03390", Certificate: chain[0].Raw, EndorsedAt: time.Now().UTC()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	selfEndorsed := signPayload(t, impostor, envelope.KeyType, payload)
+	resp, err = h.province.peerClient(district).Deliver(ctx, &tonghopv1.DeliverRequest{Envelopes: [][]byte{selfEndorsed}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := status.FromProto(resp.Results[0].Error); st.Code() != codes.PermissionDenied {
+		t.Fatalf("self-endorsed key: %v %v", resp.Results[0].Outcome, st)
+	}
+	if subs := h.province.submissions("03390", true); len(subs) != 1 {
+		t.Fatalf("province holds %d reports of 03390, want the genuine one only", len(subs))
+	}
+}

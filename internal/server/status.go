@@ -43,6 +43,7 @@ func statusRules() []statusRule {
 		{submission.ErrNotEnrolled, codes.FailedPrecondition},
 		{store.ErrStale, codes.FailedPrecondition},
 		{store.ErrNotRejected, codes.FailedPrecondition},
+		{store.ErrUnknownKey, codes.PermissionDenied},
 		{envelope.ErrTooLarge, codes.FailedPrecondition},
 		{store.ErrTokenInvalid, codes.Unauthenticated},
 		{enrolment.ErrNotChild, codes.PermissionDenied},

@@ -42,6 +42,7 @@ func TestStatusTable(t *testing.T) {
 		{fmt.Errorf("submit: %w", submission.ErrNotEnrolled), codes.FailedPrecondition},
 		{fmt.Errorf("put: %w", store.ErrStale), codes.FailedPrecondition},
 		{fmt.Errorf("requeue: %w", store.ErrNotRejected), codes.FailedPrecondition},
+		{fmt.Errorf("put: %w", store.ErrUnknownKey), codes.PermissionDenied},
 		{fmt.Errorf("submit: %w", envelope.ErrTooLarge), codes.FailedPrecondition},
 		{fmt.Errorf("enroll: %w", store.ErrTokenInvalid), codes.Unauthenticated},
 		{fmt.Errorf("renew: %w", enrolment.ErrNotChild), codes.PermissionDenied},
@@ -57,7 +58,7 @@ func TestStatusTable(t *testing.T) {
 		}
 	}
 	// Every rule of the table is exercised above.
-	if n := len(statusRules()); n != 18 {
+	if n := len(statusRules()); n != 19 {
 		t.Errorf("statusRules has %d rules; extend this test with the new ones", n)
 	}
 }

@@ -11,7 +11,7 @@ import (
 // SchemaVersion is the layout of buckets and records this code reads and
 // writes. Opening a file of an older version migrates it; a newer one is
 // refused, so an old binary never misreads data written by a new one.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // Every bucket of the file is declared here and nowhere else.
 var (
@@ -51,7 +51,16 @@ var (
 	// bucketTokens maps the SHA-256 (hex) of an enrolment token's secret to
 	// the token's record; the secret itself is never stored.
 	bucketTokens = []byte("tokens")
+
+	// Version 3: key continuity.
+
+	// bucketKeys maps a unit code to the fingerprints of the certificates
+	// known to be that unit's own (keys.go).
+	bucketKeys = []byte("keys")
 )
+
+// bucketsV3 are the buckets version 3 added.
+func bucketsV3() [][]byte { return [][]byte{bucketKeys} }
 
 // bucketsV2 are the buckets version 2 added.
 func bucketsV2() [][]byte {
@@ -60,7 +69,8 @@ func bucketsV2() [][]byte {
 
 // allBuckets lists every bucket a current file has.
 func allBuckets() [][]byte {
-	return append([][]byte{bucketMeta, bucketUnits, bucketValues, bucketSections}, bucketsV2()...)
+	all := append([][]byte{bucketMeta, bucketUnits, bucketValues, bucketSections}, bucketsV2()...)
+	return append(all, bucketsV3()...)
 }
 
 // Keys of bucketMeta.
@@ -80,14 +90,21 @@ type migration struct {
 // migrations lists every migration in order.
 func migrations() []migration {
 	return []migration{
-		{To: 2, Apply: func(tx *bolt.Tx) error {
-			for _, b := range bucketsV2() {
-				if _, err := tx.CreateBucketIfNotExists(b); err != nil {
-					return err
-				}
+		{To: 2, Apply: createBuckets(bucketsV2())},
+		// Keys already in use are learnt again from the next report each
+		// unit sends, as on first contact.
+		{To: 3, Apply: createBuckets(bucketsV3())},
+	}
+}
+
+func createBuckets(names [][]byte) func(tx *bolt.Tx) error {
+	return func(tx *bolt.Tx) error {
+		for _, b := range names {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
 			}
-			return nil
-		}},
+		}
+		return nil
 	}
 }
 

@@ -89,22 +89,22 @@ func TestOpenMigrates(t *testing.T) {
 	}
 	s.Close()
 
-	// A failing migration leaves the file as it was: version 2, data intact.
-	failing := append(migrations(), migration{To: 3, Apply: func(tx *bolt.Tx) error {
+	// A failing migration leaves the file as it was: version 3, data intact.
+	failing := append(migrations(), migration{To: 4, Apply: func(tx *bolt.Tx) error {
 		if err := tx.Bucket(bucketUnits).Delete([]byte("12")); err != nil {
 			return err
 		}
 		return errors.New("disk says no")
 	}})
-	if _, err := Open(path, Options{migrations: failing}); err == nil || !strings.Contains(err.Error(), "migrating to schema version 3") {
+	if _, err := Open(path, Options{migrations: failing}); err == nil || !strings.Contains(err.Error(), "migrating to schema version 4") {
 		t.Fatalf("failing migration: err = %v", err)
 	}
 	s, err := Open(path, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v, _ := s.SchemaVersion(); v != 2 {
-		t.Fatalf("after failed migration version = %d, want 2", v)
+	if v, _ := s.SchemaVersion(); v != 3 {
+		t.Fatalf("after failed migration version = %d, want 3", v)
 	}
 	if units, _ := s.Units(); len(units) != 4 {
 		t.Fatalf("after failed migration %d units, want 4", len(units))
@@ -113,9 +113,9 @@ func TestOpenMigrates(t *testing.T) {
 
 	// A good migration runs once and records its version.
 	runs := 0
-	good := append(migrations(), migration{To: 3, Apply: func(tx *bolt.Tx) error {
+	good := append(migrations(), migration{To: 4, Apply: func(tx *bolt.Tx) error {
 		runs++
-		_, err := tx.CreateBucket([]byte("v3_extra"))
+		_, err := tx.CreateBucket([]byte("v4_extra"))
 		return err
 	}})
 	for i := 0; i < 2; i++ {
@@ -123,8 +123,8 @@ func TestOpenMigrates(t *testing.T) {
 		if err != nil {
 			t.Fatalf("open %d: %v", i, err)
 		}
-		if v, _ := s.SchemaVersion(); v != 3 {
-			t.Fatalf("version = %d, want 3", v)
+		if v, _ := s.SchemaVersion(); v != 4 {
+			t.Fatalf("version = %d, want 4", v)
 		}
 		s.Close()
 	}
@@ -353,8 +353,8 @@ func TestRealHierarchyRoundTrip(t *testing.T) {
 }
 
 // TestMigrateV1File opens a file laid out as schema version 1 (before
-// submissions existed) and checks that it gains the version 2 buckets and
-// keeps its data.
+// submissions existed) and checks that it gains the buckets of every later
+// version and keeps its data.
 func TestMigrateV1File(t *testing.T) {
 	path := filepath.Join(t.TempDir(), FileName)
 	db, err := bolt.Open(path, 0o600, nil)
@@ -382,15 +382,15 @@ func TestMigrateV1File(t *testing.T) {
 		t.Fatalf("opening a version 1 file: %v", err)
 	}
 	defer s.Close()
-	if v, _ := s.SchemaVersion(); v != 2 {
-		t.Fatalf("version after migration = %d, want 2", v)
+	if v, _ := s.SchemaVersion(); v != SchemaVersion {
+		t.Fatalf("version after migration = %d, want %d", v, SchemaVersion)
 	}
 	vals, err := s.Values(period.MustParse("2021"))
 	if err != nil || len(vals) != 1 || vals[0].Count != 2675 {
 		t.Fatalf("values after migration: %v %v", vals, err)
 	}
 	s.db.View(func(tx *bolt.Tx) error {
-		for _, b := range bucketsV2() {
+		for _, b := range append(bucketsV2(), bucketsV3()...) {
 			if tx.Bucket(b) == nil {
 				t.Errorf("bucket %s missing after migration", b)
 			}

@@ -151,6 +151,11 @@ func putSubmission(tx *bolt.Tx, r Submission, env []byte, forward bool, now time
 	if have := latest(subs, r.Unit, r.DataSet, r.Period); have >= r.Revision {
 		return Result{Outcome: Refused, Err: fmt.Errorf("%w: %s %s %s revision %d, stored %d", ErrStale, r.Unit, r.DataSet, r.Period, r.Revision, have)}, nil
 	}
+	if err := checkSigner(tx, r.Unit, r.SignerFingerprint, now); errors.Is(err, ErrUnknownKey) {
+		return Result{Outcome: Refused, Err: err}, nil
+	} else if err != nil {
+		return Result{}, err
+	}
 	if forward {
 		r.Forward = Queued
 	} else {

@@ -1,6 +1,7 @@
 package submission
 
 import (
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"runtime"
@@ -120,12 +121,12 @@ func (n *Node) Accept(raws [][]byte, from []string) ([]Outcome, error) {
 			continue
 		}
 		out[i].Digest = c.Digest
-		if c.Revocation != nil {
-			status, err := n.acceptRevocation(c)
+		if c.Revocation != nil || c.Key != nil {
+			status, refusal, err := n.acceptNotice(c)
 			if err != nil {
 				return nil, err
 			}
-			out[i].Status = status
+			out[i].Status, out[i].Err = status, refusal
 			continue
 		}
 		items = append(items, store.Incoming{Record: c.Record(), Envelope: raw})
@@ -191,6 +192,26 @@ func (n *Node) checkAll(raws [][]byte, from []string) []checkResult {
 	return out
 }
 
+// acceptNotice stores a revocation or a key endorsement relayed from below.
+// refusal says why one was refused; err means nothing could be stored.
+func (n *Node) acceptNotice(c Checked) (status store.Outcome, refusal, err error) {
+	if c.Key == nil {
+		status, err := n.acceptRevocation(c)
+		return status, nil, err
+	}
+	stored, err := n.Store.PutKeyEndorsement(c.Key.Unit, c.SignerFingerprint, c.KeyFingerprint, c.Digest, c.Raw, n.Forward)
+	switch {
+	case errors.Is(err, store.ErrUnknownKey):
+		return store.Refused, err, nil
+	case err != nil:
+		return 0, nil, err
+	case !stored:
+		return store.Duplicate, nil, nil
+	}
+	n.Logger.Info("new key endorsed", zap.String("unit", c.Key.Unit), zap.String("fingerprint", c.KeyFingerprint))
+	return store.Accepted, nil, nil
+}
+
 func (n *Node) acceptRevocation(c Checked) (store.Outcome, error) {
 	rec, fp := c.RevocationRecord()
 	// Refuse the certificate in memory before the notice is durable: for a
@@ -219,6 +240,8 @@ func (n *Node) receipt(id trust.Identity, c Checked, o Outcome, now time.Time) (
 		r.Unit, r.DataSet, r.Period, r.Revision = s.Unit, s.DataSet, s.Period, s.Revision
 	case c.Revocation != nil:
 		r.Unit = c.Revocation.Unit
+	case c.Key != nil:
+		r.Unit = c.Key.Unit
 	}
 	payload, err := envelope.EncodeReceipt(r)
 	if err != nil {
@@ -259,4 +282,23 @@ func CheckReceipt(raw []byte, digest string, parentPath []string, v *Verifier) (
 		return envelope.Receipt{}, fmt.Errorf("%w: acknowledges %s, not %s", ErrBadReceipt, r.EnvelopeDigest, digest)
 	}
 	return r, nil
+}
+
+// EndorseKey signs, with the node's current key, the endorsement of its new
+// certificate, records the new key as its own and queues the endorsement for
+// the parent, so that every level above accepts reports signed with it.
+func EndorseKey(st *store.Store, current trust.Identity, next []*x509.Certificate, now time.Time) error {
+	payload, err := envelope.EncodeKeyEndorsement(envelope.KeyEndorsement{
+		Unit: current.Path()[len(current.Path())-1], Certificate: next[0].Raw, EndorsedAt: now.UTC(),
+	})
+	if err != nil {
+		return err
+	}
+	raw, err := sign(current, envelope.KeyType, payload)
+	if err != nil {
+		return err
+	}
+	unit := current.Path()[len(current.Path())-1]
+	_, err = st.PutKeyEndorsement(unit, trust.Fingerprint(current.Leaf()), trust.Fingerprint(next[0]), envelope.Digest(raw), raw, true)
+	return err
 }

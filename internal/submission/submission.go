@@ -169,6 +169,9 @@ type Checked struct {
 	// Exactly one of these is set, by payload type.
 	Submission *envelope.Submission
 	Revocation *envelope.Revocation
+	Key        *envelope.KeyEndorsement
+	// KeyFingerprint is the endorsed certificate's fingerprint, with Key.
+	KeyFingerprint string
 }
 
 // Check verifies one envelope end to end. from is the unit path of the
@@ -210,6 +213,16 @@ func (v *Verifier) Check(raw []byte, from []string) (Checked, error) {
 			return Checked{}, err
 		}
 		c.Revocation = &r
+	case envelope.KeyType:
+		k, err := envelope.DecodeKeyEndorsement(env.Payload)
+		if err != nil {
+			return Checked{}, fmt.Errorf("%w: %w", ErrMalformed, err)
+		}
+		fp, err := v.checkKey(k, path, chain, from)
+		if err != nil {
+			return Checked{}, err
+		}
+		c.Key, c.KeyFingerprint = &k, fp
 	default:
 		return Checked{}, fmt.Errorf("%w: payload type %q is not one this node accepts", ErrMalformed, env.PayloadType)
 	}
@@ -312,6 +325,31 @@ func (v *Verifier) checkRevocation(r envelope.Revocation, signer []string, signe
 		return fmt.Errorf("%w: revocation names issuer %.12s…, signed by %.12s…", ErrNotAllowed, r.IssuerFingerprint, signerFP)
 	}
 	return nil
+}
+
+// checkKey checks a key endorsement: signed by the unit itself (with the key
+// it is replacing), for a new certificate that verifies and names the unit.
+// It returns the new certificate's fingerprint.
+func (v *Verifier) checkKey(k envelope.KeyEndorsement, signer []string, chain []*x509.Certificate, from []string) (string, error) {
+	if err := v.checkUnit(k.Unit, from); err != nil {
+		return "", err
+	}
+	if want := v.Tree.Path(k.Unit); !slices.Equal(signer, want) {
+		return "", fmt.Errorf("%w: %s endorsed a key of unit %s (%s)", ErrNotAllowed, JoinPath(signer), k.Unit, JoinPath(want))
+	}
+	cert, err := x509.ParseCertificate(k.Certificate)
+	if err != nil {
+		return "", fmt.Errorf("%w: endorsed certificate: %w", ErrMalformed, err)
+	}
+	// The new certificate comes from the same parent chain as the old one.
+	path, err := v.verifyChain(append([]*x509.Certificate{cert}, chain[1:]...), v.Now())
+	if err != nil {
+		return "", fmt.Errorf("%w: endorsed certificate: %w", ErrUnauthentic, err)
+	}
+	if !slices.Equal(path, signer) {
+		return "", fmt.Errorf("%w: endorsed certificate names %s, not %s", ErrNotAllowed, JoinPath(path), JoinPath(signer))
+	}
+	return trust.Fingerprint(cert), nil
 }
 
 // RevocationRecord is the store record of a checked revocation notice.
