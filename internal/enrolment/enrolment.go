@@ -161,7 +161,7 @@ func (p *Parent) Enroll(token string, csr []byte) ([]*x509.Certificate, error) {
 		if rec.Unit != t.Unit {
 			return store.Issued{}, store.ErrTokenInvalid
 		}
-		path, err := p.child("unit_code", rec.Unit)
+		path, err := p.child("token", rec.Unit)
 		if err != nil {
 			return store.Issued{}, err
 		}

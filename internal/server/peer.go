@@ -99,7 +99,16 @@ func (s *peerService) Deliver(ctx context.Context, req *tonghopv1.DeliverRequest
 			r.Outcome = tonghopv1.DeliveryOutcome_DELIVERY_OUTCOME_DUPLICATE
 		default:
 			r.Outcome = tonghopv1.DeliveryOutcome_DELIVERY_OUTCOME_REJECTED
-			r.Error = status.Convert(Status(fmt.Errorf("envelopes[%d]: %w", i, o.Err), s.log)).Proto()
+			err := o.Err
+			if bad, ok := invalid.As(err); ok {
+				// Name the fields within the batch: envelopes[3].values[0].value.
+				var prefixed invalid.Error
+				prefixed.Merge(fmt.Sprintf("envelopes[%d]", i), bad)
+				err = &prefixed
+			} else {
+				err = fmt.Errorf("envelopes[%d]: %w", i, err)
+			}
+			r.Error = status.Convert(Status(err, s.log)).Proto()
 		}
 		resp.Results[i] = r
 	}
