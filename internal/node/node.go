@@ -140,6 +140,16 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 		roots = x509.NewCertPool()
 		roots.AddCert(ident.Root())
 	}
+	// A file from before roll-ups existed gets them computed once, from its
+	// stored envelopes.
+	if need, err := st.NeedsRebuild(); err != nil {
+		return nil, err
+	} else if need {
+		log.Info("rebuilding roll-ups from stored reports")
+		if err := st.Rebuild(submission.Report); err != nil {
+			return nil, err
+		}
+	}
 	revoked, err := st.Revocations()
 	if err != nil {
 		return nil, err

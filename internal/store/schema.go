@@ -11,7 +11,7 @@ import (
 // SchemaVersion is the layout of buckets and records this code reads and
 // writes. Opening a file of an older version migrates it; a newer one is
 // refused, so an old binary never misreads data written by a new one.
-const SchemaVersion = 3
+const SchemaVersion = 4
 
 // Every bucket of the file is declared here and nowhere else.
 var (
@@ -59,8 +59,23 @@ var (
 	bucketKeys = []byte("keys")
 )
 
+// Version 4: roll-ups, derived data that Rebuild can always recompute.
+var (
+	// bucketCurrent maps unit \x00 data set \x00 period to the values of
+	// the latest revision stored of that report from below (rollup.go).
+	bucketCurrent = []byte("current")
+	// bucketAggregates maps unit \x00 period to the cells of the unit's
+	// subtree for that period: every element and option summed over the
+	// unit's own values and its descendants' latest reports, with the
+	// number of units that reported each.
+	bucketAggregates = []byte("aggregates")
+)
+
 // bucketsV3 are the buckets version 3 added.
 func bucketsV3() [][]byte { return [][]byte{bucketKeys} }
+
+// bucketsV4 are the buckets version 4 added.
+func bucketsV4() [][]byte { return [][]byte{bucketCurrent, bucketAggregates} }
 
 // bucketsV2 are the buckets version 2 added.
 func bucketsV2() [][]byte {
@@ -70,7 +85,8 @@ func bucketsV2() [][]byte {
 // allBuckets lists every bucket a current file has.
 func allBuckets() [][]byte {
 	all := append([][]byte{bucketMeta, bucketUnits, bucketValues, bucketSections}, bucketsV2()...)
-	return append(all, bucketsV3()...)
+	all = append(all, bucketsV3()...)
+	return append(all, bucketsV4()...)
 }
 
 // Keys of bucketMeta.
@@ -78,6 +94,8 @@ var (
 	keySchemaVersion = []byte("schema_version")
 	keyUnitCode      = []byte("unit_code")
 	keyCreatedAt     = []byte("created_at")
+	// keyRebuild, when present, says the roll-ups must be rebuilt.
+	keyRebuild = []byte("rebuild_rollups")
 )
 
 // A migration rewrites a file of schema version To-1 into version To, inside
@@ -94,6 +112,14 @@ func migrations() []migration {
 		// Keys already in use are learnt again from the next report each
 		// unit sends, as on first contact.
 		{To: 3, Apply: createBuckets(bucketsV3())},
+		// Roll-ups of a file from before are computed by Rebuild, which the
+		// node runs when keyRebuild is set.
+		{To: 4, Apply: func(tx *bolt.Tx) error {
+			if err := createBuckets(bucketsV4())(tx); err != nil {
+				return err
+			}
+			return tx.Bucket(bucketMeta).Put(keyRebuild, []byte{1})
+		}},
 	}
 }
 

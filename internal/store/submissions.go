@@ -81,10 +81,12 @@ func latest(b *bolt.Bucket, unit, dataSet, periodCode string) uint64 {
 	return binary.BigEndian.Uint64(k[len(prefix):])
 }
 
-// Incoming is a verified envelope to store, with its record.
+// Incoming is a verified envelope to store, with its record and the values
+// it carries (which roll up).
 type Incoming struct {
 	Record   Submission
 	Envelope []byte
+	Values   []Value
 }
 
 // Outcome is what storing an incoming envelope did.
@@ -124,7 +126,15 @@ func (s *Store) PutSubmissions(items []Incoming, forward bool) ([]Result, error)
 				return err
 			}
 			results[i] = res
-			wrote = wrote || res.Outcome == Accepted
+			if res.Outcome == Accepted {
+				wrote = true
+				// The newest revision replaces the report's values in the
+				// roll-ups of the unit and its ancestors, in this same
+				// transaction.
+				if err := applyReport(tx, r.Unit, r.DataSet, r.Period, it.Values); err != nil {
+					return err
+				}
+			}
 		}
 		if !wrote {
 			// Roll back: even an empty commit rewrites a meta page, and a

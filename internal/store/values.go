@@ -24,12 +24,22 @@ func (s *Store) PutValues(p period.Period, vals []Value) error {
 	now := s.now()
 	return s.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketValues)
+		var old, new []Value
 		for _, v := range vals {
-			if err := b.Put(joinKey(p.String(), v.Element, v.Option), encodeValue(v.Count, now)); err != nil {
+			k := joinKey(p.String(), v.Element, v.Option)
+			if raw := b.Get(k); raw != nil {
+				count, _, err := decodeValue(raw)
+				if err != nil {
+					return err
+				}
+				old = append(old, Value{Element: v.Element, Option: v.Option, Count: count})
+			}
+			new = append(new, v)
+			if err := b.Put(k, encodeValue(v.Count, now)); err != nil {
 				return fmt.Errorf("store: put value %s.%s %s: %w", v.Element, v.Option, p, err)
 			}
 		}
-		return nil
+		return applyOwn(tx, p.String(), old, new)
 	})
 }
 
@@ -50,9 +60,17 @@ func (s *Store) DeleteValue(p period.Period, element, option string) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketValues)
 		k := joinKey(p.String(), element, option)
-		if b.Get(k) == nil {
+		raw := b.Get(k)
+		if raw == nil {
 			return fmt.Errorf("value %s %s option %q: %w", element, p, option, ErrNotFound)
 		}
-		return b.Delete(k)
+		count, _, err := decodeValue(raw)
+		if err != nil {
+			return err
+		}
+		if err := b.Delete(k); err != nil {
+			return err
+		}
+		return applyOwn(tx, p.String(), []Value{{Element: element, Option: option, Count: count}}, nil)
 	})
 }

@@ -129,7 +129,7 @@ func (n *Node) Accept(raws [][]byte, from []string) ([]Outcome, error) {
 			out[i].Status, out[i].Err = status, refusal
 			continue
 		}
-		items = append(items, store.Incoming{Record: c.Record(), Envelope: raw})
+		items = append(items, store.Incoming{Record: c.Record(), Envelope: raw, Values: c.Values()})
 		index = append(index, i)
 	}
 	if len(items) > 0 {

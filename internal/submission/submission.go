@@ -363,6 +363,29 @@ func (c Checked) RevocationRecord() (store.Revocation, string) {
 	}, fp
 }
 
+// Values are the checked submission's values as the store keeps them.
+func (c Checked) Values() []store.Value {
+	vals := make([]store.Value, len(c.Submission.Values))
+	for i, v := range c.Submission.Values {
+		vals[i] = store.Value{Element: v.Element, Option: v.Option, Count: v.Count}
+	}
+	return vals
+}
+
+// Report decodes a stored envelope for store.Rebuild.
+func Report(raw []byte) (store.Report, error) {
+	env, err := envelope.Parse(raw)
+	if err != nil {
+		return store.Report{}, err
+	}
+	s, err := envelope.DecodeSubmission(env.Payload)
+	if err != nil {
+		return store.Report{}, err
+	}
+	c := Checked{Submission: &s}
+	return store.Report{Unit: s.Unit, DataSet: s.DataSet, Period: s.Period, Values: c.Values()}, nil
+}
+
 // Record is the store record of a checked submission.
 func (c Checked) Record() store.Submission {
 	s := c.Submission
