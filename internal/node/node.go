@@ -252,6 +252,8 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 		tonghopv1.RegisterDataServiceHandler,
 		tonghopv1.RegisterSubmissionServiceHandler,
 		tonghopv1.RegisterChildrenServiceHandler,
+		tonghopv1.RegisterRollupServiceHandler,
+		tonghopv1.RegisterTargetServiceHandler,
 	} {
 		if err := register(ctx, gw, n.gconn); err != nil {
 			return nil, err

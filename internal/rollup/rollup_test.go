@@ -205,3 +205,47 @@ func TestOwnValuesAndCompare(t *testing.T) {
 		t.Fatalf("0/0: %+v", iv)
 	}
 }
+
+// TestAchievementTamDuong reproduces the Tam Đường report's figures: 68 of
+// 126 village heads are members, 53,97%, "đạt 67,5% kế hoạch" of an 80%
+// plan; and members rated good or better 94,46% against "trên 90%".
+func TestAchievementTamDuong(t *testing.T) {
+	a := Achieve(6800.0/126, store.Target{Value: 80, Direction: AtLeast}, nil)
+	if fmt.Sprintf("%.2f", a.Value()) != "53.97" || fmt.Sprintf("%.2f", a.ShareOfPlan) != "67.46" || a.Met || fmt.Sprintf("%.2f", a.Difference) != "-26.03" {
+		t.Fatalf("village heads: %+v", a)
+	}
+	base := 40.0
+	a = Achieve(233700.0/2474, store.Target{Value: 90, Direction: AtLeast}, &base)
+	if !a.Met || fmt.Sprintf("%.2f", a.Difference) != "4.46" || fmt.Sprintf("%.2f", *a.ChangeFromBaseline) != "54.46" {
+		t.Fatalf("members rated: %+v", a)
+	}
+	if !Achieve(5, store.Target{Value: 10, Direction: AtMost}, nil).Met || Achieve(11, store.Target{Value: 10, Direction: AtMost}, nil).Met {
+		t.Fatal("at most")
+	}
+	// Unit targets win over level targets; level targets apply below the
+	// node that set them.
+	f := newFixture(t, "12", laiChau())
+	f.report("03390", "2021", map[string]int64{"thon_to_dan_pho": 10, "truong_thon_la_dang_vien": 9})
+	f.report("03390", "2020", map[string]int64{"thon_to_dan_pho": 10, "truong_thon_la_dang_vien": 5})
+	for _, tg := range []store.Target{
+		{ID: "a", Indicator: "ty_le_truong_thon_la_dang_vien", Level: "commune", Period: "2021", Direction: AtLeast, Value: 80, Baseline: "2020", SetBy: "12"},
+		{ID: "b", Indicator: "ty_le_truong_thon_la_dang_vien", Unit: "03394", Period: "2021", Direction: AtLeast, Value: 95, SetBy: "12"},
+	} {
+		if _, err := f.st.PutTarget(tg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	y := period.MustParse("2021")
+	r := period.Range{From: y, To: y}
+	iv, _ := f.engine.Indicator("03390", "ty_le_truong_thon_la_dang_vien", r)
+	ach, err := f.engine.AchievementOf("ty_le_truong_thon_la_dang_vien", iv, r)
+	if err != nil || ach == nil || ach.Target.ID != "a" || !ach.Met || ach.Difference != 10 || *ach.BaselineValue != 50 || *ach.ChangeFromBaseline != 40 {
+		t.Fatalf("03390 against the level target: %+v %v", ach, err)
+	}
+	if tg, ok, _ := f.engine.TargetFor("03394", "ty_le_truong_thon_la_dang_vien", y); !ok || tg.ID != "b" {
+		t.Fatalf("03394's own target: %+v %v", tg, ok)
+	}
+	if _, ok, _ := f.engine.TargetFor("106", "ty_le_truong_thon_la_dang_vien", y); ok {
+		t.Fatal("a commune-level target applied to a district")
+	}
+}

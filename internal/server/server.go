@@ -15,6 +15,7 @@ import (
 	"github.com/tonghop/tonghop/internal/enrolment"
 	"github.com/tonghop/tonghop/internal/entry"
 	"github.com/tonghop/tonghop/internal/hierarchy"
+	"github.com/tonghop/tonghop/internal/rollup"
 	"github.com/tonghop/tonghop/internal/store"
 	"github.com/tonghop/tonghop/internal/submission"
 )
@@ -56,6 +57,14 @@ func Register(s grpc.ServiceRegistrar, d Deps) {
 		parent: d.ParentAddress,
 	})
 	tonghopv1.RegisterChildrenServiceServer(s, &childrenService{parent: d.Parent})
+	tonghopv1.RegisterRollupServiceServer(s, &rollupService{
+		engine: &rollup.Engine{Store: d.Store, Catalog: d.Catalog, Tree: d.Tree, Self: d.Unit},
+		tree:   d.Tree,
+	})
+	tonghopv1.RegisterTargetServiceServer(s, &targetService{
+		store: d.Store, tree: d.Tree, self: d.Unit,
+		check: func(code string) bool { _, ok := d.Catalog.Indicator(code); return ok },
+	})
 }
 
 // RegisterPeer registers the node-to-node service, for the peer server.
@@ -75,5 +84,7 @@ func ServiceNames() []string {
 		tonghopv1.DataService_ServiceDesc.ServiceName,
 		tonghopv1.SubmissionService_ServiceDesc.ServiceName,
 		tonghopv1.ChildrenService_ServiceDesc.ServiceName,
+		tonghopv1.RollupService_ServiceDesc.ServiceName,
+		tonghopv1.TargetService_ServiceDesc.ServiceName,
 	}
 }

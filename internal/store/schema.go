@@ -11,7 +11,7 @@ import (
 // SchemaVersion is the layout of buckets and records this code reads and
 // writes. Opening a file of an older version migrates it; a newer one is
 // refused, so an old binary never misreads data written by a new one.
-const SchemaVersion = 4
+const SchemaVersion = 5
 
 // Every bucket of the file is declared here and nowhere else.
 var (
@@ -77,6 +77,14 @@ func bucketsV3() [][]byte { return [][]byte{bucketKeys} }
 // bucketsV4 are the buckets version 4 added.
 func bucketsV4() [][]byte { return [][]byte{bucketCurrent, bucketAggregates} }
 
+// Version 5: targets.
+
+// bucketTargets maps a target's id to its record (targets.go).
+var bucketTargets = []byte("targets")
+
+// bucketsV5 are the buckets version 5 added.
+func bucketsV5() [][]byte { return [][]byte{bucketTargets} }
+
 // bucketsV2 are the buckets version 2 added.
 func bucketsV2() [][]byte {
 	return [][]byte{bucketEnvelopes, bucketSubmissions, bucketDigests, bucketOutbox, bucketIssued, bucketRevoked, bucketTokens}
@@ -86,7 +94,8 @@ func bucketsV2() [][]byte {
 func allBuckets() [][]byte {
 	all := append([][]byte{bucketMeta, bucketUnits, bucketValues, bucketSections}, bucketsV2()...)
 	all = append(all, bucketsV3()...)
-	return append(all, bucketsV4()...)
+	all = append(all, bucketsV4()...)
+	return append(all, bucketsV5()...)
 }
 
 // Keys of bucketMeta.
@@ -120,6 +129,7 @@ func migrations() []migration {
 			}
 			return tx.Bucket(bucketMeta).Put(keyRebuild, []byte{1})
 		}},
+		{To: 5, Apply: createBuckets(bucketsV5())},
 	}
 }
 

@@ -1,0 +1,87 @@
+package node
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"testing"
+
+	"google.golang.org/protobuf/proto"
+
+	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
+)
+
+// TestDistrictAndProvinceAgree: the district's own node and the province
+// answer the same question about the district identically, once the
+// district's own report has gone up.
+func TestDistrictAndProvinceAgree(t *testing.T) {
+	h := startLaiChau(t)
+	ctx := context.Background()
+	h.thiTran.put("2021", dv("thon_to_dan_pho", "", "10"), dv("truong_thon_la_dang_vien", "", "9"), dv("dang_vien", "", "412"))
+	h.thenSin.put("2021", dv("thon_to_dan_pho", "", "40"), dv("truong_thon_la_dang_vien", "", "10"), dv("dang_vien", "", "300"))
+	h.tamDuong.put("2021", dv("dang_vien", "", "150"))
+	for _, n := range []*tnode{h.thiTran, h.thenSin, h.tamDuong} {
+		n.submit("2021")
+	}
+	eventually(t, "every report of Tam Đường at the province", func() bool {
+		resp, err := tonghopv1.NewSubmissionServiceClient(h.province.admin).ListSubmissions(ctx, &tonghopv1.ListSubmissionsRequest{UnitCode: "106", IncludeSubtree: true})
+		return err == nil && len(resp.Submissions) == 3
+	})
+	ask := func(tn *tnode, indicator string) *tonghopv1.IndicatorValue {
+		t.Helper()
+		resp, err := tonghopv1.NewRollupServiceClient(tn.admin).GetIndicatorValue(ctx, &tonghopv1.GetIndicatorValueRequest{UnitCode: "106", Indicator: indicator, Period: "2021"})
+		if err != nil {
+			t.Fatalf("%s: %v", tn.unit, err)
+		}
+		return resp.Value
+	}
+	for _, ind := range []string{"ty_le_truong_thon_la_dang_vien", "ty_le_dang_vien_nu", "so_dang_vien_ket_nap"} {
+		atDistrict, atProvince := ask(h.tamDuong, ind), ask(h.province, ind)
+		if !proto.Equal(atDistrict, atProvince) {
+			t.Errorf("%s: the district answers %v, the province %v", ind, atDistrict, atProvince)
+		}
+	}
+	v := ask(h.province, "ty_le_truong_thon_la_dang_vien")
+	if v.GetNumerator() != 19 || v.GetDenominator() != 50 || v.GetValue() != 38 || v.ReportingUnits != 2 || v.ExpectedUnits != 4 {
+		t.Fatalf("village heads at the province: %v", v)
+	}
+
+	// A target set by the province for every district, and the comparison
+	// of the province's districts over REST.
+	if _, err := tonghopv1.NewTargetServiceClient(h.province.admin).SetTarget(ctx, &tonghopv1.SetTargetRequest{Target: &tonghopv1.Target{
+		Indicator: "ty_le_truong_thon_la_dang_vien", Level: "district", Period: "2021",
+		Direction: tonghopv1.Direction_DIRECTION_AT_LEAST, Value: 80, Note: "Nghị quyết Đại hội Đảng bộ tỉnh",
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get("http://" + h.province.node.HTTPAddr() + "/v1/units/12/indicators/ty_le_truong_thon_la_dang_vien:compare?period=2021")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var cmp struct {
+		Rows []struct {
+			UnitCode    string  `json:"unit_code"`
+			Value       float64 `json:"value"`
+			Achievement struct {
+				Difference  float64 `json:"difference"`
+				ShareOfPlan float64 `json:"share_of_plan"`
+				Met         bool    `json:"met"`
+			} `json:"achievement"`
+		} `json:"rows"`
+	}
+	if resp.StatusCode != 200 || json.Unmarshal(raw, &cmp) != nil || len(cmp.Rows) != 2 {
+		t.Fatalf("compare over REST: %d %s", resp.StatusCode, raw)
+	}
+	top := cmp.Rows[0]
+	if top.UnitCode != "106" || top.Value != 38 || top.Achievement.Difference != -42 || top.Achievement.ShareOfPlan != 47.5 || top.Achievement.Met {
+		t.Fatalf("106 against 80%%: %+v (%s)", top, raw)
+	}
+	// A question about a unit outside the node's subtree names the field.
+	_, err = tonghopv1.NewRollupServiceClient(h.tamDuong.admin).GetIndicatorValue(ctx, &tonghopv1.GetIndicatorValueRequest{UnitCode: "105", Indicator: "ty_le_dang_vien_nu", Period: "2021"})
+	if v := violations(t, err); v["unit_code"] == "" {
+		t.Fatalf("violations: %v", v)
+	}
+}

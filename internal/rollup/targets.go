@@ -1,0 +1,115 @@
+package rollup
+
+import (
+	"math"
+
+	"github.com/tonghop/tonghop/internal/period"
+	"github.com/tonghop/tonghop/internal/store"
+)
+
+// Directions of a target; the values are those stored.
+const (
+	AtLeast = 1
+	AtMost  = 2
+	Equal   = 3
+)
+
+// Achievement is how a value stands against its target, the three ways
+// reports state it.
+type Achievement struct {
+	Target store.Target
+	// Difference is value − target: percentage points for a percentage
+	// ("vượt 7,78% so với mục tiêu").
+	Difference float64
+	// ShareOfPlan is value ÷ target × 100 ("đạt 67,5% kế hoạch"); 0 when
+	// the target is 0.
+	ShareOfPlan float64
+	// BaselineValue and ChangeFromBaseline are set when the target names a
+	// baseline period with a value ("tăng 38,15% so với thời điểm ban hành
+	// Nghị quyết").
+	BaselineValue      *float64
+	ChangeFromBaseline *float64
+	Met                bool
+}
+
+// Value is the achieved value: the target plus the difference.
+func (a Achievement) Value() float64 { return a.Target.Value + a.Difference }
+
+// TargetFor returns the target for an indicator of unit in period p: one
+// set for the unit itself, or else one for the unit's level set by the unit
+// or one of its ancestors.
+func (e *Engine) TargetFor(unit, indicator string, p period.Period) (store.Target, bool, error) {
+	ts, err := e.Store.Targets()
+	if err != nil {
+		return store.Target{}, false, err
+	}
+	u, _ := e.Tree.Unit(unit)
+	var level *store.Target
+	for i, t := range ts {
+		if t.Indicator != indicator || t.Period != p.String() {
+			continue
+		}
+		if t.Unit == unit {
+			return t, true, nil
+		}
+		if t.Unit == "" && t.Level == u.Level && e.Tree.InSubtree(t.SetBy, unit) && level == nil {
+			level = &ts[i]
+		}
+	}
+	if level != nil {
+		return *level, true, nil
+	}
+	return store.Target{}, false, nil
+}
+
+// Achieve states value against target t; baseline is the indicator's value
+// at t's baseline period, nil if none.
+func Achieve(value float64, t store.Target, baseline *float64) Achievement {
+	a := Achievement{Target: t, Difference: value - t.Value}
+	if t.Value != 0 {
+		a.ShareOfPlan = value / t.Value * 100
+	}
+	switch t.Direction {
+	case AtLeast:
+		a.Met = value >= t.Value
+	case AtMost:
+		a.Met = value <= t.Value
+	case Equal:
+		a.Met = math.Abs(value-t.Value) < 1e-9
+	}
+	if baseline != nil {
+		b, c := *baseline, value-*baseline
+		a.BaselineValue, a.ChangeFromBaseline = &b, &c
+	}
+	return a
+}
+
+// AchievementOf finds the target for iv's indicator of iv's unit in the last
+// period of r and states the achievement; nil when no target applies or the
+// indicator has no value.
+func (e *Engine) AchievementOf(code string, iv IndicatorValue, r period.Range) (*Achievement, error) {
+	if iv.Value == nil {
+		return nil, nil
+	}
+	t, ok, err := e.TargetFor(iv.Unit, code, r.Last())
+	if err != nil || !ok {
+		return nil, err
+	}
+	value, _ := iv.Value.Float64()
+	var baseline *float64
+	if t.Baseline != "" {
+		bp, err := period.Parse(t.Baseline)
+		if err == nil {
+			bv, err := e.Indicator(iv.Unit, code, period.Range{From: bp, To: bp})
+			if err != nil {
+				return nil, err
+			}
+			if bv.Value != nil {
+				f, _ := bv.Value.Float64()
+				baseline = &f
+			}
+		}
+	}
+	a := Achieve(value, t, baseline)
+	return &a, nil
+}

@@ -1,0 +1,245 @@
+package server
+
+import (
+	"context"
+	"fmt"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
+	"github.com/tonghop/tonghop/internal/hierarchy"
+	"github.com/tonghop/tonghop/internal/invalid"
+	"github.com/tonghop/tonghop/internal/period"
+	"github.com/tonghop/tonghop/internal/rollup"
+	"github.com/tonghop/tonghop/internal/store"
+)
+
+type rollupService struct {
+	tonghopv1.UnimplementedRollupServiceServer
+	engine *rollup.Engine
+	tree   *hierarchy.Tree
+}
+
+// query checks the unit, indicator and period of a question.
+func (s *rollupService) query(unit, indicator, periodCode string) (period.Range, error) {
+	var bad invalid.Error
+	switch _, ok := s.tree.Unit(unit); {
+	case unit == "":
+		bad.Add("unit_code", "is required")
+	case !ok:
+		bad.Add("unit_code", "unknown unit %q", unit)
+	case !s.tree.InSubtree(s.engine.Self, unit):
+		bad.Add("unit_code", "%s is not in this node's subtree (%s)", unit, s.engine.Self)
+	}
+	if _, ok := s.engine.Catalog.Indicator(indicator); !ok {
+		bad.Add("indicator", "unknown indicator %q", indicator)
+	}
+	r, err := period.ParseRange(periodCode)
+	if periodCode == "" {
+		bad.Add("period", "is required")
+	} else if err != nil {
+		bad.Add("period", "%v", err)
+	}
+	return r, bad.Err()
+}
+
+func (s *rollupService) value(code string, iv rollup.IndicatorValue, r period.Range) (*tonghopv1.IndicatorValue, error) {
+	u, _ := s.tree.Unit(iv.Unit)
+	out := &tonghopv1.IndicatorValue{
+		UnitCode: iv.Unit, UnitName: u.Name, Indicator: code, Period: r.String(),
+		ReportingUnits: int32(iv.Reporting),
+		ExpectedUnits:  int32(1 + len(s.tree.Descendants(iv.Unit))),
+	}
+	if iv.Numerator != nil {
+		f, _ := iv.Numerator.Float64()
+		out.Numerator = &f
+	}
+	if iv.Denominator != nil {
+		f, _ := iv.Denominator.Float64()
+		out.Denominator = &f
+	}
+	if iv.Value != nil {
+		f, _ := iv.Value.Float64()
+		out.Value = &f
+	}
+	ach, err := s.engine.AchievementOf(code, iv, r)
+	if err != nil {
+		return nil, err
+	}
+	if ach != nil {
+		out.Achievement = &tonghopv1.Achievement{
+			Target: targetToProto(ach.Target), Difference: ach.Difference, ShareOfPlan: ach.ShareOfPlan,
+			BaselineValue: ach.BaselineValue, ChangeFromBaseline: ach.ChangeFromBaseline, Met: ach.Met,
+		}
+	}
+	return out, nil
+}
+
+func (s *rollupService) GetIndicatorValue(ctx context.Context, req *tonghopv1.GetIndicatorValueRequest) (*tonghopv1.GetIndicatorValueResponse, error) {
+	r, err := s.query(req.UnitCode, req.Indicator, req.Period)
+	if err != nil {
+		return nil, err
+	}
+	iv, err := s.engine.Indicator(req.UnitCode, req.Indicator, r)
+	if err != nil {
+		return nil, err
+	}
+	v, err := s.value(req.Indicator, iv, r)
+	if err != nil {
+		return nil, err
+	}
+	return &tonghopv1.GetIndicatorValueResponse{Value: v}, nil
+}
+
+func (s *rollupService) CompareIndicator(ctx context.Context, req *tonghopv1.CompareIndicatorRequest) (*tonghopv1.CompareIndicatorResponse, error) {
+	r, err := s.query(req.UnitCode, req.Indicator, req.Period)
+	if err != nil {
+		return nil, err
+	}
+	var c rollup.Comparison
+	if req.Level != "" {
+		known := false
+		for _, l := range s.tree.Levels() {
+			known = known || l.Code == req.Level
+		}
+		if !known {
+			return nil, invalid.Field("level", "unknown level %q", req.Level)
+		}
+		c, err = s.engine.CompareLevel(req.UnitCode, req.Level, req.Indicator, r)
+	} else {
+		c, err = s.engine.CompareChildren(req.UnitCode, req.Indicator, r)
+	}
+	if err != nil {
+		return nil, err
+	}
+	resp := &tonghopv1.CompareIndicatorResponse{}
+	if resp.Parent, err = s.value(req.Indicator, c.Parent, r); err != nil {
+		return nil, err
+	}
+	for _, row := range c.Rows {
+		v, err := s.value(req.Indicator, row, r)
+		if err != nil {
+			return nil, err
+		}
+		resp.Rows = append(resp.Rows, v)
+	}
+	return resp, nil
+}
+
+func (s *rollupService) GetIndicatorSeries(ctx context.Context, req *tonghopv1.GetIndicatorSeriesRequest) (*tonghopv1.GetIndicatorSeriesResponse, error) {
+	r, err := s.query(req.UnitCode, req.Indicator, req.Period)
+	if err != nil {
+		return nil, err
+	}
+	if r.Len() > 120 {
+		return nil, invalid.Field("period", "%d periods; a series has at most 120", r.Len())
+	}
+	points, err := s.engine.Series(req.UnitCode, req.Indicator, r)
+	if err != nil {
+		return nil, err
+	}
+	resp := &tonghopv1.GetIndicatorSeriesResponse{}
+	for i, p := range points {
+		one := period.Range{From: r.Periods()[i], To: r.Periods()[i]}
+		v, err := s.value(req.Indicator, p, one)
+		if err != nil {
+			return nil, err
+		}
+		resp.Points = append(resp.Points, v)
+	}
+	return resp, nil
+}
+
+type targetService struct {
+	tonghopv1.UnimplementedTargetServiceServer
+	store *store.Store
+	tree  *hierarchy.Tree
+	self  string
+	check func(indicator string) bool
+}
+
+func targetToProto(t store.Target) *tonghopv1.Target {
+	return &tonghopv1.Target{
+		Id: t.ID, Indicator: t.Indicator, UnitCode: t.Unit, Level: t.Level, Period: t.Period,
+		Direction: tonghopv1.Direction(t.Direction), Value: t.Value, BaselinePeriod: t.Baseline,
+		Note: t.Note, SetBy: t.SetBy, UpdatedAt: timestamppb.New(t.UpdatedAt),
+	}
+}
+
+func (s *targetService) SetTarget(ctx context.Context, req *tonghopv1.SetTargetRequest) (*tonghopv1.SetTargetResponse, error) {
+	t := req.GetTarget()
+	var bad invalid.Error
+	if t == nil {
+		return nil, invalid.Field("target", "is required")
+	}
+	if !s.check(t.Indicator) {
+		bad.Add("target.indicator", "unknown indicator %q", t.Indicator)
+	}
+	switch {
+	case (t.UnitCode == "") == (t.Level == ""):
+		bad.Add("target.unit_code", "give a unit or a level, not both or neither")
+	case t.UnitCode != "" && !s.tree.InSubtree(s.self, t.UnitCode):
+		bad.Add("target.unit_code", "%q is not in this node's subtree (%s)", t.UnitCode, s.self)
+	case t.Level != "":
+		known := false
+		for _, l := range s.tree.Levels() {
+			known = known || l.Code == t.Level
+		}
+		if !known {
+			bad.Add("target.level", "unknown level %q", t.Level)
+		}
+	}
+	p, err := period.Parse(t.Period)
+	if err != nil {
+		bad.Add("target.period", "%v", err)
+	}
+	if t.BaselinePeriod != "" {
+		if bp, err := period.Parse(t.BaselinePeriod); err != nil {
+			bad.Add("target.baseline_period", "%v", err)
+		} else if !p.IsZero() && !bp.Before(p) {
+			bad.Add("target.baseline_period", "%s is not before the target's period %s", t.BaselinePeriod, t.Period)
+		}
+	}
+	if t.Direction == tonghopv1.Direction_DIRECTION_UNSPECIFIED {
+		bad.Add("target.direction", "is required: at least, at most or equal")
+	}
+	if err := bad.Err(); err != nil {
+		return nil, err
+	}
+	who := t.UnitCode
+	if who == "" {
+		who = "level:" + t.Level
+	}
+	stored, err := s.store.PutTarget(store.Target{
+		ID: fmt.Sprintf("%s/%s/%s", t.Indicator, who, t.Period), Indicator: t.Indicator, Unit: t.UnitCode, Level: t.Level,
+		Period: t.Period, Direction: int(t.Direction), Value: t.Value, Baseline: t.BaselinePeriod, Note: t.Note, SetBy: s.self,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &tonghopv1.SetTargetResponse{Target: targetToProto(stored)}, nil
+}
+
+func (s *targetService) ListTargets(ctx context.Context, req *tonghopv1.ListTargetsRequest) (*tonghopv1.ListTargetsResponse, error) {
+	ts, err := s.store.Targets()
+	if err != nil {
+		return nil, err
+	}
+	resp := &tonghopv1.ListTargetsResponse{}
+	for _, t := range ts {
+		if (req.Indicator == "" || t.Indicator == req.Indicator) && (req.UnitCode == "" || t.Unit == req.UnitCode) {
+			resp.Targets = append(resp.Targets, targetToProto(t))
+		}
+	}
+	return resp, nil
+}
+
+func (s *targetService) DeleteTarget(ctx context.Context, req *tonghopv1.DeleteTargetRequest) (*tonghopv1.DeleteTargetResponse, error) {
+	if req.Id == "" {
+		return nil, invalid.Field("id", "is required")
+	}
+	if err := s.store.DeleteTarget(req.Id); err != nil {
+		return nil, err
+	}
+	return &tonghopv1.DeleteTargetResponse{}, nil
+}
