@@ -82,6 +82,8 @@ Start with "tonghop demo", or "tonghop init" then "tonghop serve".`,
 		newSubmitCmd(streams),
 		newSubmissionsCmd(streams),
 		newVerifyCmd(streams),
+		newQueryCmd(streams),
+		newTargetsCmd(streams),
 	)
 	return root
 }

@@ -45,6 +45,8 @@ const (
 	Province = "12"
 	DataSet  = "tong_ket_nam"
 	Period   = "2021"
+	// Baseline is the year before, which targets measure change from.
+	Baseline = "2020"
 )
 
 // Districts maps each district of the demo to its communes.
@@ -207,23 +209,33 @@ func (h *hierarchyRun) start(runCtx context.Context, code string, parent *runnin
 }
 
 // enterAndSubmit enters each district's and commune's sample statistics
-// through its own node's API and submits them.
+// for the baseline year and the report year through its own node's API, and
+// submits them.
 func (h *hierarchyRun) enterAndSubmit(ctx context.Context) error {
+	for _, p := range []string{Baseline, Period} {
+		if err := h.enterYear(ctx, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (h *hierarchyRun) enterYear(ctx context.Context, p string) error {
 	for _, r := range h.nodes[1:] {
 		data := tonghopv1.NewDataServiceClient(r.admin)
 		if _, err := data.PutValues(ctx, &tonghopv1.PutValuesRequest{
-			UnitCode: r.unit.Code, DataSet: DataSet, Period: Period, Values: Sample(r.unit),
+			UnitCode: r.unit.Code, DataSet: DataSet, Period: p, Values: Sample(r.unit, p),
 		}); err != nil {
 			return fmt.Errorf("entering %s: %w", r.unit.Code, err)
 		}
 		if _, err := data.PutSection(ctx, &tonghopv1.PutSectionRequest{
-			UnitCode: r.unit.Code, DataSet: DataSet, Period: Period, Section: "II.1",
+			UnitCode: r.unit.Code, DataSet: DataSet, Period: p, Section: "II.1",
 			Content: &tonghopv1.SectionContent{Text: "Ưu điểm: cấp ủy quan tâm lãnh đạo công tác xây dựng tổ chức cơ sở đảng và đội ngũ đảng viên của " + r.unit.Name + "."},
 		}); err != nil {
 			return fmt.Errorf("section of %s: %w", r.unit.Code, err)
 		}
 		if _, err := tonghopv1.NewSubmissionServiceClient(r.admin).Submit(ctx, &tonghopv1.SubmitRequest{
-			UnitCode: r.unit.Code, DataSet: DataSet, Period: Period,
+			UnitCode: r.unit.Code, DataSet: DataSet, Period: p,
 		}); err != nil {
 			return fmt.Errorf("submitting %s: %w", r.unit.Code, err)
 		}
@@ -231,11 +243,12 @@ func (h *hierarchyRun) enterAndSubmit(ctx context.Context) error {
 	return nil
 }
 
-// Sample is the demo's statistics of a unit: deterministic per unit code,
-// of a size typical of Lai Châu, and consistent (every breakdown adds up).
-func Sample(u hierarchy.Unit) []*tonghopv1.DataValue {
+// Sample is the demo's statistics of a unit for a year: deterministic per
+// unit code and year, of a size typical of Lai Châu, and consistent (every
+// breakdown adds up).
+func Sample(u hierarchy.Unit, year string) []*tonghopv1.DataValue {
 	f := fnv.New64a()
-	f.Write([]byte(u.Code))
+	f.Write([]byte(u.Code + "/" + year))
 	rng := rand.New(rand.NewPCG(f.Sum64(), 2021))
 	between := func(lo, hi int) int { return lo + rng.IntN(hi-lo+1) }
 	v := func(element, option string, n int) *tonghopv1.DataValue {

@@ -31,12 +31,12 @@ func TestDemoOnce(t *testing.T) {
 	if len(s.Nodes) != 9 || s.Nodes[0].UnitCode != "12" || s.Nodes[0].Level != "province" {
 		t.Fatalf("nodes: %+v", s.Nodes)
 	}
-	if s.Root.Received != 8 || s.Root.Verified != 8 || s.Root.Rejected != 0 {
+	if s.Root.Received != 16 || s.Root.Verified != 16 || s.Root.Rejected != 0 {
 		t.Fatalf("root: received %d, verified %d, rejected %d", s.Root.Received, s.Root.Verified, s.Root.Rejected)
 	}
 	seen := map[string]bool{}
 	for _, sub := range s.Root.Submissions {
-		if !sub.Verified || sub.Revision != 1 || sub.Period != "2021" {
+		if !sub.Verified || sub.Revision != 1 || sub.Period != "2021" && sub.Period != "2020" {
 			t.Errorf("submission %+v", sub)
 		}
 		seen[sub.UnitCode] = true
@@ -53,7 +53,7 @@ func TestDemoOnce(t *testing.T) {
 func TestSampleAddsUp(t *testing.T) {
 	for _, u := range []hierarchy.Unit{{Code: "03390", Level: "commune"}, {Code: "106", Level: "district"}} {
 		vals := map[string]int{}
-		for _, v := range Sample(u) {
+		for _, v := range Sample(u, "2021") {
 			n, err := strconv.Atoi(v.Value)
 			if err != nil || n < 0 {
 				t.Fatalf("%s: %s.%s = %q", u.Code, v.DataElement, v.Option, v.Value)
@@ -77,6 +77,50 @@ func TestSampleAddsUp(t *testing.T) {
 		}
 		if vals["truong_thon_la_dang_vien."] > vals["thon_to_dan_pho."] || vals["dang_vien_xep_loai."] > vals["dang_vien."] {
 			t.Errorf("%s: a part exceeds its whole: %v", u.Code, vals)
+		}
+	}
+}
+
+// TestDemoIndicators: the province's figure in each indicator table is the
+// sum of its districts' numerators over the sum of their denominators, and
+// every district with data is stated against the province's target.
+func TestDemoIndicators(t *testing.T) {
+	var out bytes.Buffer
+	if err := Run(context.Background(), Options{
+		DataDir: t.TempDir(), GRPCListen: "127.0.0.1:0", HTTPListen: "127.0.0.1:0",
+		Once: true, JSON: true, Out: &out, Logger: zaptest.NewLogger(t),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var s Summary
+	if err := json.Unmarshal(out.Bytes(), &s); err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Indicators) != 3 {
+		t.Fatalf("%d indicator tables, want 3", len(s.Indicators))
+	}
+	for _, tab := range s.Indicators {
+		var num, den float64
+		withData := 0
+		for _, d := range tab.Districts {
+			if d.Value == nil {
+				continue
+			}
+			withData++
+			num += *d.Numerator
+			den += *d.Denominator
+			if d.Target == nil || d.ShareOfPlan == nil || d.ChangeFromBaseline == nil || d.Met == nil {
+				t.Errorf("%s %s: no achievement figures: %+v", tab.Code, d.UnitCode, d)
+			} else if got, want := *d.Difference, *d.Value-*d.Target; got-want > 1e-9 || want-got > 1e-9 {
+				t.Errorf("%s %s: difference %v, want %v", tab.Code, d.UnitCode, got, want)
+			}
+		}
+		p := tab.Province
+		if withData != 2 || p.Numerator == nil || *p.Numerator != num || *p.Denominator != den {
+			t.Fatalf("%s: province %v/%v, districts sum to %v/%v over %d", tab.Code, p.Numerator, p.Denominator, num, den, withData)
+		}
+		if want := num * 100 / den; *p.Value-want > 1e-9 || want-*p.Value > 1e-9 {
+			t.Errorf("%s: province value %v, want %v", tab.Code, *p.Value, want)
 		}
 	}
 }

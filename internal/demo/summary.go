@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"math/big"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -19,6 +21,83 @@ import (
 type Summary struct {
 	Nodes []NodeInfo `json:"nodes"`
 	Root  RootInfo   `json:"root"`
+	// Indicators are the province's districts compared against the
+	// province's targets, from the roll-up engine.
+	Indicators []IndicatorTable `json:"indicators"`
+}
+
+// IndicatorTable is one indicator for every district and the province.
+type IndicatorTable struct {
+	Code      string         `json:"indicator"`
+	Name      string         `json:"name"`
+	Unit      string         `json:"unit"`
+	Period    string         `json:"period"`
+	Districts []IndicatorRow `json:"districts"`
+	Province  IndicatorRow   `json:"province"`
+}
+
+// IndicatorRow is one unit's figure, with its target when one applies.
+type IndicatorRow struct {
+	UnitCode           string   `json:"unit_code"`
+	Name               string   `json:"name"`
+	Numerator          *float64 `json:"numerator"`
+	Denominator        *float64 `json:"denominator"`
+	Value              *float64 `json:"value"`
+	Target             *float64 `json:"target,omitempty"`
+	Difference         *float64 `json:"difference,omitempty"`
+	ShareOfPlan        *float64 `json:"share_of_plan,omitempty"`
+	Baseline           string   `json:"baseline_period,omitempty"`
+	ChangeFromBaseline *float64 `json:"change_from_baseline,omitempty"`
+	Met                *bool    `json:"met,omitempty"`
+}
+
+// demoTargets are what the province sets for every district in 2021, from
+// 2020 as the baseline.
+func demoTargets() []*tonghopv1.Target {
+	note := "Nghị quyết Đại hội Đảng bộ tỉnh (mẫu)"
+	return []*tonghopv1.Target{
+		{Indicator: "ty_le_truong_thon_la_dang_vien", Level: "district", Period: Period, Direction: tonghopv1.Direction_DIRECTION_AT_LEAST, Value: 60, BaselinePeriod: Baseline, Note: note},
+		{Indicator: "ty_le_dang_vien_httnv_tro_len", Level: "district", Period: Period, Direction: tonghopv1.Direction_DIRECTION_AT_LEAST, Value: 90, BaselinePeriod: Baseline, Note: note},
+		{Indicator: "ty_le_dang_vien_nu", Level: "district", Period: Period, Direction: tonghopv1.Direction_DIRECTION_AT_LEAST, Value: 30, BaselinePeriod: Baseline, Note: note},
+	}
+}
+
+// indicators sets the province's targets and compares its districts.
+func (h *hierarchyRun) indicators(ctx context.Context) ([]IndicatorTable, error) {
+	prov := h.nodes[0]
+	targets := tonghopv1.NewTargetServiceClient(prov.admin)
+	rollups := tonghopv1.NewRollupServiceClient(prov.admin)
+	cat := tonghopv1.NewCatalogServiceClient(prov.admin)
+	var out []IndicatorTable
+	for _, t := range demoTargets() {
+		if _, err := targets.SetTarget(ctx, &tonghopv1.SetTargetRequest{Target: t}); err != nil {
+			return nil, fmt.Errorf("target %s: %w", t.Indicator, err)
+		}
+		ind, err := cat.GetIndicator(ctx, &tonghopv1.GetIndicatorRequest{Code: t.Indicator})
+		if err != nil {
+			return nil, err
+		}
+		cmp, err := rollups.CompareIndicator(ctx, &tonghopv1.CompareIndicatorRequest{UnitCode: Province, Indicator: t.Indicator, Period: Period})
+		if err != nil {
+			return nil, err
+		}
+		tab := IndicatorTable{Code: t.Indicator, Name: ind.Indicator.Name, Unit: ind.Indicator.Unit, Period: Period, Province: indicatorRow(cmp.Parent)}
+		for _, r := range cmp.Rows {
+			tab.Districts = append(tab.Districts, indicatorRow(r))
+		}
+		out = append(out, tab)
+	}
+	return out, nil
+}
+
+func indicatorRow(v *tonghopv1.IndicatorValue) IndicatorRow {
+	r := IndicatorRow{UnitCode: v.UnitCode, Name: v.UnitName, Numerator: v.Numerator, Denominator: v.Denominator, Value: v.Value}
+	if a := v.Achievement; a != nil {
+		target, diff, share, met := a.Target.Value, a.Difference, a.ShareOfPlan, a.Met
+		r.Target, r.Difference, r.ShareOfPlan, r.Met = &target, &diff, &share, &met
+		r.Baseline, r.ChangeFromBaseline = a.Target.BaselinePeriod, a.ChangeFromBaseline
+	}
+	return r
 }
 
 // NodeInfo describes one node of the demo.
@@ -63,7 +142,7 @@ type SubmissionInfo struct {
 func (h *hierarchyRun) summarise(ctx context.Context) (Summary, error) {
 	prov := h.nodes[0]
 	subs := tonghopv1.NewSubmissionServiceClient(prov.admin)
-	want := len(h.nodes) - 1
+	want := 2 * (len(h.nodes) - 1) // the baseline year and the report year
 	var held []*tonghopv1.Submission
 	deadline := time.Now().Add(waitTimeout)
 	tick := time.NewTicker(10 * time.Millisecond)
@@ -123,6 +202,10 @@ func (h *hierarchyRun) summarise(ctx context.Context) (Summary, error) {
 		s.Root.Received++
 		s.Root.Submissions = append(s.Root.Submissions, info)
 	}
+	var err error
+	if s.Indicators, err = h.indicators(ctx); err != nil {
+		return Summary{}, err
+	}
 	return s, nil
 }
 
@@ -159,6 +242,7 @@ func report(o Options, s Summary) error {
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "\nReceived %d, verified %d, rejected %d.\n", s.Root.Received, s.Root.Verified, s.Root.Rejected)
+	printIndicators(w, s.Indicators)
 	if o.Once {
 		return nil
 	}
@@ -167,6 +251,7 @@ func report(o Options, s Summary) error {
 	fmt.Fprintf(w, "  curl %s/v1/node\n", base)
 	fmt.Fprintf(w, "  curl '%s/v1/submissions?unit_code=12&include_subtree=true'\n", base)
 	fmt.Fprintf(w, "  curl %s/v1/children\n", base)
+	fmt.Fprintf(w, "  curl '%s/v1/units/12/indicators/ty_le_truong_thon_la_dang_vien:compare?period=2021'\n", base)
 	if len(s.Root.Submissions) > 0 {
 		fmt.Fprintf(w, "  curl %s/v1/submissions/%s\n", base, s.Root.Submissions[0].Digest)
 	}
@@ -178,4 +263,56 @@ func parseInt(s string) (int64, error) {
 	var n int64
 	_, err := fmt.Sscan(s, &n)
 	return n, err
+}
+
+// printIndicators writes the province's indicator tables for people, in
+// Vietnamese number style.
+func printIndicators(w io.Writer, tables []IndicatorTable) {
+	vi := numfmt.Vietnamese()
+	num := func(f *float64, decimals int) string {
+		if f == nil {
+			return "–"
+		}
+		r := new(big.Rat)
+		r.SetFloat64(*f)
+		return vi.Rat(r, decimals)
+	}
+	for _, t := range tables {
+		fmt.Fprintf(w, "\n%s, %s (%s)\n", t.Name, t.Period, t.Code)
+		tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ĐƠN VỊ\tTỬ SỐ\tMẪU SỐ\tGIÁ TRỊ\tCHỈ TIÊU\tSO VỚI CHỈ TIÊU\t% KẾ HOẠCH\tSO VỚI "+Baseline+"\tĐẠT")
+		missing := 0
+		for _, r := range append(t.Districts, t.Province) {
+			if r.Value == nil && r.Numerator == nil {
+				missing++
+				continue
+			}
+			name := r.UnitCode + " " + r.Name
+			if r.UnitCode == Province {
+				name = "Σ " + name
+			}
+			target, met := "–", "–"
+			if r.Target != nil {
+				target = "≥ " + num(r.Target, 0) + t.Unit
+				met = map[bool]string{true: "đạt", false: "chưa đạt"}[*r.Met]
+			}
+			value := num(r.Value, 2)
+			if r.Value != nil {
+				value += t.Unit
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", name, num(r.Numerator, 0), num(r.Denominator, 0),
+				value, target, signed(num(r.Difference, 2)), num(r.ShareOfPlan, 1), signed(num(r.ChangeFromBaseline, 2)), met)
+		}
+		tw.Flush()
+		if missing > 0 {
+			fmt.Fprintf(w, "(%d other districts of the province run no node in this demo: no data, shown as missing, not as zero)\n", missing)
+		}
+	}
+}
+
+func signed(s string) string {
+	if s != "–" && !strings.HasPrefix(s, "-") && s != "0,00" {
+		return "+" + s
+	}
+	return s
 }

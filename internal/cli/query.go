@@ -1,0 +1,155 @@
+package cli
+
+import (
+	"fmt"
+	"math/big"
+	"strconv"
+
+	"github.com/spf13/cobra"
+
+	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
+)
+
+func newQueryCmd(streams IO) *cobra.Command {
+	var (
+		c                                  clientFlags
+		o                                  outputFlags
+		unit, indicator, periodCode, level string
+		compare, series                    bool
+	)
+	cmd := &cobra.Command{
+		Use:   "query",
+		Short: "Answer an indicator for a unit, its children or a level, or over time",
+		Long: `Answer an indicator from the figures the node holds for its subtree, summed
+over the units first. With --compare, every child of the unit (or every unit
+of --level below it) ranked, with the unit's own figure; with --series, one
+value per period of the range. Targets that apply are stated with the three
+achievement figures: points above or below, share of plan, change since the
+baseline.`,
+		Example: `  tonghop query --unit 12 --indicator ty_le_truong_thon_la_dang_vien --period 2021 --compare
+  tonghop query --unit 106 --indicator so_dang_vien_ket_nap --period 2010..2020 --series
+  tonghop query --unit 12 --indicator ty_le_dang_vien_nu --period 2021 --compare --level commune -o csv`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := o.check(); err != nil {
+				return err
+			}
+			if unit == "" || indicator == "" || periodCode == "" {
+				return fmt.Errorf("%w: --unit, --indicator and --period are required", errUsage)
+			}
+			conn, err := c.dial()
+			if err != nil {
+				return err
+			}
+			defer conn.Close()
+			client := tonghopv1.NewRollupServiceClient(conn)
+			ind, err := tonghopv1.NewCatalogServiceClient(conn).GetIndicator(cmd.Context(), &tonghopv1.GetIndicatorRequest{Code: indicator})
+			if err != nil {
+				return err
+			}
+			var rows []*tonghopv1.IndicatorValue
+			switch {
+			case compare:
+				resp, err := client.CompareIndicator(cmd.Context(), &tonghopv1.CompareIndicatorRequest{UnitCode: unit, Indicator: indicator, Period: periodCode, Level: level})
+				if err != nil {
+					return err
+				}
+				if o.format == "json" {
+					return writeJSON(streams.Out, resp)
+				}
+				rows = append(resp.Rows, resp.Parent)
+			case series:
+				resp, err := client.GetIndicatorSeries(cmd.Context(), &tonghopv1.GetIndicatorSeriesRequest{UnitCode: unit, Indicator: indicator, Period: periodCode})
+				if err != nil {
+					return err
+				}
+				if o.format == "json" {
+					return writeJSON(streams.Out, resp)
+				}
+				rows = resp.Points
+			default:
+				resp, err := client.GetIndicatorValue(cmd.Context(), &tonghopv1.GetIndicatorValueRequest{UnitCode: unit, Indicator: indicator, Period: periodCode})
+				if err != nil {
+					return err
+				}
+				if o.format == "json" {
+					return writeJSON(streams.Out, resp)
+				}
+				rows = []*tonghopv1.IndicatorValue{resp.Value}
+			}
+			if o.format == "table" {
+				fmt.Fprintf(streams.Out, "%s (%s)\n\n", ind.Indicator.Name, ind.Indicator.Code)
+			}
+			return indicatorTable(rows, ind.Indicator, o, compare).write(streams.Out, o.format)
+		},
+	}
+	c.register(cmd)
+	o.register(cmd)
+	f := cmd.Flags()
+	f.StringVar(&unit, "unit", "", "unit code")
+	f.StringVar(&indicator, "indicator", "", "indicator code (see tonghop catalog indicators)")
+	f.StringVar(&periodCode, "period", "", "period or range: 2021, 2021Q3, 2016..2020")
+	f.BoolVar(&compare, "compare", false, "every child of the unit, ranked, and the unit itself")
+	f.StringVar(&level, "level", "", "with --compare: the units of this level below the unit instead of its children")
+	f.BoolVar(&series, "series", false, "one value per period of the range")
+	return cmd
+}
+
+// indicatorTable lays out indicator values: for people in the chosen number
+// style with the indicator's decimals, for machines plain.
+func indicatorTable(rows []*tonghopv1.IndicatorValue, ind *tonghopv1.Indicator, o outputFlags, lastIsParent bool) *table {
+	tab := &table{header: []string{"unit_code", "unit", "period", "numerator", "denominator", "value", "target", "difference", "share_of_plan", "met", "reporting"}}
+	style := o.style()
+	num := func(f *float64, decimals int) string {
+		if f == nil {
+			return ""
+		}
+		if o.format == "csv" {
+			return strconv.FormatFloat(*f, 'f', -1, 64)
+		}
+		r := new(big.Rat)
+		r.SetFloat64(*f)
+		return style.Rat(r, decimals)
+	}
+	if o.format == "table" {
+		tab.header = []string{"#", "ĐƠN VỊ", "KỲ", "TỬ SỐ", "MẪU SỐ", "GIÁ TRỊ", "CHỈ TIÊU", "CHÊNH LỆCH", "% KẾ HOẠCH", "ĐẠT", "BÁO CÁO"}
+	}
+	for i, r := range rows {
+		rank := strconv.Itoa(i + 1)
+		name := r.UnitCode + " " + r.UnitName
+		if lastIsParent && i == len(rows)-1 {
+			rank = "Σ"
+		}
+		value := num(r.Value, int(ind.Decimals))
+		if value != "" && ind.Unit == "%" && o.format == "table" {
+			value += "%"
+		}
+		var target, diff, share, met string
+		if a := r.Achievement; a != nil {
+			target = directionSign(a.Target.Direction) + num(&a.Target.Value, int(ind.Decimals))
+			diff = num(&a.Difference, int(ind.Decimals))
+			share = num(&a.ShareOfPlan, 1)
+			met = map[bool]string{true: "đạt", false: "chưa đạt"}[a.Met]
+			if o.format == "csv" {
+				met = strconv.FormatBool(a.Met)
+			}
+		}
+		reporting := fmt.Sprintf("%d/%d", r.ReportingUnits, r.ExpectedUnits)
+		if o.format == "csv" {
+			tab.add(r.UnitCode, r.UnitName, r.Period, num(r.Numerator, 0), num(r.Denominator, 0), value, target, diff, share, met, reporting)
+			continue
+		}
+		tab.add(rank, name, r.Period, num(r.Numerator, 0), num(r.Denominator, 0), value, target, diff, share, met, reporting)
+	}
+	return tab
+}
+
+func directionSign(d tonghopv1.Direction) string {
+	switch d {
+	case tonghopv1.Direction_DIRECTION_AT_LEAST:
+		return "≥ "
+	case tonghopv1.Direction_DIRECTION_AT_MOST:
+		return "≤ "
+	}
+	return "= "
+}

@@ -1,0 +1,125 @@
+package cli
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/spf13/cobra"
+
+	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
+)
+
+func newTargetsCmd(streams IO) *cobra.Command {
+	cmd := &cobra.Command{Use: "targets", Short: "Set, list and delete targets (chỉ tiêu) for the node's subtree"}
+	var (
+		sc                                                 clientFlags
+		indicator, unit, level, periodCode, baseline, note string
+		value                                              float64
+	)
+	set := &cobra.Command{
+		Use:   "set",
+		Short: "Set a target for one unit or for every unit of a level",
+		Example: `  tonghop targets set --indicator ty_le_truong_thon_la_dang_vien --level district --period 2021 --at-least 80 \
+      --baseline 2016 --note "Nghị quyết Đại hội Đảng bộ tỉnh"`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			dir := tonghopv1.Direction_DIRECTION_UNSPECIFIED
+			for name, flag := range map[string]tonghopv1.Direction{"at-least": tonghopv1.Direction_DIRECTION_AT_LEAST, "at-most": tonghopv1.Direction_DIRECTION_AT_MOST, "equal": tonghopv1.Direction_DIRECTION_EQUAL} {
+				if cmd.Flags().Changed(name) {
+					if dir != tonghopv1.Direction_DIRECTION_UNSPECIFIED {
+						return fmt.Errorf("%w: give one of --at-least, --at-most, --equal", errUsage)
+					}
+					dir = flag
+					v, _ := cmd.Flags().GetFloat64(name)
+					value = v
+				}
+			}
+			conn, err := sc.dial()
+			if err != nil {
+				return err
+			}
+			defer conn.Close()
+			resp, err := tonghopv1.NewTargetServiceClient(conn).SetTarget(cmd.Context(), &tonghopv1.SetTargetRequest{Target: &tonghopv1.Target{
+				Indicator: indicator, UnitCode: unit, Level: level, Period: periodCode, Direction: dir, Value: value,
+				BaselinePeriod: baseline, Note: note,
+			}})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(streams.Out, "Target %s set.\n", resp.Target.Id)
+			return nil
+		},
+	}
+	sc.register(set)
+	f := set.Flags()
+	f.StringVar(&indicator, "indicator", "", "indicator code")
+	f.StringVar(&unit, "unit", "", "the unit the target is for")
+	f.StringVar(&level, "level", "", "or: every unit of this level below this node")
+	f.StringVar(&periodCode, "period", "", "the period the target is for")
+	f.Float64("at-least", 0, "met at this value or more")
+	f.Float64("at-most", 0, "met at this value or less")
+	f.Float64("equal", 0, "met at exactly this value")
+	f.StringVar(&baseline, "baseline", "", "period to measure the change from, e.g. the year a resolution was issued")
+	f.StringVar(&note, "note", "", "where the target comes from")
+
+	var (
+		lc clientFlags
+		lo outputFlags
+	)
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List the targets",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := lo.check(); err != nil {
+				return err
+			}
+			conn, err := lc.dial()
+			if err != nil {
+				return err
+			}
+			defer conn.Close()
+			resp, err := tonghopv1.NewTargetServiceClient(conn).ListTargets(cmd.Context(), &tonghopv1.ListTargetsRequest{})
+			if err != nil {
+				return err
+			}
+			if lo.format == "json" {
+				return writeJSON(streams.Out, resp)
+			}
+			tab := &table{header: []string{"id", "indicator", "for", "period", "target", "baseline", "note"}}
+			for _, t := range resp.Targets {
+				who := t.UnitCode
+				if who == "" {
+					who = "every " + t.Level
+				}
+				value := strconv.FormatFloat(t.Value, 'f', -1, 64)
+				tab.add(t.Id, t.Indicator, who, t.Period, directionSign(t.Direction)+value, t.BaselinePeriod, t.Note)
+			}
+			return tab.write(streams.Out, lo.format)
+		},
+	}
+	lc.register(list)
+	lo.register(list)
+
+	var dc clientFlags
+	del := &cobra.Command{
+		Use:   "delete ID",
+		Short: "Delete a target",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			conn, err := dc.dial()
+			if err != nil {
+				return err
+			}
+			defer conn.Close()
+			if _, err := tonghopv1.NewTargetServiceClient(conn).DeleteTarget(cmd.Context(), &tonghopv1.DeleteTargetRequest{Id: args[0]}); err != nil {
+				return err
+			}
+			fmt.Fprintf(streams.Out, "Deleted target %s.\n", args[0])
+			return nil
+		},
+	}
+	dc.register(del)
+	cmd.AddCommand(set, list, del)
+	return cmd
+}
