@@ -21,6 +21,7 @@ const (
 	DefaultHTTPListen      = "127.0.0.1:7401"
 	DefaultPeerListen      = "127.0.0.1:7402"
 	DefaultShutdownTimeout = 10 * time.Second
+	DefaultSyncInterval    = 5 * time.Minute
 )
 
 // ErrInvalid marks a configuration that cannot run.
@@ -43,6 +44,9 @@ type Config struct {
 	Parent string `yaml:"parent"`
 	// ShutdownTimeout bounds a graceful stop before connections are cut.
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+	// SyncInterval is how often a child fetches the definitions that flow
+	// down from its parent (targets).
+	SyncInterval time.Duration `yaml:"sync_interval"`
 	Log             Log           `yaml:"log"`
 }
 
@@ -61,6 +65,7 @@ func Default() Config {
 		HTTPListen:      DefaultHTTPListen,
 		PeerListen:      DefaultPeerListen,
 		ShutdownTimeout: DefaultShutdownTimeout,
+		SyncInterval:    DefaultSyncInterval,
 		Log:             Log{Level: "info", Format: "json"},
 	}
 }
@@ -109,6 +114,9 @@ func (c Config) Validate() error {
 	}
 	if c.ShutdownTimeout <= 0 {
 		bad("shutdown_timeout", "must be positive")
+	}
+	if c.SyncInterval <= 0 {
+		bad("sync_interval", "must be positive")
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":

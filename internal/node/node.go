@@ -34,6 +34,7 @@ import (
 	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
 	"github.com/tonghop/tonghop/internal/catalog"
 	"github.com/tonghop/tonghop/internal/config"
+	"github.com/tonghop/tonghop/internal/downlink"
 	"github.com/tonghop/tonghop/internal/enrolment"
 	"github.com/tonghop/tonghop/internal/hierarchy"
 	"github.com/tonghop/tonghop/internal/server"
@@ -73,6 +74,7 @@ type Node struct {
 	hlis     net.Listener
 	plis     net.Listener
 	uplink   *uplink.Forwarder // nil at the root or before enrolment
+	downlink *downlink.Syncer  // likewise
 	upconn   *grpc.ClientConn
 
 	closeOnce sync.Once
@@ -226,6 +228,7 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 				return err
 			}, log.Named("uplink"))
 			subs.Queued, parent.Queued = n.uplink.Notify, n.uplink.Notify
+			n.downlink = &downlink.Syncer{Store: st, Conn: n.upconn, Self: id.UnitCode, Interval: cfg.SyncInterval, Logger: log.Named("downlink")}
 		}
 	}
 
@@ -366,9 +369,13 @@ func (n *Node) Run(ctx context.Context) error {
 	upDone := make(chan struct{})
 	go func() {
 		defer close(upDone)
-		if n.uplink != nil {
-			n.uplink.Run(upCtx)
+		if n.uplink == nil {
+			return
 		}
+		down := make(chan struct{})
+		go func() { defer close(down); n.downlink.Run(upCtx) }()
+		n.uplink.Run(upCtx)
+		<-down
 	}()
 	go func() {
 		if err := n.http.Serve(n.hlis); !errors.Is(err, http.ErrServerClosed) {

@@ -85,3 +85,55 @@ func TestDistrictAndProvinceAgree(t *testing.T) {
 		t.Fatalf("violations: %v", v)
 	}
 }
+
+// TestTargetsFlowDown: targets the province sets reach the nodes below
+// whose units they concern, which then state achievement on their own; a
+// district's own targets are never overwritten from above.
+func TestTargetsFlowDown(t *testing.T) {
+	h := startLaiChau(t)
+	ctx := context.Background()
+	set := func(tn *tnode, tg *tonghopv1.Target) {
+		t.Helper()
+		if _, err := tonghopv1.NewTargetServiceClient(tn.admin).SetTarget(ctx, &tonghopv1.SetTargetRequest{Target: tg}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	set(h.province, &tonghopv1.Target{Indicator: "ty_le_truong_thon_la_dang_vien", Level: "commune", Period: "2021", Direction: tonghopv1.Direction_DIRECTION_AT_LEAST, Value: 80})
+	set(h.province, &tonghopv1.Target{Indicator: "ty_le_dang_vien_nu", UnitCode: "03386", Period: "2021", Direction: tonghopv1.Direction_DIRECTION_AT_LEAST, Value: 40})
+	set(h.tamDuong, &tonghopv1.Target{Indicator: "ty_le_dang_vien_nu", UnitCode: "03390", Period: "2021", Direction: tonghopv1.Direction_DIRECTION_AT_LEAST, Value: 33})
+	targets := func(tn *tnode) map[string]string {
+		resp, err := tonghopv1.NewTargetServiceClient(tn.admin).ListTargets(ctx, &tonghopv1.ListTargetsRequest{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]string{}
+		for _, tg := range resp.Targets {
+			out[tg.Id] = tg.SetBy
+		}
+		return out
+	}
+	eventually(t, "the province's commune target at Thị trấn Tam Đường", func() bool {
+		return targets(h.thiTran)["ty_le_truong_thon_la_dang_vien/level:commune/2021"] == "12"
+	})
+	d := targets(h.tamDuong)
+	if d["ty_le_dang_vien_nu/03390/2021"] != "106" || d["ty_le_truong_thon_la_dang_vien/level:commune/2021"] != "12" {
+		t.Fatalf("district's targets: %v", d)
+	}
+	if _, ok := d["ty_le_dang_vien_nu/03386/2021"]; ok {
+		t.Fatalf("a target for another district's commune reached 106: %v", d)
+	}
+	c := targets(h.thiTran)
+	if c["ty_le_dang_vien_nu/03390/2021"] != "106" {
+		t.Fatalf("commune's targets: %v", c)
+	}
+	// The commune states its own achievement against the province's target.
+	h.thiTran.put("2021", dv("thon_to_dan_pho", "", "12"), dv("truong_thon_la_dang_vien", "", "9"))
+	resp, err := tonghopv1.NewRollupServiceClient(h.thiTran.admin).GetIndicatorValue(ctx, &tonghopv1.GetIndicatorValueRequest{UnitCode: "03390", Indicator: "ty_le_truong_thon_la_dang_vien", Period: "2021"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := resp.Value.Achievement
+	if resp.Value.GetValue() != 75 || a == nil || a.Met || a.Difference != -5 || a.ShareOfPlan != 93.75 || a.Target.SetBy != "12" {
+		t.Fatalf("commune's own answer: %v", resp.Value)
+	}
+}

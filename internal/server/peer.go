@@ -114,3 +114,25 @@ func (s *peerService) Deliver(ctx context.Context, req *tonghopv1.DeliverRequest
 	}
 	return resp, nil
 }
+
+func (s *peerService) FetchTargets(ctx context.Context, _ *tonghopv1.FetchTargetsRequest) (*tonghopv1.FetchTargetsResponse, error) {
+	path, err := s.childPath(ctx)
+	if err != nil {
+		return nil, err
+	}
+	child := path[len(path)-1]
+	ts, err := s.subs.Store.Targets()
+	if err != nil {
+		return nil, err
+	}
+	tree := s.subs.Verifier.Tree
+	resp := &tonghopv1.FetchTargetsResponse{}
+	for _, t := range ts {
+		// Level targets apply to every unit of the level below their setter;
+		// unit targets only to their unit.
+		if t.Unit == "" || tree.InSubtree(child, t.Unit) {
+			resp.Targets = append(resp.Targets, targetToProto(t))
+		}
+	}
+	return resp, nil
+}

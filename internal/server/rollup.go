@@ -166,6 +166,15 @@ func targetToProto(t store.Target) *tonghopv1.Target {
 	}
 }
 
+// TargetFromProto converts a target received from the parent.
+func TargetFromProto(t *tonghopv1.Target) store.Target {
+	return store.Target{
+		ID: t.Id, Indicator: t.Indicator, Unit: t.UnitCode, Level: t.Level, Period: t.Period,
+		Direction: int(t.Direction), Value: t.Value, Baseline: t.BaselinePeriod, Note: t.Note,
+		SetBy: t.SetBy, UpdatedAt: t.UpdatedAt.AsTime(),
+	}
+}
+
 func (s *targetService) SetTarget(ctx context.Context, req *tonghopv1.SetTargetRequest) (*tonghopv1.SetTargetResponse, error) {
 	t := req.GetTarget()
 	var bad invalid.Error

@@ -64,3 +64,44 @@ func (s *Store) DeleteTarget(id string) error {
 		return b.Delete([]byte(id))
 	})
 }
+
+// ReplaceInherited replaces, in one transaction, every target this node did
+// not set itself (self) with those its parent sent: the parent's list is
+// the whole truth about the targets from above.
+func (s *Store) ReplaceInherited(self string, ts []Target) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketTargets)
+		var stale [][]byte
+		err := b.ForEach(func(k, raw []byte) error {
+			var t Target
+			if err := json.Unmarshal(raw, &t); err != nil {
+				return fmt.Errorf("%w: target %s: %v", ErrCorrupt, k, err)
+			}
+			if t.SetBy != self {
+				stale = append(stale, append([]byte(nil), k...))
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, k := range stale {
+			if err := b.Delete(k); err != nil {
+				return err
+			}
+		}
+		for _, t := range ts {
+			if t.SetBy == self {
+				continue // never let the parent overwrite this node's own
+			}
+			raw, err := json.Marshal(t)
+			if err != nil {
+				return err
+			}
+			if err := b.Put([]byte(t.ID), raw); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

@@ -78,6 +78,88 @@ func (DeliveryOutcome) EnumDescriptor() ([]byte, []int) {
 	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{0}
 }
 
+// FetchTargetsRequest asks for the targets that apply below the caller.
+type FetchTargetsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FetchTargetsRequest) Reset() {
+	*x = FetchTargetsRequest{}
+	mi := &file_tonghop_v1_peer_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FetchTargetsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FetchTargetsRequest) ProtoMessage() {}
+
+func (x *FetchTargetsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tonghop_v1_peer_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FetchTargetsRequest.ProtoReflect.Descriptor instead.
+func (*FetchTargetsRequest) Descriptor() ([]byte, []int) {
+	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{0}
+}
+
+// FetchTargetsResponse carries them.
+type FetchTargetsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Targets       []*Target              `protobuf:"bytes,1,rep,name=targets,proto3" json:"targets,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FetchTargetsResponse) Reset() {
+	*x = FetchTargetsResponse{}
+	mi := &file_tonghop_v1_peer_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FetchTargetsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FetchTargetsResponse) ProtoMessage() {}
+
+func (x *FetchTargetsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tonghop_v1_peer_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FetchTargetsResponse.ProtoReflect.Descriptor instead.
+func (*FetchTargetsResponse) Descriptor() ([]byte, []int) {
+	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *FetchTargetsResponse) GetTargets() []*Target {
+	if x != nil {
+		return x.Targets
+	}
+	return nil
+}
+
 // EnrollRequest carries the token and the request for a certificate.
 type EnrollRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -90,7 +172,7 @@ type EnrollRequest struct {
 
 func (x *EnrollRequest) Reset() {
 	*x = EnrollRequest{}
-	mi := &file_tonghop_v1_peer_proto_msgTypes[0]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -102,7 +184,7 @@ func (x *EnrollRequest) String() string {
 func (*EnrollRequest) ProtoMessage() {}
 
 func (x *EnrollRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_peer_proto_msgTypes[0]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -115,7 +197,7 @@ func (x *EnrollRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EnrollRequest.ProtoReflect.Descriptor instead.
 func (*EnrollRequest) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{0}
+	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *EnrollRequest) GetToken() string {
@@ -143,7 +225,7 @@ type EnrollResponse struct {
 
 func (x *EnrollResponse) Reset() {
 	*x = EnrollResponse{}
-	mi := &file_tonghop_v1_peer_proto_msgTypes[1]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -155,7 +237,7 @@ func (x *EnrollResponse) String() string {
 func (*EnrollResponse) ProtoMessage() {}
 
 func (x *EnrollResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_peer_proto_msgTypes[1]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -168,7 +250,7 @@ func (x *EnrollResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EnrollResponse.ProtoReflect.Descriptor instead.
 func (*EnrollResponse) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{1}
+	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *EnrollResponse) GetChain() [][]byte {
@@ -188,7 +270,7 @@ type RenewRequest struct {
 
 func (x *RenewRequest) Reset() {
 	*x = RenewRequest{}
-	mi := &file_tonghop_v1_peer_proto_msgTypes[2]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -200,7 +282,7 @@ func (x *RenewRequest) String() string {
 func (*RenewRequest) ProtoMessage() {}
 
 func (x *RenewRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_peer_proto_msgTypes[2]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -213,7 +295,7 @@ func (x *RenewRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RenewRequest.ProtoReflect.Descriptor instead.
 func (*RenewRequest) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{2}
+	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *RenewRequest) GetCsr() []byte {
@@ -233,7 +315,7 @@ type RenewResponse struct {
 
 func (x *RenewResponse) Reset() {
 	*x = RenewResponse{}
-	mi := &file_tonghop_v1_peer_proto_msgTypes[3]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -245,7 +327,7 @@ func (x *RenewResponse) String() string {
 func (*RenewResponse) ProtoMessage() {}
 
 func (x *RenewResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_peer_proto_msgTypes[3]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -258,7 +340,7 @@ func (x *RenewResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RenewResponse.ProtoReflect.Descriptor instead.
 func (*RenewResponse) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{3}
+	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *RenewResponse) GetChain() [][]byte {
@@ -279,7 +361,7 @@ type DeliverRequest struct {
 
 func (x *DeliverRequest) Reset() {
 	*x = DeliverRequest{}
-	mi := &file_tonghop_v1_peer_proto_msgTypes[4]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -291,7 +373,7 @@ func (x *DeliverRequest) String() string {
 func (*DeliverRequest) ProtoMessage() {}
 
 func (x *DeliverRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_peer_proto_msgTypes[4]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -304,7 +386,7 @@ func (x *DeliverRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeliverRequest.ProtoReflect.Descriptor instead.
 func (*DeliverRequest) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{4}
+	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *DeliverRequest) GetEnvelopes() [][]byte {
@@ -329,7 +411,7 @@ type DeliveryResult struct {
 
 func (x *DeliveryResult) Reset() {
 	*x = DeliveryResult{}
-	mi := &file_tonghop_v1_peer_proto_msgTypes[5]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -341,7 +423,7 @@ func (x *DeliveryResult) String() string {
 func (*DeliveryResult) ProtoMessage() {}
 
 func (x *DeliveryResult) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_peer_proto_msgTypes[5]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -354,7 +436,7 @@ func (x *DeliveryResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeliveryResult.ProtoReflect.Descriptor instead.
 func (*DeliveryResult) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{5}
+	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *DeliveryResult) GetDigest() string {
@@ -395,7 +477,7 @@ type DeliverResponse struct {
 
 func (x *DeliverResponse) Reset() {
 	*x = DeliverResponse{}
-	mi := &file_tonghop_v1_peer_proto_msgTypes[6]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -407,7 +489,7 @@ func (x *DeliverResponse) String() string {
 func (*DeliverResponse) ProtoMessage() {}
 
 func (x *DeliverResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_peer_proto_msgTypes[6]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -420,7 +502,7 @@ func (x *DeliverResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeliverResponse.ProtoReflect.Descriptor instead.
 func (*DeliverResponse) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{6}
+	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *DeliverResponse) GetResults() []*DeliveryResult {
@@ -435,7 +517,10 @@ var File_tonghop_v1_peer_proto protoreflect.FileDescriptor
 const file_tonghop_v1_peer_proto_rawDesc = "" +
 	"\n" +
 	"\x15tonghop/v1/peer.proto\x12\n" +
-	"tonghop.v1\x1a\x17google/rpc/status.proto\"7\n" +
+	"tonghop.v1\x1a\x17google/rpc/status.proto\x1a\x17tonghop/v1/rollup.proto\"\x15\n" +
+	"\x13FetchTargetsRequest\"D\n" +
+	"\x14FetchTargetsResponse\x12,\n" +
+	"\atargets\x18\x01 \x03(\v2\x12.tonghop.v1.TargetR\atargets\"7\n" +
 	"\rEnrollRequest\x12\x14\n" +
 	"\x05token\x18\x01 \x01(\tR\x05token\x12\x10\n" +
 	"\x03csr\x18\x02 \x01(\fR\x03csr\"&\n" +
@@ -458,11 +543,12 @@ const file_tonghop_v1_peer_proto_rawDesc = "" +
 	"\x1cDELIVERY_OUTCOME_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19DELIVERY_OUTCOME_ACCEPTED\x10\x01\x12\x1e\n" +
 	"\x1aDELIVERY_OUTCOME_DUPLICATE\x10\x02\x12\x1d\n" +
-	"\x19DELIVERY_OUTCOME_REJECTED\x10\x032\xd0\x01\n" +
+	"\x19DELIVERY_OUTCOME_REJECTED\x10\x032\xa3\x02\n" +
 	"\vPeerService\x12?\n" +
 	"\x06Enroll\x12\x19.tonghop.v1.EnrollRequest\x1a\x1a.tonghop.v1.EnrollResponse\x12<\n" +
 	"\x05Renew\x12\x18.tonghop.v1.RenewRequest\x1a\x19.tonghop.v1.RenewResponse\x12B\n" +
-	"\aDeliver\x12\x1a.tonghop.v1.DeliverRequest\x1a\x1b.tonghop.v1.DeliverResponseB5Z3github.com/tonghop/tonghop/api/tonghop/v1;tonghopv1b\x06proto3"
+	"\aDeliver\x12\x1a.tonghop.v1.DeliverRequest\x1a\x1b.tonghop.v1.DeliverResponse\x12Q\n" +
+	"\fFetchTargets\x12\x1f.tonghop.v1.FetchTargetsRequest\x1a .tonghop.v1.FetchTargetsResponseB5Z3github.com/tonghop/tonghop/api/tonghop/v1;tonghopv1b\x06proto3"
 
 var (
 	file_tonghop_v1_peer_proto_rawDescOnce sync.Once
@@ -477,33 +563,39 @@ func file_tonghop_v1_peer_proto_rawDescGZIP() []byte {
 }
 
 var file_tonghop_v1_peer_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_tonghop_v1_peer_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
+var file_tonghop_v1_peer_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
 var file_tonghop_v1_peer_proto_goTypes = []any{
-	(DeliveryOutcome)(0),    // 0: tonghop.v1.DeliveryOutcome
-	(*EnrollRequest)(nil),   // 1: tonghop.v1.EnrollRequest
-	(*EnrollResponse)(nil),  // 2: tonghop.v1.EnrollResponse
-	(*RenewRequest)(nil),    // 3: tonghop.v1.RenewRequest
-	(*RenewResponse)(nil),   // 4: tonghop.v1.RenewResponse
-	(*DeliverRequest)(nil),  // 5: tonghop.v1.DeliverRequest
-	(*DeliveryResult)(nil),  // 6: tonghop.v1.DeliveryResult
-	(*DeliverResponse)(nil), // 7: tonghop.v1.DeliverResponse
-	(*status.Status)(nil),   // 8: google.rpc.Status
+	(DeliveryOutcome)(0),         // 0: tonghop.v1.DeliveryOutcome
+	(*FetchTargetsRequest)(nil),  // 1: tonghop.v1.FetchTargetsRequest
+	(*FetchTargetsResponse)(nil), // 2: tonghop.v1.FetchTargetsResponse
+	(*EnrollRequest)(nil),        // 3: tonghop.v1.EnrollRequest
+	(*EnrollResponse)(nil),       // 4: tonghop.v1.EnrollResponse
+	(*RenewRequest)(nil),         // 5: tonghop.v1.RenewRequest
+	(*RenewResponse)(nil),        // 6: tonghop.v1.RenewResponse
+	(*DeliverRequest)(nil),       // 7: tonghop.v1.DeliverRequest
+	(*DeliveryResult)(nil),       // 8: tonghop.v1.DeliveryResult
+	(*DeliverResponse)(nil),      // 9: tonghop.v1.DeliverResponse
+	(*Target)(nil),               // 10: tonghop.v1.Target
+	(*status.Status)(nil),        // 11: google.rpc.Status
 }
 var file_tonghop_v1_peer_proto_depIdxs = []int32{
-	0, // 0: tonghop.v1.DeliveryResult.outcome:type_name -> tonghop.v1.DeliveryOutcome
-	8, // 1: tonghop.v1.DeliveryResult.error:type_name -> google.rpc.Status
-	6, // 2: tonghop.v1.DeliverResponse.results:type_name -> tonghop.v1.DeliveryResult
-	1, // 3: tonghop.v1.PeerService.Enroll:input_type -> tonghop.v1.EnrollRequest
-	3, // 4: tonghop.v1.PeerService.Renew:input_type -> tonghop.v1.RenewRequest
-	5, // 5: tonghop.v1.PeerService.Deliver:input_type -> tonghop.v1.DeliverRequest
-	2, // 6: tonghop.v1.PeerService.Enroll:output_type -> tonghop.v1.EnrollResponse
-	4, // 7: tonghop.v1.PeerService.Renew:output_type -> tonghop.v1.RenewResponse
-	7, // 8: tonghop.v1.PeerService.Deliver:output_type -> tonghop.v1.DeliverResponse
-	6, // [6:9] is the sub-list for method output_type
-	3, // [3:6] is the sub-list for method input_type
-	3, // [3:3] is the sub-list for extension type_name
-	3, // [3:3] is the sub-list for extension extendee
-	0, // [0:3] is the sub-list for field type_name
+	10, // 0: tonghop.v1.FetchTargetsResponse.targets:type_name -> tonghop.v1.Target
+	0,  // 1: tonghop.v1.DeliveryResult.outcome:type_name -> tonghop.v1.DeliveryOutcome
+	11, // 2: tonghop.v1.DeliveryResult.error:type_name -> google.rpc.Status
+	8,  // 3: tonghop.v1.DeliverResponse.results:type_name -> tonghop.v1.DeliveryResult
+	3,  // 4: tonghop.v1.PeerService.Enroll:input_type -> tonghop.v1.EnrollRequest
+	5,  // 5: tonghop.v1.PeerService.Renew:input_type -> tonghop.v1.RenewRequest
+	7,  // 6: tonghop.v1.PeerService.Deliver:input_type -> tonghop.v1.DeliverRequest
+	1,  // 7: tonghop.v1.PeerService.FetchTargets:input_type -> tonghop.v1.FetchTargetsRequest
+	4,  // 8: tonghop.v1.PeerService.Enroll:output_type -> tonghop.v1.EnrollResponse
+	6,  // 9: tonghop.v1.PeerService.Renew:output_type -> tonghop.v1.RenewResponse
+	9,  // 10: tonghop.v1.PeerService.Deliver:output_type -> tonghop.v1.DeliverResponse
+	2,  // 11: tonghop.v1.PeerService.FetchTargets:output_type -> tonghop.v1.FetchTargetsResponse
+	8,  // [8:12] is the sub-list for method output_type
+	4,  // [4:8] is the sub-list for method input_type
+	4,  // [4:4] is the sub-list for extension type_name
+	4,  // [4:4] is the sub-list for extension extendee
+	0,  // [0:4] is the sub-list for field type_name
 }
 
 func init() { file_tonghop_v1_peer_proto_init() }
@@ -511,13 +603,14 @@ func file_tonghop_v1_peer_proto_init() {
 	if File_tonghop_v1_peer_proto != nil {
 		return
 	}
+	file_tonghop_v1_rollup_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tonghop_v1_peer_proto_rawDesc), len(file_tonghop_v1_peer_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   7,
+			NumMessages:   9,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

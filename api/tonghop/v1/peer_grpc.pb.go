@@ -19,9 +19,10 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	PeerService_Enroll_FullMethodName  = "/tonghop.v1.PeerService/Enroll"
-	PeerService_Renew_FullMethodName   = "/tonghop.v1.PeerService/Renew"
-	PeerService_Deliver_FullMethodName = "/tonghop.v1.PeerService/Deliver"
+	PeerService_Enroll_FullMethodName       = "/tonghop.v1.PeerService/Enroll"
+	PeerService_Renew_FullMethodName        = "/tonghop.v1.PeerService/Renew"
+	PeerService_Deliver_FullMethodName      = "/tonghop.v1.PeerService/Deliver"
+	PeerService_FetchTargets_FullMethodName = "/tonghop.v1.PeerService/FetchTargets"
 )
 
 // PeerServiceClient is the client API for PeerService service.
@@ -42,6 +43,10 @@ type PeerServiceClient interface {
 	// Deliver hands over a batch of signed envelopes. Each is verified end to
 	// end and answered on its own; accepted ones are durable before the answer.
 	Deliver(ctx context.Context, in *DeliverRequest, opts ...grpc.CallOption) (*DeliverResponse, error)
+	// FetchTargets returns the targets that apply within the calling child's
+	// subtree, set by this node or by the levels above it: definitions flow
+	// down, always at the child's request.
+	FetchTargets(ctx context.Context, in *FetchTargetsRequest, opts ...grpc.CallOption) (*FetchTargetsResponse, error)
 }
 
 type peerServiceClient struct {
@@ -82,6 +87,16 @@ func (c *peerServiceClient) Deliver(ctx context.Context, in *DeliverRequest, opt
 	return out, nil
 }
 
+func (c *peerServiceClient) FetchTargets(ctx context.Context, in *FetchTargetsRequest, opts ...grpc.CallOption) (*FetchTargetsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(FetchTargetsResponse)
+	err := c.cc.Invoke(ctx, PeerService_FetchTargets_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // PeerServiceServer is the server API for PeerService service.
 // All implementations must embed UnimplementedPeerServiceServer
 // for forward compatibility.
@@ -100,6 +115,10 @@ type PeerServiceServer interface {
 	// Deliver hands over a batch of signed envelopes. Each is verified end to
 	// end and answered on its own; accepted ones are durable before the answer.
 	Deliver(context.Context, *DeliverRequest) (*DeliverResponse, error)
+	// FetchTargets returns the targets that apply within the calling child's
+	// subtree, set by this node or by the levels above it: definitions flow
+	// down, always at the child's request.
+	FetchTargets(context.Context, *FetchTargetsRequest) (*FetchTargetsResponse, error)
 	mustEmbedUnimplementedPeerServiceServer()
 }
 
@@ -118,6 +137,9 @@ func (UnimplementedPeerServiceServer) Renew(context.Context, *RenewRequest) (*Re
 }
 func (UnimplementedPeerServiceServer) Deliver(context.Context, *DeliverRequest) (*DeliverResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Deliver not implemented")
+}
+func (UnimplementedPeerServiceServer) FetchTargets(context.Context, *FetchTargetsRequest) (*FetchTargetsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method FetchTargets not implemented")
 }
 func (UnimplementedPeerServiceServer) mustEmbedUnimplementedPeerServiceServer() {}
 func (UnimplementedPeerServiceServer) testEmbeddedByValue()                     {}
@@ -194,6 +216,24 @@ func _PeerService_Deliver_Handler(srv interface{}, ctx context.Context, dec func
 	return interceptor(ctx, in, info, handler)
 }
 
+func _PeerService_FetchTargets_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(FetchTargetsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PeerServiceServer).FetchTargets(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: PeerService_FetchTargets_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PeerServiceServer).FetchTargets(ctx, req.(*FetchTargetsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // PeerService_ServiceDesc is the grpc.ServiceDesc for PeerService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -212,6 +252,10 @@ var PeerService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Deliver",
 			Handler:    _PeerService_Deliver_Handler,
+		},
+		{
+			MethodName: "FetchTargets",
+			Handler:    _PeerService_FetchTargets_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -1,0 +1,68 @@
+// Package downlink owns the definitions that flow down the hierarchy: a
+// child fetches them from its parent (the child always opens the
+// connection), at start and then at an interval, and keeps them as the
+// parent sent them. Today that is the targets set above; the catalogue and
+// reporting rounds will travel the same way.
+package downlink
+
+import (
+	"context"
+	"time"
+
+	"go.uber.org/zap"
+	"google.golang.org/grpc"
+
+	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
+	"github.com/tonghop/tonghop/internal/server"
+	"github.com/tonghop/tonghop/internal/store"
+)
+
+// Syncer fetches definitions from the parent.
+type Syncer struct {
+	Store *store.Store
+	// Conn is the connection to the parent's peer port (mutual TLS).
+	Conn *grpc.ClientConn
+	// Self is this node's unit: what it set itself is never replaced.
+	Self     string
+	Interval time.Duration
+	Logger   *zap.Logger
+	// synced, if set, is called after each successful sync (tests).
+	synced func()
+}
+
+// Run syncs at once and then every Interval until ctx ends.
+func (s *Syncer) Run(ctx context.Context) {
+	t := time.NewTicker(s.Interval)
+	defer t.Stop()
+	for {
+		if err := s.Sync(ctx); err != nil && ctx.Err() == nil {
+			s.Logger.Warn("fetching definitions from the parent failed; will retry", zap.Error(err), zap.Duration("in", s.Interval))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Sync fetches once.
+func (s *Syncer) Sync(ctx context.Context) error {
+	cctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	resp, err := tonghopv1.NewPeerServiceClient(s.Conn).FetchTargets(cctx, &tonghopv1.FetchTargetsRequest{})
+	if err != nil {
+		return err
+	}
+	ts := make([]store.Target, len(resp.Targets))
+	for i, t := range resp.Targets {
+		ts[i] = server.TargetFromProto(t)
+	}
+	if err := s.Store.ReplaceInherited(s.Self, ts); err != nil {
+		return err
+	}
+	if s.synced != nil {
+		s.synced()
+	}
+	return nil
+}
