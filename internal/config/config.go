@@ -47,7 +47,7 @@ type Config struct {
 	// SyncInterval is how often a child fetches the definitions that flow
 	// down from its parent (targets).
 	SyncInterval time.Duration `yaml:"sync_interval"`
-	Log             Log           `yaml:"log"`
+	Log          Log           `yaml:"log"`
 }
 
 // Log configures logging.
