@@ -127,6 +127,9 @@ func indicatorTable(rows []*tonghopv1.IndicatorValue, ind *tonghopv1.Indicator, 
 		var target, diff, share, met string
 		if a := r.Achievement; a != nil {
 			target = directionSign(a.Target.Direction) + num(&a.Target.Value, int(ind.Decimals))
+			if ind.Unit == "%" && o.format == "table" {
+				target += "%"
+			}
 			diff = num(&a.Difference, int(ind.Decimals))
 			share = num(&a.ShareOfPlan, 1)
 			met = map[bool]string{true: "đạt", false: "chưa đạt"}[a.Met]

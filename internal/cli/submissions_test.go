@@ -122,3 +122,43 @@ func TestOperatorPath(t *testing.T) {
 		t.Fatalf("children list after revoke: %q", out)
 	}
 }
+
+// TestQueryAndTargets: a target set from the command line and a comparison
+// printed in Vietnamese number style, and as CSV in plain numbers.
+func TestQueryAndTargets(t *testing.T) {
+	ctx := context.Background()
+	units, _ := hierarchy.ReadCSV(strings.NewReader(unitsCSV))
+	dir := t.TempDir()
+	if _, err := node.Init(dir, "106", units, true, node.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	cfg := config.Default()
+	cfg.DataDir, cfg.GRPCListen, cfg.HTTPListen, cfg.PeerListen = dir, "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
+	n := runConfigured(t, cfg)
+	addr := n.GRPCAddr()
+	// The district's own figures: 2.337 of 2.474 members rated good or
+	// better, as in the Tam Đường report for 2020: 94,46%.
+	if code, _, errOut := runCLI(t, ctx, "", "values", "put", "--addr", addr, "--unit", "106", "--period", "2020",
+		"dang_vien_xep_loai=2474", "dang_vien_xep_loai.htxsnv=303", "dang_vien_xep_loai.httnv=2034", "dang_vien_xep_loai.htnv=116", "dang_vien_xep_loai.khtnv=21"); code != 0 {
+		t.Fatal(errOut)
+	}
+	code, out, errOut := runCLI(t, ctx, "", "targets", "set", "--addr", addr, "--indicator", "ty_le_dang_vien_httnv_tro_len",
+		"--unit", "106", "--period", "2020", "--at-least", "90", "--note", "trên 90%")
+	if code != 0 || !strings.Contains(out, "Target ty_le_dang_vien_httnv_tro_len/106/2020 set") {
+		t.Fatalf("targets set: %d %q %q", code, out, errOut)
+	}
+	if code, _, errOut = runCLI(t, ctx, "", "targets", "set", "--addr", addr, "--indicator", "ty_le_dang_vien_nu", "--period", "2020", "--at-least", "30"); code != 1 || !strings.Contains(errOut, "target.unit_code") {
+		t.Fatalf("target for neither a unit nor a level: %d %q", code, errOut)
+	}
+	code, out, errOut = runCLI(t, ctx, "", "query", "--addr", addr, "--unit", "106", "--indicator", "ty_le_dang_vien_httnv_tro_len", "--period", "2020")
+	if code != 0 || !strings.Contains(out, "2.337") || !strings.Contains(out, "94,46%") || !strings.Contains(out, "≥ 90,00%") || !strings.Contains(out, "+4,46") && !strings.Contains(out, "4,46") || !strings.Contains(out, "đạt") {
+		t.Fatalf("query: %d\n%s\n%s", code, out, errOut)
+	}
+	code, out, _ = runCLI(t, ctx, "", "query", "--addr", addr, "--unit", "106", "--indicator", "ty_le_dang_vien_httnv_tro_len", "--period", "2020", "-o", "csv")
+	if code != 0 || !strings.Contains(out, "106,Huyện Tam Đường,2020,2337,2474,94.46") || !strings.Contains(out, ",true,") {
+		t.Fatalf("query -o csv:\n%s", out)
+	}
+	if code, _, errOut = runCLI(t, ctx, "", "query", "--addr", addr, "--unit", "106", "--indicator", "khong_co", "--period", "2020"); code != 1 || !strings.Contains(errOut, "NotFound") {
+		t.Fatalf("unknown indicator: %d %q", code, errOut)
+	}
+}
