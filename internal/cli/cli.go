@@ -21,6 +21,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
+	"github.com/tonghop/tonghop/internal/access"
 	"github.com/tonghop/tonghop/internal/config"
 )
 
@@ -117,15 +118,23 @@ var errUsage = errors.New("usage")
 
 // clientFlags are the flags of every command that talks to a node.
 type clientFlags struct {
-	addr string
+	addr  string
+	token string
 }
 
 func (f *clientFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.addr, "addr", config.DefaultGRPCListen, "gRPC address of the node")
+	cmd.Flags().StringVar(&f.token, "token", "", "API token (default: $TONGHOP_TOKEN)")
 }
 
 func (f *clientFlags) dial() (*grpc.ClientConn, error) {
-	return grpc.NewClient(f.addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	token := f.token
+	if token == "" {
+		token = os.Getenv("TONGHOP_TOKEN")
+	}
+	return grpc.NewClient(f.addr,
+		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithPerRPCCredentials(access.Credentials(token)))
 }
 
 // newLogger builds the zap logger: JSON lines for services, a readable

@@ -55,7 +55,19 @@ func startNode(t *testing.T) string {
 	done := make(chan error, 1)
 	go func() { done <- n.Run(ctx) }()
 	t.Cleanup(func() { cancel(); <-done })
+	useToken(t, dir)
 	return n.GRPCAddr()
+}
+
+// useToken makes the node's first admin token the one the commands send.
+func useToken(t *testing.T, dataDir string) string {
+	t.Helper()
+	tok, err := node.AdminToken(dataDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("TONGHOP_TOKEN", tok)
+	return tok
 }
 
 func TestValuesCommands(t *testing.T) {

@@ -71,6 +71,10 @@ DATA_DIR/tonghop.yaml for "tonghop serve --config".`,
 			} else {
 				fmt.Fprintf(streams.Out, "This node is the root of its hierarchy and holds its own CA certificate.\n")
 			}
+			if tok, err := node.AdminToken(cfg.DataDir); err == nil && kept == "" {
+				fmt.Fprintf(streams.Out, "Its first admin token (shown once; also in %s, readable by you only):\n  %s\n",
+					filepath.Join(cfg.DataDir, node.AdminTokenFile), tok)
+			}
 			fmt.Fprintf(streams.Out, "Start it with:\n  tonghop serve --config %s\n", path)
 			return nil
 		},

@@ -47,6 +47,7 @@ func TestOperatorPath(t *testing.T) {
 	pcfg := config.Default()
 	pcfg.DataDir, pcfg.GRPCListen, pcfg.HTTPListen, pcfg.PeerListen = provDir, "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
 	prov := runConfigured(t, pcfg)
+	useToken(t, provDir) // the province's commands use $TONGHOP_TOKEN
 
 	code, token, errOut := runCLI(t, ctx, "", "children", "token", "106", "--addr", prov.GRPCAddr())
 	token = strings.TrimSpace(token)
@@ -72,8 +73,9 @@ func TestOperatorPath(t *testing.T) {
 		t.Fatal(err)
 	}
 	dist := runConfigured(t, dcfg)
+	distToken, _ := node.AdminToken(distDir)
 
-	at := []string{"--addr", dist.GRPCAddr(), "--unit", "106", "--period", "2021"}
+	at := []string{"--addr", dist.GRPCAddr(), "--token", distToken, "--unit", "106", "--period", "2021"}
 	if code, _, errOut := runCLI(t, ctx, "", append([]string{"values", "put"}, append(at, "dang_vien=2675", "dang_vien.nu=884", "dang_vien.nam=1791")...)...); code != 0 {
 		t.Fatalf("values put: %s", errOut)
 	}
@@ -136,6 +138,7 @@ func TestQueryAndTargets(t *testing.T) {
 	cfg.DataDir, cfg.GRPCListen, cfg.HTTPListen, cfg.PeerListen = dir, "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
 	n := runConfigured(t, cfg)
 	addr := n.GRPCAddr()
+	useToken(t, dir)
 	// The district's own figures: 2.337 of 2.474 members rated good or
 	// better, as in the Tam Đường report for 2020: 94,46%.
 	if code, _, errOut := runCLI(t, ctx, "", "values", "put", "--addr", addr, "--unit", "106", "--period", "2020",

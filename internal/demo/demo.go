@@ -28,6 +28,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
+	"github.com/tonghop/tonghop/internal/access"
 	"github.com/tonghop/tonghop/internal/config"
 	"github.com/tonghop/tonghop/internal/hierarchy"
 	"github.com/tonghop/tonghop/internal/node"
@@ -79,6 +80,7 @@ type running struct {
 	unit  hierarchy.Unit
 	node  *node.Node
 	admin *grpc.ClientConn
+	token string // the node's first admin token
 	done  chan error
 }
 
@@ -200,7 +202,11 @@ func (h *hierarchyRun) start(runCtx context.Context, code string, parent *runnin
 	}
 	r := &running{unit: u, node: n, done: make(chan error, 1)}
 	go func() { r.done <- n.Run(runCtx) }()
-	r.admin, err = grpc.NewClient(n.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if r.token, err = node.AdminToken(dir); err != nil {
+		return nil, err
+	}
+	r.admin, err = grpc.NewClient(n.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithPerRPCCredentials(access.Credentials(r.token)))
 	if err != nil {
 		return nil, err
 	}

@@ -16,6 +16,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
+	"github.com/tonghop/tonghop/internal/access"
 	"github.com/tonghop/tonghop/internal/config"
 	"github.com/tonghop/tonghop/internal/store"
 )
@@ -175,7 +176,12 @@ func (p *nodeProc) start() {
 	if err := json.Unmarshal(raw, &p.addrs); err != nil {
 		t.Fatal(err)
 	}
-	if p.admin, err = grpc.NewClient(p.addrs.GRPC, grpc.WithTransportCredentials(insecure.NewCredentials())); err != nil {
+	token, err := AdminToken(p.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.admin, err = grpc.NewClient(p.addrs.GRPC, grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithPerRPCCredentials(access.Credentials(token))); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "the node process to answer", func() bool {

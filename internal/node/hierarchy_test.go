@@ -12,6 +12,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
+	"github.com/tonghop/tonghop/internal/access"
 	"github.com/tonghop/tonghop/internal/config"
 	"github.com/tonghop/tonghop/internal/trust"
 )
@@ -69,7 +70,12 @@ func (tn *tnode) run() {
 	ctx, cancel := context.WithCancel(context.Background())
 	tn.cancel, tn.done = cancel, make(chan error, 1)
 	go func() { tn.done <- n.Run(ctx) }()
-	tn.admin, err = grpc.NewClient(n.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	token, err := AdminToken(tn.dir)
+	if err != nil {
+		tn.t.Fatal(err)
+	}
+	tn.admin, err = grpc.NewClient(n.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithPerRPCCredentials(access.Credentials(token)))
 	if err != nil {
 		tn.t.Fatal(err)
 	}

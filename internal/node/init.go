@@ -5,12 +5,15 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 
+	"github.com/tonghop/tonghop/internal/access"
 	"github.com/tonghop/tonghop/internal/enrolment"
 	"github.com/tonghop/tonghop/internal/hierarchy"
 	"github.com/tonghop/tonghop/internal/store"
@@ -52,6 +55,9 @@ func Init(dataDir, unit string, units []hierarchy.Unit, root bool, opts Options)
 		return hierarchy.Unit{}, err
 	}
 	u, _ := tree.Unit(unit)
+	if err := bootstrapToken(st, dataDir, unit, now); err != nil {
+		return u, err
+	}
 
 	key, err := trust.LoadKey(dataDir)
 	switch {
@@ -170,4 +176,33 @@ func RotateKey(ctx context.Context, dataDir, parentAddr string, opts Options) (t
 		return trust.Identity{}, err
 	}
 	return next, trust.Save(dataDir, next)
+}
+
+// AdminTokenFile is where Init leaves the node's first admin token, readable
+// by the node's operator only.
+const AdminTokenFile = "admin.token"
+
+// bootstrapToken makes the first admin token of a node that has none, for
+// its own unit, and writes it to AdminTokenFile: the way in for the
+// operator, who makes the other tokens with it and may then revoke it.
+func bootstrapToken(st *store.Store, dataDir, unit string, now func() time.Time) error {
+	ts, err := st.APITokens()
+	if err != nil || len(ts) > 0 {
+		return err
+	}
+	tokens := &access.Tokens{Store: st, Now: now}
+	_, secret, err := tokens.Create("quản trị ban đầu (tonghop init)", access.Admin, unit, 0)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dataDir, AdminTokenFile), []byte(secret+"\n"), 0o600)
+}
+
+// AdminToken reads the token Init left in dataDir.
+func AdminToken(dataDir string) (string, error) {
+	raw, err := os.ReadFile(filepath.Join(dataDir, AdminTokenFile))
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(string(raw)), nil
 }

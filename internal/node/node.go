@@ -32,6 +32,8 @@ import (
 
 	"github.com/tonghop/tonghop/api"
 	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
+	"github.com/tonghop/tonghop/internal/access"
+	"github.com/tonghop/tonghop/internal/audit"
 	"github.com/tonghop/tonghop/internal/catalog"
 	"github.com/tonghop/tonghop/internal/config"
 	"github.com/tonghop/tonghop/internal/downlink"
@@ -63,6 +65,7 @@ type Node struct {
 	cfg      config.Config
 	log      *zap.Logger
 	store    *store.Store
+	audit    *audit.Log
 	unit     hierarchy.Unit
 	identity atomic.Pointer[trust.Identity]
 	grpc     *grpc.Server
@@ -167,20 +170,26 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 	verifier := &submission.Verifier{Roots: roots, Revocations: revocations, Tree: tree, Catalog: cat, Self: id.UnitCode, Now: clock}
 	subs := &submission.Node{Store: st, Verifier: verifier, Identity: &n.identity, Forward: forward, Logger: log}
 	parent := &enrolment.Parent{Store: st, Identity: &n.identity, Tree: tree, Self: id.UnitCode, Revocations: revocations, Forward: forward, Now: clock}
+	tokens := &access.Tokens{Store: st, Now: clock}
+	if n.audit, err = audit.Open(filepath.Join(cfg.DataDir, audit.FileName), clock); err != nil {
+		return nil, err
+	}
 	deps := server.Deps{
 		Store: st, Catalog: cat, Tree: tree, Unit: id.UnitCode,
 		ParentAddress: cfg.Parent, Version: Version, StartedAt: clock(), Logger: log,
-		Submissions: subs, Parent: parent,
+		Submissions: subs, Parent: parent, Tokens: tokens, Audit: n.audit,
 	}
+	authz := &server.Authz{Tokens: tokens, Store: st, Audit: n.audit, Tree: tree, Self: id.UnitCode, Logger: log.Named("authz")}
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := newRPCMetrics(reg)
 
 	n.grpc = grpc.NewServer(
-		grpc.ChainUnaryInterceptor(metrics.unary, server.UnaryErrors(log)),
-		grpc.ChainStreamInterceptor(server.StreamErrors(log)),
+		grpc.ChainUnaryInterceptor(metrics.unary, authz.Unary, server.UnaryErrors(log)),
+		grpc.ChainStreamInterceptor(authz.Stream, server.StreamErrors(log)),
 		grpc.MaxRecvMsgSize(MaxRequestBytes),
+		grpc.MaxConcurrentStreams(MaxConcurrentStreams),
 	)
 	server.Register(n.grpc, deps)
 	n.health = health.NewServer()
@@ -201,8 +210,9 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 			// Handlers re-check the caller on every call; recycling
 			// connections bounds how long even an idle one outlives a change.
 			grpc.KeepaliveParams(keepalive.ServerParameters{MaxConnectionAge: time.Hour, MaxConnectionAgeGrace: time.Minute}),
-			grpc.ChainUnaryInterceptor(metrics.unary, server.UnaryErrors(log)),
+			grpc.ChainUnaryInterceptor(metrics.unary, server.PeerAudit(n.audit, log), server.UnaryErrors(log)),
 			grpc.MaxRecvMsgSize(MaxPeerMessageBytes),
+			grpc.MaxConcurrentStreams(MaxConcurrentStreams),
 		)
 		server.RegisterPeer(n.peer, deps)
 		if n.plis, err = net.Listen("tcp", cfg.PeerListen); err != nil {
@@ -257,6 +267,7 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 		tonghopv1.RegisterChildrenServiceHandler,
 		tonghopv1.RegisterRollupServiceHandler,
 		tonghopv1.RegisterTargetServiceHandler,
+		tonghopv1.RegisterAccessServiceHandler,
 	} {
 		if err := register(ctx, gw, n.gconn); err != nil {
 			return nil, err
@@ -280,6 +291,10 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 	}
 	return n, nil
 }
+
+// MaxConcurrentStreams bounds the calls one connection may have in flight,
+// so that one client cannot take every handler.
+const MaxConcurrentStreams = 64
 
 // MaxPeerMessageBytes bounds one node-to-node message: a Deliver batch of up
 // to server.MaxDeliverBatch envelopes.
@@ -445,6 +460,9 @@ func (n *Node) Close() error {
 			if l != nil {
 				l.Close()
 			}
+		}
+		if n.audit != nil {
+			n.audit.Close()
 		}
 		err = n.store.Close()
 	})

@@ -23,6 +23,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
+	"github.com/tonghop/tonghop/internal/access"
 	"github.com/tonghop/tonghop/internal/config"
 	"github.com/tonghop/tonghop/internal/hierarchy"
 )
@@ -49,6 +50,7 @@ type harness struct {
 	conn   *grpc.ClientConn
 	data   tonghopv1.DataServiceClient
 	base   string // REST base URL
+	token  string // the node's first admin token
 	cancel context.CancelFunc
 	done   chan error
 }
@@ -70,7 +72,12 @@ func start(t *testing.T) *harness {
 	ctx, cancel := context.WithCancel(context.Background())
 	h := &harness{t: t, node: n, dir: dir, cancel: cancel, done: make(chan error, 1), base: "http://" + n.HTTPAddr()}
 	go func() { h.done <- n.Run(ctx) }()
-	h.conn, err = grpc.NewClient(n.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	h.token, err = AdminToken(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.conn, err = grpc.NewClient(n.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithPerRPCCredentials(access.Credentials(h.token)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -280,6 +287,7 @@ func TestREST(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		r.Header.Set("Authorization", "Bearer "+h.token)
 		resp, err := http.DefaultClient.Do(r)
 		if err != nil {
 			t.Fatal(err)
@@ -513,6 +521,7 @@ func TestRESTRefusals(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		r.Header.Set("Authorization", "Bearer "+h.token)
 		if contentType != "" {
 			r.Header.Set("Content-Type", contentType)
 		}

@@ -11,6 +11,8 @@ import (
 	"google.golang.org/grpc"
 
 	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
+	"github.com/tonghop/tonghop/internal/access"
+	"github.com/tonghop/tonghop/internal/audit"
 	"github.com/tonghop/tonghop/internal/catalog"
 	"github.com/tonghop/tonghop/internal/enrolment"
 	"github.com/tonghop/tonghop/internal/entry"
@@ -35,6 +37,9 @@ type Deps struct {
 	// Submissions and Parent serve signed reports and children.
 	Submissions *submission.Node
 	Parent      *enrolment.Parent
+	// Tokens serves the administrators' tokens; Audit is the audit log.
+	Tokens *access.Tokens
+	Audit  *audit.Log
 }
 
 // Register registers every tonghop.v1 service on s.
@@ -61,6 +66,7 @@ func Register(s grpc.ServiceRegistrar, d Deps) {
 		engine: &rollup.Engine{Store: d.Store, Catalog: d.Catalog, Tree: d.Tree, Self: d.Unit},
 		tree:   d.Tree,
 	})
+	tonghopv1.RegisterAccessServiceServer(s, &accessService{tokens: d.Tokens, store: d.Store, audit: d.Audit, tree: d.Tree})
 	tonghopv1.RegisterTargetServiceServer(s, &targetService{
 		store: d.Store, tree: d.Tree, self: d.Unit,
 		check: func(code string) bool { _, ok := d.Catalog.Indicator(code); return ok },
@@ -86,5 +92,6 @@ func ServiceNames() []string {
 		tonghopv1.ChildrenService_ServiceDesc.ServiceName,
 		tonghopv1.RollupService_ServiceDesc.ServiceName,
 		tonghopv1.TargetService_ServiceDesc.ServiceName,
+		tonghopv1.AccessService_ServiceDesc.ServiceName,
 	}
 }

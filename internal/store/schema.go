@@ -11,7 +11,7 @@ import (
 // SchemaVersion is the layout of buckets and records this code reads and
 // writes. Opening a file of an older version migrates it; a newer one is
 // refused, so an old binary never misreads data written by a new one.
-const SchemaVersion = 5
+const SchemaVersion = 6
 
 // Every bucket of the file is declared here and nowhere else.
 var (
@@ -85,6 +85,17 @@ var bucketTargets = []byte("targets")
 // bucketsV5 are the buckets version 5 added.
 func bucketsV5() [][]byte { return [][]byte{bucketTargets} }
 
+// Version 6: administrators' tokens. (The audit log is not here: it is an
+// append-only file of its own, so that a refused request, which is
+// audited, still leaves this file unchanged.)
+
+// bucketAPITokens maps a token's id to its record: role, scope and the
+// SHA-256 of its secret, never the secret (access.go).
+var bucketAPITokens = []byte("api_tokens")
+
+// bucketsV6 are the buckets version 6 added.
+func bucketsV6() [][]byte { return [][]byte{bucketAPITokens} }
+
 // bucketsV2 are the buckets version 2 added.
 func bucketsV2() [][]byte {
 	return [][]byte{bucketEnvelopes, bucketSubmissions, bucketDigests, bucketOutbox, bucketIssued, bucketRevoked, bucketTokens}
@@ -95,7 +106,8 @@ func allBuckets() [][]byte {
 	all := append([][]byte{bucketMeta, bucketUnits, bucketValues, bucketSections}, bucketsV2()...)
 	all = append(all, bucketsV3()...)
 	all = append(all, bucketsV4()...)
-	return append(all, bucketsV5()...)
+	all = append(all, bucketsV5()...)
+	return append(all, bucketsV6()...)
 }
 
 // Keys of bucketMeta.
@@ -130,6 +142,7 @@ func migrations() []migration {
 			return tx.Bucket(bucketMeta).Put(keyRebuild, []byte{1})
 		}},
 		{To: 5, Apply: createBuckets(bucketsV5())},
+		{To: 6, Apply: createBuckets(bucketsV6())},
 	}
 }
 

@@ -90,21 +90,21 @@ func TestOpenMigrates(t *testing.T) {
 	s.Close()
 
 	// A failing migration leaves the file as it was: version 3, data intact.
-	failing := append(migrations(), migration{To: 6, Apply: func(tx *bolt.Tx) error {
+	failing := append(migrations(), migration{To: 7, Apply: func(tx *bolt.Tx) error {
 		if err := tx.Bucket(bucketUnits).Delete([]byte("12")); err != nil {
 			return err
 		}
 		return errors.New("disk says no")
 	}})
-	if _, err := Open(path, Options{migrations: failing}); err == nil || !strings.Contains(err.Error(), "migrating to schema version 6") {
+	if _, err := Open(path, Options{migrations: failing}); err == nil || !strings.Contains(err.Error(), "migrating to schema version 7") {
 		t.Fatalf("failing migration: err = %v", err)
 	}
 	s, err := Open(path, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v, _ := s.SchemaVersion(); v != 5 {
-		t.Fatalf("after failed migration version = %d, want 5", v)
+	if v, _ := s.SchemaVersion(); v != 6 {
+		t.Fatalf("after failed migration version = %d, want 6", v)
 	}
 	if units, _ := s.Units(); len(units) != 4 {
 		t.Fatalf("after failed migration %d units, want 4", len(units))
@@ -113,9 +113,9 @@ func TestOpenMigrates(t *testing.T) {
 
 	// A good migration runs once and records its version.
 	runs := 0
-	good := append(migrations(), migration{To: 6, Apply: func(tx *bolt.Tx) error {
+	good := append(migrations(), migration{To: 7, Apply: func(tx *bolt.Tx) error {
 		runs++
-		_, err := tx.CreateBucket([]byte("v6_extra"))
+		_, err := tx.CreateBucket([]byte("v7_extra"))
 		return err
 	}})
 	for i := 0; i < 2; i++ {
@@ -123,8 +123,8 @@ func TestOpenMigrates(t *testing.T) {
 		if err != nil {
 			t.Fatalf("open %d: %v", i, err)
 		}
-		if v, _ := s.SchemaVersion(); v != 6 {
-			t.Fatalf("version = %d, want 6", v)
+		if v, _ := s.SchemaVersion(); v != 7 {
+			t.Fatalf("version = %d, want 7", v)
 		}
 		s.Close()
 	}
@@ -390,7 +390,7 @@ func TestMigrateV1File(t *testing.T) {
 		t.Fatalf("values after migration: %v %v", vals, err)
 	}
 	s.db.View(func(tx *bolt.Tx) error {
-		for _, b := range append(append(append(bucketsV2(), bucketsV3()...), bucketsV4()...), bucketsV5()...) {
+		for _, b := range append(append(append(append(bucketsV2(), bucketsV3()...), bucketsV4()...), bucketsV5()...), bucketsV6()...) {
 			if tx.Bucket(b) == nil {
 				t.Errorf("bucket %s missing after migration", b)
 			}

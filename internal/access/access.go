@@ -1,0 +1,176 @@
+// Package access owns who may call a node: the roles, and the API tokens
+// that bind a role to a subtree. A token's secret is shown once and only its
+// SHA-256 is stored. Which call needs which role is decided in one table at
+// the API edge (internal/server/authz.go); this package says who is calling.
+package access
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/tonghop/tonghop/internal/store"
+)
+
+// Role is what a caller may do. Each role may also do what the lower ones
+// may.
+type Role int
+
+// Roles, in increasing power.
+const (
+	Viewer Role = iota + 1
+	Editor
+	Approver
+	Admin
+)
+
+func (r Role) String() string {
+	switch r {
+	case Viewer:
+		return "viewer"
+	case Editor:
+		return "editor"
+	case Approver:
+		return "approver"
+	case Admin:
+		return "admin"
+	}
+	return fmt.Sprintf("Role(%d)", int(r))
+}
+
+// ParseRole reads viewer, editor, approver or admin.
+func ParseRole(s string) (Role, error) {
+	for r := Viewer; r <= Admin; r++ {
+		if r.String() == strings.ToLower(s) {
+			return r, nil
+		}
+	}
+	return 0, fmt.Errorf("role %q is not viewer, editor, approver or admin", s)
+}
+
+var (
+	// ErrUnauthenticated: no token, or one that is malformed, unknown,
+	// expired or revoked. One error for all, so a guesser learns nothing.
+	ErrUnauthenticated = errors.New("a valid API token is required")
+	// ErrForbidden: the caller's role or subtree does not allow the call.
+	ErrForbidden = errors.New("not allowed")
+)
+
+// Caller is who is calling, as established from a token.
+type Caller struct {
+	TokenID string
+	Name    string
+	Role    Role
+	// Unit is the root of the subtree the caller may act on.
+	Unit string
+}
+
+// String names the caller in the audit log.
+func (c Caller) String() string {
+	return fmt.Sprintf("token %s (%s, %s of %s)", c.TokenID, c.Name, c.Role, c.Unit)
+}
+
+const tokenPrefix = "thk1"
+
+// Tokens makes and checks API tokens.
+type Tokens struct {
+	Store *store.Store
+	Now   func() time.Time
+}
+
+func hash(secret []byte) string {
+	h := sha256.Sum256(secret)
+	return hex.EncodeToString(h[:])
+}
+
+// Create makes a token for name with role over the subtree of unit, valid
+// for valid (0: until revoked). It returns the record and the secret to
+// show once: thk1.ID.SECRET.
+func (t *Tokens) Create(name string, role Role, unit string, valid time.Duration) (store.APIToken, string, error) {
+	id := make([]byte, 8)
+	secret := make([]byte, 32)
+	if _, err := rand.Read(id); err != nil {
+		return store.APIToken{}, "", err
+	}
+	if _, err := rand.Read(secret); err != nil {
+		return store.APIToken{}, "", err
+	}
+	now := t.Now().UTC()
+	rec := store.APIToken{
+		ID: hex.EncodeToString(id), Name: name, Role: role.String(), Unit: unit,
+		SecretHash: hash(secret), CreatedAt: now,
+	}
+	if valid > 0 {
+		rec.ExpiresAt = now.Add(valid)
+	}
+	if err := t.Store.PutAPIToken(rec); err != nil {
+		return store.APIToken{}, "", err
+	}
+	return rec, strings.Join([]string{tokenPrefix, rec.ID, base64.RawURLEncoding.EncodeToString(secret)}, "."), nil
+}
+
+// Verify establishes the caller from a token's text.
+func (t *Tokens) Verify(token string) (Caller, error) {
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 || parts[0] != tokenPrefix {
+		return Caller{}, fmt.Errorf("%w: not a tonghop token", ErrUnauthenticated)
+	}
+	secret, err := base64.RawURLEncoding.DecodeString(parts[2])
+	if err != nil || len(secret) != 32 {
+		return Caller{}, fmt.Errorf("%w: not a tonghop token", ErrUnauthenticated)
+	}
+	rec, err := t.Store.APIToken(parts[1])
+	if errors.Is(err, store.ErrNotFound) {
+		return Caller{}, fmt.Errorf("%w: unknown token %s", ErrUnauthenticated, parts[1])
+	}
+	if err != nil {
+		return Caller{}, err
+	}
+	if subtle.ConstantTimeCompare([]byte(hash(secret)), []byte(rec.SecretHash)) != 1 {
+		return Caller{}, fmt.Errorf("%w: wrong secret for token %s", ErrUnauthenticated, rec.ID)
+	}
+	now := t.Now()
+	switch {
+	case !rec.RevokedAt.IsZero():
+		return Caller{}, fmt.Errorf("%w: token %s was revoked", ErrUnauthenticated, rec.ID)
+	case !rec.ExpiresAt.IsZero() && !now.Before(rec.ExpiresAt):
+		return Caller{}, fmt.Errorf("%w: token %s expired", ErrUnauthenticated, rec.ID)
+	}
+	role, err := ParseRole(rec.Role)
+	if err != nil {
+		return Caller{}, fmt.Errorf("%w: token %s: %v", store.ErrCorrupt, rec.ID, err)
+	}
+	return Caller{TokenID: rec.ID, Name: rec.Name, Role: role, Unit: rec.Unit}, nil
+}
+
+// Bearer extracts the token from an "authorization" value, "Bearer …".
+func Bearer(header string) (string, bool) {
+	scheme, token, ok := strings.Cut(strings.TrimSpace(header), " ")
+	if !ok || !strings.EqualFold(scheme, "bearer") || token == "" {
+		return "", false
+	}
+	return strings.TrimSpace(token), true
+}
+
+// Credentials sends a token with every gRPC call, as the "authorization"
+// metadata. Administrators' calls go to loopback or over TLS; the caller
+// decides, so transport security is not demanded here.
+type Credentials string
+
+// GetRequestMetadata implements credentials.PerRPCCredentials.
+func (c Credentials) GetRequestMetadata(context.Context, ...string) (map[string]string, error) {
+	if c == "" {
+		return nil, nil
+	}
+	return map[string]string{"authorization": "Bearer " + string(c)}, nil
+}
+
+// RequireTransportSecurity implements credentials.PerRPCCredentials.
+func (Credentials) RequireTransportSecurity() bool { return false }

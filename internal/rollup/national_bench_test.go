@@ -1,0 +1,677 @@
+package rollup
+
+// Benchmarks of query latency at the root over a national-size tree
+// (issue 4): the 2024 list of units (63 provinces, 696 districts, 10 047
+// communes) under a synthetic national root "VN", every commune reporting
+// every cell of tong_ket_nam for each year 2012..2021, synthetic but
+// deterministic. The PostgreSQL figures the issue compares with (a
+// well-indexed database on the same data, p50):
+//
+//	single cell                              0,10 ms
+//	Thanh Hóa's districts ranked by a ratio  0,36 ms
+//	all 63 provinces                         4,3 ms
+//	10-year series                           1,0 ms
+//	stock over a 10-year range               3,3 ms
+//	full-year cube                           1,0 s
+//
+// The aim, in the engine: every query ≤ 0,2 ms p99, all provinces ≤ 0,5 ms
+// p99. Each benchmark times every call and reports p50-µs and p99-µs, and
+// pg/p50, how many times faster than PostgreSQL's p50 the engine's p50 is.
+//
+//	go test -run x -bench National -benchtime 2000x -timeout 30m ./internal/rollup
+//
+// The store is built once per test process, on first use by a benchmark
+// (plain `go test` never builds it), in a temporary directory that is
+// removed as soon as the build is done: the open file lives on until the
+// process exits. BenchmarkNationalIngest reports the build (the ingest
+// path: PutSubmissions in batches of 500, no forwarding, fake digests and
+// placeholder envelopes, no crypto), the file's size and the peak RSS.
+// TONGHOP_NATIONAL_DIR=dir keeps the file in dir instead and reuses it in
+// later runs (the build figures are then not measured again).
+
+import (
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io/fs"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tonghop/tonghop/internal/catalog"
+	"github.com/tonghop/tonghop/internal/expr"
+	"github.com/tonghop/tonghop/internal/hierarchy"
+	"github.com/tonghop/tonghop/internal/period"
+	"github.com/tonghop/tonghop/internal/store"
+)
+
+const (
+	nationalCSV      = "../../../shared/data/vn-admin-units-2024.csv"
+	nationalRoot     = "VN"
+	nationalFirst    = 2012
+	nationalLast     = 2021
+	nationalBatch    = 500 // reports per PutSubmissions call
+	nationalDataSet  = "tong_ket_nam"
+	nationalThanhHoa = "38"
+	// nationalVersion names the generator; bump it when the data change so
+	// that a kept file (TONGHOP_NATIONAL_DIR) is built again.
+	nationalVersion = "1"
+)
+
+// PostgreSQL's p50 on the same data, in µs, as given in issue 4.
+const (
+	pgCell          = 100
+	pgCompare       = 360
+	pgAllProvinces  = 4300
+	pgSeries        = 1000
+	pgStockRange    = 3300
+	pgFullYearCube  = 1_000_000
+	nationalYearStr = "2021"
+)
+
+// nationalSpec says how an element's total is drawn: a share lo..hi of an
+// element drawn before it (of), or an integer in lo..hi.
+type nationalSpec struct {
+	of     string
+	lo, hi float64
+}
+
+// nationalSpecs keep the synthetic figures plausible and the indicators
+// meaningful: a part is never more than its whole. Elements not listed
+// take 0..50 (stocks) or 0..5 (flows).
+var nationalSpecs = map[string]nationalSpec{
+	"to_chuc_co_so_dang":           {"", 3, 20},
+	"chi_bo_truc_thuoc":            {"", 5, 60},
+	"to_chuc_co_so_dang_thanh_lap": {"", 0, 2},
+	"to_chuc_co_so_dang_giai_the":  {"", 0, 1},
+	"to_chuc_co_so_dang_sap_nhap":  {"", 0, 1},
+	"chi_bo_truc_thuoc_thanh_lap":  {"", 0, 3},
+	"chi_bo_truc_thuoc_giai_the":   {"", 0, 2},
+	"thon_to_dan_pho":              {"", 3, 25},
+	"thon_to_dan_pho_co_chi_bo":    {"thon_to_dan_pho", 0.85, 1},
+	"truong_thon_la_dang_vien":     {"thon_to_dan_pho", 0.4, 1},
+	"bi_thu_kiem_truong_thon":      {"truong_thon_la_dang_vien", 0.2, 1},
+	"chi_bo_sinh_hoat_chuyen_de":   {"chi_bo_truc_thuoc", 0.5, 1},
+	"cap_uy_vien":                  {"", 7, 25},
+	"cap_uy_vien_theo_doi_co_so":   {"cap_uy_vien", 0.3, 1},
+	"dang_vien":                    {"", 60, 1000},
+	"ket_nap":                      {"dang_vien", 0, 0.05},
+	"cong_nhan_chinh_thuc":         {"dang_vien", 0, 0.05},
+	"chuyen_den":                   {"dang_vien", 0, 0.03},
+	"chuyen_di":                    {"dang_vien", 0, 0.03},
+	"tu_tran":                      {"dang_vien", 0, 0.02},
+	"khai_tru":                     {"dang_vien", 0, 0.002},
+	"xoa_ten":                      {"dang_vien", 0, 0.003},
+	"xin_ra_khoi_dang":             {"dang_vien", 0, 0.002},
+	"huy_quyet_dinh_ket_nap":       {"dang_vien", 0, 0.001},
+	"mien_cong_tac_sinh_hoat":      {"dang_vien", 0, 0.1},
+	"tam_mien_sinh_hoat_lam_an_xa": {"dang_vien", 0, 0.05},
+	"gioi_thieu_noi_cu_tru":        {"dang_vien", 0, 0.3},
+	"to_chuc_co_so_dang_xep_loai":  {"to_chuc_co_so_dang", 0.9, 1},
+	"chi_bo_truc_thuoc_xep_loai":   {"chi_bo_truc_thuoc", 0.9, 1},
+	"dang_vien_xep_loai":           {"dang_vien", 0.85, 1},
+	"to_chuc_dang_bi_ky_luat":      {"", 0, 1},
+	"dang_vien_bi_ky_luat":         {"dang_vien", 0, 0.01},
+	"kiem_tra_giam_sat":            {"", 5, 60},
+	"lop_boi_duong_cap_uy":         {"", 0, 3},
+	"hoc_vien_boi_duong_cap_uy":    {"", 0, 120},
+	"lop_doi_tuong_ket_nap":        {"", 0, 3},
+	"hoc_vien_doi_tuong_ket_nap":   {"", 0, 100},
+	"lop_dang_vien_moi":            {"", 0, 3},
+	"hoc_vien_dang_vien_moi":       {"", 0, 100},
+}
+
+// nationalValues is the report of a commune for a year: every element of
+// the data set with its total and every option of its breakdowns, drawn
+// from a PCG seeded by the unit's code and the year. The options of a
+// partition sum to the total; those of a subset are each at most the total.
+func nationalValues(cat *catalog.Catalog, ds catalog.DataSet, unit string, year int) []store.Value {
+	h := fnv.New64a()
+	h.Write([]byte(unit))
+	rng := rand.New(rand.NewPCG(h.Sum64(), uint64(year)))
+	totals := make(map[string]int64, len(ds.Elements))
+	var out []store.Value
+	for _, code := range ds.Elements {
+		de, _ := cat.Element(code)
+		spec, ok := nationalSpecs[code]
+		if !ok {
+			spec = nationalSpec{hi: 5}
+			if de.Nature == catalog.Stock {
+				spec.hi = 50
+			}
+		}
+		var total int64
+		if whole, ok := totals[spec.of]; spec.of != "" && ok {
+			total = int64(math.Round((spec.lo + rng.Float64()*(spec.hi-spec.lo)) * float64(whole)))
+		} else {
+			lo := int64(spec.lo)
+			total = lo + rng.Int64N(int64(spec.hi)-lo+1)
+		}
+		totals[code] = total
+		out = append(out, store.Value{Element: code, Count: total})
+		for _, bc := range de.Breakdowns {
+			bd, _ := cat.Breakdown(bc)
+			if bd.Kind == catalog.Partition {
+				for i, n := range nationalSplit(rng, total, len(bd.Options)) {
+					out = append(out, store.Value{Element: code, Option: bd.Options[i].Code, Count: n})
+				}
+				continue
+			}
+			for _, o := range bd.Options {
+				out = append(out, store.Value{Element: code, Option: o.Code, Count: rng.Int64N(total + 1)})
+			}
+		}
+	}
+	return out
+}
+
+// nationalSplit splits total into n parts with random weights.
+func nationalSplit(rng *rand.Rand, total int64, n int) []int64 {
+	w := make([]float64, n)
+	var sum float64
+	for i := range w {
+		w[i] = 0.05 + rng.Float64()
+		sum += w[i]
+	}
+	parts := make([]int64, n)
+	var given int64
+	for i := range parts {
+		parts[i] = int64(float64(total) * w[i] / sum)
+		given += parts[i]
+	}
+	for ; given < total; given++ {
+		parts[rng.IntN(n)]++
+	}
+	return parts
+}
+
+// nationalFixture is the shared national store and what the benchmarks
+// check their answers against.
+type nationalFixture struct {
+	st        *store.Store
+	tree      *hierarchy.Tree
+	engine    *Engine
+	communes  []string // sorted by code
+	perReport int      // values per report
+	reports   int
+	values    int
+	reused    bool          // the file was kept from an earlier run
+	build     time.Duration // the whole build, values generated included
+	put       time.Duration // time spent in PutSubmissions
+	fileBytes int64
+	peakRSS   int64 // VmHWM after the build, bytes; 0 if unknown
+	// sums are the generator's own totals: unit → year → "element.option"
+	// → (sum, communes reporting), for the root, Thanh Hóa and its
+	// districts.
+	sums map[string]map[int]map[string][2]int64
+}
+
+var (
+	nationalOnce sync.Once
+	national     *nationalFixture
+	nationalErr  error
+	nationalSkip string
+)
+
+// nationalData returns the shared store, building it on first use.
+func nationalData(b *testing.B) *nationalFixture {
+	b.Helper()
+	nationalOnce.Do(func() {
+		b.StopTimer()
+		defer b.StartTimer()
+		national, nationalSkip, nationalErr = buildNational()
+	})
+	if nationalSkip != "" {
+		b.Skip(nationalSkip)
+	}
+	if nationalErr != nil {
+		b.Fatal(nationalErr)
+	}
+	return national
+}
+
+func nationalRefKey(element, option string) string {
+	if option == "" {
+		return element
+	}
+	return element + "." + option
+}
+
+func buildNational() (*nationalFixture, string, error) {
+	start := time.Now()
+	in, err := os.Open(nationalCSV)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Sprintf("%s is absent: no national tree to benchmark", nationalCSV), nil
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	units, err := hierarchy.ReadCSV(in)
+	in.Close()
+	if err != nil {
+		return nil, "", err
+	}
+	// The list's roots are the provinces: a synthetic national unit above
+	// them is the root node's own unit.
+	for i := range units {
+		if units[i].Parent == "" {
+			units[i].Parent = nationalRoot
+		}
+	}
+	units = append([]hierarchy.Unit{{Code: nationalRoot, Name: "Toàn quốc", Level: "country"}}, units...)
+	tree, err := hierarchy.NewTree(units)
+	if err != nil {
+		return nil, "", err
+	}
+	cat := catalog.Default()
+	ds, ok := cat.DataSet(nationalDataSet)
+	if !ok {
+		return nil, "", fmt.Errorf("no data set %s in the catalogue", nationalDataSet)
+	}
+
+	f := &nationalFixture{tree: tree, sums: map[string]map[int]map[string][2]int64{}}
+	for _, u := range tree.AtLevel(hierarchy.LevelCommune) {
+		f.communes = append(f.communes, u.Code)
+	}
+	slices.Sort(f.communes)
+	tracked := map[string]bool{nationalRoot: true, nationalThanhHoa: true}
+	for _, d := range tree.Children(nationalThanhHoa) {
+		tracked[d.Code] = true
+	}
+	for u := range tracked {
+		f.sums[u] = map[int]map[string][2]int64{}
+		for y := nationalFirst; y <= nationalLast; y++ {
+			f.sums[u][y] = map[string][2]int64{}
+		}
+	}
+
+	var path, tmp string
+	if dir := os.Getenv("TONGHOP_NATIONAL_DIR"); dir != "" {
+		d := cat.Digest()
+		d = d[max(0, len(d)-12):]
+		path = filepath.Join(dir, fmt.Sprintf("rollup-national-v%s-s%d-%s.db", nationalVersion, store.SchemaVersion, d))
+		_, err := os.Stat(path + ".done")
+		f.reused = err == nil
+		if !f.reused {
+			os.Remove(path)
+		}
+	} else {
+		if tmp, err = os.MkdirTemp("", "tonghop-national-"); err != nil {
+			return nil, "", err
+		}
+		path = filepath.Join(tmp, store.FileName)
+	}
+	st, err := store.Open(path, store.Options{})
+	if err != nil {
+		return nil, "", err
+	}
+	f.st = st
+	f.engine = &Engine{Store: st, Catalog: cat, Tree: tree, Self: nationalRoot}
+	if !f.reused {
+		if err := st.Initialise(nationalRoot, units); err != nil {
+			return nil, "", err
+		}
+	}
+
+	signed := time.Date(2022, 1, 15, 8, 0, 0, 0, time.UTC)
+	batch := make([]store.Incoming, 0, nationalBatch)
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		t := time.Now()
+		res, err := st.PutSubmissions(batch, false)
+		f.put += time.Since(t)
+		if err != nil {
+			return err
+		}
+		for i, r := range res {
+			if r.Outcome != store.Accepted {
+				return fmt.Errorf("report %s: outcome %d: %v", batch[i].Record.Digest, r.Outcome, r.Err)
+			}
+		}
+		batch = batch[:0]
+		return nil
+	}
+	for y := nationalFirst; y <= nationalLast; y++ {
+		p := strconv.Itoa(y)
+		for _, c := range f.communes {
+			vals := nationalValues(cat, ds, c, y)
+			f.perReport = len(vals)
+			f.reports++
+			f.values += len(vals)
+			for _, a := range tree.Path(c) {
+				if !tracked[a] {
+					continue
+				}
+				s := f.sums[a][y]
+				for _, v := range vals {
+					k := nationalRefKey(v.Element, v.Option)
+					s[k] = [2]int64{s[k][0] + v.Count, s[k][1] + 1}
+				}
+			}
+			if f.reused {
+				continue
+			}
+			digest := "sha256:national-" + c + "-" + p
+			batch = append(batch, store.Incoming{
+				Record: store.Submission{
+					Digest: digest, Unit: c, DataSet: nationalDataSet, Period: p, Revision: 1,
+					CatalogVersion: cat.Version(), SignedAt: signed,
+					Signer: strings.Join(tree.Path(c), "/"), SignerFingerprint: "key-" + c,
+					ValueCount: len(vals),
+				},
+				Envelope: []byte(digest),
+				Values:   vals,
+			})
+			if len(batch) == nationalBatch {
+				if err := flush(); err != nil {
+					return nil, "", err
+				}
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return nil, "", err
+	}
+	f.build = time.Since(start)
+	if fi, err := os.Stat(path); err == nil {
+		f.fileBytes = fi.Size()
+	}
+	if tmp != "" {
+		// The open file lives on, unlinked, until the process exits.
+		os.RemoveAll(tmp)
+	} else if !f.reused {
+		if err := os.WriteFile(path+".done", nil, 0o600); err != nil {
+			return nil, "", err
+		}
+	}
+	f.peakRSS = nationalPeakRSS()
+	runtime.GC()
+	return f, "", nil
+}
+
+// nationalPeakRSS is the process's VmHWM in bytes, 0 if unknown.
+func nationalPeakRSS() int64 {
+	raw, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+// nationalTime runs query b.N times, timing each call, and reports the
+// median and the 99th percentile, and the speed-up on PostgreSQL's p50.
+func nationalTime(b *testing.B, pgMicros float64, query func(i int) error) {
+	b.Helper()
+	lat := make([]time.Duration, b.N)
+	runtime.GC()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		t := time.Now()
+		if err := query(i); err != nil {
+			b.Fatal(err)
+		}
+		lat[i] = time.Since(t)
+	}
+	b.StopTimer()
+	p50, p99 := nationalPercentiles(lat)
+	b.ReportMetric(p50, "p50-µs")
+	b.ReportMetric(p99, "p99-µs")
+	if p50 > 0 {
+		b.ReportMetric(pgMicros/p50, "pg/p50")
+	}
+}
+
+func nationalPercentiles(lat []time.Duration) (p50, p99 float64) {
+	s := slices.Clone(lat)
+	slices.Sort(s)
+	at := func(q float64) float64 {
+		i := min(len(s)-1, max(0, int(math.Ceil(q*float64(len(s))))-1))
+		return float64(s[i]) / float64(time.Microsecond)
+	}
+	return at(0.50), at(0.99)
+}
+
+func nationalYear(y int) period.Range {
+	p := period.MustParse(strconv.Itoa(y))
+	return period.Range{From: p, To: p}
+}
+
+func nationalDecade() period.Range {
+	return period.Range{From: period.MustParse(strconv.Itoa(nationalFirst)), To: period.MustParse(strconv.Itoa(nationalLast))}
+}
+
+// checkIndicator compares an indicator's numerator and denominator with
+// the generator's sums, for indicators whose terms are single cells.
+func (f *nationalFixture) checkIndicator(iv IndicatorValue, code string, year int) error {
+	ind, _ := f.engine.Catalog.Indicator(code)
+	s := f.sums[iv.Unit][year]
+	want := func(e *expr.Expr) int64 {
+		var n int64
+		for _, r := range e.Refs() {
+			n += s[nationalRefKey(r.Element, r.Option)][0]
+		}
+		return n
+	}
+	if iv.Numerator == nil || !iv.Numerator.IsInt() || iv.Numerator.Num().Int64() != want(ind.Numerator) {
+		return fmt.Errorf("%s of %s in %d: numerator %v, want %d", code, iv.Unit, year, iv.Numerator, want(ind.Numerator))
+	}
+	if ind.Denominator != nil && (iv.Denominator == nil || iv.Denominator.Num().Int64() != want(ind.Denominator)) {
+		return fmt.Errorf("%s of %s in %d: denominator %v, want %d", code, iv.Unit, year, iv.Denominator, want(ind.Denominator))
+	}
+	return nil
+}
+
+// BenchmarkNationalIngest reports the build of the shared store: ns/op is
+// the time per report in PutSubmissions (batches of 500, forward=false).
+func BenchmarkNationalIngest(b *testing.B) {
+	f := nationalData(b)
+	if f.reused {
+		b.Skip("the store was kept from an earlier run (TONGHOP_NATIONAL_DIR): nothing was ingested")
+	}
+	for range b.N {
+	}
+	b.ReportMetric(float64(f.put.Nanoseconds())/float64(f.reports), "ns/op")
+	b.ReportMetric(float64(f.reports)/f.put.Seconds(), "reports/s")
+	b.ReportMetric(float64(f.values)/f.put.Seconds(), "values/s")
+	b.ReportMetric(f.build.Seconds(), "build-s")
+	b.ReportMetric(float64(f.fileBytes)/1e6, "file-MB")
+	b.ReportMetric(float64(f.peakRSS)/1e6, "peakRSS-MB")
+	b.Logf("%d units (%d communes), %d reports of %d values (%d values), years %d..%d: built in %v, %v of it in PutSubmissions; file %.1f MB; peak RSS %.0f MB",
+		f.tree.Len(), len(f.communes), f.reports, f.perReport, f.values, nationalFirst, nationalLast,
+		f.build.Round(time.Millisecond), f.put.Round(time.Millisecond), float64(f.fileBytes)/1e6, float64(f.peakRSS)/1e6)
+}
+
+// BenchmarkNationalCell: one cell of one commune for one year, a random
+// commune, cell and year each time (a deterministic sequence).
+func BenchmarkNationalCell(b *testing.B) {
+	f := nationalData(b)
+	ds, _ := f.engine.Catalog.DataSet(nationalDataSet)
+	type question struct {
+		unit string
+		ref  expr.Ref
+		year int
+	}
+	cells := nationalValues(f.engine.Catalog, ds, f.communes[0], nationalLast)
+	rng := rand.New(rand.NewPCG(4, 2021))
+	qs := make([]question, b.N)
+	for i := range qs {
+		c := cells[rng.IntN(len(cells))]
+		qs[i] = question{f.communes[rng.IntN(len(f.communes))], expr.Ref{Element: c.Element, Option: c.Option}, nationalFirst + rng.IntN(nationalLast-nationalFirst+1)}
+	}
+	// The answers are the generator's.
+	for _, q := range qs[:min(len(qs), 200)] {
+		got, err := f.engine.Value(q.unit, q.ref, nationalYear(q.year))
+		if err != nil {
+			b.Fatal(err)
+		}
+		want := int64(-1)
+		for _, v := range nationalValues(f.engine.Catalog, ds, q.unit, q.year) {
+			if v.Element == q.ref.Element && v.Option == q.ref.Option {
+				want = v.Count
+			}
+		}
+		if got.Missing || got.Value != want || got.Reporting != 1 {
+			b.Fatalf("%s %v %d: %+v, want %d", q.unit, q.ref, q.year, got, want)
+		}
+	}
+	nationalTime(b, pgCell, func(i int) error {
+		_, err := f.engine.Value(qs[i].unit, qs[i].ref, nationalYear(qs[i].year))
+		return err
+	})
+}
+
+// BenchmarkNationalCompareThanhHoa: Thanh Hóa's 26 districts ranked by the
+// share of village heads who are members, with the province's own figure.
+func BenchmarkNationalCompareThanhHoa(b *testing.B) {
+	f := nationalData(b)
+	const code = "ty_le_truong_thon_la_dang_vien"
+	r := nationalYear(nationalLast)
+	c, err := f.engine.CompareChildren(nationalThanhHoa, code, r)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if len(c.Rows) != len(f.tree.Children(nationalThanhHoa)) {
+		b.Fatalf("%d rows, want %d districts", len(c.Rows), len(f.tree.Children(nationalThanhHoa)))
+	}
+	for _, iv := range append([]IndicatorValue{c.Parent}, c.Rows...) {
+		if err := f.checkIndicator(iv, code, nationalLast); err != nil {
+			b.Fatal(err)
+		}
+	}
+	nationalTime(b, pgCompare, func(int) error {
+		_, err := f.engine.CompareChildren(nationalThanhHoa, code, r)
+		return err
+	})
+}
+
+// BenchmarkNationalAllProvinces: the 63 provinces ranked by the share of
+// members rated "well completed" or better, with the national figure.
+func BenchmarkNationalAllProvinces(b *testing.B) {
+	f := nationalData(b)
+	const code = "ty_le_dang_vien_httnv_tro_len"
+	r := nationalYear(nationalLast)
+	c, err := f.engine.CompareChildren(nationalRoot, code, r)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if len(c.Rows) != 63 {
+		b.Fatalf("%d rows, want 63 provinces", len(c.Rows))
+	}
+	if err := f.checkIndicator(c.Parent, code, nationalLast); err != nil {
+		b.Fatal(err)
+	}
+	nationalTime(b, pgAllProvinces, func(int) error {
+		_, err := f.engine.CompareChildren(nationalRoot, code, r)
+		return err
+	})
+}
+
+// BenchmarkNationalSeries10y: the share of women among Thanh Hóa's members
+// for each year 2012..2021.
+func BenchmarkNationalSeries10y(b *testing.B) {
+	f := nationalData(b)
+	const code = "ty_le_dang_vien_nu"
+	r := nationalDecade()
+	s, err := f.engine.Series(nationalThanhHoa, code, r)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if len(s) != r.Len() {
+		b.Fatalf("%d points, want %d", len(s), r.Len())
+	}
+	for i, iv := range s {
+		if err := f.checkIndicator(iv, code, nationalFirst+i); err != nil {
+			b.Fatal(err)
+		}
+	}
+	nationalTime(b, pgSeries, func(int) error {
+		_, err := f.engine.Series(nationalThanhHoa, code, r)
+		return err
+	})
+}
+
+// BenchmarkNationalStockRange: Thanh Hóa's members (a stock) over
+// 2012..2021, which is the 2021 figure.
+func BenchmarkNationalStockRange(b *testing.B) {
+	f := nationalData(b)
+	ref := expr.Ref{Element: "dang_vien"}
+	r := nationalDecade()
+	got, err := f.engine.Value(nationalThanhHoa, ref, r)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if want := f.sums[nationalThanhHoa][nationalLast]["dang_vien"]; got.Missing || got.Value != want[0] || int64(got.Reporting) != want[1] {
+		b.Fatalf("members of Thanh Hóa over %v: %+v, want %v", r, got, want)
+	}
+	nationalTime(b, pgStockRange, func(int) error {
+		_, err := f.engine.Value(nationalThanhHoa, ref, r)
+		return err
+	})
+}
+
+// BenchmarkNationalCubeDistricts: every district of the country (696) for
+// one indicator and year, ranked: the cube of one indicator.
+func BenchmarkNationalCubeDistricts(b *testing.B) {
+	f := nationalData(b)
+	const code = "ty_le_truong_thon_la_dang_vien"
+	r := nationalYear(nationalLast)
+	c, err := f.engine.CompareLevel(nationalRoot, hierarchy.LevelDistrict, code, r)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if len(c.Rows) != len(f.tree.AtLevel(hierarchy.LevelDistrict)) {
+		b.Fatalf("%d rows, want %d districts", len(c.Rows), len(f.tree.AtLevel(hierarchy.LevelDistrict)))
+	}
+	nationalTime(b, pgFullYearCube, func(int) error {
+		_, err := f.engine.CompareLevel(nationalRoot, hierarchy.LevelDistrict, code, r)
+		return err
+	})
+}
+
+// BenchmarkNationalCubeFullYear: every cell of every unit (10 807 units)
+// for one year, as the store holds them: the full-year cube.
+func BenchmarkNationalCubeFullYear(b *testing.B) {
+	f := nationalData(b)
+	var all []string
+	for _, u := range f.tree.Units() {
+		all = append(all, u.Code)
+	}
+	periods := []string{nationalYearStr}
+	v, err := f.st.Rollups(all, periods)
+	if err != nil {
+		b.Fatal(err)
+	}
+	// A unit with no commune below it (a few island districts) has no
+	// roll-up.
+	cells, reporting := 0, 0
+	for _, u := range all {
+		cells += len(v[u][nationalYearStr])
+		if u, _ := f.tree.Unit(u); u.Level == hierarchy.LevelCommune || slices.ContainsFunc(f.tree.Descendants(u.Code), func(d hierarchy.Unit) bool { return d.Level == hierarchy.LevelCommune }) {
+			reporting++
+		}
+	}
+	if cells != reporting*f.perReport {
+		b.Fatalf("%d cells, want %d units with communes × %d", cells, reporting, f.perReport)
+	}
+	nationalTime(b, pgFullYearCube, func(int) error {
+		_, err := f.st.Rollups(all, periods)
+		return err
+	})
+}

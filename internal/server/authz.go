@@ -1,0 +1,292 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/peer"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
+	"github.com/tonghop/tonghop/internal/access"
+	"github.com/tonghop/tonghop/internal/audit"
+	"github.com/tonghop/tonghop/internal/hierarchy"
+	"github.com/tonghop/tonghop/internal/store"
+	"github.com/tonghop/tonghop/internal/submission"
+	"github.com/tonghop/tonghop/internal/trust"
+)
+
+// RequestTimeout bounds every administrator's call: a slow client cannot
+// hold a handler, and its store reads, forever.
+const RequestTimeout = time.Minute
+
+// rule is what one RPC needs.
+type rule struct {
+	// role is the least role that may call it; 0 means anyone, without a
+	// token (health checking, reflection).
+	role access.Role
+	// write: the call changes something, so every call is audited.
+	write bool
+	// units are the units the request names; each must lie in the caller's
+	// subtree. nil means the request names none (the catalogue).
+	units func(req proto.Message) []string
+}
+
+// Authz authenticates and authorises every call of the administrators' API
+// against one table; a method missing from it is refused.
+type Authz struct {
+	Tokens *access.Tokens
+	Store  *store.Store
+	Audit  *audit.Log
+	Tree   *hierarchy.Tree
+	Self   string
+	Logger *zap.Logger
+	table  map[string]rule
+}
+
+// field reads a string field of a request by name.
+func field(m proto.Message, name protoreflect.Name) string {
+	r := m.ProtoReflect()
+	f := r.Descriptor().Fields().ByName(name)
+	if f == nil || f.Kind() != protoreflect.StringKind {
+		return ""
+	}
+	return r.Get(f).String()
+}
+
+// Rules is the access table: every RPC of the administrators' API, the role
+// it needs, whether it writes, and the units it names. A test checks that
+// every RPC of every registered service is here.
+func (a *Authz) Rules() map[string]rule {
+	if a.table != nil {
+		return a.table
+	}
+	self := func(proto.Message) []string { return []string{a.Self} }
+	// unitOr names the unit in field, or the node's own unit when the field
+	// is empty: a request about "everything here" needs a caller whose
+	// subtree is the node's whole subtree.
+	unitOr := func(name protoreflect.Name) func(proto.Message) []string {
+		return func(m proto.Message) []string {
+			if u := field(m, name); u != "" {
+				return []string{u}
+			}
+			return []string{a.Self}
+		}
+	}
+	bySubmission := func(m proto.Message) []string {
+		rec, _, _, err := a.Store.Submission(field(m, "digest"))
+		if err != nil {
+			return []string{a.Self}
+		}
+		return []string{rec.Unit}
+	}
+	byToken := func(m proto.Message) []string {
+		t, err := a.Store.APIToken(field(m, "id"))
+		if err != nil {
+			return []string{a.Self}
+		}
+		return []string{t.Unit}
+	}
+	target := func(m proto.Message) []string {
+		if t := m.(*tonghopv1.SetTargetRequest).GetTarget(); t.GetUnitCode() != "" {
+			return []string{t.GetUnitCode()}
+		}
+		return []string{a.Self} // a level-wide target is the node's own
+	}
+	none := func(proto.Message) []string { return nil }
+	unit := unitOr("unit_code")
+	a.table = map[string]rule{
+		tonghopv1.NodeService_GetNode_FullMethodName: {role: access.Viewer, units: none},
+
+		tonghopv1.CatalogService_GetCatalog_FullMethodName:       {role: access.Viewer, units: none},
+		tonghopv1.CatalogService_ListDataElements_FullMethodName: {role: access.Viewer, units: none},
+		tonghopv1.CatalogService_GetDataElement_FullMethodName:   {role: access.Viewer, units: none},
+		tonghopv1.CatalogService_ListBreakdowns_FullMethodName:   {role: access.Viewer, units: none},
+		tonghopv1.CatalogService_ListDataSets_FullMethodName:     {role: access.Viewer, units: none},
+		tonghopv1.CatalogService_GetDataSet_FullMethodName:       {role: access.Viewer, units: none},
+		tonghopv1.CatalogService_ListIndicators_FullMethodName:   {role: access.Viewer, units: none},
+		tonghopv1.CatalogService_GetIndicator_FullMethodName:     {role: access.Viewer, units: none},
+
+		tonghopv1.HierarchyService_ListLevels_FullMethodName: {role: access.Viewer, units: none},
+		tonghopv1.HierarchyService_ListUnits_FullMethodName:  {role: access.Viewer, units: unitOr("parent_code")},
+		tonghopv1.HierarchyService_GetUnit_FullMethodName:    {role: access.Viewer, units: unitOr("code")},
+
+		tonghopv1.DataService_PutValues_FullMethodName:     {role: access.Editor, write: true, units: unit},
+		tonghopv1.DataService_GetValues_FullMethodName:     {role: access.Viewer, units: unit},
+		tonghopv1.DataService_DeleteValue_FullMethodName:   {role: access.Editor, write: true, units: unit},
+		tonghopv1.DataService_PutSection_FullMethodName:    {role: access.Editor, write: true, units: unit},
+		tonghopv1.DataService_ListSections_FullMethodName:  {role: access.Viewer, units: unit},
+		tonghopv1.DataService_DeleteSection_FullMethodName: {role: access.Editor, write: true, units: unit},
+
+		tonghopv1.SubmissionService_Submit_FullMethodName:            {role: access.Approver, write: true, units: unit},
+		tonghopv1.SubmissionService_ListSubmissions_FullMethodName:   {role: access.Viewer, units: unit},
+		tonghopv1.SubmissionService_GetSubmission_FullMethodName:     {role: access.Viewer, units: bySubmission},
+		tonghopv1.SubmissionService_ListOutbox_FullMethodName:        {role: access.Viewer, units: self},
+		tonghopv1.SubmissionService_RequeueSubmission_FullMethodName: {role: access.Approver, write: true, units: bySubmission},
+
+		tonghopv1.ChildrenService_CreateEnrollmentToken_FullMethodName: {role: access.Admin, write: true, units: self},
+		tonghopv1.ChildrenService_ListChildren_FullMethodName:          {role: access.Viewer, units: self},
+		tonghopv1.ChildrenService_RevokeChild_FullMethodName:           {role: access.Admin, write: true, units: self},
+
+		tonghopv1.RollupService_GetIndicatorValue_FullMethodName:  {role: access.Viewer, units: unit},
+		tonghopv1.RollupService_CompareIndicator_FullMethodName:   {role: access.Viewer, units: unit},
+		tonghopv1.RollupService_GetIndicatorSeries_FullMethodName: {role: access.Viewer, units: unit},
+
+		tonghopv1.TargetService_SetTarget_FullMethodName:    {role: access.Admin, write: true, units: target},
+		tonghopv1.TargetService_ListTargets_FullMethodName:  {role: access.Viewer, units: unit},
+		tonghopv1.TargetService_DeleteTarget_FullMethodName: {role: access.Admin, write: true, units: self},
+
+		tonghopv1.AccessService_CreateToken_FullMethodName: {role: access.Admin, write: true, units: unit},
+		tonghopv1.AccessService_ListTokens_FullMethodName:  {role: access.Admin, units: none},
+		tonghopv1.AccessService_RevokeToken_FullMethodName: {role: access.Admin, write: true, units: byToken},
+		tonghopv1.AccessService_ListAudit_FullMethodName:   {role: access.Admin, units: self},
+
+		"/grpc.health.v1.Health/Check":                                   {},
+		"/grpc.health.v1.Health/List":                                    {},
+		"/grpc.health.v1.Health/Watch":                                   {},
+		"/grpc.reflection.v1.ServerReflection/ServerReflectionInfo":      {},
+		"/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo": {},
+	}
+	return a.table
+}
+
+type callerKey struct{}
+
+// CallerFrom returns the caller an authorised call was made by.
+func CallerFrom(ctx context.Context) (access.Caller, bool) {
+	c, ok := ctx.Value(callerKey{}).(access.Caller)
+	return c, ok
+}
+
+// check authorises one call; it returns the context to run it in.
+func (a *Authz) check(ctx context.Context, method string, req any) (context.Context, rule, access.Caller, error) {
+	r, ok := a.Rules()[method]
+	if !ok {
+		return ctx, r, access.Caller{}, status.Errorf(codes.PermissionDenied, "%s has no access rule: refused", method)
+	}
+	if r.role == 0 {
+		return ctx, r, access.Caller{}, nil
+	}
+	var token string
+	if md, ok := metadata.FromIncomingContext(ctx); ok {
+		for _, v := range md.Get("authorization") {
+			if t, ok := access.Bearer(v); ok {
+				token = t
+			}
+		}
+	}
+	if token == "" {
+		return ctx, r, access.Caller{}, status.Error(codes.Unauthenticated, "an API token is required: Authorization: Bearer …")
+	}
+	caller, err := a.Tokens.Verify(token)
+	if errors.Is(err, access.ErrUnauthenticated) {
+		return ctx, r, access.Caller{}, status.Error(codes.Unauthenticated, err.Error())
+	}
+	if err != nil {
+		return ctx, r, access.Caller{}, err
+	}
+	if caller.Role < r.role {
+		return ctx, r, caller, status.Errorf(codes.PermissionDenied, "%s needs the %s role; the token is %s", method, r.role, caller.Role)
+	}
+	if m, ok := req.(proto.Message); ok && r.units != nil {
+		for _, u := range r.units(m) {
+			// A unit the node does not know is the handler's to refuse,
+			// with the field named; scope is about units that exist.
+			if _, known := a.Tree.Unit(u); known && !a.Tree.InSubtree(caller.Unit, u) {
+				return ctx, r, caller, status.Errorf(codes.PermissionDenied, "unit %s is outside the token's subtree (%s)", u, caller.Unit)
+			}
+		}
+	}
+	return context.WithValue(ctx, callerKey{}, caller), r, caller, nil
+}
+
+// audit records a write or a refusal.
+func (a *Authz) audit(method string, who string, req any, r rule, err error) {
+	var units []string
+	if m, ok := req.(proto.Message); ok && r.units != nil {
+		units = r.units(m)
+	}
+	e := audit.Entry{Caller: who, Method: method, Units: units, Code: status.Code(err).String()}
+	if err != nil {
+		e.Detail = status.Convert(err).Message()
+	}
+	if aerr := a.Audit.Append(e); aerr != nil {
+		a.Logger.Error("writing the audit log", zap.Error(aerr), zap.String("method", method))
+	}
+}
+
+func callerName(c access.Caller) string {
+	if c.TokenID == "" {
+		return "anonymous"
+	}
+	return c.String()
+}
+
+// Unary authorises unary calls, bounds them in time and audits writes and
+// refusals.
+func (a *Authz) Unary(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+	ctx, r, caller, err := a.check(ctx, info.FullMethod, req)
+	if err != nil {
+		a.audit(info.FullMethod, callerName(caller), req, r, err)
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, RequestTimeout)
+	defer cancel()
+	resp, err := handler(ctx, req)
+	if r.write {
+		a.audit(info.FullMethod, callerName(caller), req, r, Status(err, zap.NewNop()))
+	}
+	return resp, err
+}
+
+// Stream authorises streaming calls: only the public ones exist.
+func (a *Authz) Stream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+	if _, _, _, err := a.check(ss.Context(), info.FullMethod, nil); err != nil {
+		a.audit(info.FullMethod, "anonymous", nil, rule{}, err)
+		return err
+	}
+	return handler(srv, ss)
+}
+
+// PeerAudit audits the node-to-node calls that change something, with the
+// calling node's unit path (from its certificate) as the caller.
+func PeerAudit(l *audit.Log, log *zap.Logger) grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+		resp, err := handler(ctx, req)
+		if info.FullMethod == tonghopv1.PeerService_FetchTargets_FullMethodName && err == nil {
+			return resp, err
+		}
+		who := "anonymous"
+		if p, ok := peer.FromContext(ctx); ok {
+			if tls, ok := p.AuthInfo.(credentials.TLSInfo); ok && len(tls.State.PeerCertificates) > 0 && len(tls.State.PeerCertificates[0].DNSNames) > 0 {
+				if path, err := trust.ParseDNSName(tls.State.PeerCertificates[0].DNSNames[0]); err == nil {
+					who = "node " + submission.JoinPath(path)
+				}
+			}
+		}
+		e := audit.Entry{Caller: who, Method: info.FullMethod, Code: status.Code(Status(err, log)).String()}
+		if d, ok := resp.(*tonghopv1.DeliverResponse); ok && d != nil {
+			counts := map[string]int{}
+			for _, r := range d.Results {
+				counts[strings.ToLower(strings.TrimPrefix(r.Outcome.String(), "DELIVERY_OUTCOME_"))]++
+			}
+			e.Detail = fmt.Sprint(counts)
+		} else if err != nil {
+			e.Detail = status.Convert(Status(err, log)).Message()
+		}
+		if aerr := l.Append(e); aerr != nil {
+			log.Error("writing the audit log", zap.Error(aerr))
+		}
+		return resp, err
+	}
+}

@@ -1,0 +1,544 @@
+package server
+
+// The gRPC side of the national benchmarks of issue 4: the same queries as
+// internal/rollup/national_bench_test.go, asked of a real RollupService
+// over loopback TCP (plaintext, as the administrators' port is served, with
+// the error-mapping interceptor but without the token check), each call
+// timed at the client. The store is built the same way: the 2024 list of
+// units under a synthetic national root "VN", every commune reporting every
+// cell of tong_ket_nam for each year 2012..2021, synthetic but
+// deterministic. The generator below is a copy of the one in package rollup
+// (a test there cannot be imported from here: server imports rollup); keep
+// the two in step.
+//
+//	go test -run x -bench National -benchtime 2000x -timeout 30m ./internal/server
+//
+// Each benchmark reports p50-µs and p99-µs per call, and pg/p50, how many
+// times faster than PostgreSQL's p50 (given in the issue) the call's p50 is.
+// TONGHOP_NATIONAL_DIR=dir keeps the store in dir and reuses it in later
+// runs.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io/fs"
+	"math"
+	"math/rand/v2"
+	"net"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/zap"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
+	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
+	"github.com/tonghop/tonghop/internal/catalog"
+	"github.com/tonghop/tonghop/internal/hierarchy"
+	"github.com/tonghop/tonghop/internal/period"
+	"github.com/tonghop/tonghop/internal/rollup"
+	"github.com/tonghop/tonghop/internal/store"
+)
+
+const (
+	nationalCSV      = "../../../shared/data/vn-admin-units-2024.csv"
+	nationalRoot     = "VN"
+	nationalFirst    = 2012
+	nationalLast     = 2021
+	nationalBatch    = 500
+	nationalDataSet  = "tong_ket_nam"
+	nationalThanhHoa = "38"
+	nationalVersion  = "1"
+)
+
+// PostgreSQL's p50 on the same data, in µs, as given in issue 4.
+const (
+	pgCell         = 100
+	pgCompare      = 360
+	pgAllProvinces = 4300
+	pgSeries       = 1000
+	pgStockRange   = 3300
+	pgFullYearCube = 1_000_000
+)
+
+// nationalSpec says how an element's total is drawn: a share lo..hi of an
+// element drawn before it (of), or an integer in lo..hi.
+type nationalSpec struct {
+	of     string
+	lo, hi float64
+}
+
+// nationalSpecs keep the synthetic figures plausible and the indicators
+// meaningful: a part is never more than its whole. Elements not listed
+// take 0..50 (stocks) or 0..5 (flows).
+var nationalSpecs = map[string]nationalSpec{
+	"to_chuc_co_so_dang":           {"", 3, 20},
+	"chi_bo_truc_thuoc":            {"", 5, 60},
+	"to_chuc_co_so_dang_thanh_lap": {"", 0, 2},
+	"to_chuc_co_so_dang_giai_the":  {"", 0, 1},
+	"to_chuc_co_so_dang_sap_nhap":  {"", 0, 1},
+	"chi_bo_truc_thuoc_thanh_lap":  {"", 0, 3},
+	"chi_bo_truc_thuoc_giai_the":   {"", 0, 2},
+	"thon_to_dan_pho":              {"", 3, 25},
+	"thon_to_dan_pho_co_chi_bo":    {"thon_to_dan_pho", 0.85, 1},
+	"truong_thon_la_dang_vien":     {"thon_to_dan_pho", 0.4, 1},
+	"bi_thu_kiem_truong_thon":      {"truong_thon_la_dang_vien", 0.2, 1},
+	"chi_bo_sinh_hoat_chuyen_de":   {"chi_bo_truc_thuoc", 0.5, 1},
+	"cap_uy_vien":                  {"", 7, 25},
+	"cap_uy_vien_theo_doi_co_so":   {"cap_uy_vien", 0.3, 1},
+	"dang_vien":                    {"", 60, 1000},
+	"ket_nap":                      {"dang_vien", 0, 0.05},
+	"cong_nhan_chinh_thuc":         {"dang_vien", 0, 0.05},
+	"chuyen_den":                   {"dang_vien", 0, 0.03},
+	"chuyen_di":                    {"dang_vien", 0, 0.03},
+	"tu_tran":                      {"dang_vien", 0, 0.02},
+	"khai_tru":                     {"dang_vien", 0, 0.002},
+	"xoa_ten":                      {"dang_vien", 0, 0.003},
+	"xin_ra_khoi_dang":             {"dang_vien", 0, 0.002},
+	"huy_quyet_dinh_ket_nap":       {"dang_vien", 0, 0.001},
+	"mien_cong_tac_sinh_hoat":      {"dang_vien", 0, 0.1},
+	"tam_mien_sinh_hoat_lam_an_xa": {"dang_vien", 0, 0.05},
+	"gioi_thieu_noi_cu_tru":        {"dang_vien", 0, 0.3},
+	"to_chuc_co_so_dang_xep_loai":  {"to_chuc_co_so_dang", 0.9, 1},
+	"chi_bo_truc_thuoc_xep_loai":   {"chi_bo_truc_thuoc", 0.9, 1},
+	"dang_vien_xep_loai":           {"dang_vien", 0.85, 1},
+	"to_chuc_dang_bi_ky_luat":      {"", 0, 1},
+	"dang_vien_bi_ky_luat":         {"dang_vien", 0, 0.01},
+	"kiem_tra_giam_sat":            {"", 5, 60},
+	"lop_boi_duong_cap_uy":         {"", 0, 3},
+	"hoc_vien_boi_duong_cap_uy":    {"", 0, 120},
+	"lop_doi_tuong_ket_nap":        {"", 0, 3},
+	"hoc_vien_doi_tuong_ket_nap":   {"", 0, 100},
+	"lop_dang_vien_moi":            {"", 0, 3},
+	"hoc_vien_dang_vien_moi":       {"", 0, 100},
+}
+
+// nationalValues is the report of a commune for a year: every element of
+// the data set with its total and every option of its breakdowns, drawn
+// from a PCG seeded by the unit's code and the year. The options of a
+// partition sum to the total; those of a subset are each at most the total.
+func nationalValues(cat *catalog.Catalog, ds catalog.DataSet, unit string, year int) []store.Value {
+	h := fnv.New64a()
+	h.Write([]byte(unit))
+	rng := rand.New(rand.NewPCG(h.Sum64(), uint64(year)))
+	totals := make(map[string]int64, len(ds.Elements))
+	var out []store.Value
+	for _, code := range ds.Elements {
+		de, _ := cat.Element(code)
+		spec, ok := nationalSpecs[code]
+		if !ok {
+			spec = nationalSpec{hi: 5}
+			if de.Nature == catalog.Stock {
+				spec.hi = 50
+			}
+		}
+		var total int64
+		if whole, ok := totals[spec.of]; spec.of != "" && ok {
+			total = int64(math.Round((spec.lo + rng.Float64()*(spec.hi-spec.lo)) * float64(whole)))
+		} else {
+			lo := int64(spec.lo)
+			total = lo + rng.Int64N(int64(spec.hi)-lo+1)
+		}
+		totals[code] = total
+		out = append(out, store.Value{Element: code, Count: total})
+		for _, bc := range de.Breakdowns {
+			bd, _ := cat.Breakdown(bc)
+			if bd.Kind == catalog.Partition {
+				for i, n := range nationalSplit(rng, total, len(bd.Options)) {
+					out = append(out, store.Value{Element: code, Option: bd.Options[i].Code, Count: n})
+				}
+				continue
+			}
+			for _, o := range bd.Options {
+				out = append(out, store.Value{Element: code, Option: o.Code, Count: rng.Int64N(total + 1)})
+			}
+		}
+	}
+	return out
+}
+
+// nationalSplit splits total into n parts with random weights.
+func nationalSplit(rng *rand.Rand, total int64, n int) []int64 {
+	w := make([]float64, n)
+	var sum float64
+	for i := range w {
+		w[i] = 0.05 + rng.Float64()
+		sum += w[i]
+	}
+	parts := make([]int64, n)
+	var given int64
+	for i := range parts {
+		parts[i] = int64(float64(total) * w[i] / sum)
+		given += parts[i]
+	}
+	for ; given < total; given++ {
+		parts[rng.IntN(n)]++
+	}
+	return parts
+}
+
+// nationalFixture is the shared store served over loopback.
+type nationalFixture struct {
+	st       *store.Store
+	tree     *hierarchy.Tree
+	engine   *rollup.Engine // the same answers without the transport
+	client   tonghopv1.RollupServiceClient
+	communes []string
+}
+
+var (
+	nationalOnce sync.Once
+	national     *nationalFixture
+	nationalErr  error
+	nationalSkip string
+)
+
+func nationalData(b *testing.B) *nationalFixture {
+	b.Helper()
+	nationalOnce.Do(func() {
+		b.StopTimer()
+		defer b.StartTimer()
+		national, nationalSkip, nationalErr = buildNational(b)
+	})
+	if nationalSkip != "" {
+		b.Skip(nationalSkip)
+	}
+	if nationalErr != nil {
+		b.Fatal(nationalErr)
+	}
+	return national
+}
+
+func buildNational(b *testing.B) (*nationalFixture, string, error) {
+	start := time.Now()
+	in, err := os.Open(nationalCSV)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Sprintf("%s is absent: no national tree to benchmark", nationalCSV), nil
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	units, err := hierarchy.ReadCSV(in)
+	in.Close()
+	if err != nil {
+		return nil, "", err
+	}
+	for i := range units {
+		if units[i].Parent == "" {
+			units[i].Parent = nationalRoot
+		}
+	}
+	units = append([]hierarchy.Unit{{Code: nationalRoot, Name: "Toàn quốc", Level: "country"}}, units...)
+	tree, err := hierarchy.NewTree(units)
+	if err != nil {
+		return nil, "", err
+	}
+	cat := catalog.Default()
+	ds, ok := cat.DataSet(nationalDataSet)
+	if !ok {
+		return nil, "", fmt.Errorf("no data set %s in the catalogue", nationalDataSet)
+	}
+	f := &nationalFixture{tree: tree}
+	for _, u := range tree.AtLevel(hierarchy.LevelCommune) {
+		f.communes = append(f.communes, u.Code)
+	}
+	slices.Sort(f.communes)
+
+	var path, tmp string
+	reused := false
+	if dir := os.Getenv("TONGHOP_NATIONAL_DIR"); dir != "" {
+		d := cat.Digest()
+		d = d[max(0, len(d)-12):]
+		path = filepath.Join(dir, fmt.Sprintf("server-national-v%s-s%d-%s.db", nationalVersion, store.SchemaVersion, d))
+		_, err := os.Stat(path + ".done")
+		if reused = err == nil; !reused {
+			os.Remove(path)
+		}
+	} else {
+		if tmp, err = os.MkdirTemp("", "tonghop-national-"); err != nil {
+			return nil, "", err
+		}
+		path = filepath.Join(tmp, store.FileName)
+	}
+	st, err := store.Open(path, store.Options{})
+	if err != nil {
+		return nil, "", err
+	}
+	f.st = st
+	if !reused {
+		if err := st.Initialise(nationalRoot, units); err != nil {
+			return nil, "", err
+		}
+		signed := time.Date(2022, 1, 15, 8, 0, 0, 0, time.UTC)
+		batch := make([]store.Incoming, 0, nationalBatch)
+		flush := func() error {
+			if len(batch) == 0 {
+				return nil
+			}
+			res, err := st.PutSubmissions(batch, false)
+			if err != nil {
+				return err
+			}
+			for i, r := range res {
+				if r.Outcome != store.Accepted {
+					return fmt.Errorf("report %s: outcome %d: %v", batch[i].Record.Digest, r.Outcome, r.Err)
+				}
+			}
+			batch = batch[:0]
+			return nil
+		}
+		reports := 0
+		for y := nationalFirst; y <= nationalLast; y++ {
+			p := strconv.Itoa(y)
+			for _, c := range f.communes {
+				vals := nationalValues(cat, ds, c, y)
+				digest := "sha256:national-" + c + "-" + p
+				batch = append(batch, store.Incoming{
+					Record: store.Submission{
+						Digest: digest, Unit: c, DataSet: nationalDataSet, Period: p, Revision: 1,
+						CatalogVersion: cat.Version(), SignedAt: signed,
+						Signer: strings.Join(tree.Path(c), "/"), SignerFingerprint: "key-" + c,
+						ValueCount: len(vals),
+					},
+					Envelope: []byte(digest),
+					Values:   vals,
+				})
+				reports++
+				if len(batch) == nationalBatch {
+					if err := flush(); err != nil {
+						return nil, "", err
+					}
+				}
+			}
+		}
+		if err := flush(); err != nil {
+			return nil, "", err
+		}
+		b.Logf("built the national store: %d reports in %v", reports, time.Since(start).Round(time.Millisecond))
+	}
+	if tmp != "" {
+		// The open file lives on, unlinked, until the process exits.
+		os.RemoveAll(tmp)
+	} else if !reused {
+		if err := os.WriteFile(path+".done", nil, 0o600); err != nil {
+			return nil, "", err
+		}
+	}
+
+	srv := grpc.NewServer(grpc.ChainUnaryInterceptor(UnaryErrors(zap.NewNop())))
+	Register(srv, Deps{Store: st, Catalog: cat, Tree: tree, Unit: nationalRoot, Version: "bench", StartedAt: time.Now()})
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, "", err
+	}
+	go srv.Serve(lis)
+	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		return nil, "", err
+	}
+	f.client = tonghopv1.NewRollupServiceClient(conn)
+	f.engine = &rollup.Engine{Store: st, Catalog: cat, Tree: tree, Self: nationalRoot}
+	runtime.GC()
+	return f, "", nil
+}
+
+// nationalTime runs query b.N times, timing each call at the client, and
+// reports the median, the 99th percentile and the speed-up on PostgreSQL.
+func nationalTime(b *testing.B, pgMicros float64, query func(ctx context.Context, i int) error) {
+	b.Helper()
+	ctx := context.Background()
+	for i := range min(b.N, 20) { // warm the connection
+		if err := query(ctx, i); err != nil {
+			b.Fatal(err)
+		}
+	}
+	lat := make([]time.Duration, b.N)
+	runtime.GC()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		t := time.Now()
+		if err := query(ctx, i); err != nil {
+			b.Fatal(err)
+		}
+		lat[i] = time.Since(t)
+	}
+	b.StopTimer()
+	slices.Sort(lat)
+	at := func(q float64) float64 {
+		i := min(len(lat)-1, max(0, int(math.Ceil(q*float64(len(lat))))-1))
+		return float64(lat[i]) / float64(time.Microsecond)
+	}
+	b.ReportMetric(at(0.50), "p50-µs")
+	b.ReportMetric(at(0.99), "p99-µs")
+	if p50 := at(0.50); p50 > 0 {
+		b.ReportMetric(pgMicros/p50, "pg/p50")
+	}
+}
+
+func nationalRange(from, to int) period.Range {
+	return period.Range{From: period.MustParse(strconv.Itoa(from)), To: period.MustParse(strconv.Itoa(to))}
+}
+
+// sameValue compares an answer over gRPC with the engine's.
+func sameValue(got *tonghopv1.IndicatorValue, want rollup.IndicatorValue) error {
+	if want.Value == nil {
+		if got.Value != nil {
+			return fmt.Errorf("%s: %v over gRPC, no value in the engine", want.Unit, *got.Value)
+		}
+		return nil
+	}
+	w, _ := want.Value.Float64()
+	if got.UnitCode != want.Unit || got.Value == nil || *got.Value != w || int(got.ReportingUnits) != want.Reporting {
+		return fmt.Errorf("over gRPC %s = %v (%d reporting), in the engine %s = %v (%d)", got.UnitCode, got.GetValue(), got.ReportingUnits, want.Unit, w, want.Reporting)
+	}
+	return nil
+}
+
+func sameComparison(got *tonghopv1.CompareIndicatorResponse, want rollup.Comparison) error {
+	if len(got.Rows) != len(want.Rows) {
+		return fmt.Errorf("%d rows over gRPC, %d in the engine", len(got.Rows), len(want.Rows))
+	}
+	if err := sameValue(got.Parent, want.Parent); err != nil {
+		return err
+	}
+	for i := range want.Rows {
+		if err := sameValue(got.Rows[i], want.Rows[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// BenchmarkNationalGRPCCell: one cell (members admitted, a count indicator
+// of one element) of a random commune and year each time.
+func BenchmarkNationalGRPCCell(b *testing.B) {
+	f := nationalData(b)
+	const code = "so_dang_vien_ket_nap"
+	rng := rand.New(rand.NewPCG(4, 2021))
+	qs := make([]*tonghopv1.GetIndicatorValueRequest, b.N)
+	for i := range qs {
+		y := nationalFirst + rng.IntN(nationalLast-nationalFirst+1)
+		qs[i] = &tonghopv1.GetIndicatorValueRequest{UnitCode: f.communes[rng.IntN(len(f.communes))], Indicator: code, Period: strconv.Itoa(y)}
+	}
+	for _, q := range qs[:min(len(qs), 100)] {
+		got, err := f.client.GetIndicatorValue(context.Background(), q)
+		if err != nil {
+			b.Fatal(err)
+		}
+		want, err := f.engine.Indicator(q.UnitCode, code, period.Range{From: period.MustParse(q.Period), To: period.MustParse(q.Period)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := sameValue(got.Value, want); err != nil {
+			b.Fatal(err)
+		}
+	}
+	nationalTime(b, pgCell, func(ctx context.Context, i int) error {
+		_, err := f.client.GetIndicatorValue(ctx, qs[i])
+		return err
+	})
+}
+
+func benchCompare(b *testing.B, pg float64, unit, level, code string) {
+	f := nationalData(b)
+	req := &tonghopv1.CompareIndicatorRequest{UnitCode: unit, Indicator: code, Period: strconv.Itoa(nationalLast), Level: level}
+	got, err := f.client.CompareIndicator(context.Background(), req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := nationalRange(nationalLast, nationalLast)
+	var want rollup.Comparison
+	if level == "" {
+		want, err = f.engine.CompareChildren(unit, code, r)
+	} else {
+		want, err = f.engine.CompareLevel(unit, level, code, r)
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := sameComparison(got, want); err != nil {
+		b.Fatal(err)
+	}
+	nationalTime(b, pg, func(ctx context.Context, _ int) error {
+		_, err := f.client.CompareIndicator(ctx, req)
+		return err
+	})
+}
+
+// BenchmarkNationalGRPCCompareThanhHoa: Thanh Hóa's 26 districts ranked.
+func BenchmarkNationalGRPCCompareThanhHoa(b *testing.B) {
+	benchCompare(b, pgCompare, nationalThanhHoa, "", "ty_le_truong_thon_la_dang_vien")
+}
+
+// BenchmarkNationalGRPCAllProvinces: the 63 provinces ranked.
+func BenchmarkNationalGRPCAllProvinces(b *testing.B) {
+	benchCompare(b, pgAllProvinces, nationalRoot, "", "ty_le_dang_vien_httnv_tro_len")
+}
+
+// BenchmarkNationalGRPCCubeDistricts: the 696 districts of the country
+// ranked, for one indicator and year.
+func BenchmarkNationalGRPCCubeDistricts(b *testing.B) {
+	benchCompare(b, pgFullYearCube, nationalRoot, hierarchy.LevelDistrict, "ty_le_truong_thon_la_dang_vien")
+}
+
+// BenchmarkNationalGRPCSeries10y: Thanh Hóa's share of women members for
+// each year 2012..2021.
+func BenchmarkNationalGRPCSeries10y(b *testing.B) {
+	f := nationalData(b)
+	const code = "ty_le_dang_vien_nu"
+	req := &tonghopv1.GetIndicatorSeriesRequest{UnitCode: nationalThanhHoa, Indicator: code, Period: fmt.Sprintf("%d..%d", nationalFirst, nationalLast)}
+	got, err := f.client.GetIndicatorSeries(context.Background(), req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	want, err := f.engine.Series(nationalThanhHoa, code, nationalRange(nationalFirst, nationalLast))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if len(got.Points) != len(want) {
+		b.Fatalf("%d points over gRPC, %d in the engine", len(got.Points), len(want))
+	}
+	for i := range want {
+		if err := sameValue(got.Points[i], want[i]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	nationalTime(b, pgSeries, func(ctx context.Context, _ int) error {
+		_, err := f.client.GetIndicatorSeries(ctx, req)
+		return err
+	})
+}
+
+// BenchmarkNationalGRPCStockRange: Thanh Hóa's share of women members over
+// 2012..2021, from two stocks, which is the 2021 figure. (There is no RPC
+// for a bare element; the engine benchmark asks Engine.Value for one.)
+func BenchmarkNationalGRPCStockRange(b *testing.B) {
+	f := nationalData(b)
+	const code = "ty_le_dang_vien_nu"
+	req := &tonghopv1.GetIndicatorValueRequest{UnitCode: nationalThanhHoa, Indicator: code, Period: fmt.Sprintf("%d..%d", nationalFirst, nationalLast)}
+	got, err := f.client.GetIndicatorValue(context.Background(), req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	want, err := f.engine.Indicator(nationalThanhHoa, code, nationalRange(nationalLast, nationalLast))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := sameValue(got.Value, want); err != nil {
+		b.Fatal(err)
+	}
+	nationalTime(b, pgStockRange, func(ctx context.Context, _ int) error {
+		_, err := f.client.GetIndicatorValue(ctx, req)
+		return err
+	})
+}
