@@ -85,6 +85,8 @@ Start with "tonghop demo", or "tonghop init" then "tonghop serve".`,
 		newVerifyCmd(streams),
 		newQueryCmd(streams),
 		newTargetsCmd(streams),
+		newTokensCmd(streams),
+		newAuditCmd(streams),
 	)
 	return root
 }

@@ -85,6 +85,9 @@ DATA_DIR/tonghop.yaml for "tonghop serve --config".`,
 	f.StringVar(&unitsFile, "units", "", "CSV file of administrative units")
 	f.StringVar(&cfg.GRPCListen, "grpc-listen", config.DefaultGRPCListen, "gRPC listen address to write into the configuration")
 	f.StringVar(&cfg.HTTPListen, "http-listen", config.DefaultHTTPListen, "HTTP listen address to write into the configuration")
+	f.StringVar(&cfg.TLSCertFile, "tls-cert-file", "", "certificate (PEM) for the gRPC and HTTP listeners, to write into the configuration")
+	f.StringVar(&cfg.TLSKeyFile, "tls-key-file", "", "its private key (PEM)")
+	f.BoolVar(&cfg.AllowInsecureListen, "allow-insecure-listen", false, "write allow_insecure_listen into the configuration (listen off loopback without TLS)")
 	f.StringVar(&cfg.PeerListen, "peer-listen", config.DefaultPeerListen, "peer (mutual TLS) listen address to write into the configuration")
 	f.StringVar(&cfg.Parent, "parent", "", "parent node's peer address; empty makes this node the root, with its own CA")
 	return cmd

@@ -47,6 +47,9 @@ override the file. The data directory must have been prepared by "tonghop init".
 			set("shutdown-timeout", func() { cfg.ShutdownTimeout = over.ShutdownTimeout })
 			set("log-level", func() { cfg.Log.Level = over.Log.Level })
 			set("log-format", func() { cfg.Log.Format = over.Log.Format })
+			set("tls-cert-file", func() { cfg.TLSCertFile = over.TLSCertFile })
+			set("tls-key-file", func() { cfg.TLSKeyFile = over.TLSKeyFile })
+			set("allow-insecure-listen", func() { cfg.AllowInsecureListen = over.AllowInsecureListen })
 			if err := cfg.Validate(); err != nil {
 				return err
 			}
@@ -73,5 +76,8 @@ override the file. The data directory must have been prepared by "tonghop init".
 	f.DurationVar(&over.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "graceful stop limit before connections are cut")
 	f.StringVar(&over.Log.Level, "log-level", "info", "debug, info, warn or error")
 	f.StringVar(&over.Log.Format, "log-format", "json", "json or console")
+	f.StringVar(&over.TLSCertFile, "tls-cert-file", "", "certificate (PEM) for the gRPC and HTTP listeners; required off loopback")
+	f.StringVar(&over.TLSKeyFile, "tls-key-file", "", "its private key (PEM)")
+	f.BoolVar(&over.AllowInsecureListen, "allow-insecure-listen", false, "listen off loopback without TLS (behind a TLS-terminating proxy on this host); logged as a warning at every start")
 	return cmd
 }

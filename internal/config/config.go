@@ -47,7 +47,15 @@ type Config struct {
 	// SyncInterval is how often a child fetches the definitions that flow
 	// down from its parent (targets).
 	SyncInterval time.Duration `yaml:"sync_interval"`
-	Log          Log           `yaml:"log"`
+	// TLSCertFile and TLSKeyFile (PEM) secure the gRPC and HTTP listeners.
+	// Off loopback they are required, unless AllowInsecureListen.
+	TLSCertFile string `yaml:"tls_cert_file"`
+	TLSKeyFile  string `yaml:"tls_key_file"`
+	// AllowInsecureListen lets the gRPC and HTTP listeners take a
+	// non-loopback address without TLS (behind a TLS-terminating proxy on
+	// the same host, say). The node warns about it at every start.
+	AllowInsecureListen bool `yaml:"allow_insecure_listen"`
+	Log                 Log  `yaml:"log"`
 }
 
 // Log configures logging.
@@ -118,6 +126,16 @@ func (c Config) Validate() error {
 	if c.SyncInterval <= 0 {
 		bad("sync_interval", "must be positive")
 	}
+	if (c.TLSCertFile == "") != (c.TLSKeyFile == "") {
+		bad("tls_key_file", "tls_cert_file and tls_key_file go together")
+	}
+	if c.TLSCertFile == "" && !c.AllowInsecureListen {
+		for _, l := range []struct{ key, addr string }{{"grpc_listen", c.GRPCListen}, {"http_listen", c.HTTPListen}} {
+			if !IsLoopback(l.addr) {
+				bad(l.key, "%s is not a loopback address: set tls_cert_file and tls_key_file, or allow_insecure_listen if a proxy on this host terminates TLS", l.addr)
+			}
+		}
+	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:
@@ -129,6 +147,20 @@ func (c Config) Validate() error {
 		bad("log.format", "%q is not json or console", c.Log.Format)
 	}
 	return errors.Join(errs...)
+}
+
+// IsLoopback reports whether a listen address stays on this machine.
+// "localhost" counts; an empty host (all interfaces) does not.
+func IsLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil || host == "" {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 func hasZeroPort(addr string) bool {

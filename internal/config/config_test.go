@@ -96,3 +96,26 @@ func TestDeployExamples(t *testing.T) {
 		}
 	}
 }
+
+func TestOffLoopbackNeedsTLS(t *testing.T) {
+	c := Default()
+	c.DataDir = "/srv/tonghop"
+	c.HTTPListen = "0.0.0.0:7401"
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "http_listen: 0.0.0.0:7401 is not a loopback address") {
+		t.Fatalf("Validate() = %v", err)
+	}
+	c.AllowInsecureListen = true
+	if err := c.Validate(); err != nil {
+		t.Fatalf("with allow_insecure_listen: %v", err)
+	}
+	c.AllowInsecureListen = false
+	c.TLSCertFile, c.TLSKeyFile = "/etc/tonghop/tls.crt", "/etc/tonghop/tls.key"
+	if err := c.Validate(); err != nil {
+		t.Fatalf("with TLS: %v", err)
+	}
+	for addr, want := range map[string]bool{"127.0.0.1:1": true, "[::1]:1": true, "localhost:1": true, ":7400": false, "10.0.0.5:1": false} {
+		if IsLoopback(addr) != want {
+			t.Errorf("IsLoopback(%q) = %v", addr, !want)
+		}
+	}
+}

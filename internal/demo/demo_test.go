@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"strconv"
+	"strings"
 	"testing"
 
 	"go.uber.org/zap/zaptest"
@@ -30,6 +31,9 @@ func TestDemoOnce(t *testing.T) {
 	}
 	if len(s.Nodes) != 9 || s.Nodes[0].UnitCode != "12" || s.Nodes[0].Level != "province" {
 		t.Fatalf("nodes: %+v", s.Nodes)
+	}
+	if !strings.HasPrefix(s.Tokens.Admin, "thk1.") || !strings.HasPrefix(s.Tokens.Viewer, "thk1.") || s.Tokens.Admin == s.Tokens.Viewer {
+		t.Fatalf("tokens: %+v", s.Tokens)
 	}
 	if s.Root.Received != 16 || s.Root.Verified != 16 || s.Root.Rejected != 0 {
 		t.Fatalf("root: received %d, verified %d, rejected %d", s.Root.Received, s.Root.Verified, s.Root.Rejected)

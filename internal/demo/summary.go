@@ -24,6 +24,14 @@ type Summary struct {
 	// Indicators are the province's districts compared against the
 	// province's targets, from the roll-up engine.
 	Indicators []IndicatorTable `json:"indicators"`
+	// Tokens are API tokens made for the province's REST and gRPC API.
+	Tokens Tokens `json:"tokens"`
+}
+
+// Tokens are the demo's API tokens for the province.
+type Tokens struct {
+	Admin  string `json:"admin"`
+	Viewer string `json:"viewer"`
 }
 
 // IndicatorTable is one indicator for every district and the province.
@@ -206,6 +214,21 @@ func (h *hierarchyRun) summarise(ctx context.Context) (Summary, error) {
 	if s.Indicators, err = h.indicators(ctx); err != nil {
 		return Summary{}, err
 	}
+	acc := tonghopv1.NewAccessServiceClient(prov.admin)
+	for _, t := range []struct {
+		role tonghopv1.Role
+		name string
+		into *string
+	}{
+		{tonghopv1.Role_ROLE_ADMIN, "quản trị tỉnh (demo)", &s.Tokens.Admin},
+		{tonghopv1.Role_ROLE_VIEWER, "chuyên viên xem báo cáo (demo)", &s.Tokens.Viewer},
+	} {
+		resp, err := acc.CreateToken(ctx, &tonghopv1.CreateTokenRequest{Name: t.name, Role: t.role, UnitCode: Province})
+		if err != nil {
+			return Summary{}, fmt.Errorf("demo token: %w", err)
+		}
+		*t.into = resp.Secret
+	}
 	return s, nil
 }
 
@@ -247,15 +270,21 @@ func report(o Options, s Summary) error {
 		return nil
 	}
 	base := "http://" + prov.HTTP
+	fmt.Fprintf(w, "\nAPI tokens for the province (shown once): an admin and a viewer.\n")
+	fmt.Fprintf(w, "  export TONGHOP_TOKEN=%s\n", s.Tokens.Admin)
+	fmt.Fprintf(w, "  export VIEWER=%s\n", s.Tokens.Viewer)
 	fmt.Fprintf(w, "\nTry it (Ctrl-C stops every node):\n")
-	fmt.Fprintf(w, "  curl %s/v1/node\n", base)
-	fmt.Fprintf(w, "  curl '%s/v1/submissions?unit_code=12&include_subtree=true'\n", base)
-	fmt.Fprintf(w, "  curl %s/v1/children\n", base)
-	fmt.Fprintf(w, "  curl '%s/v1/units/12/indicators/ty_le_truong_thon_la_dang_vien:compare?period=2021'\n", base)
+	auth := `-H "Authorization: Bearer $VIEWER"`
+	fmt.Fprintf(w, "  curl %s %s/v1/node\n", auth, base)
+	fmt.Fprintf(w, "  curl %s '%s/v1/submissions?unit_code=12&include_subtree=true'\n", auth, base)
+	fmt.Fprintf(w, "  curl %s %s/v1/children\n", auth, base)
+	fmt.Fprintf(w, "  curl %s '%s/v1/units/12/indicators/ty_le_truong_thon_la_dang_vien:compare?period=2021'\n", auth, base)
 	if len(s.Root.Submissions) > 0 {
-		fmt.Fprintf(w, "  curl %s/v1/submissions/%s\n", base, s.Root.Submissions[0].Digest)
+		fmt.Fprintf(w, "  curl %s %s/v1/submissions/%s\n", auth, base, s.Root.Submissions[0].Digest)
 	}
+	fmt.Fprintf(w, "  curl -i %s/v1/node            # no token: 401\n", base)
 	fmt.Fprintf(w, "  grpcurl -plaintext %s list\n", prov.GRPC)
+	fmt.Fprintf(w, "  tonghop query --addr %s --unit 12 --indicator ty_le_dang_vien_nu --period 2021 --compare\n", prov.GRPC)
 	return nil
 }
 

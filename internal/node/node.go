@@ -5,6 +5,7 @@ package node
 
 import (
 	"context"
+	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -185,12 +186,41 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := newRPCMetrics(reg)
 
-	n.grpc = grpc.NewServer(
+	var serverTLS *tls.Config
+	gatewayCreds := insecure.NewCredentials()
+	if cfg.TLSCertFile != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCertFile, cfg.TLSKeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("%w: tls_cert_file: %w", ErrConfig, err)
+		}
+		serverTLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		// The gateway calls this node's own gRPC listener and trusts
+		// exactly the certificate it serves.
+		leaf, err := x509.ParseCertificate(cert.Certificate[0])
+		if err != nil {
+			return nil, fmt.Errorf("%w: tls_cert_file: %w", ErrConfig, err)
+		}
+		pool := x509.NewCertPool()
+		pool.AddCert(leaf)
+		name := leaf.Subject.CommonName
+		if len(leaf.DNSNames) > 0 {
+			name = leaf.DNSNames[0]
+		}
+		gatewayCreds = credentials.NewTLS(&tls.Config{RootCAs: pool, ServerName: name, MinVersion: tls.VersionTLS12})
+	} else if !config.IsLoopback(cfg.GRPCListen) || !config.IsLoopback(cfg.HTTPListen) {
+		log.Warn("INSECURE: the administrators' API listens off loopback without TLS (allow_insecure_listen); tokens travel in clear text unless a proxy on this host terminates TLS",
+			zap.String("grpc", cfg.GRPCListen), zap.String("http", cfg.HTTPListen))
+	}
+	grpcOpts := []grpc.ServerOption{
 		grpc.ChainUnaryInterceptor(metrics.unary, authz.Unary, server.UnaryErrors(log)),
 		grpc.ChainStreamInterceptor(authz.Stream, server.StreamErrors(log)),
 		grpc.MaxRecvMsgSize(MaxRequestBytes),
 		grpc.MaxConcurrentStreams(MaxConcurrentStreams),
-	)
+	}
+	if serverTLS != nil {
+		grpcOpts = append(grpcOpts, grpc.Creds(credentials.NewTLS(serverTLS)))
+	}
+	n.grpc = grpc.NewServer(grpcOpts...)
 	server.Register(n.grpc, deps)
 	n.health = health.NewServer()
 	healthpb.RegisterHealthServer(n.grpc, n.health)
@@ -253,7 +283,7 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 		runtime.WithRoutingErrorHandler(routingError),
 	)
 	// The gateway reaches gRPC through the listener just bound, over loopback.
-	n.gconn, err = grpc.NewClient(n.glis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	n.gconn, err = grpc.NewClient(n.glis.Addr().String(), grpc.WithTransportCredentials(gatewayCreds))
 	if err != nil {
 		return nil, err
 	}
@@ -288,6 +318,7 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 		WriteTimeout:      time.Minute,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          zap.NewStdLog(log.Named("http")),
+		TLSConfig:         serverTLS,
 	}
 	return n, nil
 }
@@ -393,7 +424,11 @@ func (n *Node) Run(ctx context.Context) error {
 		<-down
 	}()
 	go func() {
-		if err := n.http.Serve(n.hlis); !errors.Is(err, http.ErrServerClosed) {
+		serve := n.http.Serve
+		if n.http.TLSConfig != nil {
+			serve = func(l net.Listener) error { return n.http.ServeTLS(l, "", "") }
+		}
+		if err := serve(n.hlis); !errors.Is(err, http.ErrServerClosed) {
 			errc <- err
 			return
 		}

@@ -606,3 +606,59 @@ func TestShutdownTimeoutStopsHard(t *testing.T) {
 		}
 	}
 }
+
+// TestRESTNeedsToken: without a token REST answers 401; a viewer's token
+// reads but may not write (403); health and metrics stay open.
+func TestRESTNeedsToken(t *testing.T) {
+	h := start(t)
+	viewer, err := tonghopv1.NewAccessServiceClient(h.conn).CreateToken(context.Background(), &tonghopv1.CreateTokenRequest{
+		Name: "chuyên viên", Role: tonghopv1.Role_ROLE_VIEWER, UnitCode: "106",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	call := func(method, path, token, body string) int {
+		r, _ := http.NewRequest(method, h.base+path, strings.NewReader(body))
+		if token != "" {
+			r.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	values := "/v1/units/106/data-sets/tong_ket_nam/periods/2021/values"
+	for _, c := range []struct {
+		method, path, token, body string
+		want                      int
+	}{
+		{"GET", "/v1/node", "", "", http.StatusUnauthorized},
+		{"GET", "/v1/node", "thk1.0000000000000000.AAAA", "", http.StatusUnauthorized},
+		{"GET", "/v1/node", viewer.Secret, "", http.StatusOK},
+		{"GET", values, viewer.Secret, "", http.StatusOK},
+		{"PATCH", values, viewer.Secret, `[{"data_element":"dang_vien","value":"1"}]`, http.StatusForbidden},
+		{"PATCH", values, h.token, `[{"data_element":"dang_vien","value":"1"}]`, http.StatusOK},
+		{"GET", "/healthz", "", "", http.StatusOK},
+		{"GET", "/metrics", "", "", http.StatusOK},
+	} {
+		if got := call(c.method, c.path, c.token, c.body); got != c.want {
+			t.Errorf("%s %s (token %.8s…): %d, want %d", c.method, c.path, c.token, got, c.want)
+		}
+	}
+	// The refused write and the accepted one are both in the audit log.
+	log, err := tonghopv1.NewAccessServiceClient(h.conn).ListAudit(context.Background(), &tonghopv1.ListAuditRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var codes []string
+	for _, e := range log.Entries {
+		if e.Method == tonghopv1.DataService_PutValues_FullMethodName {
+			codes = append(codes, e.Code)
+		}
+	}
+	if strings.Join(codes, ",") != "OK,PermissionDenied" {
+		t.Fatalf("audited PutValues calls, newest first: %v", codes)
+	}
+}

@@ -1,0 +1,155 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
+	"github.com/tonghop/tonghop/internal/access"
+)
+
+func newTokensCmd(streams IO) *cobra.Command {
+	cmd := &cobra.Command{Use: "tokens", Short: "Make, list and revoke API tokens for administrators and scripts"}
+	var (
+		cc               clientFlags
+		name, role, unit string
+		days             int32
+	)
+	create := &cobra.Command{
+		Use:   "create",
+		Short: "Make a token bound to a role and a subtree; its secret is printed once",
+		Example: `  tonghop tokens create --name "Chuyên viên Ban Tổ chức Huyện ủy" --role viewer --unit 106
+  export TONGHOP_TOKEN=$(tonghop tokens create --name "script nhập liệu" --role editor --unit 03390)`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			r, err := access.ParseRole(role)
+			if err != nil {
+				return fmt.Errorf("%w: --role: %v", errUsage, err)
+			}
+			conn, err := cc.dial()
+			if err != nil {
+				return err
+			}
+			defer conn.Close()
+			resp, err := tonghopv1.NewAccessServiceClient(conn).CreateToken(cmd.Context(), &tonghopv1.CreateTokenRequest{
+				Name: name, Role: tonghopv1.Role(r), UnitCode: unit, ValidDays: days,
+			})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(streams.Out, resp.Secret)
+			fmt.Fprintf(streams.Err, "Token %s: %s of %s. The secret above is shown once; it is not stored.\n", resp.Token.Id, r, unit)
+			return nil
+		},
+	}
+	cc.register(create)
+	create.Flags().StringVar(&name, "name", "", "who or what uses the token")
+	create.Flags().StringVar(&role, "role", "viewer", "viewer, editor, approver or admin")
+	create.Flags().StringVar(&unit, "unit", "", "root of the subtree the token may act on")
+	create.Flags().Int32Var(&days, "valid-days", 0, "days until it expires (0: never)")
+
+	var (
+		lc clientFlags
+		lo outputFlags
+	)
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List the tokens of the caller's subtree",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := lo.check(); err != nil {
+				return err
+			}
+			conn, err := lc.dial()
+			if err != nil {
+				return err
+			}
+			defer conn.Close()
+			resp, err := tonghopv1.NewAccessServiceClient(conn).ListTokens(cmd.Context(), &tonghopv1.ListTokensRequest{})
+			if err != nil {
+				return err
+			}
+			if lo.format == "json" {
+				return writeJSON(streams.Out, resp)
+			}
+			tab := &table{header: []string{"id", "role", "unit", "state", "created", "name"}}
+			for _, t := range resp.Tokens {
+				state := "valid"
+				switch {
+				case t.RevokedAt != nil:
+					state = "revoked"
+				case t.ExpiresAt != nil:
+					state = "until " + t.ExpiresAt.AsTime().Format("2006-01-02")
+				}
+				role := strings.ToLower(strings.TrimPrefix(t.Role.String(), "ROLE_"))
+				tab.add(t.Id, role, t.UnitCode, state, t.CreatedAt.AsTime().Format("2006-01-02"), t.Name)
+			}
+			return tab.write(streams.Out, lo.format)
+		},
+	}
+	lc.register(list)
+	lo.register(list)
+
+	var rc clientFlags
+	revoke := &cobra.Command{
+		Use:   "revoke ID",
+		Short: "Revoke a token at once",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			conn, err := rc.dial()
+			if err != nil {
+				return err
+			}
+			defer conn.Close()
+			if _, err := tonghopv1.NewAccessServiceClient(conn).RevokeToken(cmd.Context(), &tonghopv1.RevokeTokenRequest{Id: args[0]}); err != nil {
+				return err
+			}
+			fmt.Fprintf(streams.Out, "Revoked token %s.\n", args[0])
+			return nil
+		},
+	}
+	rc.register(revoke)
+	cmd.AddCommand(create, list, revoke)
+	return cmd
+}
+
+func newAuditCmd(streams IO) *cobra.Command {
+	var (
+		c clientFlags
+		o outputFlags
+		n int32
+	)
+	cmd := &cobra.Command{
+		Use:   "audit",
+		Short: "Show the audit log: every write and every refusal, newest first",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := o.check(); err != nil {
+				return err
+			}
+			conn, err := c.dial()
+			if err != nil {
+				return err
+			}
+			defer conn.Close()
+			resp, err := tonghopv1.NewAccessServiceClient(conn).ListAudit(cmd.Context(), &tonghopv1.ListAuditRequest{PageSize: n})
+			if err != nil {
+				return err
+			}
+			if o.format == "json" {
+				return writeJSON(streams.Out, resp)
+			}
+			tab := &table{header: []string{"time", "code", "method", "units", "caller", "detail"}}
+			for _, e := range resp.Entries {
+				tab.add(e.Time.AsTime().Local().Format("2006-01-02 15:04:05"), e.Code, e.Method, strings.Join(e.UnitCodes, ","), e.Caller, e.Detail)
+			}
+			return tab.write(streams.Out, o.format)
+		},
+	}
+	c.register(cmd)
+	o.register(cmd)
+	cmd.Flags().Int32VarP(&n, "number", "n", 50, "how many entries")
+	return cmd
+}
