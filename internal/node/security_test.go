@@ -184,3 +184,25 @@ func TestDistrictCannotImpersonateItsCommune(t *testing.T) {
 		t.Fatalf("province holds %d reports of 03390, want the genuine one only", len(subs))
 	}
 }
+
+// TestForeignCertificateAudited: a commune of another district connects to
+// Tam Đường's peer port with its valid certificate; the district refuses it
+// as not its child, and the refusal is in the district's audit log.
+func TestForeignCertificateAudited(t *testing.T) {
+	h := startLaiChau(t)
+	foreign := *h.quyetThang.node.Identity() // 12/105/03386
+	_, err := h.tamDuong.peerClient(foreign).Deliver(context.Background(), &tonghopv1.DeliverRequest{})
+	if status.Code(err) != codes.PermissionDenied {
+		t.Fatalf("a commune of 105 delivering to 106: %v", err)
+	}
+	log, err := tonghopv1.NewAccessServiceClient(h.tamDuong.admin).ListAudit(context.Background(), &tonghopv1.ListAuditRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range log.Entries {
+		if e.Caller == "node 12/105/03386" && e.Code == "PermissionDenied" && e.Method == tonghopv1.PeerService_Deliver_FullMethodName {
+			return
+		}
+	}
+	t.Fatalf("the refusal is not in the audit log: %v", log.Entries)
+}
