@@ -120,8 +120,9 @@ func TestTargetsFlowDown(t *testing.T) {
 		}
 		return out
 	}
-	eventually(t, "the province's commune target at Thị trấn Tam Đường", func() bool {
-		return targets(h.thiTran)["ty_le_truong_thon_la_dang_vien/level:commune/2021"] == "12"
+	eventually(t, "the province's and the district's targets at Thị trấn Tam Đường", func() bool {
+		c := targets(h.thiTran)
+		return c["ty_le_truong_thon_la_dang_vien/level:commune/2021"] == "12" && c["ty_le_dang_vien_nu/03390/2021"] == "106"
 	})
 	d := targets(h.tamDuong)
 	if d["ty_le_dang_vien_nu/03390/2021"] != "106" || d["ty_le_truong_thon_la_dang_vien/level:commune/2021"] != "12" {
