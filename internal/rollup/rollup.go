@@ -47,7 +47,9 @@ type Figure struct {
 // view is the cells of some units over some periods, read at one instant.
 type view map[string]map[string][]store.Cell
 
-func (e *Engine) read(units []string, r period.Range) (view, error) {
+// read fetches the cells refs names, of units, over the periods of r —
+// and only those: an answer is a handful of stored records, never a scan.
+func (e *Engine) read(units []string, r period.Range, refs []expr.Ref) (view, error) {
 	for _, u := range units {
 		if !e.Tree.InSubtree(e.Self, u) {
 			return nil, fmt.Errorf("%w: %s (this node: %s)", ErrNotInSubtree, u, e.Self)
@@ -58,7 +60,11 @@ func (e *Engine) read(units []string, r period.Range) (view, error) {
 	for i, p := range ps {
 		codes[i] = p.String()
 	}
-	v, err := e.Store.Rollups(units, codes)
+	cells := make([]store.CellRef, len(refs))
+	for i, ref := range refs {
+		cells[i] = store.CellRef{Element: ref.Element, Option: ref.Option}
+	}
+	v, err := e.Store.RollupCells(units, codes, cells)
 	return view(v), err
 }
 
@@ -102,7 +108,7 @@ func (e *Engine) figure(v view, unit string, ref expr.Ref, r period.Range) (Figu
 
 // Value answers one element or option of unit over the range.
 func (e *Engine) Value(unit string, ref expr.Ref, r period.Range) (Figure, error) {
-	v, err := e.read([]string{unit}, r)
+	v, err := e.read([]string{unit}, r, []expr.Ref{ref})
 	if err != nil {
 		return Figure{}, err
 	}
@@ -172,7 +178,7 @@ func (e *Engine) Indicator(unit, code string, r period.Range) (IndicatorValue, e
 	if !ok {
 		return IndicatorValue{}, fmt.Errorf("unknown indicator %q", code)
 	}
-	v, err := e.read([]string{unit}, r)
+	v, err := e.read([]string{unit}, r, ind.Refs())
 	if err != nil {
 		return IndicatorValue{}, err
 	}
@@ -215,7 +221,7 @@ func (e *Engine) compare(parent string, units []string, code string, r period.Ra
 	if !ok {
 		return Comparison{}, fmt.Errorf("unknown indicator %q", code)
 	}
-	v, err := e.read(append([]string{parent}, units...), r)
+	v, err := e.read(append([]string{parent}, units...), r, ind.Refs())
 	if err != nil {
 		return Comparison{}, err
 	}
@@ -252,7 +258,7 @@ func (e *Engine) Series(unit, code string, r period.Range) ([]IndicatorValue, er
 	if !ok {
 		return nil, fmt.Errorf("unknown indicator %q", code)
 	}
-	v, err := e.read([]string{unit}, r)
+	v, err := e.read([]string{unit}, r, ind.Refs())
 	if err != nil {
 		return nil, err
 	}

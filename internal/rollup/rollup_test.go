@@ -238,7 +238,8 @@ func TestAchievementTamDuong(t *testing.T) {
 	y := period.MustParse("2021")
 	r := period.Range{From: y, To: y}
 	iv, _ := f.engine.Indicator("03390", "ty_le_truong_thon_la_dang_vien", r)
-	ach, err := f.engine.AchievementOf("ty_le_truong_thon_la_dang_vien", iv, r)
+	ts, _ := f.st.Targets()
+	ach, err := f.engine.AchievementOf("ty_le_truong_thon_la_dang_vien", iv, r, ts)
 	if err != nil || ach == nil || ach.Target.ID != "a" || !ach.Met || ach.Difference != 10 || *ach.BaselineValue != 50 || *ach.ChangeFromBaseline != 40 {
 		t.Fatalf("03390 against the level target: %+v %v", ach, err)
 	}

@@ -43,6 +43,12 @@ func (e *Engine) TargetFor(unit, indicator string, p period.Period) (store.Targe
 	if err != nil {
 		return store.Target{}, false, err
 	}
+	t, ok := e.targetIn(ts, unit, indicator, p)
+	return t, ok, nil
+}
+
+// targetIn is TargetFor over a list of targets already read.
+func (e *Engine) targetIn(ts []store.Target, unit, indicator string, p period.Period) (store.Target, bool) {
 	u, _ := e.Tree.Unit(unit)
 	var level *store.Target
 	for i, t := range ts {
@@ -50,16 +56,16 @@ func (e *Engine) TargetFor(unit, indicator string, p period.Period) (store.Targe
 			continue
 		}
 		if t.Unit == unit {
-			return t, true, nil
+			return t, true
 		}
 		if t.Unit == "" && t.Level == u.Level && e.Tree.InSubtree(t.SetBy, unit) && level == nil {
 			level = &ts[i]
 		}
 	}
 	if level != nil {
-		return *level, true, nil
+		return *level, true
 	}
-	return store.Target{}, false, nil
+	return store.Target{}, false
 }
 
 // Achieve states value against target t; baseline is the indicator's value
@@ -84,16 +90,17 @@ func Achieve(value float64, t store.Target, baseline *float64) Achievement {
 	return a
 }
 
-// AchievementOf finds the target for iv's indicator of iv's unit in the last
+// AchievementOf finds, among targets (as Store.Targets reads them, once
+// per question), the target for iv's indicator of iv's unit in the last
 // period of r and states the achievement; nil when no target applies or the
 // indicator has no value.
-func (e *Engine) AchievementOf(code string, iv IndicatorValue, r period.Range) (*Achievement, error) {
+func (e *Engine) AchievementOf(code string, iv IndicatorValue, r period.Range, targets []store.Target) (*Achievement, error) {
 	if iv.Value == nil {
 		return nil, nil
 	}
-	t, ok, err := e.TargetFor(iv.Unit, code, r.Last())
-	if err != nil || !ok {
-		return nil, err
+	t, ok := e.targetIn(targets, iv.Unit, code, r.Last())
+	if !ok {
+		return nil, nil
 	}
 	value, _ := iv.Value.Float64()
 	var baseline *float64

@@ -43,7 +43,7 @@ func (s *rollupService) query(unit, indicator, periodCode string) (period.Range,
 	return r, bad.Err()
 }
 
-func (s *rollupService) value(code string, iv rollup.IndicatorValue, r period.Range) (*tonghopv1.IndicatorValue, error) {
+func (s *rollupService) value(code string, iv rollup.IndicatorValue, r period.Range, targets []store.Target) (*tonghopv1.IndicatorValue, error) {
 	u, _ := s.tree.Unit(iv.Unit)
 	out := &tonghopv1.IndicatorValue{
 		UnitCode: iv.Unit, UnitName: u.Name, Indicator: code, Period: r.String(),
@@ -62,7 +62,7 @@ func (s *rollupService) value(code string, iv rollup.IndicatorValue, r period.Ra
 		f, _ := iv.Value.Float64()
 		out.Value = &f
 	}
-	ach, err := s.engine.AchievementOf(code, iv, r)
+	ach, err := s.engine.AchievementOf(code, iv, r, targets)
 	if err != nil {
 		return nil, err
 	}
@@ -84,7 +84,11 @@ func (s *rollupService) GetIndicatorValue(ctx context.Context, req *tonghopv1.Ge
 	if err != nil {
 		return nil, err
 	}
-	v, err := s.value(req.Indicator, iv, r)
+	targets, err := s.engine.Store.Targets()
+	if err != nil {
+		return nil, err
+	}
+	v, err := s.value(req.Indicator, iv, r, targets)
 	if err != nil {
 		return nil, err
 	}
@@ -112,12 +116,16 @@ func (s *rollupService) CompareIndicator(ctx context.Context, req *tonghopv1.Com
 	if err != nil {
 		return nil, err
 	}
+	targets, err := s.engine.Store.Targets()
+	if err != nil {
+		return nil, err
+	}
 	resp := &tonghopv1.CompareIndicatorResponse{}
-	if resp.Parent, err = s.value(req.Indicator, c.Parent, r); err != nil {
+	if resp.Parent, err = s.value(req.Indicator, c.Parent, r, targets); err != nil {
 		return nil, err
 	}
 	for _, row := range c.Rows {
-		v, err := s.value(req.Indicator, row, r)
+		v, err := s.value(req.Indicator, row, r, targets)
 		if err != nil {
 			return nil, err
 		}
@@ -138,10 +146,14 @@ func (s *rollupService) GetIndicatorSeries(ctx context.Context, req *tonghopv1.G
 	if err != nil {
 		return nil, err
 	}
+	targets, err := s.engine.Store.Targets()
+	if err != nil {
+		return nil, err
+	}
 	resp := &tonghopv1.GetIndicatorSeriesResponse{}
 	for i, p := range points {
 		one := period.Range{From: r.Periods()[i], To: r.Periods()[i]}
-		v, err := s.value(req.Indicator, p, one)
+		v, err := s.value(req.Indicator, p, one, targets)
 		if err != nil {
 			return nil, err
 		}

@@ -389,3 +389,83 @@ func (s *Store) RollupBytes() (map[string][]byte, error) {
 	})
 	return out, err
 }
+
+// CellRef names one cell: an element's total (Option "") or an option.
+type CellRef struct{ Element, Option string }
+
+// RollupCells is Rollups reading only the cells refs names, straight from
+// the stored bytes: a question needs two or three cells of the hundred-odd a
+// roll-up holds, so nothing else is decoded or allocated. The cells come in
+// stored order (by element, then option).
+func (s *Store) RollupCells(units, periods []string, refs []CellRef) (map[string]map[string][]Cell, error) {
+	out := make(map[string]map[string][]Cell, len(units))
+	err := s.db.View(func(tx *bolt.Tx) error {
+		agg := tx.Bucket(bucketAggregates)
+		key := make([]byte, 0, 64)
+		for _, u := range units {
+			byPeriod := make(map[string][]Cell, len(periods))
+			for _, p := range periods {
+				key = append(append(append(key[:0], u...), 0), p...)
+				raw := agg.Get(key)
+				if raw == nil {
+					continue
+				}
+				cells, err := scanCells(raw, refs)
+				if err != nil {
+					return fmt.Errorf("roll-up of %s %s: %w", u, p, err)
+				}
+				if len(cells) > 0 {
+					byPeriod[p] = cells
+				}
+			}
+			out[u] = byPeriod
+		}
+		return nil
+	})
+	return out, err
+}
+
+// scanCells walks an encoded cells record and keeps the cells refs names.
+func scanCells(raw []byte, refs []CellRef) ([]Cell, error) {
+	if len(raw) == 0 || raw[0] != recordV1 {
+		return nil, fmt.Errorf("%w: cells record format", ErrCorrupt)
+	}
+	r := raw[1:]
+	n, m := binary.Uvarint(r)
+	if m <= 0 {
+		return nil, fmt.Errorf("%w: cells count", ErrCorrupt)
+	}
+	r = r[m:]
+	bytesOf := func() ([]byte, bool) {
+		l, m := binary.Uvarint(r)
+		if m <= 0 || l > uint64(len(r)-m) {
+			return nil, false
+		}
+		b := r[m : m+int(l)]
+		r = r[m+int(l):]
+		return b, true
+	}
+	var out []Cell
+	for range n {
+		e, ok1 := bytesOf()
+		o, ok2 := bytesOf()
+		sum, m1 := binary.Varint(r)
+		if !ok1 || !ok2 || m1 <= 0 {
+			return nil, fmt.Errorf("%w: cell", ErrCorrupt)
+		}
+		r = r[m1:]
+		rep, m2 := binary.Uvarint(r)
+		if m2 <= 0 {
+			return nil, fmt.Errorf("%w: cell reporting", ErrCorrupt)
+		}
+		r = r[m2:]
+		for _, ref := range refs {
+			// string(b) == s compares without allocating.
+			if string(e) == ref.Element && string(o) == ref.Option {
+				out = append(out, Cell{Element: ref.Element, Option: ref.Option, Sum: sum, Reporting: int(rep)})
+				break
+			}
+		}
+	}
+	return out, nil
+}
