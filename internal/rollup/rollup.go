@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"math/big"
 	"sort"
+	"sync"
 
 	"github.com/tonghop/tonghop/internal/catalog"
 	"github.com/tonghop/tonghop/internal/expr"
@@ -31,6 +32,22 @@ type Engine struct {
 	Tree    *hierarchy.Tree
 	// Self is the node's own unit: questions are about its subtree.
 	Self string
+
+	natureOnce sync.Once
+	natures    map[string]catalog.Nature
+}
+
+// nature is the element's stock or flow nature, from a table built once:
+// the catalogue's accessors copy, and a comparison asks for every unit.
+func (e *Engine) nature(element string) (catalog.Nature, bool) {
+	e.natureOnce.Do(func() {
+		e.natures = map[string]catalog.Nature{}
+		for _, de := range e.Catalog.Elements() {
+			e.natures[de.Code] = de.Nature
+		}
+	})
+	n, ok := e.natures[element]
+	return n, ok
 }
 
 // Figure is an element (or one of its options) of a unit over a range.
@@ -81,7 +98,7 @@ func findCell(cells []store.Cell, element, option string) (store.Cell, bool) {
 
 // figure applies the element's nature over the range.
 func (e *Engine) figure(v view, unit string, ref expr.Ref, r period.Range) (Figure, error) {
-	de, ok := e.Catalog.Element(ref.Element)
+	nature, ok := e.nature(ref.Element)
 	if !ok {
 		return Figure{}, fmt.Errorf("unknown data element %q", ref.Element)
 	}
@@ -90,11 +107,11 @@ func (e *Engine) figure(v view, unit string, ref expr.Ref, r period.Range) (Figu
 	f := Figure{Missing: true}
 	if c, ok := findCell(byPeriod[last], ref.Element, ref.Option); ok {
 		f.Reporting = c.Reporting
-		if de.Nature == catalog.Stock {
+		if nature == catalog.Stock {
 			return Figure{Value: c.Sum, Reporting: c.Reporting}, nil
 		}
 	}
-	if de.Nature == catalog.Stock {
+	if nature == catalog.Stock {
 		return f, nil
 	}
 	for _, p := range r.Periods() {
