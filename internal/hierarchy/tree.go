@@ -60,6 +60,7 @@ type node struct {
 	parent   int // position of the parent in Tree.nodes, -1 for a root
 	depth    int
 	children []int // by code
+	size     int   // units in the subtree, the unit itself included
 }
 
 // NewTree checks units and indexes them. It rejects, with an error wrapping
@@ -149,6 +150,14 @@ func NewTree(units []Unit) (*Tree, error) {
 		t.index[n.unit.Code] = p
 		t.byLevel[n.unit.Level] = append(t.byLevel[n.unit.Level], p)
 	}
+	// Children come after their parents: summing from the end counts each
+	// subtree once, so SubtreeSize answers without walking it.
+	for p := len(t.nodes) - 1; p >= 0; p-- {
+		t.nodes[p].size++
+		if parent := t.nodes[p].parent; parent >= 0 {
+			t.nodes[parent].size += t.nodes[p].size
+		}
+	}
 	for code, f := range levelDepth {
 		t.levels = append(t.levels, Level{Code: code, Name: LevelName(code), Depth: f.depth})
 	}
@@ -205,6 +214,16 @@ func depths(units []Unit, parent []int) ([]int, error) {
 		}
 	}
 	return depth, nil
+}
+
+// SubtreeSize returns the number of units in the subtree of code, the unit
+// itself included; 0 for an unknown code.
+func (t *Tree) SubtreeSize(code string) int {
+	p, ok := t.index[code]
+	if !ok {
+		return 0
+	}
+	return t.nodes[p].size
 }
 
 // Len returns the number of units in t.

@@ -376,3 +376,25 @@ func TestTreeConcurrentReads(t *testing.T) {
 		<-done
 	}
 }
+
+// TestSubtreeSize checks the sizes NewTree counts against walking the tree.
+func TestSubtreeSize(t *testing.T) {
+	tree, err := NewTree([]Unit{
+		{Code: "12", Name: "Tỉnh Lai Châu", Level: "province"},
+		{Code: "106", Name: "Huyện Tam Đường", Level: "district", Parent: "12"},
+		{Code: "105", Name: "Thành phố Lai Châu", Level: "district", Parent: "12"},
+		{Code: "03390", Name: "Thị trấn Tam Đường", Level: "commune", Parent: "106"},
+		{Code: "03394", Name: "Xã Thèn Sin", Level: "commune", Parent: "106"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for code, want := range map[string]int{"12": 5, "106": 3, "105": 1, "03390": 1, "nope": 0} {
+		if got := tree.SubtreeSize(code); got != want {
+			t.Errorf("SubtreeSize(%s) = %d, want %d", code, got, want)
+		}
+		if _, ok := tree.Unit(code); ok && tree.SubtreeSize(code) != 1+len(tree.Descendants(code)) {
+			t.Errorf("SubtreeSize(%s) disagrees with Descendants", code)
+		}
+	}
+}

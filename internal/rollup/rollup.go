@@ -73,6 +73,17 @@ func (e *Engine) read(units []string, r period.Range, refs []expr.Ref) (view, er
 		}
 	}
 	ps := r.Periods()
+	// A stock takes the last period of a range: when every figure asked
+	// for is a stock, the earlier periods need not be read at all.
+	allStocks := true
+	for _, ref := range refs {
+		if n, _ := e.nature(ref.Element); n != catalog.Stock {
+			allStocks = false
+		}
+	}
+	if allStocks {
+		ps = ps[len(ps)-1:]
+	}
 	codes := make([]string, len(ps))
 	for i, p := range ps {
 		codes[i] = p.String()
@@ -253,6 +264,14 @@ func (e *Engine) compare(parent string, units []string, code string, r period.Ra
 		}
 		c.Rows = append(c.Rows, iv)
 	}
+	// Rank on a float key computed once per row; the exact ratios decide
+	// only between rows whose keys are equal.
+	keys := make(map[string]float64, len(c.Rows))
+	for _, row := range c.Rows {
+		if row.Value != nil {
+			keys[row.Unit], _ = row.Value.Float64()
+		}
+	}
 	sort.SliceStable(c.Rows, func(i, j int) bool {
 		a, b := c.Rows[i], c.Rows[j]
 		switch {
@@ -261,6 +280,8 @@ func (e *Engine) compare(parent string, units []string, code string, r period.Ra
 				return b.Value == nil
 			}
 			return a.Unit < b.Unit
+		case keys[a.Unit] != keys[b.Unit]:
+			return keys[a.Unit] > keys[b.Unit]
 		case a.Value.Cmp(b.Value) != 0:
 			return a.Value.Cmp(b.Value) > 0
 		}

@@ -48,7 +48,7 @@ func (s *rollupService) value(code string, iv rollup.IndicatorValue, r period.Ra
 	out := &tonghopv1.IndicatorValue{
 		UnitCode: iv.Unit, UnitName: u.Name, Indicator: code, Period: r.String(),
 		ReportingUnits: int32(iv.Reporting),
-		ExpectedUnits:  int32(1 + len(s.tree.Descendants(iv.Unit))),
+		ExpectedUnits:  int32(s.tree.SubtreeSize(iv.Unit)),
 	}
 	if iv.Numerator != nil {
 		f, _ := iv.Numerator.Float64()

@@ -466,6 +466,9 @@ func scanCells(raw []byte, refs []CellRef) ([]Cell, error) {
 				break
 			}
 		}
+		if len(out) == len(refs) {
+			break // everything asked for is found
+		}
 	}
 	return out, nil
 }
