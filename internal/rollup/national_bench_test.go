@@ -38,7 +38,6 @@ package rollup
 import (
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"io/fs"
 	"math"
 	"math/rand/v2"
@@ -57,6 +56,7 @@ import (
 	"github.com/tonghop/tonghop/internal/hierarchy"
 	"github.com/tonghop/tonghop/internal/period"
 	"github.com/tonghop/tonghop/internal/store"
+	"github.com/tonghop/tonghop/internal/synth"
 )
 
 const (
@@ -82,122 +82,6 @@ const (
 	pgFullYearCube  = 1_000_000
 	nationalYearStr = "2021"
 )
-
-// nationalSpec says how an element's total is drawn: a share lo..hi of an
-// element drawn before it (of), or an integer in lo..hi.
-type nationalSpec struct {
-	of     string
-	lo, hi float64
-}
-
-// nationalSpecs keep the synthetic figures plausible and the indicators
-// meaningful: a part is never more than its whole. Elements not listed
-// take 0..50 (stocks) or 0..5 (flows).
-var nationalSpecs = map[string]nationalSpec{
-	"to_chuc_co_so_dang":           {"", 3, 20},
-	"chi_bo_truc_thuoc":            {"", 5, 60},
-	"to_chuc_co_so_dang_thanh_lap": {"", 0, 2},
-	"to_chuc_co_so_dang_giai_the":  {"", 0, 1},
-	"to_chuc_co_so_dang_sap_nhap":  {"", 0, 1},
-	"chi_bo_truc_thuoc_thanh_lap":  {"", 0, 3},
-	"chi_bo_truc_thuoc_giai_the":   {"", 0, 2},
-	"thon_to_dan_pho":              {"", 3, 25},
-	"thon_to_dan_pho_co_chi_bo":    {"thon_to_dan_pho", 0.85, 1},
-	"truong_thon_la_dang_vien":     {"thon_to_dan_pho", 0.4, 1},
-	"bi_thu_kiem_truong_thon":      {"truong_thon_la_dang_vien", 0.2, 1},
-	"chi_bo_sinh_hoat_chuyen_de":   {"chi_bo_truc_thuoc", 0.5, 1},
-	"cap_uy_vien":                  {"", 7, 25},
-	"cap_uy_vien_theo_doi_co_so":   {"cap_uy_vien", 0.3, 1},
-	"dang_vien":                    {"", 60, 1000},
-	"ket_nap":                      {"dang_vien", 0, 0.05},
-	"cong_nhan_chinh_thuc":         {"dang_vien", 0, 0.05},
-	"chuyen_den":                   {"dang_vien", 0, 0.03},
-	"chuyen_di":                    {"dang_vien", 0, 0.03},
-	"tu_tran":                      {"dang_vien", 0, 0.02},
-	"khai_tru":                     {"dang_vien", 0, 0.002},
-	"xoa_ten":                      {"dang_vien", 0, 0.003},
-	"xin_ra_khoi_dang":             {"dang_vien", 0, 0.002},
-	"huy_quyet_dinh_ket_nap":       {"dang_vien", 0, 0.001},
-	"mien_cong_tac_sinh_hoat":      {"dang_vien", 0, 0.1},
-	"tam_mien_sinh_hoat_lam_an_xa": {"dang_vien", 0, 0.05},
-	"gioi_thieu_noi_cu_tru":        {"dang_vien", 0, 0.3},
-	"to_chuc_co_so_dang_xep_loai":  {"to_chuc_co_so_dang", 0.9, 1},
-	"chi_bo_truc_thuoc_xep_loai":   {"chi_bo_truc_thuoc", 0.9, 1},
-	"dang_vien_xep_loai":           {"dang_vien", 0.85, 1},
-	"to_chuc_dang_bi_ky_luat":      {"", 0, 1},
-	"dang_vien_bi_ky_luat":         {"dang_vien", 0, 0.01},
-	"kiem_tra_giam_sat":            {"", 5, 60},
-	"lop_boi_duong_cap_uy":         {"", 0, 3},
-	"hoc_vien_boi_duong_cap_uy":    {"", 0, 120},
-	"lop_doi_tuong_ket_nap":        {"", 0, 3},
-	"hoc_vien_doi_tuong_ket_nap":   {"", 0, 100},
-	"lop_dang_vien_moi":            {"", 0, 3},
-	"hoc_vien_dang_vien_moi":       {"", 0, 100},
-}
-
-// nationalValues is the report of a commune for a year: every element of
-// the data set with its total and every option of its breakdowns, drawn
-// from a PCG seeded by the unit's code and the year. The options of a
-// partition sum to the total; those of a subset are each at most the total.
-func nationalValues(cat *catalog.Catalog, ds catalog.DataSet, unit string, year int) []store.Value {
-	h := fnv.New64a()
-	h.Write([]byte(unit))
-	rng := rand.New(rand.NewPCG(h.Sum64(), uint64(year)))
-	totals := make(map[string]int64, len(ds.Elements))
-	var out []store.Value
-	for _, code := range ds.Elements {
-		de, _ := cat.Element(code)
-		spec, ok := nationalSpecs[code]
-		if !ok {
-			spec = nationalSpec{hi: 5}
-			if de.Nature == catalog.Stock {
-				spec.hi = 50
-			}
-		}
-		var total int64
-		if whole, ok := totals[spec.of]; spec.of != "" && ok {
-			total = int64(math.Round((spec.lo + rng.Float64()*(spec.hi-spec.lo)) * float64(whole)))
-		} else {
-			lo := int64(spec.lo)
-			total = lo + rng.Int64N(int64(spec.hi)-lo+1)
-		}
-		totals[code] = total
-		out = append(out, store.Value{Element: code, Count: total})
-		for _, bc := range de.Breakdowns {
-			bd, _ := cat.Breakdown(bc)
-			if bd.Kind == catalog.Partition {
-				for i, n := range nationalSplit(rng, total, len(bd.Options)) {
-					out = append(out, store.Value{Element: code, Option: bd.Options[i].Code, Count: n})
-				}
-				continue
-			}
-			for _, o := range bd.Options {
-				out = append(out, store.Value{Element: code, Option: o.Code, Count: rng.Int64N(total + 1)})
-			}
-		}
-	}
-	return out
-}
-
-// nationalSplit splits total into n parts with random weights.
-func nationalSplit(rng *rand.Rand, total int64, n int) []int64 {
-	w := make([]float64, n)
-	var sum float64
-	for i := range w {
-		w[i] = 0.05 + rng.Float64()
-		sum += w[i]
-	}
-	parts := make([]int64, n)
-	var given int64
-	for i := range parts {
-		parts[i] = int64(float64(total) * w[i] / sum)
-		given += parts[i]
-	}
-	for ; given < total; given++ {
-		parts[rng.IntN(n)]++
-	}
-	return parts
-}
 
 // nationalFixture is the shared national store and what the benchmarks
 // check their answers against.
@@ -256,26 +140,13 @@ func nationalRefKey(element, option string) string {
 
 func buildNational() (*nationalFixture, string, error) {
 	start := time.Now()
-	in, err := os.Open(nationalCSV)
-	if errors.Is(err, fs.ErrNotExist) {
+	if _, err := os.Stat(nationalCSV); errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Sprintf("%s is absent: no national tree to benchmark", nationalCSV), nil
 	}
+	units, err := synth.NationalUnits(nationalCSV, nationalRoot)
 	if err != nil {
 		return nil, "", err
 	}
-	units, err := hierarchy.ReadCSV(in)
-	in.Close()
-	if err != nil {
-		return nil, "", err
-	}
-	// The list's roots are the provinces: a synthetic national unit above
-	// them is the root node's own unit.
-	for i := range units {
-		if units[i].Parent == "" {
-			units[i].Parent = nationalRoot
-		}
-	}
-	units = append([]hierarchy.Unit{{Code: nationalRoot, Name: "Toàn quốc", Level: "country"}}, units...)
 	tree, err := hierarchy.NewTree(units)
 	if err != nil {
 		return nil, "", err
@@ -330,30 +201,10 @@ func buildNational() (*nationalFixture, string, error) {
 		}
 	}
 
-	signed := time.Date(2022, 1, 15, 8, 0, 0, 0, time.UTC)
-	batch := make([]store.Incoming, 0, nationalBatch)
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
-		}
-		t := time.Now()
-		res, err := st.PutSubmissions(batch, false)
-		f.put += time.Since(t)
-		if err != nil {
-			return err
-		}
-		for i, r := range res {
-			if r.Outcome != store.Accepted {
-				return fmt.Errorf("report %s: outcome %d: %v", batch[i].Record.Digest, r.Outcome, r.Err)
-			}
-		}
-		batch = batch[:0]
-		return nil
-	}
+	loader := &synth.Loader{Store: st, Catalog: cat, Tree: tree, DataSet: nationalDataSet, Batch: nationalBatch}
 	for y := nationalFirst; y <= nationalLast; y++ {
-		p := strconv.Itoa(y)
 		for _, c := range f.communes {
-			vals := nationalValues(cat, ds, c, y)
+			vals := synth.Values(cat, ds, c, y)
 			f.perReport = len(vals)
 			f.reports++
 			f.values += len(vals)
@@ -370,27 +221,15 @@ func buildNational() (*nationalFixture, string, error) {
 			if f.reused {
 				continue
 			}
-			digest := "sha256:national-" + c + "-" + p
-			batch = append(batch, store.Incoming{
-				Record: store.Submission{
-					Digest: digest, Unit: c, DataSet: nationalDataSet, Period: p, Revision: 1,
-					CatalogVersion: cat.Version(), SignedAt: signed,
-					Signer: strings.Join(tree.Path(c), "/"), SignerFingerprint: "key-" + c,
-					ValueCount: len(vals),
-				},
-				Envelope: []byte(digest),
-				Values:   vals,
-			})
-			if len(batch) == nationalBatch {
-				if err := flush(); err != nil {
-					return nil, "", err
-				}
+			if err := loader.Add(c, y, vals); err != nil {
+				return nil, "", err
 			}
 		}
 	}
-	if err := flush(); err != nil {
+	if err := loader.Flush(); err != nil {
 		return nil, "", err
 	}
+	f.put = loader.Put
 	f.build = time.Since(start)
 	if fi, err := os.Stat(path); err == nil {
 		f.fileBytes = fi.Size()
@@ -528,7 +367,7 @@ func BenchmarkNationalCell(b *testing.B) {
 		ref  expr.Ref
 		year int
 	}
-	cells := nationalValues(f.engine.Catalog, ds, f.communes[0], nationalLast)
+	cells := synth.Values(f.engine.Catalog, ds, f.communes[0], nationalLast)
 	rng := rand.New(rand.NewPCG(4, 2021))
 	qs := make([]question, b.N)
 	for i := range qs {
@@ -542,7 +381,7 @@ func BenchmarkNationalCell(b *testing.B) {
 			b.Fatal(err)
 		}
 		want := int64(-1)
-		for _, v := range nationalValues(f.engine.Catalog, ds, q.unit, q.year) {
+		for _, v := range synth.Values(f.engine.Catalog, ds, q.unit, q.year) {
 			if v.Element == q.ref.Element && v.Option == q.ref.Option {
 				want = v.Count
 			}

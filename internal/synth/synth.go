@@ -1,0 +1,211 @@
+// Package synth makes synthetic statistics for a hierarchy: every element
+// and breakdown of a data set, for every unit and year, deterministic (a
+// generator seeded by unit code and year), of plausible sizes, and
+// consistent, so that validation passes and indicators mean something. It
+// serves benchmarks and load generation; nothing in a running node uses it.
+package synth
+
+import (
+	"fmt"
+	"hash/fnv"
+	"math"
+	"math/rand/v2"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tonghop/tonghop/internal/catalog"
+	"github.com/tonghop/tonghop/internal/hierarchy"
+	"github.com/tonghop/tonghop/internal/store"
+)
+
+// spec says how an element's total is drawn: a share lo..hi of an
+// element drawn before it (of), or an integer in lo..hi.
+type spec struct {
+	of     string
+	lo, hi float64
+}
+
+// specs, a fixed table, keep the synthetic figures plausible and the indicators
+// meaningful: a part is never more than its whole. Elements not listed
+// take 0..50 (stocks) or 0..5 (flows).
+var specs = map[string]spec{
+	"to_chuc_co_so_dang":           {"", 3, 20},
+	"chi_bo_truc_thuoc":            {"", 5, 60},
+	"to_chuc_co_so_dang_thanh_lap": {"", 0, 2},
+	"to_chuc_co_so_dang_giai_the":  {"", 0, 1},
+	"to_chuc_co_so_dang_sap_nhap":  {"", 0, 1},
+	"chi_bo_truc_thuoc_thanh_lap":  {"", 0, 3},
+	"chi_bo_truc_thuoc_giai_the":   {"", 0, 2},
+	"thon_to_dan_pho":              {"", 3, 25},
+	"thon_to_dan_pho_co_chi_bo":    {"thon_to_dan_pho", 0.85, 1},
+	"truong_thon_la_dang_vien":     {"thon_to_dan_pho", 0.4, 1},
+	"bi_thu_kiem_truong_thon":      {"truong_thon_la_dang_vien", 0.2, 1},
+	"chi_bo_sinh_hoat_chuyen_de":   {"chi_bo_truc_thuoc", 0.5, 1},
+	"cap_uy_vien":                  {"", 7, 25},
+	"cap_uy_vien_theo_doi_co_so":   {"cap_uy_vien", 0.3, 1},
+	"dang_vien":                    {"", 60, 1000},
+	"ket_nap":                      {"dang_vien", 0, 0.05},
+	"cong_nhan_chinh_thuc":         {"dang_vien", 0, 0.05},
+	"chuyen_den":                   {"dang_vien", 0, 0.03},
+	"chuyen_di":                    {"dang_vien", 0, 0.03},
+	"tu_tran":                      {"dang_vien", 0, 0.02},
+	"khai_tru":                     {"dang_vien", 0, 0.002},
+	"xoa_ten":                      {"dang_vien", 0, 0.003},
+	"xin_ra_khoi_dang":             {"dang_vien", 0, 0.002},
+	"huy_quyet_dinh_ket_nap":       {"dang_vien", 0, 0.001},
+	"mien_cong_tac_sinh_hoat":      {"dang_vien", 0, 0.1},
+	"tam_mien_sinh_hoat_lam_an_xa": {"dang_vien", 0, 0.05},
+	"gioi_thieu_noi_cu_tru":        {"dang_vien", 0, 0.3},
+	"to_chuc_co_so_dang_xep_loai":  {"to_chuc_co_so_dang", 0.9, 1},
+	"chi_bo_truc_thuoc_xep_loai":   {"chi_bo_truc_thuoc", 0.9, 1},
+	"dang_vien_xep_loai":           {"dang_vien", 0.85, 1},
+	"to_chuc_dang_bi_ky_luat":      {"", 0, 1},
+	"dang_vien_bi_ky_luat":         {"dang_vien", 0, 0.01},
+	"kiem_tra_giam_sat":            {"", 5, 60},
+	"lop_boi_duong_cap_uy":         {"", 0, 3},
+	"hoc_vien_boi_duong_cap_uy":    {"", 0, 120},
+	"lop_doi_tuong_ket_nap":        {"", 0, 3},
+	"hoc_vien_doi_tuong_ket_nap":   {"", 0, 100},
+	"lop_dang_vien_moi":            {"", 0, 3},
+	"hoc_vien_dang_vien_moi":       {"", 0, 100},
+}
+
+// Values is the report of a unit for a year: every element of
+// the data set with its total and every option of its breakdowns, drawn
+// from a PCG seeded by the unit's code and the year. The options of a
+// partition sum to the total; those of a subset are each at most the total.
+func Values(cat *catalog.Catalog, ds catalog.DataSet, unit string, year int) []store.Value {
+	h := fnv.New64a()
+	h.Write([]byte(unit))
+	rng := rand.New(rand.NewPCG(h.Sum64(), uint64(year)))
+	totals := make(map[string]int64, len(ds.Elements))
+	var out []store.Value
+	for _, code := range ds.Elements {
+		de, _ := cat.Element(code)
+		sp, ok := specs[code]
+		if !ok {
+			sp = spec{hi: 5}
+			if de.Nature == catalog.Stock {
+				sp.hi = 50
+			}
+		}
+		var total int64
+		if whole, ok := totals[sp.of]; sp.of != "" && ok {
+			total = int64(math.Round((sp.lo + rng.Float64()*(sp.hi-sp.lo)) * float64(whole)))
+		} else {
+			lo := int64(sp.lo)
+			total = lo + rng.Int64N(int64(sp.hi)-lo+1)
+		}
+		totals[code] = total
+		out = append(out, store.Value{Element: code, Count: total})
+		for _, bc := range de.Breakdowns {
+			bd, _ := cat.Breakdown(bc)
+			if bd.Kind == catalog.Partition {
+				for i, n := range split(rng, total, len(bd.Options)) {
+					out = append(out, store.Value{Element: code, Option: bd.Options[i].Code, Count: n})
+				}
+				continue
+			}
+			for _, o := range bd.Options {
+				out = append(out, store.Value{Element: code, Option: o.Code, Count: rng.Int64N(total + 1)})
+			}
+		}
+	}
+	return out
+}
+
+// split splits total into n parts with random weights.
+func split(rng *rand.Rand, total int64, n int) []int64 {
+	w := make([]float64, n)
+	var sum float64
+	for i := range w {
+		w[i] = 0.05 + rng.Float64()
+		sum += w[i]
+	}
+	parts := make([]int64, n)
+	var given int64
+	for i := range parts {
+		parts[i] = int64(float64(total) * w[i] / sum)
+		given += parts[i]
+	}
+	for ; given < total; given++ {
+		parts[rng.IntN(n)]++
+	}
+	return parts
+}
+
+// NationalUnits reads an official unit list (CSV) and puts a national unit
+// with code root above its provinces, so that one node can hold the whole
+// country.
+func NationalUnits(csvPath, root string) ([]hierarchy.Unit, error) {
+	in, err := os.Open(csvPath)
+	if err != nil {
+		return nil, err
+	}
+	defer in.Close()
+	units, err := hierarchy.ReadCSV(in)
+	if err != nil {
+		return nil, err
+	}
+	for i := range units {
+		if units[i].Parent == "" {
+			units[i].Parent = root
+		}
+	}
+	return append([]hierarchy.Unit{{Code: root, Name: "Toàn quốc", Level: "country"}}, units...), nil
+}
+
+// Loader stores synthetic reports as if each had arrived verified from
+// below, in batches of Batch (one transaction each).
+type Loader struct {
+	Store   *store.Store
+	Catalog *catalog.Catalog
+	Tree    *hierarchy.Tree
+	DataSet string
+	Batch   int
+	// Put is the time spent in the store.
+	Put   time.Duration
+	batch []store.Incoming
+}
+
+// Add queues one report, storing the batch when it is full.
+func (l *Loader) Add(unit string, year int, vals []store.Value) error {
+	p := strconv.Itoa(year)
+	digest := "sha256:synthetic-" + unit + "-" + p
+	l.batch = append(l.batch, store.Incoming{
+		Record: store.Submission{
+			Digest: digest, Unit: unit, DataSet: l.DataSet, Period: p, Revision: 1,
+			CatalogVersion: l.Catalog.Version(), SignedAt: time.Date(year+1, 1, 15, 8, 0, 0, 0, time.UTC),
+			Signer: strings.Join(l.Tree.Path(unit), "/"), SignerFingerprint: "key-" + unit,
+			ValueCount: len(vals),
+		},
+		Envelope: []byte(digest),
+		Values:   vals,
+	})
+	if len(l.batch) >= l.Batch {
+		return l.Flush()
+	}
+	return nil
+}
+
+// Flush stores what is queued.
+func (l *Loader) Flush() error {
+	if len(l.batch) == 0 {
+		return nil
+	}
+	t := time.Now()
+	res, err := l.Store.PutSubmissions(l.batch, false)
+	l.Put += time.Since(t)
+	if err != nil {
+		return err
+	}
+	for i, r := range res {
+		if r.Outcome != store.Accepted {
+			return fmt.Errorf("synthetic report %s: outcome %d: %v", l.batch[i].Record.Digest, r.Outcome, r.Err)
+		}
+	}
+	l.batch = l.batch[:0]
+	return nil
+}
