@@ -66,7 +66,10 @@ type view map[string]map[string][]store.Cell
 
 // read fetches the cells refs names, of units, over the periods of r —
 // and only those: an answer is a handful of stored records, never a scan.
-func (e *Engine) read(units []string, r period.Range, refs []expr.Ref) (view, error) {
+// whole says the answer is one figure over the whole range, so that when
+// every figure is a stock only the last period matters; a series, which
+// answers each period, passes false.
+func (e *Engine) read(units []string, r period.Range, refs []expr.Ref, whole bool) (view, error) {
 	for _, u := range units {
 		if !e.Tree.InSubtree(e.Self, u) {
 			return nil, fmt.Errorf("%w: %s (this node: %s)", ErrNotInSubtree, u, e.Self)
@@ -75,7 +78,7 @@ func (e *Engine) read(units []string, r period.Range, refs []expr.Ref) (view, er
 	ps := r.Periods()
 	// A stock takes the last period of a range: when every figure asked
 	// for is a stock, the earlier periods need not be read at all.
-	allStocks := true
+	allStocks := whole
 	for _, ref := range refs {
 		if n, _ := e.nature(ref.Element); n != catalog.Stock {
 			allStocks = false
@@ -136,7 +139,7 @@ func (e *Engine) figure(v view, unit string, ref expr.Ref, r period.Range) (Figu
 
 // Value answers one element or option of unit over the range.
 func (e *Engine) Value(unit string, ref expr.Ref, r period.Range) (Figure, error) {
-	v, err := e.read([]string{unit}, r, []expr.Ref{ref})
+	v, err := e.read([]string{unit}, r, []expr.Ref{ref}, true)
 	if err != nil {
 		return Figure{}, err
 	}
@@ -206,7 +209,7 @@ func (e *Engine) Indicator(unit, code string, r period.Range) (IndicatorValue, e
 	if !ok {
 		return IndicatorValue{}, fmt.Errorf("unknown indicator %q", code)
 	}
-	v, err := e.read([]string{unit}, r, ind.Refs())
+	v, err := e.read([]string{unit}, r, ind.Refs(), true)
 	if err != nil {
 		return IndicatorValue{}, err
 	}
@@ -249,7 +252,7 @@ func (e *Engine) compare(parent string, units []string, code string, r period.Ra
 	if !ok {
 		return Comparison{}, fmt.Errorf("unknown indicator %q", code)
 	}
-	v, err := e.read(append([]string{parent}, units...), r, ind.Refs())
+	v, err := e.read(append([]string{parent}, units...), r, ind.Refs(), true)
 	if err != nil {
 		return Comparison{}, err
 	}
@@ -296,7 +299,7 @@ func (e *Engine) Series(unit, code string, r period.Range) ([]IndicatorValue, er
 	if !ok {
 		return nil, fmt.Errorf("unknown indicator %q", code)
 	}
-	v, err := e.read([]string{unit}, r, ind.Refs())
+	v, err := e.read([]string{unit}, r, ind.Refs(), false)
 	if err != nil {
 		return nil, err
 	}

@@ -139,10 +139,16 @@ func TestStocksAndFlowsOverTime(t *testing.T) {
 	if !gap.Missing {
 		t.Fatalf("members over 2020..2022: %+v, want missing (2022 not reported)", gap)
 	}
-	// The series shows each year.
+	// The series shows each year, of a flow and of a stock.
 	series, err := f.engine.Series("106", "so_dang_vien_ket_nap", r)
 	if err != nil || len(series) != 3 || rat(t, series[0].Value) != "12.0000" || rat(t, series[2].Value) != "15.0000" {
 		t.Fatalf("series: %v %v", series, err)
+	}
+	f.report("03390", "2019", map[string]int64{"dang_vien": 400, "ket_nap": 12, "dang_vien.nu": 100})
+	f.report("03390", "2021", map[string]int64{"dang_vien": 412, "ket_nap": 15, "dang_vien.nu": 206})
+	stock, err := f.engine.Series("106", "ty_le_dang_vien_nu", r)
+	if err != nil || len(stock) != 3 || rat(t, stock[0].Value) != "25.0000" || stock[1].Value != nil || rat(t, stock[2].Value) != "50.0000" {
+		t.Fatalf("series of a stock: %v %v", stock, err)
 	}
 }
 
