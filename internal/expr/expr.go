@@ -47,8 +47,9 @@ func (r Ref) String() string {
 // Expr is a parsed expression. It is immutable and safe for concurrent use.
 // The zero Expr is not an expression: obtain one from Parse.
 type Expr struct {
-	root node
-	refs []Ref // in order of first appearance
+	root     node
+	refs     []Ref // in order of first appearance
+	integral bool  // only references, whole constants, + - and sum()
 }
 
 // Parse parses src. Syntax errors are of type *SyntaxError.
@@ -61,15 +62,66 @@ func Parse(src string) (*Expr, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Expr{root: root}
+	e := &Expr{root: root, integral: true}
 	seen := make(map[Ref]bool)
 	walk(root, func(n node) {
-		if r, ok := n.(*refNode); ok && !seen[r.ref] {
-			seen[r.ref] = true
-			e.refs = append(e.refs, r.ref)
+		switch n := n.(type) {
+		case *refNode:
+			if !seen[n.ref] {
+				seen[n.ref] = true
+				e.refs = append(e.refs, n.ref)
+			}
+		case *numNode:
+			e.integral = e.integral && n.val.IsInt() && n.val.Num().IsInt64()
+		case *binNode:
+			e.integral = e.integral && (n.op == '+' || n.op == '-')
 		}
 	})
 	return e, nil
+}
+
+// Integral reports whether e is made of references, whole constants, + and
+// − and sum() only — every indicator's numerator and denominator are — so
+// that EvalInt computes it exactly.
+func (e *Expr) Integral() bool { return e.integral }
+
+// EvalInt evaluates an integral expression (see Integral) in int64, without
+// the allocations of exact rational arithmetic; ok is false when a
+// reference has no value. It panics on an expression that is not integral.
+func (e *Expr) EvalInt(lookup func(Ref) (int64, bool)) (v int64, ok bool) {
+	if !e.integral {
+		panic("expr: EvalInt of an expression that is not integral: " + e.String())
+	}
+	return evalInt(e.root, lookup)
+}
+
+func evalInt(n node, lookup func(Ref) (int64, bool)) (int64, bool) {
+	switch n := n.(type) {
+	case *numNode:
+		return n.val.Num().Int64(), true
+	case *refNode:
+		return lookup(n.ref)
+	case *negNode:
+		x, ok := evalInt(n.x, lookup)
+		return -x, ok
+	case *sumNode:
+		var total int64
+		ok := true
+		for _, a := range n.args {
+			x, xok := evalInt(a, lookup)
+			ok = ok && xok
+			total += x
+		}
+		return total, ok
+	case *binNode:
+		x, xok := evalInt(n.x, lookup)
+		y, yok := evalInt(n.y, lookup)
+		if n.op == '-' {
+			y = -y
+		}
+		return x + y, xok && yok
+	}
+	panic(fmt.Sprintf("expr: unexpected node %T", n))
 }
 
 // MustParse is like Parse but panics on a syntax error. It is meant for

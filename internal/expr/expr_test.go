@@ -323,3 +323,26 @@ func FuzzParse(f *testing.F) {
 		e.Eval(func(r Ref) (int64, bool) { return int64(len(r.Element)) - 3, len(r.Option) != 1 })
 	})
 }
+
+// TestEvalIntAgreesWithEval: on integral expressions the int64 evaluation
+// gives exactly what the rational one gives, missing values included.
+func TestEvalIntAgreesWithEval(t *testing.T) {
+	vals := map[Ref]int64{{"a", ""}: 7, {"a", "x"}: 3, {"b", ""}: 40, {"c", ""}: -2}
+	lookup := func(r Ref) (int64, bool) { v, ok := vals[r]; return v, ok }
+	for _, src := range []string{"a", "a.x + b", "sum(a, a.x, b) - c", "-(a - b) + 2", "a + missing", "sum(a, missing)", "0"} {
+		e := MustParse(src)
+		if !e.Integral() {
+			t.Fatalf("%s: not integral", src)
+		}
+		got, gok := e.EvalInt(lookup)
+		want, wok := e.Eval(lookup)
+		if gok != wok || wok && (!want.IsInt() || want.Num().Int64() != got) {
+			t.Errorf("%s: EvalInt = %d, %v; Eval = %v, %v", src, got, gok, want, wok)
+		}
+	}
+	for _, src := range []string{"a / b", "a * 2", "a + 0.5"} {
+		if MustParse(src).Integral() {
+			t.Errorf("%s: integral", src)
+		}
+	}
+}

@@ -175,14 +175,9 @@ func (e *Engine) indicator(v view, unit string, ind catalog.Indicator, r period.
 		}
 		return f.Value, !f.Missing
 	}
-	num, ok := ind.Numerator.Eval(lookup)
-	if ok {
-		out.Numerator = num
-	}
+	out.Numerator = evalSide(ind.Numerator, lookup)
 	if ind.Denominator != nil {
-		if den, ok := ind.Denominator.Eval(lookup); ok {
-			out.Denominator = den
-		}
+		out.Denominator = evalSide(ind.Denominator, lookup)
 	}
 	if lookupErr != nil {
 		return IndicatorValue{}, lookupErr
@@ -201,6 +196,22 @@ func (e *Engine) indicator(v view, unit string, ind catalog.Indicator, r period.
 		}
 	}
 	return out, nil
+}
+
+// evalSide evaluates a numerator or denominator: in int64 when it is a sum
+// of counts (one allocation for the result), exactly otherwise; nil when
+// missing.
+func evalSide(x *expr.Expr, lookup func(expr.Ref) (int64, bool)) *big.Rat {
+	if x.Integral() {
+		if v, ok := x.EvalInt(lookup); ok {
+			return new(big.Rat).SetInt64(v)
+		}
+		return nil
+	}
+	if v, ok := x.Eval(lookup); ok {
+		return v
+	}
+	return nil
 }
 
 // Indicator answers an indicator of unit over the range.
