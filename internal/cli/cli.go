@@ -5,7 +5,10 @@
 package cli
 
 import (
+	"cmp"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +21,7 @@ import (
 	"go.uber.org/zap/zapcore"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
@@ -120,22 +124,33 @@ var errUsage = errors.New("usage")
 
 // clientFlags are the flags of every command that talks to a node.
 type clientFlags struct {
-	addr  string
-	token string
+	addr   string
+	token  string
+	caFile string
 }
 
 func (f *clientFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.addr, "addr", config.DefaultGRPCListen, "gRPC address of the node")
 	cmd.Flags().StringVar(&f.token, "token", "", "API token (default: $TONGHOP_TOKEN)")
+	cmd.Flags().StringVar(&f.caFile, "ca-file", "", "speak TLS, trusting this certificate authority (PEM) (default: $TONGHOP_CA_FILE; none: clear text, for loopback)")
 }
 
 func (f *clientFlags) dial() (*grpc.ClientConn, error) {
-	token := f.token
-	if token == "" {
-		token = os.Getenv("TONGHOP_TOKEN")
+	token := cmp.Or(f.token, os.Getenv("TONGHOP_TOKEN"))
+	transport := insecure.NewCredentials()
+	if ca := cmp.Or(f.caFile, os.Getenv("TONGHOP_CA_FILE")); ca != "" {
+		raw, err := os.ReadFile(ca)
+		if err != nil {
+			return nil, err
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(raw) {
+			return nil, fmt.Errorf("%w: %s holds no PEM certificate", errUsage, ca)
+		}
+		transport = credentials.NewTLS(&tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12})
 	}
 	return grpc.NewClient(f.addr,
-		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithTransportCredentials(transport),
 		grpc.WithPerRPCCredentials(access.Credentials(token)))
 }
 

@@ -2,10 +2,19 @@ package cli
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"go.uber.org/zap/zaptest"
 
@@ -163,5 +172,41 @@ func TestQueryAndTargets(t *testing.T) {
 	}
 	if code, _, errOut = runCLI(t, ctx, "", "query", "--addr", addr, "--unit", "106", "--indicator", "khong_co", "--period", "2020"); code != 1 || !strings.Contains(errOut, "NotFound") {
 		t.Fatalf("unknown indicator: %d %q", code, errOut)
+	}
+}
+
+// TestCLIOverTLS: with --ca-file the commands speak TLS to a node whose
+// administrators' API has a certificate; without it they cannot.
+func TestCLIOverTLS(t *testing.T) {
+	dir := t.TempDir()
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "127.0.0.1"},
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")},
+		NotBefore:   time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, _ := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	keyDER, _ := x509.MarshalECPrivateKey(key)
+	certFile, keyFile := filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key")
+	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
+	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600)
+
+	units, _ := hierarchy.ReadCSV(strings.NewReader(unitsCSV))
+	data := filepath.Join(dir, "data")
+	if _, err := node.Init(data, "106", units, true, node.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	cfg := config.Default()
+	cfg.DataDir, cfg.GRPCListen, cfg.HTTPListen, cfg.PeerListen = data, "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
+	cfg.TLSCertFile, cfg.TLSKeyFile = certFile, keyFile
+	n := runConfigured(t, cfg)
+	useToken(t, data)
+	ctx := context.Background()
+	if code, out, errOut := runCLI(t, ctx, "", "node", "--addr", n.GRPCAddr(), "--ca-file", certFile); code != 0 || !strings.Contains(out, "106 Huyện Tam Đường") {
+		t.Fatalf("node over TLS: %d %q %q", code, out, errOut)
+	}
+	if code, _, _ := runCLI(t, ctx, "", "node", "--addr", n.GRPCAddr()); code != 1 {
+		t.Fatal("clear text to a TLS port succeeded")
 	}
 }
