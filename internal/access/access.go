@@ -70,6 +70,8 @@ type Caller struct {
 	Role    Role
 	// Unit is the root of the subtree the caller may act on.
 	Unit string
+	// ExpiresAt is when the caller's token expires; zero for never.
+	ExpiresAt time.Time
 }
 
 // String names the caller in the audit log.
@@ -78,6 +80,9 @@ func (c Caller) String() string {
 }
 
 const tokenPrefix = "thk1"
+
+// maxTokenLen bounds what is even looked at: a real token is 65 bytes.
+const maxTokenLen = 128
 
 // Tokens makes and checks API tokens.
 type Tokens struct {
@@ -94,6 +99,12 @@ func hash(secret []byte) string {
 // for valid (0: until revoked). It returns the record and the secret to
 // show once: thk1.ID.SECRET.
 func (t *Tokens) Create(name string, role Role, unit string, valid time.Duration) (store.APIToken, string, error) {
+	return t.CreateUntil(name, role, unit, valid, time.Time{})
+}
+
+// CreateUntil is Create for a token that must expire no later than until
+// (zero: no bound): a token made with an expiring token does not outlive it.
+func (t *Tokens) CreateUntil(name string, role Role, unit string, valid time.Duration, until time.Time) (store.APIToken, string, error) {
 	id := make([]byte, 8)
 	secret := make([]byte, 32)
 	if _, err := rand.Read(id); err != nil {
@@ -110,6 +121,9 @@ func (t *Tokens) Create(name string, role Role, unit string, valid time.Duration
 	if valid > 0 {
 		rec.ExpiresAt = now.Add(valid)
 	}
+	if !until.IsZero() && (rec.ExpiresAt.IsZero() || rec.ExpiresAt.After(until)) {
+		rec.ExpiresAt = until
+	}
 	if err := t.Store.PutAPIToken(rec); err != nil {
 		return store.APIToken{}, "", err
 	}
@@ -119,22 +133,24 @@ func (t *Tokens) Create(name string, role Role, unit string, valid time.Duration
 // Verify establishes the caller from a token's text.
 func (t *Tokens) Verify(token string) (Caller, error) {
 	parts := strings.Split(token, ".")
-	if len(parts) != 3 || parts[0] != tokenPrefix {
+	if len(token) > maxTokenLen || len(parts) != 3 || parts[0] != tokenPrefix || len(parts[1]) != 16 {
 		return Caller{}, fmt.Errorf("%w: not a tonghop token", ErrUnauthenticated)
 	}
 	secret, err := base64.RawURLEncoding.DecodeString(parts[2])
 	if err != nil || len(secret) != 32 {
 		return Caller{}, fmt.Errorf("%w: not a tonghop token", ErrUnauthenticated)
 	}
+	// Unknown and wrong look the same to the caller, and nothing the caller
+	// sent is echoed back or into the audit log.
 	rec, err := t.Store.APIToken(parts[1])
 	if errors.Is(err, store.ErrNotFound) {
-		return Caller{}, fmt.Errorf("%w: unknown token %s", ErrUnauthenticated, parts[1])
+		return Caller{}, fmt.Errorf("%w: unknown or invalid token", ErrUnauthenticated)
 	}
 	if err != nil {
 		return Caller{}, err
 	}
 	if subtle.ConstantTimeCompare([]byte(hash(secret)), []byte(rec.SecretHash)) != 1 {
-		return Caller{}, fmt.Errorf("%w: wrong secret for token %s", ErrUnauthenticated, rec.ID)
+		return Caller{}, fmt.Errorf("%w: unknown or invalid token", ErrUnauthenticated)
 	}
 	now := t.Now()
 	switch {
@@ -147,7 +163,7 @@ func (t *Tokens) Verify(token string) (Caller, error) {
 	if err != nil {
 		return Caller{}, fmt.Errorf("%w: token %s: %v", store.ErrCorrupt, rec.ID, err)
 	}
-	return Caller{TokenID: rec.ID, Name: rec.Name, Role: role, Unit: rec.Unit}, nil
+	return Caller{TokenID: rec.ID, Name: rec.Name, Role: role, Unit: rec.Unit, ExpiresAt: rec.ExpiresAt}, nil
 }
 
 // Bearer extracts the token from an "authorization" value, "Bearer …".

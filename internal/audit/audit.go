@@ -6,11 +6,11 @@
 package audit
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"time"
 )
@@ -73,8 +73,23 @@ func Open(path string, now func() time.Time) (*Log, error) {
 // Close closes the file.
 func (l *Log) Close() error { return l.f.Close() }
 
+// maxField bounds each text of an entry: a caller cannot grow the log, or
+// one line of it, at will.
+const maxField = 512
+
+func clip(s string) string {
+	if len(s) <= maxField {
+		return s
+	}
+	return strings.ToValidUTF8(s[:maxField], "") + "…"
+}
+
 // Append writes e, numbered and stamped, and syncs it to disk.
 func (l *Log) Append(e Entry) error {
+	e.Caller, e.Method, e.Detail = clip(e.Caller), clip(e.Method), clip(e.Detail)
+	for i := range e.Units {
+		e.Units[i] = clip(e.Units[i])
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.seq++
@@ -98,20 +113,18 @@ func (l *Log) read() ([]Entry, error) {
 		return nil, fmt.Errorf("audit: %w", err)
 	}
 	var out []Entry
-	sc := bufio.NewScanner(bytes.NewReader(raw))
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		if len(bytes.TrimSpace(sc.Bytes())) == 0 {
+	for _, line := range bytes.Split(raw, []byte{'\n'}) {
+		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
 		var e Entry
-		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+		if err := json.Unmarshal(line, &e); err != nil {
 			// A line cut by a crash mid-write: the ones before it stand.
 			continue
 		}
 		out = append(out, e)
 	}
-	return out, sc.Err()
+	return out, nil
 }
 
 // List returns up to limit entries (0: all), newest first, with a sequence

@@ -42,3 +42,20 @@ func TestAppendListReopen(t *testing.T) {
 		t.Fatalf("audit log mode %v", info.Mode().Perm())
 	}
 }
+
+// TestLongFieldsClipped: a caller cannot write an unbounded line.
+func TestLongFieldsClipped(t *testing.T) {
+	l, err := Open(filepath.Join(t.TempDir(), FileName), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	long := string(make([]byte, 3<<20))
+	if err := l.Append(Entry{Caller: long, Method: "/x", Detail: long, Code: "Unauthenticated"}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := l.List(0, 0)
+	if err != nil || len(got) != 1 || len(got[0].Detail) > 1024 || len(got[0].Caller) > 1024 {
+		t.Fatalf("List after a long entry: %d entries, %v", len(got), err)
+	}
+}

@@ -156,7 +156,7 @@ func TestQueryAndTargets(t *testing.T) {
 	}
 	code, out, errOut := runCLI(t, ctx, "", "targets", "set", "--addr", addr, "--indicator", "ty_le_dang_vien_httnv_tro_len",
 		"--unit", "106", "--period", "2020", "--at-least", "90", "--note", "trên 90%")
-	if code != 0 || !strings.Contains(out, "Target ty_le_dang_vien_httnv_tro_len/106/2020 set") {
+	if code != 0 || !strings.Contains(out, "Target ty_le_dang_vien_httnv_tro_len/106/2020@106 set") {
 		t.Fatalf("targets set: %d %q %q", code, out, errOut)
 	}
 	if code, _, errOut = runCLI(t, ctx, "", "targets", "set", "--addr", addr, "--indicator", "ty_le_dang_vien_nu", "--period", "2020", "--at-least", "30"); code != 1 || !strings.Contains(errOut, "target.unit_code") {

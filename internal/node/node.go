@@ -216,6 +216,9 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 		grpc.ChainStreamInterceptor(authz.Stream, server.StreamErrors(log)),
 		grpc.MaxRecvMsgSize(MaxRequestBytes),
 		grpc.MaxConcurrentStreams(MaxConcurrentStreams),
+		// Streams that need no token (health watches, reflection) must
+		// not hold connections open forever.
+		grpc.KeepaliveParams(keepalive.ServerParameters{MaxConnectionIdle: 5 * time.Minute, MaxConnectionAge: time.Hour, MaxConnectionAgeGrace: time.Minute}),
 	}
 	if serverTLS != nil {
 		grpcOpts = append(grpcOpts, grpc.Creds(credentials.NewTLS(serverTLS)))
@@ -240,7 +243,10 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 			// Handlers re-check the caller on every call; recycling
 			// connections bounds how long even an idle one outlives a change.
 			grpc.KeepaliveParams(keepalive.ServerParameters{MaxConnectionAge: time.Hour, MaxConnectionAgeGrace: time.Minute}),
-			grpc.ChainUnaryInterceptor(metrics.unary, server.PeerAudit(n.audit, log), server.UnaryErrors(log)),
+			grpc.ChainUnaryInterceptor(metrics.unary, server.PeerDeadline, server.PeerAudit(n.audit, log), server.UnaryErrors(log)),
+			// Only enrolment may come without a certificate; anything else
+			// is refused before its (possibly large) body is read.
+			grpc.InTapHandle(server.PeerTap),
 			grpc.MaxRecvMsgSize(MaxPeerMessageBytes),
 			grpc.MaxConcurrentStreams(MaxConcurrentStreams),
 		)

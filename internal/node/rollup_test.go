@@ -109,6 +109,8 @@ func TestTargetsFlowDown(t *testing.T) {
 	set(h.province, &tonghopv1.Target{Indicator: "ty_le_truong_thon_la_dang_vien", Level: "commune", Period: "2021", Direction: tonghopv1.Direction_DIRECTION_AT_LEAST, Value: 80})
 	set(h.province, &tonghopv1.Target{Indicator: "ty_le_dang_vien_nu", UnitCode: "03386", Period: "2021", Direction: tonghopv1.Direction_DIRECTION_AT_LEAST, Value: 40})
 	set(h.tamDuong, &tonghopv1.Target{Indicator: "ty_le_dang_vien_nu", UnitCode: "03390", Period: "2021", Direction: tonghopv1.Direction_DIRECTION_AT_LEAST, Value: 33})
+	// The province targets the same commune too: two targets, not one.
+	set(h.province, &tonghopv1.Target{Indicator: "ty_le_dang_vien_nu", UnitCode: "03390", Period: "2021", Direction: tonghopv1.Direction_DIRECTION_AT_LEAST, Value: 40})
 	targets := func(tn *tnode) map[string]string {
 		resp, err := tonghopv1.NewTargetServiceClient(tn.admin).ListTargets(ctx, &tonghopv1.ListTargetsRequest{})
 		if err != nil {
@@ -122,18 +124,21 @@ func TestTargetsFlowDown(t *testing.T) {
 	}
 	eventually(t, "the province's and the district's targets at Thị trấn Tam Đường", func() bool {
 		c := targets(h.thiTran)
-		return c["ty_le_truong_thon_la_dang_vien/level:commune/2021"] == "12" && c["ty_le_dang_vien_nu/03390/2021"] == "106"
+		return c["ty_le_truong_thon_la_dang_vien/level:commune/2021@12"] == "12" && c["ty_le_dang_vien_nu/03390/2021@106"] == "106" && c["ty_le_dang_vien_nu/03390/2021@12"] == "12"
 	})
 	d := targets(h.tamDuong)
-	if d["ty_le_dang_vien_nu/03390/2021"] != "106" || d["ty_le_truong_thon_la_dang_vien/level:commune/2021"] != "12" {
+	if d["ty_le_dang_vien_nu/03390/2021@106"] != "106" || d["ty_le_dang_vien_nu/03390/2021@12"] != "12" || d["ty_le_truong_thon_la_dang_vien/level:commune/2021@12"] != "12" {
 		t.Fatalf("district's targets: %v", d)
 	}
-	if _, ok := d["ty_le_dang_vien_nu/03386/2021"]; ok {
+	if _, ok := d["ty_le_dang_vien_nu/03386/2021@12"]; ok {
 		t.Fatalf("a target for another district's commune reached 106: %v", d)
 	}
-	c := targets(h.thiTran)
-	if c["ty_le_dang_vien_nu/03390/2021"] != "106" {
-		t.Fatalf("commune's targets: %v", c)
+	// Of the two targets for the commune, the district's (the nearer
+	// setter) applies.
+	h.thiTran.put("2021", dv("dang_vien", "", "100"), dv("dang_vien", "nu", "35"))
+	nu, err := tonghopv1.NewRollupServiceClient(h.thiTran.admin).GetIndicatorValue(ctx, &tonghopv1.GetIndicatorValueRequest{UnitCode: "03390", Indicator: "ty_le_dang_vien_nu", Period: "2021"})
+	if err != nil || nu.Value.Achievement == nil || nu.Value.Achievement.Target.SetBy != "106" || nu.Value.Achievement.Target.Value != 33 || !nu.Value.Achievement.Met {
+		t.Fatalf("which target applies to the commune: %v %v", nu, err)
 	}
 	// The commune states its own achievement against the province's target.
 	h.thiTran.put("2021", dv("thon_to_dan_pho", "", "12"), dv("truong_thon_la_dang_vien", "", "9"))

@@ -56,8 +56,8 @@ type Figure struct {
 	// Missing: no unit of the subtree reported it in the periods that
 	// decide it (the last period for a stock, any period for a flow).
 	Missing bool
-	// Reporting is how many units of the subtree reported it in the last
-	// period of the range.
+	// Reporting is how many units of the subtree reported it: in the last
+	// period of the range for a stock, at most in any period for a flow.
 	Reporting int
 }
 
@@ -132,6 +132,9 @@ func (e *Engine) figure(v view, unit string, ref expr.Ref, r period.Range) (Figu
 		if c, ok := findCell(byPeriod[p.String()], ref.Element, ref.Option); ok {
 			f.Value += c.Sum
 			f.Missing = false
+			// For a flow, the most units that reported it in any period of
+			// the range: never 0 beside a value.
+			f.Reporting = max(f.Reporting, c.Reporting)
 		}
 	}
 	return f, nil

@@ -256,3 +256,26 @@ func TestAchievementTamDuong(t *testing.T) {
 		t.Fatal("a commune-level target applied to a district")
 	}
 }
+
+// TestNoTargetForARange: a 2021 target does not judge admissions summed
+// over 2019..2021.
+func TestNoTargetForARange(t *testing.T) {
+	f := newFixture(t, "12", laiChau())
+	for y, n := range map[string]int64{"2019": 12, "2020": 9, "2021": 15} {
+		f.report("03390", y, map[string]int64{"ket_nap": n})
+	}
+	if _, err := f.st.PutTarget(store.Target{ID: "k", Indicator: "so_dang_vien_ket_nap", Unit: "03390", Period: "2021", Direction: AtLeast, Value: 20, SetBy: "12"}); err != nil {
+		t.Fatal(err)
+	}
+	ts, _ := f.st.Targets()
+	r := period.Range{From: period.MustParse("2019"), To: period.MustParse("2021")}
+	iv, _ := f.engine.Indicator("03390", "so_dang_vien_ket_nap", r)
+	if a, err := f.engine.AchievementOf("so_dang_vien_ket_nap", iv, r, ts); a != nil || err != nil {
+		t.Fatalf("a range measured against one year's target: %+v %v", a, err)
+	}
+	y := period.Range{From: period.MustParse("2021"), To: period.MustParse("2021")}
+	iv, _ = f.engine.Indicator("03390", "so_dang_vien_ket_nap", y)
+	if a, _ := f.engine.AchievementOf("so_dang_vien_ket_nap", iv, y, ts); a == nil || a.Met || a.Difference != -5 {
+		t.Fatalf("2021 alone: %+v", a)
+	}
+}

@@ -37,7 +37,8 @@ func (a Achievement) Value() float64 { return a.Target.Value + a.Difference }
 
 // TargetFor returns the target for an indicator of unit in period p: one
 // set for the unit itself, or else one for the unit's level set by the unit
-// or one of its ancestors.
+// or one of its ancestors. Where several levels set one, the nearest to the
+// unit wins: a district refines what the province asks of its communes.
 func (e *Engine) TargetFor(unit, indicator string, p period.Period) (store.Target, bool, error) {
 	ts, err := e.Store.Targets()
 	if err != nil {
@@ -50,19 +51,26 @@ func (e *Engine) TargetFor(unit, indicator string, p period.Period) (store.Targe
 // targetIn is TargetFor over a list of targets already read.
 func (e *Engine) targetIn(ts []store.Target, unit, indicator string, p period.Period) (store.Target, bool) {
 	u, _ := e.Tree.Unit(unit)
-	var level *store.Target
-	for i, t := range ts {
+	var own, level *store.Target
+	nearer := func(cur *store.Target, t *store.Target) bool {
+		return cur == nil || e.Tree.Depth(t.SetBy) > e.Tree.Depth(cur.SetBy)
+	}
+	for i := range ts {
+		t := &ts[i]
 		if t.Indicator != indicator || t.Period != p.String() {
 			continue
 		}
-		if t.Unit == unit {
-			return t, true
-		}
-		if t.Unit == "" && t.Level == u.Level && e.Tree.InSubtree(t.SetBy, unit) && level == nil {
-			level = &ts[i]
+		switch {
+		case t.Unit == unit && nearer(own, t):
+			own = t
+		case t.Unit == "" && t.Level == u.Level && e.Tree.InSubtree(t.SetBy, unit) && nearer(level, t):
+			level = t
 		}
 	}
-	if level != nil {
+	switch {
+	case own != nil:
+		return *own, true
+	case level != nil:
 		return *level, true
 	}
 	return store.Target{}, false
@@ -95,7 +103,9 @@ func Achieve(value float64, t store.Target, baseline *float64) Achievement {
 // period of r and states the achievement; nil when no target applies or the
 // indicator has no value.
 func (e *Engine) AchievementOf(code string, iv IndicatorValue, r period.Range, targets []store.Target) (*Achievement, error) {
-	if iv.Value == nil {
+	// A target is for one period: a figure over a range (admissions summed
+	// over three years) is not measured against one year's target.
+	if iv.Value == nil || r.Len() != 1 {
 		return nil, nil
 	}
 	t, ok := e.targetIn(targets, iv.Unit, code, r.Last())

@@ -58,7 +58,7 @@ func (s *accessService) CreateToken(ctx context.Context, req *tonghopv1.CreateTo
 	if err := bad.Err(); err != nil {
 		return nil, err
 	}
-	rec, secret, err := s.tokens.Create(req.Name, role, req.UnitCode, time.Duration(req.ValidDays)*24*time.Hour)
+	rec, secret, err := s.tokens.CreateUntil(req.Name, role, req.UnitCode, time.Duration(req.ValidDays)*24*time.Hour, caller.ExpiresAt)
 	if err != nil {
 		return nil, err
 	}

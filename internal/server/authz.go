@@ -14,6 +14,7 @@ import (
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/peer"
 	"google.golang.org/grpc/status"
+	"google.golang.org/grpc/tap"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
@@ -193,7 +194,7 @@ func (a *Authz) check(ctx context.Context, method string, req any) (context.Cont
 		return ctx, r, access.Caller{}, status.Error(codes.Unauthenticated, err.Error())
 	}
 	if err != nil {
-		return ctx, r, access.Caller{}, err
+		return ctx, r, access.Caller{}, Status(err, a.Logger)
 	}
 	if caller.Role < r.role {
 		return ctx, r, caller, status.Errorf(codes.PermissionDenied, "%s needs the %s role; the token is %s", method, r.role, caller.Role)
@@ -289,4 +290,25 @@ func PeerAudit(l *audit.Log, log *zap.Logger) grpc.UnaryServerInterceptor {
 		}
 		return resp, err
 	}
+}
+
+// PeerTap refuses, before reading the request, every node-to-node call but
+// Enroll that comes without a client certificate.
+func PeerTap(ctx context.Context, info *tap.Info) (context.Context, error) {
+	if info.FullMethodName == tonghopv1.PeerService_Enroll_FullMethodName {
+		return ctx, nil
+	}
+	if p, ok := peer.FromContext(ctx); ok {
+		if tls, ok := p.AuthInfo.(credentials.TLSInfo); ok && len(tls.State.PeerCertificates) > 0 {
+			return ctx, nil
+		}
+	}
+	return ctx, status.Error(codes.Unauthenticated, errNoPeerCert.Error())
+}
+
+// PeerDeadline bounds every node-to-node call.
+func PeerDeadline(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+	ctx, cancel := context.WithTimeout(ctx, 2*RequestTimeout)
+	defer cancel()
+	return handler(ctx, req)
 }

@@ -14,6 +14,9 @@ import (
 	"github.com/tonghop/tonghop/internal/store"
 )
 
+// maxRangePeriods bounds a question's range: ten years of months.
+const maxRangePeriods = 120
+
 type rollupService struct {
 	tonghopv1.UnimplementedRollupServiceServer
 	engine *rollup.Engine
@@ -35,10 +38,13 @@ func (s *rollupService) query(unit, indicator, periodCode string) (period.Range,
 		bad.Add("indicator", "unknown indicator %q", indicator)
 	}
 	r, err := period.ParseRange(periodCode)
-	if periodCode == "" {
+	switch {
+	case periodCode == "":
 		bad.Add("period", "is required")
-	} else if err != nil {
+	case err != nil:
 		bad.Add("period", "%v", err)
+	case r.Len() > maxRangePeriods:
+		bad.Add("period", "%d periods; a question spans at most %d", r.Len(), maxRangePeriods)
 	}
 	return r, bad.Err()
 }
@@ -139,9 +145,6 @@ func (s *rollupService) GetIndicatorSeries(ctx context.Context, req *tonghopv1.G
 	if err != nil {
 		return nil, err
 	}
-	if r.Len() > 120 {
-		return nil, invalid.Field("period", "%d periods; a series has at most 120", r.Len())
-	}
 	points, err := s.engine.Series(req.UnitCode, req.Indicator, r)
 	if err != nil {
 		return nil, err
@@ -232,7 +235,10 @@ func (s *targetService) SetTarget(ctx context.Context, req *tonghopv1.SetTargetR
 		who = "level:" + t.Level
 	}
 	stored, err := s.store.PutTarget(store.Target{
-		ID: fmt.Sprintf("%s/%s/%s", t.Indicator, who, t.Period), Indicator: t.Indicator, Unit: t.UnitCode, Level: t.Level,
+		// The setter is part of the id: a district's own target and one the
+		// province sets for the same unit are two targets, never one
+		// overwriting the other.
+		ID: fmt.Sprintf("%s/%s/%s@%s", t.Indicator, who, t.Period, s.self), Indicator: t.Indicator, Unit: t.UnitCode, Level: t.Level,
 		Period: t.Period, Direction: int(t.Direction), Value: t.Value, Baseline: t.BaselinePeriod, Note: t.Note, SetBy: s.self,
 	})
 	if err != nil {

@@ -398,3 +398,30 @@ func TestMigrateV1File(t *testing.T) {
 		return nil
 	})
 }
+
+// TestMovedUnitMarksRollupsForRebuild: roll-ups are summed along parents, so
+// a unit given another parent marks them for rebuilding.
+func TestMovedUnitMarksRollupsForRebuild(t *testing.T) {
+	s, _ := openTemp(t, Options{})
+	if err := s.Initialise("12", laiChau()); err != nil {
+		t.Fatal(err)
+	}
+	if need, _ := s.NeedsRebuild(); need {
+		t.Fatal("a new file needs no rebuild")
+	}
+	units := laiChau()
+	units = append(units, hierarchy.Unit{Code: "105", Name: "Thành phố Lai Châu", Level: "district", Parent: "12"})
+	if err := s.PutUnits(units); err != nil {
+		t.Fatal(err)
+	}
+	if need, _ := s.NeedsRebuild(); need {
+		t.Fatal("adding a unit is not a move")
+	}
+	moved := hierarchy.Unit{Code: "03394", Name: "Xã Thèn Sin", Level: "commune", Parent: "105"}
+	if err := s.PutUnits([]hierarchy.Unit{moved}); err != nil {
+		t.Fatal(err)
+	}
+	if need, _ := s.NeedsRebuild(); !need {
+		t.Fatal("a moved unit did not mark the roll-ups for rebuild")
+	}
+}

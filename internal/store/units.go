@@ -55,8 +55,10 @@ func putUnits(tx *bolt.Tx, units []hierarchy.Unit) error {
 		for i, u := range merged {
 			index[u.Code] = i
 		}
+		moved := false
 		for _, u := range units {
 			if i, ok := index[u.Code]; ok {
+				moved = moved || merged[i].Parent != u.Parent
 				merged[i] = u
 			} else {
 				index[u.Code] = len(merged)
@@ -65,6 +67,13 @@ func putUnits(tx *bolt.Tx, units []hierarchy.Unit) error {
 		}
 		if _, err := hierarchy.NewTree(merged); err != nil {
 			return err
+		}
+		if moved {
+			// Roll-ups were summed along the old parents: have them
+			// rebuilt along the new ones before the node serves.
+			if err := tx.Bucket(bucketMeta).Put(keyRebuild, []byte{1}); err != nil {
+				return err
+			}
 		}
 		for _, u := range units {
 			raw, err := json.Marshal(unitRecord{

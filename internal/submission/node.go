@@ -52,14 +52,22 @@ func (n *Node) SubmitOwn(dataSet string, p period.Period) (store.Submission, err
 		return store.Submission{}, err
 	}
 	v := n.Verifier
+	ds, ok := v.Catalog.DataSet(dataSet)
+	if !ok {
+		return store.Submission{}, fmt.Errorf("%w: unknown data set %s", ErrMalformed, dataSet)
+	}
 	rec, err := n.Store.AppendOwn(v.Self, dataSet, p, n.Forward, func(snap store.Snapshot) (store.Submission, []byte, error) {
 		s := envelope.Submission{
 			Unit: v.Self, DataSet: dataSet, Period: p.String(), Revision: snap.Revision,
 			CatalogVersion: v.Catalog.Version(), CatalogDigest: v.Catalog.Digest(),
 			SignedAt: v.Now().UTC(),
 		}
+		// Values belong to elements, not to data sets: sign only those of
+		// this data set's elements.
 		for _, val := range snap.Values {
-			s.Values = append(s.Values, envelope.Value{Element: val.Element, Option: val.Option, Count: val.Count})
+			if ds.HasElement(val.Element) {
+				s.Values = append(s.Values, envelope.Value{Element: val.Element, Option: val.Option, Count: val.Count})
+			}
 		}
 		for _, sec := range snap.Sections {
 			s.Sections = append(s.Sections, envelope.Section{Code: sec.Code, Text: sec.Text})
