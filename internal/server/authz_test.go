@@ -78,6 +78,21 @@ var expected = map[string]struct {
 	"/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo": {0, false},
 }
 
+// wholeNode are the RPCs that concern the node as a whole (or, with the
+// fixture's requests, name no real submission or token): only a token for
+// the node's whole subtree may call them.
+var wholeNode = map[string]bool{
+	"/tonghop.v1.SubmissionService/ListOutbox":          true,
+	"/tonghop.v1.SubmissionService/GetSubmission":       true,
+	"/tonghop.v1.SubmissionService/RequeueSubmission":   true,
+	"/tonghop.v1.ChildrenService/CreateEnrollmentToken": true,
+	"/tonghop.v1.ChildrenService/ListChildren":          true,
+	"/tonghop.v1.ChildrenService/RevokeChild":           true,
+	"/tonghop.v1.TargetService/DeleteTarget":            true,
+	"/tonghop.v1.AccessService/RevokeToken":             true,
+	"/tonghop.v1.AccessService/ListAudit":               true,
+}
+
 type authzFixture struct {
 	authz  *Authz
 	tokens map[string]string // role/scope → secret
@@ -195,7 +210,8 @@ func TestAuthorisationTable(t *testing.T) {
 		for role := access.Viewer; role <= access.Admin; role++ {
 			cases = append(cases,
 				authzCase{role.String() + " of the node's subtree", f.tokens[role.String()+"/106"], role, "03390", true},
-				authzCase{role.String() + " of another commune", f.tokens[role.String()+"/03390"], role, "03394", false})
+				authzCase{role.String() + " of another commune", f.tokens[role.String()+"/03390"], role, "03394", false},
+				authzCase{role.String() + " of the commune itself", f.tokens[role.String()+"/03390"], role, "03390", !wholeNode[m]})
 		}
 		for _, c := range cases {
 			ctx := context.Background()
@@ -222,7 +238,7 @@ func TestAuthorisationTable(t *testing.T) {
 			count++
 		}
 	}
-	if count < 40*9 {
+	if count < 40*13 {
 		t.Fatalf("only %d cases ran", count)
 	}
 	// Refusals are audited.
