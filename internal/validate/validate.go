@@ -1,0 +1,144 @@
+// Package validate owns the rules a report must satisfy before anyone signs
+// it: the checks that catch what the Word reports got wrong. Rules compare
+// two expressions over the report's values (every breakdown adds up to its
+// element's total; a part never exceeds its whole); each has an importance
+// and a message in Vietnamese and English, and a violation names the values
+// involved. The catalogue's own structure yields the built-in rules.
+package validate
+
+import (
+	"fmt"
+	"math/big"
+	"strings"
+
+	"github.com/tonghop/tonghop/internal/catalog"
+	"github.com/tonghop/tonghop/internal/expr"
+)
+
+// Importance says what a violation does: an error blocks signing unless
+// overridden with a reason; a warning is shown and recorded.
+type Importance int
+
+// Importances.
+const (
+	Error Importance = iota + 1
+	Warning
+)
+
+func (i Importance) String() string {
+	if i == Error {
+		return "error"
+	}
+	return "warning"
+}
+
+// Op compares the two sides of a rule.
+type Op string
+
+// Operators.
+const (
+	Equal     Op = "=="
+	LessEqual Op = "<="
+)
+
+// Rule is one check: Left Op Right.
+type Rule struct {
+	Code        string
+	Left, Right *expr.Expr
+	Op          Op
+	Importance  Importance
+	Message     string // Vietnamese
+	MessageEN   string
+}
+
+// Violation is a rule that did not hold, with the values of both sides.
+type Violation struct {
+	Rule        Rule
+	Left, Right *big.Rat
+}
+
+// String shows the violation for people: the message and the values.
+func (v Violation) String() string {
+	return fmt.Sprintf("%s: %s (%s %s %s)", v.Rule.Importance, v.Rule.Message, v.Left.RatString(), v.Rule.Op, v.Right.RatString())
+}
+
+// BuiltIn derives the rules every report of the catalogue must satisfy:
+// each partition breakdown sums to its element's total; each option of a
+// subset breakdown is at most the total; each percentage indicator's
+// numerator is at most its denominator.
+func BuiltIn(cat *catalog.Catalog) ([]Rule, error) {
+	var rules []Rule
+	add := func(code, left, right string, op Op, imp Importance, vi, en string) error {
+		l, err := expr.Parse(left)
+		if err != nil {
+			return fmt.Errorf("rule %s: %w", code, err)
+		}
+		r, err := expr.Parse(right)
+		if err != nil {
+			return fmt.Errorf("rule %s: %w", code, err)
+		}
+		rules = append(rules, Rule{Code: code, Left: l, Right: r, Op: op, Importance: imp, Message: vi, MessageEN: en})
+		return nil
+	}
+	for _, de := range cat.Elements() {
+		for _, bc := range de.Breakdowns {
+			b, _ := cat.Breakdown(bc)
+			refs := make([]string, len(b.Options))
+			for i, o := range b.Options {
+				refs[i] = de.Code + "." + o.Code
+			}
+			switch b.Kind {
+			case catalog.Partition:
+				err := add(de.Code+"/"+bc+"/sum", "sum("+strings.Join(refs, ", ")+")", de.Code, Equal, Error,
+					fmt.Sprintf("%s theo %s phải cộng lại bằng tổng số", de.Name, strings.ToLower(b.Name)),
+					fmt.Sprintf("%s by %s must add up to the total", de.NameEN, strings.ToLower(b.NameEN)))
+				if err != nil {
+					return nil, err
+				}
+			case catalog.Subset:
+				for i, o := range b.Options {
+					err := add(de.Code+"/"+o.Code+"/part", refs[i], de.Code, LessEqual, Error,
+						fmt.Sprintf("%s (%s) không được lớn hơn tổng số", de.Name, o.Name),
+						fmt.Sprintf("%s (%s) cannot exceed the total", de.NameEN, o.NameEN))
+					if err != nil {
+						return nil, err
+					}
+				}
+			}
+		}
+	}
+	for _, ind := range cat.Indicators() {
+		if ind.Denominator == nil || ind.Factor != 100 {
+			continue
+		}
+		err := add(ind.Code+"/part", ind.Numerator.String(), ind.Denominator.String(), LessEqual, Error,
+			fmt.Sprintf("%s: tử số không được lớn hơn mẫu số", ind.Name),
+			fmt.Sprintf("%s: the numerator cannot exceed the denominator", ind.NameEN))
+		if err != nil {
+			return nil, err
+		}
+	}
+	return rules, nil
+}
+
+// Check evaluates rules over a report's values. A rule one of whose sides
+// is missing (a breakdown not entered) is not judged: missing is not zero.
+func Check(rules []Rule, lookup func(expr.Ref) (int64, bool)) []Violation {
+	var out []Violation
+	for _, r := range rules {
+		l, lok := r.Left.Eval(lookup)
+		rv, rok := r.Right.Eval(lookup)
+		if !lok || !rok {
+			continue
+		}
+		c := l.Cmp(rv)
+		holds := c == 0
+		if r.Op == LessEqual {
+			holds = c <= 0
+		}
+		if !holds {
+			out = append(out, Violation{Rule: r, Left: l, Right: rv})
+		}
+	}
+	return out
+}
