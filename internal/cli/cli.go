@@ -119,7 +119,7 @@ func printError(w io.Writer, err error) {
 	}
 }
 
-// usageError marks a mistake in the command line itself.
+// errUsage marks a mistake in the command line itself.
 var errUsage = errors.New("usage")
 
 // clientFlags are the flags of every command that talks to a node.

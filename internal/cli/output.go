@@ -62,7 +62,7 @@ func (t *table) write(w io.Writer, format string) error {
 		return cw.Error()
 	}
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-	for i, row := range append([][]string{t.header}, t.rows...) {
+	for _, row := range append([][]string{t.header}, t.rows...) {
 		for j, c := range row {
 			if j > 0 {
 				fmt.Fprint(tw, "\t")
@@ -70,7 +70,6 @@ func (t *table) write(w io.Writer, format string) error {
 			fmt.Fprint(tw, c)
 		}
 		fmt.Fprintln(tw)
-		_ = i
 	}
 	return tw.Flush()
 }

@@ -106,11 +106,7 @@ func buildNational(b *testing.B) (*nationalFixture, string, error) {
 	if _, err := os.Stat(nationalCSV); errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Sprintf("%s is absent: no national tree to benchmark", nationalCSV), nil
 	}
-	units, err := synth.NationalUnits(nationalCSV, nationalRoot)
-	if err != nil {
-		return nil, "", err
-	}
-	tree, err := hierarchy.NewTree(units)
+	tree, err := synth.NationalTree(nationalCSV, nationalRoot)
 	if err != nil {
 		return nil, "", err
 	}
@@ -147,7 +143,7 @@ func buildNational(b *testing.B) (*nationalFixture, string, error) {
 	}
 	f.st = st
 	if !reused {
-		if err := st.Initialise(nationalRoot, units); err != nil {
+		if err := st.Initialise(nationalRoot, tree.Units()); err != nil {
 			return nil, "", err
 		}
 		loader := &synth.Loader{Store: st, Catalog: cat, Tree: tree, DataSet: nationalDataSet, Batch: nationalBatch}

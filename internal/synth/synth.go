@@ -136,10 +136,10 @@ func split(rng *rand.Rand, total int64, n int) []int64 {
 	return parts
 }
 
-// NationalUnits reads an official unit list (CSV) and puts a national unit
+// NationalTree reads an official unit list (CSV) and puts a national unit
 // with code root above its provinces, so that one node can hold the whole
 // country.
-func NationalUnits(csvPath, root string) ([]hierarchy.Unit, error) {
+func NationalTree(csvPath, root string) (*hierarchy.Tree, error) {
 	in, err := os.Open(csvPath)
 	if err != nil {
 		return nil, err
@@ -154,7 +154,7 @@ func NationalUnits(csvPath, root string) ([]hierarchy.Unit, error) {
 			units[i].Parent = root
 		}
 	}
-	return append([]hierarchy.Unit{{Code: root, Name: "Toàn quốc", Level: "country"}}, units...), nil
+	return hierarchy.NewTree(append([]hierarchy.Unit{{Code: root, Name: "Toàn quốc", Level: "country"}}, units...))
 }
 
 // Loader stores synthetic reports as if each had arrived verified from
