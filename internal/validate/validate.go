@@ -68,19 +68,14 @@ func (v Violation) String() string {
 // numerator is at most its denominator.
 func BuiltIn(cat *catalog.Catalog) ([]Rule, error) {
 	var rules []Rule
-	add := func(code, left, right string, op Op, imp Importance, vi, en string) error {
-		l, err := expr.Parse(left)
-		if err != nil {
-			return fmt.Errorf("rule %s: %w", code, err)
-		}
-		r, err := expr.Parse(right)
-		if err != nil {
-			return fmt.Errorf("rule %s: %w", code, err)
-		}
-		rules = append(rules, Rule{Code: code, Left: l, Right: r, Op: op, Importance: imp, Message: vi, MessageEN: en})
-		return nil
+	add := func(code string, left, right *expr.Expr, op Op, vi, en string) {
+		rules = append(rules, Rule{Code: code, Left: left, Right: right, Op: op, Importance: Error, Message: vi, MessageEN: en})
 	}
 	for _, de := range cat.Elements() {
+		total, err := expr.Parse(de.Code)
+		if err != nil {
+			return nil, fmt.Errorf("element %s: %w", de.Code, err)
+		}
 		for _, bc := range de.Breakdowns {
 			b, _ := cat.Breakdown(bc)
 			refs := make([]string, len(b.Options))
@@ -89,20 +84,22 @@ func BuiltIn(cat *catalog.Catalog) ([]Rule, error) {
 			}
 			switch b.Kind {
 			case catalog.Partition:
-				err := add(de.Code+"/"+bc+"/sum", "sum("+strings.Join(refs, ", ")+")", de.Code, Equal, Error,
+				sum, err := expr.Parse("sum(" + strings.Join(refs, ", ") + ")")
+				if err != nil {
+					return nil, fmt.Errorf("element %s by %s: %w", de.Code, bc, err)
+				}
+				add(de.Code+"/"+bc+"/sum", sum, total, Equal,
 					fmt.Sprintf("%s theo %s phải cộng lại bằng tổng số", de.Name, strings.ToLower(b.Name)),
 					fmt.Sprintf("%s by %s must add up to the total", de.NameEN, strings.ToLower(b.NameEN)))
-				if err != nil {
-					return nil, err
-				}
 			case catalog.Subset:
 				for i, o := range b.Options {
-					err := add(de.Code+"/"+o.Code+"/part", refs[i], de.Code, LessEqual, Error,
+					part, err := expr.Parse(refs[i])
+					if err != nil {
+						return nil, fmt.Errorf("element %s option %s: %w", de.Code, o.Code, err)
+					}
+					add(de.Code+"/"+o.Code+"/part", part, total, LessEqual,
 						fmt.Sprintf("%s (%s) không được lớn hơn tổng số", de.Name, o.Name),
 						fmt.Sprintf("%s (%s) cannot exceed the total", de.NameEN, o.NameEN))
-					if err != nil {
-						return nil, err
-					}
 				}
 			}
 		}
@@ -111,12 +108,9 @@ func BuiltIn(cat *catalog.Catalog) ([]Rule, error) {
 		if ind.Denominator == nil || ind.Factor != 100 {
 			continue
 		}
-		err := add(ind.Code+"/part", ind.Numerator.String(), ind.Denominator.String(), LessEqual, Error,
+		add(ind.Code+"/part", ind.Numerator, ind.Denominator, LessEqual,
 			fmt.Sprintf("%s: tử số không được lớn hơn mẫu số", ind.Name),
 			fmt.Sprintf("%s: the numerator cannot exceed the denominator", ind.NameEN))
-		if err != nil {
-			return nil, err
-		}
 	}
 	return rules, nil
 }
