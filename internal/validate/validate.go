@@ -41,10 +41,12 @@ const (
 	LessEqual Op = "<="
 )
 
-// Rule is one check: Left Op Right.
+// Rule is one check: Left Op Right, where Right adds Previous evaluated on
+// the period before, when Previous is set (a stock-flow balance).
 type Rule struct {
 	Code        string
 	Left, Right *expr.Expr
+	Previous    *expr.Expr
 	Op          Op
 	Importance  Importance
 	Message     string // Vietnamese
@@ -118,12 +120,28 @@ func BuiltIn(cat *catalog.Catalog) ([]Rule, error) {
 // Check evaluates rules over a report's values. A rule one of whose sides
 // is missing (a breakdown not entered) is not judged: missing is not zero.
 func Check(rules []Rule, lookup func(expr.Ref) (int64, bool)) []Violation {
+	return check(rules, lookup, nil)
+}
+
+// check is Check with the previous period's values, which rules with a
+// Previous side need; without them such rules are not judged.
+func check(rules []Rule, lookup, previous Lookup) []Violation {
 	var out []Violation
 	for _, r := range rules {
+		if r.Previous != nil && previous == nil {
+			continue
+		}
 		l, lok := r.Left.Eval(lookup)
 		rv, rok := r.Right.Eval(lookup)
 		if !lok || !rok {
 			continue
+		}
+		if r.Previous != nil {
+			p, ok := r.Previous.Eval(previous)
+			if !ok {
+				continue
+			}
+			rv = new(big.Rat).Add(rv, p)
 		}
 		c := l.Cmp(rv)
 		holds := c == 0
