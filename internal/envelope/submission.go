@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -16,9 +17,11 @@ const SubmissionType = "application/vnd.tonghop.submission+json; version=1"
 //
 // Its canonical encoding is
 //
-//	{"version":1,"unit":…,"data_set":…,"period":…,"revision":…,"catalog_version":…,"catalog_digest":…,"signed_at":…,"values":[{"element":…,"option":…,"count":…},…],"sections":[{"code":…,"text":…},…]}
+//	{"version":1,"unit":…,"data_set":…,"period":…,"revision":…,"catalog_version":…,"catalog_digest":…,"signed_at":…,"values":[{"element":…,"option":…,"count":…},…],"sections":[{"code":…,"text":…},…],"overrides":[{"rule":…,"reason":…},…],"accepted":[{"unit":…,"revision":…,"digest":…},…]}
 //
-// with every member present, in that order, and no white space.
+// with every member present, in that order, and no white space, except
+// overrides and accepted, which are left out when empty (so a submission
+// without them encodes as before they existed).
 type Submission struct {
 	Unit           string // unit code, e.g. "03390"
 	DataSet        string // data set code, e.g. "tong_ket_nam"
@@ -33,6 +36,25 @@ type Submission struct {
 	Values []Value
 	// Sections are encoded sorted by Code; they decode sorted.
 	Sections []Section
+	// Overrides are the validation errors the signer submitted anyway,
+	// each with the reason given; encoded sorted by Rule.
+	Overrides []Override
+	// Accepted are the revisions of the children's reports of the same data
+	// set and period this node accepted; encoded sorted by Unit.
+	Accepted []Acceptance
+}
+
+// Override is a validation error submitted anyway, and why.
+type Override struct {
+	Rule   string // the rule's code, e.g. "dang_vien/gioi_tinh/sum"
+	Reason string
+}
+
+// Acceptance names the revision of a child's report its parent accepted.
+type Acceptance struct {
+	Unit     string
+	Revision uint64
+	Digest   string
 }
 
 // Value is the count for one data element and breakdown option. Option is
@@ -50,16 +72,29 @@ type Section struct {
 }
 
 type wireSubmission struct {
-	Version        *int64        `json:"version"`
-	Unit           string        `json:"unit"`
-	DataSet        string        `json:"data_set"`
-	Period         string        `json:"period"`
-	Revision       uint64        `json:"revision"`
-	CatalogVersion string        `json:"catalog_version"`
-	CatalogDigest  string        `json:"catalog_digest"`
-	SignedAt       string        `json:"signed_at"`
-	Values         []wireValue   `json:"values"`
-	Sections       []wireSection `json:"sections"`
+	Version        *int64           `json:"version"`
+	Unit           string           `json:"unit"`
+	DataSet        string           `json:"data_set"`
+	Period         string           `json:"period"`
+	Revision       uint64           `json:"revision"`
+	CatalogVersion string           `json:"catalog_version"`
+	CatalogDigest  string           `json:"catalog_digest"`
+	SignedAt       string           `json:"signed_at"`
+	Values         []wireValue      `json:"values"`
+	Sections       []wireSection    `json:"sections"`
+	Overrides      []wireOverride   `json:"overrides,omitempty"`
+	Accepted       []wireAcceptance `json:"accepted,omitempty"`
+}
+
+type wireOverride struct {
+	Rule   string `json:"rule"`
+	Reason string `json:"reason"`
+}
+
+type wireAcceptance struct {
+	Unit     string `json:"unit"`
+	Revision uint64 `json:"revision"`
+	Digest   string `json:"digest"`
 }
 
 // wireValue and wireSection have the fields of Value and Section, so they
@@ -131,6 +166,45 @@ func EncodeSubmission(s Submission) ([]byte, error) {
 		size += 24 + len(sec.Code) + len(sec.Text)
 	}
 
+	for i, o := range s.Overrides {
+		if err := checkKey(doc, fmt.Sprintf("overrides[%d].rule", i), o.Rule); err != nil {
+			return nil, err
+		}
+		if strings.TrimSpace(o.Reason) == "" {
+			return nil, malformed(doc, fmt.Sprintf("overrides[%d].reason", i), "empty: an override needs a reason")
+		}
+		if err := checkText(doc, fmt.Sprintf("overrides[%d].reason", i), o.Reason); err != nil {
+			return nil, err
+		}
+		size += 32 + len(o.Rule) + len(o.Reason)
+	}
+	for i, a := range s.Accepted {
+		if err := checkKey(doc, fmt.Sprintf("accepted[%d].unit", i), a.Unit); err != nil {
+			return nil, err
+		}
+		if a.Revision == 0 {
+			return nil, malformed(doc, fmt.Sprintf("accepted[%d].revision", i), "0, revisions start at 1")
+		}
+		if err := checkKey(doc, fmt.Sprintf("accepted[%d].digest", i), a.Digest); err != nil {
+			return nil, err
+		}
+		size += 64 + len(a.Unit) + len(a.Digest)
+	}
+	overrides := slices.Clone(s.Overrides)
+	slices.SortFunc(overrides, func(a, b Override) int { return cmp.Compare(a.Rule, b.Rule) })
+	for i := 1; i < len(overrides); i++ {
+		if overrides[i-1].Rule == overrides[i].Rule {
+			return nil, malformed(doc, "overrides", "rule %q given twice", overrides[i].Rule)
+		}
+	}
+	accepted := slices.Clone(s.Accepted)
+	slices.SortFunc(accepted, func(a, b Acceptance) int { return cmp.Compare(a.Unit, b.Unit) })
+	for i := 1; i < len(accepted); i++ {
+		if accepted[i-1].Unit == accepted[i].Unit {
+			return nil, malformed(doc, "accepted", "unit %q given twice", accepted[i].Unit)
+		}
+	}
+
 	values := slices.Clone(s.Values)
 	slices.SortFunc(values, func(a, b Value) int {
 		return cmp.Or(cmp.Compare(a.Element, b.Element), cmp.Compare(a.Option, b.Option))
@@ -178,7 +252,35 @@ func EncodeSubmission(s Submission) ([]byte, error) {
 		b = appendStringMember(b, "text", sec.Text)
 		b = append(b, '}')
 	}
-	return append(b, "]}"...), nil
+	b = append(b, ']')
+	if len(overrides) > 0 {
+		b = append(appendMember(b, "overrides"), '[')
+		for i, o := range overrides {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, '{')
+			b = appendStringMember(b, "rule", o.Rule)
+			b = appendStringMember(b, "reason", o.Reason)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	if len(accepted) > 0 {
+		b = append(appendMember(b, "accepted"), '[')
+		for i, a := range accepted {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, '{')
+			b = appendStringMember(b, "unit", a.Unit)
+			b = appendUintMember(b, "revision", a.Revision)
+			b = appendStringMember(b, "digest", a.Digest)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	return append(b, '}'), nil
 }
 
 // DecodeSubmission decodes a submission, accepting only its canonical
@@ -220,6 +322,12 @@ func DecodeSubmission(raw []byte) (Submission, error) {
 		for i, sec := range w.Sections {
 			s.Sections[i] = Section(sec)
 		}
+	}
+	for _, o := range w.Overrides {
+		s.Overrides = append(s.Overrides, Override(o))
+	}
+	for _, a := range w.Accepted {
+		s.Accepted = append(s.Accepted, Acceptance(a))
 	}
 	canon, err := EncodeSubmission(s)
 	if err != nil {

@@ -2,6 +2,7 @@ package envelope
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -180,5 +181,54 @@ func TestDecodeSubmissionRejects(t *testing.T) {
 			_, err := DecodeSubmission([]byte(tc.raw))
 			wantErr(t, err, ErrMalformed, tc.contains)
 		})
+	}
+}
+
+// TestSubmissionOverridesAndAccepted: the two optional members encode
+// sorted after sections, round-trip, are refused when empty, unnamed or
+// repeated, and when present but empty (a second encoding).
+func TestSubmissionOverridesAndAccepted(t *testing.T) {
+	s := Submission{Unit: "106", DataSet: "d", Period: "2021", Revision: 2, SignedAt: time.Date(2021, 1, 2, 3, 4, 5, 0, time.UTC),
+		Overrides: []Override{{Rule: "dang_vien/gioi_tinh/sum", Reason: "Số liệu giới tính chờ rà soát"}, {Rule: "dang_vien/balance", Reason: "Chuyển đến chưa cập nhật"}},
+		Accepted:  []Acceptance{{Unit: "03403", Revision: 1, Digest: "sha256:bb"}, {Unit: "03394", Revision: 3, Digest: "sha256:aa"}},
+	}
+	got, err := EncodeSubmission(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = `{"version":1,"unit":"106","data_set":"d","period":"2021","revision":2,"catalog_version":"","catalog_digest":"",` +
+		`"signed_at":"2021-01-02T03:04:05.000000000Z","values":[],"sections":[],` +
+		`"overrides":[{"rule":"dang_vien/balance","reason":"Chuyển đến chưa cập nhật"},{"rule":"dang_vien/gioi_tinh/sum","reason":"Số liệu giới tính chờ rà soát"}],` +
+		`"accepted":[{"unit":"03394","revision":3,"digest":"sha256:aa"},{"unit":"03403","revision":1,"digest":"sha256:bb"}]}`
+	if string(got) != want {
+		t.Fatalf("EncodeSubmission =\n%s\nwant\n%s", got, want)
+	}
+	back, err := DecodeSubmission(got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(back.Overrides) != 2 || back.Overrides[0].Rule != "dang_vien/balance" || back.Accepted[1].Unit != "03403" || back.Accepted[1].Revision != 1 {
+		t.Errorf("decoded %+v", back)
+	}
+	for _, tc := range []struct {
+		name     string
+		change   func(*Submission)
+		contains string
+	}{
+		{"no reason", func(s *Submission) { s.Overrides[1].Reason = "  " }, "overrides[1].reason: empty"},
+		{"no rule", func(s *Submission) { s.Overrides[0].Rule = "" }, "overrides[0].rule: empty"},
+		{"rule twice", func(s *Submission) { s.Overrides[1].Rule = s.Overrides[0].Rule }, "given twice"},
+		{"revision 0", func(s *Submission) { s.Accepted[0].Revision = 0 }, "accepted[0].revision: 0"},
+		{"unit twice", func(s *Submission) { s.Accepted[1].Unit = "03403" }, `unit "03403" given twice`},
+	} {
+		c := s
+		c.Overrides = slices.Clone(s.Overrides)
+		c.Accepted = slices.Clone(s.Accepted)
+		tc.change(&c)
+		_, err := EncodeSubmission(c)
+		wantErr(t, err, ErrMalformed, tc.contains)
+	}
+	if _, err := DecodeSubmission([]byte(strings.TrimSuffix(sampleSubmissionJSON, "}") + `,"overrides":[]}`)); err == nil {
+		t.Error("an empty overrides member decoded")
 	}
 }
