@@ -11,7 +11,7 @@ import (
 // SchemaVersion is the layout of buckets and records this code reads and
 // writes. Opening a file of an older version migrates it; a newer one is
 // refused, so an old binary never misreads data written by a new one.
-const SchemaVersion = 6
+const SchemaVersion = 7
 
 // Every bucket of the file is declared here and nowhere else.
 var (
@@ -96,6 +96,27 @@ var bucketAPITokens = []byte("api_tokens")
 // bucketsV6 are the buckets version 6 added.
 func bucketsV6() [][]byte { return [][]byte{bucketAPITokens} }
 
+// Version 7: reporting rounds and sign-off.
+var (
+	// bucketRounds maps a round's id to its record, own or inherited
+	// (rounds.go).
+	bucketRounds = []byte("rounds")
+	// bucketReviews maps unit \x00 data set \x00 period to the sign-off
+	// state of a child's report at this node, its parent (reviews.go).
+	bucketReviews = []byte("reviews")
+	// bucketReviewEvents maps a sequence number (8 bytes, big-endian) to
+	// one change of a review: the sign-off audit trail.
+	bucketReviewEvents = []byte("review_events")
+	// bucketParentReviews maps unit \x00 data set \x00 period to what the
+	// parent said of this node's own report, as last fetched.
+	bucketParentReviews = []byte("parent_reviews")
+)
+
+// bucketsV7 are the buckets version 7 added.
+func bucketsV7() [][]byte {
+	return [][]byte{bucketRounds, bucketReviews, bucketReviewEvents, bucketParentReviews}
+}
+
 // bucketsV2 are the buckets version 2 added.
 func bucketsV2() [][]byte {
 	return [][]byte{bucketEnvelopes, bucketSubmissions, bucketDigests, bucketOutbox, bucketIssued, bucketRevoked, bucketTokens}
@@ -107,7 +128,8 @@ func allBuckets() [][]byte {
 	all = append(all, bucketsV3()...)
 	all = append(all, bucketsV4()...)
 	all = append(all, bucketsV5()...)
-	return append(all, bucketsV6()...)
+	all = append(all, bucketsV6()...)
+	return append(all, bucketsV7()...)
 }
 
 // Keys of bucketMeta.
@@ -143,6 +165,9 @@ func migrations() []migration {
 		}},
 		{To: 5, Apply: createBuckets(bucketsV5())},
 		{To: 6, Apply: createBuckets(bucketsV6())},
+		// Reports received before sign-off existed have no review: they
+		// get one with their next revision.
+		{To: 7, Apply: createBuckets(bucketsV7())},
 	}
 }
 

@@ -2,6 +2,7 @@ package store
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -89,22 +90,22 @@ func TestOpenMigrates(t *testing.T) {
 	}
 	s.Close()
 
-	// A failing migration leaves the file as it was: version 3, data intact.
-	failing := append(migrations(), migration{To: 7, Apply: func(tx *bolt.Tx) error {
+	// A failing migration leaves the file as it was: the previous version, data intact.
+	failing := append(migrations(), migration{To: SchemaVersion + 1, Apply: func(tx *bolt.Tx) error {
 		if err := tx.Bucket(bucketUnits).Delete([]byte("12")); err != nil {
 			return err
 		}
 		return errors.New("disk says no")
 	}})
-	if _, err := Open(path, Options{migrations: failing}); err == nil || !strings.Contains(err.Error(), "migrating to schema version 7") {
+	if _, err := Open(path, Options{migrations: failing}); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("migrating to schema version %d", SchemaVersion+1)) {
 		t.Fatalf("failing migration: err = %v", err)
 	}
 	s, err := Open(path, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v, _ := s.SchemaVersion(); v != 6 {
-		t.Fatalf("after failed migration version = %d, want 6", v)
+	if v, _ := s.SchemaVersion(); v != SchemaVersion {
+		t.Fatalf("after failed migration version = %d, want %d", v, SchemaVersion)
 	}
 	if units, _ := s.Units(); len(units) != 4 {
 		t.Fatalf("after failed migration %d units, want 4", len(units))
@@ -113,7 +114,7 @@ func TestOpenMigrates(t *testing.T) {
 
 	// A good migration runs once and records its version.
 	runs := 0
-	good := append(migrations(), migration{To: 7, Apply: func(tx *bolt.Tx) error {
+	good := append(migrations(), migration{To: SchemaVersion + 1, Apply: func(tx *bolt.Tx) error {
 		runs++
 		_, err := tx.CreateBucket([]byte("v7_extra"))
 		return err
@@ -123,8 +124,8 @@ func TestOpenMigrates(t *testing.T) {
 		if err != nil {
 			t.Fatalf("open %d: %v", i, err)
 		}
-		if v, _ := s.SchemaVersion(); v != 7 {
-			t.Fatalf("version = %d, want 7", v)
+		if v, _ := s.SchemaVersion(); v != SchemaVersion+1 {
+			t.Fatalf("version = %d, want %d", v, SchemaVersion+1)
 		}
 		s.Close()
 	}
@@ -390,7 +391,7 @@ func TestMigrateV1File(t *testing.T) {
 		t.Fatalf("values after migration: %v %v", vals, err)
 	}
 	s.db.View(func(tx *bolt.Tx) error {
-		for _, b := range append(append(append(append(bucketsV2(), bucketsV3()...), bucketsV4()...), bucketsV5()...), bucketsV6()...) {
+		for _, b := range allBuckets() {
 			if tx.Bucket(b) == nil {
 				t.Errorf("bucket %s missing after migration", b)
 			}

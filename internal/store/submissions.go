@@ -52,6 +52,35 @@ type Submission struct {
 	ForwardCode  int32  // gRPC code of the parent's refusal, for Rejected
 	ForwardError string // and its message
 	Receipt      []byte // the parent's signed receipt, for Delivered
+
+	// Violations are the validation rules the report breaks, as judged
+	// by this node when it stored it.
+	Violations []Violation `json:",omitempty"`
+	// Overrides are the errors the signer submitted anyway, with reasons,
+	// as the signed payload states them.
+	Overrides []Override `json:",omitempty"`
+}
+
+// Violation is a rule a stored report breaks, with the values of both
+// sides as decimal strings.
+type Violation struct {
+	Rule        string
+	Importance  string // "error" or "warning"
+	Message     string
+	MessageEN   string
+	Left, Right string
+}
+
+// Override is a validation error submitted anyway, and why.
+type Override struct {
+	Rule, Reason string
+}
+
+// Acceptance names a child's revision this node accepted.
+type Acceptance struct {
+	Unit     string
+	Revision uint64
+	Digest   string
 }
 
 func submissionKey(unit, dataSet, periodCode string, rev uint64) []byte {
@@ -87,6 +116,9 @@ type Incoming struct {
 	Record   Submission
 	Envelope []byte
 	Values   []Value
+	// Child says the report is a direct child's: it is refused once
+	// accepted, and its arrival changes its review.
+	Child bool
 }
 
 // Outcome is what storing an incoming envelope did.
@@ -121,6 +153,14 @@ func (s *Store) PutSubmissions(items []Incoming, forward bool) ([]Result, error)
 		for i, it := range items {
 			r := it.Record
 			r.ReceivedAt = now
+			if it.Child && tx.Bucket(bucketDigests).Get([]byte(r.Digest)) == nil {
+				if err := lockedForReview(tx, r); errors.Is(err, ErrReportAccepted) {
+					results[i] = Result{Outcome: Refused, Err: err}
+					continue
+				} else if err != nil {
+					return err
+				}
+			}
 			res, err := putSubmission(tx, r, it.Envelope, forward, now)
 			if err != nil {
 				return err
@@ -128,6 +168,11 @@ func (s *Store) PutSubmissions(items []Incoming, forward bool) ([]Result, error)
 			results[i] = res
 			if res.Outcome == Accepted {
 				wrote = true
+				if it.Child {
+					if err := receivedForReview(tx, r, now); err != nil {
+						return err
+					}
+				}
 				// The newest revision replaces the report's values in the
 				// roll-ups of the unit and its ancestors, in this same
 				// transaction.
@@ -198,6 +243,9 @@ type Snapshot struct {
 	Revision uint64 // the revision to sign: one more than the stored latest
 	Values   []Value
 	Sections []SectionText
+	// Accepted are the children's revisions of the same report this node
+	// has accepted, which its own report states.
+	Accepted []Acceptance
 }
 
 // AppendOwn signs and stores the next revision of the node's own report in
@@ -216,6 +264,13 @@ func (s *Store) AppendOwn(unit, dataSet string, p period.Period, forward bool,
 		}
 		if snap.Sections, err = readSections(tx, dataSet, p); err != nil {
 			return err
+		}
+		accepted, err := acceptedChildren(tx, dataSet, p.String())
+		if err != nil {
+			return err
+		}
+		for _, r := range accepted {
+			snap.Accepted = append(snap.Accepted, Acceptance{Unit: r.Unit, Revision: r.AcceptedRevision, Digest: r.AcceptedDigest})
 		}
 		rec, env, err := sign(snap)
 		if err != nil {

@@ -1,0 +1,156 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/tonghop/tonghop/internal/period"
+)
+
+func child(r Submission) Incoming { i := in(r); i.Child = true; return i }
+
+// TestReviewTransitions walks one commune's report through every state and
+// tries every forbidden step from each, checking that a refused step
+// changes nothing.
+func TestReviewTransitions(t *testing.T) {
+	s, _ := openTemp(t, Options{})
+	const u = "03394"
+	state := func() Review {
+		t.Helper()
+		rs, err := s.Reviews("tong_ket_nam", "2021", func(c string) bool { return c == u })
+		if err != nil || len(rs) != 1 {
+			t.Fatalf("reviews: %v %v", rs, err)
+		}
+		return rs[0]
+	}
+	deliver := func(rev uint64) Result {
+		t.Helper()
+		res, err := s.PutSubmissions([]Incoming{child(rec(u, rev))}, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res[0]
+	}
+	act := func(a ReviewAction, digest, reason string) error {
+		_, err := s.ReviewReport(u, "tong_ket_nam", "2021", a, digest, reason, "token:approver")
+		return err
+	}
+	forbidden := func(name string, err, want error) {
+		t.Helper()
+		before := state()
+		if !errors.Is(err, want) {
+			t.Errorf("%s: err = %v, want %v", name, err, want)
+		}
+		if after := state(); after != before {
+			t.Errorf("%s changed the review: %+v -> %+v", name, before, after)
+		}
+	}
+
+	// Nothing received: nothing to act on.
+	if err := act(Accept, "sha256:x", ""); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("accept before any report: %v", err)
+	}
+	// none -> submitted(1) -> submitted(2): revising before review is free.
+	if r := deliver(1); r.Outcome != Accepted {
+		t.Fatal(r)
+	}
+	if r := deliver(2); r.Outcome != Accepted {
+		t.Fatal(r)
+	}
+	if st := state(); st.State != ReviewSubmitted || st.Revision != 2 {
+		t.Fatalf("after two revisions: %+v", st)
+	}
+	forbidden("accept a superseded revision", act(Accept, "sha256:03394-1", ""), ErrNotLatest)
+	forbidden("reopen what is not accepted", act(Reopen, "", "lý do"), ErrReviewState)
+
+	// submitted -> returned -> (revision 3) submitted.
+	if err := act(Return, "", "Cơ cấu giới tính chưa khớp tổng số"); err != nil {
+		t.Fatal(err)
+	}
+	if st := state(); st.State != ReviewReturned || st.Comment != "Cơ cấu giới tính chưa khớp tổng số" {
+		t.Fatalf("returned: %+v", st)
+	}
+	forbidden("accept a returned report", act(Accept, "sha256:03394-2", ""), ErrReviewState)
+	forbidden("return twice", act(Return, "", "again"), ErrReviewState)
+	if r := deliver(3); r.Outcome != Accepted {
+		t.Fatal(r)
+	}
+	// submitted -> accepted(3).
+	if err := act(Accept, "sha256:03394-3", ""); err != nil {
+		t.Fatal(err)
+	}
+	if st := state(); st.State != ReviewAccepted || st.AcceptedRevision != 3 || st.AcceptedDigest != "sha256:03394-3" {
+		t.Fatalf("accepted: %+v", st)
+	}
+	forbidden("accept twice", act(Accept, "sha256:03394-3", ""), ErrReviewState)
+	forbidden("return an accepted report", act(Return, "", "x"), ErrReviewState)
+	// The child resubmitting an accepted period is refused, and the same
+	// envelope again is still a harmless duplicate.
+	before := state()
+	if r := deliver(4); r.Outcome != Refused || !errors.Is(r.Err, ErrReportAccepted) || !strings.Contains(r.Err.Error(), "accepted at revision 3") {
+		t.Fatalf("revision 4 of an accepted report: %+v", r)
+	}
+	if r := deliver(3); r.Outcome != Duplicate {
+		t.Fatalf("revision 3 again: %+v", r)
+	}
+	if state() != before {
+		t.Fatal("a refused revision changed the review")
+	}
+	// accepted -> reopened: the same revision cannot simply be accepted
+	// again, a new one can.
+	if err := act(Reopen, "", "Rà soát lại số đảng viên chuyển đến"); err != nil {
+		t.Fatal(err)
+	}
+	forbidden("accept the reopened revision unchanged", act(Accept, "sha256:03394-3", ""), ErrReviewState)
+	forbidden("reopen twice", act(Reopen, "", "x"), ErrReviewState)
+	if r := deliver(4); r.Outcome != Accepted {
+		t.Fatalf("revision 4 after reopening: %+v", r)
+	}
+	if err := act(Accept, "sha256:03394-4", ""); err != nil {
+		t.Fatal(err)
+	}
+
+	// The trail says who did what, when and why, in order.
+	events, err := s.ReviewEvents(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var trail []string
+	for _, e := range events {
+		trail = append(trail, fmt.Sprintf("%s %d %s->%s %s", e.Action, e.Revision, e.From, e.To, e.Reason))
+		if e.At.IsZero() || e.By == "" {
+			t.Errorf("event %d lacks who or when: %+v", e.Seq, e)
+		}
+	}
+	want := []string{
+		"received 1 none->submitted ", "received 2 submitted->submitted ",
+		"return 2 submitted->returned Cơ cấu giới tính chưa khớp tổng số",
+		"received 3 returned->submitted ", "accept 3 submitted->accepted ",
+		"reopen 3 accepted->reopened Rà soát lại số đảng viên chuyển đến",
+		"received 4 reopened->submitted ", "accept 4 submitted->accepted ",
+	}
+	if strings.Join(trail, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("trail\n%s\nwant\n%s", strings.Join(trail, "\n"), strings.Join(want, "\n"))
+	}
+
+	// The node's own report states the revision it accepted.
+	got, err := s.AppendOwn("106", "tong_ket_nam", period.MustParse("2021"), true, func(snap Snapshot) (Submission, []byte, error) {
+		if len(snap.Accepted) != 1 || snap.Accepted[0] != (Acceptance{Unit: u, Revision: 4, Digest: "sha256:03394-4"}) {
+			t.Errorf("snapshot accepted %+v", snap.Accepted)
+		}
+		r := rec("106", snap.Revision)
+		return r, []byte("own"), nil
+	})
+	if err != nil || got.Revision != 1 {
+		t.Fatalf("own: %+v %v", got, err)
+	}
+	// A report that is not a child's (a grandchild's, relayed) has no review.
+	if _, err := s.PutSubmissions([]Incoming{in(rec("03390", 1))}, true); err != nil {
+		t.Fatal(err)
+	}
+	if rs, _ := s.Reviews("", "", func(c string) bool { return c == "03390" }); len(rs) != 0 {
+		t.Fatalf("a relayed report got a review: %+v", rs)
+	}
+}
