@@ -1,8 +1,9 @@
 // Package downlink owns the definitions that flow down the hierarchy: a
 // child fetches them from its parent (the child always opens the
 // connection), at start and then at an interval, and keeps them as the
-// parent sent them. Today that is the targets set above; the catalogue and
-// reporting rounds will travel the same way.
+// parent sent them: the targets set above, the reporting rounds opened
+// above, and what the parent said of the node's own reports (accepted,
+// returned with a comment). The catalogue will travel the same way.
 package downlink
 
 import (
@@ -59,6 +60,24 @@ func (s *Syncer) Sync(ctx context.Context) error {
 		ts[i] = server.TargetFromProto(t)
 	}
 	if err := s.Store.ReplaceInherited(s.Self, ts); err != nil {
+		return err
+	}
+	rounds, err := tonghopv1.NewPeerServiceClient(s.Conn).FetchRounds(cctx, &tonghopv1.FetchRoundsRequest{})
+	if err != nil {
+		return err
+	}
+	rs := make([]store.Round, len(rounds.Rounds))
+	for i, r := range rounds.Rounds {
+		rs[i] = server.RoundFromProto(r)
+	}
+	if err := s.Store.ReplaceInheritedRounds(s.Self, rs); err != nil {
+		return err
+	}
+	said := make([]store.Review, len(rounds.Reviews))
+	for i, r := range rounds.Reviews {
+		said[i] = server.ReviewFromProto(r)
+	}
+	if err := s.Store.ReplaceParentReviews(said); err != nil {
 		return err
 	}
 	if s.synced != nil {

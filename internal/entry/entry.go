@@ -59,6 +59,13 @@ func (c Checker) Target(unit, dataSet, periodCode string) (Target, error) {
 	return t, bad.Err()
 }
 
+// DataSetPeriod checks a data set and period pair of any unit's report,
+// adding what is wrong to bad with the fields named.
+func (c Checker) DataSetPeriod(bad *invalid.Error, dataSet, periodCode string) Target {
+	c.anyUnit = true
+	return c.target(bad, "", dataSet, periodCode)
+}
+
 func (c Checker) target(bad *invalid.Error, unit, dataSet, periodCode string) Target {
 	var t Target
 	switch {

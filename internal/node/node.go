@@ -45,6 +45,7 @@ import (
 	"github.com/tonghop/tonghop/internal/submission"
 	"github.com/tonghop/tonghop/internal/trust"
 	"github.com/tonghop/tonghop/internal/uplink"
+	"github.com/tonghop/tonghop/internal/validate"
 )
 
 // Version is the software version reported by the node.
@@ -169,7 +170,11 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 	cat := catalog.Default()
 	forward := cfg.Parent != ""
 	verifier := &submission.Verifier{Roots: roots, Revocations: revocations, Tree: tree, Catalog: cat, Self: id.UnitCode, Now: clock}
-	subs := &submission.Node{Store: st, Verifier: verifier, Identity: &n.identity, Forward: forward, Logger: log}
+	rules, err := validate.ForCatalog(cat)
+	if err != nil {
+		return nil, fmt.Errorf("validation rules of catalogue %s: %w", cat.Version(), err)
+	}
+	subs := &submission.Node{Store: st, Verifier: verifier, Identity: &n.identity, Forward: forward, Rules: rules, Logger: log}
 	parent := &enrolment.Parent{Store: st, Identity: &n.identity, Tree: tree, Self: id.UnitCode, Revocations: revocations, Forward: forward, Now: clock}
 	tokens := &access.Tokens{Store: st, Now: clock}
 	if n.audit, err = audit.Open(filepath.Join(cfg.DataDir, audit.FileName), clock); err != nil {
@@ -303,6 +308,7 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 		tonghopv1.RegisterChildrenServiceHandler,
 		tonghopv1.RegisterRollupServiceHandler,
 		tonghopv1.RegisterTargetServiceHandler,
+		tonghopv1.RegisterReportingServiceHandler,
 		tonghopv1.RegisterAccessServiceHandler,
 	} {
 		if err := register(ctx, gw, n.gconn); err != nil {

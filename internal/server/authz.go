@@ -147,6 +147,16 @@ func (a *Authz) Rules() map[string]rule {
 		tonghopv1.TargetService_ListTargets_FullMethodName:  {role: access.Viewer, units: unit},
 		tonghopv1.TargetService_DeleteTarget_FullMethodName: {role: access.Admin, write: true, units: self},
 
+		tonghopv1.ReportingService_OpenRound_FullMethodName:        {role: access.Approver, write: true, units: unit},
+		tonghopv1.ReportingService_ListRounds_FullMethodName:       {role: access.Viewer, units: none},
+		tonghopv1.ReportingService_ListDue_FullMethodName:          {role: access.Viewer, units: unit},
+		tonghopv1.ReportingService_GetCompleteness_FullMethodName:  {role: access.Viewer, units: unit},
+		tonghopv1.ReportingService_ValidateReport_FullMethodName:   {role: access.Viewer, units: unit},
+		tonghopv1.ReportingService_AcceptReport_FullMethodName:     {role: access.Approver, write: true, units: unit},
+		tonghopv1.ReportingService_ReturnReport_FullMethodName:     {role: access.Approver, write: true, units: unit},
+		tonghopv1.ReportingService_ReopenReport_FullMethodName:     {role: access.Approver, write: true, units: unit},
+		tonghopv1.ReportingService_ListReviewEvents_FullMethodName: {role: access.Viewer, units: unit},
+
 		tonghopv1.AccessService_CreateToken_FullMethodName: {role: access.Admin, write: true, units: unit},
 		tonghopv1.AccessService_ListTokens_FullMethodName:  {role: access.Admin, units: none},
 		tonghopv1.AccessService_RevokeToken_FullMethodName: {role: access.Admin, write: true, units: byToken},
@@ -264,7 +274,8 @@ func (a *Authz) Stream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInf
 func PeerAudit(l *audit.Log, log *zap.Logger) grpc.UnaryServerInterceptor {
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 		resp, err := handler(ctx, req)
-		if info.FullMethod == tonghopv1.PeerService_FetchTargets_FullMethodName && err == nil {
+		// Fetches change nothing: only their refusals are audited.
+		if (info.FullMethod == tonghopv1.PeerService_FetchTargets_FullMethodName || info.FullMethod == tonghopv1.PeerService_FetchRounds_FullMethodName) && err == nil {
 			return resp, err
 		}
 		who := "anonymous"

@@ -9,6 +9,7 @@ import (
 	"github.com/tonghop/tonghop/internal/entry"
 	"github.com/tonghop/tonghop/internal/invalid"
 	"github.com/tonghop/tonghop/internal/store"
+	"github.com/tonghop/tonghop/internal/submission"
 )
 
 type dataService struct {
@@ -16,6 +17,8 @@ type dataService struct {
 	store *store.Store
 	check entry.Checker
 	cat   *catalog.Catalog
+	// subs judges the values entered; nil judges nothing.
+	subs *submission.Node
 }
 
 func formatInt(n int64) string { return strconv.FormatInt(n, 10) }
@@ -32,7 +35,18 @@ func (s *dataService) PutValues(ctx context.Context, req *tonghopv1.PutValuesReq
 	if err := s.store.PutValues(t.Period, vals); err != nil {
 		return nil, err
 	}
-	return &tonghopv1.PutValuesResponse{Stored: int32(len(vals))}, nil
+	resp := &tonghopv1.PutValuesResponse{Stored: int32(len(vals))}
+	// The values are stored whatever the rules say: a report is entered in
+	// pieces, and a breakdown adds up only once its last option is in.
+	// Signing is where errors block.
+	if s.subs != nil {
+		vs, _, err := s.subs.Validate(s.check.Unit, t.DataSet.Code, t.Period)
+		if err != nil {
+			return nil, err
+		}
+		resp.Violations = violationsToProto(vs)
+	}
+	return resp, nil
 }
 
 func (s *dataService) GetValues(ctx context.Context, req *tonghopv1.GetValuesRequest) (*tonghopv1.GetValuesResponse, error) {

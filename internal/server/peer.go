@@ -136,3 +136,29 @@ func (s *peerService) FetchTargets(ctx context.Context, _ *tonghopv1.FetchTarget
 	}
 	return resp, nil
 }
+
+func (s *peerService) FetchRounds(ctx context.Context, _ *tonghopv1.FetchRoundsRequest) (*tonghopv1.FetchRoundsResponse, error) {
+	path, err := s.childPath(ctx)
+	if err != nil {
+		return nil, err
+	}
+	child := path[len(path)-1]
+	// Every round this node knows covers its whole subtree, the child's
+	// included.
+	rounds, err := s.subs.Store.Rounds()
+	if err != nil {
+		return nil, err
+	}
+	reviews, err := s.subs.Store.Reviews("", "", func(u string) bool { return u == child })
+	if err != nil {
+		return nil, err
+	}
+	resp := &tonghopv1.FetchRoundsResponse{}
+	for _, r := range rounds {
+		resp.Rounds = append(resp.Rounds, roundToProto(r))
+	}
+	for _, r := range reviews {
+		resp.Reviews = append(resp.Reviews, ReviewToProto(r))
+	}
+	return resp, nil
+}

@@ -54,6 +54,7 @@ func Register(s grpc.ServiceRegistrar, d Deps) {
 		store: d.Store,
 		check: entry.Checker{Unit: d.Unit, Catalog: d.Catalog},
 		cat:   d.Catalog,
+		subs:  d.Submissions,
 	})
 	tonghopv1.RegisterSubmissionServiceServer(s, &submissionService{
 		subs:   d.Submissions,
@@ -67,6 +68,14 @@ func Register(s grpc.ServiceRegistrar, d Deps) {
 		tree:   d.Tree,
 	})
 	tonghopv1.RegisterAccessServiceServer(s, &accessService{tokens: d.Tokens, store: d.Store, audit: d.Audit, tree: d.Tree})
+	now := time.Now
+	if d.Submissions != nil && d.Submissions.Verifier != nil && d.Submissions.Verifier.Now != nil {
+		now = d.Submissions.Verifier.Now
+	}
+	tonghopv1.RegisterReportingServiceServer(s, &reportingService{
+		subs: d.Submissions, check: entry.Checker{Unit: d.Unit, Catalog: d.Catalog},
+		tree: d.Tree, self: d.Unit, now: now,
+	})
 	tonghopv1.RegisterTargetServiceServer(s, &targetService{
 		store: d.Store, tree: d.Tree, self: d.Unit,
 		check: func(code string) bool { _, ok := d.Catalog.Indicator(code); return ok },
@@ -93,5 +102,6 @@ func ServiceNames() []string {
 		tonghopv1.RollupService_ServiceDesc.ServiceName,
 		tonghopv1.TargetService_ServiceDesc.ServiceName,
 		tonghopv1.AccessService_ServiceDesc.ServiceName,
+		tonghopv1.ReportingService_ServiceDesc.ServiceName,
 	}
 }

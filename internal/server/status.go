@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"go.uber.org/zap"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
@@ -20,6 +21,10 @@ import (
 
 // errNotFound marks a lookup in the catalogue or hierarchy that found nothing.
 var errNotFound = errors.New("not found")
+
+// errNotParent marks a sign-off asked of a node that is not the unit's
+// parent.
+var errNotParent = errors.New("not the unit's parent")
 
 // statusRule maps domain errors to a gRPC code.
 type statusRule struct {
@@ -48,6 +53,11 @@ func statusRules() []statusRule {
 		{store.ErrTokenInvalid, codes.Unauthenticated},
 		{enrolment.ErrNotChild, codes.PermissionDenied},
 		{errNoPeerCert, codes.Unauthenticated},
+		{errNotParent, codes.PermissionDenied},
+		{submission.ErrBlocked, codes.FailedPrecondition},
+		{store.ErrReportAccepted, codes.FailedPrecondition},
+		{store.ErrReviewState, codes.FailedPrecondition},
+		{store.ErrNotLatest, codes.FailedPrecondition},
 		{context.Canceled, codes.Canceled},
 		{context.DeadlineExceeded, codes.DeadlineExceeded},
 	}
@@ -74,6 +84,23 @@ func Status(err error, log *zap.Logger) error {
 			})
 		}
 		if withDetails, derr := st.WithDetails(br); derr == nil {
+			st = withDetails
+		}
+		return st.Err()
+	}
+	var blocked *submission.BlockedError
+	if errors.As(err, &blocked) {
+		// Each blocking rule as a precondition failure, so that a client
+		// can show them and offer overrides without parsing the message.
+		st := status.New(codes.FailedPrecondition, err.Error())
+		pf := &errdetails.PreconditionFailure{}
+		for _, v := range blocked.Violations {
+			pf.Violations = append(pf.Violations, &errdetails.PreconditionFailure_Violation{
+				Type: "VALIDATION", Subject: v.Rule.Code,
+				Description: fmt.Sprintf("%s (%s %s %s)", v.Rule.Message, v.Left.RatString(), v.Rule.Op, v.Right.RatString()),
+			})
+		}
+		if withDetails, derr := st.WithDetails(pf); derr == nil {
 			st = withDetails
 		}
 		return st.Err()

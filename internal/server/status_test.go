@@ -12,12 +12,15 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/tonghop/tonghop/internal/catalog"
 	"github.com/tonghop/tonghop/internal/enrolment"
 	"github.com/tonghop/tonghop/internal/envelope"
+	"github.com/tonghop/tonghop/internal/expr"
 	"github.com/tonghop/tonghop/internal/hierarchy"
 	"github.com/tonghop/tonghop/internal/invalid"
 	"github.com/tonghop/tonghop/internal/store"
 	"github.com/tonghop/tonghop/internal/submission"
+	"github.com/tonghop/tonghop/internal/validate"
 )
 
 // TestStatusTable checks every mapping, through a layer of wrapping as the
@@ -47,6 +50,11 @@ func TestStatusTable(t *testing.T) {
 		{fmt.Errorf("enroll: %w", store.ErrTokenInvalid), codes.Unauthenticated},
 		{fmt.Errorf("renew: %w", enrolment.ErrNotChild), codes.PermissionDenied},
 		{errNoPeerCert, codes.Unauthenticated},
+		{fmt.Errorf("accept: %w", errNotParent), codes.PermissionDenied},
+		{fmt.Errorf("submit: %w", submission.ErrBlocked), codes.FailedPrecondition},
+		{fmt.Errorf("deliver: %w", store.ErrReportAccepted), codes.FailedPrecondition},
+		{fmt.Errorf("return: %w", store.ErrReviewState), codes.FailedPrecondition},
+		{fmt.Errorf("accept: %w", store.ErrNotLatest), codes.FailedPrecondition},
 		{fmt.Errorf("call: %w", context.Canceled), codes.Canceled},
 		{fmt.Errorf("call: %w", context.DeadlineExceeded), codes.DeadlineExceeded},
 		{status.Error(codes.PermissionDenied, "already a status"), codes.PermissionDenied},
@@ -58,7 +66,7 @@ func TestStatusTable(t *testing.T) {
 		}
 	}
 	// Every rule of the table is exercised above.
-	if n := len(statusRules()); n != 19 {
+	if n := len(statusRules()); n != 24 {
 		t.Errorf("statusRules has %d rules; extend this test with the new ones", n)
 	}
 }
@@ -96,5 +104,33 @@ func TestUnaryErrorsRecoversPanics(t *testing.T) {
 	})
 	if status.Code(err) != codes.NotFound {
 		t.Fatalf("mapped to %v", err)
+	}
+}
+
+// TestStatusListsBlockingRules: a submission blocked by validation errors
+// answers FailedPrecondition with one precondition failure per rule, so a
+// client can offer overrides without reading the message.
+func TestStatusListsBlockingRules(t *testing.T) {
+	rules, err := validate.BuiltIn(catalog.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	vs := validate.Check(rules, func(r expr.Ref) (int64, bool) {
+		v, ok := map[string]int64{"dang_vien": 2675, "dang_vien.nam": 1793, "dang_vien.nu": 881}[r.String()]
+		return v, ok
+	})
+	st := status.Convert(Status(fmt.Errorf("submit: %w", &submission.BlockedError{Violations: vs}), zaptest.NewLogger(t)))
+	if st.Code() != codes.FailedPrecondition {
+		t.Fatalf("code %s", st.Code())
+	}
+	var got []string
+	for _, d := range st.Details() {
+		for _, v := range d.(*errdetails.PreconditionFailure).Violations {
+			got = append(got, v.Type+" "+v.Subject+": "+v.Description)
+		}
+	}
+	want := "VALIDATION dang_vien/gioi_tinh/sum: Đảng viên theo giới tính phải cộng lại bằng tổng số (2674 == 2675)"
+	if len(got) != 1 || got[0] != want {
+		t.Fatalf("details %q, want %q", got, want)
 	}
 }

@@ -67,6 +67,10 @@ func submissionToProto(r store.Submission, superseded bool) *tonghopv1.Submissio
 		Signer: r.Signer, SignerFingerprint: r.SignerFingerprint,
 		ForwardState: forwardToProto(r.Forward),
 		ValueCount:   int32(r.ValueCount), SectionCount: int32(r.SectionCount),
+		Violations: storedViolationsToProto(r.Violations, r.Overrides),
+	}
+	for _, a := range r.Accepted {
+		out.Accepted = append(out.Accepted, &tonghopv1.AcceptedRevision{UnitCode: a.Unit, Revision: a.Revision, Digest: a.Digest})
 	}
 	if r.Forward == store.Rejected {
 		out.ForwardError = status.New(codes.Code(r.ForwardCode), r.ForwardError).Proto()
@@ -79,7 +83,11 @@ func (s *submissionService) Submit(ctx context.Context, req *tonghopv1.SubmitReq
 	if err != nil {
 		return nil, err
 	}
-	rec, err := s.subs.SubmitOwn(t.DataSet.Code, t.Period)
+	overrides := make([]envelope.Override, len(req.Overrides))
+	for i, o := range req.Overrides {
+		overrides[i] = envelope.Override{Rule: o.Rule, Reason: o.Reason}
+	}
+	rec, err := s.subs.SubmitOwn(t.DataSet.Code, t.Period, overrides)
 	if err != nil {
 		return nil, err
 	}

@@ -472,3 +472,25 @@ func scanCells(raw []byte, refs []CellRef) ([]Cell, error) {
 	}
 	return out, nil
 }
+
+// CurrentReports returns the values of the latest report stored from each
+// of units for a data set and period; a unit with none is absent.
+func (s *Store) CurrentReports(units []string, dataSet, periodCode string) (map[string][]Cell, error) {
+	out := make(map[string][]Cell, len(units))
+	err := s.db.View(func(tx *bolt.Tx) error {
+		cur := tx.Bucket(bucketCurrent)
+		for _, u := range units {
+			raw := cur.Get(joinKey(u, dataSet, periodCode))
+			if raw == nil {
+				continue
+			}
+			cells, err := decodeCells(raw)
+			if err != nil {
+				return fmt.Errorf("current %s %s %s: %w", u, dataSet, periodCode, err)
+			}
+			out[u] = cells
+		}
+		return nil
+	})
+	return out, err
+}

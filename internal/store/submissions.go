@@ -57,8 +57,10 @@ type Submission struct {
 	// by this node when it stored it.
 	Violations []Violation `json:",omitempty"`
 	// Overrides are the errors the signer submitted anyway, with reasons,
-	// as the signed payload states them.
-	Overrides []Override `json:",omitempty"`
+	// and Accepted the children's revisions it accepted, as the signed
+	// payload states them.
+	Overrides []Override   `json:",omitempty"`
+	Accepted  []Acceptance `json:",omitempty"`
 }
 
 // Violation is a rule a stored report breaks, with the values of both
@@ -66,6 +68,7 @@ type Submission struct {
 type Violation struct {
 	Rule        string
 	Importance  string // "error" or "warning"
+	Op          string // "==" or "<="
 	Message     string
 	MessageEN   string
 	Left, Right string
@@ -246,6 +249,9 @@ type Snapshot struct {
 	// Accepted are the children's revisions of the same report this node
 	// has accepted, which its own report states.
 	Accepted []Acceptance
+	// Previous are the node's own values of the period before, which
+	// validation compares with (nil when there are none).
+	Previous []Value
 }
 
 // AppendOwn signs and stores the next revision of the node's own report in
@@ -263,6 +269,9 @@ func (s *Store) AppendOwn(unit, dataSet string, p period.Period, forward bool,
 			return err
 		}
 		if snap.Sections, err = readSections(tx, dataSet, p); err != nil {
+			return err
+		}
+		if snap.Previous, err = readValues(tx, p.Previous()); err != nil {
 			return err
 		}
 		accepted, err := acceptedChildren(tx, dataSet, p.String())

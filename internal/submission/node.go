@@ -15,6 +15,7 @@ import (
 	"github.com/tonghop/tonghop/internal/period"
 	"github.com/tonghop/tonghop/internal/store"
 	"github.com/tonghop/tonghop/internal/trust"
+	"github.com/tonghop/tonghop/internal/validate"
 )
 
 // Node is the submission side of one node: it signs, accepts and answers.
@@ -27,6 +28,8 @@ type Node struct {
 	Forward bool
 	// Queued is called after anything was added to the outbox.
 	Queued func()
+	// Rules judge every report signed or received here; nil judges none.
+	Rules  *validate.Set
 	Logger *zap.Logger
 }
 
@@ -46,7 +49,11 @@ func (n *Node) queued() {
 
 // SubmitOwn signs the node's own values and sections of a data set and
 // period as the next revision, and stores and queues it in one transaction.
-func (n *Node) SubmitOwn(dataSet string, p period.Period) (store.Submission, error) {
+// The rules judge the values first: an error blocks signing (a
+// *BlockedError) unless overrides name it with a reason, which the signed
+// report then states. The report also states the children's revisions this
+// node accepted.
+func (n *Node) SubmitOwn(dataSet string, p period.Period, overrides []envelope.Override) (store.Submission, error) {
 	id, err := n.identity()
 	if err != nil {
 		return store.Submission{}, err
@@ -72,6 +79,21 @@ func (n *Node) SubmitOwn(dataSet string, p period.Period) (store.Submission, err
 		for _, sec := range snap.Sections {
 			s.Sections = append(s.Sections, envelope.Section{Code: sec.Code, Text: sec.Text})
 		}
+		for _, a := range snap.Accepted {
+			s.Accepted = append(s.Accepted, envelope.Acceptance{Unit: a.Unit, Revision: a.Revision, Digest: a.Digest})
+		}
+		var violations []validate.Violation
+		if n.Rules != nil {
+			cells := make([]validate.Cell, len(s.Values))
+			for i, val := range s.Values {
+				cells[i] = validate.Cell{Element: val.Element, Option: val.Option, Count: val.Count}
+			}
+			violations = n.Rules.Run(validate.Input{Values: validate.LookupOf(cells), Previous: validate.LookupOf(cellsOfValues(snap.Previous))})
+		}
+		if err := gate(violations, overrides); err != nil {
+			return store.Submission{}, nil, err
+		}
+		s.Overrides = overrides
 		payload, err := envelope.EncodeSubmission(s)
 		if err != nil {
 			return store.Submission{}, nil, err
@@ -81,7 +103,9 @@ func (n *Node) SubmitOwn(dataSet string, p period.Period) (store.Submission, err
 			return store.Submission{}, nil, err
 		}
 		c := Checked{Digest: envelope.Digest(raw), Raw: raw, SignerPath: id.Path(), SignerFingerprint: trust.Fingerprint(id.Leaf()), Submission: &s}
-		return c.Record(), raw, nil
+		rec := c.Record()
+		rec.Violations = StoredViolations(violations)
+		return rec, raw, nil
 	})
 	if err != nil {
 		return store.Submission{}, err
@@ -137,7 +161,12 @@ func (n *Node) Accept(raws [][]byte, from []string) ([]Outcome, error) {
 			out[i].Status, out[i].Err = status, refusal
 			continue
 		}
-		items = append(items, store.Incoming{Record: c.Record(), Envelope: raw, Values: c.Values()})
+		rec := c.Record()
+		if rec.Violations, err = n.judgeReceived(c.Submission); err != nil {
+			return nil, err
+		}
+		parent, _ := n.Verifier.Tree.Parent(rec.Unit)
+		items = append(items, store.Incoming{Record: rec, Envelope: raw, Values: c.Values(), Child: parent.Code == n.Verifier.Self})
 		index = append(index, i)
 	}
 	if len(items) > 0 {

@@ -394,5 +394,31 @@ func (c Checked) Record() store.Submission {
 		CatalogVersion: s.CatalogVersion, SignedAt: s.SignedAt,
 		Signer: JoinPath(c.SignerPath), SignerFingerprint: c.SignerFingerprint,
 		ValueCount: len(s.Values), SectionCount: len(s.Sections),
+		Overrides: convert(s.Overrides, func(o envelope.Override) store.Override { return store.Override(o) }),
+		Accepted:  convert(s.Accepted, func(a envelope.Acceptance) store.Acceptance { return store.Acceptance(a) }),
 	}
+}
+
+func acceptedOf(as []envelope.Acceptance) []store.Acceptance {
+	if len(as) == 0 {
+		return nil
+	}
+	out := make([]store.Acceptance, len(as))
+	for i, a := range as {
+		out[i] = store.Acceptance(a)
+	}
+	return out
+}
+
+// convert converts a slice element by element; nil stays nil, so that an
+// empty list is left out of the stored record.
+func convert[S, T any](in []S, f func(S) T) []T {
+	if len(in) == 0 {
+		return nil
+	}
+	out := make([]T, len(in))
+	for i, v := range in {
+		out[i] = f(v)
+	}
+	return out
 }

@@ -258,3 +258,25 @@ func median(v []float64) float64 {
 	}
 	return (s[n/2-1] + s[n/2]) / 2
 }
+
+// Cell is one value of a report.
+type Cell struct {
+	Element, Option string
+	Count           int64
+}
+
+// LookupOf returns a Lookup over cells; nil when cells is nil, so that a
+// report that does not exist is told apart from an empty one.
+func LookupOf(cells []Cell) Lookup {
+	if cells == nil {
+		return nil
+	}
+	m := make(map[expr.Ref]int64, len(cells))
+	for _, c := range cells {
+		m[expr.Ref{Element: c.Element, Option: c.Option}] = c.Count
+	}
+	return func(r expr.Ref) (int64, bool) {
+		v, ok := m[r]
+		return v, ok
+	}
+}

@@ -23,6 +23,58 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// Importance says what a violation does.
+type Importance int32
+
+const (
+	Importance_IMPORTANCE_UNSPECIFIED Importance = 0
+	// Blocks signing unless overridden with a reason.
+	Importance_IMPORTANCE_ERROR Importance = 1
+	// Shown and recorded.
+	Importance_IMPORTANCE_WARNING Importance = 2
+)
+
+// Enum value maps for Importance.
+var (
+	Importance_name = map[int32]string{
+		0: "IMPORTANCE_UNSPECIFIED",
+		1: "IMPORTANCE_ERROR",
+		2: "IMPORTANCE_WARNING",
+	}
+	Importance_value = map[string]int32{
+		"IMPORTANCE_UNSPECIFIED": 0,
+		"IMPORTANCE_ERROR":       1,
+		"IMPORTANCE_WARNING":     2,
+	}
+)
+
+func (x Importance) Enum() *Importance {
+	p := new(Importance)
+	*p = x
+	return p
+}
+
+func (x Importance) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (Importance) Descriptor() protoreflect.EnumDescriptor {
+	return file_tonghop_v1_data_proto_enumTypes[0].Descriptor()
+}
+
+func (Importance) Type() protoreflect.EnumType {
+	return &file_tonghop_v1_data_proto_enumTypes[0]
+}
+
+func (x Importance) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use Importance.Descriptor instead.
+func (Importance) EnumDescriptor() ([]byte, []int) {
+	return file_tonghop_v1_data_proto_rawDescGZIP(), []int{0}
+}
+
 // DataValue is one figure of a unit for a period: an element's total or one
 // breakdown option of it.
 type DataValue struct {
@@ -237,7 +289,11 @@ func (x *PutValuesRequest) GetValues() []*DataValue {
 type PutValuesResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The number of values stored (new or changed or unchanged).
-	Stored        int32 `protobuf:"varint,1,opt,name=stored,proto3" json:"stored,omitempty"`
+	Stored int32 `protobuf:"varint,1,opt,name=stored,proto3" json:"stored,omitempty"`
+	// Every validation rule the period's values now break, with the values
+	// of both sides: they are stored all the same, and errors among them
+	// block signing until fixed or overridden.
+	Violations    []*Violation `protobuf:"bytes,2,rep,name=violations,proto3" json:"violations,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -279,6 +335,127 @@ func (x *PutValuesResponse) GetStored() int32 {
 	return 0
 }
 
+func (x *PutValuesResponse) GetViolations() []*Violation {
+	if x != nil {
+		return x.Violations
+	}
+	return nil
+}
+
+// Violation is a validation rule a report breaks.
+type Violation struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The rule's code, e.g. "dang_vien/gioi_tinh/sum".
+	Rule       string     `protobuf:"bytes,1,opt,name=rule,proto3" json:"rule,omitempty"`
+	Importance Importance `protobuf:"varint,2,opt,name=importance,proto3,enum=tonghop.v1.Importance" json:"importance,omitempty"`
+	// The rule's message in Vietnamese and in English.
+	Message   string `protobuf:"bytes,3,opt,name=message,proto3" json:"message,omitempty"`
+	MessageEn string `protobuf:"bytes,4,opt,name=message_en,json=messageEn,proto3" json:"message_en,omitempty"`
+	// The values of both sides as decimals, e.g. "2674" and "2675", and the
+	// operator that should hold between them ("==" or "<=").
+	Left     string `protobuf:"bytes,5,opt,name=left,proto3" json:"left,omitempty"`
+	Operator string `protobuf:"bytes,6,opt,name=operator,proto3" json:"operator,omitempty"`
+	Right    string `protobuf:"bytes,7,opt,name=right,proto3" json:"right,omitempty"`
+	// Whether the signer overrode it, and why.
+	Overridden     bool   `protobuf:"varint,8,opt,name=overridden,proto3" json:"overridden,omitempty"`
+	OverrideReason string `protobuf:"bytes,9,opt,name=override_reason,json=overrideReason,proto3" json:"override_reason,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *Violation) Reset() {
+	*x = Violation{}
+	mi := &file_tonghop_v1_data_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Violation) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Violation) ProtoMessage() {}
+
+func (x *Violation) ProtoReflect() protoreflect.Message {
+	mi := &file_tonghop_v1_data_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Violation.ProtoReflect.Descriptor instead.
+func (*Violation) Descriptor() ([]byte, []int) {
+	return file_tonghop_v1_data_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *Violation) GetRule() string {
+	if x != nil {
+		return x.Rule
+	}
+	return ""
+}
+
+func (x *Violation) GetImportance() Importance {
+	if x != nil {
+		return x.Importance
+	}
+	return Importance_IMPORTANCE_UNSPECIFIED
+}
+
+func (x *Violation) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+func (x *Violation) GetMessageEn() string {
+	if x != nil {
+		return x.MessageEn
+	}
+	return ""
+}
+
+func (x *Violation) GetLeft() string {
+	if x != nil {
+		return x.Left
+	}
+	return ""
+}
+
+func (x *Violation) GetOperator() string {
+	if x != nil {
+		return x.Operator
+	}
+	return ""
+}
+
+func (x *Violation) GetRight() string {
+	if x != nil {
+		return x.Right
+	}
+	return ""
+}
+
+func (x *Violation) GetOverridden() bool {
+	if x != nil {
+		return x.Overridden
+	}
+	return false
+}
+
+func (x *Violation) GetOverrideReason() string {
+	if x != nil {
+		return x.OverrideReason
+	}
+	return ""
+}
+
 // GetValuesRequest names a unit, data set and period.
 type GetValuesRequest struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
@@ -293,7 +470,7 @@ type GetValuesRequest struct {
 
 func (x *GetValuesRequest) Reset() {
 	*x = GetValuesRequest{}
-	mi := &file_tonghop_v1_data_proto_msgTypes[4]
+	mi := &file_tonghop_v1_data_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -305,7 +482,7 @@ func (x *GetValuesRequest) String() string {
 func (*GetValuesRequest) ProtoMessage() {}
 
 func (x *GetValuesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_data_proto_msgTypes[4]
+	mi := &file_tonghop_v1_data_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -318,7 +495,7 @@ func (x *GetValuesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetValuesRequest.ProtoReflect.Descriptor instead.
 func (*GetValuesRequest) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_data_proto_rawDescGZIP(), []int{4}
+	return file_tonghop_v1_data_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *GetValuesRequest) GetUnitCode() string {
@@ -360,7 +537,7 @@ type GetValuesResponse struct {
 
 func (x *GetValuesResponse) Reset() {
 	*x = GetValuesResponse{}
-	mi := &file_tonghop_v1_data_proto_msgTypes[5]
+	mi := &file_tonghop_v1_data_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -372,7 +549,7 @@ func (x *GetValuesResponse) String() string {
 func (*GetValuesResponse) ProtoMessage() {}
 
 func (x *GetValuesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_data_proto_msgTypes[5]
+	mi := &file_tonghop_v1_data_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -385,7 +562,7 @@ func (x *GetValuesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetValuesResponse.ProtoReflect.Descriptor instead.
 func (*GetValuesResponse) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_data_proto_rawDescGZIP(), []int{5}
+	return file_tonghop_v1_data_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *GetValuesResponse) GetValues() []*DataValue {
@@ -410,7 +587,7 @@ type DeleteValueRequest struct {
 
 func (x *DeleteValueRequest) Reset() {
 	*x = DeleteValueRequest{}
-	mi := &file_tonghop_v1_data_proto_msgTypes[6]
+	mi := &file_tonghop_v1_data_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -422,7 +599,7 @@ func (x *DeleteValueRequest) String() string {
 func (*DeleteValueRequest) ProtoMessage() {}
 
 func (x *DeleteValueRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_data_proto_msgTypes[6]
+	mi := &file_tonghop_v1_data_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -435,7 +612,7 @@ func (x *DeleteValueRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteValueRequest.ProtoReflect.Descriptor instead.
 func (*DeleteValueRequest) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_data_proto_rawDescGZIP(), []int{6}
+	return file_tonghop_v1_data_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *DeleteValueRequest) GetUnitCode() string {
@@ -482,7 +659,7 @@ type DeleteValueResponse struct {
 
 func (x *DeleteValueResponse) Reset() {
 	*x = DeleteValueResponse{}
-	mi := &file_tonghop_v1_data_proto_msgTypes[7]
+	mi := &file_tonghop_v1_data_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -494,7 +671,7 @@ func (x *DeleteValueResponse) String() string {
 func (*DeleteValueResponse) ProtoMessage() {}
 
 func (x *DeleteValueResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_data_proto_msgTypes[7]
+	mi := &file_tonghop_v1_data_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -507,7 +684,7 @@ func (x *DeleteValueResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteValueResponse.ProtoReflect.Descriptor instead.
 func (*DeleteValueResponse) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_data_proto_rawDescGZIP(), []int{7}
+	return file_tonghop_v1_data_proto_rawDescGZIP(), []int{8}
 }
 
 // PutSectionRequest stores one narrative section.
@@ -525,7 +702,7 @@ type PutSectionRequest struct {
 
 func (x *PutSectionRequest) Reset() {
 	*x = PutSectionRequest{}
-	mi := &file_tonghop_v1_data_proto_msgTypes[8]
+	mi := &file_tonghop_v1_data_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -537,7 +714,7 @@ func (x *PutSectionRequest) String() string {
 func (*PutSectionRequest) ProtoMessage() {}
 
 func (x *PutSectionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_data_proto_msgTypes[8]
+	mi := &file_tonghop_v1_data_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -550,7 +727,7 @@ func (x *PutSectionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PutSectionRequest.ProtoReflect.Descriptor instead.
 func (*PutSectionRequest) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_data_proto_rawDescGZIP(), []int{8}
+	return file_tonghop_v1_data_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *PutSectionRequest) GetUnitCode() string {
@@ -599,7 +776,7 @@ type SectionContent struct {
 
 func (x *SectionContent) Reset() {
 	*x = SectionContent{}
-	mi := &file_tonghop_v1_data_proto_msgTypes[9]
+	mi := &file_tonghop_v1_data_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -611,7 +788,7 @@ func (x *SectionContent) String() string {
 func (*SectionContent) ProtoMessage() {}
 
 func (x *SectionContent) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_data_proto_msgTypes[9]
+	mi := &file_tonghop_v1_data_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -624,7 +801,7 @@ func (x *SectionContent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SectionContent.ProtoReflect.Descriptor instead.
 func (*SectionContent) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_data_proto_rawDescGZIP(), []int{9}
+	return file_tonghop_v1_data_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *SectionContent) GetText() string {
@@ -644,7 +821,7 @@ type PutSectionResponse struct {
 
 func (x *PutSectionResponse) Reset() {
 	*x = PutSectionResponse{}
-	mi := &file_tonghop_v1_data_proto_msgTypes[10]
+	mi := &file_tonghop_v1_data_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -656,7 +833,7 @@ func (x *PutSectionResponse) String() string {
 func (*PutSectionResponse) ProtoMessage() {}
 
 func (x *PutSectionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_data_proto_msgTypes[10]
+	mi := &file_tonghop_v1_data_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -669,7 +846,7 @@ func (x *PutSectionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PutSectionResponse.ProtoReflect.Descriptor instead.
 func (*PutSectionResponse) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_data_proto_rawDescGZIP(), []int{10}
+	return file_tonghop_v1_data_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *PutSectionResponse) GetSection() *SectionText {
@@ -691,7 +868,7 @@ type ListSectionsRequest struct {
 
 func (x *ListSectionsRequest) Reset() {
 	*x = ListSectionsRequest{}
-	mi := &file_tonghop_v1_data_proto_msgTypes[11]
+	mi := &file_tonghop_v1_data_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -703,7 +880,7 @@ func (x *ListSectionsRequest) String() string {
 func (*ListSectionsRequest) ProtoMessage() {}
 
 func (x *ListSectionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_data_proto_msgTypes[11]
+	mi := &file_tonghop_v1_data_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -716,7 +893,7 @@ func (x *ListSectionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSectionsRequest.ProtoReflect.Descriptor instead.
 func (*ListSectionsRequest) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_data_proto_rawDescGZIP(), []int{11}
+	return file_tonghop_v1_data_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ListSectionsRequest) GetUnitCode() string {
@@ -750,7 +927,7 @@ type ListSectionsResponse struct {
 
 func (x *ListSectionsResponse) Reset() {
 	*x = ListSectionsResponse{}
-	mi := &file_tonghop_v1_data_proto_msgTypes[12]
+	mi := &file_tonghop_v1_data_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -762,7 +939,7 @@ func (x *ListSectionsResponse) String() string {
 func (*ListSectionsResponse) ProtoMessage() {}
 
 func (x *ListSectionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_data_proto_msgTypes[12]
+	mi := &file_tonghop_v1_data_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -775,7 +952,7 @@ func (x *ListSectionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSectionsResponse.ProtoReflect.Descriptor instead.
 func (*ListSectionsResponse) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_data_proto_rawDescGZIP(), []int{12}
+	return file_tonghop_v1_data_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ListSectionsResponse) GetSections() []*SectionText {
@@ -798,7 +975,7 @@ type DeleteSectionRequest struct {
 
 func (x *DeleteSectionRequest) Reset() {
 	*x = DeleteSectionRequest{}
-	mi := &file_tonghop_v1_data_proto_msgTypes[13]
+	mi := &file_tonghop_v1_data_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -810,7 +987,7 @@ func (x *DeleteSectionRequest) String() string {
 func (*DeleteSectionRequest) ProtoMessage() {}
 
 func (x *DeleteSectionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_data_proto_msgTypes[13]
+	mi := &file_tonghop_v1_data_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -823,7 +1000,7 @@ func (x *DeleteSectionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteSectionRequest.ProtoReflect.Descriptor instead.
 func (*DeleteSectionRequest) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_data_proto_rawDescGZIP(), []int{13}
+	return file_tonghop_v1_data_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *DeleteSectionRequest) GetUnitCode() string {
@@ -863,7 +1040,7 @@ type DeleteSectionResponse struct {
 
 func (x *DeleteSectionResponse) Reset() {
 	*x = DeleteSectionResponse{}
-	mi := &file_tonghop_v1_data_proto_msgTypes[14]
+	mi := &file_tonghop_v1_data_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -875,7 +1052,7 @@ func (x *DeleteSectionResponse) String() string {
 func (*DeleteSectionResponse) ProtoMessage() {}
 
 func (x *DeleteSectionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_data_proto_msgTypes[14]
+	mi := &file_tonghop_v1_data_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -888,7 +1065,7 @@ func (x *DeleteSectionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteSectionResponse.ProtoReflect.Descriptor instead.
 func (*DeleteSectionResponse) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_data_proto_rawDescGZIP(), []int{14}
+	return file_tonghop_v1_data_proto_rawDescGZIP(), []int{15}
 }
 
 var File_tonghop_v1_data_proto protoreflect.FileDescriptor
@@ -912,9 +1089,27 @@ const file_tonghop_v1_data_proto_rawDesc = "" +
 	"\tunit_code\x18\x01 \x01(\tR\bunitCode\x12\x19\n" +
 	"\bdata_set\x18\x02 \x01(\tR\adataSet\x12\x16\n" +
 	"\x06period\x18\x03 \x01(\tR\x06period\x12-\n" +
-	"\x06values\x18\x04 \x03(\v2\x15.tonghop.v1.DataValueR\x06values\"+\n" +
+	"\x06values\x18\x04 \x03(\v2\x15.tonghop.v1.DataValueR\x06values\"b\n" +
 	"\x11PutValuesResponse\x12\x16\n" +
-	"\x06stored\x18\x01 \x01(\x05R\x06stored\"\x85\x01\n" +
+	"\x06stored\x18\x01 \x01(\x05R\x06stored\x125\n" +
+	"\n" +
+	"violations\x18\x02 \x03(\v2\x15.tonghop.v1.ViolationR\n" +
+	"violations\"\x9f\x02\n" +
+	"\tViolation\x12\x12\n" +
+	"\x04rule\x18\x01 \x01(\tR\x04rule\x126\n" +
+	"\n" +
+	"importance\x18\x02 \x01(\x0e2\x16.tonghop.v1.ImportanceR\n" +
+	"importance\x12\x18\n" +
+	"\amessage\x18\x03 \x01(\tR\amessage\x12\x1d\n" +
+	"\n" +
+	"message_en\x18\x04 \x01(\tR\tmessageEn\x12\x12\n" +
+	"\x04left\x18\x05 \x01(\tR\x04left\x12\x1a\n" +
+	"\boperator\x18\x06 \x01(\tR\boperator\x12\x14\n" +
+	"\x05right\x18\a \x01(\tR\x05right\x12\x1e\n" +
+	"\n" +
+	"overridden\x18\b \x01(\bR\n" +
+	"overridden\x12'\n" +
+	"\x0foverride_reason\x18\t \x01(\tR\x0eoverrideReason\"\x85\x01\n" +
 	"\x10GetValuesRequest\x12\x1b\n" +
 	"\tunit_code\x18\x01 \x01(\tR\bunitCode\x12\x19\n" +
 	"\bdata_set\x18\x02 \x01(\tR\adataSet\x12\x16\n" +
@@ -950,7 +1145,12 @@ const file_tonghop_v1_data_proto_rawDesc = "" +
 	"\bdata_set\x18\x02 \x01(\tR\adataSet\x12\x16\n" +
 	"\x06period\x18\x03 \x01(\tR\x06period\x12\x18\n" +
 	"\asection\x18\x04 \x01(\tR\asection\"\x17\n" +
-	"\x15DeleteSectionResponse2\xef\a\n" +
+	"\x15DeleteSectionResponse*V\n" +
+	"\n" +
+	"Importance\x12\x1a\n" +
+	"\x16IMPORTANCE_UNSPECIFIED\x10\x00\x12\x14\n" +
+	"\x10IMPORTANCE_ERROR\x10\x01\x12\x16\n" +
+	"\x12IMPORTANCE_WARNING\x10\x022\xef\a\n" +
 	"\vDataService\x12\x9c\x01\n" +
 	"\tPutValues\x12\x1c.tonghop.v1.PutValuesRequest\x1a\x1d.tonghop.v1.PutValuesResponse\"R\x82\xd3\xe4\x93\x02L:\x06values2B/v1/units/{unit_code}/data-sets/{data_set}/periods/{period}/values\x12\x94\x01\n" +
 	"\tGetValues\x12\x1c.tonghop.v1.GetValuesRequest\x1a\x1d.tonghop.v1.GetValuesResponse\"J\x82\xd3\xe4\x93\x02D\x12B/v1/units/{unit_code}/data-sets/{data_set}/periods/{period}/values\x12\xa9\x01\n" +
@@ -972,50 +1172,55 @@ func file_tonghop_v1_data_proto_rawDescGZIP() []byte {
 	return file_tonghop_v1_data_proto_rawDescData
 }
 
-var file_tonghop_v1_data_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_tonghop_v1_data_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
+var file_tonghop_v1_data_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
 var file_tonghop_v1_data_proto_goTypes = []any{
-	(*DataValue)(nil),             // 0: tonghop.v1.DataValue
-	(*SectionText)(nil),           // 1: tonghop.v1.SectionText
-	(*PutValuesRequest)(nil),      // 2: tonghop.v1.PutValuesRequest
-	(*PutValuesResponse)(nil),     // 3: tonghop.v1.PutValuesResponse
-	(*GetValuesRequest)(nil),      // 4: tonghop.v1.GetValuesRequest
-	(*GetValuesResponse)(nil),     // 5: tonghop.v1.GetValuesResponse
-	(*DeleteValueRequest)(nil),    // 6: tonghop.v1.DeleteValueRequest
-	(*DeleteValueResponse)(nil),   // 7: tonghop.v1.DeleteValueResponse
-	(*PutSectionRequest)(nil),     // 8: tonghop.v1.PutSectionRequest
-	(*SectionContent)(nil),        // 9: tonghop.v1.SectionContent
-	(*PutSectionResponse)(nil),    // 10: tonghop.v1.PutSectionResponse
-	(*ListSectionsRequest)(nil),   // 11: tonghop.v1.ListSectionsRequest
-	(*ListSectionsResponse)(nil),  // 12: tonghop.v1.ListSectionsResponse
-	(*DeleteSectionRequest)(nil),  // 13: tonghop.v1.DeleteSectionRequest
-	(*DeleteSectionResponse)(nil), // 14: tonghop.v1.DeleteSectionResponse
-	(*timestamppb.Timestamp)(nil), // 15: google.protobuf.Timestamp
+	(Importance)(0),               // 0: tonghop.v1.Importance
+	(*DataValue)(nil),             // 1: tonghop.v1.DataValue
+	(*SectionText)(nil),           // 2: tonghop.v1.SectionText
+	(*PutValuesRequest)(nil),      // 3: tonghop.v1.PutValuesRequest
+	(*PutValuesResponse)(nil),     // 4: tonghop.v1.PutValuesResponse
+	(*Violation)(nil),             // 5: tonghop.v1.Violation
+	(*GetValuesRequest)(nil),      // 6: tonghop.v1.GetValuesRequest
+	(*GetValuesResponse)(nil),     // 7: tonghop.v1.GetValuesResponse
+	(*DeleteValueRequest)(nil),    // 8: tonghop.v1.DeleteValueRequest
+	(*DeleteValueResponse)(nil),   // 9: tonghop.v1.DeleteValueResponse
+	(*PutSectionRequest)(nil),     // 10: tonghop.v1.PutSectionRequest
+	(*SectionContent)(nil),        // 11: tonghop.v1.SectionContent
+	(*PutSectionResponse)(nil),    // 12: tonghop.v1.PutSectionResponse
+	(*ListSectionsRequest)(nil),   // 13: tonghop.v1.ListSectionsRequest
+	(*ListSectionsResponse)(nil),  // 14: tonghop.v1.ListSectionsResponse
+	(*DeleteSectionRequest)(nil),  // 15: tonghop.v1.DeleteSectionRequest
+	(*DeleteSectionResponse)(nil), // 16: tonghop.v1.DeleteSectionResponse
+	(*timestamppb.Timestamp)(nil), // 17: google.protobuf.Timestamp
 }
 var file_tonghop_v1_data_proto_depIdxs = []int32{
-	15, // 0: tonghop.v1.DataValue.updated_at:type_name -> google.protobuf.Timestamp
-	15, // 1: tonghop.v1.SectionText.updated_at:type_name -> google.protobuf.Timestamp
-	0,  // 2: tonghop.v1.PutValuesRequest.values:type_name -> tonghop.v1.DataValue
-	0,  // 3: tonghop.v1.GetValuesResponse.values:type_name -> tonghop.v1.DataValue
-	9,  // 4: tonghop.v1.PutSectionRequest.content:type_name -> tonghop.v1.SectionContent
-	1,  // 5: tonghop.v1.PutSectionResponse.section:type_name -> tonghop.v1.SectionText
-	1,  // 6: tonghop.v1.ListSectionsResponse.sections:type_name -> tonghop.v1.SectionText
-	2,  // 7: tonghop.v1.DataService.PutValues:input_type -> tonghop.v1.PutValuesRequest
-	4,  // 8: tonghop.v1.DataService.GetValues:input_type -> tonghop.v1.GetValuesRequest
-	6,  // 9: tonghop.v1.DataService.DeleteValue:input_type -> tonghop.v1.DeleteValueRequest
-	8,  // 10: tonghop.v1.DataService.PutSection:input_type -> tonghop.v1.PutSectionRequest
-	11, // 11: tonghop.v1.DataService.ListSections:input_type -> tonghop.v1.ListSectionsRequest
-	13, // 12: tonghop.v1.DataService.DeleteSection:input_type -> tonghop.v1.DeleteSectionRequest
-	3,  // 13: tonghop.v1.DataService.PutValues:output_type -> tonghop.v1.PutValuesResponse
-	5,  // 14: tonghop.v1.DataService.GetValues:output_type -> tonghop.v1.GetValuesResponse
-	7,  // 15: tonghop.v1.DataService.DeleteValue:output_type -> tonghop.v1.DeleteValueResponse
-	10, // 16: tonghop.v1.DataService.PutSection:output_type -> tonghop.v1.PutSectionResponse
-	12, // 17: tonghop.v1.DataService.ListSections:output_type -> tonghop.v1.ListSectionsResponse
-	14, // 18: tonghop.v1.DataService.DeleteSection:output_type -> tonghop.v1.DeleteSectionResponse
-	13, // [13:19] is the sub-list for method output_type
-	7,  // [7:13] is the sub-list for method input_type
-	7,  // [7:7] is the sub-list for extension type_name
-	7,  // [7:7] is the sub-list for extension extendee
-	0,  // [0:7] is the sub-list for field type_name
+	17, // 0: tonghop.v1.DataValue.updated_at:type_name -> google.protobuf.Timestamp
+	17, // 1: tonghop.v1.SectionText.updated_at:type_name -> google.protobuf.Timestamp
+	1,  // 2: tonghop.v1.PutValuesRequest.values:type_name -> tonghop.v1.DataValue
+	5,  // 3: tonghop.v1.PutValuesResponse.violations:type_name -> tonghop.v1.Violation
+	0,  // 4: tonghop.v1.Violation.importance:type_name -> tonghop.v1.Importance
+	1,  // 5: tonghop.v1.GetValuesResponse.values:type_name -> tonghop.v1.DataValue
+	11, // 6: tonghop.v1.PutSectionRequest.content:type_name -> tonghop.v1.SectionContent
+	2,  // 7: tonghop.v1.PutSectionResponse.section:type_name -> tonghop.v1.SectionText
+	2,  // 8: tonghop.v1.ListSectionsResponse.sections:type_name -> tonghop.v1.SectionText
+	3,  // 9: tonghop.v1.DataService.PutValues:input_type -> tonghop.v1.PutValuesRequest
+	6,  // 10: tonghop.v1.DataService.GetValues:input_type -> tonghop.v1.GetValuesRequest
+	8,  // 11: tonghop.v1.DataService.DeleteValue:input_type -> tonghop.v1.DeleteValueRequest
+	10, // 12: tonghop.v1.DataService.PutSection:input_type -> tonghop.v1.PutSectionRequest
+	13, // 13: tonghop.v1.DataService.ListSections:input_type -> tonghop.v1.ListSectionsRequest
+	15, // 14: tonghop.v1.DataService.DeleteSection:input_type -> tonghop.v1.DeleteSectionRequest
+	4,  // 15: tonghop.v1.DataService.PutValues:output_type -> tonghop.v1.PutValuesResponse
+	7,  // 16: tonghop.v1.DataService.GetValues:output_type -> tonghop.v1.GetValuesResponse
+	9,  // 17: tonghop.v1.DataService.DeleteValue:output_type -> tonghop.v1.DeleteValueResponse
+	12, // 18: tonghop.v1.DataService.PutSection:output_type -> tonghop.v1.PutSectionResponse
+	14, // 19: tonghop.v1.DataService.ListSections:output_type -> tonghop.v1.ListSectionsResponse
+	16, // 20: tonghop.v1.DataService.DeleteSection:output_type -> tonghop.v1.DeleteSectionResponse
+	15, // [15:21] is the sub-list for method output_type
+	9,  // [9:15] is the sub-list for method input_type
+	9,  // [9:9] is the sub-list for extension type_name
+	9,  // [9:9] is the sub-list for extension extendee
+	0,  // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_tonghop_v1_data_proto_init() }
@@ -1028,13 +1233,14 @@ func file_tonghop_v1_data_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tonghop_v1_data_proto_rawDesc), len(file_tonghop_v1_data_proto_rawDesc)),
-			NumEnums:      0,
-			NumMessages:   15,
+			NumEnums:      1,
+			NumMessages:   16,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
 		GoTypes:           file_tonghop_v1_data_proto_goTypes,
 		DependencyIndexes: file_tonghop_v1_data_proto_depIdxs,
+		EnumInfos:         file_tonghop_v1_data_proto_enumTypes,
 		MessageInfos:      file_tonghop_v1_data_proto_msgTypes,
 	}.Build()
 	File_tonghop_v1_data_proto = out.File

@@ -78,6 +78,96 @@ func (DeliveryOutcome) EnumDescriptor() ([]byte, []int) {
 	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{0}
 }
 
+// FetchRoundsRequest asks for the rounds below the caller.
+type FetchRoundsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FetchRoundsRequest) Reset() {
+	*x = FetchRoundsRequest{}
+	mi := &file_tonghop_v1_peer_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FetchRoundsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FetchRoundsRequest) ProtoMessage() {}
+
+func (x *FetchRoundsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tonghop_v1_peer_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FetchRoundsRequest.ProtoReflect.Descriptor instead.
+func (*FetchRoundsRequest) Descriptor() ([]byte, []int) {
+	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{0}
+}
+
+// FetchRoundsResponse carries them and the caller's reviews.
+type FetchRoundsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Rounds        []*Round               `protobuf:"bytes,1,rep,name=rounds,proto3" json:"rounds,omitempty"`
+	Reviews       []*Review              `protobuf:"bytes,2,rep,name=reviews,proto3" json:"reviews,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FetchRoundsResponse) Reset() {
+	*x = FetchRoundsResponse{}
+	mi := &file_tonghop_v1_peer_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FetchRoundsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FetchRoundsResponse) ProtoMessage() {}
+
+func (x *FetchRoundsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tonghop_v1_peer_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FetchRoundsResponse.ProtoReflect.Descriptor instead.
+func (*FetchRoundsResponse) Descriptor() ([]byte, []int) {
+	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *FetchRoundsResponse) GetRounds() []*Round {
+	if x != nil {
+		return x.Rounds
+	}
+	return nil
+}
+
+func (x *FetchRoundsResponse) GetReviews() []*Review {
+	if x != nil {
+		return x.Reviews
+	}
+	return nil
+}
+
 // FetchTargetsRequest asks for the targets that apply below the caller.
 type FetchTargetsRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -87,7 +177,7 @@ type FetchTargetsRequest struct {
 
 func (x *FetchTargetsRequest) Reset() {
 	*x = FetchTargetsRequest{}
-	mi := &file_tonghop_v1_peer_proto_msgTypes[0]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -99,7 +189,7 @@ func (x *FetchTargetsRequest) String() string {
 func (*FetchTargetsRequest) ProtoMessage() {}
 
 func (x *FetchTargetsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_peer_proto_msgTypes[0]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -112,7 +202,7 @@ func (x *FetchTargetsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FetchTargetsRequest.ProtoReflect.Descriptor instead.
 func (*FetchTargetsRequest) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{0}
+	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{2}
 }
 
 // FetchTargetsResponse carries them.
@@ -125,7 +215,7 @@ type FetchTargetsResponse struct {
 
 func (x *FetchTargetsResponse) Reset() {
 	*x = FetchTargetsResponse{}
-	mi := &file_tonghop_v1_peer_proto_msgTypes[1]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -137,7 +227,7 @@ func (x *FetchTargetsResponse) String() string {
 func (*FetchTargetsResponse) ProtoMessage() {}
 
 func (x *FetchTargetsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_peer_proto_msgTypes[1]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -150,7 +240,7 @@ func (x *FetchTargetsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FetchTargetsResponse.ProtoReflect.Descriptor instead.
 func (*FetchTargetsResponse) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{1}
+	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *FetchTargetsResponse) GetTargets() []*Target {
@@ -172,7 +262,7 @@ type EnrollRequest struct {
 
 func (x *EnrollRequest) Reset() {
 	*x = EnrollRequest{}
-	mi := &file_tonghop_v1_peer_proto_msgTypes[2]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -184,7 +274,7 @@ func (x *EnrollRequest) String() string {
 func (*EnrollRequest) ProtoMessage() {}
 
 func (x *EnrollRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_peer_proto_msgTypes[2]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -197,7 +287,7 @@ func (x *EnrollRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EnrollRequest.ProtoReflect.Descriptor instead.
 func (*EnrollRequest) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{2}
+	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *EnrollRequest) GetToken() string {
@@ -225,7 +315,7 @@ type EnrollResponse struct {
 
 func (x *EnrollResponse) Reset() {
 	*x = EnrollResponse{}
-	mi := &file_tonghop_v1_peer_proto_msgTypes[3]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -237,7 +327,7 @@ func (x *EnrollResponse) String() string {
 func (*EnrollResponse) ProtoMessage() {}
 
 func (x *EnrollResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_peer_proto_msgTypes[3]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -250,7 +340,7 @@ func (x *EnrollResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EnrollResponse.ProtoReflect.Descriptor instead.
 func (*EnrollResponse) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{3}
+	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *EnrollResponse) GetChain() [][]byte {
@@ -270,7 +360,7 @@ type RenewRequest struct {
 
 func (x *RenewRequest) Reset() {
 	*x = RenewRequest{}
-	mi := &file_tonghop_v1_peer_proto_msgTypes[4]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -282,7 +372,7 @@ func (x *RenewRequest) String() string {
 func (*RenewRequest) ProtoMessage() {}
 
 func (x *RenewRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_peer_proto_msgTypes[4]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -295,7 +385,7 @@ func (x *RenewRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RenewRequest.ProtoReflect.Descriptor instead.
 func (*RenewRequest) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{4}
+	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *RenewRequest) GetCsr() []byte {
@@ -315,7 +405,7 @@ type RenewResponse struct {
 
 func (x *RenewResponse) Reset() {
 	*x = RenewResponse{}
-	mi := &file_tonghop_v1_peer_proto_msgTypes[5]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -327,7 +417,7 @@ func (x *RenewResponse) String() string {
 func (*RenewResponse) ProtoMessage() {}
 
 func (x *RenewResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_peer_proto_msgTypes[5]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -340,7 +430,7 @@ func (x *RenewResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RenewResponse.ProtoReflect.Descriptor instead.
 func (*RenewResponse) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{5}
+	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *RenewResponse) GetChain() [][]byte {
@@ -361,7 +451,7 @@ type DeliverRequest struct {
 
 func (x *DeliverRequest) Reset() {
 	*x = DeliverRequest{}
-	mi := &file_tonghop_v1_peer_proto_msgTypes[6]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -373,7 +463,7 @@ func (x *DeliverRequest) String() string {
 func (*DeliverRequest) ProtoMessage() {}
 
 func (x *DeliverRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_peer_proto_msgTypes[6]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -386,7 +476,7 @@ func (x *DeliverRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeliverRequest.ProtoReflect.Descriptor instead.
 func (*DeliverRequest) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{6}
+	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *DeliverRequest) GetEnvelopes() [][]byte {
@@ -411,7 +501,7 @@ type DeliveryResult struct {
 
 func (x *DeliveryResult) Reset() {
 	*x = DeliveryResult{}
-	mi := &file_tonghop_v1_peer_proto_msgTypes[7]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -423,7 +513,7 @@ func (x *DeliveryResult) String() string {
 func (*DeliveryResult) ProtoMessage() {}
 
 func (x *DeliveryResult) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_peer_proto_msgTypes[7]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -436,7 +526,7 @@ func (x *DeliveryResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeliveryResult.ProtoReflect.Descriptor instead.
 func (*DeliveryResult) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{7}
+	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *DeliveryResult) GetDigest() string {
@@ -477,7 +567,7 @@ type DeliverResponse struct {
 
 func (x *DeliverResponse) Reset() {
 	*x = DeliverResponse{}
-	mi := &file_tonghop_v1_peer_proto_msgTypes[8]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -489,7 +579,7 @@ func (x *DeliverResponse) String() string {
 func (*DeliverResponse) ProtoMessage() {}
 
 func (x *DeliverResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_peer_proto_msgTypes[8]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -502,7 +592,7 @@ func (x *DeliverResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeliverResponse.ProtoReflect.Descriptor instead.
 func (*DeliverResponse) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{8}
+	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *DeliverResponse) GetResults() []*DeliveryResult {
@@ -517,7 +607,11 @@ var File_tonghop_v1_peer_proto protoreflect.FileDescriptor
 const file_tonghop_v1_peer_proto_rawDesc = "" +
 	"\n" +
 	"\x15tonghop/v1/peer.proto\x12\n" +
-	"tonghop.v1\x1a\x17google/rpc/status.proto\x1a\x17tonghop/v1/rollup.proto\"\x15\n" +
+	"tonghop.v1\x1a\x17google/rpc/status.proto\x1a\x17tonghop/v1/rollup.proto\x1a\x16tonghop/v1/round.proto\"\x14\n" +
+	"\x12FetchRoundsRequest\"n\n" +
+	"\x13FetchRoundsResponse\x12)\n" +
+	"\x06rounds\x18\x01 \x03(\v2\x11.tonghop.v1.RoundR\x06rounds\x12,\n" +
+	"\areviews\x18\x02 \x03(\v2\x12.tonghop.v1.ReviewR\areviews\"\x15\n" +
 	"\x13FetchTargetsRequest\"D\n" +
 	"\x14FetchTargetsResponse\x12,\n" +
 	"\atargets\x18\x01 \x03(\v2\x12.tonghop.v1.TargetR\atargets\"7\n" +
@@ -543,12 +637,13 @@ const file_tonghop_v1_peer_proto_rawDesc = "" +
 	"\x1cDELIVERY_OUTCOME_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19DELIVERY_OUTCOME_ACCEPTED\x10\x01\x12\x1e\n" +
 	"\x1aDELIVERY_OUTCOME_DUPLICATE\x10\x02\x12\x1d\n" +
-	"\x19DELIVERY_OUTCOME_REJECTED\x10\x032\xa3\x02\n" +
+	"\x19DELIVERY_OUTCOME_REJECTED\x10\x032\xf3\x02\n" +
 	"\vPeerService\x12?\n" +
 	"\x06Enroll\x12\x19.tonghop.v1.EnrollRequest\x1a\x1a.tonghop.v1.EnrollResponse\x12<\n" +
 	"\x05Renew\x12\x18.tonghop.v1.RenewRequest\x1a\x19.tonghop.v1.RenewResponse\x12B\n" +
 	"\aDeliver\x12\x1a.tonghop.v1.DeliverRequest\x1a\x1b.tonghop.v1.DeliverResponse\x12Q\n" +
-	"\fFetchTargets\x12\x1f.tonghop.v1.FetchTargetsRequest\x1a .tonghop.v1.FetchTargetsResponseB5Z3github.com/tonghop/tonghop/api/tonghop/v1;tonghopv1b\x06proto3"
+	"\fFetchTargets\x12\x1f.tonghop.v1.FetchTargetsRequest\x1a .tonghop.v1.FetchTargetsResponse\x12N\n" +
+	"\vFetchRounds\x12\x1e.tonghop.v1.FetchRoundsRequest\x1a\x1f.tonghop.v1.FetchRoundsResponseB5Z3github.com/tonghop/tonghop/api/tonghop/v1;tonghopv1b\x06proto3"
 
 var (
 	file_tonghop_v1_peer_proto_rawDescOnce sync.Once
@@ -563,39 +658,47 @@ func file_tonghop_v1_peer_proto_rawDescGZIP() []byte {
 }
 
 var file_tonghop_v1_peer_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_tonghop_v1_peer_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
+var file_tonghop_v1_peer_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_tonghop_v1_peer_proto_goTypes = []any{
 	(DeliveryOutcome)(0),         // 0: tonghop.v1.DeliveryOutcome
-	(*FetchTargetsRequest)(nil),  // 1: tonghop.v1.FetchTargetsRequest
-	(*FetchTargetsResponse)(nil), // 2: tonghop.v1.FetchTargetsResponse
-	(*EnrollRequest)(nil),        // 3: tonghop.v1.EnrollRequest
-	(*EnrollResponse)(nil),       // 4: tonghop.v1.EnrollResponse
-	(*RenewRequest)(nil),         // 5: tonghop.v1.RenewRequest
-	(*RenewResponse)(nil),        // 6: tonghop.v1.RenewResponse
-	(*DeliverRequest)(nil),       // 7: tonghop.v1.DeliverRequest
-	(*DeliveryResult)(nil),       // 8: tonghop.v1.DeliveryResult
-	(*DeliverResponse)(nil),      // 9: tonghop.v1.DeliverResponse
-	(*Target)(nil),               // 10: tonghop.v1.Target
-	(*status.Status)(nil),        // 11: google.rpc.Status
+	(*FetchRoundsRequest)(nil),   // 1: tonghop.v1.FetchRoundsRequest
+	(*FetchRoundsResponse)(nil),  // 2: tonghop.v1.FetchRoundsResponse
+	(*FetchTargetsRequest)(nil),  // 3: tonghop.v1.FetchTargetsRequest
+	(*FetchTargetsResponse)(nil), // 4: tonghop.v1.FetchTargetsResponse
+	(*EnrollRequest)(nil),        // 5: tonghop.v1.EnrollRequest
+	(*EnrollResponse)(nil),       // 6: tonghop.v1.EnrollResponse
+	(*RenewRequest)(nil),         // 7: tonghop.v1.RenewRequest
+	(*RenewResponse)(nil),        // 8: tonghop.v1.RenewResponse
+	(*DeliverRequest)(nil),       // 9: tonghop.v1.DeliverRequest
+	(*DeliveryResult)(nil),       // 10: tonghop.v1.DeliveryResult
+	(*DeliverResponse)(nil),      // 11: tonghop.v1.DeliverResponse
+	(*Round)(nil),                // 12: tonghop.v1.Round
+	(*Review)(nil),               // 13: tonghop.v1.Review
+	(*Target)(nil),               // 14: tonghop.v1.Target
+	(*status.Status)(nil),        // 15: google.rpc.Status
 }
 var file_tonghop_v1_peer_proto_depIdxs = []int32{
-	10, // 0: tonghop.v1.FetchTargetsResponse.targets:type_name -> tonghop.v1.Target
-	0,  // 1: tonghop.v1.DeliveryResult.outcome:type_name -> tonghop.v1.DeliveryOutcome
-	11, // 2: tonghop.v1.DeliveryResult.error:type_name -> google.rpc.Status
-	8,  // 3: tonghop.v1.DeliverResponse.results:type_name -> tonghop.v1.DeliveryResult
-	3,  // 4: tonghop.v1.PeerService.Enroll:input_type -> tonghop.v1.EnrollRequest
-	5,  // 5: tonghop.v1.PeerService.Renew:input_type -> tonghop.v1.RenewRequest
-	7,  // 6: tonghop.v1.PeerService.Deliver:input_type -> tonghop.v1.DeliverRequest
-	1,  // 7: tonghop.v1.PeerService.FetchTargets:input_type -> tonghop.v1.FetchTargetsRequest
-	4,  // 8: tonghop.v1.PeerService.Enroll:output_type -> tonghop.v1.EnrollResponse
-	6,  // 9: tonghop.v1.PeerService.Renew:output_type -> tonghop.v1.RenewResponse
-	9,  // 10: tonghop.v1.PeerService.Deliver:output_type -> tonghop.v1.DeliverResponse
-	2,  // 11: tonghop.v1.PeerService.FetchTargets:output_type -> tonghop.v1.FetchTargetsResponse
-	8,  // [8:12] is the sub-list for method output_type
-	4,  // [4:8] is the sub-list for method input_type
-	4,  // [4:4] is the sub-list for extension type_name
-	4,  // [4:4] is the sub-list for extension extendee
-	0,  // [0:4] is the sub-list for field type_name
+	12, // 0: tonghop.v1.FetchRoundsResponse.rounds:type_name -> tonghop.v1.Round
+	13, // 1: tonghop.v1.FetchRoundsResponse.reviews:type_name -> tonghop.v1.Review
+	14, // 2: tonghop.v1.FetchTargetsResponse.targets:type_name -> tonghop.v1.Target
+	0,  // 3: tonghop.v1.DeliveryResult.outcome:type_name -> tonghop.v1.DeliveryOutcome
+	15, // 4: tonghop.v1.DeliveryResult.error:type_name -> google.rpc.Status
+	10, // 5: tonghop.v1.DeliverResponse.results:type_name -> tonghop.v1.DeliveryResult
+	5,  // 6: tonghop.v1.PeerService.Enroll:input_type -> tonghop.v1.EnrollRequest
+	7,  // 7: tonghop.v1.PeerService.Renew:input_type -> tonghop.v1.RenewRequest
+	9,  // 8: tonghop.v1.PeerService.Deliver:input_type -> tonghop.v1.DeliverRequest
+	3,  // 9: tonghop.v1.PeerService.FetchTargets:input_type -> tonghop.v1.FetchTargetsRequest
+	1,  // 10: tonghop.v1.PeerService.FetchRounds:input_type -> tonghop.v1.FetchRoundsRequest
+	6,  // 11: tonghop.v1.PeerService.Enroll:output_type -> tonghop.v1.EnrollResponse
+	8,  // 12: tonghop.v1.PeerService.Renew:output_type -> tonghop.v1.RenewResponse
+	11, // 13: tonghop.v1.PeerService.Deliver:output_type -> tonghop.v1.DeliverResponse
+	4,  // 14: tonghop.v1.PeerService.FetchTargets:output_type -> tonghop.v1.FetchTargetsResponse
+	2,  // 15: tonghop.v1.PeerService.FetchRounds:output_type -> tonghop.v1.FetchRoundsResponse
+	11, // [11:16] is the sub-list for method output_type
+	6,  // [6:11] is the sub-list for method input_type
+	6,  // [6:6] is the sub-list for extension type_name
+	6,  // [6:6] is the sub-list for extension extendee
+	0,  // [0:6] is the sub-list for field type_name
 }
 
 func init() { file_tonghop_v1_peer_proto_init() }
@@ -604,13 +707,14 @@ func file_tonghop_v1_peer_proto_init() {
 		return
 	}
 	file_tonghop_v1_rollup_proto_init()
+	file_tonghop_v1_round_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tonghop_v1_peer_proto_rawDesc), len(file_tonghop_v1_peer_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   9,
+			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

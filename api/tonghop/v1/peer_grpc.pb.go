@@ -23,6 +23,7 @@ const (
 	PeerService_Renew_FullMethodName        = "/tonghop.v1.PeerService/Renew"
 	PeerService_Deliver_FullMethodName      = "/tonghop.v1.PeerService/Deliver"
 	PeerService_FetchTargets_FullMethodName = "/tonghop.v1.PeerService/FetchTargets"
+	PeerService_FetchRounds_FullMethodName  = "/tonghop.v1.PeerService/FetchRounds"
 )
 
 // PeerServiceClient is the client API for PeerService service.
@@ -47,6 +48,10 @@ type PeerServiceClient interface {
 	// subtree, set by this node or by the levels above it: definitions flow
 	// down, always at the child's request.
 	FetchTargets(ctx context.Context, in *FetchTargetsRequest, opts ...grpc.CallOption) (*FetchTargetsResponse, error)
+	// FetchRounds returns the reporting rounds open in the calling child's
+	// subtree, opened by this node or the levels above, and where the
+	// child's own reports stand with this node (accepted, returned, …).
+	FetchRounds(ctx context.Context, in *FetchRoundsRequest, opts ...grpc.CallOption) (*FetchRoundsResponse, error)
 }
 
 type peerServiceClient struct {
@@ -97,6 +102,16 @@ func (c *peerServiceClient) FetchTargets(ctx context.Context, in *FetchTargetsRe
 	return out, nil
 }
 
+func (c *peerServiceClient) FetchRounds(ctx context.Context, in *FetchRoundsRequest, opts ...grpc.CallOption) (*FetchRoundsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(FetchRoundsResponse)
+	err := c.cc.Invoke(ctx, PeerService_FetchRounds_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // PeerServiceServer is the server API for PeerService service.
 // All implementations must embed UnimplementedPeerServiceServer
 // for forward compatibility.
@@ -119,6 +134,10 @@ type PeerServiceServer interface {
 	// subtree, set by this node or by the levels above it: definitions flow
 	// down, always at the child's request.
 	FetchTargets(context.Context, *FetchTargetsRequest) (*FetchTargetsResponse, error)
+	// FetchRounds returns the reporting rounds open in the calling child's
+	// subtree, opened by this node or the levels above, and where the
+	// child's own reports stand with this node (accepted, returned, …).
+	FetchRounds(context.Context, *FetchRoundsRequest) (*FetchRoundsResponse, error)
 	mustEmbedUnimplementedPeerServiceServer()
 }
 
@@ -140,6 +159,9 @@ func (UnimplementedPeerServiceServer) Deliver(context.Context, *DeliverRequest) 
 }
 func (UnimplementedPeerServiceServer) FetchTargets(context.Context, *FetchTargetsRequest) (*FetchTargetsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method FetchTargets not implemented")
+}
+func (UnimplementedPeerServiceServer) FetchRounds(context.Context, *FetchRoundsRequest) (*FetchRoundsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method FetchRounds not implemented")
 }
 func (UnimplementedPeerServiceServer) mustEmbedUnimplementedPeerServiceServer() {}
 func (UnimplementedPeerServiceServer) testEmbeddedByValue()                     {}
@@ -234,6 +256,24 @@ func _PeerService_FetchTargets_Handler(srv interface{}, ctx context.Context, dec
 	return interceptor(ctx, in, info, handler)
 }
 
+func _PeerService_FetchRounds_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(FetchRoundsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PeerServiceServer).FetchRounds(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: PeerService_FetchRounds_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PeerServiceServer).FetchRounds(ctx, req.(*FetchRoundsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // PeerService_ServiceDesc is the grpc.ServiceDesc for PeerService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -256,6 +296,10 @@ var PeerService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "FetchTargets",
 			Handler:    _PeerService_FetchTargets_Handler,
+		},
+		{
+			MethodName: "FetchRounds",
+			Handler:    _PeerService_FetchRounds_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

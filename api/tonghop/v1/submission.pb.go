@@ -198,8 +198,13 @@ type Submission struct {
 	// Why the parent refused it, for FORWARD_STATE_REJECTED.
 	ForwardError *status.Status `protobuf:"bytes,13,opt,name=forward_error,json=forwardError,proto3" json:"forward_error,omitempty"`
 	// The number of values and sections, for lists.
-	ValueCount    int32 `protobuf:"varint,14,opt,name=value_count,json=valueCount,proto3" json:"value_count,omitempty"`
-	SectionCount  int32 `protobuf:"varint,15,opt,name=section_count,json=sectionCount,proto3" json:"section_count,omitempty"`
+	ValueCount   int32 `protobuf:"varint,14,opt,name=value_count,json=valueCount,proto3" json:"value_count,omitempty"`
+	SectionCount int32 `protobuf:"varint,15,opt,name=section_count,json=sectionCount,proto3" json:"section_count,omitempty"`
+	// The validation rules the report breaks, as this node judged it when it
+	// stored it, with the signer's overrides marked.
+	Violations []*Violation `protobuf:"bytes,16,rep,name=violations,proto3" json:"violations,omitempty"`
+	// The children's revisions the signer states it accepted.
+	Accepted      []*AcceptedRevision `protobuf:"bytes,17,rep,name=accepted,proto3" json:"accepted,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -339,20 +344,153 @@ func (x *Submission) GetSectionCount() int32 {
 	return 0
 }
 
+func (x *Submission) GetViolations() []*Violation {
+	if x != nil {
+		return x.Violations
+	}
+	return nil
+}
+
+func (x *Submission) GetAccepted() []*AcceptedRevision {
+	if x != nil {
+		return x.Accepted
+	}
+	return nil
+}
+
+// AcceptedRevision names a child's revision its parent accepted.
+type AcceptedRevision struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	UnitCode      string                 `protobuf:"bytes,1,opt,name=unit_code,json=unitCode,proto3" json:"unit_code,omitempty"`
+	Revision      uint64                 `protobuf:"varint,2,opt,name=revision,proto3" json:"revision,omitempty"`
+	Digest        string                 `protobuf:"bytes,3,opt,name=digest,proto3" json:"digest,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AcceptedRevision) Reset() {
+	*x = AcceptedRevision{}
+	mi := &file_tonghop_v1_submission_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AcceptedRevision) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AcceptedRevision) ProtoMessage() {}
+
+func (x *AcceptedRevision) ProtoReflect() protoreflect.Message {
+	mi := &file_tonghop_v1_submission_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AcceptedRevision.ProtoReflect.Descriptor instead.
+func (*AcceptedRevision) Descriptor() ([]byte, []int) {
+	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *AcceptedRevision) GetUnitCode() string {
+	if x != nil {
+		return x.UnitCode
+	}
+	return ""
+}
+
+func (x *AcceptedRevision) GetRevision() uint64 {
+	if x != nil {
+		return x.Revision
+	}
+	return 0
+}
+
+func (x *AcceptedRevision) GetDigest() string {
+	if x != nil {
+		return x.Digest
+	}
+	return ""
+}
+
+// Override submits a validation error anyway, with the reason, which the
+// signed report states.
+type Override struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The rule's code, as a Violation names it.
+	Rule          string `protobuf:"bytes,1,opt,name=rule,proto3" json:"rule,omitempty"`
+	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Override) Reset() {
+	*x = Override{}
+	mi := &file_tonghop_v1_submission_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Override) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Override) ProtoMessage() {}
+
+func (x *Override) ProtoReflect() protoreflect.Message {
+	mi := &file_tonghop_v1_submission_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Override.ProtoReflect.Descriptor instead.
+func (*Override) Descriptor() ([]byte, []int) {
+	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *Override) GetRule() string {
+	if x != nil {
+		return x.Rule
+	}
+	return ""
+}
+
+func (x *Override) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
 // SubmitRequest names the report to sign.
 type SubmitRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Must be the node's own unit.
-	UnitCode      string `protobuf:"bytes,1,opt,name=unit_code,json=unitCode,proto3" json:"unit_code,omitempty"`
-	DataSet       string `protobuf:"bytes,2,opt,name=data_set,json=dataSet,proto3" json:"data_set,omitempty"`
-	Period        string `protobuf:"bytes,3,opt,name=period,proto3" json:"period,omitempty"`
+	UnitCode string `protobuf:"bytes,1,opt,name=unit_code,json=unitCode,proto3" json:"unit_code,omitempty"`
+	DataSet  string `protobuf:"bytes,2,opt,name=data_set,json=dataSet,proto3" json:"data_set,omitempty"`
+	Period   string `protobuf:"bytes,3,opt,name=period,proto3" json:"period,omitempty"`
+	// Validation errors to submit anyway, each with a reason. Without them
+	// an error answers FailedPrecondition listing every blocking rule.
+	Overrides     []*Override `protobuf:"bytes,4,rep,name=overrides,proto3" json:"overrides,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *SubmitRequest) Reset() {
 	*x = SubmitRequest{}
-	mi := &file_tonghop_v1_submission_proto_msgTypes[3]
+	mi := &file_tonghop_v1_submission_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -364,7 +502,7 @@ func (x *SubmitRequest) String() string {
 func (*SubmitRequest) ProtoMessage() {}
 
 func (x *SubmitRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_submission_proto_msgTypes[3]
+	mi := &file_tonghop_v1_submission_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -377,7 +515,7 @@ func (x *SubmitRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitRequest.ProtoReflect.Descriptor instead.
 func (*SubmitRequest) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{3}
+	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *SubmitRequest) GetUnitCode() string {
@@ -401,6 +539,13 @@ func (x *SubmitRequest) GetPeriod() string {
 	return ""
 }
 
+func (x *SubmitRequest) GetOverrides() []*Override {
+	if x != nil {
+		return x.Overrides
+	}
+	return nil
+}
+
 // SubmitResponse carries the new submission.
 type SubmitResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -411,7 +556,7 @@ type SubmitResponse struct {
 
 func (x *SubmitResponse) Reset() {
 	*x = SubmitResponse{}
-	mi := &file_tonghop_v1_submission_proto_msgTypes[4]
+	mi := &file_tonghop_v1_submission_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -423,7 +568,7 @@ func (x *SubmitResponse) String() string {
 func (*SubmitResponse) ProtoMessage() {}
 
 func (x *SubmitResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_submission_proto_msgTypes[4]
+	mi := &file_tonghop_v1_submission_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -436,7 +581,7 @@ func (x *SubmitResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitResponse.ProtoReflect.Descriptor instead.
 func (*SubmitResponse) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{4}
+	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *SubmitResponse) GetSubmission() *Submission {
@@ -467,7 +612,7 @@ type ListSubmissionsRequest struct {
 
 func (x *ListSubmissionsRequest) Reset() {
 	*x = ListSubmissionsRequest{}
-	mi := &file_tonghop_v1_submission_proto_msgTypes[5]
+	mi := &file_tonghop_v1_submission_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -479,7 +624,7 @@ func (x *ListSubmissionsRequest) String() string {
 func (*ListSubmissionsRequest) ProtoMessage() {}
 
 func (x *ListSubmissionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_submission_proto_msgTypes[5]
+	mi := &file_tonghop_v1_submission_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -492,7 +637,7 @@ func (x *ListSubmissionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSubmissionsRequest.ProtoReflect.Descriptor instead.
 func (*ListSubmissionsRequest) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{5}
+	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ListSubmissionsRequest) GetUnitCode() string {
@@ -562,7 +707,7 @@ type ListSubmissionsResponse struct {
 
 func (x *ListSubmissionsResponse) Reset() {
 	*x = ListSubmissionsResponse{}
-	mi := &file_tonghop_v1_submission_proto_msgTypes[6]
+	mi := &file_tonghop_v1_submission_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -574,7 +719,7 @@ func (x *ListSubmissionsResponse) String() string {
 func (*ListSubmissionsResponse) ProtoMessage() {}
 
 func (x *ListSubmissionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_submission_proto_msgTypes[6]
+	mi := &file_tonghop_v1_submission_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -587,7 +732,7 @@ func (x *ListSubmissionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSubmissionsResponse.ProtoReflect.Descriptor instead.
 func (*ListSubmissionsResponse) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{6}
+	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ListSubmissionsResponse) GetSubmissions() []*Submission {
@@ -614,7 +759,7 @@ type GetSubmissionRequest struct {
 
 func (x *GetSubmissionRequest) Reset() {
 	*x = GetSubmissionRequest{}
-	mi := &file_tonghop_v1_submission_proto_msgTypes[7]
+	mi := &file_tonghop_v1_submission_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -626,7 +771,7 @@ func (x *GetSubmissionRequest) String() string {
 func (*GetSubmissionRequest) ProtoMessage() {}
 
 func (x *GetSubmissionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_submission_proto_msgTypes[7]
+	mi := &file_tonghop_v1_submission_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -639,7 +784,7 @@ func (x *GetSubmissionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSubmissionRequest.ProtoReflect.Descriptor instead.
 func (*GetSubmissionRequest) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{7}
+	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *GetSubmissionRequest) GetDigest() string {
@@ -665,7 +810,7 @@ type GetSubmissionResponse struct {
 
 func (x *GetSubmissionResponse) Reset() {
 	*x = GetSubmissionResponse{}
-	mi := &file_tonghop_v1_submission_proto_msgTypes[8]
+	mi := &file_tonghop_v1_submission_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -677,7 +822,7 @@ func (x *GetSubmissionResponse) String() string {
 func (*GetSubmissionResponse) ProtoMessage() {}
 
 func (x *GetSubmissionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_submission_proto_msgTypes[8]
+	mi := &file_tonghop_v1_submission_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -690,7 +835,7 @@ func (x *GetSubmissionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSubmissionResponse.ProtoReflect.Descriptor instead.
 func (*GetSubmissionResponse) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{8}
+	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *GetSubmissionResponse) GetSubmission() *Submission {
@@ -730,7 +875,7 @@ type ListOutboxRequest struct {
 
 func (x *ListOutboxRequest) Reset() {
 	*x = ListOutboxRequest{}
-	mi := &file_tonghop_v1_submission_proto_msgTypes[9]
+	mi := &file_tonghop_v1_submission_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -742,7 +887,7 @@ func (x *ListOutboxRequest) String() string {
 func (*ListOutboxRequest) ProtoMessage() {}
 
 func (x *ListOutboxRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_submission_proto_msgTypes[9]
+	mi := &file_tonghop_v1_submission_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -755,7 +900,7 @@ func (x *ListOutboxRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOutboxRequest.ProtoReflect.Descriptor instead.
 func (*ListOutboxRequest) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{9}
+	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{11}
 }
 
 // OutboxEntry is one envelope waiting for the parent.
@@ -776,7 +921,7 @@ type OutboxEntry struct {
 
 func (x *OutboxEntry) Reset() {
 	*x = OutboxEntry{}
-	mi := &file_tonghop_v1_submission_proto_msgTypes[10]
+	mi := &file_tonghop_v1_submission_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -788,7 +933,7 @@ func (x *OutboxEntry) String() string {
 func (*OutboxEntry) ProtoMessage() {}
 
 func (x *OutboxEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_submission_proto_msgTypes[10]
+	mi := &file_tonghop_v1_submission_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -801,7 +946,7 @@ func (x *OutboxEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OutboxEntry.ProtoReflect.Descriptor instead.
 func (*OutboxEntry) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{10}
+	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *OutboxEntry) GetDigest() string {
@@ -872,7 +1017,7 @@ type ListOutboxResponse struct {
 
 func (x *ListOutboxResponse) Reset() {
 	*x = ListOutboxResponse{}
-	mi := &file_tonghop_v1_submission_proto_msgTypes[11]
+	mi := &file_tonghop_v1_submission_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -884,7 +1029,7 @@ func (x *ListOutboxResponse) String() string {
 func (*ListOutboxResponse) ProtoMessage() {}
 
 func (x *ListOutboxResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_submission_proto_msgTypes[11]
+	mi := &file_tonghop_v1_submission_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -897,7 +1042,7 @@ func (x *ListOutboxResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOutboxResponse.ProtoReflect.Descriptor instead.
 func (*ListOutboxResponse) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{11}
+	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ListOutboxResponse) GetEntries() []*OutboxEntry {
@@ -925,7 +1070,7 @@ const file_tonghop_v1_submission_proto_rawDesc = "" +
 	"\x19RequeueSubmissionResponse\x126\n" +
 	"\n" +
 	"submission\x18\x01 \x01(\v2\x16.tonghop.v1.SubmissionR\n" +
-	"submission\"\xd4\x04\n" +
+	"submission\"\xc5\x05\n" +
 	"\n" +
 	"Submission\x12\x16\n" +
 	"\x06digest\x18\x01 \x01(\tR\x06digest\x12\x1b\n" +
@@ -947,11 +1092,23 @@ const file_tonghop_v1_submission_proto_rawDesc = "" +
 	"\rforward_error\x18\r \x01(\v2\x12.google.rpc.StatusR\fforwardError\x12\x1f\n" +
 	"\vvalue_count\x18\x0e \x01(\x05R\n" +
 	"valueCount\x12#\n" +
-	"\rsection_count\x18\x0f \x01(\x05R\fsectionCount\"_\n" +
+	"\rsection_count\x18\x0f \x01(\x05R\fsectionCount\x125\n" +
+	"\n" +
+	"violations\x18\x10 \x03(\v2\x15.tonghop.v1.ViolationR\n" +
+	"violations\x128\n" +
+	"\baccepted\x18\x11 \x03(\v2\x1c.tonghop.v1.AcceptedRevisionR\baccepted\"c\n" +
+	"\x10AcceptedRevision\x12\x1b\n" +
+	"\tunit_code\x18\x01 \x01(\tR\bunitCode\x12\x1a\n" +
+	"\brevision\x18\x02 \x01(\x04R\brevision\x12\x16\n" +
+	"\x06digest\x18\x03 \x01(\tR\x06digest\"6\n" +
+	"\bOverride\x12\x12\n" +
+	"\x04rule\x18\x01 \x01(\tR\x04rule\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"\x93\x01\n" +
 	"\rSubmitRequest\x12\x1b\n" +
 	"\tunit_code\x18\x01 \x01(\tR\bunitCode\x12\x19\n" +
 	"\bdata_set\x18\x02 \x01(\tR\adataSet\x12\x16\n" +
-	"\x06period\x18\x03 \x01(\tR\x06period\"H\n" +
+	"\x06period\x18\x03 \x01(\tR\x06period\x122\n" +
+	"\toverrides\x18\x04 \x03(\v2\x14.tonghop.v1.OverrideR\toverrides\"H\n" +
 	"\x0eSubmitResponse\x126\n" +
 	"\n" +
 	"submission\x18\x01 \x01(\v2\x16.tonghop.v1.SubmissionR\n" +
@@ -1020,55 +1177,61 @@ func file_tonghop_v1_submission_proto_rawDescGZIP() []byte {
 }
 
 var file_tonghop_v1_submission_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_tonghop_v1_submission_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_tonghop_v1_submission_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
 var file_tonghop_v1_submission_proto_goTypes = []any{
 	(ForwardState)(0),                 // 0: tonghop.v1.ForwardState
 	(*RequeueSubmissionRequest)(nil),  // 1: tonghop.v1.RequeueSubmissionRequest
 	(*RequeueSubmissionResponse)(nil), // 2: tonghop.v1.RequeueSubmissionResponse
 	(*Submission)(nil),                // 3: tonghop.v1.Submission
-	(*SubmitRequest)(nil),             // 4: tonghop.v1.SubmitRequest
-	(*SubmitResponse)(nil),            // 5: tonghop.v1.SubmitResponse
-	(*ListSubmissionsRequest)(nil),    // 6: tonghop.v1.ListSubmissionsRequest
-	(*ListSubmissionsResponse)(nil),   // 7: tonghop.v1.ListSubmissionsResponse
-	(*GetSubmissionRequest)(nil),      // 8: tonghop.v1.GetSubmissionRequest
-	(*GetSubmissionResponse)(nil),     // 9: tonghop.v1.GetSubmissionResponse
-	(*ListOutboxRequest)(nil),         // 10: tonghop.v1.ListOutboxRequest
-	(*OutboxEntry)(nil),               // 11: tonghop.v1.OutboxEntry
-	(*ListOutboxResponse)(nil),        // 12: tonghop.v1.ListOutboxResponse
-	(*timestamppb.Timestamp)(nil),     // 13: google.protobuf.Timestamp
-	(*status.Status)(nil),             // 14: google.rpc.Status
-	(*DataValue)(nil),                 // 15: tonghop.v1.DataValue
-	(*SectionText)(nil),               // 16: tonghop.v1.SectionText
+	(*AcceptedRevision)(nil),          // 4: tonghop.v1.AcceptedRevision
+	(*Override)(nil),                  // 5: tonghop.v1.Override
+	(*SubmitRequest)(nil),             // 6: tonghop.v1.SubmitRequest
+	(*SubmitResponse)(nil),            // 7: tonghop.v1.SubmitResponse
+	(*ListSubmissionsRequest)(nil),    // 8: tonghop.v1.ListSubmissionsRequest
+	(*ListSubmissionsResponse)(nil),   // 9: tonghop.v1.ListSubmissionsResponse
+	(*GetSubmissionRequest)(nil),      // 10: tonghop.v1.GetSubmissionRequest
+	(*GetSubmissionResponse)(nil),     // 11: tonghop.v1.GetSubmissionResponse
+	(*ListOutboxRequest)(nil),         // 12: tonghop.v1.ListOutboxRequest
+	(*OutboxEntry)(nil),               // 13: tonghop.v1.OutboxEntry
+	(*ListOutboxResponse)(nil),        // 14: tonghop.v1.ListOutboxResponse
+	(*timestamppb.Timestamp)(nil),     // 15: google.protobuf.Timestamp
+	(*status.Status)(nil),             // 16: google.rpc.Status
+	(*Violation)(nil),                 // 17: tonghop.v1.Violation
+	(*DataValue)(nil),                 // 18: tonghop.v1.DataValue
+	(*SectionText)(nil),               // 19: tonghop.v1.SectionText
 }
 var file_tonghop_v1_submission_proto_depIdxs = []int32{
 	3,  // 0: tonghop.v1.RequeueSubmissionResponse.submission:type_name -> tonghop.v1.Submission
-	13, // 1: tonghop.v1.Submission.signed_at:type_name -> google.protobuf.Timestamp
-	13, // 2: tonghop.v1.Submission.received_at:type_name -> google.protobuf.Timestamp
+	15, // 1: tonghop.v1.Submission.signed_at:type_name -> google.protobuf.Timestamp
+	15, // 2: tonghop.v1.Submission.received_at:type_name -> google.protobuf.Timestamp
 	0,  // 3: tonghop.v1.Submission.forward_state:type_name -> tonghop.v1.ForwardState
-	14, // 4: tonghop.v1.Submission.forward_error:type_name -> google.rpc.Status
-	3,  // 5: tonghop.v1.SubmitResponse.submission:type_name -> tonghop.v1.Submission
-	0,  // 6: tonghop.v1.ListSubmissionsRequest.forward_state:type_name -> tonghop.v1.ForwardState
-	3,  // 7: tonghop.v1.ListSubmissionsResponse.submissions:type_name -> tonghop.v1.Submission
-	3,  // 8: tonghop.v1.GetSubmissionResponse.submission:type_name -> tonghop.v1.Submission
-	15, // 9: tonghop.v1.GetSubmissionResponse.values:type_name -> tonghop.v1.DataValue
-	16, // 10: tonghop.v1.GetSubmissionResponse.sections:type_name -> tonghop.v1.SectionText
-	13, // 11: tonghop.v1.OutboxEntry.queued_at:type_name -> google.protobuf.Timestamp
-	11, // 12: tonghop.v1.ListOutboxResponse.entries:type_name -> tonghop.v1.OutboxEntry
-	4,  // 13: tonghop.v1.SubmissionService.Submit:input_type -> tonghop.v1.SubmitRequest
-	6,  // 14: tonghop.v1.SubmissionService.ListSubmissions:input_type -> tonghop.v1.ListSubmissionsRequest
-	8,  // 15: tonghop.v1.SubmissionService.GetSubmission:input_type -> tonghop.v1.GetSubmissionRequest
-	10, // 16: tonghop.v1.SubmissionService.ListOutbox:input_type -> tonghop.v1.ListOutboxRequest
-	1,  // 17: tonghop.v1.SubmissionService.RequeueSubmission:input_type -> tonghop.v1.RequeueSubmissionRequest
-	5,  // 18: tonghop.v1.SubmissionService.Submit:output_type -> tonghop.v1.SubmitResponse
-	7,  // 19: tonghop.v1.SubmissionService.ListSubmissions:output_type -> tonghop.v1.ListSubmissionsResponse
-	9,  // 20: tonghop.v1.SubmissionService.GetSubmission:output_type -> tonghop.v1.GetSubmissionResponse
-	12, // 21: tonghop.v1.SubmissionService.ListOutbox:output_type -> tonghop.v1.ListOutboxResponse
-	2,  // 22: tonghop.v1.SubmissionService.RequeueSubmission:output_type -> tonghop.v1.RequeueSubmissionResponse
-	18, // [18:23] is the sub-list for method output_type
-	13, // [13:18] is the sub-list for method input_type
-	13, // [13:13] is the sub-list for extension type_name
-	13, // [13:13] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	16, // 4: tonghop.v1.Submission.forward_error:type_name -> google.rpc.Status
+	17, // 5: tonghop.v1.Submission.violations:type_name -> tonghop.v1.Violation
+	4,  // 6: tonghop.v1.Submission.accepted:type_name -> tonghop.v1.AcceptedRevision
+	5,  // 7: tonghop.v1.SubmitRequest.overrides:type_name -> tonghop.v1.Override
+	3,  // 8: tonghop.v1.SubmitResponse.submission:type_name -> tonghop.v1.Submission
+	0,  // 9: tonghop.v1.ListSubmissionsRequest.forward_state:type_name -> tonghop.v1.ForwardState
+	3,  // 10: tonghop.v1.ListSubmissionsResponse.submissions:type_name -> tonghop.v1.Submission
+	3,  // 11: tonghop.v1.GetSubmissionResponse.submission:type_name -> tonghop.v1.Submission
+	18, // 12: tonghop.v1.GetSubmissionResponse.values:type_name -> tonghop.v1.DataValue
+	19, // 13: tonghop.v1.GetSubmissionResponse.sections:type_name -> tonghop.v1.SectionText
+	15, // 14: tonghop.v1.OutboxEntry.queued_at:type_name -> google.protobuf.Timestamp
+	13, // 15: tonghop.v1.ListOutboxResponse.entries:type_name -> tonghop.v1.OutboxEntry
+	6,  // 16: tonghop.v1.SubmissionService.Submit:input_type -> tonghop.v1.SubmitRequest
+	8,  // 17: tonghop.v1.SubmissionService.ListSubmissions:input_type -> tonghop.v1.ListSubmissionsRequest
+	10, // 18: tonghop.v1.SubmissionService.GetSubmission:input_type -> tonghop.v1.GetSubmissionRequest
+	12, // 19: tonghop.v1.SubmissionService.ListOutbox:input_type -> tonghop.v1.ListOutboxRequest
+	1,  // 20: tonghop.v1.SubmissionService.RequeueSubmission:input_type -> tonghop.v1.RequeueSubmissionRequest
+	7,  // 21: tonghop.v1.SubmissionService.Submit:output_type -> tonghop.v1.SubmitResponse
+	9,  // 22: tonghop.v1.SubmissionService.ListSubmissions:output_type -> tonghop.v1.ListSubmissionsResponse
+	11, // 23: tonghop.v1.SubmissionService.GetSubmission:output_type -> tonghop.v1.GetSubmissionResponse
+	14, // 24: tonghop.v1.SubmissionService.ListOutbox:output_type -> tonghop.v1.ListOutboxResponse
+	2,  // 25: tonghop.v1.SubmissionService.RequeueSubmission:output_type -> tonghop.v1.RequeueSubmissionResponse
+	21, // [21:26] is the sub-list for method output_type
+	16, // [16:21] is the sub-list for method input_type
+	16, // [16:16] is the sub-list for extension type_name
+	16, // [16:16] is the sub-list for extension extendee
+	0,  // [0:16] is the sub-list for field type_name
 }
 
 func init() { file_tonghop_v1_submission_proto_init() }
@@ -1083,7 +1246,7 @@ func file_tonghop_v1_submission_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tonghop_v1_submission_proto_rawDesc), len(file_tonghop_v1_submission_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   12,
+			NumMessages:   14,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -1,0 +1,431 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
+	"github.com/tonghop/tonghop/internal/entry"
+	"github.com/tonghop/tonghop/internal/hierarchy"
+	"github.com/tonghop/tonghop/internal/invalid"
+	"github.com/tonghop/tonghop/internal/period"
+	"github.com/tonghop/tonghop/internal/store"
+	"github.com/tonghop/tonghop/internal/submission"
+	"github.com/tonghop/tonghop/internal/validate"
+)
+
+// maxTextLen bounds a round's reference, a return comment and a reopening
+// reason.
+const maxTextLen = 2000
+
+type reportingService struct {
+	tonghopv1.UnimplementedReportingServiceServer
+	subs  *submission.Node
+	check entry.Checker
+	tree  *hierarchy.Tree
+	self  string
+	now   func() time.Time
+}
+
+func roundToProto(r store.Round) *tonghopv1.Round {
+	return &tonghopv1.Round{
+		Id: r.ID, OpenerUnitCode: r.Opener, DataSet: r.DataSet, Period: r.Period,
+		Deadline: timestamppb.New(r.Deadline), Reference: r.Reference, OpenedAt: timestamppb.New(r.OpenedAt),
+	}
+}
+
+// RoundFromProto converts a round fetched from the parent.
+func RoundFromProto(r *tonghopv1.Round) store.Round {
+	return store.Round{
+		ID: r.Id, Opener: r.OpenerUnitCode, DataSet: r.DataSet, Period: r.Period,
+		Deadline: r.Deadline.AsTime(), Reference: r.Reference, OpenedAt: r.OpenedAt.AsTime(),
+	}
+}
+
+func stateToProto(s store.ReviewState) tonghopv1.ReportState {
+	switch s {
+	case store.ReviewSubmitted:
+		return tonghopv1.ReportState_REPORT_STATE_SUBMITTED
+	case store.ReviewAccepted:
+		return tonghopv1.ReportState_REPORT_STATE_ACCEPTED
+	case store.ReviewReturned:
+		return tonghopv1.ReportState_REPORT_STATE_RETURNED
+	case store.ReviewReopened:
+		return tonghopv1.ReportState_REPORT_STATE_REOPENED
+	}
+	return tonghopv1.ReportState_REPORT_STATE_UNSPECIFIED
+}
+
+func stateFromProto(s tonghopv1.ReportState) store.ReviewState {
+	switch s {
+	case tonghopv1.ReportState_REPORT_STATE_SUBMITTED:
+		return store.ReviewSubmitted
+	case tonghopv1.ReportState_REPORT_STATE_ACCEPTED:
+		return store.ReviewAccepted
+	case tonghopv1.ReportState_REPORT_STATE_RETURNED:
+		return store.ReviewReturned
+	case tonghopv1.ReportState_REPORT_STATE_REOPENED:
+		return store.ReviewReopened
+	}
+	return 0
+}
+
+// ReviewToProto converts a review, for the peer service too.
+func ReviewToProto(r store.Review) *tonghopv1.Review {
+	return &tonghopv1.Review{
+		UnitCode: r.Unit, DataSet: r.DataSet, Period: r.Period, State: stateToProto(r.State),
+		Revision: r.Revision, Digest: r.Digest, AcceptedRevision: r.AcceptedRevision, AcceptedDigest: r.AcceptedDigest,
+		Comment: r.Comment, UpdateTime: timestamppb.New(r.UpdatedAt), UpdatedBy: r.UpdatedBy,
+	}
+}
+
+// ReviewFromProto converts a review fetched from the parent.
+func ReviewFromProto(r *tonghopv1.Review) store.Review {
+	return store.Review{
+		Unit: r.UnitCode, DataSet: r.DataSet, Period: r.Period, State: stateFromProto(r.State),
+		Revision: r.Revision, Digest: r.Digest, AcceptedRevision: r.AcceptedRevision, AcceptedDigest: r.AcceptedDigest,
+		Comment: r.Comment, UpdatedAt: r.UpdateTime.AsTime(), UpdatedBy: r.UpdatedBy,
+	}
+}
+
+func violationsToProto(vs []validate.Violation) []*tonghopv1.Violation {
+	return storedViolationsToProto(submission.StoredViolations(vs), nil)
+}
+
+func storedViolationsToProto(vs []store.Violation, overrides []store.Override) []*tonghopv1.Violation {
+	reasons := map[string]string{}
+	for _, o := range overrides {
+		reasons[o.Rule] = o.Reason
+	}
+	out := make([]*tonghopv1.Violation, len(vs))
+	for i, v := range vs {
+		imp := tonghopv1.Importance_IMPORTANCE_WARNING
+		if v.Importance == validate.Error.String() {
+			imp = tonghopv1.Importance_IMPORTANCE_ERROR
+		}
+		reason, overridden := reasons[v.Rule]
+		out[i] = &tonghopv1.Violation{
+			Rule: v.Rule, Importance: imp, Message: v.Message, MessageEn: v.MessageEN,
+			Left: v.Left, Operator: v.Op, Right: v.Right, Overridden: overridden, OverrideReason: reason,
+		}
+	}
+	return out
+}
+
+func countViolations(vs []store.Violation) (errs, warns int32) {
+	for _, v := range vs {
+		if v.Importance == validate.Error.String() {
+			errs++
+		} else {
+			warns++
+		}
+	}
+	return errs, warns
+}
+
+func (s *reportingService) OpenRound(ctx context.Context, req *tonghopv1.OpenRoundRequest) (*tonghopv1.OpenRoundResponse, error) {
+	var bad invalid.Error
+	switch {
+	case req.UnitCode == "":
+		bad.Add("unit_code", "is required")
+	case req.UnitCode != s.self:
+		bad.Add("unit_code", "%q is not this node's unit (%s): a node opens rounds for its own subtree", req.UnitCode, s.self)
+	}
+	s.check.DataSetPeriod(&bad, req.DataSet, req.Period)
+	switch {
+	case req.Deadline == nil:
+		bad.Add("deadline", "is required")
+	case req.Deadline.CheckValid() != nil:
+		bad.Add("deadline", "%v", req.Deadline.CheckValid())
+	}
+	if len(req.Reference) > maxTextLen {
+		bad.Add("reference", "longer than %d bytes", maxTextLen)
+	}
+	if err := bad.Err(); err != nil {
+		return nil, err
+	}
+	by := ""
+	if c, ok := CallerFrom(ctx); ok {
+		by = callerName(c)
+	}
+	r, err := s.subs.Store.PutRound(store.Round{
+		Opener: s.self, DataSet: req.DataSet, Period: req.Period,
+		Deadline: req.Deadline.AsTime().UTC(), Reference: strings.TrimSpace(req.Reference), OpenedBy: by,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &tonghopv1.OpenRoundResponse{Round: roundToProto(r)}, nil
+}
+
+func (s *reportingService) ListRounds(ctx context.Context, _ *tonghopv1.ListRoundsRequest) (*tonghopv1.ListRoundsResponse, error) {
+	rs, err := s.subs.Store.Rounds()
+	if err != nil {
+		return nil, err
+	}
+	resp := &tonghopv1.ListRoundsResponse{}
+	for _, r := range rs {
+		resp.Rounds = append(resp.Rounds, roundToProto(r))
+	}
+	return resp, nil
+}
+
+func (s *reportingService) ListDue(ctx context.Context, req *tonghopv1.ListDueRequest) (*tonghopv1.ListDueResponse, error) {
+	switch {
+	case req.UnitCode == "":
+		return nil, invalid.Field("unit_code", "is required")
+	case req.UnitCode != s.self:
+		return nil, invalid.Field("unit_code", "%q is not this node's unit (%s)", req.UnitCode, s.self)
+	}
+	rounds, err := s.subs.Store.Rounds()
+	if err != nil {
+		return nil, err
+	}
+	said, err := s.subs.Store.ParentReviews()
+	if err != nil {
+		return nil, err
+	}
+	resp := &tonghopv1.ListDueResponse{}
+	now := s.now()
+	for _, r := range rounds {
+		// A node's own rounds are what its children owe.
+		if r.Opener == s.self || !s.tree.IsAncestor(r.Opener, s.self) {
+			continue
+		}
+		d := &tonghopv1.Due{Round: roundToProto(r), State: tonghopv1.ReportState_REPORT_STATE_MISSING}
+		prog, err := s.subs.Store.ReportProgress(r.DataSet, r.Period, []string{s.self})
+		if err != nil {
+			return nil, err
+		}
+		if p := prog[s.self]; p.Latest != nil {
+			d.State, d.Revision, d.SignedAt = tonghopv1.ReportState_REPORT_STATE_SUBMITTED, p.Latest.Revision, timestamppb.New(p.Latest.SignedAt)
+			d.Late = p.First.SignedAt.After(r.Deadline)
+			d.ErrorCount, d.WarningCount = countViolations(p.Latest.Violations)
+		} else {
+			d.Late = now.After(r.Deadline)
+		}
+		for _, rv := range said {
+			// What the parent said holds for the revision it saw.
+			if rv.DataSet == r.DataSet && rv.Period == r.Period && rv.Revision == d.Revision {
+				d.State, d.Comment = stateToProto(rv.State), rv.Comment
+			}
+		}
+		resp.Due = append(resp.Due, d)
+	}
+	sort.SliceStable(resp.Due, func(i, j int) bool {
+		return resp.Due[i].Round.Deadline.AsTime().Before(resp.Due[j].Round.Deadline.AsTime())
+	})
+	return resp, nil
+}
+
+func (s *reportingService) GetCompleteness(ctx context.Context, req *tonghopv1.GetCompletenessRequest) (*tonghopv1.GetCompletenessResponse, error) {
+	if req.RoundId == "" {
+		return nil, invalid.Field("round_id", "is required")
+	}
+	root := req.UnitCode
+	if root == "" {
+		root = s.self
+	}
+	if _, ok := s.tree.Unit(root); !ok || !s.tree.InSubtree(s.self, root) {
+		return nil, invalid.Field("unit_code", "unknown unit %q, or not in this node's subtree", root)
+	}
+	r, err := s.subs.Store.Round(req.RoundId)
+	if err != nil {
+		return nil, err
+	}
+	p, err := period.Parse(r.Period)
+	if err != nil {
+		return nil, fmt.Errorf("round %s: %w", r.ID, err)
+	}
+	// A unit reports for a period it exists at the end of.
+	lastDay := p.End().AddDate(0, 0, -1)
+	var expected []hierarchy.Unit
+	for _, u := range s.tree.Descendants(root) {
+		if u.ActiveOn(lastDay) {
+			expected = append(expected, u)
+		}
+	}
+	codes := make([]string, len(expected))
+	for i, u := range expected {
+		codes[i] = u.Code
+	}
+	prog, err := s.subs.Store.ReportProgress(r.DataSet, r.Period, codes)
+	if err != nil {
+		return nil, err
+	}
+	resp := &tonghopv1.GetCompletenessResponse{
+		Round: roundToProto(r), UnitCode: root, DeadlinePassed: s.now().After(r.Deadline),
+		Total: &tonghopv1.CompletenessCounts{},
+	}
+	byLevel := map[string]*tonghopv1.CompletenessCounts{}
+	for _, u := range expected {
+		pr := prog[u.Code]
+		row := &tonghopv1.UnitProgress{
+			UnitCode: u.Code, Name: u.Name, Level: u.Level, State: tonghopv1.ReportState_REPORT_STATE_MISSING,
+			ReviewedHere: u.Parent == s.self,
+		}
+		if pr.Latest != nil {
+			row.State, row.Revision = tonghopv1.ReportState_REPORT_STATE_SUBMITTED, pr.Latest.Revision
+			row.FirstSignedAt, row.LatestSignedAt = timestamppb.New(pr.First.SignedAt), timestamppb.New(pr.Latest.SignedAt)
+			row.Late = pr.First.SignedAt.After(r.Deadline)
+			row.ErrorCount, row.WarningCount = countViolations(pr.Latest.Violations)
+		}
+		if pr.Review != nil {
+			row.State, row.Comment = stateToProto(pr.Review.State), pr.Review.Comment
+		}
+		resp.Units = append(resp.Units, row)
+		c := byLevel[u.Level]
+		if c == nil {
+			c = &tonghopv1.CompletenessCounts{}
+			byLevel[u.Level] = c
+		}
+		for _, c := range []*tonghopv1.CompletenessCounts{c, resp.Total} {
+			tally(c, row)
+		}
+	}
+	for _, l := range s.tree.Levels() {
+		if c, ok := byLevel[l.Code]; ok {
+			resp.Levels = append(resp.Levels, &tonghopv1.LevelCompleteness{Level: l.Code, Counts: c})
+		}
+	}
+	return resp, nil
+}
+
+// tally counts one expected unit's report.
+func tally(c *tonghopv1.CompletenessCounts, row *tonghopv1.UnitProgress) {
+	c.Expected++
+	if row.State == tonghopv1.ReportState_REPORT_STATE_MISSING {
+		c.Missing++
+		return
+	}
+	c.Submitted++
+	if row.Late {
+		c.Late++
+	} else {
+		c.OnTime++
+	}
+	if !row.ReviewedHere {
+		return
+	}
+	switch row.State {
+	case tonghopv1.ReportState_REPORT_STATE_ACCEPTED:
+		c.Accepted++
+	case tonghopv1.ReportState_REPORT_STATE_RETURNED:
+		c.Returned++
+	default:
+		c.AwaitingReview++
+	}
+}
+
+func (s *reportingService) ValidateReport(ctx context.Context, req *tonghopv1.ValidateReportRequest) (*tonghopv1.ValidateReportResponse, error) {
+	var bad invalid.Error
+	if _, ok := s.tree.Unit(req.UnitCode); !ok || !s.tree.InSubtree(s.self, req.UnitCode) {
+		bad.Add("unit_code", "unknown unit %q, or not in this node's subtree", req.UnitCode)
+	}
+	t := s.check.DataSetPeriod(&bad, req.DataSet, req.Period)
+	if err := bad.Err(); err != nil {
+		return nil, err
+	}
+	vs, found, err := s.subs.Validate(req.UnitCode, req.DataSet, t.Period)
+	if err != nil {
+		return nil, err
+	}
+	if !found {
+		return nil, fmt.Errorf("no values of %s for %s %s: %w", req.UnitCode, req.DataSet, req.Period, errNotFound)
+	}
+	return &tonghopv1.ValidateReportResponse{Violations: violationsToProto(vs)}, nil
+}
+
+// review applies a sign-off action after checking the request.
+func (s *reportingService) review(ctx context.Context, unit, dataSet, periodCode string, action store.ReviewAction, digest, reason, reasonField string) (*tonghopv1.Review, error) {
+	var bad invalid.Error
+	u, ok := s.tree.Unit(unit)
+	switch {
+	case unit == "":
+		bad.Add("unit_code", "is required")
+	case !ok:
+		bad.Add("unit_code", "unknown unit %q", unit)
+	}
+	s.check.DataSetPeriod(&bad, dataSet, periodCode)
+	if action == store.Accept && digest == "" {
+		bad.Add("digest", "is required: name the revision reviewed")
+	}
+	if reasonField != "" {
+		switch {
+		case strings.TrimSpace(reason) == "":
+			bad.Add(reasonField, "is required")
+		case len(reason) > maxTextLen:
+			bad.Add(reasonField, "longer than %d bytes", maxTextLen)
+		}
+	}
+	if err := bad.Err(); err != nil {
+		return nil, err
+	}
+	// Only a unit's parent signs off its reports: not a grandparent that
+	// holds them relayed, not a sibling.
+	if u.Parent != s.self {
+		return nil, fmt.Errorf("%w: %s's reports are signed off by its parent %s, not by %s", errNotParent, unit, u.Parent, s.self)
+	}
+	by := "anonymous"
+	if c, ok := CallerFrom(ctx); ok {
+		by = callerName(c)
+	}
+	r, err := s.subs.Store.ReviewReport(unit, dataSet, periodCode, action, digest, strings.TrimSpace(reason), by)
+	if err != nil {
+		return nil, err
+	}
+	return ReviewToProto(r), nil
+}
+
+func (s *reportingService) AcceptReport(ctx context.Context, req *tonghopv1.AcceptReportRequest) (*tonghopv1.AcceptReportResponse, error) {
+	r, err := s.review(ctx, req.UnitCode, req.DataSet, req.Period, store.Accept, req.Digest, "", "")
+	if err != nil {
+		return nil, err
+	}
+	return &tonghopv1.AcceptReportResponse{Review: r}, nil
+}
+
+func (s *reportingService) ReturnReport(ctx context.Context, req *tonghopv1.ReturnReportRequest) (*tonghopv1.ReturnReportResponse, error) {
+	r, err := s.review(ctx, req.UnitCode, req.DataSet, req.Period, store.Return, "", req.Comment, "comment")
+	if err != nil {
+		return nil, err
+	}
+	return &tonghopv1.ReturnReportResponse{Review: r}, nil
+}
+
+func (s *reportingService) ReopenReport(ctx context.Context, req *tonghopv1.ReopenReportRequest) (*tonghopv1.ReopenReportResponse, error) {
+	r, err := s.review(ctx, req.UnitCode, req.DataSet, req.Period, store.Reopen, "", req.Reason, "reason")
+	if err != nil {
+		return nil, err
+	}
+	return &tonghopv1.ReopenReportResponse{Review: r}, nil
+}
+
+func (s *reportingService) ListReviewEvents(ctx context.Context, req *tonghopv1.ListReviewEventsRequest) (*tonghopv1.ListReviewEventsResponse, error) {
+	root := req.UnitCode
+	if root == "" {
+		root = s.self
+	} else if _, ok := s.tree.Unit(root); !ok {
+		return nil, invalid.Field("unit_code", "unknown unit %q", root)
+	}
+	events, err := s.subs.Store.ReviewEvents(func(e store.ReviewEvent) bool {
+		return s.tree.InSubtree(root, e.Unit) && (req.DataSet == "" || e.DataSet == req.DataSet) && (req.Period == "" || e.Period == req.Period)
+	})
+	if err != nil {
+		return nil, err
+	}
+	resp := &tonghopv1.ListReviewEventsResponse{}
+	for _, e := range events {
+		resp.Events = append(resp.Events, &tonghopv1.ReviewEvent{
+			Seq: e.Seq, Time: timestamppb.New(e.At), Actor: e.By, UnitCode: e.Unit, DataSet: e.DataSet, Period: e.Period,
+			Action: e.Action, Revision: e.Revision, Digest: e.Digest, Reason: e.Reason,
+			FromState: stateToProto(e.From), ToState: stateToProto(e.To),
+		})
+	}
+	return resp, nil
+}
