@@ -89,6 +89,10 @@ Start with "tonghop demo", or "tonghop init" then "tonghop serve".`,
 		newVerifyCmd(streams),
 		newQueryCmd(streams),
 		newTargetsCmd(streams),
+		newRoundsCmd(streams),
+		newDueCmd(streams),
+		newValidateCmd(streams),
+		newReviewCmd(streams),
 		newTokensCmd(streams),
 		newAuditCmd(streams),
 	)
@@ -107,6 +111,13 @@ func printError(w io.Writer, err error) {
 	for _, d := range st.Details() {
 		if br, ok := d.(*errdetails.BadRequest); ok {
 			violations = append(violations, br.FieldViolations...)
+		}
+		if pf, ok := d.(*errdetails.PreconditionFailure); ok {
+			// Validation errors blocking a submission, one per line, with
+			// the code to override each by.
+			for _, v := range pf.Violations {
+				violations = append(violations, &errdetails.BadRequest_FieldViolation{Field: v.Subject, Description: v.Description})
+			}
 		}
 	}
 	if len(violations) == 0 {

@@ -227,32 +227,51 @@ func newChildrenCmd(streams IO) *cobra.Command {
 
 func newSubmitCmd(streams IO) *cobra.Command {
 	var (
-		c clientFlags
-		t targetFlags
+		c         clientFlags
+		t         targetFlags
+		overrides []string
 	)
 	cmd := &cobra.Command{
-		Use:     "submit",
-		Short:   "Sign the node's own report for a data set and period and send it up",
-		Example: "  tonghop submit --unit 106 --period 2021",
-		Args:    cobra.NoArgs,
+		Use:   "submit",
+		Short: "Sign the node's own report for a data set and period and send it up",
+		Long: `Sign the node's own report for a data set and period and send it up.
+
+Validation errors block signing; each can be overridden with a reason,
+which the signed report states for every level above to see.`,
+		Example: `  tonghop submit --unit 106 --period 2021
+  tonghop submit --unit 106 --period 2021 --override dang_vien/gioi_tinh/sum="Một đồng chí chưa cập nhật hồ sơ"`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			req := &tonghopv1.SubmitRequest{UnitCode: t.unit, DataSet: t.dataSet, Period: t.period}
+			for _, o := range overrides {
+				ov, err := parseOverride(o)
+				if err != nil {
+					return err
+				}
+				req.Overrides = append(req.Overrides, ov)
+			}
 			conn, err := c.dial()
 			if err != nil {
 				return err
 			}
 			defer conn.Close()
-			resp, err := tonghopv1.NewSubmissionServiceClient(conn).Submit(cmd.Context(), &tonghopv1.SubmitRequest{UnitCode: t.unit, DataSet: t.dataSet, Period: t.period})
+			resp, err := tonghopv1.NewSubmissionServiceClient(conn).Submit(cmd.Context(), req)
 			if err != nil {
 				return err
 			}
 			s := resp.Submission
 			fmt.Fprintf(streams.Out, "Signed revision %d of %s %s %s (%d values, %d sections): %s, %s.\n",
 				s.Revision, s.UnitCode, s.DataSet, s.Period, s.ValueCount, s.SectionCount, s.Digest, forwardWord(s.ForwardState))
+			if len(s.Violations) > 0 {
+				fmt.Fprintf(streams.Out, "It states %d violation(s):\n", len(s.Violations))
+				writeViolations(streams.Out, s.Violations, numfmt.Vietnamese())
+			}
 			return nil
 		},
 	}
 	c.register(cmd)
 	t.register(cmd)
+	cmd.Flags().StringArrayVar(&overrides, "override", nil, "RULE=REASON: submit a validation error anyway, with the reason (repeatable)")
 	return cmd
 }
 

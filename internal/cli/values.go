@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -13,6 +14,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
+	"github.com/tonghop/tonghop/internal/numfmt"
 	"github.com/tonghop/tonghop/internal/valuefile"
 )
 
@@ -75,6 +77,7 @@ func newValuesPutCmd(streams IO) *cobra.Command {
 				return err
 			}
 			fmt.Fprintf(streams.Out, "Stored %d values for %s, %s, %s.\n", resp.Stored, t.unit, t.dataSet, t.period)
+			writeStoredViolations(streams.Out, resp.Violations)
 			return nil
 		},
 	}
@@ -230,6 +233,7 @@ Flags fill in what the file leaves out. Errors name the file's lines.`,
 				return withLines(err, args[0], b.Lines)
 			}
 			fmt.Fprintf(streams.Out, "Imported %d values from %s for %s, %s, %s.\n", resp.Stored, args[0], b.Unit, b.DataSet, b.Period)
+			writeStoredViolations(streams.Out, resp.Violations)
 			return nil
 		},
 	}
@@ -272,4 +276,14 @@ func withLines(err error, file string, lines []int) error {
 		msgs = append(msgs, field+": "+v.Description)
 	}
 	return fmt.Errorf("%s: %w", st.Code(), errors.New(strings.Join(msgs, "\n  ")))
+}
+
+// writeStoredViolations says what the values just stored break: they are
+// kept, and errors block signing until fixed or overridden.
+func writeStoredViolations(w io.Writer, vs []*tonghopv1.Violation) {
+	if len(vs) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "The period's values break %d rule(s); errors block signing until fixed or overridden:\n", len(vs))
+	writeViolations(w, vs, numfmt.Vietnamese())
 }
