@@ -3,9 +3,12 @@
 // official codes (2024 boundaries) — where every unit is a node with its own
 // bbolt file, Ed25519 key, certificate and ports. The nodes enrol with
 // one-time tokens, enter sample statistics through the public API, sign them
-// and send them up; the province verifies every report end to end and the
-// demo prints what it holds, then keeps serving REST so the printed curl
-// lines work.
+// and send them up; the province verifies every report end to end. The 2021
+// reports come in a reporting round the province opens: one commune's
+// inconsistent breakdown is caught on entry and fixed before signing, one
+// commune is late, each district accepts its communes before reporting, and
+// the province counts who reported. The demo prints it all, then keeps
+// serving REST so the printed curl lines work.
 package demo
 
 import (
@@ -121,13 +124,18 @@ func Run(ctx context.Context, o Options) error {
 	if err := h.startAll(ctx, runCtx); err != nil {
 		return err
 	}
-	if err := h.enterAndSubmit(ctx); err != nil {
+	if err := h.enterBaseline(ctx); err != nil {
+		return err
+	}
+	round, err := h.runRound(ctx)
+	if err != nil {
 		return err
 	}
 	s, err := h.summarise(ctx)
 	if err != nil {
 		return err
 	}
+	s.Round = round
 	if err := report(o, s); err != nil {
 		return err
 	}
@@ -214,37 +222,35 @@ func (h *hierarchyRun) start(runCtx context.Context, code string, parent *runnin
 	return r, nil
 }
 
-// enterAndSubmit enters each district's and commune's sample statistics
-// for the baseline year and the report year through its own node's API, and
-// submits them.
-func (h *hierarchyRun) enterAndSubmit(ctx context.Context) error {
-	for _, p := range []string{Baseline, Period} {
-		if err := h.enterYear(ctx, p); err != nil {
+// enterBaseline enters each district's and commune's sample statistics of
+// the baseline year through its own node's API, and submits them.
+func (h *hierarchyRun) enterBaseline(ctx context.Context) error {
+	for _, r := range h.nodes[1:] {
+		if err := h.enterValues(ctx, r, Baseline, Sample(r.unit, Baseline)); err != nil {
 			return err
+		}
+		if _, err := tonghopv1.NewSubmissionServiceClient(r.admin).Submit(ctx, &tonghopv1.SubmitRequest{
+			UnitCode: r.unit.Code, DataSet: DataSet, Period: Baseline,
+		}); err != nil {
+			return fmt.Errorf("submitting %s: %w", r.unit.Code, err)
 		}
 	}
 	return nil
 }
 
-func (h *hierarchyRun) enterYear(ctx context.Context, p string) error {
-	for _, r := range h.nodes[1:] {
-		data := tonghopv1.NewDataServiceClient(r.admin)
-		if _, err := data.PutValues(ctx, &tonghopv1.PutValuesRequest{
-			UnitCode: r.unit.Code, DataSet: DataSet, Period: p, Values: Sample(r.unit, p),
-		}); err != nil {
-			return fmt.Errorf("entering %s: %w", r.unit.Code, err)
-		}
-		if _, err := data.PutSection(ctx, &tonghopv1.PutSectionRequest{
-			UnitCode: r.unit.Code, DataSet: DataSet, Period: p, Section: "II.1",
-			Content: &tonghopv1.SectionContent{Text: "Ưu điểm: cấp ủy quan tâm lãnh đạo công tác xây dựng tổ chức cơ sở đảng và đội ngũ đảng viên của " + r.unit.Name + "."},
-		}); err != nil {
-			return fmt.Errorf("section of %s: %w", r.unit.Code, err)
-		}
-		if _, err := tonghopv1.NewSubmissionServiceClient(r.admin).Submit(ctx, &tonghopv1.SubmitRequest{
-			UnitCode: r.unit.Code, DataSet: DataSet, Period: p,
-		}); err != nil {
-			return fmt.Errorf("submitting %s: %w", r.unit.Code, err)
-		}
+// enterValues enters a unit's values and a narrative section of period p.
+func (h *hierarchyRun) enterValues(ctx context.Context, r *running, p string, vals []*tonghopv1.DataValue) error {
+	data := tonghopv1.NewDataServiceClient(r.admin)
+	if _, err := data.PutValues(ctx, &tonghopv1.PutValuesRequest{
+		UnitCode: r.unit.Code, DataSet: DataSet, Period: p, Values: vals,
+	}); err != nil {
+		return fmt.Errorf("entering %s: %w", r.unit.Code, err)
+	}
+	if _, err := data.PutSection(ctx, &tonghopv1.PutSectionRequest{
+		UnitCode: r.unit.Code, DataSet: DataSet, Period: p, Section: "II.1",
+		Content: &tonghopv1.SectionContent{Text: "Ưu điểm: cấp ủy quan tâm lãnh đạo công tác xây dựng tổ chức cơ sở đảng và đội ngũ đảng viên của " + r.unit.Name + "."},
+	}); err != nil {
+		return fmt.Errorf("section of %s: %w", r.unit.Code, err)
 	}
 	return nil
 }

@@ -50,6 +50,45 @@ func TestDemoOnce(t *testing.T) {
 			t.Errorf("no report of %s at the province", code)
 		}
 	}
+
+	// The round: Thèn Sin's breakdown caught and blocked, Tả Lèng late and
+	// Tam Đường with it, every report accepted by its parent, and the
+	// province's counts (Lai Châu has 8 districts and 106 communes; the
+	// demo runs 2 and 6 of them).
+	r := s.Round
+	if r.ID != "12.tong_ket_nam.2021" || r.Reference != Reference {
+		t.Errorf("round %s %q", r.ID, r.Reference)
+	}
+	if c := r.Caught; c.UnitCode != Caught || c.Rule != "dang_vien/gioi_tinh/sum" || c.Blocked != "FailedPrecondition" {
+		t.Errorf("caught %+v", c)
+	}
+	if lv, _ := strconv.Atoi(r.Caught.Left); strconv.Itoa(lv-1) != r.Caught.Right {
+		t.Errorf("caught %s == %s, want one too many", r.Caught.Left, r.Caught.Right)
+	}
+	if strings.Join(r.Late, " ") != "03400 106" {
+		t.Errorf("late %v", r.Late)
+	}
+	got := map[string]LevelCount{}
+	for _, l := range r.Levels {
+		got[l.Level] = l
+	}
+	for level, want := range map[string]LevelCount{
+		"district": {Level: "district", Expected: 8, Submitted: 2, OnTime: 1, Late: 1, Missing: 6, Accepted: 2},
+		"commune":  {Level: "commune", Expected: 106, Submitted: 6, OnTime: 5, Late: 1, Missing: 100, Accepted: 6},
+		"total":    {Level: "total", Expected: 114, Submitted: 8, OnTime: 6, Late: 2, Missing: 106, Accepted: 8},
+	} {
+		if got[level] != want {
+			t.Errorf("%s: %+v, want %+v", level, got[level], want)
+		}
+	}
+	if len(r.Units) != 8 {
+		t.Errorf("units %+v", r.Units)
+	}
+	for _, u := range r.Units {
+		if u.State != "đã duyệt" || u.Revision != 1 {
+			t.Errorf("unit %+v", u)
+		}
+	}
 }
 
 // TestSampleAddsUp checks that every sample report is consistent: the

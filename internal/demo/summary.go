@@ -26,6 +26,8 @@ type Summary struct {
 	Indicators []IndicatorTable `json:"indicators"`
 	// Tokens are API tokens made for the province's REST and gRPC API.
 	Tokens Tokens `json:"tokens"`
+	// Round is the reporting round of Period, as the province counts it.
+	Round RoundInfo `json:"round"`
 }
 
 // Tokens are the demo's API tokens for the province.
@@ -152,25 +154,16 @@ func (h *hierarchyRun) summarise(ctx context.Context) (Summary, error) {
 	subs := tonghopv1.NewSubmissionServiceClient(prov.admin)
 	want := 2 * (len(h.nodes) - 1) // the baseline year and the report year
 	var held []*tonghopv1.Submission
-	deadline := time.Now().Add(waitTimeout)
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	for {
+	err := h.waitFor(ctx, fmt.Sprintf("the province to hold all %d reports", want), func() (bool, error) {
 		resp, err := subs.ListSubmissions(ctx, &tonghopv1.ListSubmissionsRequest{UnitCode: Province, IncludeSubtree: true, PageSize: 1000})
 		if err != nil {
-			return Summary{}, err
+			return false, err
 		}
-		if held = resp.Submissions; len(held) >= want {
-			break
-		}
-		if time.Now().After(deadline) {
-			return Summary{}, fmt.Errorf("after %v the province holds %d of %d reports", waitTimeout, len(held), want)
-		}
-		select {
-		case <-ctx.Done():
-			return Summary{}, ctx.Err()
-		case <-tick.C:
-		}
+		held = resp.Submissions
+		return len(held) >= want, nil
+	})
+	if err != nil {
+		return Summary{}, err
 	}
 
 	root := prov.node.Identity().Root()
@@ -210,7 +203,6 @@ func (h *hierarchyRun) summarise(ctx context.Context) (Summary, error) {
 		s.Root.Received++
 		s.Root.Submissions = append(s.Root.Submissions, info)
 	}
-	var err error
 	if s.Indicators, err = h.indicators(ctx); err != nil {
 		return Summary{}, err
 	}
@@ -265,6 +257,14 @@ func report(o Options, s Summary) error {
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "\nReceived %d, verified %d, rejected %d.\n", s.Root.Received, s.Root.Verified, s.Root.Rejected)
+	printRound(w, s.Round, func(code string) string {
+		for _, n := range s.Nodes {
+			if n.UnitCode == code {
+				return n.Name
+			}
+		}
+		return code
+	})
 	printIndicators(w, s.Indicators)
 	if o.Once {
 		return nil

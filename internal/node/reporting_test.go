@@ -281,21 +281,22 @@ func TestReportingRound(t *testing.T) {
 	}
 
 	// The province's table: by level, the district awaiting its review,
-	// late like Tả Lèng (it signed after the deadline); Thành phố Lai Châu
-	// and its commune missing.
+	// late like Tả Lèng (it signed after the deadline); the communes
+	// accepted, as the district's signed report states; Thành phố Lai
+	// Châu and its commune missing.
 	eventually(t, "the province holding the district's report", func() bool { return len(province.submissions("106", false)) == 1 })
 	pc := province.completeness(round, "")
-	if counts(pc.Total) != "6/4/2/2/2 0/0/1" {
+	if counts(pc.Total) != "6/4/2/2/2 3/0/1" {
 		t.Fatalf("province total: %s", counts(pc.Total))
 	}
 	levels := map[string]string{}
 	for _, l := range pc.Levels {
 		levels[l.Level] = counts(l.Counts)
 	}
-	if levels["district"] != "2/1/0/1/1 0/0/1" || levels["commune"] != "4/3/2/1/1 0/0/0" {
+	if levels["district"] != "2/1/0/1/1 0/0/1" || levels["commune"] != "4/3/2/1/1 3/0/0" {
 		t.Fatalf("province by level: %v", levels)
 	}
-	if c := province.completeness(round, "106"); counts(c.Total) != "3/3/2/1/0 0/0/0" {
+	if c := province.completeness(round, "106"); counts(c.Total) != "3/3/2/1/0 3/0/0" {
 		t.Fatalf("province, Tam Đường's subtree: %s", counts(c.Total))
 	}
 

@@ -254,13 +254,25 @@ func (s *reportingService) GetCompleteness(ctx context.Context, req *tonghopv1.G
 	for i, u := range expected {
 		codes[i] = u.Code
 	}
-	prog, err := s.subs.Store.ReportProgress(r.DataSet, r.Period, codes)
+	// The root's own report, when it is below this node, states what it
+	// accepted of its children.
+	prog, err := s.subs.Store.ReportProgress(r.DataSet, r.Period, append(codes, root))
 	if err != nil {
 		return nil, err
 	}
 	resp := &tonghopv1.GetCompletenessResponse{
 		Round: roundToProto(r), UnitCode: root, DeadlinePassed: s.now().After(r.Deadline),
 		Total: &tonghopv1.CompletenessCounts{},
+	}
+	// A parent's signed report states which revisions of its children it
+	// accepted: so a level above sees sign-off it did not do itself.
+	acceptedAbove := map[string]string{}
+	for _, p := range prog {
+		if p.Latest != nil {
+			for _, a := range p.Latest.Accepted {
+				acceptedAbove[a.Unit] = a.Digest
+			}
+		}
 	}
 	byLevel := map[string]*tonghopv1.CompletenessCounts{}
 	for _, u := range expected {
@@ -275,8 +287,11 @@ func (s *reportingService) GetCompleteness(ctx context.Context, req *tonghopv1.G
 			row.Late = pr.First.SignedAt.After(r.Deadline)
 			row.ErrorCount, row.WarningCount = countViolations(pr.Latest.Violations)
 		}
-		if pr.Review != nil {
+		switch {
+		case pr.Review != nil:
 			row.State, row.Comment = stateToProto(pr.Review.State), pr.Review.Comment
+		case pr.Latest != nil && acceptedAbove[u.Code] == pr.Latest.Digest:
+			row.State = tonghopv1.ReportState_REPORT_STATE_ACCEPTED
 		}
 		resp.Units = append(resp.Units, row)
 		c := byLevel[u.Level]
@@ -308,9 +323,6 @@ func tally(c *tonghopv1.CompletenessCounts, row *tonghopv1.UnitProgress) {
 		c.Late++
 	} else {
 		c.OnTime++
-	}
-	if !row.ReviewedHere {
-		return
 	}
 	switch row.State {
 	case tonghopv1.ReportState_REPORT_STATE_ACCEPTED:

@@ -648,7 +648,9 @@ type CompletenessCounts struct {
 	Late      int32 `protobuf:"varint,4,opt,name=late,proto3" json:"late,omitempty"`
 	// Never submitted.
 	Missing int32 `protobuf:"varint,5,opt,name=missing,proto3" json:"missing,omitempty"`
-	// The parent's sign-off, for the units whose parent is this node.
+	// The parent's sign-off: by this node for its children; for units
+	// further down, as their parent's signed report states it (a return
+	// below is not seen here until the parent reports).
 	Accepted       int32 `protobuf:"varint,6,opt,name=accepted,proto3" json:"accepted,omitempty"`
 	Returned       int32 `protobuf:"varint,7,opt,name=returned,proto3" json:"returned,omitempty"`
 	AwaitingReview int32 `protobuf:"varint,8,opt,name=awaiting_review,json=awaitingReview,proto3" json:"awaiting_review,omitempty"`
