@@ -473,22 +473,25 @@ func scanCells(raw []byte, refs []CellRef) ([]Cell, error) {
 	return out, nil
 }
 
-// CurrentReports returns the values of the latest report stored from each
-// of units for a data set and period; a unit with none is absent.
-func (s *Store) CurrentReports(units []string, dataSet, periodCode string) (map[string][]Cell, error) {
-	out := make(map[string][]Cell, len(units))
+// ReportKey names one report: a unit's, for a data set and period.
+type ReportKey struct{ Unit, DataSet, Period string }
+
+// CurrentReports returns the values of the latest report stored from below
+// under each key, in one read; a report never received is absent.
+func (s *Store) CurrentReports(keys []ReportKey) (map[ReportKey][]Cell, error) {
+	out := make(map[ReportKey][]Cell, len(keys))
 	err := s.db.View(func(tx *bolt.Tx) error {
 		cur := tx.Bucket(bucketCurrent)
-		for _, u := range units {
-			raw := cur.Get(joinKey(u, dataSet, periodCode))
+		for _, k := range keys {
+			raw := cur.Get(joinKey(k.Unit, k.DataSet, k.Period))
 			if raw == nil {
 				continue
 			}
 			cells, err := decodeCells(raw)
 			if err != nil {
-				return fmt.Errorf("current %s %s %s: %w", u, dataSet, periodCode, err)
+				return fmt.Errorf("current %s %s %s: %w", k.Unit, k.DataSet, k.Period, err)
 			}
-			out[u] = cells
+			out[k] = cells
 		}
 		return nil
 	})

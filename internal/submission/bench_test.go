@@ -50,6 +50,7 @@ import (
 	"github.com/tonghop/tonghop/internal/hierarchy"
 	"github.com/tonghop/tonghop/internal/store"
 	"github.com/tonghop/tonghop/internal/trust"
+	"github.com/tonghop/tonghop/internal/validate"
 )
 
 // Limits measured on the project's machine (shared/TOOLCHAIN.md), in
@@ -307,7 +308,13 @@ func (f *benchFixture) benchNode(b *testing.B, forward bool) *Node {
 	}
 	var idp atomic.Pointer[trust.Identity]
 	idp.Store(&id)
+	// The rules a real node judges every report by.
+	rules, err := validate.ForCatalog(f.cat)
+	if err != nil {
+		b.Fatal(err)
+	}
 	return &Node{
+		Rules: rules,
 		Store: st,
 		Verifier: &Verifier{
 			Roots: f.roots, Revocations: NewRevocations(nil), Tree: f.tree, Catalog: f.cat,

@@ -162,14 +162,22 @@ func (n *Node) Accept(raws [][]byte, from []string) ([]Outcome, error) {
 			continue
 		}
 		rec := c.Record()
-		if rec.Violations, err = n.judgeReceived(c.Submission); err != nil {
-			return nil, err
-		}
 		parent, _ := n.Verifier.Tree.Parent(rec.Unit)
 		items = append(items, store.Incoming{Record: rec, Envelope: raw, Values: c.Values(), Child: parent.Code == n.Verifier.Self})
 		index = append(index, i)
 	}
 	if len(items) > 0 {
+		reports := make([]*envelope.Submission, len(items))
+		for j := range items {
+			reports[j] = checked[index[j]].c.Submission
+		}
+		judged, err := n.judgeReceived(reports)
+		if err != nil {
+			return nil, err
+		}
+		for j := range items {
+			items[j].Record.Violations = judged[j]
+		}
 		results, err := n.Store.PutSubmissions(items, n.Forward)
 		if err != nil {
 			return nil, err

@@ -108,27 +108,34 @@ func gate(vs []validate.Violation, overrides []envelope.Override) error {
 	return nil
 }
 
-// judgeReceived runs the rules over a report from below against the same
-// unit's previous report, as this node holds it. Siblings are left to
-// Validate, on demand: reading them for every envelope would slow the
-// accept path for a warning.
-func (n *Node) judgeReceived(s *envelope.Submission) ([]store.Violation, error) {
+// judgeReceived runs the rules over reports from below, each against the
+// same unit's previous report as this node holds it, read in one
+// transaction for the batch. Siblings are left to Validate, on demand:
+// reading them for every envelope would slow the accept path for a warning.
+func (n *Node) judgeReceived(subs []*envelope.Submission) ([][]store.Violation, error) {
+	out := make([][]store.Violation, len(subs))
 	if n.Rules == nil {
-		return nil, nil
+		return out, nil
 	}
-	cells := make([]validate.Cell, len(s.Values))
-	for i, v := range s.Values {
-		cells[i] = validate.Cell{Element: v.Element, Option: v.Option, Count: v.Count}
-	}
-	in := validate.Input{Values: validate.LookupOf(cells)}
-	if p, err := period.Parse(s.Period); err == nil {
-		prev, err := n.Store.CurrentReports([]string{s.Unit}, s.DataSet, p.Previous().String())
-		if err != nil {
-			return nil, err
+	keys := make([]store.ReportKey, len(subs))
+	for i, s := range subs {
+		if p, err := period.Parse(s.Period); err == nil {
+			keys[i] = store.ReportKey{Unit: s.Unit, DataSet: s.DataSet, Period: p.Previous().String()}
 		}
-		in.Previous = validate.LookupOf(cellsOfStore(prev[s.Unit]))
 	}
-	return StoredViolations(n.Rules.Run(in)), nil
+	prev, err := n.Store.CurrentReports(keys)
+	if err != nil {
+		return nil, err
+	}
+	for i, s := range subs {
+		cells := make([]validate.Cell, len(s.Values))
+		for j, v := range s.Values {
+			cells[j] = validate.Cell{Element: v.Element, Option: v.Option, Count: v.Count}
+		}
+		in := validate.Input{Values: validate.LookupOf(cells), Previous: validate.LookupOf(cellsOfStore(prev[keys[i]]))}
+		out[i] = StoredViolations(n.Rules.Run(in))
+	}
+	return out, nil
 }
 
 // Validate judges a unit's report of a data set and period as this node
@@ -187,11 +194,12 @@ func (n *Node) Validate(unit, dataSet string, p period.Period) ([]validate.Viola
 			periods = append(periods, q.String())
 		}
 		for i, pc := range periods {
-			got, err := n.Store.CurrentReports([]string{unit}, dataSet, pc)
+			key := store.ReportKey{Unit: unit, DataSet: dataSet, Period: pc}
+			got, err := n.Store.CurrentReports([]store.ReportKey{key})
 			if err != nil {
 				return nil, false, err
 			}
-			cells, ok := got[unit]
+			cells, ok := got[key]
 			switch {
 			case i == 0:
 				found = ok
@@ -205,18 +213,18 @@ func (n *Node) Validate(unit, dataSet string, p period.Period) ([]validate.Viola
 			}
 		}
 		if parent, ok := v.Tree.Parent(unit); ok {
-			var sibs []string
+			var sibs []store.ReportKey
 			for _, c := range v.Tree.Children(parent.Code) {
 				if c.Code != unit {
-					sibs = append(sibs, c.Code)
+					sibs = append(sibs, store.ReportKey{Unit: c.Code, DataSet: dataSet, Period: p.String()})
 				}
 			}
-			got, err := n.Store.CurrentReports(sibs, dataSet, p.String())
+			got, err := n.Store.CurrentReports(sibs)
 			if err != nil {
 				return nil, false, err
 			}
-			for _, code := range sibs {
-				if cells, ok := got[code]; ok {
+			for _, k := range sibs {
+				if cells, ok := got[k]; ok {
 					in.Peers = append(in.Peers, validate.LookupOf(cellsOfStore(cells)))
 				}
 			}

@@ -7,6 +7,7 @@
 package validate
 
 import (
+	"cmp"
 	"fmt"
 	"math/big"
 	"strings"
@@ -131,26 +132,70 @@ func check(rules []Rule, lookup, previous Lookup) []Violation {
 		if r.Previous != nil && previous == nil {
 			continue
 		}
-		l, lok := r.Left.Eval(lookup)
-		rv, rok := r.Right.Eval(lookup)
-		if !lok || !rok {
-			continue
+		var v Violation
+		var judged bool
+		if r.integral() {
+			v, judged = judgeInt(r, lookup, previous)
+		} else {
+			v, judged = judgeExact(r, lookup, previous)
 		}
-		if r.Previous != nil {
-			p, ok := r.Previous.Eval(previous)
-			if !ok {
-				continue
-			}
-			rv = new(big.Rat).Add(rv, p)
-		}
-		c := l.Cmp(rv)
-		holds := c == 0
-		if r.Op == LessEqual {
-			holds = c <= 0
-		}
-		if !holds {
-			out = append(out, Violation{Rule: r, Left: l, Right: rv})
+		if judged && v.Rule.Code != "" {
+			out = append(out, v)
 		}
 	}
 	return out
+}
+
+func (r Rule) integral() bool {
+	return r.Left.Integral() && r.Right.Integral() && (r.Previous == nil || r.Previous.Integral())
+}
+
+func holds(op Op, c int) bool {
+	if op == LessEqual {
+		return c <= 0
+	}
+	return c == 0
+}
+
+// judgeInt judges a rule of counts in int64: every report runs every rule,
+// and exact rationals would allocate for each. judged is false when a side
+// is missing; the violation is zero when the rule holds.
+func judgeInt(r Rule, lookup, previous Lookup) (v Violation, judged bool) {
+	l, lok := r.Left.EvalInt(lookup)
+	rv, rok := r.Right.EvalInt(lookup)
+	if !lok || !rok {
+		return Violation{}, false
+	}
+	if r.Previous != nil {
+		p, ok := r.Previous.EvalInt(previous)
+		if !ok {
+			return Violation{}, false
+		}
+		rv += p
+	}
+	if holds(r.Op, cmp.Compare(l, rv)) {
+		return Violation{}, true
+	}
+	return Violation{Rule: r, Left: big.NewRat(l, 1), Right: big.NewRat(rv, 1)}, true
+}
+
+// judgeExact judges any rule in exact rational arithmetic; it is also the
+// reference judgeInt is tested against.
+func judgeExact(r Rule, lookup, previous Lookup) (v Violation, judged bool) {
+	l, lok := r.Left.Eval(lookup)
+	rv, rok := r.Right.Eval(lookup)
+	if !lok || !rok {
+		return Violation{}, false
+	}
+	if r.Previous != nil {
+		p, ok := r.Previous.Eval(previous)
+		if !ok {
+			return Violation{}, false
+		}
+		rv = new(big.Rat).Add(rv, p)
+	}
+	if holds(r.Op, l.Cmp(rv)) {
+		return Violation{}, true
+	}
+	return Violation{Rule: r, Left: l, Right: rv}, true
 }
