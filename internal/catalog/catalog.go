@@ -223,6 +223,7 @@ type Catalog struct {
 	elements   []DataElement
 	dataSets   []DataSet
 	indicators []Indicator
+	rules      []ValidationRule
 
 	breakdownIdx map[string]int
 	elementIdx   map[string]int
@@ -301,6 +302,29 @@ func (c *Catalog) DataSet(code string) (DataSet, bool) {
 // Indicators returns every indicator in catalogue order.
 func (c *Catalog) Indicators() []Indicator {
 	return append([]Indicator(nil), c.indicators...)
+}
+
+// ValidationRules returns the rules the catalogue states, in its order.
+// (The rules its structure implies, such as a breakdown adding up to its
+// total, are derived by package validate.)
+func (c *Catalog) ValidationRules() []ValidationRule {
+	return append([]ValidationRule(nil), c.rules...)
+}
+
+// ValidationRule is a check a report must pass: Left Operator Right, where
+// Right adds Previous evaluated on the period before when Previous is set,
+// as in a stock-flow balance.
+type ValidationRule struct {
+	Code        string
+	Left, Right *expr.Expr
+	Previous    *expr.Expr // nil: the rule looks at one period only
+	Operator    string     // "==" or "<="
+	Importance  string     // "error" blocks signing; "warning" is shown
+	// PeriodType limits the rule to reports of one period type; the zero
+	// Type means every period type.
+	PeriodType period.Type
+	Message    string // Vietnamese
+	MessageEN  string
 }
 
 // Indicator returns the indicator with the given code.

@@ -157,8 +157,8 @@ var wantIndicators = []struct {
 
 func TestDefaultParses(t *testing.T) {
 	c := Default()
-	if c.Version() != "2021.1" {
-		t.Errorf("Version() = %q, want 2021.1", c.Version())
+	if c.Version() != "2021.2" {
+		t.Errorf("Version() = %q, want 2021.2", c.Version())
 	}
 	if d := c.Digest(); len(d) != 64 || strings.Trim(d, "0123456789abcdef") != "" {
 		t.Errorf("Digest() = %q, want 64 lower-case hex digits", d)
@@ -461,8 +461,8 @@ func TestDefaultText(t *testing.T) {
 // pair, so that two nodes never hold different catalogues under one version.
 func TestDefaultDigest(t *testing.T) {
 	const (
-		version = "2021.1"
-		digest  = "f85c7ab9f06e349109e19012160bc10dfec942d62e9e060ff069936a73eab05e"
+		version = "2021.2"
+		digest  = "c332eb8e28754ab259a798419881e995de20bd8a89f446aa4d7c59cf2987d2f0"
 	)
 	c := Default()
 	if c.Version() != version || c.Digest() != digest {

@@ -21,6 +21,21 @@ type canonCatalog struct {
 	Elements   []canonElement   `json:"data_elements"`
 	DataSets   []canonDataSet   `json:"data_sets"`
 	Indicators []canonIndicator `json:"indicators"`
+	// Left out when empty, so catalogues from before rules existed keep
+	// their digests.
+	Rules []canonRule `json:"validation_rules,omitempty"`
+}
+
+type canonRule struct {
+	Code       string `json:"code"`
+	Left       string `json:"left"`
+	Operator   string `json:"operator"`
+	Right      string `json:"right"`
+	Previous   string `json:"previous"`
+	Importance string `json:"importance"`
+	PeriodType string `json:"period_type"`
+	Message    string `json:"message"`
+	MessageEN  string `json:"message_en"`
 }
 
 type canonBreakdown struct {
@@ -115,6 +130,17 @@ func digest(c *Catalog) string {
 			ci.Denominator = ind.Denominator.String()
 		}
 		cc.Indicators = append(cc.Indicators, ci)
+	}
+	for _, r := range c.rules {
+		cr := canonRule{Code: r.Code, Left: r.Left.String(), Operator: r.Operator, Right: r.Right.String(),
+			Importance: r.Importance, Message: r.Message, MessageEN: r.MessageEN}
+		if r.Previous != nil {
+			cr.Previous = r.Previous.String()
+		}
+		if r.PeriodType != 0 {
+			cr.PeriodType = r.PeriodType.String()
+		}
+		cc.Rules = append(cc.Rules, cr)
 	}
 	var buf bytes.Buffer
 	buf.WriteString(digestPrefix)

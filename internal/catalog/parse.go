@@ -59,6 +59,19 @@ type yamlFile struct {
 	DataElements []yamlElement   `yaml:"data_elements"`
 	DataSets     []yamlDataSet   `yaml:"data_sets"`
 	Indicators   []yamlIndicator `yaml:"indicators"`
+	Rules        []yamlRule      `yaml:"validation_rules"`
+}
+
+type yamlRule struct {
+	Code       string `yaml:"code"`
+	Left       string `yaml:"left"`
+	Operator   string `yaml:"operator"`
+	Right      string `yaml:"right"`
+	Previous   string `yaml:"previous"`
+	Importance string `yaml:"importance"`
+	PeriodType string `yaml:"period_type"`
+	Message    string `yaml:"message"`
+	MessageEN  string `yaml:"message_en"`
 }
 
 type yamlOption struct {
@@ -224,8 +237,67 @@ func build(f *yamlFile) (*Catalog, error) {
 			return nil, err
 		}
 	}
+	seen := map[string]int{}
+	for i, yr := range f.Rules {
+		path := fmt.Sprintf("validation_rules[%d]", i)
+		if j, dup := seen[yr.Code]; dup {
+			return nil, errAt(path+".code", "duplicate rule code %q (also validation_rules[%d])", yr.Code, j)
+		}
+		seen[yr.Code] = i
+		r, err := c.buildRule(path, yr)
+		if err != nil {
+			return nil, err
+		}
+		c.rules = append(c.rules, r)
+	}
 	c.digest = digest(c)
 	return c, nil
+}
+
+func (c *Catalog) buildRule(path string, yr yamlRule) (ValidationRule, error) {
+	r := ValidationRule{Code: yr.Code, Operator: yr.Operator, Importance: yr.Importance, Message: yr.Message, MessageEN: yr.MessageEN}
+	if err := checkCode(path+".code", yr.Code); err != nil {
+		return r, err
+	}
+	var err error
+	for _, side := range []struct {
+		name, src string
+		into      **expr.Expr
+		optional  bool
+	}{{"left", yr.Left, &r.Left, false}, {"right", yr.Right, &r.Right, false}, {"previous", yr.Previous, &r.Previous, true}} {
+		if strings.TrimSpace(side.src) == "" {
+			if side.optional {
+				continue
+			}
+			return r, errAt(path+"."+side.name, "missing %s", side.name)
+		}
+		if *side.into, err = c.parseExpr(path+"."+side.name, side.src); err != nil {
+			return r, err
+		}
+	}
+	switch yr.Operator {
+	case "==", "<=":
+	case "":
+		return r, errAt(path+".operator", "missing operator (== or <=)")
+	default:
+		return r, errAt(path+".operator", "unknown operator %q (want == or <=)", yr.Operator)
+	}
+	switch yr.Importance {
+	case "error", "warning":
+	case "":
+		return r, errAt(path+".importance", "missing importance (error or warning)")
+	default:
+		return r, errAt(path+".importance", "unknown importance %q (want error or warning)", yr.Importance)
+	}
+	if yr.PeriodType != "" {
+		if r.PeriodType, err = period.ParseType(yr.PeriodType); err != nil {
+			return r, errAt(path+".period_type", "unknown period type %q (want monthly, quarterly, sixmonthly or yearly)", yr.PeriodType)
+		}
+	}
+	if strings.TrimSpace(yr.Message) == "" {
+		return r, errAt(path+".message", "missing message")
+	}
+	return r, nil
 }
 
 func buildBreakdown(path string, yb yamlBreakdown) (Breakdown, error) {

@@ -239,3 +239,62 @@ func TestParseDocumentErrors(t *testing.T) {
 		})
 	}
 }
+
+// rulesYAML adds a stock-flow balance to baseYAML.
+const rulesYAML = baseYAML + `validation_rules:
+  - code: balance
+    left: members
+    operator: "=="
+    right: admitted
+    previous: members
+    importance: error
+    period_type: yearly
+    message: Đảng viên cuối kỳ bằng đầu kỳ cộng kết nạp
+    message_en: Members at the end are those at the start plus admitted
+`
+
+// TestParseRules: a rule's sides name the catalogue's values, its
+// operator, importance and period type are known words, and it has a
+// message; each is part of the digest.
+func TestParseRules(t *testing.T) {
+	c := mustParse(t, rulesYAML)
+	rs := c.ValidationRules()
+	if len(rs) != 1 || rs[0].Left.String() != "members" || rs[0].Previous.String() != "members" || rs[0].Operator != "==" ||
+		rs[0].Importance != "error" || rs[0].PeriodType.String() != "yearly" {
+		t.Fatalf("rules %+v", rs)
+	}
+	if c.Digest() == mustParse(t, baseYAML).Digest() {
+		t.Error("a rule left the digest unchanged")
+	}
+	for _, tc := range []struct{ old, new, path, msg string }{
+		{"left: members", "left: memberz", "validation_rules[0].left", `unknown data element "memberz"`},
+		{"right: admitted", "right: admitted.male", "validation_rules[0].right", `data element "admitted" has no option "male"`},
+		{"    right: admitted\n", "", "validation_rules[0].right", "missing right"},
+		{`operator: "=="`, `operator: ">="`, "validation_rules[0].operator", `unknown operator ">="`},
+		{"importance: error", "importance: fatal", "validation_rules[0].importance", `unknown importance "fatal"`},
+		{"    period_type: yearly\n    message:", "    period_type: weekly\n    message:", "validation_rules[0].period_type", `unknown period type "weekly"`},
+		{"    message: Đảng viên cuối kỳ bằng đầu kỳ cộng kết nạp\n", "", "validation_rules[0].message", "missing message"},
+		{"  - code: balance\n", "  - code: Balance\n", "validation_rules[0].code", `invalid code "Balance"`},
+		{"    message_en: Members at the end are those at the start plus admitted\n",
+			"    message_en: x\n  - {code: balance, left: members, operator: \"<=\", right: members, importance: warning, message: y}\n",
+			"validation_rules[1].code", `duplicate rule code "balance"`},
+		{"previous: members", "previous: 1 +", "validation_rules[0].previous", "expected"},
+	} {
+		if !strings.Contains(rulesYAML, tc.old) {
+			t.Fatalf("test is broken: %q not in rulesYAML", tc.old)
+		}
+		_, err := Parse([]byte(strings.Replace(rulesYAML, tc.old, tc.new, 1)))
+		var ve *ValidationError
+		if !errors.As(err, &ve) || ve.Path != tc.path || !strings.Contains(err.Error(), tc.msg) {
+			t.Errorf("%q -> %q: %v (path %q), want %s: %s", tc.old, tc.new, err, pathOf(err), tc.path, tc.msg)
+		}
+	}
+}
+
+func pathOf(err error) string {
+	var ve *ValidationError
+	if errors.As(err, &ve) {
+		return ve.Path
+	}
+	return ""
+}

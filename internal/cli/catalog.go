@@ -2,9 +2,11 @@ package cli
 
 import (
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
+	"google.golang.org/grpc"
 
 	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
 )
@@ -15,11 +17,11 @@ func newCatalogCmd(streams IO) *cobra.Command {
 		o outputFlags
 	)
 	cmd := &cobra.Command{
-		Use:       "catalog [elements|breakdowns|data-sets|indicators]",
-		Short:     "Show the catalogue a node uses",
-		Example:   "  tonghop catalog elements\n  tonghop catalog indicators -o json",
+		Use:       "catalog [elements|breakdowns|data-sets|indicators|rules]",
+		Short:     "Show the catalogue a node uses, and the validation rules it implies and states",
+		Example:   "  tonghop catalog elements\n  tonghop catalog indicators -o json\n  tonghop catalog rules",
 		Args:      cobra.MatchAll(cobra.MaximumNArgs(1), cobra.OnlyValidArgs),
-		ValidArgs: []string{"elements", "breakdowns", "data-sets", "indicators"},
+		ValidArgs: []string{"elements", "breakdowns", "data-sets", "indicators", "rules"},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.check(); err != nil {
 				return err
@@ -33,6 +35,9 @@ func newCatalogCmd(streams IO) *cobra.Command {
 				return err
 			}
 			defer conn.Close()
+			if what == "rules" {
+				return writeRules(cmd, conn, streams.Out, o)
+			}
 			resp, err := tonghopv1.NewCatalogServiceClient(conn).GetCatalog(cmd.Context(), &tonghopv1.GetCatalogRequest{})
 			if err != nil {
 				return err
@@ -178,4 +183,32 @@ func unitTable(units []*tonghopv1.Unit) *table {
 		tab.add(u.Code, u.Level, u.ParentCode, u.ValidFrom, u.ValidTo, u.Name)
 	}
 	return tab
+}
+
+// writeRules lists the validation rules.
+func writeRules(cmd *cobra.Command, conn *grpc.ClientConn, w io.Writer, o outputFlags) error {
+	resp, err := tonghopv1.NewCatalogServiceClient(conn).ListValidationRules(cmd.Context(), &tonghopv1.ListValidationRulesRequest{})
+	if err != nil {
+		return err
+	}
+	if o.format == "json" {
+		return writeJSON(w, resp)
+	}
+	tab := &table{header: []string{"code", "importance", "rule", "period type", "message"}}
+	for _, r := range resp.Rules {
+		imp := "error"
+		if r.Importance == tonghopv1.Importance_IMPORTANCE_WARNING {
+			imp = "warning"
+		}
+		right := r.Right
+		if r.Previous != "" {
+			right = "previous(" + r.Previous + ")"
+			if r.Right != "0" {
+				right += " + " + r.Right
+			}
+		}
+		rule := r.Left + " " + r.Operator + " " + right
+		tab.add(r.Code, imp, rule, r.PeriodType, r.Message)
+	}
+	return tab.write(w, o.format)
 }

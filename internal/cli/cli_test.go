@@ -156,6 +156,7 @@ func TestReadCommands(t *testing.T) {
 		{[]string{"catalog", "indicators"}, "ty_le_truong_thon_la_dang_vien"},
 		{[]string{"catalog", "breakdowns"}, "gioi_tinh"},
 		{[]string{"catalog", "data-sets"}, "tong_ket_nam"},
+		{[]string{"catalog", "rules"}, "dang_vien == previous(dang_vien) + ket_nap + chuyen_den - tu_tran"},
 		{[]string{"sections", "put", "--unit", "106", "--period", "2021", "II.1", "Ưu điểm: đoàn kết."}, "Stored section II.1"},
 	} {
 		code, out, errOut := runCLI(t, ctx, "", append(c.args, "--addr", addr)...)

@@ -109,14 +109,15 @@ func (a *Authz) Rules() map[string]rule {
 	a.table = map[string]rule{
 		tonghopv1.NodeService_GetNode_FullMethodName: {role: access.Viewer, units: none},
 
-		tonghopv1.CatalogService_GetCatalog_FullMethodName:       {role: access.Viewer, units: none},
-		tonghopv1.CatalogService_ListDataElements_FullMethodName: {role: access.Viewer, units: none},
-		tonghopv1.CatalogService_GetDataElement_FullMethodName:   {role: access.Viewer, units: none},
-		tonghopv1.CatalogService_ListBreakdowns_FullMethodName:   {role: access.Viewer, units: none},
-		tonghopv1.CatalogService_ListDataSets_FullMethodName:     {role: access.Viewer, units: none},
-		tonghopv1.CatalogService_GetDataSet_FullMethodName:       {role: access.Viewer, units: none},
-		tonghopv1.CatalogService_ListIndicators_FullMethodName:   {role: access.Viewer, units: none},
-		tonghopv1.CatalogService_GetIndicator_FullMethodName:     {role: access.Viewer, units: none},
+		tonghopv1.CatalogService_GetCatalog_FullMethodName:          {role: access.Viewer, units: none},
+		tonghopv1.CatalogService_ListDataElements_FullMethodName:    {role: access.Viewer, units: none},
+		tonghopv1.CatalogService_GetDataElement_FullMethodName:      {role: access.Viewer, units: none},
+		tonghopv1.CatalogService_ListBreakdowns_FullMethodName:      {role: access.Viewer, units: none},
+		tonghopv1.CatalogService_ListDataSets_FullMethodName:        {role: access.Viewer, units: none},
+		tonghopv1.CatalogService_GetDataSet_FullMethodName:          {role: access.Viewer, units: none},
+		tonghopv1.CatalogService_ListIndicators_FullMethodName:      {role: access.Viewer, units: none},
+		tonghopv1.CatalogService_GetIndicator_FullMethodName:        {role: access.Viewer, units: none},
+		tonghopv1.CatalogService_ListValidationRules_FullMethodName: {role: access.Viewer, units: none},
 
 		tonghopv1.HierarchyService_ListLevels_FullMethodName: {role: access.Viewer, units: none},
 		tonghopv1.HierarchyService_ListUnits_FullMethodName:  {role: access.Viewer, units: unitOr("parent_code")},

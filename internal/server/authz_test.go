@@ -44,6 +44,7 @@ var expected = map[string]struct {
 	"/tonghop.v1.CatalogService/GetDataSet":                          {access.Viewer, false},
 	"/tonghop.v1.CatalogService/ListIndicators":                      {access.Viewer, false},
 	"/tonghop.v1.CatalogService/GetIndicator":                        {access.Viewer, false},
+	"/tonghop.v1.CatalogService/ListValidationRules":                 {access.Viewer, false},
 	"/tonghop.v1.HierarchyService/ListLevels":                        {access.Viewer, false},
 	"/tonghop.v1.HierarchyService/ListUnits":                         {access.Viewer, true},
 	"/tonghop.v1.HierarchyService/GetUnit":                           {access.Viewer, true},

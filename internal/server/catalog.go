@@ -7,6 +7,7 @@ import (
 	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
 	"github.com/tonghop/tonghop/internal/catalog"
 	"github.com/tonghop/tonghop/internal/invalid"
+	"github.com/tonghop/tonghop/internal/validate"
 )
 
 type catalogService struct {
@@ -112,4 +113,38 @@ func (s *catalogService) GetIndicator(ctx context.Context, req *tonghopv1.GetInd
 		return nil, fmt.Errorf("indicator %q: %w", req.Code, errNotFound)
 	}
 	return &tonghopv1.GetIndicatorResponse{Indicator: indicatorToProto(i)}, nil
+}
+
+func (s *catalogService) ListValidationRules(ctx context.Context, _ *tonghopv1.ListValidationRulesRequest) (*tonghopv1.ListValidationRulesResponse, error) {
+	derived, err := validate.BuiltIn(s.cat)
+	if err != nil {
+		return nil, err
+	}
+	importance := func(imp string) tonghopv1.Importance {
+		if imp == validate.Warning.String() {
+			return tonghopv1.Importance_IMPORTANCE_WARNING
+		}
+		return tonghopv1.Importance_IMPORTANCE_ERROR
+	}
+	resp := &tonghopv1.ListValidationRulesResponse{}
+	for _, r := range derived {
+		resp.Rules = append(resp.Rules, &tonghopv1.ValidationRule{
+			Code: r.Code, Left: r.Left.String(), Operator: string(r.Op), Right: r.Right.String(),
+			Importance: importance(r.Importance.String()), Message: r.Message, MessageEn: r.MessageEN, Derived: true,
+		})
+	}
+	for _, r := range s.cat.ValidationRules() {
+		out := &tonghopv1.ValidationRule{
+			Code: r.Code, Left: r.Left.String(), Operator: r.Operator, Right: r.Right.String(),
+			Importance: importance(r.Importance), Message: r.Message, MessageEn: r.MessageEN,
+		}
+		if r.Previous != nil {
+			out.Previous = r.Previous.String()
+		}
+		if r.PeriodType != 0 {
+			out.PeriodType = r.PeriodType.String()
+		}
+		resp.Rules = append(resp.Rules, out)
+	}
+	return resp, nil
 }

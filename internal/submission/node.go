@@ -88,7 +88,7 @@ func (n *Node) SubmitOwn(dataSet string, p period.Period, overrides []envelope.O
 			for i, val := range s.Values {
 				cells[i] = validate.Cell{Element: val.Element, Option: val.Option, Count: val.Count}
 			}
-			violations = n.Rules.Run(validate.Input{Values: validate.LookupOf(cells), Previous: validate.LookupOf(cellsOfValues(snap.Previous))})
+			violations = n.Rules.Run(validate.Input{PeriodType: p.Type(), Values: validate.LookupOf(cells), Previous: validate.LookupOf(cellsOfValues(snap.Previous))})
 		}
 		if err := gate(violations, overrides); err != nil {
 			return store.Submission{}, nil, err

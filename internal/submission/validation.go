@@ -118,9 +118,11 @@ func (n *Node) judgeReceived(subs []*envelope.Submission) ([][]store.Violation, 
 		return out, nil
 	}
 	keys := make([]store.ReportKey, len(subs))
+	types := make([]period.Type, len(subs))
 	for i, s := range subs {
 		if p, err := period.Parse(s.Period); err == nil {
 			keys[i] = store.ReportKey{Unit: s.Unit, DataSet: s.DataSet, Period: p.Previous().String()}
+			types[i] = p.Type()
 		}
 	}
 	prev, err := n.Store.CurrentReports(keys)
@@ -132,7 +134,7 @@ func (n *Node) judgeReceived(subs []*envelope.Submission) ([][]store.Violation, 
 		for j, v := range s.Values {
 			cells[j] = validate.Cell{Element: v.Element, Option: v.Option, Count: v.Count}
 		}
-		in := validate.Input{Values: validate.LookupOf(cells), Previous: validate.LookupOf(cellsOfStore(prev[keys[i]]))}
+		in := validate.Input{PeriodType: types[i], Values: validate.LookupOf(cells), Previous: validate.LookupOf(cellsOfStore(prev[keys[i]]))}
 		out[i] = StoredViolations(n.Rules.Run(in))
 	}
 	return out, nil
@@ -148,10 +150,8 @@ func (n *Node) Validate(unit, dataSet string, p period.Period) ([]validate.Viola
 		return nil, false, nil
 	}
 	v := n.Verifier
-	var (
-		in    validate.Input
-		found bool
-	)
+	var found bool
+	in := validate.Input{PeriodType: p.Type()}
 	if unit == v.Self {
 		ds, _ := v.Catalog.DataSet(dataSet)
 		own := func(q period.Period) ([]validate.Cell, error) {

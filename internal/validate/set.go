@@ -5,10 +5,10 @@ import (
 	"math"
 	"math/big"
 	"slices"
-	"strings"
 
 	"github.com/tonghop/tonghop/internal/catalog"
 	"github.com/tonghop/tonghop/internal/expr"
+	"github.com/tonghop/tonghop/internal/period"
 )
 
 // Lookup returns one value of a report, and whether it was entered.
@@ -17,50 +17,16 @@ type Lookup func(expr.Ref) (int64, bool)
 // Input is a report's values and what they are judged against. Every
 // field but Values may be empty: a check without what it needs is not run.
 type Input struct {
-	Values Lookup
+	// PeriodType is the report's; rules for another period type are not
+	// judged.
+	PeriodType period.Type
+	Values     Lookup
 	// Previous is the same unit's report of the period before.
 	Previous Lookup
 	// History is the same unit's reports of earlier periods.
 	History []Lookup
 	// Peers are the reports of the unit's siblings for the same period.
 	Peers []Lookup
-}
-
-// balance is a stock-flow identity across two periods: this period's stock
-// is last period's plus the inflows minus the outflows.
-type balance struct {
-	stock   string
-	in, out []string
-	vi, en  string
-}
-
-// balances are the identities of the catalogue's stocks and their flows,
-// as the Central Organisation Commission's forms define them. One whose
-// elements a catalogue lacks is left out.
-func balances() []balance {
-	return []balance{
-		{
-			stock: "dang_vien",
-			in:    []string{"ket_nap", "chuyen_den"},
-			out:   []string{"tu_tran", "khai_tru", "xoa_ten", "xin_ra_khoi_dang", "huy_quyet_dinh_ket_nap", "chuyen_di"},
-			vi:    "Đảng viên cuối kỳ phải bằng đầu kỳ cộng kết nạp, chuyển đến, trừ từ trần, khai trừ, xóa tên, xin ra khỏi đảng, hủy quyết định kết nạp, chuyển đi",
-			en:    "Members at the end must equal those at the start plus admitted and transferred in, less died, expelled, struck off, resigned, admission cancelled and transferred out",
-		},
-		{
-			stock: "to_chuc_co_so_dang",
-			in:    []string{"to_chuc_co_so_dang_thanh_lap"},
-			out:   []string{"to_chuc_co_so_dang_giai_the", "to_chuc_co_so_dang_sap_nhap"},
-			vi:    "Tổ chức cơ sở đảng cuối kỳ phải bằng đầu kỳ cộng thành lập mới, trừ giải thể, sáp nhập",
-			en:    "Base organisations at the end must equal those at the start plus founded, less dissolved and merged",
-		},
-		{
-			stock: "chi_bo_truc_thuoc",
-			in:    []string{"chi_bo_truc_thuoc_thanh_lap"},
-			out:   []string{"chi_bo_truc_thuoc_giai_the"},
-			vi:    "Chi bộ trực thuộc cuối kỳ phải bằng đầu kỳ cộng thành lập mới, trừ giải thể",
-			en:    "Cells at the end must equal those at the start plus founded, less dissolved",
-		},
-	}
 }
 
 // Outliers are judged by the modified z-score of Iglewicz and Hoaglin,
@@ -87,33 +53,23 @@ type copyCheck struct {
 	cells   []expr.Ref
 }
 
-// ForCatalog returns the rules a report of cat must satisfy.
+// ForCatalog returns the rules a report of cat must satisfy: those its
+// structure implies (BuiltIn) and those it states.
 func ForCatalog(cat *catalog.Catalog) (*Set, error) {
 	rules, err := BuiltIn(cat)
 	if err != nil {
 		return nil, err
 	}
 	s := &Set{Rules: rules}
-	for _, b := range balances() {
-		names := append(append([]string{b.stock}, b.in...), b.out...)
-		if !slices.ContainsFunc(names, func(e string) bool { _, ok := cat.Element(e); return !ok }) {
-			flows := strings.Join(b.in, " + ")
-			if len(b.out) > 0 {
-				flows += " - " + strings.Join(b.out, " - ")
-			}
-			left, err := expr.Parse(b.stock)
-			if err != nil {
-				return nil, err
-			}
-			right, err := expr.Parse(flows)
-			if err != nil {
-				return nil, fmt.Errorf("balance of %s: %w", b.stock, err)
-			}
-			s.Rules = append(s.Rules, Rule{
-				Code: b.stock + "/balance", Left: left, Right: right, Previous: left, Op: Equal,
-				Importance: Error, Message: b.vi, MessageEN: b.en,
-			})
+	for _, cr := range cat.ValidationRules() {
+		imp := Error
+		if cr.Importance == "warning" {
+			imp = Warning
 		}
+		s.Rules = append(s.Rules, Rule{
+			Code: cr.Code, Left: cr.Left, Right: cr.Right, Previous: cr.Previous, PeriodType: cr.PeriodType,
+			Op: Op(cr.Operator), Importance: imp, Message: cr.Message, MessageEN: cr.MessageEN,
+		})
 	}
 	for _, de := range cat.Elements() {
 		s.totals = append(s.totals, de)
@@ -137,7 +93,7 @@ func ForCatalog(cat *catalog.Catalog) (*Set, error) {
 // and every total against the unit's history and its siblings (outliers).
 // Violations come in the order of the rules, then copies, then outliers.
 func (s *Set) Run(in Input) []Violation {
-	out := check(s.Rules, in.Values, in.Previous)
+	out := check(s.Rules, in.Values, in.Previous, in.PeriodType)
 	if in.Previous != nil {
 		for _, cc := range s.copies {
 			if v, ok := copied(cc, in.Values, in.Previous); ok {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/tonghop/tonghop/internal/catalog"
+	"github.com/tonghop/tonghop/internal/period"
 )
 
 // ratings is footnote 10 of the Tam Đường 2021 report: the yearly ratings
@@ -88,7 +89,7 @@ func TestBalance(t *testing.T) {
 	for _, tc := range []struct {
 		stock int64
 		want  string
-	}{{2540, ""}, {2541, "dang_vien/balance 2541 == 2540"}} {
+	}{{2540, ""}, {2541, "can_doi_dang_vien 2541 == 2540"}} {
 		vals := map[string]int64{"dang_vien": tc.stock}
 		for k, v := range flows {
 			vals[k] = v
@@ -148,5 +149,29 @@ func TestOutliers(t *testing.T) {
 	// Fewer than five others say nothing.
 	if vs := set.Run(Input{Values: lookup(map[string]int64{"ket_nap": 90}), Peers: peers[:4]}); len(vs) != 0 {
 		t.Errorf("four peers: %v", vs)
+	}
+}
+
+// TestProbationYearly: 10 confirmed against 8 on probation a year before
+// is a warning for a yearly report; a quarterly one is not judged by a
+// yearly rule.
+func TestProbationYearly(t *testing.T) {
+	set, err := ForCatalog(catalog.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := Input{
+		Values:   lookup(map[string]int64{"cong_nhan_chinh_thuc": 10}),
+		Previous: lookup(map[string]int64{"dang_vien.du_bi": 8}),
+	}
+	in.PeriodType = period.Yearly
+	got := set.Run(in)
+	if len(got) != 1 || got[0].Rule.Code != "cong_nhan_chinh_thuc_tu_du_bi" || got[0].Rule.Importance != Warning ||
+		got[0].Left.RatString() != "10" || got[0].Rule.Op != LessEqual || got[0].Right.RatString() != "8" {
+		t.Fatalf("yearly: %v", got)
+	}
+	in.PeriodType = period.Quarterly
+	if got := set.Run(in); len(got) != 0 {
+		t.Fatalf("quarterly: %v", got)
 	}
 }

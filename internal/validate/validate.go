@@ -14,6 +14,7 @@ import (
 
 	"github.com/tonghop/tonghop/internal/catalog"
 	"github.com/tonghop/tonghop/internal/expr"
+	"github.com/tonghop/tonghop/internal/period"
 )
 
 // Importance says what a violation does: an error blocks signing unless
@@ -48,10 +49,13 @@ type Rule struct {
 	Code        string
 	Left, Right *expr.Expr
 	Previous    *expr.Expr
-	Op          Op
-	Importance  Importance
-	Message     string // Vietnamese
-	MessageEN   string
+	// PeriodType limits the rule to reports of one period type; zero:
+	// every report.
+	PeriodType period.Type
+	Op         Op
+	Importance Importance
+	Message    string // Vietnamese
+	MessageEN  string
 }
 
 // Violation is a rule that did not hold, with the values of both sides.
@@ -121,15 +125,16 @@ func BuiltIn(cat *catalog.Catalog) ([]Rule, error) {
 // Check evaluates rules over a report's values. A rule one of whose sides
 // is missing (a breakdown not entered) is not judged: missing is not zero.
 func Check(rules []Rule, lookup func(expr.Ref) (int64, bool)) []Violation {
-	return check(rules, lookup, nil)
+	return check(rules, lookup, nil, 0)
 }
 
 // check is Check with the previous period's values, which rules with a
-// Previous side need; without them such rules are not judged.
-func check(rules []Rule, lookup, previous Lookup) []Violation {
+// Previous side need (without them such rules are not judged), for a
+// report of period type pt.
+func check(rules []Rule, lookup, previous Lookup, pt period.Type) []Violation {
 	var out []Violation
 	for _, r := range rules {
-		if r.Previous != nil && previous == nil {
+		if r.Previous != nil && previous == nil || r.PeriodType != 0 && r.PeriodType != pt {
 			continue
 		}
 		var v Violation

@@ -235,6 +235,210 @@ func (PeriodType) EnumDescriptor() ([]byte, []int) {
 	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{3}
 }
 
+// ListValidationRulesRequest asks for the rules.
+type ListValidationRulesRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListValidationRulesRequest) Reset() {
+	*x = ListValidationRulesRequest{}
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListValidationRulesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListValidationRulesRequest) ProtoMessage() {}
+
+func (x *ListValidationRulesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListValidationRulesRequest.ProtoReflect.Descriptor instead.
+func (*ListValidationRulesRequest) Descriptor() ([]byte, []int) {
+	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{0}
+}
+
+// ValidationRule is a check a report must pass: left operator right, where
+// right adds previous, evaluated on the period before, when it is set.
+type ValidationRule struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Code  string                 `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
+	Left  string                 `protobuf:"bytes,2,opt,name=left,proto3" json:"left,omitempty"`
+	// "==" or "<=".
+	Operator   string     `protobuf:"bytes,3,opt,name=operator,proto3" json:"operator,omitempty"`
+	Right      string     `protobuf:"bytes,4,opt,name=right,proto3" json:"right,omitempty"`
+	Previous   string     `protobuf:"bytes,5,opt,name=previous,proto3" json:"previous,omitempty"`
+	Importance Importance `protobuf:"varint,6,opt,name=importance,proto3,enum=tonghop.v1.Importance" json:"importance,omitempty"`
+	// Empty for every period type.
+	PeriodType string `protobuf:"bytes,7,opt,name=period_type,json=periodType,proto3" json:"period_type,omitempty"`
+	Message    string `protobuf:"bytes,8,opt,name=message,proto3" json:"message,omitempty"`
+	MessageEn  string `protobuf:"bytes,9,opt,name=message_en,json=messageEn,proto3" json:"message_en,omitempty"`
+	// Whether the catalogue's structure implies it rather than states it.
+	Derived       bool `protobuf:"varint,10,opt,name=derived,proto3" json:"derived,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ValidationRule) Reset() {
+	*x = ValidationRule{}
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ValidationRule) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ValidationRule) ProtoMessage() {}
+
+func (x *ValidationRule) ProtoReflect() protoreflect.Message {
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ValidationRule.ProtoReflect.Descriptor instead.
+func (*ValidationRule) Descriptor() ([]byte, []int) {
+	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *ValidationRule) GetCode() string {
+	if x != nil {
+		return x.Code
+	}
+	return ""
+}
+
+func (x *ValidationRule) GetLeft() string {
+	if x != nil {
+		return x.Left
+	}
+	return ""
+}
+
+func (x *ValidationRule) GetOperator() string {
+	if x != nil {
+		return x.Operator
+	}
+	return ""
+}
+
+func (x *ValidationRule) GetRight() string {
+	if x != nil {
+		return x.Right
+	}
+	return ""
+}
+
+func (x *ValidationRule) GetPrevious() string {
+	if x != nil {
+		return x.Previous
+	}
+	return ""
+}
+
+func (x *ValidationRule) GetImportance() Importance {
+	if x != nil {
+		return x.Importance
+	}
+	return Importance_IMPORTANCE_UNSPECIFIED
+}
+
+func (x *ValidationRule) GetPeriodType() string {
+	if x != nil {
+		return x.PeriodType
+	}
+	return ""
+}
+
+func (x *ValidationRule) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+func (x *ValidationRule) GetMessageEn() string {
+	if x != nil {
+		return x.MessageEn
+	}
+	return ""
+}
+
+func (x *ValidationRule) GetDerived() bool {
+	if x != nil {
+		return x.Derived
+	}
+	return false
+}
+
+// ListValidationRulesResponse lists the derived rules, then the stated
+// ones, in catalogue order.
+type ListValidationRulesResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Rules         []*ValidationRule      `protobuf:"bytes,1,rep,name=rules,proto3" json:"rules,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListValidationRulesResponse) Reset() {
+	*x = ListValidationRulesResponse{}
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListValidationRulesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListValidationRulesResponse) ProtoMessage() {}
+
+func (x *ListValidationRulesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListValidationRulesResponse.ProtoReflect.Descriptor instead.
+func (*ListValidationRulesResponse) Descriptor() ([]byte, []int) {
+	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *ListValidationRulesResponse) GetRules() []*ValidationRule {
+	if x != nil {
+		return x.Rules
+	}
+	return nil
+}
+
 // BreakdownOption is one category of a breakdown, e.g. "female" of "sex".
 type BreakdownOption struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -247,7 +451,7 @@ type BreakdownOption struct {
 
 func (x *BreakdownOption) Reset() {
 	*x = BreakdownOption{}
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[0]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -259,7 +463,7 @@ func (x *BreakdownOption) String() string {
 func (*BreakdownOption) ProtoMessage() {}
 
 func (x *BreakdownOption) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[0]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -272,7 +476,7 @@ func (x *BreakdownOption) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BreakdownOption.ProtoReflect.Descriptor instead.
 func (*BreakdownOption) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{0}
+	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *BreakdownOption) GetCode() string {
@@ -310,7 +514,7 @@ type Breakdown struct {
 
 func (x *Breakdown) Reset() {
 	*x = Breakdown{}
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[1]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -322,7 +526,7 @@ func (x *Breakdown) String() string {
 func (*Breakdown) ProtoMessage() {}
 
 func (x *Breakdown) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[1]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -335,7 +539,7 @@ func (x *Breakdown) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Breakdown.ProtoReflect.Descriptor instead.
 func (*Breakdown) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{1}
+	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Breakdown) GetCode() string {
@@ -392,7 +596,7 @@ type DataElement struct {
 
 func (x *DataElement) Reset() {
 	*x = DataElement{}
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[2]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -404,7 +608,7 @@ func (x *DataElement) String() string {
 func (*DataElement) ProtoMessage() {}
 
 func (x *DataElement) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[2]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -417,7 +621,7 @@ func (x *DataElement) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DataElement.ProtoReflect.Descriptor instead.
 func (*DataElement) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{2}
+	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *DataElement) GetCode() string {
@@ -488,7 +692,7 @@ type Section struct {
 
 func (x *Section) Reset() {
 	*x = Section{}
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[3]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -500,7 +704,7 @@ func (x *Section) String() string {
 func (*Section) ProtoMessage() {}
 
 func (x *Section) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[3]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -513,7 +717,7 @@ func (x *Section) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Section.ProtoReflect.Descriptor instead.
 func (*Section) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{3}
+	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Section) GetCode() string {
@@ -545,7 +749,7 @@ type DataSet struct {
 
 func (x *DataSet) Reset() {
 	*x = DataSet{}
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[4]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -557,7 +761,7 @@ func (x *DataSet) String() string {
 func (*DataSet) ProtoMessage() {}
 
 func (x *DataSet) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[4]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -570,7 +774,7 @@ func (x *DataSet) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DataSet.ProtoReflect.Descriptor instead.
 func (*DataSet) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{4}
+	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *DataSet) GetCode() string {
@@ -638,7 +842,7 @@ type Indicator struct {
 
 func (x *Indicator) Reset() {
 	*x = Indicator{}
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[5]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -650,7 +854,7 @@ func (x *Indicator) String() string {
 func (*Indicator) ProtoMessage() {}
 
 func (x *Indicator) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[5]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -663,7 +867,7 @@ func (x *Indicator) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Indicator.ProtoReflect.Descriptor instead.
 func (*Indicator) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{5}
+	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Indicator) GetCode() string {
@@ -738,7 +942,7 @@ type Catalog struct {
 
 func (x *Catalog) Reset() {
 	*x = Catalog{}
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[6]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -750,7 +954,7 @@ func (x *Catalog) String() string {
 func (*Catalog) ProtoMessage() {}
 
 func (x *Catalog) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[6]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -763,7 +967,7 @@ func (x *Catalog) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Catalog.ProtoReflect.Descriptor instead.
 func (*Catalog) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{6}
+	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Catalog) GetVersion() string {
@@ -817,7 +1021,7 @@ type GetCatalogRequest struct {
 
 func (x *GetCatalogRequest) Reset() {
 	*x = GetCatalogRequest{}
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[7]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -829,7 +1033,7 @@ func (x *GetCatalogRequest) String() string {
 func (*GetCatalogRequest) ProtoMessage() {}
 
 func (x *GetCatalogRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[7]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -842,7 +1046,7 @@ func (x *GetCatalogRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetCatalogRequest.ProtoReflect.Descriptor instead.
 func (*GetCatalogRequest) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{7}
+	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{10}
 }
 
 // GetCatalogResponse carries the whole catalogue.
@@ -855,7 +1059,7 @@ type GetCatalogResponse struct {
 
 func (x *GetCatalogResponse) Reset() {
 	*x = GetCatalogResponse{}
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[8]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -867,7 +1071,7 @@ func (x *GetCatalogResponse) String() string {
 func (*GetCatalogResponse) ProtoMessage() {}
 
 func (x *GetCatalogResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[8]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -880,7 +1084,7 @@ func (x *GetCatalogResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetCatalogResponse.ProtoReflect.Descriptor instead.
 func (*GetCatalogResponse) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{8}
+	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *GetCatalogResponse) GetCatalog() *Catalog {
@@ -903,7 +1107,7 @@ type ListDataElementsRequest struct {
 
 func (x *ListDataElementsRequest) Reset() {
 	*x = ListDataElementsRequest{}
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[9]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -915,7 +1119,7 @@ func (x *ListDataElementsRequest) String() string {
 func (*ListDataElementsRequest) ProtoMessage() {}
 
 func (x *ListDataElementsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[9]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -928,7 +1132,7 @@ func (x *ListDataElementsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDataElementsRequest.ProtoReflect.Descriptor instead.
 func (*ListDataElementsRequest) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{9}
+	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ListDataElementsRequest) GetGroup() string {
@@ -955,7 +1159,7 @@ type ListDataElementsResponse struct {
 
 func (x *ListDataElementsResponse) Reset() {
 	*x = ListDataElementsResponse{}
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[10]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -967,7 +1171,7 @@ func (x *ListDataElementsResponse) String() string {
 func (*ListDataElementsResponse) ProtoMessage() {}
 
 func (x *ListDataElementsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[10]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -980,7 +1184,7 @@ func (x *ListDataElementsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDataElementsResponse.ProtoReflect.Descriptor instead.
 func (*ListDataElementsResponse) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{10}
+	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ListDataElementsResponse) GetDataElements() []*DataElement {
@@ -1000,7 +1204,7 @@ type GetDataElementRequest struct {
 
 func (x *GetDataElementRequest) Reset() {
 	*x = GetDataElementRequest{}
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[11]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1012,7 +1216,7 @@ func (x *GetDataElementRequest) String() string {
 func (*GetDataElementRequest) ProtoMessage() {}
 
 func (x *GetDataElementRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[11]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1025,7 +1229,7 @@ func (x *GetDataElementRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDataElementRequest.ProtoReflect.Descriptor instead.
 func (*GetDataElementRequest) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{11}
+	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *GetDataElementRequest) GetCode() string {
@@ -1046,7 +1250,7 @@ type GetDataElementResponse struct {
 
 func (x *GetDataElementResponse) Reset() {
 	*x = GetDataElementResponse{}
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[12]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1058,7 +1262,7 @@ func (x *GetDataElementResponse) String() string {
 func (*GetDataElementResponse) ProtoMessage() {}
 
 func (x *GetDataElementResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[12]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1071,7 +1275,7 @@ func (x *GetDataElementResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDataElementResponse.ProtoReflect.Descriptor instead.
 func (*GetDataElementResponse) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{12}
+	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *GetDataElementResponse) GetDataElement() *DataElement {
@@ -1097,7 +1301,7 @@ type ListBreakdownsRequest struct {
 
 func (x *ListBreakdownsRequest) Reset() {
 	*x = ListBreakdownsRequest{}
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[13]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1109,7 +1313,7 @@ func (x *ListBreakdownsRequest) String() string {
 func (*ListBreakdownsRequest) ProtoMessage() {}
 
 func (x *ListBreakdownsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[13]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1122,7 +1326,7 @@ func (x *ListBreakdownsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListBreakdownsRequest.ProtoReflect.Descriptor instead.
 func (*ListBreakdownsRequest) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{13}
+	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{16}
 }
 
 // ListBreakdownsResponse lists breakdowns in catalogue order.
@@ -1135,7 +1339,7 @@ type ListBreakdownsResponse struct {
 
 func (x *ListBreakdownsResponse) Reset() {
 	*x = ListBreakdownsResponse{}
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[14]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1147,7 +1351,7 @@ func (x *ListBreakdownsResponse) String() string {
 func (*ListBreakdownsResponse) ProtoMessage() {}
 
 func (x *ListBreakdownsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[14]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1160,7 +1364,7 @@ func (x *ListBreakdownsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListBreakdownsResponse.ProtoReflect.Descriptor instead.
 func (*ListBreakdownsResponse) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{14}
+	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ListBreakdownsResponse) GetBreakdowns() []*Breakdown {
@@ -1179,7 +1383,7 @@ type ListDataSetsRequest struct {
 
 func (x *ListDataSetsRequest) Reset() {
 	*x = ListDataSetsRequest{}
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[15]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1191,7 +1395,7 @@ func (x *ListDataSetsRequest) String() string {
 func (*ListDataSetsRequest) ProtoMessage() {}
 
 func (x *ListDataSetsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[15]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1204,7 +1408,7 @@ func (x *ListDataSetsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDataSetsRequest.ProtoReflect.Descriptor instead.
 func (*ListDataSetsRequest) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{15}
+	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{18}
 }
 
 // ListDataSetsResponse lists data sets in catalogue order.
@@ -1217,7 +1421,7 @@ type ListDataSetsResponse struct {
 
 func (x *ListDataSetsResponse) Reset() {
 	*x = ListDataSetsResponse{}
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[16]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1229,7 +1433,7 @@ func (x *ListDataSetsResponse) String() string {
 func (*ListDataSetsResponse) ProtoMessage() {}
 
 func (x *ListDataSetsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[16]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1242,7 +1446,7 @@ func (x *ListDataSetsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDataSetsResponse.ProtoReflect.Descriptor instead.
 func (*ListDataSetsResponse) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{16}
+	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ListDataSetsResponse) GetDataSets() []*DataSet {
@@ -1262,7 +1466,7 @@ type GetDataSetRequest struct {
 
 func (x *GetDataSetRequest) Reset() {
 	*x = GetDataSetRequest{}
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[17]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1274,7 +1478,7 @@ func (x *GetDataSetRequest) String() string {
 func (*GetDataSetRequest) ProtoMessage() {}
 
 func (x *GetDataSetRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[17]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1287,7 +1491,7 @@ func (x *GetDataSetRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDataSetRequest.ProtoReflect.Descriptor instead.
 func (*GetDataSetRequest) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{17}
+	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *GetDataSetRequest) GetCode() string {
@@ -1307,7 +1511,7 @@ type GetDataSetResponse struct {
 
 func (x *GetDataSetResponse) Reset() {
 	*x = GetDataSetResponse{}
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[18]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1319,7 +1523,7 @@ func (x *GetDataSetResponse) String() string {
 func (*GetDataSetResponse) ProtoMessage() {}
 
 func (x *GetDataSetResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[18]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1332,7 +1536,7 @@ func (x *GetDataSetResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDataSetResponse.ProtoReflect.Descriptor instead.
 func (*GetDataSetResponse) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{18}
+	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *GetDataSetResponse) GetDataSet() *DataSet {
@@ -1351,7 +1555,7 @@ type ListIndicatorsRequest struct {
 
 func (x *ListIndicatorsRequest) Reset() {
 	*x = ListIndicatorsRequest{}
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[19]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1363,7 +1567,7 @@ func (x *ListIndicatorsRequest) String() string {
 func (*ListIndicatorsRequest) ProtoMessage() {}
 
 func (x *ListIndicatorsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[19]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1376,7 +1580,7 @@ func (x *ListIndicatorsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListIndicatorsRequest.ProtoReflect.Descriptor instead.
 func (*ListIndicatorsRequest) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{19}
+	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{22}
 }
 
 // ListIndicatorsResponse lists indicators in catalogue order.
@@ -1389,7 +1593,7 @@ type ListIndicatorsResponse struct {
 
 func (x *ListIndicatorsResponse) Reset() {
 	*x = ListIndicatorsResponse{}
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[20]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1401,7 +1605,7 @@ func (x *ListIndicatorsResponse) String() string {
 func (*ListIndicatorsResponse) ProtoMessage() {}
 
 func (x *ListIndicatorsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[20]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1414,7 +1618,7 @@ func (x *ListIndicatorsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListIndicatorsResponse.ProtoReflect.Descriptor instead.
 func (*ListIndicatorsResponse) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{20}
+	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ListIndicatorsResponse) GetIndicators() []*Indicator {
@@ -1434,7 +1638,7 @@ type GetIndicatorRequest struct {
 
 func (x *GetIndicatorRequest) Reset() {
 	*x = GetIndicatorRequest{}
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[21]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1446,7 +1650,7 @@ func (x *GetIndicatorRequest) String() string {
 func (*GetIndicatorRequest) ProtoMessage() {}
 
 func (x *GetIndicatorRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[21]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1459,7 +1663,7 @@ func (x *GetIndicatorRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetIndicatorRequest.ProtoReflect.Descriptor instead.
 func (*GetIndicatorRequest) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{21}
+	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *GetIndicatorRequest) GetCode() string {
@@ -1479,7 +1683,7 @@ type GetIndicatorResponse struct {
 
 func (x *GetIndicatorResponse) Reset() {
 	*x = GetIndicatorResponse{}
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[22]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1491,7 +1695,7 @@ func (x *GetIndicatorResponse) String() string {
 func (*GetIndicatorResponse) ProtoMessage() {}
 
 func (x *GetIndicatorResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[22]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1504,7 +1708,7 @@ func (x *GetIndicatorResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetIndicatorResponse.ProtoReflect.Descriptor instead.
 func (*GetIndicatorResponse) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{22}
+	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *GetIndicatorResponse) GetIndicator() *Indicator {
@@ -1519,7 +1723,26 @@ var File_tonghop_v1_catalog_proto protoreflect.FileDescriptor
 const file_tonghop_v1_catalog_proto_rawDesc = "" +
 	"\n" +
 	"\x18tonghop/v1/catalog.proto\x12\n" +
-	"tonghop.v1\x1a\x1cgoogle/api/annotations.proto\"R\n" +
+	"tonghop.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x15tonghop/v1/data.proto\"\x1c\n" +
+	"\x1aListValidationRulesRequest\"\xb2\x02\n" +
+	"\x0eValidationRule\x12\x12\n" +
+	"\x04code\x18\x01 \x01(\tR\x04code\x12\x12\n" +
+	"\x04left\x18\x02 \x01(\tR\x04left\x12\x1a\n" +
+	"\boperator\x18\x03 \x01(\tR\boperator\x12\x14\n" +
+	"\x05right\x18\x04 \x01(\tR\x05right\x12\x1a\n" +
+	"\bprevious\x18\x05 \x01(\tR\bprevious\x126\n" +
+	"\n" +
+	"importance\x18\x06 \x01(\x0e2\x16.tonghop.v1.ImportanceR\n" +
+	"importance\x12\x1f\n" +
+	"\vperiod_type\x18\a \x01(\tR\n" +
+	"periodType\x12\x18\n" +
+	"\amessage\x18\b \x01(\tR\amessage\x12\x1d\n" +
+	"\n" +
+	"message_en\x18\t \x01(\tR\tmessageEn\x12\x18\n" +
+	"\aderived\x18\n" +
+	" \x01(\bR\aderived\"O\n" +
+	"\x1bListValidationRulesResponse\x120\n" +
+	"\x05rules\x18\x01 \x03(\v2\x1a.tonghop.v1.ValidationRuleR\x05rules\"R\n" +
 	"\x0fBreakdownOption\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\tR\x04code\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x17\n" +
@@ -1626,7 +1849,7 @@ const file_tonghop_v1_catalog_proto_rawDesc = "" +
 	"\x13PERIOD_TYPE_MONTHLY\x10\x01\x12\x19\n" +
 	"\x15PERIOD_TYPE_QUARTERLY\x10\x02\x12\x1b\n" +
 	"\x17PERIOD_TYPE_SIX_MONTHLY\x10\x03\x12\x16\n" +
-	"\x12PERIOD_TYPE_YEARLY\x10\x042\xca\a\n" +
+	"\x12PERIOD_TYPE_YEARLY\x10\x042\xd9\b\n" +
 	"\x0eCatalogService\x12`\n" +
 	"\n" +
 	"GetCatalog\x12\x1d.tonghop.v1.GetCatalogRequest\x1a\x1e.tonghop.v1.GetCatalogResponse\"\x13\x82\xd3\xe4\x93\x02\r\x12\v/v1/catalog\x12\x80\x01\n" +
@@ -1637,7 +1860,8 @@ const file_tonghop_v1_catalog_proto_rawDesc = "" +
 	"\n" +
 	"GetDataSet\x12\x1d.tonghop.v1.GetDataSetRequest\x1a\x1e.tonghop.v1.GetDataSetResponse\"$\x82\xd3\xe4\x93\x02\x1e\x12\x1c/v1/catalog/data-sets/{code}\x12w\n" +
 	"\x0eListIndicators\x12!.tonghop.v1.ListIndicatorsRequest\x1a\".tonghop.v1.ListIndicatorsResponse\"\x1e\x82\xd3\xe4\x93\x02\x18\x12\x16/v1/catalog/indicators\x12x\n" +
-	"\fGetIndicator\x12\x1f.tonghop.v1.GetIndicatorRequest\x1a .tonghop.v1.GetIndicatorResponse\"%\x82\xd3\xe4\x93\x02\x1f\x12\x1d/v1/catalog/indicators/{code}B5Z3github.com/tonghop/tonghop/api/tonghop/v1;tonghopv1b\x06proto3"
+	"\fGetIndicator\x12\x1f.tonghop.v1.GetIndicatorRequest\x1a .tonghop.v1.GetIndicatorResponse\"%\x82\xd3\xe4\x93\x02\x1f\x12\x1d/v1/catalog/indicators/{code}\x12\x8c\x01\n" +
+	"\x13ListValidationRules\x12&.tonghop.v1.ListValidationRulesRequest\x1a'.tonghop.v1.ListValidationRulesResponse\"$\x82\xd3\xe4\x93\x02\x1e\x12\x1c/v1/catalog/validation-rulesB5Z3github.com/tonghop/tonghop/api/tonghop/v1;tonghopv1b\x06proto3"
 
 var (
 	file_tonghop_v1_catalog_proto_rawDescOnce sync.Once
@@ -1652,77 +1876,85 @@ func file_tonghop_v1_catalog_proto_rawDescGZIP() []byte {
 }
 
 var file_tonghop_v1_catalog_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_tonghop_v1_catalog_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
+var file_tonghop_v1_catalog_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
 var file_tonghop_v1_catalog_proto_goTypes = []any{
-	(Nature)(0),                      // 0: tonghop.v1.Nature
-	(ValueType)(0),                   // 1: tonghop.v1.ValueType
-	(BreakdownKind)(0),               // 2: tonghop.v1.BreakdownKind
-	(PeriodType)(0),                  // 3: tonghop.v1.PeriodType
-	(*BreakdownOption)(nil),          // 4: tonghop.v1.BreakdownOption
-	(*Breakdown)(nil),                // 5: tonghop.v1.Breakdown
-	(*DataElement)(nil),              // 6: tonghop.v1.DataElement
-	(*Section)(nil),                  // 7: tonghop.v1.Section
-	(*DataSet)(nil),                  // 8: tonghop.v1.DataSet
-	(*Indicator)(nil),                // 9: tonghop.v1.Indicator
-	(*Catalog)(nil),                  // 10: tonghop.v1.Catalog
-	(*GetCatalogRequest)(nil),        // 11: tonghop.v1.GetCatalogRequest
-	(*GetCatalogResponse)(nil),       // 12: tonghop.v1.GetCatalogResponse
-	(*ListDataElementsRequest)(nil),  // 13: tonghop.v1.ListDataElementsRequest
-	(*ListDataElementsResponse)(nil), // 14: tonghop.v1.ListDataElementsResponse
-	(*GetDataElementRequest)(nil),    // 15: tonghop.v1.GetDataElementRequest
-	(*GetDataElementResponse)(nil),   // 16: tonghop.v1.GetDataElementResponse
-	(*ListBreakdownsRequest)(nil),    // 17: tonghop.v1.ListBreakdownsRequest
-	(*ListBreakdownsResponse)(nil),   // 18: tonghop.v1.ListBreakdownsResponse
-	(*ListDataSetsRequest)(nil),      // 19: tonghop.v1.ListDataSetsRequest
-	(*ListDataSetsResponse)(nil),     // 20: tonghop.v1.ListDataSetsResponse
-	(*GetDataSetRequest)(nil),        // 21: tonghop.v1.GetDataSetRequest
-	(*GetDataSetResponse)(nil),       // 22: tonghop.v1.GetDataSetResponse
-	(*ListIndicatorsRequest)(nil),    // 23: tonghop.v1.ListIndicatorsRequest
-	(*ListIndicatorsResponse)(nil),   // 24: tonghop.v1.ListIndicatorsResponse
-	(*GetIndicatorRequest)(nil),      // 25: tonghop.v1.GetIndicatorRequest
-	(*GetIndicatorResponse)(nil),     // 26: tonghop.v1.GetIndicatorResponse
+	(Nature)(0),                         // 0: tonghop.v1.Nature
+	(ValueType)(0),                      // 1: tonghop.v1.ValueType
+	(BreakdownKind)(0),                  // 2: tonghop.v1.BreakdownKind
+	(PeriodType)(0),                     // 3: tonghop.v1.PeriodType
+	(*ListValidationRulesRequest)(nil),  // 4: tonghop.v1.ListValidationRulesRequest
+	(*ValidationRule)(nil),              // 5: tonghop.v1.ValidationRule
+	(*ListValidationRulesResponse)(nil), // 6: tonghop.v1.ListValidationRulesResponse
+	(*BreakdownOption)(nil),             // 7: tonghop.v1.BreakdownOption
+	(*Breakdown)(nil),                   // 8: tonghop.v1.Breakdown
+	(*DataElement)(nil),                 // 9: tonghop.v1.DataElement
+	(*Section)(nil),                     // 10: tonghop.v1.Section
+	(*DataSet)(nil),                     // 11: tonghop.v1.DataSet
+	(*Indicator)(nil),                   // 12: tonghop.v1.Indicator
+	(*Catalog)(nil),                     // 13: tonghop.v1.Catalog
+	(*GetCatalogRequest)(nil),           // 14: tonghop.v1.GetCatalogRequest
+	(*GetCatalogResponse)(nil),          // 15: tonghop.v1.GetCatalogResponse
+	(*ListDataElementsRequest)(nil),     // 16: tonghop.v1.ListDataElementsRequest
+	(*ListDataElementsResponse)(nil),    // 17: tonghop.v1.ListDataElementsResponse
+	(*GetDataElementRequest)(nil),       // 18: tonghop.v1.GetDataElementRequest
+	(*GetDataElementResponse)(nil),      // 19: tonghop.v1.GetDataElementResponse
+	(*ListBreakdownsRequest)(nil),       // 20: tonghop.v1.ListBreakdownsRequest
+	(*ListBreakdownsResponse)(nil),      // 21: tonghop.v1.ListBreakdownsResponse
+	(*ListDataSetsRequest)(nil),         // 22: tonghop.v1.ListDataSetsRequest
+	(*ListDataSetsResponse)(nil),        // 23: tonghop.v1.ListDataSetsResponse
+	(*GetDataSetRequest)(nil),           // 24: tonghop.v1.GetDataSetRequest
+	(*GetDataSetResponse)(nil),          // 25: tonghop.v1.GetDataSetResponse
+	(*ListIndicatorsRequest)(nil),       // 26: tonghop.v1.ListIndicatorsRequest
+	(*ListIndicatorsResponse)(nil),      // 27: tonghop.v1.ListIndicatorsResponse
+	(*GetIndicatorRequest)(nil),         // 28: tonghop.v1.GetIndicatorRequest
+	(*GetIndicatorResponse)(nil),        // 29: tonghop.v1.GetIndicatorResponse
+	(Importance)(0),                     // 30: tonghop.v1.Importance
 }
 var file_tonghop_v1_catalog_proto_depIdxs = []int32{
-	2,  // 0: tonghop.v1.Breakdown.kind:type_name -> tonghop.v1.BreakdownKind
-	4,  // 1: tonghop.v1.Breakdown.options:type_name -> tonghop.v1.BreakdownOption
-	0,  // 2: tonghop.v1.DataElement.nature:type_name -> tonghop.v1.Nature
-	1,  // 3: tonghop.v1.DataElement.value_type:type_name -> tonghop.v1.ValueType
-	3,  // 4: tonghop.v1.DataSet.period_type:type_name -> tonghop.v1.PeriodType
-	7,  // 5: tonghop.v1.DataSet.sections:type_name -> tonghop.v1.Section
-	5,  // 6: tonghop.v1.Catalog.breakdowns:type_name -> tonghop.v1.Breakdown
-	6,  // 7: tonghop.v1.Catalog.data_elements:type_name -> tonghop.v1.DataElement
-	8,  // 8: tonghop.v1.Catalog.data_sets:type_name -> tonghop.v1.DataSet
-	9,  // 9: tonghop.v1.Catalog.indicators:type_name -> tonghop.v1.Indicator
-	10, // 10: tonghop.v1.GetCatalogResponse.catalog:type_name -> tonghop.v1.Catalog
-	6,  // 11: tonghop.v1.ListDataElementsResponse.data_elements:type_name -> tonghop.v1.DataElement
-	6,  // 12: tonghop.v1.GetDataElementResponse.data_element:type_name -> tonghop.v1.DataElement
-	5,  // 13: tonghop.v1.GetDataElementResponse.breakdowns:type_name -> tonghop.v1.Breakdown
-	5,  // 14: tonghop.v1.ListBreakdownsResponse.breakdowns:type_name -> tonghop.v1.Breakdown
-	8,  // 15: tonghop.v1.ListDataSetsResponse.data_sets:type_name -> tonghop.v1.DataSet
-	8,  // 16: tonghop.v1.GetDataSetResponse.data_set:type_name -> tonghop.v1.DataSet
-	9,  // 17: tonghop.v1.ListIndicatorsResponse.indicators:type_name -> tonghop.v1.Indicator
-	9,  // 18: tonghop.v1.GetIndicatorResponse.indicator:type_name -> tonghop.v1.Indicator
-	11, // 19: tonghop.v1.CatalogService.GetCatalog:input_type -> tonghop.v1.GetCatalogRequest
-	13, // 20: tonghop.v1.CatalogService.ListDataElements:input_type -> tonghop.v1.ListDataElementsRequest
-	15, // 21: tonghop.v1.CatalogService.GetDataElement:input_type -> tonghop.v1.GetDataElementRequest
-	17, // 22: tonghop.v1.CatalogService.ListBreakdowns:input_type -> tonghop.v1.ListBreakdownsRequest
-	19, // 23: tonghop.v1.CatalogService.ListDataSets:input_type -> tonghop.v1.ListDataSetsRequest
-	21, // 24: tonghop.v1.CatalogService.GetDataSet:input_type -> tonghop.v1.GetDataSetRequest
-	23, // 25: tonghop.v1.CatalogService.ListIndicators:input_type -> tonghop.v1.ListIndicatorsRequest
-	25, // 26: tonghop.v1.CatalogService.GetIndicator:input_type -> tonghop.v1.GetIndicatorRequest
-	12, // 27: tonghop.v1.CatalogService.GetCatalog:output_type -> tonghop.v1.GetCatalogResponse
-	14, // 28: tonghop.v1.CatalogService.ListDataElements:output_type -> tonghop.v1.ListDataElementsResponse
-	16, // 29: tonghop.v1.CatalogService.GetDataElement:output_type -> tonghop.v1.GetDataElementResponse
-	18, // 30: tonghop.v1.CatalogService.ListBreakdowns:output_type -> tonghop.v1.ListBreakdownsResponse
-	20, // 31: tonghop.v1.CatalogService.ListDataSets:output_type -> tonghop.v1.ListDataSetsResponse
-	22, // 32: tonghop.v1.CatalogService.GetDataSet:output_type -> tonghop.v1.GetDataSetResponse
-	24, // 33: tonghop.v1.CatalogService.ListIndicators:output_type -> tonghop.v1.ListIndicatorsResponse
-	26, // 34: tonghop.v1.CatalogService.GetIndicator:output_type -> tonghop.v1.GetIndicatorResponse
-	27, // [27:35] is the sub-list for method output_type
-	19, // [19:27] is the sub-list for method input_type
-	19, // [19:19] is the sub-list for extension type_name
-	19, // [19:19] is the sub-list for extension extendee
-	0,  // [0:19] is the sub-list for field type_name
+	30, // 0: tonghop.v1.ValidationRule.importance:type_name -> tonghop.v1.Importance
+	5,  // 1: tonghop.v1.ListValidationRulesResponse.rules:type_name -> tonghop.v1.ValidationRule
+	2,  // 2: tonghop.v1.Breakdown.kind:type_name -> tonghop.v1.BreakdownKind
+	7,  // 3: tonghop.v1.Breakdown.options:type_name -> tonghop.v1.BreakdownOption
+	0,  // 4: tonghop.v1.DataElement.nature:type_name -> tonghop.v1.Nature
+	1,  // 5: tonghop.v1.DataElement.value_type:type_name -> tonghop.v1.ValueType
+	3,  // 6: tonghop.v1.DataSet.period_type:type_name -> tonghop.v1.PeriodType
+	10, // 7: tonghop.v1.DataSet.sections:type_name -> tonghop.v1.Section
+	8,  // 8: tonghop.v1.Catalog.breakdowns:type_name -> tonghop.v1.Breakdown
+	9,  // 9: tonghop.v1.Catalog.data_elements:type_name -> tonghop.v1.DataElement
+	11, // 10: tonghop.v1.Catalog.data_sets:type_name -> tonghop.v1.DataSet
+	12, // 11: tonghop.v1.Catalog.indicators:type_name -> tonghop.v1.Indicator
+	13, // 12: tonghop.v1.GetCatalogResponse.catalog:type_name -> tonghop.v1.Catalog
+	9,  // 13: tonghop.v1.ListDataElementsResponse.data_elements:type_name -> tonghop.v1.DataElement
+	9,  // 14: tonghop.v1.GetDataElementResponse.data_element:type_name -> tonghop.v1.DataElement
+	8,  // 15: tonghop.v1.GetDataElementResponse.breakdowns:type_name -> tonghop.v1.Breakdown
+	8,  // 16: tonghop.v1.ListBreakdownsResponse.breakdowns:type_name -> tonghop.v1.Breakdown
+	11, // 17: tonghop.v1.ListDataSetsResponse.data_sets:type_name -> tonghop.v1.DataSet
+	11, // 18: tonghop.v1.GetDataSetResponse.data_set:type_name -> tonghop.v1.DataSet
+	12, // 19: tonghop.v1.ListIndicatorsResponse.indicators:type_name -> tonghop.v1.Indicator
+	12, // 20: tonghop.v1.GetIndicatorResponse.indicator:type_name -> tonghop.v1.Indicator
+	14, // 21: tonghop.v1.CatalogService.GetCatalog:input_type -> tonghop.v1.GetCatalogRequest
+	16, // 22: tonghop.v1.CatalogService.ListDataElements:input_type -> tonghop.v1.ListDataElementsRequest
+	18, // 23: tonghop.v1.CatalogService.GetDataElement:input_type -> tonghop.v1.GetDataElementRequest
+	20, // 24: tonghop.v1.CatalogService.ListBreakdowns:input_type -> tonghop.v1.ListBreakdownsRequest
+	22, // 25: tonghop.v1.CatalogService.ListDataSets:input_type -> tonghop.v1.ListDataSetsRequest
+	24, // 26: tonghop.v1.CatalogService.GetDataSet:input_type -> tonghop.v1.GetDataSetRequest
+	26, // 27: tonghop.v1.CatalogService.ListIndicators:input_type -> tonghop.v1.ListIndicatorsRequest
+	28, // 28: tonghop.v1.CatalogService.GetIndicator:input_type -> tonghop.v1.GetIndicatorRequest
+	4,  // 29: tonghop.v1.CatalogService.ListValidationRules:input_type -> tonghop.v1.ListValidationRulesRequest
+	15, // 30: tonghop.v1.CatalogService.GetCatalog:output_type -> tonghop.v1.GetCatalogResponse
+	17, // 31: tonghop.v1.CatalogService.ListDataElements:output_type -> tonghop.v1.ListDataElementsResponse
+	19, // 32: tonghop.v1.CatalogService.GetDataElement:output_type -> tonghop.v1.GetDataElementResponse
+	21, // 33: tonghop.v1.CatalogService.ListBreakdowns:output_type -> tonghop.v1.ListBreakdownsResponse
+	23, // 34: tonghop.v1.CatalogService.ListDataSets:output_type -> tonghop.v1.ListDataSetsResponse
+	25, // 35: tonghop.v1.CatalogService.GetDataSet:output_type -> tonghop.v1.GetDataSetResponse
+	27, // 36: tonghop.v1.CatalogService.ListIndicators:output_type -> tonghop.v1.ListIndicatorsResponse
+	29, // 37: tonghop.v1.CatalogService.GetIndicator:output_type -> tonghop.v1.GetIndicatorResponse
+	6,  // 38: tonghop.v1.CatalogService.ListValidationRules:output_type -> tonghop.v1.ListValidationRulesResponse
+	30, // [30:39] is the sub-list for method output_type
+	21, // [21:30] is the sub-list for method input_type
+	21, // [21:21] is the sub-list for extension type_name
+	21, // [21:21] is the sub-list for extension extendee
+	0,  // [0:21] is the sub-list for field type_name
 }
 
 func init() { file_tonghop_v1_catalog_proto_init() }
@@ -1730,13 +1962,14 @@ func file_tonghop_v1_catalog_proto_init() {
 	if File_tonghop_v1_catalog_proto != nil {
 		return
 	}
+	file_tonghop_v1_data_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tonghop_v1_catalog_proto_rawDesc), len(file_tonghop_v1_catalog_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   23,
+			NumMessages:   26,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -19,14 +19,15 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	CatalogService_GetCatalog_FullMethodName       = "/tonghop.v1.CatalogService/GetCatalog"
-	CatalogService_ListDataElements_FullMethodName = "/tonghop.v1.CatalogService/ListDataElements"
-	CatalogService_GetDataElement_FullMethodName   = "/tonghop.v1.CatalogService/GetDataElement"
-	CatalogService_ListBreakdowns_FullMethodName   = "/tonghop.v1.CatalogService/ListBreakdowns"
-	CatalogService_ListDataSets_FullMethodName     = "/tonghop.v1.CatalogService/ListDataSets"
-	CatalogService_GetDataSet_FullMethodName       = "/tonghop.v1.CatalogService/GetDataSet"
-	CatalogService_ListIndicators_FullMethodName   = "/tonghop.v1.CatalogService/ListIndicators"
-	CatalogService_GetIndicator_FullMethodName     = "/tonghop.v1.CatalogService/GetIndicator"
+	CatalogService_GetCatalog_FullMethodName          = "/tonghop.v1.CatalogService/GetCatalog"
+	CatalogService_ListDataElements_FullMethodName    = "/tonghop.v1.CatalogService/ListDataElements"
+	CatalogService_GetDataElement_FullMethodName      = "/tonghop.v1.CatalogService/GetDataElement"
+	CatalogService_ListBreakdowns_FullMethodName      = "/tonghop.v1.CatalogService/ListBreakdowns"
+	CatalogService_ListDataSets_FullMethodName        = "/tonghop.v1.CatalogService/ListDataSets"
+	CatalogService_GetDataSet_FullMethodName          = "/tonghop.v1.CatalogService/GetDataSet"
+	CatalogService_ListIndicators_FullMethodName      = "/tonghop.v1.CatalogService/ListIndicators"
+	CatalogService_GetIndicator_FullMethodName        = "/tonghop.v1.CatalogService/GetIndicator"
+	CatalogService_ListValidationRules_FullMethodName = "/tonghop.v1.CatalogService/ListValidationRules"
 )
 
 // CatalogServiceClient is the client API for CatalogService service.
@@ -53,6 +54,10 @@ type CatalogServiceClient interface {
 	ListIndicators(ctx context.Context, in *ListIndicatorsRequest, opts ...grpc.CallOption) (*ListIndicatorsResponse, error)
 	// GetIndicator returns one indicator.
 	GetIndicator(ctx context.Context, in *GetIndicatorRequest, opts ...grpc.CallOption) (*GetIndicatorResponse, error)
+	// ListValidationRules lists every rule a report is judged by: those the
+	// catalogue's structure implies (breakdowns add up, parts within wholes)
+	// and those it states (stock-flow balances, …).
+	ListValidationRules(ctx context.Context, in *ListValidationRulesRequest, opts ...grpc.CallOption) (*ListValidationRulesResponse, error)
 }
 
 type catalogServiceClient struct {
@@ -143,6 +148,16 @@ func (c *catalogServiceClient) GetIndicator(ctx context.Context, in *GetIndicato
 	return out, nil
 }
 
+func (c *catalogServiceClient) ListValidationRules(ctx context.Context, in *ListValidationRulesRequest, opts ...grpc.CallOption) (*ListValidationRulesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListValidationRulesResponse)
+	err := c.cc.Invoke(ctx, CatalogService_ListValidationRules_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // CatalogServiceServer is the server API for CatalogService service.
 // All implementations must embed UnimplementedCatalogServiceServer
 // for forward compatibility.
@@ -167,6 +182,10 @@ type CatalogServiceServer interface {
 	ListIndicators(context.Context, *ListIndicatorsRequest) (*ListIndicatorsResponse, error)
 	// GetIndicator returns one indicator.
 	GetIndicator(context.Context, *GetIndicatorRequest) (*GetIndicatorResponse, error)
+	// ListValidationRules lists every rule a report is judged by: those the
+	// catalogue's structure implies (breakdowns add up, parts within wholes)
+	// and those it states (stock-flow balances, …).
+	ListValidationRules(context.Context, *ListValidationRulesRequest) (*ListValidationRulesResponse, error)
 	mustEmbedUnimplementedCatalogServiceServer()
 }
 
@@ -200,6 +219,9 @@ func (UnimplementedCatalogServiceServer) ListIndicators(context.Context, *ListIn
 }
 func (UnimplementedCatalogServiceServer) GetIndicator(context.Context, *GetIndicatorRequest) (*GetIndicatorResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetIndicator not implemented")
+}
+func (UnimplementedCatalogServiceServer) ListValidationRules(context.Context, *ListValidationRulesRequest) (*ListValidationRulesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListValidationRules not implemented")
 }
 func (UnimplementedCatalogServiceServer) mustEmbedUnimplementedCatalogServiceServer() {}
 func (UnimplementedCatalogServiceServer) testEmbeddedByValue()                        {}
@@ -366,6 +388,24 @@ func _CatalogService_GetIndicator_Handler(srv interface{}, ctx context.Context, 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _CatalogService_ListValidationRules_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListValidationRulesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).ListValidationRules(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_ListValidationRules_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).ListValidationRules(ctx, req.(*ListValidationRulesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // CatalogService_ServiceDesc is the grpc.ServiceDesc for CatalogService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -404,6 +444,10 @@ var CatalogService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetIndicator",
 			Handler:    _CatalogService_GetIndicator_Handler,
+		},
+		{
+			MethodName: "ListValidationRules",
+			Handler:    _CatalogService_ListValidationRules_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
