@@ -2,6 +2,8 @@ package node
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"strconv"
 	"strings"
 	"testing"
@@ -315,5 +317,83 @@ func TestReportingRound(t *testing.T) {
 	wantTrail := "received |return Đề nghị rà soát cơ cấu giới tính|received |accept |reopen Bổ sung đảng viên chuyển đến tháng 12|received |accept "
 	if strings.Join(trail, "|") != wantTrail {
 		t.Fatalf("trail %q\nwant  %q", strings.Join(trail, "|"), wantTrail)
+	}
+}
+
+// TestReportingREST: the reporting cycle over REST answers with the HTTP
+// status of each gRPC code: a blocked submission is 400 with the blocking
+// rules, a sign-off asked of the wrong node 403, a round not found 404.
+func TestReportingREST(t *testing.T) {
+	province := startNode(t, "12", nil)
+	district := startNode(t, "106", province)
+	do := func(tn *tnode, method, path, body string) (int, string) {
+		t.Helper()
+		token, err := AdminToken(tn.dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := http.NewRequest(method, "http://"+tn.node.HTTPAddr()+path, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		raw, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(raw)
+	}
+	code, body := do(province, "POST", "/v1/rounds", `{"unit_code":"12","data_set":"tong_ket_nam","period":"2021","deadline":"2099-10-15T16:59:59Z","reference":"Công văn số 365-CV/TU ngày 23/9/2021"}`)
+	if code != 200 || !strings.Contains(body, `"id":"12.tong_ket_nam.2021"`) {
+		t.Fatalf("POST /v1/rounds: %d %s", code, body)
+	}
+	if code, body = do(province, "POST", "/v1/rounds", `{"unit_code":"12","data_set":"tong_ket_nam","period":"2021"}`); code != 400 || !strings.Contains(body, `"field":"deadline"`) {
+		t.Fatalf("round without a deadline: %d %s", code, body)
+	}
+	values := "/v1/units/106/data-sets/tong_ket_nam/periods/2021/values"
+	code, body = do(district, "PATCH", values, `[{"data_element":"dang_vien","value":"2675"},{"data_element":"dang_vien","option":"nam","value":"1793"},{"data_element":"dang_vien","option":"nu","value":"881"}]`)
+	if code != 200 || !strings.Contains(body, `"rule":"dang_vien/gioi_tinh/sum"`) || !strings.Contains(body, `"left":"2674"`) || !strings.Contains(body, `"right":"2675"`) {
+		t.Fatalf("PATCH values: %d %s", code, body)
+	}
+	code, body = do(district, "POST", "/v1/units/106/data-sets/tong_ket_nam/periods/2021:submit", `{}`)
+	if code != 400 || !strings.Contains(body, "PreconditionFailure") || !strings.Contains(body, `"subject":"dang_vien/gioi_tinh/sum"`) {
+		t.Fatalf("blocked submit: %d %s", code, body)
+	}
+	code, body = do(district, "POST", "/v1/units/106/data-sets/tong_ket_nam/periods/2021:submit",
+		`{"overrides":[{"rule":"dang_vien/gioi_tinh/sum","reason":"Báo cáo in lệch, đang rà soát"}]}`)
+	if code != 200 || !strings.Contains(body, `"overridden":true`) {
+		t.Fatalf("submit with an override: %d %s", code, body)
+	}
+	eventually(t, "the province holding 106's report", func() bool { return len(province.submissions("106", false)) == 1 })
+	code, body = do(province, "GET", "/v1/rounds/12.tong_ket_nam.2021/completeness?unit_code=12", "")
+	if code != 200 || !strings.Contains(body, `"level":"district"`) || !strings.Contains(body, `"awaiting_review":1`) {
+		t.Fatalf("completeness: %d %s", code, body)
+	}
+	if code, body = do(province, "GET", "/v1/rounds/12.tong_ket_nam.2022/completeness", ""); code != 404 {
+		t.Fatalf("unknown round: %d %s", code, body)
+	}
+	if code, body = do(province, "POST", "/v1/units/106/data-sets/tong_ket_nam/periods/2021:accept", `{}`); code != 400 || !strings.Contains(body, `"field":"digest"`) {
+		t.Fatalf("accept without a digest: %d %s", code, body)
+	}
+	if code, body = do(district, "POST", "/v1/units/03390/data-sets/tong_ket_nam/periods/2021:return", `{"comment":"x"}`); code != 404 {
+		t.Fatalf("return of a report never received: %d %s", code, body)
+	}
+	if code, body = do(province, "POST", "/v1/units/03390/data-sets/tong_ket_nam/periods/2021:return", `{"comment":"x"}`); code != 403 {
+		t.Fatalf("the province returning a commune's report: %d %s", code, body)
+	}
+	digest := province.submissions("106", false)[0].Digest
+	if code, body = do(province, "POST", "/v1/units/106/data-sets/tong_ket_nam/periods/2021:accept", `{"digest":"`+digest+`"}`); code != 200 || !strings.Contains(body, `"state":"REPORT_STATE_ACCEPTED"`) {
+		t.Fatalf("accept: %d %s", code, body)
+	}
+	if code, body = do(province, "POST", "/v1/units/106/data-sets/tong_ket_nam/periods/2021:accept", `{"digest":"`+digest+`"}`); code != 400 {
+		t.Fatalf("accept twice: %d %s", code, body)
+	}
+	if code, body = do(province, "GET", "/v1/review-events?unit_code=106", ""); code != 200 || !strings.Contains(body, `"action":"accept"`) {
+		t.Fatalf("review events: %d %s", code, body)
+	}
+	if code, body = do(province, "GET", "/v1/catalog/validation-rules", ""); code != 200 || !strings.Contains(body, `"code":"can_doi_dang_vien"`) {
+		t.Fatalf("rules: %d %s", code, body)
 	}
 }
