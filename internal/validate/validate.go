@@ -1,9 +1,13 @@
 // Package validate owns the rules a report must satisfy before anyone signs
 // it: the checks that catch what the Word reports got wrong. Rules compare
-// two expressions over the report's values (every breakdown adds up to its
-// element's total; a part never exceeds its whole); each has an importance
-// and a message in Vietnamese and English, and a violation names the values
-// involved. The catalogue's own structure yields the built-in rules.
+// two expressions over the report's values, optionally with a term of the
+// previous period (every breakdown adds up to its element's total; a part
+// never exceeds its whole; this year's members are last year's plus those
+// admitted, less those who left); each has an importance and a message in
+// Vietnamese and English, and a violation names the values involved. The
+// catalogue's structure yields the built-in rules and the catalogue states
+// the others; a Set adds the checks against other reports: a copy of the
+// previous period, an outlier against the unit's history or its siblings.
 package validate
 
 import (
