@@ -257,6 +257,12 @@ func TestReportingRound(t *testing.T) {
 	if r := district.submissions("03394", false)[0]; r.Revision != 2 {
 		t.Fatalf("the district's latest of Thèn Sin is revision %d", r.Revision)
 	}
+	// The commune's own view: accepted (revision 2), revision 3 refused.
+	eventually(t, "Thèn Sin seeing revision 3 refused", func() bool {
+		d := thenSin.due()
+		return d.State == tonghopv1.ReportState_REPORT_STATE_ACCEPTED && d.Revision == 3 &&
+			strings.HasPrefix(d.Comment, "revision 3 refused by the parent: ") && strings.Contains(d.Comment, "accepted at revision 2")
+	})
 
 	// Reopen, with a reason; then revision 4 is taken and accepted.
 	if _, err := district.reporting().ReopenReport(ctx, &tonghopv1.ReopenReportRequest{UnitCode: "03394", DataSet: "tong_ket_nam", Period: "2021",

@@ -72,6 +72,9 @@ func (a *Authz) Rules() map[string]rule {
 	if a.table != nil {
 		return a.table
 	}
+	// self is for what concerns the node as a whole, and for signing off a
+	// child's report: that is the parent's act, so a token scoped to the
+	// child itself cannot accept or reopen its own report.
 	self := func(proto.Message) []string { return []string{a.Self} }
 	// unitOr names the unit in field, or the node's own unit when the field
 	// is empty: a request about "everything here" needs a caller whose
@@ -153,9 +156,9 @@ func (a *Authz) Rules() map[string]rule {
 		tonghopv1.ReportingService_ListDue_FullMethodName:          {role: access.Viewer, units: unit},
 		tonghopv1.ReportingService_GetCompleteness_FullMethodName:  {role: access.Viewer, units: unit},
 		tonghopv1.ReportingService_ValidateReport_FullMethodName:   {role: access.Viewer, units: unit},
-		tonghopv1.ReportingService_AcceptReport_FullMethodName:     {role: access.Approver, write: true, units: unit},
-		tonghopv1.ReportingService_ReturnReport_FullMethodName:     {role: access.Approver, write: true, units: unit},
-		tonghopv1.ReportingService_ReopenReport_FullMethodName:     {role: access.Approver, write: true, units: unit},
+		tonghopv1.ReportingService_AcceptReport_FullMethodName:     {role: access.Approver, write: true, units: self},
+		tonghopv1.ReportingService_ReturnReport_FullMethodName:     {role: access.Approver, write: true, units: self},
+		tonghopv1.ReportingService_ReopenReport_FullMethodName:     {role: access.Approver, write: true, units: self},
 		tonghopv1.ReportingService_ListReviewEvents_FullMethodName: {role: access.Viewer, units: unit},
 
 		tonghopv1.AccessService_CreateToken_FullMethodName: {role: access.Admin, write: true, units: unit},

@@ -101,6 +101,9 @@ var wholeNode = map[string]bool{
 	"/tonghop.v1.TargetService/DeleteTarget":            true,
 	"/tonghop.v1.AccessService/RevokeToken":             true,
 	"/tonghop.v1.AccessService/ListAudit":               true,
+	"/tonghop.v1.ReportingService/AcceptReport":         true,
+	"/tonghop.v1.ReportingService/ReturnReport":         true,
+	"/tonghop.v1.ReportingService/ReopenReport":         true,
 }
 
 type authzFixture struct {

@@ -202,7 +202,8 @@ func (s *reportingService) ListDue(ctx context.Context, req *tonghopv1.ListDueRe
 		if err != nil {
 			return nil, err
 		}
-		if p := prog[s.self]; p.Latest != nil {
+		p := prog[s.self]
+		if p.Latest != nil {
 			d.State, d.Revision, d.SignedAt = tonghopv1.ReportState_REPORT_STATE_SUBMITTED, p.Latest.Revision, timestamppb.New(p.Latest.SignedAt)
 			d.Late = p.First.SignedAt.After(r.Deadline)
 			d.ErrorCount, d.WarningCount = countViolations(p.Latest.Violations)
@@ -210,9 +211,18 @@ func (s *reportingService) ListDue(ctx context.Context, req *tonghopv1.ListDueRe
 			d.Late = now.After(r.Deadline)
 		}
 		for _, rv := range said {
-			// What the parent said holds for the revision it saw.
-			if rv.DataSet == r.DataSet && rv.Period == r.Period && rv.Revision == d.Revision {
+			if rv.DataSet != r.DataSet || rv.Period != r.Period {
+				continue
+			}
+			switch {
+			case rv.Revision == d.Revision:
+				// What the parent said holds for the revision it saw.
 				d.State, d.Comment = stateToProto(rv.State), rv.Comment
+			case p.Latest != nil && p.Latest.Forward == store.Rejected:
+				// The parent refused the latest revision (an accepted
+				// report is locked): its word on the one before stands.
+				d.State = stateToProto(rv.State)
+				d.Comment = fmt.Sprintf("revision %d refused by the parent: %s", p.Latest.Revision, p.Latest.ForwardError)
 			}
 		}
 		resp.Due = append(resp.Due, d)
@@ -268,8 +278,13 @@ func (s *reportingService) GetCompleteness(ctx context.Context, req *tonghopv1.G
 	// accepted: so a level above sees sign-off it did not do itself.
 	acceptedAbove := map[string]string{}
 	for _, p := range prog {
-		if p.Latest != nil {
-			for _, a := range p.Latest.Accepted {
+		if p.Latest == nil {
+			continue
+		}
+		for _, a := range p.Latest.Accepted {
+			// Receipt refuses a report that names another's child; this
+			// keeps the count right whatever a store holds.
+			if c, ok := s.tree.Unit(a.Unit); ok && c.Parent == p.Latest.Unit {
 				acceptedAbove[a.Unit] = a.Digest
 			}
 		}

@@ -55,6 +55,7 @@ func Register(s grpc.ServiceRegistrar, d Deps) {
 		check: entry.Checker{Unit: d.Unit, Catalog: d.Catalog},
 		cat:   d.Catalog,
 		subs:  d.Submissions,
+		log:   d.Logger,
 	})
 	tonghopv1.RegisterSubmissionServiceServer(s, &submissionService{
 		subs:   d.Submissions,

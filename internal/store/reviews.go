@@ -178,7 +178,8 @@ func logReviewEvent(tx *bolt.Tx, e ReviewEvent) error {
 // has accepted.
 func lockedForReview(tx *bolt.Tx, r Submission) error {
 	rev, ok, err := getReview(tx.Bucket(bucketReviews), reviewKey(r.Unit, r.DataSet, r.Period))
-	if err != nil || !ok || rev.State != ReviewAccepted {
+	// An older revision is refused as stale, which says more.
+	if err != nil || !ok || rev.State != ReviewAccepted || r.Revision <= rev.Revision {
 		return err
 	}
 	return fmt.Errorf("%w: %s was accepted at revision %d; revision %d needs the parent to reopen it first",
@@ -372,4 +373,49 @@ func acceptedChildren(tx *bolt.Tx, dataSet, periodCode string) ([]Review, error)
 		return nil
 	})
 	return out, err
+}
+
+// reviewsFromReports gives the latest stored report of every direct child
+// a review, submitted, as if it had just arrived: the migration to schema
+// version 7, for reports received before sign-off existed.
+func reviewsFromReports(tx *bolt.Tx) error {
+	self := string(tx.Bucket(bucketMeta).Get(keyUnitCode))
+	if self == "" {
+		return nil
+	}
+	units, err := readUnits(tx.Bucket(bucketUnits))
+	if err != nil {
+		return err
+	}
+	parent := make(map[string]string, len(units))
+	for _, u := range units {
+		parent[u.Code] = u.Parent
+	}
+	reviews := tx.Bucket(bucketReviews)
+	var last *Submission
+	flush := func() error {
+		if last == nil || parent[last.Unit] != self {
+			return nil
+		}
+		r := *last
+		return putJSON(reviews, reviewKey(r.Unit, r.DataSet, r.Period), Review{
+			Unit: r.Unit, DataSet: r.DataSet, Period: r.Period, State: ReviewSubmitted,
+			Revision: r.Revision, Digest: r.Digest, UpdatedAt: r.ReceivedAt, UpdatedBy: r.Signer,
+		})
+	}
+	// A report's revisions are adjacent in key order, the latest last.
+	c := tx.Bucket(bucketSubmissions).Cursor()
+	for k, raw := c.First(); k != nil; k, raw = c.Next() {
+		var r Submission
+		if err := json.Unmarshal(raw, &r); err != nil {
+			return fmt.Errorf("%w: submission %q: %v", ErrCorrupt, k, err)
+		}
+		if last != nil && (last.Unit != r.Unit || last.DataSet != r.DataSet || last.Period != r.Period) {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+		last = &r
+	}
+	return flush()
 }

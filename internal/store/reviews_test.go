@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	bolt "go.etcd.io/bbolt"
+
 	"github.com/tonghop/tonghop/internal/period"
 )
 
@@ -95,6 +97,11 @@ func TestReviewTransitions(t *testing.T) {
 	if r := deliver(3); r.Outcome != Duplicate {
 		t.Fatalf("revision 3 again: %+v", r)
 	}
+	// An older revision is stale, whatever the review says.
+	res, err := s.PutSubmissions([]Incoming{child(rec(u, 2).withDigest("sha256:other-2"))}, true)
+	if err != nil || res[0].Outcome != Refused || !errors.Is(res[0].Err, ErrStale) {
+		t.Fatalf("an older revision of an accepted report: %+v %v", res, err)
+	}
 	if state() != before {
 		t.Fatal("a refused revision changed the review")
 	}
@@ -152,5 +159,50 @@ func TestReviewTransitions(t *testing.T) {
 	}
 	if rs, _ := s.Reviews("", "", func(c string) bool { return c == "03390" }); len(rs) != 0 {
 		t.Fatalf("a relayed report got a review: %+v", rs)
+	}
+}
+
+// TestMigrationGivesReviews: a version 6 file of district 106 holding two
+// revisions of one commune's report, one of another's and the district's
+// own gets, on opening, a submitted review of each commune's latest
+// revision, and none of its own, so the district can sign them off.
+func TestMigrationGivesReviews(t *testing.T) {
+	s, path := openTemp(t, Options{})
+	if err := s.Initialise("106", laiChau()); err != nil {
+		t.Fatal(err)
+	}
+	// Stored as version 6 did: no Child flag, no review.
+	if _, err := s.PutSubmissions([]Incoming{in(rec("03390", 1)), in(rec("03390", 2)), in(rec("03394", 1)), in(rec("106", 1))}, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.db.Update(func(tx *bolt.Tx) error {
+		for _, b := range bucketsV7() {
+			if err := tx.DeleteBucket(b); err != nil {
+				return err
+			}
+		}
+		return putVersion(tx.Bucket(bucketMeta), 6)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	rs, err := s.Reviews("", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range rs {
+		got = append(got, fmt.Sprintf("%s r%d %s", r.Unit, r.Revision, r.State))
+	}
+	if strings.Join(got, ", ") != "03390 r2 submitted, 03394 r1 submitted" {
+		t.Fatalf("reviews after migration: %v", got)
+	}
+	if _, err := s.ReviewReport("03390", "tong_ket_nam", "2021", Accept, "sha256:03390-2", "", "token:approver"); err != nil {
+		t.Fatalf("accepting a report from before the migration: %v", err)
 	}
 }

@@ -165,9 +165,14 @@ func migrations() []migration {
 		}},
 		{To: 5, Apply: createBuckets(bucketsV5())},
 		{To: 6, Apply: createBuckets(bucketsV6())},
-		// Reports received before sign-off existed have no review: they
-		// get one with their next revision.
-		{To: 7, Apply: createBuckets(bucketsV7())},
+		// Reports received before sign-off existed are given a review, so
+		// that their parent can sign them off.
+		{To: 7, Apply: func(tx *bolt.Tx) error {
+			if err := createBuckets(bucketsV7())(tx); err != nil {
+				return err
+			}
+			return reviewsFromReports(tx)
+		}},
 	}
 }
 

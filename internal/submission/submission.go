@@ -278,6 +278,13 @@ func (v *Verifier) checkSubmission(s envelope.Submission, signer, from []string)
 	if want := v.Tree.Path(s.Unit); !slices.Equal(signer, want) {
 		return fmt.Errorf("%w: %s signed a report of unit %s (%s)", ErrNotAllowed, JoinPath(signer), s.Unit, JoinPath(want))
 	}
+	// A report may state acceptances only of its own unit's children:
+	// levels above count them as signed off.
+	for i, a := range s.Accepted {
+		if p, ok := v.Tree.Parent(a.Unit); !ok || p.Code != s.Unit {
+			return fmt.Errorf("%w: accepted[%d]: %s is not a child of %s", ErrNotAllowed, i, a.Unit, s.Unit)
+		}
+	}
 	if s.CatalogDigest != v.Catalog.Digest() {
 		return fmt.Errorf("%w: catalogue %s (%.12s…); this node knows %s (%.12s…)", ErrUnknownCatalog,
 			s.CatalogVersion, s.CatalogDigest, v.Catalog.Version(), v.Catalog.Digest())

@@ -137,3 +137,42 @@ func TestVerifyOffline(t *testing.T) {
 		t.Fatalf("after the certificates expired: %v", err)
 	}
 }
+
+// TestAcceptedOnlyOwnChildren: a report may state acceptances of its own
+// unit's children only; a commune stating it accepted its sibling, or the
+// district stating it accepted the province, is refused.
+func TestAcceptedOnlyOwnChildren(t *testing.T) {
+	p := newPKI(t)
+	signed := func(id trust.Identity, unit string, accepted ...envelope.Acceptance) []byte {
+		payload, err := envelope.EncodeSubmission(envelope.Submission{
+			Unit: unit, DataSet: "tong_ket_nam", Period: "2021", Revision: 1,
+			CatalogVersion: p.verifier.Catalog.Version(), CatalogDigest: p.verifier.Catalog.Digest(), SignedAt: time.Now().UTC(),
+			Accepted: accepted,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		env, err := envelope.Sign(envelope.SubmissionType, payload, id.Key, id.Chain)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, err := env.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return raw
+	}
+	ok := signed(p.district, "106", envelope.Acceptance{Unit: "03390", Revision: 2, Digest: "sha256:aa"})
+	if _, err := p.verifier.Check(ok, nil); err != nil {
+		t.Fatalf("the district stating its commune: %v", err)
+	}
+	for name, raw := range map[string][]byte{
+		"a commune its sibling":        signed(p.commune, "03390", envelope.Acceptance{Unit: "03394", Revision: 1, Digest: "sha256:bb"}),
+		"the district its province":    signed(p.district, "106", envelope.Acceptance{Unit: "12", Revision: 1, Digest: "sha256:cc"}),
+		"the district an unknown unit": signed(p.district, "106", envelope.Acceptance{Unit: "99999", Revision: 1, Digest: "sha256:dd"}),
+	} {
+		if _, err := p.verifier.Check(raw, nil); !errors.Is(err, ErrNotAllowed) {
+			t.Errorf("%s: %v, want ErrNotAllowed", name, err)
+		}
+	}
+}

@@ -12,6 +12,9 @@ import (
 	"github.com/tonghop/tonghop/internal/validate"
 )
 
+// maxReasonLen bounds an override's reason, which every level above stores.
+const maxReasonLen = 2000
+
 // ErrBlocked: the report breaks validation rules of importance error that
 // its signer did not override.
 var ErrBlocked = errors.New("validation errors block signing")
@@ -90,6 +93,8 @@ func gate(vs []validate.Violation, overrides []envelope.Override) error {
 			bad.Add(fmt.Sprintf("overrides[%d].rule", i), "%q overridden twice", o.Rule)
 		case strings.TrimSpace(o.Reason) == "":
 			bad.Add(fmt.Sprintf("overrides[%d].reason", i), "empty: an override needs a reason")
+		case len(o.Reason) > maxReasonLen:
+			bad.Add(fmt.Sprintf("overrides[%d].reason", i), "longer than %d bytes", maxReasonLen)
 		}
 		overridden[o.Rule] = true
 	}

@@ -181,10 +181,13 @@ func outlier(de catalog.DataElement, ref expr.Ref, x int64, others []Lookup, aga
 		for _, d := range dev {
 			sum += d
 		}
-		if sum == 0 {
-			return Violation{}, false
+		switch {
+		case sum > 0:
+			z = (float64(x) - med) / (1.253314 * sum / float64(len(dev)))
+		case float64(x) != med:
+			// Every other value is the same and this one is not.
+			z = math.Inf(1)
 		}
-		z = (float64(x) - med) / (1.253314 * sum / float64(len(dev)))
 	}
 	if math.Abs(z) <= outlierZ {
 		return Violation{}, false

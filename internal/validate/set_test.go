@@ -146,6 +146,17 @@ func TestOutliers(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("90: %v, want %v", got, want)
 	}
+	// A steady history of the same figure: any other figure stands out.
+	steady := []Lookup{}
+	for range 5 {
+		steady = append(steady, lookup(map[string]int64{"ket_nap": 50}))
+	}
+	if vs := set.Run(Input{Values: lookup(map[string]int64{"ket_nap": 100000}), History: steady}); len(vs) != 1 || vs[0].Rule.Code != "ket_nap/outlier/history" {
+		t.Errorf("against a steady history: %v", vs)
+	}
+	if vs := set.Run(Input{Values: lookup(map[string]int64{"ket_nap": 50}), History: steady}); len(vs) != 0 {
+		t.Errorf("the steady figure again: %v", vs)
+	}
 	// Fewer than five others say nothing.
 	if vs := set.Run(Input{Values: lookup(map[string]int64{"ket_nap": 90}), Peers: peers[:4]}); len(vs) != 0 {
 		t.Errorf("four peers: %v", vs)
