@@ -72,14 +72,78 @@ var specs = map[string]spec{
 	"hoc_vien_dang_vien_moi":       {"", 0, 100},
 }
 
-// Values is the report of a unit for a year: every element of
-// the data set with its total and every option of its breakdowns, drawn
-// from a PCG seeded by the unit's code and the year. The options of a
-// partition sum to the total; those of a subset are each at most the total.
+// balances are the stocks that follow their flows from year to year, as
+// the catalogue's stock-flow rules require (validation checks them).
+var balances = []struct {
+	stock   string
+	in, out []string
+}{
+	{"dang_vien", []string{"ket_nap", "chuyen_den"}, []string{"tu_tran", "khai_tru", "xoa_ten", "xin_ra_khoi_dang", "huy_quyet_dinh_ket_nap", "chuyen_di"}},
+	{"to_chuc_co_so_dang", []string{"to_chuc_co_so_dang_thanh_lap"}, []string{"to_chuc_co_so_dang_giai_the", "to_chuc_co_so_dang_sap_nhap"}},
+	{"chi_bo_truc_thuoc", []string{"chi_bo_truc_thuoc_thanh_lap"}, []string{"chi_bo_truc_thuoc_giai_the"}},
+}
+
+// firstYear is where every unit's stocks start; each later year is the
+// year before plus its flows.
+const firstYear = 2000
+
+// chain returns a unit's balanced stocks and their flows in year, and the
+// members admitted the year before (on probation at its end), walking the
+// years from firstYear with a generator of its own per unit and year.
+func chain(unit string, year int) (vals map[string]int64, admittedBefore int64) {
+	h := fnv.New64a()
+	h.Write([]byte(unit))
+	seed := h.Sum64()
+	draw := func(rng *rand.Rand, code string, of int64) int64 {
+		sp := specs[code]
+		if sp.of == "" {
+			lo := int64(sp.lo)
+			return lo + rng.Int64N(int64(sp.hi)-lo+1)
+		}
+		return int64(math.Round((sp.lo + rng.Float64()*(sp.hi-sp.lo)) * float64(of)))
+	}
+	stocks := map[string]int64{}
+	rng := rand.New(rand.NewPCG(seed, 1<<32))
+	for _, b := range balances {
+		stocks[b.stock] = draw(rng, b.stock, 0)
+	}
+	vals = map[string]int64{}
+	for y := firstYear; y <= year; y++ {
+		admittedBefore = vals["ket_nap"]
+		rng := rand.New(rand.NewPCG(seed, 1<<32|uint64(y)))
+		vals = map[string]int64{}
+		for _, b := range balances {
+			prev := stocks[b.stock]
+			var in, out int64
+			for _, f := range b.in {
+				vals[f] = draw(rng, f, prev)
+				in += vals[f]
+			}
+			for _, f := range b.out {
+				// Never more leave than there are.
+				vals[f] = min(draw(rng, f, prev), prev+in-out)
+				out += vals[f]
+			}
+			stocks[b.stock] = prev + in - out
+			vals[b.stock] = stocks[b.stock]
+		}
+	}
+	return vals, admittedBefore
+}
+
+// Values is the report of a unit for a year: every element of the data set
+// with its total and every option of its breakdowns, drawn from a PCG
+// seeded by the unit's code and the year. The report passes the
+// catalogue's validation rules: the options of a partition sum to the
+// total; those of a subset are each at most the total; the balanced stocks
+// are last year's plus this year's flows (see chain); the members on
+// probation are those admitted in the year, and those confirmed are at most
+// those admitted the year before.
 func Values(cat *catalog.Catalog, ds catalog.DataSet, unit string, year int) []store.Value {
 	h := fnv.New64a()
 	h.Write([]byte(unit))
 	rng := rand.New(rand.NewPCG(h.Sum64(), uint64(year)))
+	chained, admittedBefore := chain(unit, year)
 	totals := make(map[string]int64, len(ds.Elements))
 	var out []store.Value
 	for _, code := range ds.Elements {
@@ -92,16 +156,34 @@ func Values(cat *catalog.Catalog, ds catalog.DataSet, unit string, year int) []s
 			}
 		}
 		var total int64
-		if whole, ok := totals[sp.of]; sp.of != "" && ok {
+		if n, ok := chained[code]; ok {
+			total = n
+		} else if whole, ok := totals[sp.of]; sp.of != "" && ok {
 			total = int64(math.Round((sp.lo + rng.Float64()*(sp.hi-sp.lo)) * float64(whole)))
 		} else {
 			lo := int64(sp.lo)
 			total = lo + rng.Int64N(int64(sp.hi)-lo+1)
 		}
+		if code == "cong_nhan_chinh_thuc" {
+			total = min(total, admittedBefore)
+		}
 		totals[code] = total
 		out = append(out, store.Value{Element: code, Count: total})
 		for _, bc := range de.Breakdowns {
 			bd, _ := cat.Breakdown(bc)
+			if code == "dang_vien" && bc == "tinh_trang_dang_vien" {
+				// Probation lasts a year: those on probation at the end of
+				// the year are those admitted in it.
+				probation := min(chained["ket_nap"], total)
+				for _, o := range bd.Options {
+					n := total - probation
+					if o.Code == "du_bi" {
+						n = probation
+					}
+					out = append(out, store.Value{Element: code, Option: o.Code, Count: n})
+				}
+				continue
+			}
 			if bd.Kind == catalog.Partition {
 				for i, n := range split(rng, total, len(bd.Options)) {
 					out = append(out, store.Value{Element: code, Option: bd.Options[i].Code, Count: n})

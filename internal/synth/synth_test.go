@@ -5,6 +5,9 @@ import (
 	"testing"
 
 	"github.com/tonghop/tonghop/internal/catalog"
+	"github.com/tonghop/tonghop/internal/period"
+	"github.com/tonghop/tonghop/internal/store"
+	"github.com/tonghop/tonghop/internal/validate"
 )
 
 // TestValuesConsistent: the same unit and year give the same report; every
@@ -47,5 +50,52 @@ func TestValuesConsistent(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestValuesPassValidation: every year of a unit's synthetic reports,
+// judged against the year before as a parent judges it on receipt, breaks
+// no rule of the catalogue: no error, and no warning (no copy, no
+// probation beyond last year's admissions).
+func TestValuesPassValidation(t *testing.T) {
+	cat := catalog.Default()
+	ds, _ := cat.DataSet("tong_ket_nam")
+	set, err := validate.ForCatalog(cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lookupOf := func(vals []store.Value) validate.Lookup {
+		cells := make([]validate.Cell, len(vals))
+		for i, v := range vals {
+			cells[i] = validate.Cell{Element: v.Element, Option: v.Option, Count: v.Count}
+		}
+		return validate.LookupOf(cells)
+	}
+	judged := 0
+	for _, unit := range []string{"03390", "00001", "26734", "106"} {
+		for year := 2011; year <= 2021; year++ {
+			in := validate.Input{PeriodType: period.Yearly,
+				Values: lookupOf(Values(cat, ds, unit, year)), Previous: lookupOf(Values(cat, ds, unit, year-1))}
+			for _, v := range set.Run(in) {
+				t.Errorf("%s %d: %s", unit, year, v)
+			}
+			judged++
+		}
+	}
+	// The balance must have been judged, not skipped for a missing side.
+	a, b := Values(cat, ds, "03390", 2020), Values(cat, ds, "03390", 2021)
+	get := func(vals []store.Value, el string) int64 {
+		for _, v := range vals {
+			if v.Element == el && v.Option == "" {
+				return v.Count
+			}
+		}
+		t.Fatalf("no %s", el)
+		return 0
+	}
+	net := get(b, "ket_nap") + get(b, "chuyen_den") - get(b, "tu_tran") - get(b, "khai_tru") - get(b, "xoa_ten") -
+		get(b, "xin_ra_khoi_dang") - get(b, "huy_quyet_dinh_ket_nap") - get(b, "chuyen_di")
+	if get(b, "dang_vien") != get(a, "dang_vien")+net {
+		t.Fatalf("2021 members %d, 2020 members %d, net flows %d", get(b, "dang_vien"), get(a, "dang_vien"), net)
 	}
 }

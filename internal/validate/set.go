@@ -117,12 +117,18 @@ func (s *Set) Run(in Input) []Violation {
 	return out
 }
 
-// copied reports an element whose total is positive and whose every cell
-// entered in both periods is the same, with at least one option among them.
+// A breakdown of a small total repeats by chance (a commune with one
+// dissolved organisation two years running); one of at least minCopyTotal
+// into two or more non-zero parts hardly ever does.
+const minCopyTotal = 20
+
+// copied reports an element whose total is at least minCopyTotal and whose
+// every cell entered in both periods is the same, with at least two
+// non-zero options among them.
 func copied(cc copyCheck, now, before Lookup) (Violation, bool) {
 	total, ok := now(cc.cells[0])
 	prevTotal, pok := before(cc.cells[0])
-	if !ok || !pok || total == 0 || total != prevTotal {
+	if !ok || !pok || total < minCopyTotal || total != prevTotal {
 		return Violation{}, false
 	}
 	options := 0
@@ -135,11 +141,11 @@ func copied(cc copyCheck, now, before Lookup) (Violation, bool) {
 		case !aok:
 		case a != b:
 			return Violation{}, false
-		default:
+		case a > 0:
 			options++
 		}
 	}
-	if options == 0 {
+	if options < 2 {
 		return Violation{}, false
 	}
 	de := cc.element

@@ -186,3 +186,25 @@ func TestProbationYearly(t *testing.T) {
 		t.Fatalf("quarterly: %v", got)
 	}
 }
+
+// TestSmallRepeatsAreNotCopies: twelve organisations rated 3/7/2/0 two
+// years running, or members 30 of whom 30 full both years, repeat by
+// chance more often than by copying; 45 rated 22/21/1/1 does not.
+func TestSmallRepeatsAreNotCopies(t *testing.T) {
+	set, err := ForCatalog(catalog.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		vals map[string]int64
+		want int
+	}{
+		{map[string]int64{"to_chuc_co_so_dang_xep_loai": 12, "to_chuc_co_so_dang_xep_loai.htxsnv": 3, "to_chuc_co_so_dang_xep_loai.httnv": 7, "to_chuc_co_so_dang_xep_loai.htnv": 2, "to_chuc_co_so_dang_xep_loai.khtnv": 0}, 0},
+		{map[string]int64{"dang_vien": 30, "dang_vien.chinh_thuc": 30, "dang_vien.du_bi": 0}, 0},
+		{map[string]int64{"to_chuc_co_so_dang_xep_loai": 45, "to_chuc_co_so_dang_xep_loai.htxsnv": 22, "to_chuc_co_so_dang_xep_loai.httnv": 21, "to_chuc_co_so_dang_xep_loai.htnv": 1, "to_chuc_co_so_dang_xep_loai.khtnv": 1}, 1},
+	} {
+		if got := set.Run(Input{Values: lookup(tc.vals), Previous: lookup(tc.vals)}); len(got) != tc.want {
+			t.Errorf("%v: %v", tc.vals, got)
+		}
+	}
+}
