@@ -91,6 +91,7 @@ Start with "tonghop demo", or "tonghop init" then "tonghop serve".`,
 		newTargetsCmd(streams),
 		newTokensCmd(streams),
 		newAuditCmd(streams),
+		newBenchCmd(streams),
 	)
 	return root
 }
