@@ -18,6 +18,7 @@ func newBenchCmd(streams IO) *cobra.Command {
 		cfg                   nationalbench.Config
 		shared, units, years  string
 		out, logLevel, pgUser string
+		profile               string
 		pg                    bool
 		pgSet                 []string
 	)
@@ -66,6 +67,14 @@ GiB of memory; --provinces and --years make it smaller.`,
 				return err
 			}
 			cfg.Progress = streams.Err
+			if profile != "" {
+				f, err := os.Create(profile)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				cfg.IngestProfile = f
+			}
 			res, err := nationalbench.Run(cmd.Context(), cfg)
 			if err != nil {
 				return err
@@ -96,6 +105,8 @@ GiB of memory; --provinces and --years make it smaller.`,
 	f.StringVar(&cfg.PG.BinDir, "pg-bin", "", "directory of initdb and postgres (default: PATH, then /usr/lib/postgresql/*/bin)")
 	f.StringVar(&pgUser, "pg-user", "postgres", "user PostgreSQL runs as when the benchmark runs as root")
 	f.StringArrayVar(&pgSet, "pg-set", nil, "a PostgreSQL setting over the benchmark's, name=value (repeatable)")
+	f.BoolVar(&cfg.RootInProcess, "root-in-process", false, "run the root inside the benchmark instead of as a tonghop serve process (for --cpuprofile)")
+	f.StringVar(&profile, "cpuprofile", "", "write a CPU profile (pprof) of the benchmark's process over the last round's delivery; with --root-in-process it holds the root's work")
 	f.StringVar(&out, "out", "", "also write the Markdown table to this file")
 	f.StringVar(&logLevel, "log-level", "warn", "log level of the benchmark's own nodes")
 	return cmd

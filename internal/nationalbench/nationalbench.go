@@ -18,6 +18,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -75,8 +76,15 @@ type Config struct {
 	// measured alone, and an idle commune node is started to measure its
 	// memory. Empty runs the root in this process and skips the commune.
 	ServeCommand []string
-	PG           PGConfig
-	Logger       *zap.Logger
+	// RootInProcess runs the root in this process even with a
+	// ServeCommand, so that IngestProfile sees it.
+	RootInProcess bool
+	// IngestProfile, when set, receives a CPU profile (pprof) of this
+	// process over the last round's delivery: the root's work when it runs
+	// in this process, and the provinces' side of the calls.
+	IngestProfile io.Writer
+	PG            PGConfig
+	Logger        *zap.Logger
 	// Progress receives a line per step; nil means none.
 	Progress io.Writer
 }
@@ -99,7 +107,11 @@ type Results struct {
 	// RootPeakRSS is the whole benchmark's.
 	RootInProcess bool
 	RootPeakRSS   int64
-	StoreBytes    int64
+	// RootAnon and RootFile split the root's resident memory at the end
+	// of the run: its heap and stacks, and the pages of files it maps,
+	// which for a node is its bbolt file.
+	RootAnon, RootFile int64
+	StoreBytes         int64
 	// CommuneRSS is an idle commune node's resident memory; 0 when not
 	// measured, CommuneSkip says why.
 	CommuneRSS  int64
@@ -234,7 +246,11 @@ func Run(ctx context.Context, cfg Config) (_ *Results, err error) {
 	}
 	say("%d units below %s certified in %v", len(fl.units), Root, time.Since(t).Round(time.Millisecond))
 
-	root, err := startNode(ctx, cfg.ServeCommand, rootDir, "", cfg.Logger.Named("root"))
+	serveRoot := cfg.ServeCommand
+	if cfg.RootInProcess {
+		serveRoot = nil
+	}
+	root, err := startNode(ctx, serveRoot, rootDir, "", cfg.Logger.Named("root"))
 	if err != nil {
 		return nil, err
 	}
@@ -249,11 +265,21 @@ func Run(ctx context.Context, cfg Config) (_ *Results, err error) {
 			return nil, err
 		}
 		res.Sign += time.Since(t)
+		profile := cfg.IngestProfile != nil && y == cfg.LastYear
+		if profile {
+			if err := pprof.StartCPUProfile(cfg.IngestProfile); err != nil {
+				return nil, fmt.Errorf("CPU profile: %w", err)
+			}
+		}
 		t = time.Now()
-		if err := fl.deliver(ctx, root.peerAddr, []string{Root}, r, cfg.Batch); err != nil {
+		err = fl.deliver(ctx, root.peerAddr, []string{Root}, r, cfg.Batch)
+		d := time.Since(t)
+		if profile {
+			pprof.StopCPUProfile()
+		}
+		if err != nil {
 			return nil, fmt.Errorf("round %d: %w", y, err)
 		}
-		d := time.Since(t)
 		res.Rounds = append(res.Rounds, d)
 		res.Envelopes += len(r.envs)
 		res.Values += r.values
@@ -315,8 +341,10 @@ func Run(ctx context.Context, cfg Config) (_ *Results, err error) {
 		return nil, err
 	}
 
-	if res.RootPeakRSS, err = root.Status("VmHWM"); err != nil {
-		return nil, err
+	for field, to := range map[string]*int64{"VmHWM": &res.RootPeakRSS, "RssAnon": &res.RootAnon, "RssFile": &res.RootFile} {
+		if *to, err = root.Status(field); err != nil {
+			return nil, err
+		}
 	}
 	root.Stop()
 	dbPath := filepath.Join(rootDir, store.FileName)
@@ -414,11 +442,11 @@ func ask(ctx context.Context, qu question, cfg Config, withPG bool) (QuestionRes
 		}
 	}
 	var err error
-	if r.Tonghop, err = timeCalls(ctx, cfg.Queries, 20, qu.tonghop); err != nil {
+	if r.Tonghop, err = timeCalls(ctx, cfg.Queries, cfg.Queries, qu.tonghop); err != nil {
 		return r, err
 	}
 	if withPG {
-		if r.PG, err = timeCalls(ctx, cfg.Queries, 20, qu.pg); err != nil {
+		if r.PG, err = timeCalls(ctx, cfg.Queries, cfg.Queries, qu.pg); err != nil {
 			return r, err
 		}
 	}

@@ -64,8 +64,11 @@ type Latency struct {
 	P50, P99 time.Duration
 }
 
-// timeCalls warms up with the first calls (untimed: the connection and the
-// page caches) and then times n calls, one after another.
+// timeCalls makes the first warm calls untimed, and then times n calls, one
+// after another. With warm = n every request has been asked once before it
+// is timed, so both systems answer from memory: the connection is open and
+// the pages each request reads were read once, by tonghop through its
+// memory map, by PostgreSQL into its buffers.
 func timeCalls(ctx context.Context, n, warm int, call func(ctx context.Context, i int) (answer, error)) (Latency, error) {
 	for i := range min(n, warm) {
 		if _, err := call(ctx, i); err != nil {

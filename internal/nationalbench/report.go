@@ -119,6 +119,7 @@ func (r *Results) Markdown(w io.Writer) error {
 		rss += " (the root ran inside the benchmark: its whole process)"
 	}
 	row(rss, size(r.RootPeakRSS), "–", "")
+	row("… at the end: anonymous (heap) / file-backed (the bbolt file's memory map)", size(r.RootAnon)+" / "+size(r.RootFile), "–", "")
 	commune := size(r.CommuneRSS)
 	if r.CommuneRSS == 0 {
 		commune = "not measured: " + r.CommuneSkip
@@ -135,7 +136,7 @@ func (r *Results) Markdown(w io.Writer) error {
 			pgOr(times(float64(a.PG.P50), float64(a.Tonghop.P50))+" / "+times(float64(a.PG.P99), float64(a.Tonghop.P99))))
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Queries are timed at the client, one at a time, after warm-up calls: tonghop over gRPC on loopback "+
+	fmt.Fprintln(w, "Queries are timed at the client, one at a time, after one untimed pass over the same requests (warm caches in both): tonghop over gRPC on loopback "+
 		"(the administrators' port, token checked), PostgreSQL over its Unix socket with pgx's cached prepared statements. "+
 		"The full-year cube has no RPC: tonghop's figure reads the root's store in process after the node stopped.")
 	return nil
