@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -28,9 +27,7 @@ type runningNode struct {
 	grpcAddr, httpAddr, peerAddr string
 
 	// A child process.
-	cmd    *exec.Cmd
-	exited chan struct{}
-	log    string
+	proc *child
 
 	// In this process.
 	stop func()
@@ -81,26 +78,9 @@ func startNode(ctx context.Context, serve []string, dir, parent string, log *zap
 		if parent != "" {
 			args = append(args, "--parent", parent)
 		}
-		n.log = filepath.Join(dir, "serve.log")
-		out, err := os.Create(n.log)
-		if err != nil {
-			return nil, fmt.Errorf("node log: %w", err)
+		if n.proc, err = startChild(serve[0], args, filepath.Join(dir, "serve.log"), nil); err != nil {
+			return nil, err
 		}
-		n.cmd = exec.Command(serve[0], args...)
-		n.cmd.Stdout, n.cmd.Stderr = out, out
-		// Its own process group: a Ctrl-C at the terminal reaches the
-		// benchmark, which stops its children in order.
-		n.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-		if err := n.cmd.Start(); err != nil {
-			out.Close()
-			return nil, fmt.Errorf("starting %s serve: %w", serve[0], err)
-		}
-		n.exited = make(chan struct{})
-		go func() {
-			n.cmd.Wait()
-			out.Close()
-			close(n.exited)
-		}()
 	}
 	if err := n.waitReady(ctx); err != nil {
 		n.Stop()
@@ -117,6 +97,10 @@ func (n *runningNode) waitReady(ctx context.Context) error {
 	url := "http://" + n.httpAddr + "/healthz"
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
+	var exited chan struct{} // nil, never ready, for a node in this process
+	if n.proc != nil {
+		exited = n.proc.exited
+	}
 	for {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 		if err != nil {
@@ -131,7 +115,7 @@ func (n *runningNode) waitReady(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("node at %s not ready: %w%s", n.httpAddr, ctx.Err(), n.logTail())
-		case <-n.exited:
+		case <-exited:
 			return fmt.Errorf("node at %s exited before it was ready%s", n.httpAddr, n.logTail())
 		case err := <-n.done:
 			return fmt.Errorf("node at %s stopped before it was ready: %v", n.httpAddr, err)
@@ -142,52 +126,37 @@ func (n *runningNode) waitReady(ctx context.Context) error {
 
 // logTail is the end of a child's log, for error messages.
 func (n *runningNode) logTail() string {
-	if n.log == "" {
+	if n.proc == nil {
 		return ""
 	}
-	raw, err := os.ReadFile(n.log)
-	if err != nil || len(raw) == 0 {
-		return ""
-	}
-	return "; its log ends: " + string(raw[max(0, len(raw)-2000):])
+	return n.proc.logTail()
 }
 
 // Status reads a field of the child's /proc/PID/status in bytes (VmRSS,
 // VmHWM), or of this process's when the node runs here.
 func (n *runningNode) Status(field string) (int64, error) {
 	pid := "self"
-	if n.cmd != nil {
-		pid = strconv.Itoa(n.cmd.Process.Pid)
+	if n.proc != nil {
+		pid = strconv.Itoa(n.proc.cmd.Process.Pid)
 	}
 	return procStatus(pid, field)
 }
 
 // InProcess says whether the node runs in this process: its memory
 // figures are then the whole benchmark's.
-func (n *runningNode) InProcess() bool { return n.cmd == nil }
+func (n *runningNode) InProcess() bool { return n.proc == nil }
 
 // Stop stops the node gracefully (SIGTERM, or its context), and kills a
 // child that has not stopped within 30 s.
 func (n *runningNode) Stop() {
-	if n.cmd == nil {
-		if n.stop != nil {
-			n.stop()
-			<-n.done
-			n.stop = nil
-		}
+	if n.proc != nil {
+		n.proc.stop(syscall.SIGTERM)
 		return
 	}
-	select {
-	case <-n.exited:
-		return
-	default:
-	}
-	n.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-n.exited:
-	case <-time.After(30 * time.Second):
-		n.cmd.Process.Kill()
-		<-n.exited
+	if n.stop != nil {
+		n.stop()
+		<-n.done
+		n.stop = nil
 	}
 }
 

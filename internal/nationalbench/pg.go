@@ -88,11 +88,10 @@ func pgBinaries(dir string) (initdb, postgres, skip string) {
 // pgServer is a PostgreSQL server the benchmark started in a temporary
 // directory, listening on a Unix socket there only, and a connection to it.
 type pgServer struct {
-	dir    string
-	cmd    *exec.Cmd
-	exited chan struct{}
-	conn   *pgx.Conn
-	log    *zap.Logger
+	dir  string
+	proc *child
+	conn *pgx.Conn
+	log  *zap.Logger
 }
 
 // startPG initialises a cluster in a new temporary directory, starts it
@@ -149,23 +148,11 @@ func startPG(ctx context.Context, cfg PGConfig, log *zap.Logger) (*pgServer, str
 	for _, k := range slices.Sorted(maps.Keys(settings)) {
 		args = append(args, "-c", k+"="+settings[k])
 	}
-	logf, err := os.Create(filepath.Join(dir, "postgres.log"))
-	if err != nil {
+	// The benchmark opens the log; PostgreSQL writes through the descriptor
+	// it inherits, whichever user it runs as.
+	if s.proc, err = startChild(postgres, args, filepath.Join(dir, "postgres.log"), cred); err != nil {
 		return nil, "", err
 	}
-	s.cmd = exec.Command(postgres, args...)
-	s.cmd.Stdout, s.cmd.Stderr = logf, logf
-	s.cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Setpgid: true}
-	if err := s.cmd.Start(); err != nil {
-		logf.Close()
-		return nil, "", fmt.Errorf("starting postgres: %w", err)
-	}
-	s.exited = make(chan struct{})
-	go func() {
-		s.cmd.Wait()
-		logf.Close()
-		close(s.exited)
-	}()
 	if err := s.connect(ctx); err != nil {
 		return nil, "", err
 	}
@@ -192,20 +179,12 @@ func (s *pgServer) connect(ctx context.Context) error {
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("PostgreSQL did not accept connections: %w (last: %v)%s", ctx.Err(), err, s.logTail())
-		case <-s.exited:
-			return fmt.Errorf("postgres exited%s", s.logTail())
+			return fmt.Errorf("PostgreSQL did not accept connections: %w (last: %v)%s", ctx.Err(), err, s.proc.logTail())
+		case <-s.proc.exited:
+			return fmt.Errorf("postgres exited%s", s.proc.logTail())
 		case <-tick.C:
 		}
 	}
-}
-
-func (s *pgServer) logTail() string {
-	raw, err := os.ReadFile(filepath.Join(s.dir, "postgres.log"))
-	if err != nil || len(raw) == 0 {
-		return ""
-	}
-	return "; its log ends: " + string(raw[max(0, len(raw)-2000):])
 }
 
 // Stop closes the connection, stops the server (a fast shutdown, then a
@@ -217,15 +196,9 @@ func (s *pgServer) Stop() {
 		cancel()
 		s.conn = nil
 	}
-	if s.cmd != nil && s.cmd.Process != nil {
-		s.cmd.Process.Signal(syscall.SIGINT)
-		select {
-		case <-s.exited:
-		case <-time.After(30 * time.Second):
-			s.cmd.Process.Kill()
-			<-s.exited
-		}
-		s.cmd = nil
+	if s.proc != nil {
+		s.proc.stop(syscall.SIGINT) // a fast shutdown
+		s.proc = nil
 	}
 	if err := os.RemoveAll(s.dir); err != nil {
 		s.log.Warn("removing PostgreSQL's directory", zap.String("dir", s.dir), zap.Error(err))
