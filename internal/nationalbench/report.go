@@ -94,17 +94,21 @@ func (r *Results) Markdown(w io.Writer) error {
 		}
 		return s
 	}
-	row(fmt.Sprintf("load all %d rounds (tonghop: verify, store, roll up at the root; PostgreSQL: COPY, 2 indexes, VACUUM ANALYZE)", years),
+	row(fmt.Sprintf("load all %d rounds (tonghop: delivered, verified, stored, rolled up at the root; PostgreSQL: see the next line)", years),
 		dur(ingest), pgOr(dur(pgLoad)), times(pgLoad.Seconds(), ingest.Seconds()))
 	if r.PG != nil {
-		row("… of which PostgreSQL's COPY / indexes / VACUUM ANALYZE", "", dur(r.PG.Copy)+" / "+dur(r.PG.Indexes)+" / "+dur(r.PG.Vacuum), "")
+		row(fmt.Sprintf("… PostgreSQL: the first %d rounds by COPY into a new table / 2 covering indexes / VACUUM ANALYZE; the last round's COPY / VACUUM ANALYZE", years-1),
+			"", dur(r.PG.Copy)+" / "+dur(r.PG.Indexes)+" / "+dur(r.PG.Vacuum)+"; "+dur(r.PG.Round)+" / "+dur(r.PG.RoundVacuum), "")
 	}
-	last := time.Duration(0)
+	var lastRound, pgRound time.Duration
 	if len(r.Rounds) > 0 {
-		last = r.Rounds[len(r.Rounds)-1]
+		lastRound = r.Rounds[len(r.Rounds)-1]
 	}
-	row("one yearly round end to end (tonghop: the last round; PostgreSQL: its load ÷ rounds)", dur(last),
-		pgOr(dur(pgLoad/time.Duration(max(years, 1)))), times(pgLoad.Seconds()/float64(max(years, 1)), last.Seconds()))
+	if r.PG != nil {
+		pgRound = r.PG.Round
+	}
+	row(fmt.Sprintf("the last yearly round, on top of the %d before it (tonghop: end to end at the root; PostgreSQL: COPY into the indexed table)", years-1),
+		dur(lastRound), pgOr(dur(pgRound)), times(pgRound.Seconds(), lastRound.Seconds()))
 	row("reports per second", num(perSecond(r.Envelopes, ingest), 0), "–", "")
 	row("values per second", num(perSecond(r.Values, ingest), 0), pgOr(num(perSecond(r.Values, pgLoad), 0)),
 		times(perSecond(r.Values, ingest), perSecond(r.Values, pgLoad)))
