@@ -41,6 +41,7 @@ type fleet struct {
 	sections []envelope.Section
 }
 
+// newFleet certifies every unit below rootCode, parents first.
 func newFleet(cat *catalog.Catalog, ds catalog.DataSet, tree *hierarchy.Tree, root trust.Identity, rootCode string) (*fleet, error) {
 	f := &fleet{cat: cat, ds: ds, tree: tree, root: root, roots: x509.NewCertPool(), ids: map[string]trust.Identity{rootCode: root}}
 	f.roots.AddCert(root.Root())
@@ -224,6 +225,8 @@ func (f *fleet) deliver(ctx context.Context, peerAddr string, rootPath []string,
 	return nil
 }
 
+// deliverFrom is one province's uplink: its envelopes in order, one batch
+// at a time.
 func (f *fleet) deliverFrom(ctx context.Context, peerAddr string, rootPath []string, province string, envs [][]byte, batch int) error {
 	tlsCfg := trust.ClientTLS(f.ids[province], f.roots, rootPath, nil)
 	conn, err := grpc.NewClient(peerAddr, grpc.WithTransportCredentials(credentials.NewTLS(tlsCfg)))

@@ -146,7 +146,7 @@ type QuestionResult struct {
 	Checked int
 }
 
-// Ingest is the time of every round.
+// Ingest is the time of all the rounds together.
 func (r *Results) Ingest() time.Duration {
 	var t time.Duration
 	for _, d := range r.Rounds {
@@ -388,7 +388,7 @@ func questions(q *querier, tree *hierarchy.Tree, cfg Config) []question {
 	}
 	single("one ratio, the country", []string{Root})
 	rng := rand.New(rand.NewPCG(7, uint64(cfg.LastYear)))
-	for _, level := range levelColumns {
+	for _, level := range levelColumns() {
 		at := tree.AtLevel(level)
 		if len(at) == 0 {
 			continue

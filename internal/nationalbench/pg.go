@@ -298,13 +298,16 @@ type columns struct {
 	root string
 }
 
-// levelColumn is the column of the fact table that names a unit of level.
-var levelColumns = []string{hierarchy.LevelProvince, hierarchy.LevelDistrict, hierarchy.LevelCommune}
+// levelColumns are the fact table's columns that name units, from the
+// top: each is named after the level of the units it holds.
+func levelColumns() []string {
+	return []string{hierarchy.LevelProvince, hierarchy.LevelDistrict, hierarchy.LevelCommune}
+}
 
 func newColumns(tree *hierarchy.Tree, root string) (columns, error) {
 	for _, u := range tree.Units() {
-		if u.Code != root && !slices.Contains(levelColumns, u.Level) {
-			return columns{}, fmt.Errorf("unit %s is of level %q: the fact table has columns for %v only", u.Code, u.Level, levelColumns)
+		if u.Code != root && !slices.Contains(levelColumns(), u.Level) {
+			return columns{}, fmt.Errorf("unit %s is of level %q: the fact table has columns for %v only", u.Code, u.Level, levelColumns())
 		}
 	}
 	return columns{tree: tree, root: root}, nil
@@ -317,7 +320,7 @@ func (c columns) of(code string) [3]string {
 	var out [3]string
 	for _, a := range c.tree.Path(code) {
 		u, _ := c.tree.Unit(a)
-		if i := slices.Index(levelColumns, u.Level); i >= 0 {
+		if i := slices.Index(levelColumns(), u.Level); i >= 0 {
 			out[i] = a
 		}
 	}
@@ -340,7 +343,7 @@ func (c columns) where(code string, next int) (string, []any) {
 		if v == "" {
 			continue
 		}
-		cond += fmt.Sprintf(" AND %s = $%d", levelColumns[i], next)
+		cond += fmt.Sprintf(" AND %s = $%d", levelColumns()[i], next)
 		args = append(args, v)
 		next++
 	}
@@ -353,9 +356,9 @@ func (c columns) childColumn(code string) (string, error) {
 	if len(kids) == 0 {
 		return "", fmt.Errorf("unit %s has no children", code)
 	}
-	i := slices.Index(levelColumns, kids[0].Level)
+	i := slices.Index(levelColumns(), kids[0].Level)
 	if i < 0 {
 		return "", errors.New("children of an unknown level")
 	}
-	return levelColumns[i], nil
+	return levelColumns()[i], nil
 }

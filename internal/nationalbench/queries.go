@@ -268,7 +268,7 @@ func tonghopCube(st *store.Store, units []string, p string) ([]cubeRow, error) {
 // deepest column is "" sum a parent's own report alone and name no unit.
 func (q *querier) pgCube(ctx context.Context, year int) ([]cubeRow, error) {
 	var used []string
-	for _, col := range levelColumns {
+	for _, col := range levelColumns() {
 		if len(q.cols.tree.AtLevel(col)) > 0 {
 			used = append(used, col)
 		}
@@ -277,8 +277,8 @@ func (q *querier) pgCube(ctx context.Context, year int) ([]cubeRow, error) {
 	for i := range used {
 		sets = append(sets, "("+strings.Join(used[:i+1], ", ")+", element, option)")
 	}
-	sel := make([]string, len(levelColumns))
-	for i, col := range levelColumns {
+	sel := make([]string, len(levelColumns()))
+	for i, col := range levelColumns() {
 		sel[i] = "NULL::text"
 		if slices.Contains(used, col) {
 			sel[i] = col

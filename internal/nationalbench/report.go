@@ -10,15 +10,13 @@ import (
 	"github.com/tonghop/tonghop/internal/numfmt"
 )
 
-var vn = numfmt.Vietnamese()
-
 // num writes x with the given decimals, Vietnamese style.
 func num(x float64, decimals int) string {
 	r := new(big.Rat)
 	if r.SetFloat64(x) == nil {
 		return "–"
 	}
-	return vn.Rat(r, decimals)
+	return numfmt.Vietnamese().Rat(r, decimals)
 }
 
 // dur writes a duration in the unit that suits it: 42 µs, 1,3 ms, 2,41 s.
@@ -68,6 +66,7 @@ func perSecond(n int, d time.Duration) float64 {
 // Markdown writes the results as a description of the run and one table
 // with both systems side by side.
 func (r *Results) Markdown(w io.Writer) error {
+	vn := numfmt.Vietnamese()
 	years := r.LastYear - r.FirstYear + 1
 	ingest := r.Ingest()
 	fmt.Fprintf(w, "Units: %s under a national root: %s provinces, %s districts, %s communes. ",
