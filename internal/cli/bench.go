@@ -18,7 +18,7 @@ func newBenchCmd(streams IO) *cobra.Command {
 		cfg                   nationalbench.Config
 		shared, units, years  string
 		out, logLevel, pgUser string
-		profile               string
+		profile, queryProfile string
 		pg                    bool
 		pgSet                 []string
 	)
@@ -75,6 +75,14 @@ GiB of memory; --provinces and --years make it smaller.`,
 				defer f.Close()
 				cfg.IngestProfile = f
 			}
+			if queryProfile != "" {
+				f, err := os.Create(queryProfile)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				cfg.QueryProfile = f
+			}
 			res, err := nationalbench.Run(cmd.Context(), cfg)
 			if err != nil {
 				return err
@@ -107,6 +115,7 @@ GiB of memory; --provinces and --years make it smaller.`,
 	f.StringArrayVar(&pgSet, "pg-set", nil, "a PostgreSQL setting over the benchmark's, name=value (repeatable)")
 	f.BoolVar(&cfg.RootInProcess, "root-in-process", false, "run the root inside the benchmark instead of as a tonghop serve process (for --cpuprofile)")
 	f.StringVar(&profile, "cpuprofile", "", "write a CPU profile (pprof) of the benchmark's process over the last round's delivery; with --root-in-process it holds the root's work")
+	f.StringVar(&queryProfile, "query-cpuprofile", "", "write a CPU profile (pprof) of the benchmark's process over the questions; with --root-in-process it holds the root's answers")
 	f.StringVar(&out, "out", "", "also write the Markdown table to this file")
 	f.StringVar(&logLevel, "log-level", "warn", "log level of the benchmark's own nodes")
 	return cmd

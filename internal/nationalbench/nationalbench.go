@@ -83,8 +83,12 @@ type Config struct {
 	// process over the last round's delivery: the root's work when it runs
 	// in this process, and the provinces' side of the calls.
 	IngestProfile io.Writer
-	PG            PGConfig
-	Logger        *zap.Logger
+	// QueryProfile, when set, receives a CPU profile of this process over
+	// the questions (not the cube): the root's answers when it runs in this
+	// process, and the client sides of both systems.
+	QueryProfile io.Writer
+	PG           PGConfig
+	Logger       *zap.Logger
 	// Progress receives a line per step; nil means none.
 	Progress io.Writer
 }
@@ -336,13 +340,8 @@ func Run(ctx context.Context, cfg Config) (_ *Results, err error) {
 	}
 	defer conn.Close()
 	q := &querier{rollup: tonghopv1.NewRollupServiceClient(conn), pg: pg, cols: cols, cat: cat}
-	for _, qu := range questions(q, tree, cfg) {
-		qr, err := ask(ctx, qu, cfg, pg != nil)
-		if err != nil {
-			return nil, err
-		}
-		res.Answers = append(res.Answers, qr)
-		say("%s: tonghop p50 %v p99 %v; PostgreSQL p50 %v p99 %v", qr.Name, qr.Tonghop.P50, qr.Tonghop.P99, qr.PG.P50, qr.PG.P99)
+	if res.Answers, err = askAll(ctx, questions(q, tree, cfg), cfg, pg != nil, say); err != nil {
+		return nil, err
 	}
 
 	if len(cfg.ServeCommand) == 0 {
@@ -429,6 +428,26 @@ func questions(q *querier, tree *hierarchy.Tree, cfg Config) []question {
 		},
 	})
 	return qs
+}
+
+// askAll asks every question, under QueryProfile if it is set.
+func askAll(ctx context.Context, qs []question, cfg Config, withPG bool, say func(string, ...any)) ([]QuestionResult, error) {
+	if cfg.QueryProfile != nil {
+		if err := pprof.StartCPUProfile(cfg.QueryProfile); err != nil {
+			return nil, fmt.Errorf("CPU profile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
+	var out []QuestionResult
+	for _, qu := range qs {
+		qr, err := ask(ctx, qu, cfg, withPG)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, qr)
+		say("%s: tonghop p50 %v p99 %v; PostgreSQL p50 %v p99 %v", qr.Name, qr.Tonghop.P50, qr.Tonghop.P99, qr.PG.P50, qr.PG.P99)
+	}
+	return out, nil
 }
 
 // ask checks that both systems agree on the question's first requests,
