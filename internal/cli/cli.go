@@ -95,6 +95,7 @@ Start with "tonghop demo", or "tonghop init" then "tonghop serve".`,
 		newReviewCmd(streams),
 		newTokensCmd(streams),
 		newAuditCmd(streams),
+		newBenchCmd(streams),
 	)
 	return root
 }

@@ -1,0 +1,122 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tonghop/tonghop/internal/nationalbench"
+	"github.com/tonghop/tonghop/internal/period"
+)
+
+func newBenchCmd(streams IO) *cobra.Command {
+	var (
+		cfg                   nationalbench.Config
+		shared, units, years  string
+		out, logLevel, pgUser string
+		profile, queryProfile string
+		pg                    bool
+		pgSet                 []string
+	)
+	cmd := &cobra.Command{
+		Use:   "bench",
+		Short: "Benchmark a national round at a root node, side by side with PostgreSQL",
+		Long: `Build the national hierarchy from an official unit list under a root node
+"VN" (a real tonghop serve process), certify every unit's key down the
+hierarchy, sign every unit's yearly report for each year and push them over
+mutual-TLS gRPC into the root in the uplink's batches. Then start a
+PostgreSQL of its own in a temporary directory (initdb, postgres; skipped
+with a message when not installed), COPY the same values into an indexed
+fact table, ask both systems the same questions, fail if any answer differs,
+and print both systems' figures as a Markdown table.
+
+A whole run of the 2024 list over ten years takes several minutes and some
+GiB of memory; --provinces and --years make it smaller.`,
+		Example: `  tonghop bench --years 2012..2021 --out bench.md
+  tonghop bench --units vn-admin-units-2025.csv --provinces 12 --years 2020..2021`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			r, err := period.ParseRange(years)
+			if err != nil || r.From.Type() != period.Yearly || r.To.Type() != period.Yearly {
+				return fmt.Errorf("%w: --years %q: give years, e.g. 2012..2021", errUsage, years)
+			}
+			cfg.FirstYear, cfg.LastYear = r.From.Year(), r.To.Year()
+			cfg.UnitsCSV = units
+			if !strings.ContainsRune(units, filepath.Separator) {
+				cfg.UnitsCSV = filepath.Join(shared, units)
+			}
+			cfg.PG.Off, cfg.PG.User = !pg, pgUser
+			cfg.PG.Settings = map[string]string{}
+			for _, s := range pgSet {
+				k, v, ok := strings.Cut(s, "=")
+				if !ok {
+					return fmt.Errorf("%w: --pg-set %q: give name=value", errUsage, s)
+				}
+				cfg.PG.Settings[k] = v
+			}
+			exe, err := os.Executable()
+			if err != nil {
+				return fmt.Errorf("finding this program to run the nodes: %w", err)
+			}
+			cfg.ServeCommand = []string{exe}
+			if cfg.Logger, err = newLogger(logLevel, "console", streams.Err); err != nil {
+				return err
+			}
+			cfg.Progress = streams.Err
+			if profile != "" {
+				f, err := os.Create(profile)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				cfg.IngestProfile = f
+			}
+			if queryProfile != "" {
+				f, err := os.Create(queryProfile)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				cfg.QueryProfile = f
+			}
+			res, err := nationalbench.Run(cmd.Context(), cfg)
+			if err != nil {
+				return err
+			}
+			w := streams.Out
+			if out != "" {
+				f, err := os.Create(out)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				w = io.MultiWriter(streams.Out, f)
+			}
+			return res.Markdown(w)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&shared, "shared-data", nationalbench.DefaultSharedData(), "directory of the official unit lists")
+	f.StringVar(&units, "units", "vn-admin-units-2024.csv", "unit list: a file of --shared-data, or a path")
+	f.StringSliceVar(&cfg.Provinces, "provinces", nil, "only these provinces (codes, comma-separated); default all")
+	f.StringVar(&years, "years", "2012..2021", "the yearly rounds, first..last")
+	f.StringVar(&cfg.DataDir, "data-dir", "", "keep the nodes' directories here (must not hold a root yet); default a temporary directory, removed at the end")
+	f.IntVar(&cfg.Batch, "batch", 0, "envelopes per Deliver call (default the uplink's)")
+	f.IntVar(&cfg.Queries, "queries", 2000, "timed calls per question")
+	f.IntVar(&cfg.Checks, "checks", 50, "calls per question whose answers are compared between the systems first")
+	f.IntVar(&cfg.CubeRuns, "cube-runs", 3, "timed full-year cubes")
+	f.BoolVar(&pg, "pg", true, "run PostgreSQL side by side")
+	f.StringVar(&cfg.PG.BinDir, "pg-bin", "", "directory of initdb and postgres (default: PATH, then /usr/lib/postgresql/*/bin)")
+	f.StringVar(&pgUser, "pg-user", "postgres", "user PostgreSQL runs as when the benchmark runs as root")
+	f.StringArrayVar(&pgSet, "pg-set", nil, "a PostgreSQL setting over the benchmark's, name=value (repeatable)")
+	f.BoolVar(&cfg.RootInProcess, "root-in-process", false, "run the root inside the benchmark instead of as a tonghop serve process (for --cpuprofile)")
+	f.StringVar(&profile, "cpuprofile", "", "write a CPU profile (pprof) of the benchmark's process over the last round's delivery; with --root-in-process it holds the root's work")
+	f.StringVar(&queryProfile, "query-cpuprofile", "", "write a CPU profile (pprof) of the benchmark's process over the questions; with --root-in-process it holds the root's answers")
+	f.StringVar(&out, "out", "", "also write the Markdown table to this file")
+	f.StringVar(&logLevel, "log-level", "warn", "log level of the benchmark's own nodes")
+	return cmd
+}

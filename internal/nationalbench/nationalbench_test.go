@@ -1,0 +1,86 @@
+package nationalbench_test
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/tonghop/tonghop/internal/cli"
+	"github.com/tonghop/tonghop/internal/nationalbench"
+)
+
+// asTonghop makes the test binary run as tonghop: the benchmark starts its
+// nodes as `tonghop serve` processes, and here that is this binary again.
+const asTonghop = "TONGHOP_NATIONALBENCH_AS_TONGHOP"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(asTonghop) == "1" {
+		os.Exit(cli.Main(os.Args[1:], cli.IO{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}))
+	}
+	os.Exit(m.Run())
+}
+
+// The small run of the benchmark that `go test` includes so that it cannot
+// rot: one province of the 2025 list (Lai Châu, 38 communes) over two
+// years, or, without the shared data, Lai Châu of 2024 from the demo.
+func TestSmallRun(t *testing.T) {
+	// questions: the country, one unit of each level, two rankings and a
+	// series; 2025 has no districts.
+	csv, province, units, questions := "../../../shared/data/vn-admin-units-2025.csv", "12", 1+38, 6
+	if _, err := os.Stat(csv); errors.Is(err, fs.ErrNotExist) {
+		csv, units, questions = "../demo/lai-chau-2024.csv", 1+8+106, 7
+	}
+	t.Setenv(asTonghop, "1")
+	var progress strings.Builder
+	res, err := nationalbench.Run(context.Background(), nationalbench.Config{
+		UnitsCSV: csv, Provinces: []string{province}, FirstYear: 2020, LastYear: 2021,
+		Queries: 50, Checks: 20, CubeRuns: 2,
+		ServeCommand: []string{os.Args[0]},
+		// A small cluster: the defaults are for the national data.
+		PG:       nationalbench.PGConfig{Settings: map[string]string{"shared_buffers": "128MB", "maintenance_work_mem": "256MB"}},
+		Progress: &progress,
+	})
+	if err != nil {
+		t.Fatalf("%v\nprogress:\n%s", err, progress.String())
+	}
+	perReport := 137 // every element of tong_ket_nam with every option of its breakdowns
+	if res.Envelopes != 2*units || res.Values != 2*units*perReport || len(res.Rounds) != 2 {
+		t.Errorf("%d reports of %d values in %d rounds, want %d of %d in 2", res.Envelopes, res.Values, len(res.Rounds), 2*units, 2*units*perReport)
+	}
+	if res.StoreBytes <= 0 || res.RootPeakRSS <= 0 || res.RootInProcess {
+		t.Errorf("store %d bytes, root peak RSS %d (in process %v): want a separate root process measured", res.StoreBytes, res.RootPeakRSS, res.RootInProcess)
+	}
+	if res.CommuneRSS <= 0 || res.CommuneRSS > 200<<20 {
+		t.Errorf("idle commune RSS %d bytes, want a measure of a few tens of MiB", res.CommuneRSS)
+	}
+	if len(res.Answers) != questions {
+		t.Errorf("%d questions answered, want %d", len(res.Answers), questions)
+	}
+	var md strings.Builder
+	if err := res.Markdown(&md); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"| measure | tonghop | PostgreSQL | PostgreSQL ÷ tonghop |", "all 1 provinces ranked", "full-year cube"} {
+		if !strings.Contains(md.String(), want) {
+			t.Errorf("the table lacks %q:\n%s", want, md.String())
+		}
+	}
+	t.Logf("\n%s", md.String())
+
+	t.Run("postgres", func(t *testing.T) {
+		if res.PG == nil {
+			t.Skipf("PostgreSQL half skipped: %s", res.PGSkip)
+		}
+		for _, a := range append(res.Answers, res.Cube) {
+			if a.Checked == 0 || a.PG.N == 0 {
+				t.Errorf("%s: %d answers compared, %d timed in PostgreSQL", a.Name, a.Checked, a.PG.N)
+			}
+		}
+		if res.PG.TableBytes <= 0 || res.PG.IndexBytes <= 0 {
+			t.Errorf("PostgreSQL table %d bytes, indexes %d", res.PG.TableBytes, res.PG.IndexBytes)
+		}
+	})
+}
