@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"os"
 	"runtime/debug"
 	"time"
 
@@ -9,6 +10,9 @@ import (
 	"github.com/tonghop/tonghop/internal/config"
 	"github.com/tonghop/tonghop/internal/node"
 )
+
+// defaultMemoryLimit is the soft limit of a node's Go heap (GOMEMLIMIT).
+const defaultMemoryLimit = 1 << 30
 
 func newServeCmd(streams IO) *cobra.Command {
 	var (
@@ -55,8 +59,14 @@ override the file. The data directory must have been prepared by "tonghop init".
 				return err
 			}
 			// A node's live heap is small next to the memory it may use;
-			// collecting less often keeps query latencies' tail short.
+			// collecting less often keeps query latencies' tail short. A
+			// soft limit makes the collector work harder instead when a
+			// national root's heap of in-flight reports nears it, unless the
+			// operator set GOMEMLIMIT.
 			debug.SetGCPercent(400)
+			if os.Getenv("GOMEMLIMIT") == "" {
+				debug.SetMemoryLimit(defaultMemoryLimit)
+			}
 			log, err := newLogger(cfg.Log.Level, cfg.Log.Format, streams.Err)
 			if err != nil {
 				return err
