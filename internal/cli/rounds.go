@@ -389,61 +389,48 @@ func newReviewCmd(streams IO) *cobra.Command {
 	reg(accept, &ar)
 	accept.Flags().Uint64Var(&revision, "revision", 0, "the revision reviewed (tonghop submissions list)")
 
-	var (
-		rr      report
-		comment string
-	)
-	ret := &cobra.Command{
-		Use:     "return UNIT",
-		Short:   "Return a child's report with a comment, to be revised",
-		Example: `  tonghop review return 03394 --period 2021 --comment "Đề nghị rà soát cơ cấu giới tính"`,
-		Args:    cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			conn, err := rr.c.dial()
-			if err != nil {
-				return err
-			}
-			defer conn.Close()
-			resp, err := tonghopv1.NewReportingServiceClient(conn).ReturnReport(cmd.Context(), &tonghopv1.ReturnReportRequest{
-				UnitCode: args[0], DataSet: rr.dataSet, Period: rr.period, Comment: comment,
-			})
-			if err != nil {
-				return err
-			}
-			show(streams.Out, "Returned", resp.Review)
-			return nil
-		},
+	// withText makes return and reopen: a child's report and a required
+	// text, sent by call.
+	withText := func(use, short, example, flag, help, verb string,
+		call func(c tonghopv1.ReportingServiceClient, cmd *cobra.Command, unit string, r *report, text string) (*tonghopv1.Review, error)) *cobra.Command {
+		var (
+			r    report
+			text string
+		)
+		c := &cobra.Command{
+			Use: use, Short: short, Example: example, Args: cobra.ExactArgs(1),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				conn, err := r.c.dial()
+				if err != nil {
+					return err
+				}
+				defer conn.Close()
+				rv, err := call(tonghopv1.NewReportingServiceClient(conn), cmd, args[0], &r, text)
+				if err != nil {
+					return err
+				}
+				show(streams.Out, verb, rv)
+				return nil
+			},
+		}
+		reg(c, &r)
+		c.Flags().StringVar(&text, flag, "", help)
+		return c
 	}
-	reg(ret, &rr)
-	ret.Flags().StringVar(&comment, "comment", "", "what the child must fix (required)")
-
-	var (
-		or     report
-		reason string
-	)
-	reopen := &cobra.Command{
-		Use:     "reopen UNIT",
-		Short:   "Reopen an accepted report of a child, with a reason",
-		Example: `  tonghop review reopen 03394 --period 2021 --reason "Bổ sung đảng viên chuyển đến tháng 12"`,
-		Args:    cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			conn, err := or.c.dial()
-			if err != nil {
-				return err
-			}
-			defer conn.Close()
-			resp, err := tonghopv1.NewReportingServiceClient(conn).ReopenReport(cmd.Context(), &tonghopv1.ReopenReportRequest{
-				UnitCode: args[0], DataSet: or.dataSet, Period: or.period, Reason: reason,
-			})
-			if err != nil {
-				return err
-			}
-			show(streams.Out, "Reopened", resp.Review)
-			return nil
-		},
-	}
-	reg(reopen, &or)
-	reopen.Flags().StringVar(&reason, "reason", "", "why (required)")
+	ret := withText("return UNIT", "Return a child's report with a comment, to be revised",
+		`  tonghop review return 03394 --period 2021 --comment "Đề nghị rà soát cơ cấu giới tính"`,
+		"comment", "what the child must fix (required)", "Returned",
+		func(c tonghopv1.ReportingServiceClient, cmd *cobra.Command, unit string, r *report, text string) (*tonghopv1.Review, error) {
+			resp, err := c.ReturnReport(cmd.Context(), &tonghopv1.ReturnReportRequest{UnitCode: unit, DataSet: r.dataSet, Period: r.period, Comment: text})
+			return resp.GetReview(), err
+		})
+	reopen := withText("reopen UNIT", "Reopen an accepted report of a child, with a reason",
+		`  tonghop review reopen 03394 --period 2021 --reason "Bổ sung đảng viên chuyển đến tháng 12"`,
+		"reason", "why (required)", "Reopened",
+		func(c tonghopv1.ReportingServiceClient, cmd *cobra.Command, unit string, r *report, text string) (*tonghopv1.Review, error) {
+			resp, err := c.ReopenReport(cmd.Context(), &tonghopv1.ReopenReportRequest{UnitCode: unit, DataSet: r.dataSet, Period: r.period, Reason: text})
+			return resp.GetReview(), err
+		})
 
 	var (
 		lr   report

@@ -128,6 +128,20 @@ func TestTamDuongThroughTheCLI(t *testing.T) {
 		resp, err := listDue(ctx, dist.GRPCAddr(), distToken)
 		return err == nil && len(resp.Due) == 1 && resp.Due[0].State == tonghopv1.ReportState_REPORT_STATE_ACCEPTED
 	})
+	if out := run(1, append([]string{"review", "return", "106", "--period", "2021", "--comment", "Bổ sung số liệu"}, p...)...); !strings.Contains(out, "FailedPrecondition") {
+		t.Fatalf("returning an accepted report:\n%s", out)
+	}
+	if out := run(1, append([]string{"review", "reopen", "106", "--period", "2021"}, p...)...); !strings.Contains(out, "reason: is required") {
+		t.Fatalf("reopening without a reason:\n%s", out)
+	}
+	if out := run(0, append([]string{"review", "reopen", "106", "--period", "2021", "--reason", "Bổ sung số liệu chuyển đến"}, p...)...); out != "Reopened 106 tong_ket_nam 2021 revision 1: mở lại.\n" {
+		t.Fatalf("reopen:\n%q", out)
+	}
+	waitFor(t, func() bool {
+		resp, err := listDue(ctx, dist.GRPCAddr(), distToken)
+		return err == nil && len(resp.Due) == 1 && resp.Due[0].State == tonghopv1.ReportState_REPORT_STATE_REOPENED &&
+			resp.Due[0].Comment == "Bổ sung số liệu chuyển đến"
+	})
 }
 
 func listDue(ctx context.Context, addr, token string) (*tonghopv1.ListDueResponse, error) {

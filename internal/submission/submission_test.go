@@ -62,11 +62,17 @@ func newPKI(t *testing.T) *pki {
 
 func (p *pki) sign(t *testing.T, id trust.Identity, unit string) []byte {
 	t.Helper()
-	payload, err := envelope.EncodeSubmission(envelope.Submission{
+	return p.signSubmission(t, id, envelope.Submission{
 		Unit: unit, DataSet: "tong_ket_nam", Period: "2021", Revision: 1,
-		CatalogVersion: p.verifier.Catalog.Version(), CatalogDigest: p.verifier.Catalog.Digest(), SignedAt: time.Now().UTC(),
 		Values: []envelope.Value{{Element: "dang_vien", Count: 412}, {Element: "dang_vien", Option: "nu", Count: 150}},
 	})
+}
+
+// signSubmission signs s as id, against the verifier's catalogue, now.
+func (p *pki) signSubmission(t *testing.T, id trust.Identity, s envelope.Submission) []byte {
+	t.Helper()
+	s.CatalogVersion, s.CatalogDigest, s.SignedAt = p.verifier.Catalog.Version(), p.verifier.Catalog.Digest(), time.Now().UTC()
+	payload, err := envelope.EncodeSubmission(s)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,23 +150,7 @@ func TestVerifyOffline(t *testing.T) {
 func TestAcceptedOnlyOwnChildren(t *testing.T) {
 	p := newPKI(t)
 	signed := func(id trust.Identity, unit string, accepted ...envelope.Acceptance) []byte {
-		payload, err := envelope.EncodeSubmission(envelope.Submission{
-			Unit: unit, DataSet: "tong_ket_nam", Period: "2021", Revision: 1,
-			CatalogVersion: p.verifier.Catalog.Version(), CatalogDigest: p.verifier.Catalog.Digest(), SignedAt: time.Now().UTC(),
-			Accepted: accepted,
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		env, err := envelope.Sign(envelope.SubmissionType, payload, id.Key, id.Chain)
-		if err != nil {
-			t.Fatal(err)
-		}
-		raw, err := env.Marshal()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return raw
+		return p.signSubmission(t, id, envelope.Submission{Unit: unit, DataSet: "tong_ket_nam", Period: "2021", Revision: 1, Accepted: accepted})
 	}
 	ok := signed(p.district, "106", envelope.Acceptance{Unit: "03390", Revision: 2, Digest: "sha256:aa"})
 	if _, err := p.verifier.Check(ok, nil); err != nil {
