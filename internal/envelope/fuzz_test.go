@@ -3,6 +3,7 @@ package envelope
 import (
 	"bytes"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -96,7 +97,18 @@ func FuzzDecodeSubmission(f *testing.F) {
 	f.Add([]byte(`null`))
 	f.Add([]byte(`{"version":1,"values":[{"element":"a","option":"","count":-1}]}`))
 
+	f.Add([]byte(`{"version":1,"unit":"u","data_set":"d","period":"p","revision":2,"catalog_version":"","catalog_digest":"",` +
+		`"signed_at":"2021-01-02T03:04:05.000000000Z","values":[],"sections":[],"overrides":[{"rule":"r","reason":"x\ty"}],` +
+		`"accepted":[{"unit":"c","revision":1,"digest":"sha256:aa"}]}`))
+
 	f.Fuzz(func(t *testing.T, raw []byte) {
+		// The fast path accepts nothing the strict one refuses, and reads
+		// the same.
+		fast, fastOK := decodeSubmissionFast(raw)
+		strict, strictErr := decodeSubmissionStrict(raw)
+		if fastOK && (strictErr != nil || !reflect.DeepEqual(fast, strict)) {
+			t.Fatalf("fast path read %+v; strict: %+v, %v", fast, strict, strictErr)
+		}
 		s, err := DecodeSubmission(raw)
 		if err != nil {
 			if !errors.Is(err, ErrMalformed) {

@@ -290,6 +290,15 @@ func EncodeSubmission(s Submission) ([]byte, error) {
 // submission has exactly one encoding. Errors wrap ErrMalformed and name
 // the field. Empty lists decode as nil.
 func DecodeSubmission(raw []byte) (Submission, error) {
+	if s, ok := decodeSubmissionFast(raw); ok {
+		return s, nil
+	}
+	return decodeSubmissionStrict(raw)
+}
+
+// decodeSubmissionStrict is DecodeSubmission through encoding/json, which
+// names what is wrong with a submission not in canonical form.
+func decodeSubmissionStrict(raw []byte) (Submission, error) {
 	const doc = "submission"
 	var w wireSubmission
 	if err := decodeStrict(doc, raw, &w); err != nil {

@@ -1,6 +1,7 @@
 package envelope
 
 import (
+	"errors"
 	"reflect"
 	"slices"
 	"strings"
@@ -230,5 +231,44 @@ func TestSubmissionOverridesAndAccepted(t *testing.T) {
 	}
 	if _, err := DecodeSubmission([]byte(strings.TrimSuffix(sampleSubmissionJSON, "}") + `,"overrides":[]}`)); err == nil {
 		t.Error("an empty overrides member decoded")
+	}
+}
+
+// TestFastDecodeReadsWhatStrictReads: every canonical submission of the
+// tests, escapes and optional members included, goes through the fast path
+// (it is not dead code) and reads exactly as the strict path reads it; the
+// strict path's rejections are all refused by the fast one.
+func TestFastDecodeReadsWhatStrictReads(t *testing.T) {
+	subs := []Submission{sampleSubmission(), bigSubmission(137),
+		{Unit: "u\x01\"\\", DataSet: "d\b\f\n\r\t", Period: "p", Revision: 18446744073709551615, SignedAt: time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC),
+			Values:    []Value{{Element: "e", Count: 9223372036854775807}, {Element: "e", Option: "Đảng viên nữ", Count: 0}},
+			Overrides: []Override{{Rule: "r", Reason: "lý do\u2028"}}, Accepted: []Acceptance{{Unit: "03390", Revision: 4, Digest: "sha256:aa"}}},
+	}
+	for i, s := range subs {
+		raw, err := EncodeSubmission(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fast, ok := decodeSubmissionFast(raw)
+		strict, err := decodeSubmissionStrict(raw)
+		if !ok || err != nil || !reflect.DeepEqual(fast, strict) {
+			t.Fatalf("%d: fast %v %+v\nstrict %v %+v", i, ok, fast, err, strict)
+		}
+	}
+	for _, bad := range []string{
+		strings.Replace(sampleSubmissionJSON, `"version":1`, `"version":2`, 1),
+		strings.Replace(sampleSubmissionJSON, `"unit":"03390"`, `"unit": "03390"`, 1),
+		strings.Replace(sampleSubmissionJSON, `"count":5120`, `"count":-5120`, 1),
+		strings.Replace(sampleSubmissionJSON, `"count":5120`, `"count":05120`, 1),
+		strings.Replace(sampleSubmissionJSON, `Ưu`, `\u01afu`, 1),
+		strings.TrimSuffix(sampleSubmissionJSON, "}") + `,"overrides":[]}`,
+		sampleSubmissionJSON + " ",
+	} {
+		if _, ok := decodeSubmissionFast([]byte(bad)); ok {
+			t.Errorf("fast path took %q", bad)
+		}
+		if _, err := DecodeSubmission([]byte(bad)); !errors.Is(err, ErrMalformed) {
+			t.Errorf("DecodeSubmission(%q): %v", bad, err)
+		}
 	}
 }
