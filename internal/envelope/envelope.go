@@ -203,6 +203,15 @@ func Parse(raw []byte) (*Envelope, error) {
 		// encoding/json would silently replace invalid bytes with U+FFFD.
 		return nil, fmt.Errorf("%w: not valid UTF-8", ErrMalformed)
 	}
+	if e, ok := parseFast(raw); ok {
+		return e, nil
+	}
+	return parseStrict(raw)
+}
+
+// parseStrict is Parse through encoding/json's tokenizer, which names what
+// is wrong with an envelope not in the form Marshal writes.
+func parseStrict(raw []byte) (*Envelope, error) {
 	r := &tokenReader{dec: json.NewDecoder(bytes.NewReader(raw))}
 	var e Envelope
 	err := r.object("envelope", []string{"payloadType", "payload", "signatures"}, func(key string) error {

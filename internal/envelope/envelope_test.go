@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -328,5 +329,50 @@ func TestDigest(t *testing.T) {
 func TestSignerEmpty(t *testing.T) {
 	if c := (&Envelope{}).Signer(); c != nil {
 		t.Errorf("Signer of empty envelope = %v", c)
+	}
+}
+
+// TestParseFastReadsWhatStrictReads: a signed envelope goes through the
+// fast path (it is not dead code) and reads as the strict reader reads it;
+// forms Marshal does not write (white space, another member order, a line
+// break in base64, no certificate, an escape Marshal does not use) are left
+// to the strict reader.
+func TestParseFastReadsWhatStrictReads(t *testing.T) {
+	pki := newTestPKI(t)
+	key, chain := pki.leaf(t, 2, "03390")
+	payload, err := EncodeSubmission(sampleSubmission())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := Sign(SubmissionType, payload, key, chain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := e.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fast, ok := parseFast(raw)
+	strict, err := parseStrict(raw)
+	if !ok || err != nil || !sameEnvelope(fast, strict) {
+		t.Fatalf("fast %v, strict %v", ok, err)
+	}
+	if err := fast.VerifySignature(); err != nil {
+		t.Fatal(err)
+	}
+	for name, bad := range map[string][]byte{
+		"space": bytes.Replace(raw, []byte(`"payloadType":`), []byte(`"payloadType": `), 1),
+		"member order": []byte(fmt.Sprintf(`{"payload":%q,"payloadType":%q,"signatures":[{"keyid":%q,"sig":%q,"certificates":[%q]}]}`,
+			b64(e.Payload), e.PayloadType, e.Signatures[0].KeyID, b64(e.Signatures[0].Sig), b64(chain[0].Raw))),
+		"line break":      bytes.Replace(raw, []byte(`","signatures"`), []byte(`\n","signatures"`), 1),
+		"no certificates": bytes.Replace(raw, []byte(`"certificates":["`+b64(chain[0].Raw)+`","`+b64(chain[1].Raw)+`"]`), []byte(`"certificates":[]`), 1),
+		"escaped solidus": bytes.Replace(raw, []byte(`"payloadType":"application/`), []byte(`"payloadType":"application\/`), 1),
+	} {
+		if bytes.Equal(bad, raw) {
+			t.Fatalf("%s: test is broken", name)
+		}
+		if _, ok := parseFast(bad); ok {
+			t.Errorf("%s: fast path took it", name)
+		}
 	}
 }

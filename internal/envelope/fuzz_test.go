@@ -39,6 +39,14 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(strings.Repeat("[", 100)))
 
 	f.Fuzz(func(t *testing.T, raw []byte) {
+		// The fast path takes nothing the strict reader refuses, and reads
+		// the same.
+		if fast, ok := parseFast(raw); ok {
+			strict, err := parseStrict(raw)
+			if err != nil || !sameEnvelope(fast, strict) {
+				t.Fatalf("fast path took an envelope the strict reader reads otherwise: %v", err)
+			}
+		}
 		e, err := Parse(raw)
 		if err != nil {
 			if !errors.Is(err, ErrMalformed) && !errors.Is(err, ErrTooLarge) {
@@ -161,4 +169,23 @@ func FuzzDecodeRevocation(f *testing.F) {
 			t.Fatalf("re-encoding differs (%v):\n%q\n%q", err, raw, again)
 		}
 	})
+}
+
+// sameEnvelope reports whether two parsed envelopes say the same.
+func sameEnvelope(a, b *Envelope) bool {
+	if a.PayloadType != b.PayloadType || !bytes.Equal(a.Payload, b.Payload) || len(a.Signatures) != len(b.Signatures) {
+		return false
+	}
+	for i, s := range a.Signatures {
+		t := b.Signatures[i]
+		if s.KeyID != t.KeyID || !bytes.Equal(s.Sig, t.Sig) || len(s.Chain) != len(t.Chain) {
+			return false
+		}
+		for j := range s.Chain {
+			if !bytes.Equal(s.Chain[j].Raw, t.Chain[j].Raw) {
+				return false
+			}
+		}
+	}
+	return true
 }
