@@ -14,13 +14,10 @@ import (
 	"github.com/tonghop/tonghop/internal/numfmt"
 )
 
-// vietnam is the zone deadlines are given in: a deadline "2021-10-15" is
-// the end of that day in Hà Nội.
-var vietnam = time.FixedZone("ICT", 7*3600)
-
-// parseDeadline reads YYYY-MM-DD (the end of that day, UTC+7) or RFC 3339.
+// parseDeadline reads YYYY-MM-DD (the end of that day in Hà Nội) or RFC
+// 3339.
 func parseDeadline(s string) (time.Time, error) {
-	if d, err := time.ParseInLocation("2006-01-02", s, vietnam); err == nil {
+	if d, err := time.ParseInLocation("2006-01-02", s, numfmt.Zone()); err == nil {
 		return d.AddDate(0, 0, 1).Add(-time.Second), nil
 	}
 	t, err := time.Parse(time.RFC3339, s)
@@ -34,7 +31,7 @@ func formatTime(ts *timestamppb.Timestamp) string {
 	if ts == nil || (ts.Seconds == 0 && ts.Nanos == 0) {
 		return ""
 	}
-	return ts.AsTime().In(vietnam).Format("02/01/2006 15:04")
+	return ts.AsTime().In(numfmt.Zone()).Format("02/01/2006 15:04")
 }
 
 func stateWord(s tonghopv1.ReportState) string {

@@ -297,7 +297,7 @@ func printRound(w io.Writer, r RoundInfo, name func(string) string) {
 		}
 		return s
 	}
-	fmt.Fprintf(w, "\nReporting round %s (%s), deadline %s:\n", r.ID, r.Reference, r.Deadline.In(time.FixedZone("ICT", 7*3600)).Format("02/01/2006 15:04:05"))
+	fmt.Fprintf(w, "\nReporting round %s (%s), deadline %s:\n", r.ID, r.Reference, r.Deadline.In(numfmt.Zone()).Format("02/01/2006 15:04:05"))
 	c := r.Caught
 	fmt.Fprintf(w, "  %s entered an inconsistent breakdown; entry said [%s] %s: %s %s %s; signing answered %s until it was fixed.\n",
 		name(c.UnitCode), c.Rule, c.Message, num(c.Left), c.Operator, num(c.Right), c.Blocked)

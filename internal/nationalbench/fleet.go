@@ -74,7 +74,7 @@ func newFleet(cat *catalog.Catalog, ds catalog.DataSet, tree *hierarchy.Tree, ro
 				mu.Lock()
 				parent := f.ids[u.Parent]
 				mu.Unlock()
-				id, err := issue(parent, tree.Path(u.Code), now)
+				id, err := parent.NewChild(tree.Path(u.Code), now, certValidity)
 				if err != nil {
 					return fmt.Errorf("certifying %s: %w", u.Code, err)
 				}
@@ -97,24 +97,6 @@ func newFleet(cat *catalog.Catalog, ds catalog.DataSet, tree *hierarchy.Tree, ro
 		f.sections = append(f.sections, envelope.Section{Code: code, Text: text})
 	}
 	return f, nil
-}
-
-// issue makes a key for the unit at path and has parent certify it, as
-// enrolment does.
-func issue(parent trust.Identity, path []string, now time.Time) (trust.Identity, error) {
-	key, err := trust.GenerateKey()
-	if err != nil {
-		return trust.Identity{}, err
-	}
-	csr, err := trust.NewCSR(key, path, "")
-	if err != nil {
-		return trust.Identity{}, err
-	}
-	chain, err := parent.Issue(csr, path, now, certValidity)
-	if err != nil {
-		return trust.Identity{}, err
-	}
-	return trust.Identity{Key: key, Chain: chain}, nil
 }
 
 // parallel runs work over [0, n) in one contiguous slice per CPU, the

@@ -1,12 +1,14 @@
 // Package numfmt writes numbers for people. Vietnamese style groups
 // thousands with a dot and writes decimals after a comma (2.675; 77,78%);
-// machine formats (JSON, CSV) never go through here.
+// times are read on Vietnam's clock (Zone). Machine formats (JSON, CSV)
+// never go through here.
 package numfmt
 
 import (
 	"math/big"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Style is a way of writing numbers.
@@ -56,3 +58,7 @@ func (s Style) Rat(r *big.Rat, decimals int) string {
 	}
 	return out
 }
+
+// Zone is Vietnam's time (UTC+7, no daylight saving), in which people give
+// and read deadlines.
+func Zone() *time.Location { return time.FixedZone("ICT", 7*3600) }

@@ -281,12 +281,9 @@ func (s *reportingService) GetCompleteness(ctx context.Context, req *tonghopv1.G
 		if p.Latest == nil {
 			continue
 		}
+		// Receipt refuses a report that names another unit's child.
 		for _, a := range p.Latest.Accepted {
-			// Receipt refuses a report that names another's child; this
-			// keeps the count right whatever a store holds.
-			if c, ok := s.tree.Unit(a.Unit); ok && c.Parent == p.Latest.Unit {
-				acceptedAbove[a.Unit] = a.Digest
-			}
+			acceptedAbove[a.Unit] = a.Digest
 		}
 	}
 	byLevel := map[string]*tonghopv1.CompletenessCounts{}

@@ -130,7 +130,7 @@ func newBenchFixture() (*benchFixture, error) {
 	}
 	f.roots = x509.NewCertPool()
 	f.roots.AddCert(f.province.Root())
-	if f.district, err = benchChild(f.province, benchDistrictPath, now, validity); err != nil {
+	if f.district, err = f.province.NewChild(benchDistrictPath, now, validity); err != nil {
 		return nil, err
 	}
 
@@ -141,7 +141,7 @@ func newBenchFixture() (*benchFixture, error) {
 	for i := range benchCommunes {
 		code := fmt.Sprintf("%05d", 90000+i)
 		path := []string{"12", "106", code}
-		id, err := benchChild(f.district, path, now, validity)
+		id, err := f.district.NewChild(path, now, validity)
 		if err != nil {
 			return nil, err
 		}
@@ -189,23 +189,6 @@ func newBenchFixture() (*benchFixture, error) {
 		f.sections = append(f.sections, envelope.Section{Code: code, Text: text})
 	}
 	return f, nil
-}
-
-// benchChild enrols the unit at path under parent, as the enrolment does.
-func benchChild(parent trust.Identity, path []string, now time.Time, validity time.Duration) (trust.Identity, error) {
-	key, err := trust.GenerateKey()
-	if err != nil {
-		return trust.Identity{}, err
-	}
-	csr, err := trust.NewCSR(key, path, "")
-	if err != nil {
-		return trust.Identity{}, err
-	}
-	chain, err := parent.Issue(csr, path, now, validity)
-	if err != nil {
-		return trust.Identity{}, err
-	}
-	return trust.Identity{Key: key, Chain: chain}, nil
 }
 
 // report is the yearly report of commune u at revision rev: the total of

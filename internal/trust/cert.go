@@ -251,6 +251,25 @@ func (id Identity) Issue(csrDER []byte, childPath []string, now time.Time, valid
 	return append(chain, id.Chain...), nil
 }
 
+// NewChild makes a key for the unit at childPath and certifies it, as
+// enrolment does in two steps across the network (the child's request, the
+// parent's Issue): for tests and load generation, which hold both ends.
+func (id Identity) NewChild(childPath []string, now time.Time, validity time.Duration) (Identity, error) {
+	key, err := GenerateKey()
+	if err != nil {
+		return Identity{}, err
+	}
+	csr, err := NewCSR(key, childPath, "")
+	if err != nil {
+		return Identity{}, err
+	}
+	chain, err := id.Issue(csr, childPath, now, validity)
+	if err != nil {
+		return Identity{}, err
+	}
+	return Identity{Key: key, Chain: chain}, nil
+}
+
 // checkKey rejects a key of the wrong length, which ed25519 would otherwise
 // answer with a panic.
 func checkKey(key ed25519.PrivateKey) error {

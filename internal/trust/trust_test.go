@@ -639,3 +639,20 @@ func BenchmarkVerify(b *testing.B) {
 		}
 	}
 }
+
+// TestNewChild: a child made in one step verifies to its path, as one
+// enrolled through a request does.
+func TestNewChild(t *testing.T) {
+	tr := newTree(t)
+	child, err := tr.d106.NewChild([]string{"12", "106", "03400"}, t0, year)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Verify(child.Chain, tr.roots, t0.Add(time.Hour), nil)
+	if err != nil || !slices.Equal(got, []string{"12", "106", "03400"}) {
+		t.Fatalf("Verify = %q, %v", got, err)
+	}
+	if _, err := tr.d106.NewChild([]string{"12", "105", "03386"}, t0, year); err == nil {
+		t.Fatal("a district made a child outside its subtree")
+	}
+}
