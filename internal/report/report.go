@@ -93,7 +93,7 @@ type Document struct {
 	Subtitle  string // the data set's name and the period
 	Body      []Block
 	// Recipients are the lines under "Nơi nhận:".
-	Recipients                       []string
+	Recipients                        []string
 	OnBehalf, SignerTitle, SignerName string
 	// Provenance names the signed report and the roll-up the figures come
 	// from, digest included.
