@@ -99,13 +99,17 @@ func (g *httpGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			httpError(w, http.StatusBadRequest, codes.InvalidArgument, "the request body could not be read")
 			return
 		}
-		if len(bytes.TrimSpace(body)) > 0 {
-			if mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" ||
+		// A body without a Content-Type is read as JSON, as the gateway
+		// always has; one that says it is anything else is refused.
+		if ct := r.Header.Get("Content-Type"); len(bytes.TrimSpace(body)) > 0 && ct != "" {
+			if mt, params, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" ||
 				params["charset"] != "" && !strings.EqualFold(params["charset"], "utf-8") {
 				httpError(w, http.StatusUnsupportedMediaType, codes.InvalidArgument,
 					fmt.Sprintf("Content-Type %q: request bodies are JSON, Content-Type: application/json", clip(r.Header.Get("Content-Type"))))
 				return
 			}
+		}
+		if len(bytes.TrimSpace(body)) > 0 {
 			if off, trailing := trailingData(body); trailing {
 				refuse(w, codes.InvalidArgument, "body", fmt.Sprintf("holds data after its JSON value, from byte %d: send one JSON value", off))
 				return

@@ -52,13 +52,13 @@ func (s *accessService) CreateToken(ctx context.Context, req *tonghopv1.CreateTo
 	if _, ok := s.tree.Unit(req.UnitCode); req.UnitCode == "" || !ok {
 		bad.Add("unit_code", "a unit of this node's subtree is required")
 	}
-	if req.ValidDays < 0 {
-		bad.Add("valid_days", "must be zero (never expires) or more")
+	if req.ValidDays < 0 || req.ValidDays > access.MaxValidDays {
+		bad.Add("valid_days", "must be between 0 (never expires, within the caller's own token) and %d", access.MaxValidDays)
 	}
 	if err := bad.Err(); err != nil {
 		return nil, err
 	}
-	rec, secret, err := s.tokens.CreateUntil(req.Name, role, req.UnitCode, time.Duration(req.ValidDays)*24*time.Hour, caller.ExpiresAt)
+	rec, secret, err := s.tokens.CreateBy(caller, req.Name, role, req.UnitCode, time.Duration(req.ValidDays)*24*time.Hour)
 	if err != nil {
 		return nil, err
 	}
