@@ -284,7 +284,7 @@ func (l *Loader) Flush() error {
 		return err
 	}
 	for i, r := range res {
-		if r.Outcome != store.Accepted {
+		if r.Outcome != store.Stored {
 			return fmt.Errorf("synthetic report %s: outcome %d: %v", l.batch[i].Record.Digest, r.Outcome, r.Err)
 		}
 	}
