@@ -171,7 +171,7 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 
 	cat := catalog.Default()
 	forward := cfg.Parent != ""
-	verifier := &submission.Verifier{Roots: roots, Revocations: revocations, Tree: tree, Catalog: cat, Self: id.UnitCode, Now: clock}
+	verifier := &submission.Verifier{Roots: roots, Revocations: revocations, Tree: tree, Catalog: cat, Earlier: catalog.Earlier(), Self: id.UnitCode, Now: clock}
 	rules, err := validate.ForCatalog(cat)
 	if err != nil {
 		return nil, fmt.Errorf("validation rules of catalogue %s: %w", cat.Version(), err)
