@@ -105,6 +105,7 @@ Start with "tonghop demo", or "tonghop init" then "tonghop serve".`,
 		newReviewCmd(streams),
 		newTokensCmd(streams),
 		newAuditCmd(streams),
+		newReportCmd(streams),
 		movedBenchCmd(),
 	)
 	return root

@@ -241,6 +241,14 @@ func reportingRules(s scopes) map[string]rule {
 	}
 }
 
+func documentRules(s scopes) map[string]rule {
+	return map[string]rule{
+		tonghopv1.DocumentService_GetReport_FullMethodName:         {role: access.Viewer, units: s.unit},
+		tonghopv1.DocumentService_ExportTable_FullMethodName:       {role: access.Viewer, units: s.unit},
+		tonghopv1.DocumentService_ImportSpreadsheet_FullMethodName: {role: access.Editor, write: true, units: s.unit},
+	}
+}
+
 func accessRules(s scopes) map[string]rule {
 	return map[string]rule{
 		tonghopv1.AccessService_CreateToken_FullMethodName: {role: access.Admin, write: true, units: s.unit},

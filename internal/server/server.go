@@ -42,6 +42,9 @@ type Deps struct {
 	// Tokens serves the administrators' tokens; Audit is the audit log.
 	Tokens *access.Tokens
 	Audit  *audit.Log
+	// Engine answers roll-up questions; nil: one over Store, Catalog, Tree
+	// and Unit, shared by every service.
+	Engine *rollup.Engine
 }
 
 // service is one service of the administrators' API, listed once in
@@ -68,6 +71,7 @@ func services() []service {
 		{&tonghopv1.TargetService_ServiceDesc, newTargetService, tonghopv1.RegisterTargetServiceHandler, targetRules},
 		{&tonghopv1.AccessService_ServiceDesc, newAccessService, tonghopv1.RegisterAccessServiceHandler, accessRules},
 		{&tonghopv1.ReportingService_ServiceDesc, newReportingService, tonghopv1.RegisterReportingServiceHandler, reportingRules},
+		{&tonghopv1.DocumentService_ServiceDesc, newDocumentService, tonghopv1.RegisterDocumentServiceHandler, documentRules},
 	}
 }
 
@@ -76,6 +80,9 @@ func services() []service {
 func Register(s grpc.ServiceRegistrar, d Deps) {
 	if d.Logger == nil {
 		d.Logger = zap.NewNop()
+	}
+	if d.Engine == nil {
+		d.Engine = &rollup.Engine{Store: d.Store, Catalog: d.Catalog, Tree: d.Tree, Self: d.Unit}
 	}
 	for _, svc := range services() {
 		s.RegisterService(svc.desc, svc.impl(d))
@@ -130,7 +137,7 @@ func newChildrenService(d Deps) any { return &childrenService{parent: d.Parent} 
 
 func newRollupService(d Deps) any {
 	return &rollupService{
-		engine: &rollup.Engine{Store: d.Store, Catalog: d.Catalog, Tree: d.Tree, Self: d.Unit},
+		engine: d.Engine,
 		tree:   d.Tree,
 	}
 }
