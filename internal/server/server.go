@@ -160,7 +160,7 @@ func newReportingService(d Deps) any {
 func newTargetService(d Deps) any {
 	return &targetService{
 		store: d.Store, tree: d.Tree, self: d.Unit,
-		check: func(code string) bool { _, ok := d.Catalog.Indicator(code); return ok },
+		indicator: d.Catalog.Indicator,
 	}
 }
 
