@@ -123,14 +123,13 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 	if cfg.Unit != "" && cfg.Unit != id.UnitCode {
 		return nil, fmt.Errorf("%w: configured unit %s, but %s belongs to unit %s", ErrConfig, cfg.Unit, cfg.DataDir, id.UnitCode)
 	}
-	units, err := st.Units()
+	history, err := st.History()
 	if err != nil {
 		return nil, err
 	}
-	tree, err := hierarchy.NewTree(units)
-	if err != nil {
-		return nil, err
-	}
+	// The node works in the map its unit is in today, or, for a unit the
+	// map no longer has, in the map it ended in.
+	tree := history.TreeFor(id.UnitCode, clock())
 	n.unit, _ = tree.Unit(id.UnitCode)
 
 	var roots *x509.CertPool
@@ -181,7 +180,7 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 		return nil, err
 	}
 	deps := server.Deps{
-		Store: st, Catalog: cat, Tree: tree, Unit: id.UnitCode,
+		Store: st, Catalog: cat, Tree: tree, History: history, Unit: id.UnitCode,
 		ParentAddress: cfg.Parent, Version: Version, StartedAt: clock(), Logger: log,
 		Submissions: subs, Parent: parent, Tokens: tokens, Audit: n.audit,
 	}

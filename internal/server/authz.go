@@ -125,6 +125,13 @@ func (a *Authz) Rules() map[string]rule {
 		tonghopv1.HierarchyService_ListLevels_FullMethodName: {role: access.Viewer, units: none},
 		tonghopv1.HierarchyService_ListUnits_FullMethodName:  {role: access.Viewer, units: unitOr("parent_code")},
 		tonghopv1.HierarchyService_GetUnit_FullMethodName:    {role: access.Viewer, units: unitOr("code")},
+		// The map's changes concern the node as a whole, and so do the
+		// weights of a split: they decide how its subtree's figures of the
+		// old map are apportioned.
+		tonghopv1.HierarchyService_ListMapChanges_FullMethodName:      {role: access.Viewer, units: none},
+		tonghopv1.HierarchyService_ListMapEvents_FullMethodName:       {role: access.Viewer, units: none},
+		tonghopv1.HierarchyService_DeclareSplitWeights_FullMethodName: {role: access.Admin, write: true, units: self},
+		tonghopv1.HierarchyService_ListSplitWeights_FullMethodName:    {role: access.Viewer, units: none},
 
 		tonghopv1.DataService_PutValues_FullMethodName:     {role: access.Editor, write: true, units: unit},
 		tonghopv1.DataService_GetValues_FullMethodName:     {role: access.Viewer, units: unit},

@@ -27,6 +27,9 @@ type Deps struct {
 	Store   *store.Store
 	Catalog *catalog.Catalog
 	Tree    *hierarchy.Tree
+	// History is every map the node knows; nil means Tree alone. Roll-up
+	// questions are answered in the boundaries of any day it has.
+	History *hierarchy.History
 	// Unit is the node's own unit code.
 	Unit string
 	// ParentAddress is the parent node's gRPC address; empty at the root.
@@ -49,7 +52,7 @@ func Register(s grpc.ServiceRegistrar, d Deps) {
 	}
 	tonghopv1.RegisterNodeServiceServer(s, &nodeService{d: d})
 	tonghopv1.RegisterCatalogServiceServer(s, &catalogService{cat: d.Catalog})
-	tonghopv1.RegisterHierarchyServiceServer(s, &hierarchyService{tree: d.Tree})
+	tonghopv1.RegisterHierarchyServiceServer(s, &hierarchyService{tree: d.Tree, history: d.History, store: d.Store, self: d.Unit})
 	tonghopv1.RegisterDataServiceServer(s, &dataService{
 		store: d.Store,
 		check: entry.Checker{Unit: d.Unit, Catalog: d.Catalog},
@@ -65,7 +68,7 @@ func Register(s grpc.ServiceRegistrar, d Deps) {
 	})
 	tonghopv1.RegisterChildrenServiceServer(s, &childrenService{parent: d.Parent})
 	tonghopv1.RegisterRollupServiceServer(s, &rollupService{
-		engine: &rollup.Engine{Store: d.Store, Catalog: d.Catalog, Tree: d.Tree, Self: d.Unit},
+		engine: &rollup.Engine{Store: d.Store, Catalog: d.Catalog, Tree: d.Tree, History: d.History, Self: d.Unit},
 		tree:   d.Tree,
 	})
 	tonghopv1.RegisterAccessServiceServer(s, &accessService{tokens: d.Tokens, store: d.Store, audit: d.Audit, tree: d.Tree})

@@ -15,6 +15,7 @@ import (
 	"github.com/tonghop/tonghop/internal/envelope"
 	"github.com/tonghop/tonghop/internal/hierarchy"
 	"github.com/tonghop/tonghop/internal/invalid"
+	"github.com/tonghop/tonghop/internal/rollup"
 	"github.com/tonghop/tonghop/internal/store"
 	"github.com/tonghop/tonghop/internal/submission"
 )
@@ -41,6 +42,9 @@ func statusRules() []statusRule {
 		{store.ErrNotInitialised, codes.FailedPrecondition},
 		{store.ErrIdentityChange, codes.FailedPrecondition},
 		{hierarchy.ErrInvalidTree, codes.InvalidArgument},
+		{hierarchy.ErrInvalidHistory, codes.InvalidArgument},
+		{store.ErrBadWeights, codes.InvalidArgument},
+		{rollup.ErrBoundaries, codes.InvalidArgument},
 		{submission.ErrMalformed, codes.InvalidArgument},
 		{submission.ErrUnauthentic, codes.Unauthenticated},
 		{submission.ErrNotAllowed, codes.PermissionDenied},
