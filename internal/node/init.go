@@ -50,7 +50,7 @@ func Init(dataDir, unit string, units []hierarchy.Unit, root bool, opts Options)
 	if err != nil {
 		return hierarchy.Unit{}, err
 	}
-	tree := history.TreeFor(unit, now())
+	tree := nodeTree(history, unit, now())
 	u, _ := tree.Unit(unit)
 	if err := bootstrapToken(st, dataDir, unit, now); err != nil {
 		return u, err
@@ -96,7 +96,7 @@ func unitPath(dataDir string) (hierarchy.Unit, []string, error) {
 	if err != nil {
 		return hierarchy.Unit{}, nil, err
 	}
-	tree := history.TreeFor(id.UnitCode, time.Now())
+	tree := nodeTree(history, id.UnitCode, time.Now())
 	u, _ := tree.Unit(id.UnitCode)
 	return u, tree.Path(id.UnitCode), nil
 }

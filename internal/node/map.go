@@ -36,3 +36,14 @@ func LoadMap(dataDir string, units []hierarchy.Unit, changes []hierarchy.Change,
 	}
 	return st.PutChanges(changes)
 }
+
+// nodeTree is the tree a node of unit serves on day: every unit it knows
+// when they form one tree (maps that share no code and keep each level at
+// one depth), otherwise the map its unit is in on day, or, for a unit the
+// map no longer has, the map it ended in.
+func nodeTree(h *hierarchy.History, unit string, day time.Time) *hierarchy.Tree {
+	if t, err := hierarchy.NewTree(h.Units()); err == nil {
+		return t
+	}
+	return h.TreeFor(unit, day)
+}
