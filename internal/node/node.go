@@ -35,6 +35,7 @@ import (
 	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
 	"github.com/tonghop/tonghop/internal/access"
 	"github.com/tonghop/tonghop/internal/audit"
+	"github.com/tonghop/tonghop/internal/bundle"
 	"github.com/tonghop/tonghop/internal/catalog"
 	"github.com/tonghop/tonghop/internal/config"
 	"github.com/tonghop/tonghop/internal/downlink"
@@ -191,6 +192,7 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 		Store: st, Catalog: cat, Tree: tree, Unit: id.UnitCode,
 		ParentAddress: cfg.Parent, Version: Version, StartedAt: clock(), Logger: log,
 		Submissions: subs, Parent: parent, Tokens: tokens, Audit: n.audit,
+		Transfer: &bundle.Transfer{Subs: subs, Logger: log.Named("bundle")},
 	}
 	authz := &server.Authz{Tokens: tokens, Store: st, Audit: n.audit, Tree: tree, Self: id.UnitCode, Logger: log.Named("authz")}
 
@@ -313,6 +315,7 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 		tonghopv1.RegisterDataServiceHandler,
 		tonghopv1.RegisterSubmissionServiceHandler,
 		tonghopv1.RegisterChildrenServiceHandler,
+		tonghopv1.RegisterBundleServiceHandler,
 		tonghopv1.RegisterRollupServiceHandler,
 		tonghopv1.RegisterTargetServiceHandler,
 		tonghopv1.RegisterReportingServiceHandler,

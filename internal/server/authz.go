@@ -143,6 +143,12 @@ func (a *Authz) Rules() map[string]rule {
 		tonghopv1.ChildrenService_ListChildren_FullMethodName:          {role: access.Viewer, units: self},
 		tonghopv1.ChildrenService_RevokeChild_FullMethodName:           {role: access.Admin, write: true, units: self},
 
+		// A bundle carries what the node would send or receive over the
+		// peer port: the node's business as a whole.
+		tonghopv1.BundleService_ExportBundle_FullMethodName:   {role: access.Approver, units: self},
+		tonghopv1.BundleService_ImportBundle_FullMethodName:   {role: access.Approver, write: true, units: self},
+		tonghopv1.BundleService_ImportReceipts_FullMethodName: {role: access.Approver, write: true, units: self},
+
 		tonghopv1.RollupService_GetIndicatorValue_FullMethodName:  {role: access.Viewer, units: unit},
 		tonghopv1.RollupService_CompareIndicator_FullMethodName:   {role: access.Viewer, units: unit},
 		tonghopv1.RollupService_GetIndicatorSeries_FullMethodName: {role: access.Viewer, units: unit},

@@ -13,6 +13,7 @@ import (
 	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
 	"github.com/tonghop/tonghop/internal/access"
 	"github.com/tonghop/tonghop/internal/audit"
+	"github.com/tonghop/tonghop/internal/bundle"
 	"github.com/tonghop/tonghop/internal/catalog"
 	"github.com/tonghop/tonghop/internal/enrolment"
 	"github.com/tonghop/tonghop/internal/entry"
@@ -40,6 +41,8 @@ type Deps struct {
 	// Tokens serves the administrators' tokens; Audit is the audit log.
 	Tokens *access.Tokens
 	Audit  *audit.Log
+	// Transfer carries reports by file.
+	Transfer *bundle.Transfer
 }
 
 // Register registers every tonghop.v1 service on s.
@@ -64,6 +67,7 @@ func Register(s grpc.ServiceRegistrar, d Deps) {
 		parent: d.ParentAddress,
 	})
 	tonghopv1.RegisterChildrenServiceServer(s, &childrenService{parent: d.Parent})
+	tonghopv1.RegisterBundleServiceServer(s, &bundleService{transfer: d.Transfer, log: d.Logger})
 	tonghopv1.RegisterRollupServiceServer(s, &rollupService{
 		engine: &rollup.Engine{Store: d.Store, Catalog: d.Catalog, Tree: d.Tree, Self: d.Unit},
 		tree:   d.Tree,
