@@ -82,6 +82,8 @@ Start with "tonghop demo", or "tonghop init" then "tonghop serve".`,
 		newCatalogCmd(streams),
 		newUnitsCmd(streams),
 		newEnrollCmd(streams),
+		newRetireCmd(streams),
+		newSourcesCmd(streams),
 		newKeysCmd(streams),
 		newChildrenCmd(streams),
 		newSubmitCmd(streams),
@@ -97,6 +99,7 @@ Start with "tonghop demo", or "tonghop init" then "tonghop serve".`,
 		newTokensCmd(streams),
 		newAuditCmd(streams),
 		newBenchCmd(streams),
+		newReportCmd(streams),
 	)
 	return root
 }

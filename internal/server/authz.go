@@ -22,6 +22,7 @@ import (
 	"github.com/tonghop/tonghop/internal/access"
 	"github.com/tonghop/tonghop/internal/audit"
 	"github.com/tonghop/tonghop/internal/hierarchy"
+	"github.com/tonghop/tonghop/internal/numfmt"
 	"github.com/tonghop/tonghop/internal/store"
 	"github.com/tonghop/tonghop/internal/submission"
 	"github.com/tonghop/tonghop/internal/trust"
@@ -153,6 +154,10 @@ func (a *Authz) Rules() map[string]rule {
 		tonghopv1.RollupService_CompareIndicator_FullMethodName:   {role: access.Viewer, units: unit},
 		tonghopv1.RollupService_GetIndicatorSeries_FullMethodName: {role: access.Viewer, units: unit},
 
+		tonghopv1.DocumentService_GetReport_FullMethodName:         {role: access.Viewer, units: unit},
+		tonghopv1.DocumentService_ExportTable_FullMethodName:       {role: access.Viewer, units: unit},
+		tonghopv1.DocumentService_ImportSpreadsheet_FullMethodName: {role: access.Editor, write: true, units: unit},
+
 		tonghopv1.TargetService_SetTarget_FullMethodName:    {role: access.Admin, write: true, units: target},
 		tonghopv1.TargetService_ListTargets_FullMethodName:  {role: access.Viewer, units: unit},
 		tonghopv1.TargetService_DeleteTarget_FullMethodName: {role: access.Admin, write: true, units: self},
@@ -200,6 +205,10 @@ func (a *Authz) check(ctx context.Context, method string, req any) (context.Cont
 	}
 	var token string
 	if md, ok := metadata.FromIncomingContext(ctx); ok {
+		// Two tokens leave it unclear who is calling: neither wins.
+		if n := len(md.Get("authorization")); n > 1 {
+			return ctx, r, access.Caller{}, status.Errorf(codes.Unauthenticated, "authorization appears %d times: send exactly one token", n)
+		}
 		for _, v := range md.Get("authorization") {
 			if t, ok := access.Bearer(v); ok {
 				token = t
@@ -218,6 +227,15 @@ func (a *Authz) check(ctx context.Context, method string, req any) (context.Cont
 	}
 	if caller.Role < r.role {
 		return ctx, r, caller, status.Errorf(codes.PermissionDenied, "%s needs the %s role; the token is %s", method, r.role, caller.Role)
+	}
+	if r.write {
+		// A node whose unit retired keeps its history for reading only.
+		switch ret, retired, err := a.Store.Retired(); {
+		case err != nil:
+			return ctx, r, caller, Status(err, a.Logger)
+		case retired:
+			return ctx, r, caller, Status(fmt.Errorf("%w (since %s)", store.ErrRetired, ret.At.In(numfmt.Zone()).Format("02/01/2006 15:04 (UTC+7)")), a.Logger)
+		}
 	}
 	if m, ok := req.(proto.Message); ok && r.units != nil {
 		for _, u := range r.units(m) {

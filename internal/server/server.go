@@ -68,10 +68,9 @@ func Register(s grpc.ServiceRegistrar, d Deps) {
 	})
 	tonghopv1.RegisterChildrenServiceServer(s, &childrenService{parent: d.Parent})
 	tonghopv1.RegisterBundleServiceServer(s, &bundleService{transfer: d.Transfer, log: d.Logger})
-	tonghopv1.RegisterRollupServiceServer(s, &rollupService{
-		engine: &rollup.Engine{Store: d.Store, Catalog: d.Catalog, Tree: d.Tree, Self: d.Unit},
-		tree:   d.Tree,
-	})
+	engine := &rollup.Engine{Store: d.Store, Catalog: d.Catalog, Tree: d.Tree, Self: d.Unit}
+	tonghopv1.RegisterRollupServiceServer(s, &rollupService{engine: engine, tree: d.Tree})
+	tonghopv1.RegisterDocumentServiceServer(s, newDocumentService(d, engine))
 	tonghopv1.RegisterAccessServiceServer(s, &accessService{tokens: d.Tokens, store: d.Store, audit: d.Audit, tree: d.Tree})
 	now := time.Now
 	if d.Submissions != nil && d.Submissions.Verifier != nil && d.Submissions.Verifier.Now != nil {
@@ -83,7 +82,7 @@ func Register(s grpc.ServiceRegistrar, d Deps) {
 	})
 	tonghopv1.RegisterTargetServiceServer(s, &targetService{
 		store: d.Store, tree: d.Tree, self: d.Unit,
-		check: func(code string) bool { _, ok := d.Catalog.Indicator(code); return ok },
+		indicator: d.Catalog.Indicator,
 	})
 }
 
@@ -108,5 +107,6 @@ func ServiceNames() []string {
 		tonghopv1.TargetService_ServiceDesc.ServiceName,
 		tonghopv1.AccessService_ServiceDesc.ServiceName,
 		tonghopv1.ReportingService_ServiceDesc.ServiceName,
+		tonghopv1.DocumentService_ServiceDesc.ServiceName,
 	}
 }

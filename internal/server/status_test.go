@@ -23,6 +23,7 @@ import (
 	"github.com/tonghop/tonghop/internal/expr"
 	"github.com/tonghop/tonghop/internal/hierarchy"
 	"github.com/tonghop/tonghop/internal/invalid"
+	"github.com/tonghop/tonghop/internal/report"
 	"github.com/tonghop/tonghop/internal/store"
 	"github.com/tonghop/tonghop/internal/submission"
 	"github.com/tonghop/tonghop/internal/validate"
@@ -54,6 +55,9 @@ func TestStatusTable(t *testing.T) {
 		{fmt.Errorf("submit: %w", envelope.ErrTooLarge), codes.FailedPrecondition},
 		{fmt.Errorf("enroll: %w", store.ErrTokenInvalid), codes.Unauthenticated},
 		{fmt.Errorf("renew: %w", enrolment.ErrNotChild), codes.PermissionDenied},
+		{fmt.Errorf("retire: %w", enrolment.ErrNotEnded), codes.FailedPrecondition},
+		{fmt.Errorf("values: %w", store.ErrRetired), codes.FailedPrecondition},
+		{fmt.Errorf("retire: %w", store.ErrOutboxNotEmpty), codes.FailedPrecondition},
 		{errNoPeerCert, codes.Unauthenticated},
 		{fmt.Errorf("accept: %w", errNotParent), codes.PermissionDenied},
 		{fmt.Errorf("submit: %w", submission.ErrBlocked), codes.FailedPrecondition},
@@ -64,6 +68,7 @@ func TestStatusTable(t *testing.T) {
 		{fmt.Errorf("deliver: %w", store.ErrReportAccepted), codes.FailedPrecondition},
 		{fmt.Errorf("return: %w", store.ErrReviewState), codes.FailedPrecondition},
 		{fmt.Errorf("accept: %w", store.ErrNotLatest), codes.FailedPrecondition},
+		{fmt.Errorf("report: %w", report.ErrNotSigned), codes.FailedPrecondition},
 		{fmt.Errorf("call: %w", context.Canceled), codes.Canceled},
 		{fmt.Errorf("call: %w", context.DeadlineExceeded), codes.DeadlineExceeded},
 		{fmt.Errorf("put: commit: %w", &os.PathError{Op: "write", Path: "/var/lib/tonghop/tonghop.db", Err: syscall.ENOSPC}), codes.Unavailable},
@@ -77,7 +82,7 @@ func TestStatusTable(t *testing.T) {
 		}
 	}
 	// Every rule of the table is exercised above.
-	if n := len(statusRules()); n != 30 {
+	if n := len(statusRules()); n != 34 {
 		t.Errorf("statusRules has %d rules; extend this test with the new ones", n)
 	}
 }
