@@ -32,10 +32,10 @@ var (
 const importBatch = 500
 
 // Transfer exports and imports bundles at one node. It goes through the
-// node's submission.Node: an import is verified, judged, stored and
+// node's submission.Reports: an import is verified, judged, stored and
 // receipted by the same code as a delivery over the peer port.
 type Transfer struct {
-	Subs   *submission.Node
+	Subs   *submission.Reports
 	Logger *zap.Logger
 }
 
@@ -58,7 +58,7 @@ func (t *Transfer) log() *zap.Logger {
 func (t *Transfer) identity() (trust.Identity, error) {
 	id := t.Subs.Identity.Load()
 	if id == nil {
-		return trust.Identity{}, fmt.Errorf("%w: run `tonghop enroll` with a token from the parent", submission.ErrNotEnrolled)
+		return trust.Identity{}, fmt.Errorf("%w: run `tonghop enroll` with a token from the parent", trust.ErrNotEnrolled)
 	}
 	return *id, nil
 }
@@ -139,14 +139,14 @@ func (t *Transfer) Import(data []byte) (Imported, error) {
 	)
 	for start := 0; start < len(b.Items); start += importBatch {
 		batch := b.Items[start:min(start+importBatch, len(b.Items))]
-		os, err := t.Subs.Accept(batch, from)
+		os, err := t.Subs.Receive(batch, from)
 		if err != nil {
 			return Imported{}, err
 		}
 		out = append(out, os...)
 	}
 	for _, o := range out {
-		if o.Status == store.Accepted || o.Status == store.Duplicate {
+		if o.Status == store.Stored || o.Status == store.Duplicate {
 			receipts = append(receipts, o.Receipt)
 		}
 	}

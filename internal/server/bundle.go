@@ -7,6 +7,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
+	"github.com/tonghop/tonghop/internal/access"
 	"github.com/tonghop/tonghop/internal/bundle"
 	"github.com/tonghop/tonghop/internal/invalid"
 )
@@ -15,6 +16,18 @@ type bundleService struct {
 	tonghopv1.UnimplementedBundleServiceServer
 	transfer *bundle.Transfer
 	log      *zap.Logger
+}
+
+func newBundleService(d Deps) any { return &bundleService{transfer: d.Transfer, log: d.Logger} }
+
+// bundleRules: a bundle carries what the node would send or receive over
+// the peer port, the node's business as a whole.
+func bundleRules(s scopes) map[string]rule {
+	return map[string]rule{
+		tonghopv1.BundleService_ExportBundle_FullMethodName:   {role: access.Approver, units: s.self},
+		tonghopv1.BundleService_ImportBundle_FullMethodName:   {role: access.Approver, write: true, units: s.self},
+		tonghopv1.BundleService_ImportReceipts_FullMethodName: {role: access.Approver, write: true, units: s.self},
+	}
 }
 
 func manifestToProto(m bundle.Manifest) *tonghopv1.BundleManifest {
