@@ -312,7 +312,9 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 
 	gw := runtime.NewServeMux(
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.JSONPb{
-			MarshalOptions:   protojson.MarshalOptions{UseProtoNames: true},
+			// Zero values are written out: a client reading "met" gets false,
+			// not nothing.
+			MarshalOptions:   protojson.MarshalOptions{UseProtoNames: true, EmitUnpopulated: true},
 			UnmarshalOptions: protojson.UnmarshalOptions{},
 		}),
 		// A form-encoded POST must not turn into a GET that answers 200 and
