@@ -34,6 +34,7 @@ import (
 	"github.com/tonghop/tonghop/api"
 	"github.com/tonghop/tonghop/internal/access"
 	"github.com/tonghop/tonghop/internal/audit"
+	"github.com/tonghop/tonghop/internal/bundle"
 	"github.com/tonghop/tonghop/internal/catalog"
 	"github.com/tonghop/tonghop/internal/config"
 	"github.com/tonghop/tonghop/internal/downlink"
@@ -130,14 +131,11 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 	if cfg.Unit != "" && cfg.Unit != id.UnitCode {
 		return nil, fmt.Errorf("%w: configured unit %s, but %s belongs to unit %s", ErrConfig, cfg.Unit, cfg.DataDir, id.UnitCode)
 	}
-	units, err := st.Units()
+	history, err := st.History()
 	if err != nil {
 		return nil, err
 	}
-	tree, err := hierarchy.NewTree(units)
-	if err != nil {
-		return nil, err
-	}
+	tree := nodeTree(history, id.UnitCode, clock())
 	n.unit, _ = tree.Unit(id.UnitCode)
 
 	var roots *x509.CertPool
@@ -186,7 +184,7 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 		forward = false
 		log.Info("this node's unit has retired: its data is kept, read-only")
 	}
-	dated := newDatedTrees(units, tree)
+	dated := newDatedTrees(history.Units(), tree)
 	verifier := &submission.Verifier{Roots: roots, Revocations: revocations, Tree: tree, TreeOn: dated.On, Catalog: cat, Earlier: catalog.Earlier(), Self: id.UnitCode, Now: clock}
 	rules, err := validate.ForCatalog(cat)
 	if err != nil {
@@ -206,9 +204,10 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 		log.Error("audit log: "+p.Reason, zap.String("file", p.File))
 	}
 	deps := server.Deps{
-		Store: st, Catalog: cat, Tree: tree, Unit: id.UnitCode,
+		Store: st, Catalog: cat, Tree: tree, History: history, Unit: id.UnitCode,
 		ParentAddress: cfg.Parent, Version: Version, StartedAt: clock(), Logger: log,
 		Submissions: subs, Parent: parent, Tokens: tokens, Audit: n.audit,
+		Transfer: &bundle.Transfer{Subs: subs, Logger: log.Named("bundle")},
 	}
 	authz := server.NewAuthz(server.Authz{Tokens: tokens, Store: st, Audit: n.audit, Tree: tree, Self: id.UnitCode, Logger: log.Named("authz")})
 
@@ -313,7 +312,9 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 
 	gw := runtime.NewServeMux(
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.JSONPb{
-			MarshalOptions:   protojson.MarshalOptions{UseProtoNames: true},
+			// Zero values are written out: a client reading "met" gets false,
+			// not nothing.
+			MarshalOptions:   protojson.MarshalOptions{UseProtoNames: true, EmitUnpopulated: true},
 			UnmarshalOptions: protojson.UnmarshalOptions{},
 		}),
 		// A form-encoded POST must not turn into a GET that answers 200 and

@@ -15,6 +15,7 @@ import (
 	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
 	"github.com/tonghop/tonghop/internal/access"
 	"github.com/tonghop/tonghop/internal/audit"
+	"github.com/tonghop/tonghop/internal/bundle"
 	"github.com/tonghop/tonghop/internal/catalog"
 	"github.com/tonghop/tonghop/internal/enrolment"
 	"github.com/tonghop/tonghop/internal/entry"
@@ -29,6 +30,9 @@ type Deps struct {
 	Store   *store.Store
 	Catalog *catalog.Catalog
 	Tree    *hierarchy.Tree
+	// History is every map the node knows; nil means Tree alone. Roll-up
+	// questions are answered in the boundaries of any day it has.
+	History *hierarchy.History
 	// Unit is the node's own unit code.
 	Unit string
 	// ParentAddress is the parent node's gRPC address; empty at the root.
@@ -45,6 +49,8 @@ type Deps struct {
 	// Engine answers roll-up questions; nil: one over Store, Catalog, Tree
 	// and Unit, shared by every service.
 	Engine *rollup.Engine
+	// Transfer carries reports by file.
+	Transfer *bundle.Transfer
 }
 
 // service is one service of the administrators' API, listed once in
@@ -67,6 +73,7 @@ func services() []service {
 		{&tonghopv1.DataService_ServiceDesc, newDataService, tonghopv1.RegisterDataServiceHandler, dataRules},
 		{&tonghopv1.SubmissionService_ServiceDesc, newSubmissionService, tonghopv1.RegisterSubmissionServiceHandler, submissionRules},
 		{&tonghopv1.ChildrenService_ServiceDesc, newChildrenService, tonghopv1.RegisterChildrenServiceHandler, childrenRules},
+		{&tonghopv1.BundleService_ServiceDesc, newBundleService, tonghopv1.RegisterBundleServiceHandler, bundleRules},
 		{&tonghopv1.RollupService_ServiceDesc, newRollupService, tonghopv1.RegisterRollupServiceHandler, rollupRules},
 		{&tonghopv1.TargetService_ServiceDesc, newTargetService, tonghopv1.RegisterTargetServiceHandler, targetRules},
 		{&tonghopv1.AccessService_ServiceDesc, newAccessService, tonghopv1.RegisterAccessServiceHandler, accessRules},
@@ -82,7 +89,7 @@ func Register(s grpc.ServiceRegistrar, d Deps) {
 		d.Logger = zap.NewNop()
 	}
 	if d.Engine == nil {
-		d.Engine = &rollup.Engine{Store: d.Store, Catalog: d.Catalog, Tree: d.Tree, Self: d.Unit}
+		d.Engine = &rollup.Engine{Store: d.Store, Catalog: d.Catalog, Tree: d.Tree, History: d.History, Self: d.Unit}
 	}
 	for _, svc := range services() {
 		s.RegisterService(svc.desc, svc.impl(d))
@@ -112,7 +119,9 @@ func newNodeService(d Deps) any { return &nodeService{d: d} }
 
 func newCatalogService(d Deps) any { return &catalogService{cat: d.Catalog} }
 
-func newHierarchyService(d Deps) any { return &hierarchyService{tree: d.Tree} }
+func newHierarchyService(d Deps) any {
+	return &hierarchyService{tree: d.Tree, history: d.History, store: d.Store, self: d.Unit}
+}
 
 func newDataService(d Deps) any {
 	return &dataService{

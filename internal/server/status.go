@@ -13,11 +13,13 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/tonghop/tonghop/internal/audit"
+	"github.com/tonghop/tonghop/internal/bundle"
 	"github.com/tonghop/tonghop/internal/enrolment"
 	"github.com/tonghop/tonghop/internal/envelope"
 	"github.com/tonghop/tonghop/internal/hierarchy"
 	"github.com/tonghop/tonghop/internal/invalid"
 	"github.com/tonghop/tonghop/internal/report"
+	"github.com/tonghop/tonghop/internal/rollup"
 	"github.com/tonghop/tonghop/internal/store"
 	"github.com/tonghop/tonghop/internal/submission"
 	"github.com/tonghop/tonghop/internal/trust"
@@ -47,6 +49,9 @@ func statusRules() []statusRule {
 		{store.ErrNotInitialised, codes.FailedPrecondition},
 		{store.ErrIdentityChange, codes.FailedPrecondition},
 		{hierarchy.ErrInvalidTree, codes.InvalidArgument},
+		{hierarchy.ErrInvalidHistory, codes.InvalidArgument},
+		{store.ErrBadWeights, codes.InvalidArgument},
+		{rollup.ErrBoundaries, codes.InvalidArgument},
 		{submission.ErrMalformed, codes.InvalidArgument},
 		{submission.ErrUnauthentic, codes.Unauthenticated},
 		{submission.ErrNotAllowed, codes.PermissionDenied},
@@ -64,6 +69,10 @@ func statusRules() []statusRule {
 		{errNoPeerCert, codes.Unauthenticated},
 		{errNotParent, codes.PermissionDenied},
 		{submission.ErrBlocked, codes.FailedPrecondition},
+		{bundle.ErrInvalid, codes.InvalidArgument},
+		{bundle.ErrNotBelow, codes.PermissionDenied},
+		{bundle.ErrNotForThisNode, codes.FailedPrecondition},
+		{bundle.ErrEmpty, codes.FailedPrecondition},
 		{store.ErrReportAccepted, codes.FailedPrecondition},
 		{store.ErrReviewState, codes.FailedPrecondition},
 		{store.ErrNotLatest, codes.FailedPrecondition},

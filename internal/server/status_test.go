@@ -16,6 +16,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/tonghop/tonghop/internal/audit"
+	"github.com/tonghop/tonghop/internal/bundle"
 	"github.com/tonghop/tonghop/internal/catalog"
 	"github.com/tonghop/tonghop/internal/enrolment"
 	"github.com/tonghop/tonghop/internal/envelope"
@@ -23,6 +24,7 @@ import (
 	"github.com/tonghop/tonghop/internal/hierarchy"
 	"github.com/tonghop/tonghop/internal/invalid"
 	"github.com/tonghop/tonghop/internal/report"
+	"github.com/tonghop/tonghop/internal/rollup"
 	"github.com/tonghop/tonghop/internal/store"
 	"github.com/tonghop/tonghop/internal/submission"
 	"github.com/tonghop/tonghop/internal/trust"
@@ -44,6 +46,9 @@ func TestStatusTable(t *testing.T) {
 		{fmt.Errorf("open: %w", store.ErrNotInitialised), codes.FailedPrecondition},
 		{fmt.Errorf("init: %w", store.ErrIdentityChange), codes.FailedPrecondition},
 		{fmt.Errorf("units: %w", hierarchy.ErrInvalidTree), codes.InvalidArgument},
+		{fmt.Errorf("units: %w", hierarchy.ErrInvalidHistory), codes.InvalidArgument},
+		{fmt.Errorf("declare: %w", &store.WeightsError{Field: "weights", Reason: "are all zero"}), codes.InvalidArgument},
+		{fmt.Errorf("query: %w", rollup.ErrBoundaries), codes.InvalidArgument},
 		{fmt.Errorf("envelope: %w", submission.ErrMalformed), codes.InvalidArgument},
 		{fmt.Errorf("envelope: %w", submission.ErrUnauthentic), codes.Unauthenticated},
 		{fmt.Errorf("envelope: %w", submission.ErrNotAllowed), codes.PermissionDenied},
@@ -61,6 +66,10 @@ func TestStatusTable(t *testing.T) {
 		{errNoPeerCert, codes.Unauthenticated},
 		{fmt.Errorf("accept: %w", errNotParent), codes.PermissionDenied},
 		{fmt.Errorf("submit: %w", submission.ErrBlocked), codes.FailedPrecondition},
+		{fmt.Errorf("import: %w", bundle.ErrInvalid), codes.InvalidArgument},
+		{fmt.Errorf("import: %w", bundle.ErrNotBelow), codes.PermissionDenied},
+		{fmt.Errorf("receipts: %w", bundle.ErrNotForThisNode), codes.FailedPrecondition},
+		{bundle.ErrEmpty, codes.FailedPrecondition},
 		{fmt.Errorf("deliver: %w", store.ErrReportAccepted), codes.FailedPrecondition},
 		{fmt.Errorf("return: %w", store.ErrReviewState), codes.FailedPrecondition},
 		{fmt.Errorf("accept: %w", store.ErrNotLatest), codes.FailedPrecondition},
@@ -78,7 +87,7 @@ func TestStatusTable(t *testing.T) {
 		}
 	}
 	// Every rule of the table is exercised above.
-	if n := len(statusRules()); n != 30 {
+	if n := len(statusRules()); n != 37 {
 		t.Errorf("statusRules has %d rules; extend this test with the new ones", n)
 	}
 }
