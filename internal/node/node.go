@@ -41,6 +41,7 @@ import (
 	"github.com/tonghop/tonghop/internal/enrolment"
 	"github.com/tonghop/tonghop/internal/guard"
 	"github.com/tonghop/tonghop/internal/hierarchy"
+	"github.com/tonghop/tonghop/internal/numfmt"
 	"github.com/tonghop/tonghop/internal/server"
 	"github.com/tonghop/tonghop/internal/store"
 	"github.com/tonghop/tonghop/internal/submission"
@@ -60,9 +61,6 @@ var ErrConfig = errors.New("node")
 type Options struct {
 	Logger *zap.Logger      // nil: no logging
 	Clock  func() time.Time // nil: time.Now
-	// Successions are the reorganisations the node knows, for handing a
-	// new child its sources' reports; nil: none.
-	Successions func() []enrolment.Succession
 	// AuditFile opens the audit log's current file; nil: the file on disk.
 	// Tests inject one that fails as a full disk does.
 	AuditFile func(path string) (audit.File, error)
@@ -184,14 +182,16 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 		forward = false
 		log.Info("this node's unit has retired: its data is kept, read-only")
 	}
-	dated := newDatedTrees(history.Units(), tree)
-	verifier := &submission.Verifier{Roots: roots, Revocations: revocations, Tree: tree, TreeOn: dated.On, Catalog: cat, Earlier: catalog.Earlier(), Self: id.UnitCode, Now: clock}
+	// Who may sign, and who are this node's children, is decided by the
+	// map of the day in question; the map's days are Hà Nội's.
+	treeOn := func(t time.Time) *hierarchy.Tree { return history.AsOf(t.In(numfmt.Zone())) }
+	verifier := &submission.Verifier{Roots: roots, Revocations: revocations, Tree: tree, TreeOn: treeOn, Catalog: cat, Earlier: catalog.Earlier(), Self: id.UnitCode, Now: clock}
 	rules, err := validate.ForCatalog(cat)
 	if err != nil {
 		return nil, fmt.Errorf("validation rules of catalogue %s: %w", cat.Version(), err)
 	}
-	subs := &submission.Reports{Store: st, Verifier: verifier, Identity: &n.identity, Forward: forward, Rules: rules, Logger: log}
-	parent := &enrolment.Parent{Store: st, Identity: &n.identity, Tree: tree, TreeOn: dated.On, Successions: opts.Successions,
+	subs := &submission.Reports{Store: st, Verifier: verifier, Identity: &n.identity, Forward: forward, Rules: rules, Origins: history.Origins, Logger: log}
+	parent := &enrolment.Parent{Store: st, Identity: &n.identity, Tree: tree, TreeOn: treeOn, Successions: successions(history),
 		Self: id.UnitCode, Revocations: revocations, Forward: forward, Now: clock}
 	verifier.Retiring = parent.Retiring
 	n.verifier = verifier

@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/tonghop/tonghop/internal/envelope"
+	"github.com/tonghop/tonghop/internal/hierarchy"
 	"github.com/tonghop/tonghop/internal/period"
 	"github.com/tonghop/tonghop/internal/store"
 	"github.com/tonghop/tonghop/internal/trust"
@@ -29,8 +30,12 @@ type Reports struct {
 	// Queued is called after anything was added to the outbox.
 	Queued func()
 	// Rules judge every report signed or received here; nil judges none.
-	Rules  *validate.Set
-	Logger *zap.Logger
+	Rules *validate.Set
+	// Origins, when set, says where a unit of the map beginning on day
+	// came from (see hierarchy.History.Origins): a new unit's previous
+	// period is its sources' (see mappedPrevious).
+	Origins func(code string, day time.Time) ([]hierarchy.Origin, bool)
+	Logger  *zap.Logger
 }
 
 func (n *Reports) identity() (trust.Identity, error) {

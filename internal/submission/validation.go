@@ -134,12 +134,20 @@ func (n *Reports) judgeReceived(subs []*envelope.Submission) ([][]store.Violatio
 	if err != nil {
 		return nil, err
 	}
+	mapped, err := n.mappedPrevious(subs, keys)
+	if err != nil {
+		return nil, err
+	}
 	for i, s := range subs {
 		cells := make([]validate.Cell, len(s.Values))
 		for j, v := range s.Values {
 			cells[j] = validate.Cell{Element: v.Element, Option: v.Option, Count: v.Count}
 		}
-		in := validate.Input{PeriodType: types[i], Values: validate.LookupOf(cells), Previous: validate.LookupOf(cellsOfStore(prev[keys[i]]))}
+		previous := cellsOfStore(prev[keys[i]])
+		if m, ok := mapped[i]; ok {
+			previous = m
+		}
+		in := validate.Input{PeriodType: types[i], Values: validate.LookupOf(cells), Previous: validate.LookupOf(previous)}
 		out[i] = StoredViolations(n.Rules.Run(in))
 	}
 	return out, nil
@@ -239,4 +247,77 @@ func (n *Reports) Validate(unit, dataSet string, p period.Period) ([]validate.Vi
 		return nil, false, nil
 	}
 	return n.Rules.Run(in), true, nil
+}
+
+// mappedPrevious finds, for the reports of units that a reorganisation
+// created after their previous period, that period in their boundaries:
+// the sum of their sources' reports, by the index of the report. A unit
+// that took over an old unit's code is thus never judged against the old
+// unit alone. A report is left out (no previous period, so no check
+// against it) when a source was split, whose share no report says, or
+// when a source's report is missing: the sum would not be the unit's.
+func (n *Reports) mappedPrevious(subs []*envelope.Submission, keys []store.ReportKey) (map[int][]validate.Cell, error) {
+	if n.Origins == nil {
+		return nil, nil
+	}
+	out := map[int][]validate.Cell{}
+	now := n.Verifier.Now()
+	for i, s := range subs {
+		if keys[i].Period == "" {
+			continue
+		}
+		prev, _ := period.Parse(keys[i].Period)
+		at := s.SignedAt
+		if at.After(now) {
+			at = now
+		}
+		u, ok := n.Verifier.treeOn(at).Unit(s.Unit)
+		if !ok || u.ValidFrom.IsZero() || prev.End().After(u.ValidFrom) {
+			continue
+		}
+		origins, ok := n.Origins(u.Code, u.ValidFrom)
+		if !ok {
+			continue
+		}
+		var srcKeys []store.ReportKey
+		exact := true
+		for _, o := range origins {
+			exact = exact && !o.Partial
+			srcKeys = append(srcKeys, store.ReportKey{Unit: o.Code, DataSet: s.DataSet, Period: keys[i].Period})
+		}
+		if !exact {
+			out[i] = nil
+			continue
+		}
+		got, err := n.Store.CurrentReports(srcKeys)
+		if err != nil {
+			return nil, err
+		}
+		sum := map[[2]string]int64{}
+		var order [][2]string
+		for _, k := range srcKeys {
+			cells, ok := got[k]
+			if !ok {
+				exact = false
+				break
+			}
+			for _, c := range cells {
+				key := [2]string{c.Element, c.Option}
+				if _, seen := sum[key]; !seen {
+					order = append(order, key)
+				}
+				sum[key] += c.Sum
+			}
+		}
+		if !exact {
+			out[i] = nil
+			continue
+		}
+		cells := make([]validate.Cell, len(order))
+		for j, k := range order {
+			cells[j] = validate.Cell{Element: k[0], Option: k[1], Count: sum[k]}
+		}
+		out[i] = cells
+	}
+	return out, nil
 }
