@@ -215,7 +215,7 @@ func (w *wiring) buildDeps() error {
 	st, l := w.node.store, w.node.audit
 	w.deps = server.Deps{
 		Store: st, Catalog: w.verifier.Catalog, Tree: w.tree, Unit: w.self,
-		ParentAddress: w.cfg.Parent, Version: Version, StartedAt: w.clock(), Logger: w.log,
+		ParentAddress: w.cfg.Parent, Version: Version, StartedAt: w.clock(), Logger: w.log, Clock: w.clock,
 		Submissions: w.reports, Parent: w.parent, Tokens: w.tokens, Audit: l,
 	}
 	w.authz = server.NewAuthz(server.Authz{Tokens: w.tokens, Store: st, Audit: l, Tree: w.tree, Self: w.self, Logger: w.log.Named("authz")})
