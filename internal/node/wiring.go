@@ -29,6 +29,7 @@ import (
 	"github.com/tonghop/tonghop/api"
 	"github.com/tonghop/tonghop/internal/access"
 	"github.com/tonghop/tonghop/internal/audit"
+	"github.com/tonghop/tonghop/internal/bundle"
 	"github.com/tonghop/tonghop/internal/catalog"
 	"github.com/tonghop/tonghop/internal/config"
 	"github.com/tonghop/tonghop/internal/downlink"
@@ -217,6 +218,7 @@ func (w *wiring) buildDeps() error {
 		Store: st, Catalog: w.verifier.Catalog, Tree: w.tree, Unit: w.self,
 		ParentAddress: w.cfg.Parent, Version: Version, StartedAt: w.clock(), Logger: w.log, Clock: w.clock,
 		Submissions: w.reports, Parent: w.parent, Tokens: w.tokens, Audit: l,
+		Transfer: &bundle.Transfer{Subs: w.reports, Logger: w.log.Named("bundle")},
 	}
 	w.authz = server.NewAuthz(server.Authz{Tokens: w.tokens, Store: st, Audit: l, Tree: w.tree, Self: w.self, Logger: w.log.Named("authz")})
 	w.registry = prometheus.NewRegistry()
