@@ -55,10 +55,10 @@ type wiring struct {
 	node  *Node
 
 	// openStore and loadIdentity
-	self  string // the node's unit code
-	units []hierarchy.Unit
-	tree  *hierarchy.Tree
-	roots *x509.CertPool // nil before enrolment
+	self    string // the node's unit code
+	history *hierarchy.History
+	tree    *hierarchy.Tree
+	roots   *x509.CertPool // nil before enrolment
 
 	// buildDomain
 	forward     bool
@@ -118,12 +118,10 @@ func (w *wiring) loadIdentity() error {
 		return fmt.Errorf("%w: configured unit %s, but %s belongs to unit %s", ErrConfig, w.cfg.Unit, w.cfg.DataDir, id.UnitCode)
 	}
 	w.self = id.UnitCode
-	if w.units, err = st.Units(); err != nil {
+	if w.history, err = st.History(); err != nil {
 		return err
 	}
-	if w.tree, err = hierarchy.NewTree(w.units); err != nil {
-		return err
-	}
+	w.tree = nodeTree(w.history, w.self, w.clock())
 	w.node.unit, _ = w.tree.Unit(w.self)
 
 	switch ident, err := trust.Load(w.cfg.DataDir); {
@@ -181,7 +179,7 @@ func (w *wiring) buildDomain() error {
 		w.forward = false
 		w.log.Info("this node's unit has retired: its data is kept, read-only")
 	}
-	dated := newDatedTrees(w.units, w.tree)
+	dated := newDatedTrees(w.history.Units(), w.tree)
 	w.verifier = &submission.Verifier{Roots: w.roots, Revocations: w.revocations, Tree: w.tree, TreeOn: dated.On, Catalog: cat, Earlier: catalog.Earlier(), Self: w.self, Now: w.clock}
 	rules, err := validate.ForCatalog(cat)
 	if err != nil {
@@ -215,7 +213,7 @@ func (w *wiring) openAudit() error {
 func (w *wiring) buildDeps() error {
 	st, l := w.node.store, w.node.audit
 	w.deps = server.Deps{
-		Store: st, Catalog: w.verifier.Catalog, Tree: w.tree, Unit: w.self,
+		Store: st, Catalog: w.verifier.Catalog, Tree: w.tree, History: w.history, Unit: w.self,
 		ParentAddress: w.cfg.Parent, Version: Version, StartedAt: w.clock(), Logger: w.log, Clock: w.clock,
 		Submissions: w.reports, Parent: w.parent, Tokens: w.tokens, Audit: l,
 		Transfer: &bundle.Transfer{Subs: w.reports, Logger: w.log.Named("bundle")},
@@ -368,7 +366,9 @@ func (w *wiring) httpServer() (err error) {
 	n := w.node
 	gw := runtime.NewServeMux(
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.JSONPb{
-			MarshalOptions:   protojson.MarshalOptions{UseProtoNames: true},
+			// Zero values are written out: a client reading "met" gets false,
+			// not nothing.
+			MarshalOptions:   protojson.MarshalOptions{UseProtoNames: true, EmitUnpopulated: true},
 			UnmarshalOptions: protojson.UnmarshalOptions{},
 		}),
 		// A form-encoded POST must not turn into a GET that answers 200 and
