@@ -165,6 +165,7 @@ func (a *Authz) Rules() map[string]rule {
 		tonghopv1.AccessService_ListTokens_FullMethodName:  {role: access.Admin, units: none},
 		tonghopv1.AccessService_RevokeToken_FullMethodName: {role: access.Admin, write: true, units: byToken},
 		tonghopv1.AccessService_ListAudit_FullMethodName:   {role: access.Admin, units: self},
+		tonghopv1.AccessService_GetCaller_FullMethodName:   {role: access.Viewer, units: none},
 
 		"/grpc.health.v1.Health/Check":                                   {},
 		"/grpc.health.v1.Health/List":                                    {},

@@ -20,6 +20,13 @@ type APIToken struct {
 	CreatedAt  time.Time `json:"created_at"`
 	ExpiresAt  time.Time `json:"expires_at,omitzero"`
 	RevokedAt  time.Time `json:"revoked_at,omitzero"`
+	// SignInLink marks a one-time link that opens one browser session and
+	// is no API credential.
+	SignInLink bool `json:"sign_in_link,omitzero"`
+	// Session marks a browser session; SessionOf is the token it was
+	// opened with, empty when a sign-in link (now spent) opened it.
+	Session   bool   `json:"session,omitzero"`
+	SessionOf string `json:"session_of,omitzero"`
 }
 
 // PutAPIToken stores a new token.
