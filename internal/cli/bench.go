@@ -4,11 +4,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/tonghop/tonghop/internal/country"
 	"github.com/tonghop/tonghop/internal/nationalbench"
 	"github.com/tonghop/tonghop/internal/period"
 )
@@ -16,7 +16,7 @@ import (
 func newBenchCmd(streams IO) *cobra.Command {
 	var (
 		cfg                   nationalbench.Config
-		shared, units, years  string
+		units, years          string
 		out, logLevel, pgUser string
 		profile, queryProfile string
 		pg                    bool
@@ -46,9 +46,6 @@ GiB of memory; --provinces and --years make it smaller.`,
 			}
 			cfg.FirstYear, cfg.LastYear = r.From.Year(), r.To.Year()
 			cfg.UnitsCSV = units
-			if !strings.ContainsRune(units, filepath.Separator) {
-				cfg.UnitsCSV = filepath.Join(shared, units)
-			}
 			cfg.PG.Off, cfg.PG.User = !pg, pgUser
 			cfg.PG.Settings = map[string]string{}
 			for _, s := range pgSet {
@@ -100,8 +97,7 @@ GiB of memory; --provinces and --years make it smaller.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&shared, "shared-data", nationalbench.DefaultSharedData(), "directory of the official unit lists")
-	f.StringVar(&units, "units", "vn-admin-units-2024.csv", "unit list: a file of --shared-data, or a path")
+	f.StringVar(&units, "units", country.File2024, "unit list: "+country.File2024+" or "+country.File2025+" (built in), or a CSV file's path")
 	f.StringSliceVar(&cfg.Provinces, "provinces", nil, "only these provinces (codes, comma-separated); default all")
 	f.StringVar(&years, "years", "2012..2021", "the yearly rounds, first..last")
 	f.StringVar(&cfg.DataDir, "data-dir", "", "keep the nodes' directories here (must not hold a root yet); default a temporary directory, removed at the end")

@@ -71,7 +71,7 @@ func (e *CSVError) Error() string {
 // Unwrap returns [ErrInvalidCSV], so errors.Is(err, ErrInvalidCSV) holds.
 func (e *CSVError) Unwrap() error { return ErrInvalidCSV }
 
-// ReadCSV reads units in the format of the official lists in shared/data:
+// ReadCSV reads units in the format of the official lists (see internal/country):
 // RFC 4180, UTF-8, a header naming the columns code, name, level, parent_code
 // and optionally valid_from, valid_to (YYYY-MM-DD, empty = unbounded), in any
 // order. A missing required column, an unknown or repeated column, a record

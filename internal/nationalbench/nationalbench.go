@@ -21,7 +21,6 @@ import (
 	"runtime/pprof"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"go.uber.org/zap"
@@ -55,7 +54,8 @@ const (
 
 // Config is one run.
 type Config struct {
-	// UnitsCSV is an official unit list (code,name,level,parent_code).
+	// UnitsCSV is an official unit list (code,name,level,parent_code): a
+	// file, or the name of a list built in (country.File2024, File2025).
 	UnitsCSV string
 	// Provinces limits the run to these provinces' subtrees; empty is the
 	// whole list.
@@ -576,26 +576,4 @@ func idleCommune(ctx context.Context, cfg Config, tree *hierarchy.Tree, fl *flee
 	}
 	defer n.Stop()
 	return n.Status("VmRSS")
-}
-
-// module is the path in the go.mod of the repository's root.
-const module = "module github.com/tonghop/tonghop"
-
-// DefaultSharedData is the shared data directory: ../shared/data beside the
-// repository holding the working directory (found by its go.mod), as the
-// package tests find it, or ../shared/data from the working directory when
-// no repository holds it.
-func DefaultSharedData() string {
-	dir, err := os.Getwd()
-	if err != nil {
-		return filepath.Join("..", "shared", "data")
-	}
-	for d := dir; ; d = filepath.Dir(d) {
-		if raw, err := os.ReadFile(filepath.Join(d, "go.mod")); err == nil && slices.Contains(strings.Split(string(raw), "\n"), module) {
-			return filepath.Join(d, "..", "shared", "data")
-		}
-		if filepath.Dir(d) == d {
-			return filepath.Join("..", "shared", "data")
-		}
-	}
 }

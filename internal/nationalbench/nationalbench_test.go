@@ -2,13 +2,12 @@ package nationalbench_test
 
 import (
 	"context"
-	"errors"
-	"io/fs"
 	"os"
 	"strings"
 	"testing"
 
 	"github.com/tonghop/tonghop/internal/cli"
+	"github.com/tonghop/tonghop/internal/country"
 	"github.com/tonghop/tonghop/internal/nationalbench"
 )
 
@@ -25,14 +24,11 @@ func TestMain(m *testing.M) {
 
 // The small run of the benchmark that `go test` includes so that it cannot
 // rot: one province of the 2025 list (Lai Châu, 38 communes) over two
-// years, or, without the shared data, Lai Châu of 2024 from the demo.
+// years.
 func TestSmallRun(t *testing.T) {
 	// questions: the country, one unit of each level, two rankings and a
 	// series; 2025 has no districts.
-	csv, province, units, questions := "../../../shared/data/vn-admin-units-2025.csv", "12", 1+38, 6
-	if _, err := os.Stat(csv); errors.Is(err, fs.ErrNotExist) {
-		csv, units, questions = "../demo/lai-chau-2024.csv", 1+8+106, 7
-	}
+	csv, province, units, questions := country.File2025, "12", 1+38, 6
 	t.Setenv(asTonghop, "1")
 	var progress strings.Builder
 	res, err := nationalbench.Run(context.Background(), nationalbench.Config{

@@ -36,9 +36,7 @@ package rollup
 // later runs (the build figures are then not measured again).
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -52,6 +50,7 @@ import (
 	"time"
 
 	"github.com/tonghop/tonghop/internal/catalog"
+	"github.com/tonghop/tonghop/internal/country"
 	"github.com/tonghop/tonghop/internal/expr"
 	"github.com/tonghop/tonghop/internal/hierarchy"
 	"github.com/tonghop/tonghop/internal/period"
@@ -60,7 +59,7 @@ import (
 )
 
 const (
-	nationalCSV      = "../../../shared/data/vn-admin-units-2024.csv"
+	nationalCSV      = country.File2024
 	nationalRoot     = "VN"
 	nationalFirst    = 2012
 	nationalLast     = 2021
@@ -140,9 +139,6 @@ func nationalRefKey(element, option string) string {
 
 func buildNational() (*nationalFixture, string, error) {
 	start := time.Now()
-	if _, err := os.Stat(nationalCSV); errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Sprintf("%s is absent: no national tree to benchmark", nationalCSV), nil
-	}
 	tree, err := synth.NationalTree(nationalCSV, nationalRoot)
 	if err != nil {
 		return nil, "", err

@@ -20,9 +20,7 @@ package server
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
 	"math"
 	"math/rand/v2"
 	"net"
@@ -41,6 +39,7 @@ import (
 
 	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
 	"github.com/tonghop/tonghop/internal/catalog"
+	"github.com/tonghop/tonghop/internal/country"
 	"github.com/tonghop/tonghop/internal/hierarchy"
 	"github.com/tonghop/tonghop/internal/period"
 	"github.com/tonghop/tonghop/internal/rollup"
@@ -49,7 +48,7 @@ import (
 )
 
 const (
-	nationalCSV      = "../../../shared/data/vn-admin-units-2024.csv"
+	nationalCSV      = country.File2024
 	nationalRoot     = "VN"
 	nationalFirst    = 2012
 	nationalLast     = 2021
@@ -103,9 +102,6 @@ func nationalData(b *testing.B) *nationalFixture {
 
 func buildNational(b *testing.B) (*nationalFixture, string, error) {
 	start := time.Now()
-	if _, err := os.Stat(nationalCSV); errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Sprintf("%s is absent: no national tree to benchmark", nationalCSV), nil
-	}
 	tree, err := synth.NationalTree(nationalCSV, nationalRoot)
 	if err != nil {
 		return nil, "", err

@@ -3,7 +3,6 @@ package store
 import (
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,6 +11,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 	"go.uber.org/zap/zaptest"
 
+	"github.com/tonghop/tonghop/internal/country"
 	"github.com/tonghop/tonghop/internal/hierarchy"
 	"github.com/tonghop/tonghop/internal/period"
 )
@@ -318,12 +318,7 @@ func TestSections(t *testing.T) {
 }
 
 func TestRealHierarchyRoundTrip(t *testing.T) {
-	f, err := os.Open("../../../shared/data/vn-admin-units-2024.csv")
-	if err != nil {
-		t.Skipf("real unit list not available: %v", err)
-	}
-	defer f.Close()
-	units, err := hierarchy.ReadCSV(f)
+	units, err := country.Units2024()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ package synth
 import (
 	"fmt"
 	"hash/fnv"
+	"io"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/tonghop/tonghop/internal/catalog"
+	"github.com/tonghop/tonghop/internal/country"
 	"github.com/tonghop/tonghop/internal/hierarchy"
 	"github.com/tonghop/tonghop/internal/store"
 )
@@ -220,9 +222,18 @@ func split(rng *rand.Rand, total int64, n int) []int64 {
 
 // NationalTree reads an official unit list (CSV) and puts a national unit
 // with code root above its provinces, so that one node can hold the whole
-// country.
+// country. csvPath names a file, or one of the lists built into the binary
+// (country.File2024, country.File2025) when it is exactly that name, with no
+// directory; the built-in lists are read without their validity dates, since
+// synthetic years are laid on whichever map is chosen.
 func NationalTree(csvPath, root string) (*hierarchy.Tree, error) {
-	in, err := os.Open(csvPath)
+	var in io.ReadCloser
+	var err error
+	if csvPath == country.File2024 || csvPath == country.File2025 {
+		in, err = country.Open(csvPath)
+	} else {
+		in, err = os.Open(csvPath)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -13,7 +13,7 @@ import (
 )
 
 // tamDuong2021 reads the member figures of Huyện Tam Đường's 2021 review
-// as printed (../shared/seeds/bao-cao-huyen-tam-duong-2021.txt, part 3.1),
+// as printed (part 3.1 of the district's report),
 // from testdata/tam-duong-2021.csv, the file an operator would import
 // (tonghop values import). Tiến sĩ is not printed: the report has none,
 // so 0. Admissions since 2010 and their "of which" are within the total.

@@ -1,45 +1,66 @@
-package hierarchy
+package country_test
 
 import (
 	"bytes"
-	"os"
-	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/tonghop/tonghop/internal/country"
+	"github.com/tonghop/tonghop/internal/hierarchy"
 )
 
-// The official unit lists live outside the module, in the shared data folder.
-const dataDir = "../../../shared/data"
-
-// readData returns the bytes of a data file, skipping the test if the folder
-// is not there (say, in a checkout of the module alone).
+// readData returns the decompressed bytes of an embedded list.
 func readData(tb testing.TB, name string) []byte {
 	tb.Helper()
-	b, err := os.ReadFile(filepath.Join(dataDir, name))
-	if os.IsNotExist(err) {
-		tb.Skipf("data file %s not present: %v", name, err)
-	}
+	b, err := country.ReadAll(name)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	return b
 }
 
-func loadTree(t *testing.T, name string) (*Tree, []Unit, []byte) {
+func loadTree(t *testing.T, name string) (*hierarchy.Tree, []hierarchy.Unit, []byte) {
 	t.Helper()
 	raw := readData(t, name)
-	units, err := ReadCSV(bytes.NewReader(raw))
+	units, err := hierarchy.ReadCSV(bytes.NewReader(raw))
 	if err != nil {
 		t.Fatalf("ReadCSV(%s): %v", name, err)
 	}
-	tr, err := NewTree(units)
+	tr, err := hierarchy.NewTree(units)
 	if err != nil {
 		t.Fatalf("NewTree(%s): %v", name, err)
 	}
 	return tr, units, raw
 }
 
-func maxDepth(tr *Tree) int {
+func codes(units []hierarchy.Unit) []string {
+	out := make([]string, len(units))
+	for i, u := range units {
+		out[i] = u.Code
+	}
+	return out
+}
+
+func checkCodes(t *testing.T, what string, got []hierarchy.Unit, want ...string) {
+	t.Helper()
+	if !slices.Equal(codes(got), want) {
+		t.Errorf("%s = %q, want %q", what, codes(got), want)
+	}
+}
+
+func checkUnits(t *testing.T, got, want []hierarchy.Unit) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("got %d units, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if !got[i].Equal(want[i]) {
+			t.Errorf("unit %d = %+v\nwant      %+v", i, got[i], want[i])
+		}
+	}
+}
+
+func maxDepth(tr *hierarchy.Tree) int {
 	d := -1
 	for _, u := range tr.Units() {
 		d = max(d, tr.Depth(u.Code))
@@ -48,7 +69,7 @@ func maxDepth(tr *Tree) int {
 }
 
 func TestData2024(t *testing.T) {
-	tr, units, raw := loadTree(t, "vn-admin-units-2024.csv")
+	tr, units, raw := loadTree(t, country.File2024)
 
 	// Counts checked with awk against the file and its README: 63 / 696 / 10,047.
 	if got := tr.Len(); got != 10806 {
@@ -65,17 +86,17 @@ func TestData2024(t *testing.T) {
 	if got := maxDepth(tr); got != 2 {
 		t.Errorf("deepest unit at depth %d, want 2 (3 levels)", got)
 	}
-	wantLevels := []Level{
-		{"province", "Tỉnh, thành phố", 0},
-		{"district", "Huyện, quận, thị xã, thành phố thuộc tỉnh", 1},
-		{"commune", "Xã, phường, thị trấn", 2},
+	wantLevels := []hierarchy.Level{
+		{Code: "province", Name: "Tỉnh, thành phố", Depth: 0},
+		{Code: "district", Name: "Huyện, quận, thị xã, thành phố thuộc tỉnh", Depth: 1},
+		{Code: "commune", Name: "Xã, phường, thị trấn", Depth: 2},
 	}
 	if got := tr.Levels(); !slices.Equal(got, wantLevels) {
 		t.Errorf("Levels = %v, want %v", got, wantLevels)
 	}
 
 	tamDuong, ok := tr.Unit("106")
-	if want := (Unit{Code: "106", Name: "Huyện Tam Đường", Level: "district", Parent: "12"}); !ok || !tamDuong.Equal(want) {
+	if want := (hierarchy.Unit{Code: "106", Name: "Huyện Tam Đường", Level: "district", Parent: "12"}); !ok || !tamDuong.Equal(want) {
 		t.Errorf("Unit(106) = %+v, %v; want %+v", tamDuong, ok, want)
 	}
 	if laiChau, _ := tr.Unit("12"); laiChau.Name != "Tỉnh Lai Châu" {
@@ -113,13 +134,13 @@ func TestData2024(t *testing.T) {
 	// The file is sorted by level and code, the order of Units, so writing
 	// the tree reproduces it byte for byte; and the units read back equal.
 	var buf bytes.Buffer
-	if err := WriteCSV(&buf, tr.Units()); err != nil {
+	if err := hierarchy.WriteCSV(&buf, tr.Units()); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(buf.Bytes(), raw) {
 		t.Error("WriteCSV(tree.Units()) differs from the file")
 	}
-	back, err := ReadCSV(&buf)
+	back, err := hierarchy.ReadCSV(&buf)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +148,7 @@ func TestData2024(t *testing.T) {
 }
 
 func TestData2025(t *testing.T) {
-	tr, _, _ := loadTree(t, "vn-admin-units-2025.csv")
+	tr, _, _ := loadTree(t, country.File2025)
 	if got := len(tr.Roots()); got != 34 {
 		t.Errorf("%d roots, want 34", got)
 	}
@@ -140,9 +161,9 @@ func TestData2025(t *testing.T) {
 	if got := maxDepth(tr); got != 1 {
 		t.Errorf("deepest unit at depth %d, want 1 (2 levels)", got)
 	}
-	wantLevels := []Level{
-		{"province", "Tỉnh, thành phố", 0},
-		{"commune", "Xã, phường, thị trấn", 1},
+	wantLevels := []hierarchy.Level{
+		{Code: "province", Name: "Tỉnh, thành phố", Depth: 0},
+		{Code: "commune", Name: "Xã, phường, thị trấn", Depth: 1},
 	}
 	if got := tr.Levels(); !slices.Equal(got, wantLevels) {
 		t.Errorf("Levels = %v, want %v", got, wantLevels)
@@ -159,7 +180,7 @@ func TestData2025(t *testing.T) {
 }
 
 func TestDataSubtree(t *testing.T) {
-	tr, _, _ := loadTree(t, "vn-admin-units-2024.csv")
+	tr, _, _ := loadTree(t, country.File2024)
 	sub, err := tr.Subtree("12")
 	if err != nil {
 		t.Fatal(err)
@@ -173,15 +194,72 @@ func TestDataSubtree(t *testing.T) {
 }
 
 func BenchmarkNewTree2024(b *testing.B) {
-	raw := readData(b, "vn-admin-units-2024.csv")
+	raw := readData(b, country.File2024)
 	b.SetBytes(int64(len(raw)))
 	for b.Loop() {
-		units, err := ReadCSV(bytes.NewReader(raw))
+		units, err := hierarchy.ReadCSV(bytes.NewReader(raw))
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := NewTree(units); err != nil {
+		if _, err := hierarchy.NewTree(units); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestUnitsValidity(t *testing.T) {
+	units, err := country.Units()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(units) != 10806+3355 {
+		t.Fatalf("%d units, want %d", len(units), 10806+3355)
+	}
+	day := hierarchy.Day(2025, 7, 1)
+	before, after := 0, 0
+	for _, u := range units {
+		switch {
+		case u.ValidFrom.IsZero() && u.ValidTo.Equal(day):
+			before++
+		case u.ValidFrom.Equal(day) && u.ValidTo.IsZero():
+			after++
+		default:
+			t.Fatalf("unit %s valid %s..%s", u.Code, hierarchy.FormatDate(u.ValidFrom), hierarchy.FormatDate(u.ValidTo))
+		}
+		if u.ActiveOn(day) == u.ActiveOn(day.AddDate(0, 0, -1)) {
+			t.Fatalf("unit %s is active on both 2025-06-30 and 2025-07-01, or on neither", u.Code)
+		}
+	}
+	if before != 10806 || after != 3355 {
+		t.Errorf("%d units until 2025-06-30 and %d from 2025-07-01, want 10806 and 3355", before, after)
+	}
+}
+
+func TestMapping2025(t *testing.T) {
+	ch, err := country.Mapping2025()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Counts from the data's README: 10.666 rows, 63 provinces, 5 island
+	// districts, 10.598 commune rows, 459 split communes.
+	levels := map[string]int{}
+	split := map[string]bool{}
+	for _, c := range ch {
+		levels[c.Level]++
+		if c.Partial {
+			split[c.Old] = true
+		}
+		if !c.Date.Equal(country.Reorganisation()) {
+			t.Fatalf("row %s → %s effective %s", c.Old, c.New, hierarchy.FormatDate(c.Date))
+		}
+	}
+	if len(ch) != 10666 || levels["province"] != 63 || levels["district"] != 5 || levels["commune"] != 10598 {
+		t.Errorf("%d rows, by level %v", len(ch), levels)
+	}
+	if len(split) != 459 {
+		t.Errorf("%d split units, want 459", len(split))
+	}
+	if n := country.Notice(); !bytes.Contains([]byte(n), []byte("GPL-3.0")) || !bytes.Contains([]byte(n), []byte("MIT")) {
+		t.Error("the notice lacks the licences")
 	}
 }
