@@ -46,6 +46,7 @@ import (
 	"github.com/tonghop/tonghop/internal/trust"
 	"github.com/tonghop/tonghop/internal/uplink"
 	"github.com/tonghop/tonghop/internal/validate"
+	"github.com/tonghop/tonghop/internal/web"
 )
 
 // Version is the software version reported by the node.
@@ -315,8 +316,13 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 			return nil, err
 		}
 	}
+	app, err := web.New(tokens, log.Named("web"))
+	if err != nil {
+		return nil, err
+	}
 	mux := http.NewServeMux()
-	mux.Handle("/v1/", limitBody(gw, MaxRequestBytes))
+	mux.Handle("/v1/", app.API(limitBody(gw, MaxRequestBytes)))
+	app.Register(mux)
 	mux.HandleFunc("GET /healthz", n.healthz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
@@ -324,7 +330,7 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 		w.Write(api.OpenAPI())
 	})
 	n.http = &http.Server{
-		Handler:           metrics.http(mux),
+		Handler:           metrics.http(web.Headers(mux)),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       time.Minute,
 		WriteTimeout:      time.Minute,

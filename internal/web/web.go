@@ -210,7 +210,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 	}
 	http.SetCookie(w, &http.Cookie{
 		Name: CookieName, Value: sess.Secret, Path: "/",
-		Expires: sess.Caller.ExpiresAt, MaxAge: int(time.Until(sess.Caller.ExpiresAt).Seconds()),
+		Expires: sess.Caller.ExpiresAt, MaxAge: int(sess.Caller.ExpiresAt.Sub(s.Tokens.Now()).Seconds()),
 		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil,
 	})
 	w.Header().Set("Cache-Control", "no-store")

@@ -10,8 +10,8 @@ export class APIError extends Error {
   }
 }
 
-export async function call(method, path, body) {
-  const opts = { method, headers: { Accept: 'application/json' }, credentials: 'same-origin' };
+export async function call(method, path, body, keepalive = false) {
+  const opts = { method, headers: { Accept: 'application/json' }, credentials: 'same-origin', keepalive };
   if (method !== 'GET') opts.headers['X-Tonghop-Request'] = '1';
   if (body !== undefined) {
     opts.headers['Content-Type'] = 'application/json';
@@ -30,7 +30,7 @@ export async function call(method, path, body) {
 export const get = (p) => call('GET', p);
 export const post = (p, b) => call('POST', p, b === undefined ? {} : b);
 export const patch = (p, b) => call('PATCH', p, b);
-export const put = (p, b) => call('PUT', p, b);
+export const put = (p, b, keepalive) => call('PUT', p, b, keepalive);
 export const del = (p) => call('DELETE', p);
 
 // q builds a query string from the defined, non-empty values of o.
