@@ -90,6 +90,13 @@ func (k BreakdownKind) String() string {
 // Option is one category of a breakdown.
 type Option struct {
 	Code, Name, NameEN string
+	// OfficialCode is the code of an official classification the option
+	// stands for, such as "08" for the Mông in the General Statistics
+	// Office's list of ethnic groups; empty when there is none.
+	OfficialCode string
+	// Groups are, in a grouping breakdown, the options of the finer
+	// breakdown this option gathers.
+	Groups []string
 }
 
 // Breakdown is a disaggregation of an element's total into options. One
@@ -97,7 +104,15 @@ type Option struct {
 type Breakdown struct {
 	Code, Name, NameEN string
 	Kind               BreakdownKind
-	Options            []Option
+	// Sparse partitions have many options of which a unit has few (the 54
+	// ethnic groups): options not entered count as zero once any is
+	// entered, so the parts are checked against the total as printed.
+	Sparse bool
+	// GroupingOf names the finer breakdown whose options this one's
+	// options group (Kinh and minorities over the 54 ethnic groups): each
+	// option here is checked against the sum of its groups there.
+	GroupingOf string
+	Options    []Option
 }
 
 // Option returns the option with the given code.
@@ -361,6 +376,9 @@ func (c *Catalog) HasRef(r expr.Ref) bool {
 
 func (b Breakdown) clone() Breakdown {
 	b.Options = append([]Option(nil), b.Options...)
+	for i := range b.Options {
+		b.Options[i].Groups = append([]string(nil), b.Options[i].Groups...)
+	}
 	return b
 }
 

@@ -16,8 +16,8 @@ import (
 
 var wantBreakdowns = []string{
 	"loai_to_chuc_co_so_dang", "loai_hinh_to_chuc_co_so_dang",
-	"gioi_tinh", "tinh_trang_dang_vien", "dan_toc", "ton_giao", "do_tuoi",
-	"hoc_van", "chuyen_mon", "ly_luan_chinh_tri", "nghe_nghiep",
+	"gioi_tinh", "tinh_trang_dang_vien", "dan_toc", "dan_toc_chi_tiet", "ton_giao", "do_tuoi",
+	"hoc_van", "chuyen_mon", "ly_luan_chinh_tri", "nghe_nghiep", "cap_uy",
 	"ket_nap_trong_do",
 	"xep_loai_chat_luong", "hinh_thuc_ky_luat", "loai_kiem_tra_giam_sat",
 }
@@ -40,9 +40,11 @@ var wantElements = []struct {
 	{"truong_thon_la_dang_vien", "organisations", Stock, nil},
 	{"bi_thu_kiem_truong_thon", "organisations", Stock, nil},
 	{"chi_bo_sinh_hoat_chuyen_de", "organisations", Stock, nil},
-	{"cap_uy_vien", "organisations", Stock, nil},
-	{"cap_uy_vien_theo_doi_co_so", "organisations", Stock, nil},
-	{"dang_vien", "members", Stock, []string{"gioi_tinh", "tinh_trang_dang_vien", "dan_toc", "ton_giao", "do_tuoi", "hoc_van", "chuyen_mon", "ly_luan_chinh_tri", "nghe_nghiep"}},
+	{"cap_uy_vien", "organisations", Stock, []string{"cap_uy"}},
+	{"cap_uy_vien_theo_doi_co_so", "organisations", Stock, []string{"loai_hinh_to_chuc_co_so_dang"}},
+	{"cap_uy_vien_co_so", "organisations", Stock, []string{"chuyen_mon", "ly_luan_chinh_tri"}},
+	{"bi_thu_co_so", "organisations", Stock, []string{"loai_hinh_to_chuc_co_so_dang", "chuyen_mon", "ly_luan_chinh_tri"}},
+	{"dang_vien", "members", Stock, []string{"gioi_tinh", "tinh_trang_dang_vien", "dan_toc", "ton_giao", "do_tuoi", "hoc_van", "chuyen_mon", "ly_luan_chinh_tri", "nghe_nghiep", "dan_toc_chi_tiet"}},
 	{"ket_nap", "members", Flow, []string{"ket_nap_trong_do"}},
 	{"cong_nhan_chinh_thuc", "members", Flow, nil},
 	{"chuyen_den", "members", Flow, nil},
@@ -80,15 +82,28 @@ var wantSections = []string{
 // tamDuong holds figures summed over the units, mostly from the Tam Đường
 // report of 2021 (members by sex use the corrected total's female figure).
 var tamDuong = map[expr.Ref]int64{
-	{Element: "thon_to_dan_pho"}:                               126,
-	{Element: "truong_thon_la_dang_vien"}:                      68,
-	{Element: "bi_thu_kiem_truong_thon"}:                       15,
-	{Element: "thon_to_dan_pho_co_chi_bo"}:                     126,
-	{Element: "chi_bo_truc_thuoc"}:                             209,
-	{Element: "to_chuc_co_so_dang", Option: "chi_bo_co_so"}:    35,
-	{Element: "chi_bo_sinh_hoat_chuyen_de"}:                    200,
-	{Element: "cap_uy_vien"}:                                   256,
-	{Element: "cap_uy_vien_theo_doi_co_so"}:                    40,
+	{Element: "thon_to_dan_pho"}:                                          126,
+	{Element: "truong_thon_la_dang_vien"}:                                 68,
+	{Element: "bi_thu_kiem_truong_thon"}:                                  15,
+	{Element: "thon_to_dan_pho_co_chi_bo"}:                                126,
+	{Element: "chi_bo_truc_thuoc"}:                                        209,
+	{Element: "to_chuc_co_so_dang", Option: "chi_bo_co_so"}:               35,
+	{Element: "chi_bo_sinh_hoat_chuyen_de"}:                               200,
+	{Element: "cap_uy_vien"}:                                              256,
+	{Element: "cap_uy_vien_theo_doi_co_so"}:                               40,
+	{Element: "cap_uy_vien_theo_doi_co_so", Option: "xa_phuong_thi_tran"}: 26,
+	// "tổng số cấp ủy viên cấp cơ sở là 256 đ/c: ... Thạc sỹ: 20/256 ...
+	// Cao cấp: 60/256"; "Bí thư chi, đảng bộ cơ sở 49 đ/c ... Thạc sỹ:
+	// 10/49 đ/c, chiếm 20,04%; Đại học: 34/49 ... Cao cấp: 33/49 đ/c,
+	// chiếm 67,34%": the report's 20,04% and 67,34% are 20,41% and 67,35%.
+	{Element: "cap_uy_vien_co_so"}:                             256,
+	{Element: "cap_uy_vien_co_so", Option: "cm_thac_si"}:       20,
+	{Element: "cap_uy_vien_co_so", Option: "llct_cao_cap"}:     60,
+	{Element: "bi_thu_co_so"}:                                  49,
+	{Element: "bi_thu_co_so", Option: "cm_thac_si"}:            10,
+	{Element: "bi_thu_co_so", Option: "cm_dai_hoc"}:            34,
+	{Element: "bi_thu_co_so", Option: "cm_tien_si"}:            0,
+	{Element: "bi_thu_co_so", Option: "llct_cao_cap"}:          33,
 	{Element: "to_chuc_co_so_dang_xep_loai"}:                   51,
 	{Element: "to_chuc_co_so_dang_xep_loai", Option: "htxsnv"}: 9,
 	{Element: "to_chuc_co_so_dang_xep_loai", Option: "httnv"}:  38,
@@ -134,6 +149,12 @@ var wantIndicators = []struct {
 	{"ty_le_thon_co_chi_bo", "100.00"},                  // 126/126
 	{"ty_le_chi_bo_sinh_hoat_chuyen_de", "81.97"},       // 20000/(209+35) = 81.967…
 	{"ty_le_cap_uy_vien_theo_doi_co_so", "15.63"},       // 4000/256 = 15.625 exactly: half rounds up
+	{"ty_le_bi_thu_co_so_thac_si", "20.41"},             // 1000/49 = 20.408… (the report printed 20,04%)
+	{"ty_le_bi_thu_co_so_dai_hoc_tro_len", "89.80"},     // (34+10+0)*100/49 = 89.795…
+	{"ty_le_bi_thu_co_so_llct_cao_cap", "67.35"},        // 3300/49 = 67.346… (printed 67,34%)
+	{"ty_le_cap_uy_vien_co_so_thac_si", "7.81"},         // 2000/256 = 7.8125
+	{"ty_le_cap_uy_vien_co_so_llct_cao_cap", "23.44"},   // 6000/256 = 23.4375
+	{"ty_le_cap_uy_vien_theo_doi_xa", "10.16"},          // 2600/256 = 10.156…
 	{"ty_le_to_chuc_co_so_dang_httnv_tro_len", "92.16"}, // (9+38)*100/51 = 92.156…
 	{"ty_le_chi_bo_truc_thuoc_httnv_tro_len", "92.42"},  // (37+146)*100/198 = 92.424…
 	{"ty_le_dang_vien_httnv_tro_len", "94.46"},          // (303+2034)*100/2474 = 94.462…
@@ -157,14 +178,14 @@ var wantIndicators = []struct {
 
 func TestDefaultParses(t *testing.T) {
 	c := Default()
-	if c.Version() != "2021.2" {
-		t.Errorf("Version() = %q, want 2021.2", c.Version())
+	if c.Version() != "2021.3" {
+		t.Errorf("Version() = %q, want 2021.3", c.Version())
 	}
 	if d := c.Digest(); len(d) != 64 || strings.Trim(d, "0123456789abcdef") != "" {
 		t.Errorf("Digest() = %q, want 64 lower-case hex digits", d)
 	}
-	if len(c.Breakdowns()) != 15 || len(c.Elements()) != 39 || len(c.Indicators()) != 24 || len(c.DataSets()) != 1 {
-		t.Errorf("counts: %d breakdowns, %d elements, %d indicators, %d data sets; want 15, 39, 24, 1",
+	if len(c.Breakdowns()) != 17 || len(c.Elements()) != 41 || len(c.Indicators()) != 30 || len(c.DataSets()) != 1 {
+		t.Errorf("counts: %d breakdowns, %d elements, %d indicators, %d data sets; want 17, 41, 30, 1",
 			len(c.Breakdowns()), len(c.Elements()), len(c.Indicators()), len(c.DataSets()))
 	}
 }
@@ -180,7 +201,7 @@ func TestDefaultBreakdowns(t *testing.T) {
 	}
 	options := map[string]int{
 		"loai_to_chuc_co_so_dang": 2, "loai_hinh_to_chuc_co_so_dang": 7,
-		"gioi_tinh": 2, "tinh_trang_dang_vien": 2, "dan_toc": 2, "ton_giao": 2, "do_tuoi": 8,
+		"gioi_tinh": 2, "tinh_trang_dang_vien": 2, "dan_toc": 2, "dan_toc_chi_tiet": 55, "ton_giao": 2, "do_tuoi": 8, "cap_uy": 4,
 		"hoc_van": 4, "chuyen_mon": 7, "ly_luan_chinh_tri": 4, "nghe_nghiep": 9,
 		"ket_nap_trong_do": 4, "xep_loai_chat_luong": 4, "hinh_thuc_ky_luat": 4, "loai_kiem_tra_giam_sat": 2,
 	}
@@ -461,8 +482,8 @@ func TestDefaultText(t *testing.T) {
 // pair, so that two nodes never hold different catalogues under one version.
 func TestDefaultDigest(t *testing.T) {
 	const (
-		version = "2021.2"
-		digest  = "c332eb8e28754ab259a798419881e995de20bd8a89f446aa4d7c59cf2987d2f0"
+		version = "2021.3"
+		digest  = "f0a8958d3bb9f9175088b6da7ef54b442d4ec67bad63e3dbdd00236c4ff351ef"
 	)
 	c := Default()
 	if c.Version() != version || c.Digest() != digest {

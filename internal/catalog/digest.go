@@ -38,18 +38,24 @@ type canonRule struct {
 	MessageEN  string `json:"message_en"`
 }
 
+// The fields added after the first catalogues are left out when empty, so
+// those keep their digests.
 type canonBreakdown struct {
-	Code    string        `json:"code"`
-	Name    string        `json:"name"`
-	NameEN  string        `json:"name_en"`
-	Kind    string        `json:"kind"`
-	Options []canonOption `json:"options"`
+	Code       string        `json:"code"`
+	Name       string        `json:"name"`
+	NameEN     string        `json:"name_en"`
+	Kind       string        `json:"kind"`
+	Sparse     bool          `json:"sparse,omitempty"`
+	GroupingOf string        `json:"grouping_of,omitempty"`
+	Options    []canonOption `json:"options"`
 }
 
 type canonOption struct {
-	Code   string `json:"code"`
-	Name   string `json:"name"`
-	NameEN string `json:"name_en"`
+	Code         string   `json:"code"`
+	Name         string   `json:"name"`
+	NameEN       string   `json:"name_en"`
+	OfficialCode string   `json:"official_code,omitempty"`
+	Groups       []string `json:"groups,omitempty"`
 }
 
 type canonSection struct {
@@ -99,9 +105,9 @@ func digest(c *Catalog) string {
 		Indicators: []canonIndicator{},
 	}
 	for _, b := range c.breakdowns {
-		cb := canonBreakdown{Code: b.Code, Name: b.Name, NameEN: b.NameEN, Kind: b.Kind.String(), Options: []canonOption{}}
+		cb := canonBreakdown{Code: b.Code, Name: b.Name, NameEN: b.NameEN, Kind: b.Kind.String(), Sparse: b.Sparse, GroupingOf: b.GroupingOf, Options: []canonOption{}}
 		for _, o := range b.Options {
-			cb.Options = append(cb.Options, canonOption{Code: o.Code, Name: o.Name, NameEN: o.NameEN})
+			cb.Options = append(cb.Options, canonOption{Code: o.Code, Name: o.Name, NameEN: o.NameEN, OfficialCode: o.OfficialCode, Groups: o.Groups})
 		}
 		cc.Breakdowns = append(cc.Breakdowns, cb)
 	}

@@ -75,17 +75,21 @@ type yamlRule struct {
 }
 
 type yamlOption struct {
-	Code   string `yaml:"code"`
-	Name   string `yaml:"name"`
-	NameEN string `yaml:"name_en"`
+	Code         string   `yaml:"code"`
+	Name         string   `yaml:"name"`
+	NameEN       string   `yaml:"name_en"`
+	OfficialCode string   `yaml:"official_code"`
+	Groups       []string `yaml:"groups"`
 }
 
 type yamlBreakdown struct {
-	Code    string       `yaml:"code"`
-	Name    string       `yaml:"name"`
-	NameEN  string       `yaml:"name_en"`
-	Kind    string       `yaml:"kind"`
-	Options []yamlOption `yaml:"options"`
+	Code       string       `yaml:"code"`
+	Name       string       `yaml:"name"`
+	NameEN     string       `yaml:"name_en"`
+	Kind       string       `yaml:"kind"`
+	Sparse     bool         `yaml:"sparse"`
+	GroupingOf string       `yaml:"grouping_of"`
+	Options    []yamlOption `yaml:"options"`
 }
 
 type yamlElement struct {
@@ -222,6 +226,11 @@ func build(f *yamlFile) (*Catalog, error) {
 		c.breakdownIdx[b.Code] = len(c.breakdowns)
 		c.breakdowns = append(c.breakdowns, b)
 	}
+	for i, b := range c.breakdowns {
+		if err := c.checkGrouping(fmt.Sprintf("breakdowns[%d]", i), b); err != nil {
+			return nil, err
+		}
+	}
 	for i, ye := range f.DataElements {
 		if err := c.addElement(fmt.Sprintf("data_elements[%d]", i), ye); err != nil {
 			return nil, err
@@ -301,7 +310,7 @@ func (c *Catalog) buildRule(path string, yr yamlRule) (ValidationRule, error) {
 }
 
 func buildBreakdown(path string, yb yamlBreakdown) (Breakdown, error) {
-	b := Breakdown{Code: yb.Code, Name: yb.Name, NameEN: yb.NameEN}
+	b := Breakdown{Code: yb.Code, Name: yb.Name, NameEN: yb.NameEN, Sparse: yb.Sparse, GroupingOf: yb.GroupingOf}
 	if err := checkCode(path+".code", yb.Code); err != nil {
 		return b, err
 	}
@@ -334,9 +343,57 @@ func buildBreakdown(path string, yb yamlBreakdown) (Breakdown, error) {
 		if err := checkName(op+".name", yo.Name); err != nil {
 			return b, err
 		}
-		b.Options = append(b.Options, Option{Code: yo.Code, Name: yo.Name, NameEN: yo.NameEN})
+		if len(yo.Groups) > 0 && yb.GroupingOf == "" {
+			return b, errAt(op+".groups", "option %q groups options but breakdown %q names no grouping_of", yo.Code, yb.Code)
+		}
+		if yb.GroupingOf != "" && len(yo.Groups) == 0 {
+			return b, errAt(op+".groups", "option %q of a grouping of %q groups no options", yo.Code, yb.GroupingOf)
+		}
+		b.Options = append(b.Options, Option{Code: yo.Code, Name: yo.Name, NameEN: yo.NameEN, OfficialCode: yo.OfficialCode, Groups: yo.Groups})
+	}
+	if b.Sparse && b.Kind != Partition {
+		return b, errAt(path+".sparse", "only a partition can be sparse")
 	}
 	return b, nil
+}
+
+// checkGrouping checks a breakdown that groups the options of a finer one
+// (Kinh and ethnic minorities over the 54 ethnic groups): the finer
+// breakdown exists and is not itself a grouping, and every one of its
+// options is in exactly one group.
+func (c *Catalog) checkGrouping(path string, b Breakdown) error {
+	if b.GroupingOf == "" {
+		return nil
+	}
+	fi, ok := c.breakdownIdx[b.GroupingOf]
+	switch {
+	case !ok:
+		return errAt(path+".grouping_of", "unknown breakdown %q", b.GroupingOf)
+	case b.GroupingOf == b.Code:
+		return errAt(path+".grouping_of", "breakdown %q cannot group itself", b.Code)
+	case c.breakdowns[fi].GroupingOf != "":
+		return errAt(path+".grouping_of", "breakdown %q is itself a grouping (of %q); group the finest breakdown", b.GroupingOf, c.breakdowns[fi].GroupingOf)
+	}
+	fine := c.breakdowns[fi]
+	in := make(map[string]string, len(fine.Options))
+	for k, o := range b.Options {
+		for g, code := range o.Groups {
+			gp := fmt.Sprintf("%s.options[%d].groups[%d]", path, k, g)
+			if _, ok := fine.Option(code); !ok {
+				return errAt(gp, "breakdown %q has no option %q", fine.Code, code)
+			}
+			if prev, dup := in[code]; dup {
+				return errAt(gp, "option %q of %q is in group %q and in group %q", code, fine.Code, prev, o.Code)
+			}
+			in[code] = o.Code
+		}
+	}
+	for _, o := range fine.Options {
+		if _, ok := in[o.Code]; !ok {
+			return errAt(path+".options", "option %q of %q is in no group", o.Code, fine.Code)
+		}
+	}
+	return nil
 }
 
 func (c *Catalog) addElement(path string, ye yamlElement) error {

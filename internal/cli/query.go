@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/big"
 	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -98,7 +99,7 @@ baseline.`,
 // indicatorTable lays out indicator values: for people in the chosen number
 // style with the indicator's decimals, for machines plain.
 func indicatorTable(rows []*tonghopv1.IndicatorValue, ind *tonghopv1.Indicator, o outputFlags, lastIsParent bool) *table {
-	tab := &table{header: []string{"unit_code", "unit", "period", "numerator", "denominator", "value", "target", "difference", "share_of_plan", "met", "reporting"}}
+	tab := &table{header: []string{"unit_code", "unit", "period", "numerator", "denominator", "value", "target", "difference", "share_of_plan", "change_from_baseline", "met", "reporting"}}
 	style := o.style()
 	num := func(f *float64, decimals int) string {
 		if f == nil {
@@ -112,7 +113,7 @@ func indicatorTable(rows []*tonghopv1.IndicatorValue, ind *tonghopv1.Indicator, 
 		return style.Rat(r, decimals)
 	}
 	if o.format == "table" {
-		tab.header = []string{"#", "ĐƠN VỊ", "KỲ", "TỬ SỐ", "MẪU SỐ", "GIÁ TRỊ", "CHỈ TIÊU", "CHÊNH LỆCH", "% KẾ HOẠCH", "ĐẠT", "BÁO CÁO"}
+		tab.header = []string{"#", "ĐƠN VỊ", "KỲ", "TỬ SỐ", "MẪU SỐ", "GIÁ TRỊ", "CHỈ TIÊU", "CHÊNH LỆCH", "% KẾ HOẠCH", "SO VỚI KỲ GỐC", "ĐẠT", "BÁO CÁO"}
 	}
 	for i, r := range rows {
 		rank := strconv.Itoa(i + 1)
@@ -124,8 +125,16 @@ func indicatorTable(rows []*tonghopv1.IndicatorValue, ind *tonghopv1.Indicator, 
 		if value != "" && ind.Unit == "%" && o.format == "table" {
 			value += "%"
 		}
-		var target, diff, share, met string
-		if a := r.Achievement; a != nil {
+		var target, diff, share, change, met string
+		if a := r.Achievement; a != nil && a.ChangeFromBaseline != nil {
+			change = num(a.ChangeFromBaseline, int(ind.Decimals))
+			if o.format == "table" && a.BaselineValue != nil {
+				change = signed(change) + " (" + a.Target.BaselinePeriod + ")"
+			}
+		}
+		if a := r.Achievement; a != nil && a.Target.Direction == tonghopv1.Direction_DIRECTION_NONE {
+			target, diff, share, met = "–", "–", "–", "–"
+		} else if a != nil {
 			target = directionSign(a.Target.Direction) + num(&a.Target.Value, int(ind.Decimals))
 			if ind.Unit == "%" && o.format == "table" {
 				target += "%"
@@ -139,12 +148,20 @@ func indicatorTable(rows []*tonghopv1.IndicatorValue, ind *tonghopv1.Indicator, 
 		}
 		reporting := fmt.Sprintf("%d/%d", r.ReportingUnits, r.ExpectedUnits)
 		if o.format == "csv" {
-			tab.add(r.UnitCode, r.UnitName, r.Period, num(r.Numerator, 0), num(r.Denominator, 0), value, target, diff, share, met, reporting)
+			tab.add(r.UnitCode, r.UnitName, r.Period, num(r.Numerator, 0), num(r.Denominator, 0), value, target, diff, share, change, met, reporting)
 			continue
 		}
-		tab.add(rank, name, r.Period, num(r.Numerator, 0), num(r.Denominator, 0), value, target, diff, share, met, reporting)
+		tab.add(rank, name, r.Period, num(r.Numerator, 0), num(r.Denominator, 0), value, target, diff, share, change, met, reporting)
 	}
 	return tab
+}
+
+// signed puts a plus before a positive figure: "+52,50" since the baseline.
+func signed(f string) string {
+	if f != "" && f[0] != '-' && strings.Trim(f, "0,.") != "" {
+		return "+" + f
+	}
+	return f
 }
 
 func directionSign(d tonghopv1.Direction) string {
@@ -153,6 +170,12 @@ func directionSign(d tonghopv1.Direction) string {
 		return "≥ "
 	case tonghopv1.Direction_DIRECTION_AT_MOST:
 		return "≤ "
+	case tonghopv1.Direction_DIRECTION_ABOVE:
+		return "> "
+	case tonghopv1.Direction_DIRECTION_BELOW:
+		return "< "
+	case tonghopv1.Direction_DIRECTION_NONE:
+		return "– "
 	}
 	return "= "
 }

@@ -24,15 +24,23 @@ func newTargetsCmd(streams IO) *cobra.Command {
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			dir := tonghopv1.Direction_DIRECTION_UNSPECIFIED
-			for name, flag := range map[string]tonghopv1.Direction{"at-least": tonghopv1.Direction_DIRECTION_AT_LEAST, "at-most": tonghopv1.Direction_DIRECTION_AT_MOST, "equal": tonghopv1.Direction_DIRECTION_EQUAL} {
+			for name, flag := range map[string]tonghopv1.Direction{
+				"at-least": tonghopv1.Direction_DIRECTION_AT_LEAST, "at-most": tonghopv1.Direction_DIRECTION_AT_MOST, "equal": tonghopv1.Direction_DIRECTION_EQUAL,
+				"above": tonghopv1.Direction_DIRECTION_ABOVE, "below": tonghopv1.Direction_DIRECTION_BELOW,
+			} {
 				if cmd.Flags().Changed(name) {
 					if dir != tonghopv1.Direction_DIRECTION_UNSPECIFIED {
-						return fmt.Errorf("%w: give one of --at-least, --at-most, --equal", errUsage)
+						return fmt.Errorf("%w: give one of --at-least, --at-most, --equal, --above, --below", errUsage)
 					}
 					dir = flag
 					v, _ := cmd.Flags().GetFloat64(name)
 					value = v
 				}
+			}
+			if dir == tonghopv1.Direction_DIRECTION_UNSPECIFIED && baseline != "" {
+				// A baseline alone: the change since then is stated, with no
+				// target to meet.
+				dir = tonghopv1.Direction_DIRECTION_NONE
 			}
 			conn, err := sc.dial()
 			if err != nil {
@@ -59,7 +67,9 @@ func newTargetsCmd(streams IO) *cobra.Command {
 	f.Float64("at-least", 0, "met at this value or more")
 	f.Float64("at-most", 0, "met at this value or less")
 	f.Float64("equal", 0, "met at exactly this value")
-	f.StringVar(&baseline, "baseline", "", "period to measure the change from, e.g. the year a resolution was issued")
+	f.Float64("above", 0, `met strictly above this value ("trên 90%")`)
+	f.Float64("below", 0, "met strictly below this value")
+	f.StringVar(&baseline, "baseline", "", "period to measure the change from, e.g. the year a resolution was issued; alone, a baseline without a target")
 	f.StringVar(&note, "note", "", "where the target comes from")
 
 	var (

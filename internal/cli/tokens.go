@@ -154,6 +154,11 @@ func newAuditCmd(streams IO) *cobra.Command {
 			if o.format == "json" {
 				return writeJSON(streams.Out, resp)
 			}
+			// Problems with the log itself come first, and on the error
+			// stream: records missing from an audit log are never hidden.
+			for _, p := range resp.Problems {
+				fmt.Fprintln(streams.Err, "audit log:", p)
+			}
 			tab := &table{header: []string{"time", "code", "method", "units", "caller", "detail"}}
 			for _, e := range resp.Entries {
 				tab.add(e.Time.AsTime().Local().Format("2006-01-02 15:04:05"), e.Code, e.Method, strings.Join(e.UnitCodes, ","), e.Caller, e.Detail)

@@ -60,6 +60,9 @@ var ErrConfig = errors.New("node")
 type Options struct {
 	Logger *zap.Logger      // nil: no logging
 	Clock  func() time.Time // nil: time.Now
+	// AuditFile opens the audit log's current file; nil: the file on disk.
+	// Tests inject one that fails as a full disk does.
+	AuditFile func(path string) (audit.File, error)
 }
 
 // Node is one running node. New binds its listeners, so its addresses are
@@ -170,7 +173,7 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 
 	cat := catalog.Default()
 	forward := cfg.Parent != ""
-	verifier := &submission.Verifier{Roots: roots, Revocations: revocations, Tree: tree, Catalog: cat, Self: id.UnitCode, Now: clock}
+	verifier := &submission.Verifier{Roots: roots, Revocations: revocations, Tree: tree, Catalog: cat, Earlier: catalog.Earlier(), Self: id.UnitCode, Now: clock}
 	rules, err := validate.ForCatalog(cat)
 	if err != nil {
 		return nil, fmt.Errorf("validation rules of catalogue %s: %w", cat.Version(), err)
@@ -178,8 +181,12 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 	subs := &submission.Node{Store: st, Verifier: verifier, Identity: &n.identity, Forward: forward, Rules: rules, Logger: log}
 	parent := &enrolment.Parent{Store: st, Identity: &n.identity, Tree: tree, Self: id.UnitCode, Revocations: revocations, Forward: forward, Now: clock}
 	tokens := &access.Tokens{Store: st, Now: clock}
-	if n.audit, err = audit.Open(filepath.Join(cfg.DataDir, audit.FileName), clock); err != nil {
+	n.audit, err = audit.Open(filepath.Join(cfg.DataDir, audit.FileName), audit.Options{Now: clock, OpenFile: opts.AuditFile})
+	if err != nil {
 		return nil, err
+	}
+	for _, p := range n.audit.Problems() {
+		log.Error("audit log: "+p.Reason, zap.String("file", p.File))
 	}
 	deps := server.Deps{
 		Store: st, Catalog: cat, Tree: tree, Unit: id.UnitCode,
@@ -402,11 +409,16 @@ func (n *Node) Unit() hierarchy.Unit { return n.unit }
 // Store is the node's open store.
 func (n *Node) Store() *store.Store { return n.store }
 
-// healthz answers 200 when the store can be read: the one dependency whose
-// failure makes the node useless.
+// healthz answers 200 when the store can be read and written: a node whose
+// store cannot be read is useless, and one whose disk is full refuses
+// every write.
 func (n *Node) healthz(w http.ResponseWriter, r *http.Request) {
 	if _, err := n.store.SchemaVersion(); err != nil {
 		http.Error(w, "store: "+err.Error(), http.StatusServiceUnavailable)
+		return
+	}
+	if free, known := freeBytes(n.cfg.DataDir); n.audit.DiskFull() || known && free < MinFreeBytes {
+		http.Error(w, fmt.Sprintf("the node's disk is full: %s has %d bytes free; writes are refused", n.cfg.DataDir, free), http.StatusServiceUnavailable)
 		return
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")

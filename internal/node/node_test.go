@@ -57,15 +57,24 @@ type harness struct {
 
 func start(t *testing.T) *harness {
 	t.Helper()
-	dir := t.TempDir()
+	return startWith(t, t.TempDir(), Options{})
+}
+
+// startWith is start with the node's data in dir and opts (the logger
+// aside) as given; a dir that holds a node already is started again.
+func startWith(t *testing.T, dir string, opts Options) *harness {
+	t.Helper()
 	log := zaptest.NewLogger(t)
-	if _, err := Init(dir, "106", units(), true, Options{Logger: log}); err != nil {
-		t.Fatal(err)
+	opts.Logger = log
+	if _, err := os.Stat(filepath.Join(dir, "tonghop.db")); err != nil {
+		if _, err := Init(dir, "106", units(), true, Options{Logger: log}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	cfg := config.Default()
 	cfg.DataDir, cfg.Unit = dir, "106"
 	cfg.GRPCListen, cfg.HTTPListen = "127.0.0.1:0", "127.0.0.1:0"
-	n, err := New(cfg, Options{Logger: log})
+	n, err := New(cfg, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

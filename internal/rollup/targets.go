@@ -12,6 +12,12 @@ const (
 	AtLeast = 1
 	AtMost  = 2
 	Equal   = 3
+	// Above and Below are strict: "trên 90%" is not met by 90%.
+	Above = 4
+	Below = 5
+	// None is a baseline without a target: the answer states the change
+	// since the baseline and nothing else.
+	None = 6
 )
 
 // Achievement is how a value stands against its target, the three ways
@@ -80,10 +86,16 @@ func (e *Engine) targetIn(ts []store.Target, unit, indicator string, p period.Pe
 // at t's baseline period, nil if none.
 func Achieve(value float64, t store.Target, baseline *float64) Achievement {
 	a := Achievement{Target: t, Difference: value - t.Value}
-	if t.Value != 0 {
+	if t.Value != 0 && t.Direction != None {
 		a.ShareOfPlan = value / t.Value * 100
 	}
 	switch t.Direction {
+	case None:
+		a.Difference = 0
+	case Above:
+		a.Met = value > t.Value
+	case Below:
+		a.Met = value < t.Value
 	case AtLeast:
 		a.Met = value >= t.Value
 	case AtMost:

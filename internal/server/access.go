@@ -124,6 +124,9 @@ func (s *accessService) ListAudit(ctx context.Context, req *tonghopv1.ListAuditR
 		return nil, err
 	}
 	resp := &tonghopv1.ListAuditResponse{}
+	for _, p := range s.audit.Problems() {
+		resp.Problems = append(resp.Problems, p.String())
+	}
 	for _, e := range entries {
 		resp.Entries = append(resp.Entries, &tonghopv1.AuditEntry{
 			Time: timestamppb.New(e.Time), Caller: e.Caller, Method: e.Method, UnitCodes: e.Units,

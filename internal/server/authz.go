@@ -226,17 +226,24 @@ func (a *Authz) check(ctx context.Context, method string, req any) (context.Cont
 	return context.WithValue(ctx, callerKey{}, caller), r, caller, nil
 }
 
-// audit records a write or a refusal.
-func (a *Authz) audit(method string, who string, req any, r rule, err error) {
+// auditEntry is the record of one call.
+func (a *Authz) auditEntry(method string, who string, req any, r rule) audit.Entry {
 	var units []string
 	if m, ok := req.(proto.Message); ok && r.units != nil {
 		units = r.units(m)
 	}
-	e := audit.Entry{Caller: who, Method: method, Units: units, Code: status.Code(err).String()}
+	return audit.Entry{Caller: who, Method: method, Units: units}
+}
+
+// audit records a refusal. The call is refused whether or not its record
+// is kept, so a failure to keep it is only logged.
+func (a *Authz) audit(method string, who string, req any, r rule, err error) {
+	e := a.auditEntry(method, who, req, r)
+	e.Code = status.Code(err).String()
 	if err != nil {
 		e.Detail = status.Convert(err).Message()
 	}
-	if aerr := a.Audit.Append(e); aerr != nil {
+	if _, aerr := a.Audit.Append(e); aerr != nil {
 		a.Logger.Error("writing the audit log", zap.Error(aerr), zap.String("method", method))
 	}
 }
@@ -258,9 +265,26 @@ func (a *Authz) Unary(ctx context.Context, req any, info *grpc.UnaryServerInfo, 
 	}
 	ctx, cancel := context.WithTimeout(ctx, RequestTimeout)
 	defer cancel()
+	if !r.write {
+		return handler(ctx, req)
+	}
+	// A write runs only once its record is kept: a full disk refuses the
+	// write, with the store untouched, rather than let it go unaudited.
+	seq, aerr := a.Audit.Begin(a.auditEntry(info.FullMethod, callerName(caller), req, r))
+	if aerr != nil {
+		a.Logger.Error("writing the audit log: write refused", zap.Error(aerr), zap.String("method", info.FullMethod))
+		return nil, Status(aerr, a.Logger)
+	}
 	resp, err := handler(ctx, req)
-	if r.write {
-		a.audit(info.FullMethod, callerName(caller), req, r, Status(err, zap.NewNop()))
+	st := status.Convert(Status(err, zap.NewNop()))
+	detail := ""
+	if err != nil {
+		detail = st.Message()
+	}
+	if ferr := a.Audit.Finish(seq, st.Code().String(), detail); ferr != nil {
+		// The write is done and its intent recorded; the log shows it as
+		// pending, which is the truth as far as the disk allows.
+		a.Logger.Error("writing the audit log: outcome not recorded", zap.Error(ferr), zap.Uint64("seq", seq))
 	}
 	return resp, err
 }
@@ -278,11 +302,6 @@ func (a *Authz) Stream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInf
 // calling node's unit path (from its certificate) as the caller.
 func PeerAudit(l *audit.Log, log *zap.Logger) grpc.UnaryServerInterceptor {
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
-		resp, err := handler(ctx, req)
-		// Fetches change nothing: only their refusals are audited.
-		if (info.FullMethod == tonghopv1.PeerService_FetchTargets_FullMethodName || info.FullMethod == tonghopv1.PeerService_FetchRounds_FullMethodName) && err == nil {
-			return resp, err
-		}
 		who := "anonymous"
 		if p, ok := peer.FromContext(ctx); ok {
 			if tls, ok := p.AuthInfo.(credentials.TLSInfo); ok && len(tls.State.PeerCertificates) > 0 && len(tls.State.PeerCertificates[0].DNSNames) > 0 {
@@ -291,18 +310,36 @@ func PeerAudit(l *audit.Log, log *zap.Logger) grpc.UnaryServerInterceptor {
 				}
 			}
 		}
-		e := audit.Entry{Caller: who, Method: info.FullMethod, Code: status.Code(Status(err, log)).String()}
+		// Fetches change nothing: only their refusals are audited.
+		if info.FullMethod == tonghopv1.PeerService_FetchTargets_FullMethodName || info.FullMethod == tonghopv1.PeerService_FetchRounds_FullMethodName {
+			resp, err := handler(ctx, req)
+			if err != nil {
+				e := audit.Entry{Caller: who, Method: info.FullMethod, Code: status.Code(Status(err, log)).String(), Detail: status.Convert(Status(err, log)).Message()}
+				if _, aerr := l.Append(e); aerr != nil {
+					log.Error("writing the audit log", zap.Error(aerr))
+				}
+			}
+			return resp, err
+		}
+		// Anything else may write: it runs only once its record is kept.
+		seq, aerr := l.Begin(audit.Entry{Caller: who, Method: info.FullMethod})
+		if aerr != nil {
+			log.Error("writing the audit log: call refused", zap.Error(aerr), zap.String("method", info.FullMethod))
+			return nil, Status(aerr, log)
+		}
+		resp, err := handler(ctx, req)
+		code, detail := status.Code(Status(err, log)).String(), ""
 		if d, ok := resp.(*tonghopv1.DeliverResponse); ok && d != nil {
 			counts := map[string]int{}
 			for _, r := range d.Results {
 				counts[strings.ToLower(strings.TrimPrefix(r.Outcome.String(), "DELIVERY_OUTCOME_"))]++
 			}
-			e.Detail = fmt.Sprint(counts)
+			detail = fmt.Sprint(counts)
 		} else if err != nil {
-			e.Detail = status.Convert(Status(err, log)).Message()
+			detail = status.Convert(Status(err, log)).Message()
 		}
-		if aerr := l.Append(e); aerr != nil {
-			log.Error("writing the audit log", zap.Error(aerr))
+		if ferr := l.Finish(seq, code, detail); ferr != nil {
+			log.Error("writing the audit log: outcome not recorded", zap.Error(ferr), zap.Uint64("seq", seq))
 		}
 		return resp, err
 	}

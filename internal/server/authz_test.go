@@ -132,7 +132,7 @@ func newAuthzFixture(t *testing.T) *authzFixture {
 		t.Fatal(err)
 	}
 	tree, _ := hierarchy.NewTree(units)
-	l, err := audit.Open(filepath.Join(dir, audit.FileName), nil)
+	l, err := audit.Open(filepath.Join(dir, audit.FileName), audit.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

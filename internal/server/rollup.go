@@ -224,8 +224,15 @@ func (s *targetService) SetTarget(ctx context.Context, req *tonghopv1.SetTargetR
 			bad.Add("target.baseline_period", "%s is not before the target's period %s", t.BaselinePeriod, t.Period)
 		}
 	}
-	if t.Direction == tonghopv1.Direction_DIRECTION_UNSPECIFIED {
-		bad.Add("target.direction", "is required: at least, at most or equal")
+	switch {
+	case t.Direction == tonghopv1.Direction_DIRECTION_UNSPECIFIED:
+		bad.Add("target.direction", "is required: at least, at most, equal, above, below or none")
+	case tonghopv1.Direction_name[int32(t.Direction)] == "":
+		bad.Add("target.direction", "%d is not a direction", t.Direction)
+	case t.Direction == tonghopv1.Direction_DIRECTION_NONE && t.BaselinePeriod == "":
+		bad.Add("target.baseline_period", "is required for a baseline without a target (direction none)")
+	case t.Direction == tonghopv1.Direction_DIRECTION_NONE && t.Value != 0:
+		bad.Add("target.value", "must be 0 for a baseline without a target (direction none), not %v", t.Value)
 	}
 	if err := bad.Err(); err != nil {
 		return nil, err

@@ -11,6 +11,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/tonghop/tonghop/internal/audit"
 	"github.com/tonghop/tonghop/internal/enrolment"
 	"github.com/tonghop/tonghop/internal/envelope"
 	"github.com/tonghop/tonghop/internal/hierarchy"
@@ -36,6 +37,8 @@ type statusRule struct {
 // rule whose target is in the error's chain wins; anything else is Internal.
 func statusRules() []statusRule {
 	return []statusRule{
+		{store.ErrDiskFull, codes.Unavailable},
+		{audit.ErrNotKept, codes.Unavailable},
 		{errNotFound, codes.NotFound},
 		{store.ErrNotFound, codes.NotFound},
 		{store.ErrNotInitialised, codes.FailedPrecondition},
@@ -61,6 +64,18 @@ func statusRules() []statusRule {
 		{context.Canceled, codes.Canceled},
 		{context.DeadlineExceeded, codes.DeadlineExceeded},
 	}
+}
+
+// plainMessage replaces the error's own text for the rules whose errors
+// name files on the node, which are no concern of the caller's.
+func plainMessage(target error) string {
+	switch target {
+	case store.ErrDiskFull:
+		return "the node's disk is full: nothing was written; try again once its operator has freed space"
+	case audit.ErrNotKept:
+		return "the node cannot keep its audit log: nothing was written"
+	}
+	return ""
 }
 
 // Status converts an error returned by a service into a gRPC status error.
@@ -107,6 +122,10 @@ func Status(err error, log *zap.Logger) error {
 	}
 	for _, r := range statusRules() {
 		if errors.Is(err, r.target) {
+			if msg := plainMessage(r.target); msg != "" {
+				log.Warn("refused", zap.Error(err))
+				return status.Error(r.code, msg)
+			}
 			return status.Error(r.code, err.Error())
 		}
 	}

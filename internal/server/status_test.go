@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"strings"
+	"syscall"
 	"testing"
 
 	"go.uber.org/zap/zaptest"
@@ -12,6 +15,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/tonghop/tonghop/internal/audit"
 	"github.com/tonghop/tonghop/internal/catalog"
 	"github.com/tonghop/tonghop/internal/enrolment"
 	"github.com/tonghop/tonghop/internal/envelope"
@@ -57,6 +61,8 @@ func TestStatusTable(t *testing.T) {
 		{fmt.Errorf("accept: %w", store.ErrNotLatest), codes.FailedPrecondition},
 		{fmt.Errorf("call: %w", context.Canceled), codes.Canceled},
 		{fmt.Errorf("call: %w", context.DeadlineExceeded), codes.DeadlineExceeded},
+		{fmt.Errorf("put: commit: %w", &os.PathError{Op: "write", Path: "/var/lib/tonghop/tonghop.db", Err: syscall.ENOSPC}), codes.Unavailable},
+		{fmt.Errorf("%w: write audit.jsonl: %w", audit.ErrNotKept, errors.New("input/output error")), codes.Unavailable},
 		{status.Error(codes.PermissionDenied, "already a status"), codes.PermissionDenied},
 		{errors.New("disk on fire"), codes.Internal},
 	} {
@@ -66,8 +72,18 @@ func TestStatusTable(t *testing.T) {
 		}
 	}
 	// Every rule of the table is exercised above.
-	if n := len(statusRules()); n != 24 {
+	if n := len(statusRules()); n != 26 {
 		t.Errorf("statusRules has %d rules; extend this test with the new ones", n)
+	}
+}
+
+// TestDiskFullSaysSo: a full disk is Unavailable with a plain message that
+// says so and names no file of the node.
+func TestDiskFullSaysSo(t *testing.T) {
+	err := fmt.Errorf("audit: %w: %w", audit.ErrNotKept, &os.PathError{Op: "write", Path: "/var/lib/tonghop/audit.jsonl", Err: syscall.ENOSPC})
+	st := status.Convert(Status(err, zaptest.NewLogger(t)))
+	if st.Code() != codes.Unavailable || !strings.Contains(st.Message(), "the node's disk is full") || strings.Contains(st.Message(), "/var/lib") {
+		t.Fatalf("Status(disk full) = %v", st)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -186,3 +187,8 @@ func setIdentity(tx *bolt.Tx, unitCode string, now time.Time) error {
 	}
 	return meta.Put(keyCreatedAt, []byte(now.UTC().Format(time.RFC3339Nano)))
 }
+
+// ErrDiskFull marks a write refused because the node's disk is full. bbolt
+// returns the operating system's error as it is, so the sentinel is that
+// error: errors.Is finds it in any write's chain.
+var ErrDiskFull error = syscall.ENOSPC

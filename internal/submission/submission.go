@@ -82,6 +82,9 @@ type Verifier struct {
 	Revocations *Revocations
 	Tree        *hierarchy.Tree
 	Catalog     *catalog.Catalog
+	// Earlier are catalogues Catalog extends, keeping all their codes:
+	// reports made with them are accepted and read with Catalog.
+	Earlier []*catalog.Catalog
 	// Self is this node's unit code.
 	Self string
 	Now  func() time.Time
@@ -285,7 +288,7 @@ func (v *Verifier) checkSubmission(s envelope.Submission, signer, from []string)
 			return fmt.Errorf("%w: accepted[%d]: %s is not a child of %s", ErrNotAllowed, i, a.Unit, s.Unit)
 		}
 	}
-	if s.CatalogDigest != v.Catalog.Digest() {
+	if s.CatalogDigest != v.Catalog.Digest() && !slices.ContainsFunc(v.Earlier, func(c *catalog.Catalog) bool { return c.Digest() == s.CatalogDigest }) {
 		return fmt.Errorf("%w: catalogue %s (%.12s…); this node knows %s (%.12s…)", ErrUnknownCatalog,
 			s.CatalogVersion, s.CatalogDigest, v.Catalog.Version(), v.Catalog.Digest())
 	}

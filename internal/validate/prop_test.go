@@ -47,8 +47,8 @@ func TestIntegralJudgeMatchesExact(t *testing.T) {
 				continue
 			}
 			integral++
-			vi, ji := judgeInt(r, now, before)
-			ve, je := judgeExact(r, now, before)
+			vi, ji := judgeInt(r, now, now, before)
+			ve, je := judgeExact(r, now, now, before)
 			if ji != je || (vi.Rule.Code == "") != (ve.Rule.Code == "") {
 				t.Fatalf("%s: int judged %v broken %v, exact judged %v broken %v", r.Code, ji, vi.Rule.Code != "", je, ve.Rule.Code != "")
 			}

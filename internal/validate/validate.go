@@ -14,6 +14,7 @@ import (
 	"cmp"
 	"fmt"
 	"math/big"
+	"slices"
 	"strings"
 
 	"github.com/tonghop/tonghop/internal/catalog"
@@ -60,6 +61,10 @@ type Rule struct {
 	Importance Importance
 	Message    string // Vietnamese
 	MessageEN  string
+	// SparseLeft makes the references on the left that have no value
+	// count as zero, as long as one of them has a value: the parts of a
+	// sparse partition (the 54 ethnic groups) as a report prints them.
+	SparseLeft bool
 }
 
 // Violation is a rule that did not hold, with the values of both sides.
@@ -102,6 +107,10 @@ func BuiltIn(cat *catalog.Catalog) ([]Rule, error) {
 				add(de.Code+"/"+bc+"/sum", sum, total, Equal,
 					fmt.Sprintf("%s theo %s phải cộng lại bằng tổng số", de.Name, strings.ToLower(b.Name)),
 					fmt.Sprintf("%s by %s must add up to the total", de.NameEN, strings.ToLower(b.NameEN)))
+				rules[len(rules)-1].SparseLeft = b.Sparse
+				if err := addGroupings(&rules, cat, de, b); err != nil {
+					return nil, err
+				}
 			case catalog.Subset:
 				for i, o := range b.Options {
 					part, err := expr.Parse(refs[i])
@@ -126,6 +135,38 @@ func BuiltIn(cat *catalog.Catalog) ([]Rule, error) {
 	return rules, nil
 }
 
+// addGroupings adds, for a grouping breakdown b of element de whose finer
+// breakdown de also has, one rule per group: the group's option equals
+// the sum of the finer options it gathers (minorities = the 53 minority
+// groups and "other").
+func addGroupings(rules *[]Rule, cat *catalog.Catalog, de catalog.DataElement, b catalog.Breakdown) error {
+	if b.GroupingOf == "" || !slices.Contains(de.Breakdowns, b.GroupingOf) {
+		return nil
+	}
+	fine, _ := cat.Breakdown(b.GroupingOf)
+	for _, o := range b.Options {
+		refs := make([]string, len(o.Groups))
+		for i, g := range o.Groups {
+			refs[i] = de.Code + "." + g
+		}
+		sum, err := expr.Parse("sum(" + strings.Join(refs, ", ") + ")")
+		if err != nil {
+			return fmt.Errorf("element %s option %s: %w", de.Code, o.Code, err)
+		}
+		whole, err := expr.Parse(de.Code + "." + o.Code)
+		if err != nil {
+			return fmt.Errorf("element %s option %s: %w", de.Code, o.Code, err)
+		}
+		*rules = append(*rules, Rule{
+			Code: de.Code + "/" + o.Code + "/" + fine.Code, Left: sum, Right: whole, Op: Equal, Importance: Error,
+			Message:    fmt.Sprintf("%s (%s) phải bằng tổng theo %s", de.Name, o.Name, strings.ToLower(fine.Name)),
+			MessageEN:  fmt.Sprintf("%s (%s) must equal the sum by %s", de.NameEN, o.NameEN, strings.ToLower(fine.NameEN)),
+			SparseLeft: fine.Sparse,
+		})
+	}
+	return nil
+}
+
 // Check evaluates rules over a report's values. A rule one of whose sides
 // is missing (a breakdown not entered) is not judged: missing is not zero.
 func Check(rules []Rule, lookup func(expr.Ref) (int64, bool)) []Violation {
@@ -141,18 +182,41 @@ func check(rules []Rule, lookup, previous Lookup, pt period.Type) []Violation {
 		if r.Previous != nil && previous == nil || r.PeriodType != 0 && r.PeriodType != pt {
 			continue
 		}
+		left := lookup
+		if r.SparseLeft {
+			if left = sparse(r.Left, lookup); left == nil {
+				continue
+			}
+		}
 		var v Violation
 		var judged bool
 		if r.integral() {
-			v, judged = judgeInt(r, lookup, previous)
+			v, judged = judgeInt(r, left, lookup, previous)
 		} else {
-			v, judged = judgeExact(r, lookup, previous)
+			v, judged = judgeExact(r, left, lookup, previous)
 		}
 		if judged && v.Rule.Code != "" {
 			out = append(out, v)
 		}
 	}
 	return out
+}
+
+// sparse returns a lookup for e in which references without a value are
+// zero, or nil when none of e's references has a value: a breakdown not
+// entered at all is not judged.
+func sparse(e *expr.Expr, lookup Lookup) Lookup {
+	for _, ref := range e.Refs() {
+		if _, ok := lookup(ref); ok {
+			return func(r expr.Ref) (int64, bool) {
+				if v, ok := lookup(r); ok {
+					return v, true
+				}
+				return 0, true
+			}
+		}
+	}
+	return nil
 }
 
 func (r Rule) integral() bool {
@@ -169,8 +233,8 @@ func holds(op Op, c int) bool {
 // judgeInt judges a rule of counts in int64: every report runs every rule,
 // and exact rationals would allocate for each. judged is false when a side
 // is missing; the violation is zero when the rule holds.
-func judgeInt(r Rule, lookup, previous Lookup) (v Violation, judged bool) {
-	l, lok := r.Left.EvalInt(lookup)
+func judgeInt(r Rule, left, lookup, previous Lookup) (v Violation, judged bool) {
+	l, lok := r.Left.EvalInt(left)
 	rv, rok := r.Right.EvalInt(lookup)
 	if !lok || !rok {
 		return Violation{}, false
@@ -190,8 +254,8 @@ func judgeInt(r Rule, lookup, previous Lookup) (v Violation, judged bool) {
 
 // judgeExact judges any rule in exact rational arithmetic; it is also the
 // reference judgeInt is tested against.
-func judgeExact(r Rule, lookup, previous Lookup) (v Violation, judged bool) {
-	l, lok := r.Left.Eval(lookup)
+func judgeExact(r Rule, left, lookup, previous Lookup) (v Violation, judged bool) {
+	l, lok := r.Left.Eval(left)
 	rv, rok := r.Right.Eval(lookup)
 	if !lok || !rok {
 		return Violation{}, false

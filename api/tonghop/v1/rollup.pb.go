@@ -34,6 +34,13 @@ const (
 	Direction_DIRECTION_AT_MOST Direction = 2
 	// Met when the value equals the target.
 	Direction_DIRECTION_EQUAL Direction = 3
+	// Met when the value is strictly more than the target ("trên 90%").
+	Direction_DIRECTION_ABOVE Direction = 4
+	// Met when the value is strictly less than the target ("dưới 2%").
+	Direction_DIRECTION_BELOW Direction = 5
+	// No target: only the change since the baseline period, which is then
+	// required, is stated; value is 0 and the achievement is never met.
+	Direction_DIRECTION_NONE Direction = 6
 )
 
 // Enum value maps for Direction.
@@ -43,12 +50,18 @@ var (
 		1: "DIRECTION_AT_LEAST",
 		2: "DIRECTION_AT_MOST",
 		3: "DIRECTION_EQUAL",
+		4: "DIRECTION_ABOVE",
+		5: "DIRECTION_BELOW",
+		6: "DIRECTION_NONE",
 	}
 	Direction_value = map[string]int32{
 		"DIRECTION_UNSPECIFIED": 0,
 		"DIRECTION_AT_LEAST":    1,
 		"DIRECTION_AT_MOST":     2,
 		"DIRECTION_EQUAL":       3,
+		"DIRECTION_ABOVE":       4,
+		"DIRECTION_BELOW":       5,
+		"DIRECTION_NONE":        6,
 	}
 )
 
@@ -1116,12 +1129,15 @@ const file_tonghop_v1_rollup_proto_rawDesc = "" +
 	"\atargets\x18\x01 \x03(\v2\x12.tonghop.v1.TargetR\atargets\"%\n" +
 	"\x13DeleteTargetRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"\x16\n" +
-	"\x14DeleteTargetResponse*j\n" +
+	"\x14DeleteTargetResponse*\xa8\x01\n" +
 	"\tDirection\x12\x19\n" +
 	"\x15DIRECTION_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12DIRECTION_AT_LEAST\x10\x01\x12\x15\n" +
 	"\x11DIRECTION_AT_MOST\x10\x02\x12\x13\n" +
-	"\x0fDIRECTION_EQUAL\x10\x032\xe9\x03\n" +
+	"\x0fDIRECTION_EQUAL\x10\x03\x12\x13\n" +
+	"\x0fDIRECTION_ABOVE\x10\x04\x12\x13\n" +
+	"\x0fDIRECTION_BELOW\x10\x05\x12\x12\n" +
+	"\x0eDIRECTION_NONE\x10\x062\xe9\x03\n" +
 	"\rRollupService\x12\x96\x01\n" +
 	"\x11GetIndicatorValue\x12$.tonghop.v1.GetIndicatorValueRequest\x1a%.tonghop.v1.GetIndicatorValueResponse\"4\x82\xd3\xe4\x93\x02.\x12,/v1/units/{unit_code}/indicators/{indicator}\x12\x9b\x01\n" +
 	"\x10CompareIndicator\x12#.tonghop.v1.CompareIndicatorRequest\x1a$.tonghop.v1.CompareIndicatorResponse\"<\x82\xd3\xe4\x93\x026\x124/v1/units/{unit_code}/indicators/{indicator}:compare\x12\xa0\x01\n" +
