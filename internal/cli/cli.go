@@ -96,6 +96,7 @@ Start with "tonghop demo", or "tonghop init" then "tonghop serve".`,
 		newTokensCmd(streams),
 		newAuditCmd(streams),
 		newBenchCmd(streams),
+		newReportCmd(streams),
 	)
 	return root
 }

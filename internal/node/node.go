@@ -318,6 +318,7 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 		tonghopv1.RegisterTargetServiceHandler,
 		tonghopv1.RegisterReportingServiceHandler,
 		tonghopv1.RegisterAccessServiceHandler,
+		tonghopv1.RegisterDocumentServiceHandler,
 	} {
 		if err := register(ctx, gw, n.gconn); err != nil {
 			return nil, err

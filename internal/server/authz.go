@@ -147,6 +147,10 @@ func (a *Authz) Rules() map[string]rule {
 		tonghopv1.RollupService_CompareIndicator_FullMethodName:   {role: access.Viewer, units: unit},
 		tonghopv1.RollupService_GetIndicatorSeries_FullMethodName: {role: access.Viewer, units: unit},
 
+		tonghopv1.DocumentService_GetReport_FullMethodName:         {role: access.Viewer, units: unit},
+		tonghopv1.DocumentService_ExportTable_FullMethodName:       {role: access.Viewer, units: unit},
+		tonghopv1.DocumentService_ImportSpreadsheet_FullMethodName: {role: access.Editor, write: true, units: unit},
+
 		tonghopv1.TargetService_SetTarget_FullMethodName:    {role: access.Admin, write: true, units: target},
 		tonghopv1.TargetService_ListTargets_FullMethodName:  {role: access.Viewer, units: unit},
 		tonghopv1.TargetService_DeleteTarget_FullMethodName: {role: access.Admin, write: true, units: self},

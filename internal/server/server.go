@@ -64,10 +64,9 @@ func Register(s grpc.ServiceRegistrar, d Deps) {
 		parent: d.ParentAddress,
 	})
 	tonghopv1.RegisterChildrenServiceServer(s, &childrenService{parent: d.Parent})
-	tonghopv1.RegisterRollupServiceServer(s, &rollupService{
-		engine: &rollup.Engine{Store: d.Store, Catalog: d.Catalog, Tree: d.Tree, Self: d.Unit},
-		tree:   d.Tree,
-	})
+	engine := &rollup.Engine{Store: d.Store, Catalog: d.Catalog, Tree: d.Tree, Self: d.Unit}
+	tonghopv1.RegisterRollupServiceServer(s, &rollupService{engine: engine, tree: d.Tree})
+	tonghopv1.RegisterDocumentServiceServer(s, newDocumentService(d, engine))
 	tonghopv1.RegisterAccessServiceServer(s, &accessService{tokens: d.Tokens, store: d.Store, audit: d.Audit, tree: d.Tree})
 	now := time.Now
 	if d.Submissions != nil && d.Submissions.Verifier != nil && d.Submissions.Verifier.Now != nil {
@@ -104,5 +103,6 @@ func ServiceNames() []string {
 		tonghopv1.TargetService_ServiceDesc.ServiceName,
 		tonghopv1.AccessService_ServiceDesc.ServiceName,
 		tonghopv1.ReportingService_ServiceDesc.ServiceName,
+		tonghopv1.DocumentService_ServiceDesc.ServiceName,
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/tonghop/tonghop/internal/envelope"
 	"github.com/tonghop/tonghop/internal/hierarchy"
 	"github.com/tonghop/tonghop/internal/invalid"
+	"github.com/tonghop/tonghop/internal/report"
 	"github.com/tonghop/tonghop/internal/store"
 	"github.com/tonghop/tonghop/internal/submission"
 )
@@ -61,6 +62,7 @@ func statusRules() []statusRule {
 		{store.ErrReportAccepted, codes.FailedPrecondition},
 		{store.ErrReviewState, codes.FailedPrecondition},
 		{store.ErrNotLatest, codes.FailedPrecondition},
+		{report.ErrNotSigned, codes.FailedPrecondition},
 		{context.Canceled, codes.Canceled},
 		{context.DeadlineExceeded, codes.DeadlineExceeded},
 	}

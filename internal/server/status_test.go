@@ -22,6 +22,7 @@ import (
 	"github.com/tonghop/tonghop/internal/expr"
 	"github.com/tonghop/tonghop/internal/hierarchy"
 	"github.com/tonghop/tonghop/internal/invalid"
+	"github.com/tonghop/tonghop/internal/report"
 	"github.com/tonghop/tonghop/internal/store"
 	"github.com/tonghop/tonghop/internal/submission"
 	"github.com/tonghop/tonghop/internal/validate"
@@ -59,6 +60,7 @@ func TestStatusTable(t *testing.T) {
 		{fmt.Errorf("deliver: %w", store.ErrReportAccepted), codes.FailedPrecondition},
 		{fmt.Errorf("return: %w", store.ErrReviewState), codes.FailedPrecondition},
 		{fmt.Errorf("accept: %w", store.ErrNotLatest), codes.FailedPrecondition},
+		{fmt.Errorf("report: %w", report.ErrNotSigned), codes.FailedPrecondition},
 		{fmt.Errorf("call: %w", context.Canceled), codes.Canceled},
 		{fmt.Errorf("call: %w", context.DeadlineExceeded), codes.DeadlineExceeded},
 		{fmt.Errorf("put: commit: %w", &os.PathError{Op: "write", Path: "/var/lib/tonghop/tonghop.db", Err: syscall.ENOSPC}), codes.Unavailable},
@@ -72,7 +74,7 @@ func TestStatusTable(t *testing.T) {
 		}
 	}
 	// Every rule of the table is exercised above.
-	if n := len(statusRules()); n != 26 {
+	if n := len(statusRules()); n != 27 {
 		t.Errorf("statusRules has %d rules; extend this test with the new ones", n)
 	}
 }
