@@ -106,25 +106,34 @@ func (t *Tokens) Create(name string, role Role, unit string, valid time.Duration
 	return t.CreateUntil(name, role, unit, valid, time.Time{})
 }
 
+// MaxValidDays bounds a token's life in days: ten years.
+const MaxValidDays = 3653
+
 // CreateUntil is Create for a token that must expire no later than until
 // (zero: no bound): a token made with an expiring token does not outlive it.
 func (t *Tokens) CreateUntil(name string, role Role, unit string, valid time.Duration, until time.Time) (store.APIToken, string, error) {
 	return t.create(store.APIToken{Name: name, Role: role.String(), Unit: unit}, valid, until)
 }
 
+// CreateBy is Create for a token made by caller: it does not outlive the
+// caller's token, and it stops working when the caller's token is revoked.
+func (t *Tokens) CreateBy(caller Caller, name string, role Role, unit string, valid time.Duration) (store.APIToken, string, error) {
+	return t.create(store.APIToken{Name: name, Role: role.String(), Unit: unit, MadeWith: caller.TokenID}, valid, caller.ExpiresAt)
+}
+
 // SignInLinkValidity is how long a sign-in link made without a validity
 // stays usable.
 const SignInLinkValidity = 24 * time.Hour
 
-// CreateSignInLink makes a one-time sign-in link for name with role over
-// the subtree of unit: its secret opens one browser session (StartSession)
-// and is refused as an API token. valid 0 means SignInLinkValidity; until
-// bounds it as for CreateUntil.
-func (t *Tokens) CreateSignInLink(name string, role Role, unit string, valid time.Duration, until time.Time) (store.APIToken, string, error) {
+// CreateSignInLink makes, as CreateBy does, a one-time sign-in link for
+// name with role over the subtree of unit: its secret opens one browser
+// session (StartSession) and is refused as an API token. valid 0 means
+// SignInLinkValidity.
+func (t *Tokens) CreateSignInLink(caller Caller, name string, role Role, unit string, valid time.Duration) (store.APIToken, string, error) {
 	if valid <= 0 {
 		valid = SignInLinkValidity
 	}
-	return t.create(store.APIToken{Name: name, Role: role.String(), Unit: unit, SignInLink: true}, valid, until)
+	return t.create(store.APIToken{Name: name, Role: role.String(), Unit: unit, MadeWith: caller.TokenID, SignInLink: true}, valid, caller.ExpiresAt)
 }
 
 func (t *Tokens) create(rec store.APIToken, valid time.Duration, until time.Time) (store.APIToken, string, error) {
@@ -161,22 +170,7 @@ func (t *Tokens) Verify(token string) (Caller, error) {
 }
 
 func (t *Tokens) verify(token string) (Caller, store.APIToken, error) {
-	c, rec, err := t.verifyOne(token)
-	if err != nil || rec.SessionOf == "" {
-		return c, rec, err
-	}
-	// A session lives no longer than the token it was opened with.
-	parent, err := t.Store.APIToken(rec.SessionOf)
-	if errors.Is(err, store.ErrNotFound) {
-		return Caller{}, rec, fmt.Errorf("%w: the token of session %s is gone", ErrUnauthenticated, rec.ID)
-	}
-	if err != nil {
-		return Caller{}, rec, err
-	}
-	if err := t.usable(parent); err != nil {
-		return Caller{}, rec, fmt.Errorf("session %s: %w", rec.ID, err)
-	}
-	return c, rec, nil
+	return t.verifyOne(token)
 }
 
 // usable says whether a token is neither revoked nor expired.
@@ -215,6 +209,21 @@ func (t *Tokens) verifyOne(token string) (Caller, store.APIToken, error) {
 	if err := t.usable(rec); err != nil {
 		return fail(err)
 	}
+	// A token made with a revoked one is revoked with it, however many
+	// makings lie between.
+	for up, depth := rec.MadeWith, 0; up != "" && depth < maxMadeWith; depth++ {
+		parent, err := t.Store.APIToken(up)
+		if errors.Is(err, store.ErrNotFound) {
+			break
+		}
+		if err != nil {
+			return fail(err)
+		}
+		if !parent.RevokedAt.IsZero() {
+			return fail(fmt.Errorf("%w: token %s was made with token %s, which was revoked", ErrUnauthenticated, rec.ID, parent.ID))
+		}
+		up = parent.MadeWith
+	}
 	role, err := ParseRole(rec.Role)
 	if err != nil {
 		return fail(fmt.Errorf("%w: token %s: %v", store.ErrCorrupt, rec.ID, err))
@@ -243,14 +252,23 @@ func (t *Tokens) StartSession(token string, ttl time.Duration) (Session, error) 
 	if rec.Session {
 		return Session{}, fmt.Errorf("%w: token %s is already a session", ErrUnauthenticated, rec.ID)
 	}
-	s := store.APIToken{Name: c.Name, Role: c.Role.String(), Unit: c.Unit, Session: true, SessionOf: rec.ID}
+	// The session is made with the token, so that it ends when the token is
+	// revoked.
+	s := store.APIToken{Name: c.Name, Role: c.Role.String(), Unit: c.Unit, Session: true, MadeWith: rec.ID}
 	if rec.SignInLink {
-		// The link is spent; the session outlives it, within ttl.
+		// The link is spent; the session outlives it, within ttl and the
+		// expiry of the token that made the link, and ends when that one
+		// is revoked.
 		if _, err := t.Store.RevokeAPIToken(rec.ID); err != nil {
 			return Session{}, err
 		}
-		s.SessionOf = ""
+		s.MadeWith = rec.MadeWith
 		c.ExpiresAt = time.Time{}
+		if rec.MadeWith != "" {
+			if maker, err := t.Store.APIToken(rec.MadeWith); err == nil {
+				c.ExpiresAt = maker.ExpiresAt
+			}
+		}
 	}
 	srec, secret, err := t.create(s, ttl, c.ExpiresAt)
 	if err != nil {
@@ -275,6 +293,10 @@ func (t *Tokens) EndSession(secret string) error {
 	_, err = t.Store.RevokeAPIToken(rec.ID)
 	return err
 }
+
+// maxMadeWith bounds the chain of tokens made with tokens that Verify
+// follows.
+const maxMadeWith = 64
 
 // Bearer extracts the token from an "authorization" value, "Bearer …".
 func Bearer(header string) (string, bool) {

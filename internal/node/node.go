@@ -39,6 +39,7 @@ import (
 	"github.com/tonghop/tonghop/internal/config"
 	"github.com/tonghop/tonghop/internal/downlink"
 	"github.com/tonghop/tonghop/internal/enrolment"
+	"github.com/tonghop/tonghop/internal/guard"
 	"github.com/tonghop/tonghop/internal/hierarchy"
 	"github.com/tonghop/tonghop/internal/server"
 	"github.com/tonghop/tonghop/internal/store"
@@ -229,6 +230,8 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 		grpc.ChainStreamInterceptor(authz.Stream, server.StreamErrors(log)),
 		grpc.MaxRecvMsgSize(MaxRequestBytes),
 		grpc.MaxConcurrentStreams(MaxConcurrentStreams),
+		// A request that does not decode is the caller's error.
+		grpc.ForceServerCodecV2(guard.Codec()),
 		// Streams that need no token (health watches, reflection) must
 		// not hold connections open forever.
 		grpc.KeepaliveParams(keepalive.ServerParameters{MaxConnectionIdle: 5 * time.Minute, MaxConnectionAge: time.Hour, MaxConnectionAgeGrace: time.Minute}),
@@ -237,7 +240,7 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 		grpcOpts = append(grpcOpts, grpc.Creds(credentials.NewTLS(serverTLS)))
 	}
 	n.grpc = grpc.NewServer(grpcOpts...)
-	server.Register(n.grpc, deps)
+	server.Register(guard.Registrar(n.grpc), deps)
 	n.health = health.NewServer()
 	healthpb.RegisterHealthServer(n.grpc, n.health)
 	reflection.Register(n.grpc)
@@ -262,8 +265,9 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 			grpc.InTapHandle(server.PeerTap),
 			grpc.MaxRecvMsgSize(MaxPeerMessageBytes),
 			grpc.MaxConcurrentStreams(MaxConcurrentStreams),
+			grpc.ForceServerCodecV2(guard.Codec()),
 		)
-		server.RegisterPeer(n.peer, deps)
+		server.RegisterPeer(guard.Registrar(n.peer), deps)
 		if n.plis, err = net.Listen("tcp", cfg.PeerListen); err != nil {
 			return nil, fmt.Errorf("%w: peer_listen: %w", ErrConfig, err)
 		}
@@ -329,7 +333,11 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 		return nil, err
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/v1/", app.API(limitBody(gw, MaxRequestBytes)))
+	routes, err := guard.Routes(api.OpenAPI())
+	if err != nil {
+		return nil, err
+	}
+	mux.Handle("/v1/", app.API(guard.HTTP(gw, routes, MaxRequestBytes)))
 	app.Register(mux)
 	mux.HandleFunc("GET /healthz", n.healthz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
@@ -361,19 +369,6 @@ const MaxPeerMessageBytes = 64 << 20
 // largest legitimate one is a batch of entry.MaxValues values or a narrative
 // section of entry.MaxSectionBytes.
 const MaxRequestBytes = 4 << 20
-
-// limitBody refuses a body over max with 413 before the gateway reads it
-// into memory, and cuts one that lies about its length.
-func limitBody(next http.Handler, max int64) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > max {
-			http.Error(w, fmt.Sprintf("request body of %d bytes; at most %d", r.ContentLength, max), http.StatusRequestEntityTooLarge)
-			return
-		}
-		r.Body = http.MaxBytesReader(w, r.Body, max)
-		next.ServeHTTP(w, r)
-	})
-}
 
 // routingError answers a path that exists with the wrong method with 405,
 // not the gateway's default 501.

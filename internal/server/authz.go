@@ -199,6 +199,10 @@ func (a *Authz) check(ctx context.Context, method string, req any) (context.Cont
 	}
 	var token string
 	if md, ok := metadata.FromIncomingContext(ctx); ok {
+		// Two tokens leave it unclear who is calling: neither wins.
+		if n := len(md.Get("authorization")); n > 1 {
+			return ctx, r, access.Caller{}, status.Errorf(codes.Unauthenticated, "authorization appears %d times: send exactly one token", n)
+		}
 		for _, v := range md.Get("authorization") {
 			if t, ok := access.Bearer(v); ok {
 				token = t

@@ -3,10 +3,12 @@ package server
 import (
 	"context"
 	"fmt"
+	"math"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
+	"github.com/tonghop/tonghop/internal/catalog"
 	"github.com/tonghop/tonghop/internal/hierarchy"
 	"github.com/tonghop/tonghop/internal/invalid"
 	"github.com/tonghop/tonghop/internal/period"
@@ -170,7 +172,8 @@ type targetService struct {
 	store *store.Store
 	tree  *hierarchy.Tree
 	self  string
-	check func(indicator string) bool
+	// indicator looks an indicator up in the catalogue.
+	indicator func(code string) (catalog.Indicator, bool)
 }
 
 func targetToProto(t store.Target) *tonghopv1.Target {
@@ -190,14 +193,31 @@ func TargetFromProto(t *tonghopv1.Target) store.Target {
 	}
 }
 
+// maxTargetValue bounds a target: more than any count of people or party
+// members there is, and exactly representable.
+const maxTargetValue = 1 << 50
+
 func (s *targetService) SetTarget(ctx context.Context, req *tonghopv1.SetTargetRequest) (*tonghopv1.SetTargetResponse, error) {
 	t := req.GetTarget()
 	var bad invalid.Error
 	if t == nil {
 		return nil, invalid.Field("target", "is required")
 	}
-	if !s.check(t.Indicator) {
+	ind, known := s.indicator(t.Indicator)
+	if !known {
 		bad.Add("target.indicator", "unknown indicator %q", t.Indicator)
+	}
+	// What no indicator's value can be is no target: NaN and the
+	// infinities, a share outside 0–100 %, a negative count.
+	switch {
+	case math.IsNaN(t.Value) || math.IsInf(t.Value, 0):
+		bad.Add("target.value", "%v is not a number a target can be", t.Value)
+	case known && ind.Unit == "%" && (t.Value < 0 || t.Value > 100):
+		bad.Add("target.value", "%v is not a percentage: %s is between 0 and 100", t.Value, t.Indicator)
+	case known && ind.Denominator == nil && t.Value < 0:
+		bad.Add("target.value", "%v is negative: %s is a count", t.Value, t.Indicator)
+	case math.Abs(t.Value) > maxTargetValue:
+		bad.Add("target.value", "%v is beyond %v", t.Value, float64(maxTargetValue))
 	}
 	switch {
 	case (t.UnitCode == "") == (t.Level == ""):

@@ -78,7 +78,7 @@ func Register(s grpc.ServiceRegistrar, d Deps) {
 	})
 	tonghopv1.RegisterTargetServiceServer(s, &targetService{
 		store: d.Store, tree: d.Tree, self: d.Unit,
-		check: func(code string) bool { _, ok := d.Catalog.Indicator(code); return ok },
+		indicator: d.Catalog.Indicator,
 	})
 }
 

@@ -209,7 +209,7 @@ func TestSignInRefusals(t *testing.T) {
 
 func TestSignInLinkIsUsedOnceAndIsNoAPIToken(t *testing.T) {
 	fx := newFixture(t)
-	rec, link, err := fx.tokens.CreateSignInLink("Văn phòng Đảng ủy Thị trấn Tam Đường", access.Approver, "03390", 0, time.Time{})
+	rec, link, err := fx.tokens.CreateSignInLink(access.Caller{}, "Văn phòng Đảng ủy Thị trấn Tam Đường", access.Approver, "03390", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,7 +240,7 @@ func TestSignInLinkIsUsedOnceAndIsNoAPIToken(t *testing.T) {
 
 func TestOneLinkOpensOneSessionUnderConcurrentUse(t *testing.T) {
 	fx := newFixture(t)
-	_, link, err := fx.tokens.CreateSignInLink("Văn phòng", access.Viewer, "03390", 0, time.Time{})
+	_, link, err := fx.tokens.CreateSignInLink(access.Caller{}, "Văn phòng", access.Viewer, "03390", 0)
 	if err != nil {
 		t.Fatal(err)
 	}

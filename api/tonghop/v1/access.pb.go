@@ -100,9 +100,9 @@ type Token struct {
 	// A sign-in link: used once, in the browser, to open a session
 	// (POST /session); it is refused as an API credential.
 	SignInLink bool `protobuf:"varint,8,opt,name=sign_in_link,json=signInLink,proto3" json:"sign_in_link,omitempty"`
-	// For a browser session, the token it was opened with; the session ends
-	// when that token is revoked or expires. Empty for other tokens, and for
-	// a session opened with a sign-in link.
+	// For a browser session, the token it was opened with (for a sign-in
+	// link, the token that made the link); the session ends when that token
+	// is revoked, and expires no later than it. Empty for other tokens.
 	SessionOf string `protobuf:"bytes,9,opt,name=session_of,json=sessionOf,proto3" json:"session_of,omitempty"`
 	// A browser session (POST /session), ended at sign-out.
 	Session       bool `protobuf:"varint,10,opt,name=session,proto3" json:"session,omitempty"`
