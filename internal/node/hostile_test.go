@@ -154,9 +154,9 @@ func (h *harness) probes(t *testing.T) []probe {
 			body: `[{"data_element":"dang_vien","value":"1"}]`, wantHTTP: http.StatusUnsupportedMediaType},
 
 		probe{class: "duplicate credentials", name: "two Authorization headers", method: "PATCH", path: values, contentType: "application/json",
-			body: `[{"data_element":"dang_vien","value":"1"}]`, headers: map[string][]string{"Authorization": {"Bearer " + h.token, "Bearer th.0000000000000000.x"}}, wantHTTP: http.StatusUnauthorized},
+			body: `[{"data_element":"dang_vien","value":"1"}]`, headers: map[string][]string{"Authorization": {"Bearer " + h.token, "Bearer " + h.token}}, wantHTTP: http.StatusUnauthorized},
 		probe{class: "duplicate credentials", name: "two authorization metadata entries", call: func(ctx context.Context) error {
-			ctx = metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer th.0000000000000000.x")
+			ctx = metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+h.token)
 			// The harness's token, then a second.
 			_, err := data.PutValues(ctx, req("106", "2021", dv("dang_vien", "", "1")))
 			return err
@@ -305,8 +305,9 @@ func TestHostileProbes(t *testing.T) {
 		if max := cmpOr(p.maxAnswer, 64<<10); size > max {
 			t.Errorf("%s: %s: an answer of %d bytes", p.class, p.name, size)
 		}
-		if h.fileHash() != before {
-			t.Fatalf("%s: %s changed the store's file", p.class, p.name)
+		if now := h.fileHash(); now != before {
+			t.Errorf("%s: %s changed the store's file", p.class, p.name)
+			before = now
 		}
 		if tally[p.class] == nil {
 			tally[p.class] = map[string]int{}

@@ -61,6 +61,9 @@ var ErrConfig = errors.New("node")
 type Options struct {
 	Logger *zap.Logger      // nil: no logging
 	Clock  func() time.Time // nil: time.Now
+	// Successions are the reorganisations the node knows, for handing a
+	// new child its sources' reports; nil: none.
+	Successions func() []enrolment.Succession
 	// AuditFile opens the audit log's current file; nil: the file on disk.
 	// Tests inject one that fails as a full disk does.
 	AuditFile func(path string) (audit.File, error)
@@ -83,6 +86,7 @@ type Node struct {
 	glis     net.Listener
 	hlis     net.Listener
 	plis     net.Listener
+	verifier *submission.Verifier
 	uplink   *uplink.Forwarder // nil at the root or before enrolment
 	downlink *downlink.Syncer  // likewise
 	upconn   *grpc.ClientConn
@@ -174,13 +178,27 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 
 	cat := catalog.Default()
 	forward := cfg.Parent != ""
-	verifier := &submission.Verifier{Roots: roots, Revocations: revocations, Tree: tree, Catalog: cat, Earlier: catalog.Earlier(), Self: id.UnitCode, Now: clock}
+	_, retired, err := st.Retired()
+	if err != nil {
+		return nil, err
+	}
+	if retired {
+		// Nothing more leaves a retired node: its outbox was empty when it
+		// retired, and its parent no longer takes its certificate.
+		forward = false
+		log.Info("this node's unit has retired: its data is kept, read-only")
+	}
+	dated := newDatedTrees(units, tree)
+	verifier := &submission.Verifier{Roots: roots, Revocations: revocations, Tree: tree, TreeOn: dated.On, Catalog: cat, Earlier: catalog.Earlier(), Self: id.UnitCode, Now: clock}
 	rules, err := validate.ForCatalog(cat)
 	if err != nil {
 		return nil, fmt.Errorf("validation rules of catalogue %s: %w", cat.Version(), err)
 	}
 	subs := &submission.Node{Store: st, Verifier: verifier, Identity: &n.identity, Forward: forward, Rules: rules, Logger: log}
-	parent := &enrolment.Parent{Store: st, Identity: &n.identity, Tree: tree, Self: id.UnitCode, Revocations: revocations, Forward: forward, Now: clock}
+	parent := &enrolment.Parent{Store: st, Identity: &n.identity, Tree: tree, TreeOn: dated.On, Successions: opts.Successions,
+		Self: id.UnitCode, Revocations: revocations, Forward: forward, Now: clock}
+	verifier.Retiring = parent.Retiring
+	n.verifier = verifier
 	tokens := &access.Tokens{Store: st, Now: clock}
 	n.audit, err = audit.Open(filepath.Join(cfg.DataDir, audit.FileName), audit.Options{Now: clock, OpenFile: opts.AuditFile})
 	if err != nil {
@@ -255,7 +273,7 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 		// The peer port speaks only mutual TLS: certificates, not tokens,
 		// say which node is calling.
 		n.peer = grpc.NewServer(
-			grpc.Creds(credentials.NewTLS(trust.ServerTLS(*ident, roots, revocations.Revoked, clock))),
+			grpc.Creds(credentials.NewTLS(trust.ServerTLSRetiring(*ident, roots, revocations.Revoked, clock, parent.Retiring))),
 			// Handlers re-check the caller on every call; recycling
 			// connections bounds how long even an idle one outlives a change.
 			grpc.KeepaliveParams(keepalive.ServerParameters{MaxConnectionAge: time.Hour, MaxConnectionAgeGrace: time.Minute}),

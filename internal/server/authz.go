@@ -22,6 +22,7 @@ import (
 	"github.com/tonghop/tonghop/internal/access"
 	"github.com/tonghop/tonghop/internal/audit"
 	"github.com/tonghop/tonghop/internal/hierarchy"
+	"github.com/tonghop/tonghop/internal/numfmt"
 	"github.com/tonghop/tonghop/internal/store"
 	"github.com/tonghop/tonghop/internal/submission"
 	"github.com/tonghop/tonghop/internal/trust"
@@ -221,6 +222,15 @@ func (a *Authz) check(ctx context.Context, method string, req any) (context.Cont
 	}
 	if caller.Role < r.role {
 		return ctx, r, caller, status.Errorf(codes.PermissionDenied, "%s needs the %s role; the token is %s", method, r.role, caller.Role)
+	}
+	if r.write {
+		// A node whose unit retired keeps its history for reading only.
+		switch ret, retired, err := a.Store.Retired(); {
+		case err != nil:
+			return ctx, r, caller, Status(err, a.Logger)
+		case retired:
+			return ctx, r, caller, Status(fmt.Errorf("%w (since %s)", store.ErrRetired, ret.At.In(numfmt.Zone()).Format("02/01/2006 15:04 (UTC+7)")), a.Logger)
+		}
 	}
 	if m, ok := req.(proto.Message); ok && r.units != nil {
 		for _, u := range r.units(m) {

@@ -54,6 +54,9 @@ func TestStatusTable(t *testing.T) {
 		{fmt.Errorf("submit: %w", envelope.ErrTooLarge), codes.FailedPrecondition},
 		{fmt.Errorf("enroll: %w", store.ErrTokenInvalid), codes.Unauthenticated},
 		{fmt.Errorf("renew: %w", enrolment.ErrNotChild), codes.PermissionDenied},
+		{fmt.Errorf("retire: %w", enrolment.ErrNotEnded), codes.FailedPrecondition},
+		{fmt.Errorf("values: %w", store.ErrRetired), codes.FailedPrecondition},
+		{fmt.Errorf("retire: %w", store.ErrOutboxNotEmpty), codes.FailedPrecondition},
 		{errNoPeerCert, codes.Unauthenticated},
 		{fmt.Errorf("accept: %w", errNotParent), codes.PermissionDenied},
 		{fmt.Errorf("submit: %w", submission.ErrBlocked), codes.FailedPrecondition},
@@ -74,7 +77,7 @@ func TestStatusTable(t *testing.T) {
 		}
 	}
 	// Every rule of the table is exercised above.
-	if n := len(statusRules()); n != 27 {
+	if n := len(statusRules()); n != 30 {
 		t.Errorf("statusRules has %d rules; extend this test with the new ones", n)
 	}
 }

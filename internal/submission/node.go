@@ -162,8 +162,7 @@ func (n *Node) Accept(raws [][]byte, from []string) ([]Outcome, error) {
 			continue
 		}
 		rec := c.Record()
-		parent, _ := n.Verifier.Tree.Parent(rec.Unit)
-		items = append(items, store.Incoming{Record: rec, Envelope: raw, Values: c.Values(), Child: parent.Code == n.Verifier.Self})
+		items = append(items, store.Incoming{Record: rec, Envelope: raw, Values: c.Values(), Child: c.Parent == n.Verifier.Self, KeyOwner: c.KeyOwner})
 		index = append(index, i)
 	}
 	if len(items) > 0 {

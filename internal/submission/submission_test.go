@@ -131,9 +131,42 @@ func TestVerifyOffline(t *testing.T) {
 	if _, err := VerifyOffline(raw, otherRoot.Root(), time.Now()); !errors.Is(err, ErrUnauthentic) {
 		t.Fatalf("against another root: %v", err)
 	}
-	if _, err := VerifyOffline(raw, p.root.Root(), time.Now().Add(48*time.Hour)); !errors.Is(err, ErrUnauthentic) {
-		t.Fatalf("after the certificates expired: %v", err)
+	// A report is judged as of when it was signed: one signed while the
+	// chain was valid verifies for ever; one that says it was signed after
+	// the certificate's end does not, nor one signed ahead of the clock.
+	if _, err := VerifyOffline(raw, p.root.Root(), time.Now().Add(10*365*24*time.Hour)); err != nil {
+		t.Fatalf("ten years on, after the certificates ended: %v", err)
 	}
+	late := p.signAt(t, p.commune, "03390", time.Now().Add(2*time.Hour))
+	if _, err := VerifyOffline(late, p.root.Root(), time.Now().Add(3*time.Hour)); !errors.Is(err, ErrUnauthentic) {
+		t.Fatalf("signed after the commune's certificate ended: %v", err)
+	}
+	if _, err := VerifyOffline(late, p.root.Root(), time.Now()); !errors.Is(err, ErrNotAllowed) {
+		t.Fatalf("signed two hours ahead of the clock: %v", err)
+	}
+}
+
+// signAt signs the report of sign with signing time at.
+func (p *pki) signAt(t *testing.T, id trust.Identity, unit string, at time.Time) []byte {
+	t.Helper()
+	s := envelope.Submission{
+		Unit: unit, DataSet: "tong_ket_nam", Period: "2021", Revision: 1,
+		Values:         []envelope.Value{{Element: "dang_vien", Count: 412}, {Element: "dang_vien", Option: "nu", Count: 150}},
+		CatalogVersion: p.verifier.Catalog.Version(), CatalogDigest: p.verifier.Catalog.Digest(), SignedAt: at.UTC(),
+	}
+	payload, err := envelope.EncodeSubmission(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, err := envelope.Sign(envelope.SubmissionType, payload, id.Key, id.Chain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := env.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
 }
 
 // TestAcceptedOnlyOwnChildren: a report may state acceptances of its own

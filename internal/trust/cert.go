@@ -299,3 +299,7 @@ func keyID(pub ed25519.PublicKey) []byte {
 	sum := sha256.Sum256(pub)
 	return sum[:20]
 }
+
+// CertPath returns the unit path a certificate names, refusing a
+// certificate that names anything else or more than one unit.
+func CertPath(cert *x509.Certificate) ([]string, error) { return certPath(cert) }

@@ -98,6 +98,26 @@ func (f *Forwarder) Run(ctx context.Context) error {
 	}
 }
 
+// Drain delivers until the outbox is empty and returns nil, or returns the
+// first error: a node that retires hands over everything first. Envelopes
+// the parent refuses leave the outbox marked refused, as in Run.
+func (f *Forwarder) Drain(ctx context.Context) error {
+	client := tonghopv1.NewPeerServiceClient(f.Conn)
+	for {
+		n, err := f.deliverOnce(ctx, client)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			left, err := f.Store.OutboxLen()
+			if err != nil || left == 0 {
+				return err
+			}
+			return fmt.Errorf("%d envelope(s) still wait for the parent's receipt", left)
+		}
+	}
+}
+
 // next doubles the backoff within [MinBackoff, MaxBackoff] and spreads it
 // by ±25%, so that communes that lost the same district do not all return
 // at the same instant.
