@@ -356,6 +356,7 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 		return nil, err
 	}
 	mux.Handle("/v1/", app.API(guard.HTTP(gw, routes, MaxRequestBytes)))
+	mux.Handle(web.SessionPath, guard.HTTP(app.Session(), routes, MaxRequestBytes))
 	app.Register(mux)
 	mux.HandleFunc("GET /healthz", n.healthz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))

@@ -92,13 +92,28 @@ func New(tokens *access.Tokens, log *zap.Logger) (*Server, error) {
 	return s, err
 }
 
-// Register adds the app's routes to mux: the page at /, its files under
-// /app/, and the sign-in exchange at /session.
+// Register adds the app's page at / and its files under /app/ to mux.
 func (s *Server) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { s.serveAsset(w, r, "index.html") })
 	mux.HandleFunc("GET /app/{file...}", func(w http.ResponseWriter, r *http.Request) { s.serveAsset(w, r, r.PathValue("file")) })
-	mux.HandleFunc("POST /session", s.signIn)
-	mux.HandleFunc("DELETE /session", s.signOut)
+}
+
+// SessionPath is where the browser signs in (POST) and out (DELETE).
+const SessionPath = "/session"
+
+// Session is the sign-in exchange, to serve at SessionPath.
+func (s *Server) Session() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Method {
+		case http.MethodPost:
+			s.signIn(w, r)
+		case http.MethodDelete:
+			s.signOut(w, r)
+		default:
+			w.Header().Set("Allow", "POST, DELETE")
+			apiError(w, http.StatusMethodNotAllowed, 12, "method "+r.Method+" not allowed on "+SessionPath)
+		}
+	})
 }
 
 // AssetBytes is the size of every embedded file, raw and gzip'd, by name:

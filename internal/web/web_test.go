@@ -57,6 +57,7 @@ func newFixture(t *testing.T) *fixture {
 		json.NewEncoder(w).Encode(map[string]any{"role": c.Role.String(), "unit": c.Unit, "id": c.TokenID})
 	})))
 	app.Register(mux)
+	mux.Handle(SessionPath, app.Session())
 	fx.srv = httptest.NewServer(Headers(mux))
 	t.Cleanup(fx.srv.Close)
 	return fx
