@@ -29,7 +29,6 @@ import (
 	"github.com/tonghop/tonghop/internal/invalid"
 	"github.com/tonghop/tonghop/internal/numfmt"
 	"github.com/tonghop/tonghop/internal/store"
-	"github.com/tonghop/tonghop/internal/submission"
 	"github.com/tonghop/tonghop/internal/trust"
 )
 
@@ -93,7 +92,7 @@ type Parent struct {
 	// units each new unit was formed from (see SourcesOf).
 	Successions func() []Succession
 	Self        string
-	Revocations *submission.Revocations
+	Revocations *trust.Revocations
 	// Forward says whether revocation notices go up to a parent.
 	Forward bool
 	Queued  func()
@@ -103,7 +102,7 @@ type Parent struct {
 func (p *Parent) identity() (trust.Identity, error) {
 	id := p.Identity.Load()
 	if id == nil {
-		return trust.Identity{}, fmt.Errorf("%w: this node has no certificate to issue from", submission.ErrNotEnrolled)
+		return trust.Identity{}, fmt.Errorf("%w: this node has no certificate to issue from", trust.ErrNotEnrolled)
 	}
 	return *id, nil
 }
@@ -389,7 +388,7 @@ func acceptChain(ders [][]byte, id trust.Identity, path []string, rootFP string,
 		return trust.Identity{}, err
 	}
 	if !slices.Equal(got, path) {
-		return trust.Identity{}, fmt.Errorf("%w: certificate names %s, not %s", trust.ErrUntrusted, submission.JoinPath(got), submission.JoinPath(path))
+		return trust.Identity{}, fmt.Errorf("%w: certificate names %s, not %s", trust.ErrUntrusted, trust.JoinPath(got), trust.JoinPath(path))
 	}
 	if pub, ok := chain[0].PublicKey.(ed25519.PublicKey); !ok || !pub.Equal(id.Key.Public()) {
 		return trust.Identity{}, fmt.Errorf("%w: the certificate is not for this node's key", trust.ErrUntrusted)

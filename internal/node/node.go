@@ -32,7 +32,6 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/tonghop/tonghop/api"
-	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
 	"github.com/tonghop/tonghop/internal/access"
 	"github.com/tonghop/tonghop/internal/audit"
 	"github.com/tonghop/tonghop/internal/catalog"
@@ -149,7 +148,7 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 	case err != nil:
 		return nil, err
 	default:
-		if got, want := submission.JoinPath(ident.Path()), submission.JoinPath(tree.Path(id.UnitCode)); got != want {
+		if got, want := trust.JoinPath(ident.Path()), trust.JoinPath(tree.Path(id.UnitCode)); got != want {
 			return nil, fmt.Errorf("%w: the certificate in %s names %s, but the unit's path is %s", ErrConfig, cfg.DataDir, got, want)
 		}
 		n.identity.Store(&ident)
@@ -174,7 +173,7 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 	for fp := range revoked {
 		fingerprints = append(fingerprints, fp)
 	}
-	revocations := submission.NewRevocations(fingerprints)
+	revocations := trust.NewRevocations(fingerprints)
 
 	cat := catalog.Default()
 	forward := cfg.Parent != ""
@@ -194,7 +193,7 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("validation rules of catalogue %s: %w", cat.Version(), err)
 	}
-	subs := &submission.Node{Store: st, Verifier: verifier, Identity: &n.identity, Forward: forward, Rules: rules, Logger: log}
+	subs := &submission.Reports{Store: st, Verifier: verifier, Identity: &n.identity, Forward: forward, Rules: rules, Logger: log}
 	parent := &enrolment.Parent{Store: st, Identity: &n.identity, Tree: tree, TreeOn: dated.On, Successions: opts.Successions,
 		Self: id.UnitCode, Revocations: revocations, Forward: forward, Now: clock}
 	verifier.Retiring = parent.Retiring
@@ -212,7 +211,7 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 		ParentAddress: cfg.Parent, Version: Version, StartedAt: clock(), Logger: log,
 		Submissions: subs, Parent: parent, Tokens: tokens, Audit: n.audit,
 	}
-	authz := &server.Authz{Tokens: tokens, Store: st, Audit: n.audit, Tree: tree, Self: id.UnitCode, Logger: log.Named("authz")}
+	authz := server.NewAuthz(server.Authz{Tokens: tokens, Store: st, Audit: n.audit, Tree: tree, Self: id.UnitCode, Logger: log.Named("authz")})
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -328,23 +327,8 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 	if err != nil {
 		return nil, err
 	}
-	ctx := context.Background()
-	for _, register := range []func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error{
-		tonghopv1.RegisterNodeServiceHandler,
-		tonghopv1.RegisterCatalogServiceHandler,
-		tonghopv1.RegisterHierarchyServiceHandler,
-		tonghopv1.RegisterDataServiceHandler,
-		tonghopv1.RegisterSubmissionServiceHandler,
-		tonghopv1.RegisterChildrenServiceHandler,
-		tonghopv1.RegisterRollupServiceHandler,
-		tonghopv1.RegisterTargetServiceHandler,
-		tonghopv1.RegisterReportingServiceHandler,
-		tonghopv1.RegisterAccessServiceHandler,
-		tonghopv1.RegisterDocumentServiceHandler,
-	} {
-		if err := register(ctx, gw, n.gconn); err != nil {
-			return nil, err
-		}
+	if err := server.RegisterGateway(context.Background(), gw, n.gconn); err != nil {
+		return nil, err
 	}
 	app, err := web.New(tokens, log.Named("web"))
 	if err != nil {

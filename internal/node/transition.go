@@ -144,7 +144,7 @@ func Retire(ctx context.Context, dataDir, parentAddr, note string, opts Options)
 		return res, err
 	}
 	if !retired {
-		verifier := &submission.Verifier{Roots: roots, Revocations: submission.NewRevocations(nil), Now: then}
+		verifier := &submission.Verifier{Roots: roots, Revocations: trust.NewRevocations(nil), Now: then}
 		fw := uplink.NewForwarder(st, conn, func(receipt []byte, digest string) error {
 			_, err := submission.CheckReceipt(receipt, digest, parentPath, verifier)
 			return err
@@ -152,7 +152,7 @@ func Retire(ctx context.Context, dataDir, parentAddr, note string, opts Options)
 		if err := fw.Drain(ctx); err != nil {
 			return res, fmt.Errorf("handing over the outbox: %w", err)
 		}
-		if ret, err = st.Retire(store.Retirement{At: now().UTC(), Note: note, Parent: submission.JoinPath(parentPath)}); err != nil {
+		if ret, err = st.Retire(store.Retirement{At: now().UTC(), Note: note, Parent: trust.JoinPath(parentPath)}); err != nil {
 			return res, err
 		}
 	}

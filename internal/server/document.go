@@ -13,7 +13,6 @@ import (
 	"github.com/tonghop/tonghop/internal/invalid"
 	"github.com/tonghop/tonghop/internal/numfmt"
 	"github.com/tonghop/tonghop/internal/report"
-	"github.com/tonghop/tonghop/internal/rollup"
 	"github.com/tonghop/tonghop/internal/store"
 )
 
@@ -26,9 +25,9 @@ type documentService struct {
 	store *store.Store
 }
 
-func newDocumentService(d Deps, engine *rollup.Engine) *documentService {
+func newDocumentService(d Deps) any {
 	return &documentService{
-		src:   report.Source{Store: d.Store, Catalog: d.Catalog, Tree: d.Tree, Engine: engine},
+		src:   report.Source{Store: d.Store, Catalog: d.Catalog, Tree: d.Tree, Engine: d.Engine},
 		check: entry.Checker{Unit: d.Unit, Catalog: d.Catalog},
 		tree:  d.Tree, self: d.Unit, store: d.Store,
 	}

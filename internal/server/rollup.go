@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"math"
 
-	"google.golang.org/protobuf/types/known/timestamppb"
-
 	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
 	"github.com/tonghop/tonghop/internal/catalog"
 	"github.com/tonghop/tonghop/internal/hierarchy"
@@ -14,6 +12,7 @@ import (
 	"github.com/tonghop/tonghop/internal/period"
 	"github.com/tonghop/tonghop/internal/rollup"
 	"github.com/tonghop/tonghop/internal/store"
+	"github.com/tonghop/tonghop/internal/wire"
 )
 
 // maxRangePeriods bounds a question's range: ten years of months.
@@ -76,7 +75,7 @@ func (s *rollupService) value(code string, iv rollup.IndicatorValue, r period.Ra
 	}
 	if ach != nil {
 		out.Achievement = &tonghopv1.Achievement{
-			Target: targetToProto(ach.Target), Difference: ach.Difference, ShareOfPlan: ach.ShareOfPlan,
+			Target: wire.TargetToProto(ach.Target), Difference: ach.Difference, ShareOfPlan: ach.ShareOfPlan,
 			BaselineValue: ach.BaselineValue, ChangeFromBaseline: ach.ChangeFromBaseline, Met: ach.Met,
 		}
 	}
@@ -176,23 +175,6 @@ type targetService struct {
 	indicator func(code string) (catalog.Indicator, bool)
 }
 
-func targetToProto(t store.Target) *tonghopv1.Target {
-	return &tonghopv1.Target{
-		Id: t.ID, Indicator: t.Indicator, UnitCode: t.Unit, Level: t.Level, Period: t.Period,
-		Direction: tonghopv1.Direction(t.Direction), Value: t.Value, BaselinePeriod: t.Baseline,
-		Note: t.Note, SetBy: t.SetBy, UpdatedAt: timestamppb.New(t.UpdatedAt),
-	}
-}
-
-// TargetFromProto converts a target received from the parent.
-func TargetFromProto(t *tonghopv1.Target) store.Target {
-	return store.Target{
-		ID: t.Id, Indicator: t.Indicator, Unit: t.UnitCode, Level: t.Level, Period: t.Period,
-		Direction: int(t.Direction), Value: t.Value, Baseline: t.BaselinePeriod, Note: t.Note,
-		SetBy: t.SetBy, UpdatedAt: t.UpdatedAt.AsTime(),
-	}
-}
-
 // maxTargetValue bounds a target: more than any count of people or party
 // members there is, and exactly representable.
 const maxTargetValue = 1 << 50
@@ -271,7 +253,7 @@ func (s *targetService) SetTarget(ctx context.Context, req *tonghopv1.SetTargetR
 	if err != nil {
 		return nil, err
 	}
-	return &tonghopv1.SetTargetResponse{Target: targetToProto(stored)}, nil
+	return &tonghopv1.SetTargetResponse{Target: wire.TargetToProto(stored)}, nil
 }
 
 func (s *targetService) ListTargets(ctx context.Context, req *tonghopv1.ListTargetsRequest) (*tonghopv1.ListTargetsResponse, error) {
@@ -282,7 +264,7 @@ func (s *targetService) ListTargets(ctx context.Context, req *tonghopv1.ListTarg
 	resp := &tonghopv1.ListTargetsResponse{}
 	for _, t := range ts {
 		if (req.Indicator == "" || t.Indicator == req.Indicator) && (req.UnitCode == "" || t.Unit == req.UnitCode) {
-			resp.Targets = append(resp.Targets, targetToProto(t))
+			resp.Targets = append(resp.Targets, wire.TargetToProto(t))
 		}
 	}
 	return resp, nil

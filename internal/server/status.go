@@ -20,6 +20,7 @@ import (
 	"github.com/tonghop/tonghop/internal/report"
 	"github.com/tonghop/tonghop/internal/store"
 	"github.com/tonghop/tonghop/internal/submission"
+	"github.com/tonghop/tonghop/internal/trust"
 )
 
 // errNotFound marks a lookup in the catalogue or hierarchy that found nothing.
@@ -50,7 +51,7 @@ func statusRules() []statusRule {
 		{submission.ErrUnauthentic, codes.Unauthenticated},
 		{submission.ErrNotAllowed, codes.PermissionDenied},
 		{submission.ErrUnknownCatalog, codes.FailedPrecondition},
-		{submission.ErrNotEnrolled, codes.FailedPrecondition},
+		{trust.ErrNotEnrolled, codes.FailedPrecondition},
 		{store.ErrStale, codes.FailedPrecondition},
 		{store.ErrNotRejected, codes.FailedPrecondition},
 		{store.ErrUnknownKey, codes.PermissionDenied},

@@ -25,6 +25,7 @@ import (
 	"github.com/tonghop/tonghop/internal/report"
 	"github.com/tonghop/tonghop/internal/store"
 	"github.com/tonghop/tonghop/internal/submission"
+	"github.com/tonghop/tonghop/internal/trust"
 	"github.com/tonghop/tonghop/internal/validate"
 )
 
@@ -47,7 +48,7 @@ func TestStatusTable(t *testing.T) {
 		{fmt.Errorf("envelope: %w", submission.ErrUnauthentic), codes.Unauthenticated},
 		{fmt.Errorf("envelope: %w", submission.ErrNotAllowed), codes.PermissionDenied},
 		{fmt.Errorf("envelope: %w", submission.ErrUnknownCatalog), codes.FailedPrecondition},
-		{fmt.Errorf("submit: %w", submission.ErrNotEnrolled), codes.FailedPrecondition},
+		{fmt.Errorf("submit: %w", trust.ErrNotEnrolled), codes.FailedPrecondition},
 		{fmt.Errorf("put: %w", store.ErrStale), codes.FailedPrecondition},
 		{fmt.Errorf("requeue: %w", store.ErrNotRejected), codes.FailedPrecondition},
 		{fmt.Errorf("put: %w", store.ErrUnknownKey), codes.PermissionDenied},

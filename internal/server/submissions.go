@@ -25,7 +25,7 @@ const (
 
 type submissionService struct {
 	tonghopv1.UnimplementedSubmissionServiceServer
-	subs   *submission.Node
+	subs   *submission.Reports
 	check  entry.Checker
 	tree   *hierarchy.Tree
 	parent string

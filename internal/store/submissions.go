@@ -134,8 +134,8 @@ type Outcome int
 
 // Outcomes of PutSubmissions.
 const (
-	// Accepted: stored now (and queued for the parent if forwarding).
-	Accepted Outcome = iota + 1
+	// Stored: stored now (and queued for the parent if forwarding).
+	Stored Outcome = iota + 1
 	// Duplicate: the same envelope was stored before; nothing changed.
 	Duplicate
 	// Refused: not stored; the result's Err says why.
@@ -150,9 +150,9 @@ type Result struct {
 
 // PutSubmissions stores verified envelopes in one transaction, each on its
 // own terms: an envelope already stored is a Duplicate; a revision not newer
-// than the stored latest is Refused with ErrStale; the others are Accepted
+// than the stored latest is Refused with ErrStale; the others are Stored
 // and, if forward, queued for the parent behind everything already queued.
-// When PutSubmissions returns without error, every Accepted one is durable.
+// When PutSubmissions returns without error, every Stored one is durable.
 func (s *Store) PutSubmissions(items []Incoming, forward bool) ([]Result, error) {
 	results := make([]Result, len(items))
 	now := s.now().UTC()
@@ -174,7 +174,7 @@ func (s *Store) PutSubmissions(items []Incoming, forward bool) ([]Result, error)
 				return err
 			}
 			results[i] = res
-			if res.Outcome == Accepted {
+			if res.Outcome == Stored {
 				wrote = true
 				if it.Child {
 					if err := receivedForReview(tx, r, now); err != nil {
@@ -246,7 +246,7 @@ func putSubmission(tx *bolt.Tx, r Submission, keyOwner string, env []byte, forwa
 			return Result{}, err
 		}
 	}
-	return Result{Outcome: Accepted}, nil
+	return Result{Outcome: Stored}, nil
 }
 
 // Snapshot is the node's own data of a report at one instant.
@@ -298,7 +298,7 @@ func (s *Store) AppendOwn(unit, dataSet string, p period.Period, forward bool,
 		if err != nil {
 			return err
 		}
-		if res.Outcome != Accepted {
+		if res.Outcome != Stored {
 			return fmt.Errorf("store: own submission %s not stored: %v", rec.Digest, res.Err)
 		}
 		out = rec

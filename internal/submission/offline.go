@@ -54,7 +54,7 @@ func VerifyOffline(raw []byte, root *x509.Certificate, at time.Time) (Verified, 
 		return Verified{}, fmt.Errorf("%w: %w", ErrUnauthentic, err)
 	}
 	if path[len(path)-1] != s.Unit {
-		return Verified{}, fmt.Errorf("%w: %s signed a report of unit %s", ErrNotAllowed, JoinPath(path), s.Unit)
+		return Verified{}, fmt.Errorf("%w: %s signed a report of unit %s", ErrNotAllowed, trust.JoinPath(path), s.Unit)
 	}
 	return Verified{Submission: s, SignerPath: path, SignerFingerprint: trust.Fingerprint(env.Signatures[0].Chain[0]), Digest: envelope.Digest(raw)}, nil
 }

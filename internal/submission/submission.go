@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -39,47 +38,12 @@ var (
 	// ErrUnknownCatalog: the report was made against a catalogue this node
 	// does not know.
 	ErrUnknownCatalog = errors.New("unknown catalogue")
-	// ErrNotEnrolled: this node has no certificate yet, so it cannot sign.
-	ErrNotEnrolled = errors.New("node not enrolled")
 )
-
-// Revocations is the set of revoked certificates a node knows, by
-// fingerprint: a serial number is chosen by its issuer, so a rogue issuer
-// could pick another certificate's serial, but not its fingerprint. It is
-// safe for concurrent use; checks run on every envelope and TLS handshake.
-type Revocations struct {
-	mu           sync.RWMutex
-	fingerprints map[string]bool
-}
-
-// NewRevocations returns a set holding the given certificate fingerprints.
-func NewRevocations(fingerprints []string) *Revocations {
-	r := &Revocations{fingerprints: map[string]bool{}}
-	r.Add(fingerprints...)
-	return r
-}
-
-// Add records certificates, by fingerprint, as revoked.
-func (r *Revocations) Add(fingerprints ...string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for _, f := range fingerprints {
-		r.fingerprints[f] = true
-	}
-}
-
-// Revoked reports whether cert is revoked; it is a trust.Revoked.
-func (r *Revocations) Revoked(cert *x509.Certificate) bool {
-	fp := trust.Fingerprint(cert)
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	return r.fingerprints[fp]
-}
 
 // Verifier checks envelopes against this node's view of the world.
 type Verifier struct {
 	Roots       *x509.CertPool
-	Revocations *Revocations
+	Revocations *trust.Revocations
 	Tree        *hierarchy.Tree
 	// TreeOn, when set, is the hierarchy in force on a day; who may sign
 	// for a unit is decided by the hierarchy of the day the report was
@@ -305,7 +269,7 @@ func (v *Verifier) Child(chain []*x509.Certificate) ([]string, error) {
 	unit := path[len(path)-1]
 	tree := v.treeOn(at)
 	if u, ok := tree.Unit(unit); !ok || u.Parent != v.Self || !slices.Equal(path, tree.Path(unit)) {
-		return nil, fmt.Errorf("%w: %s is not a direct child of this node (%s)", ErrNotAllowed, JoinPath(path), v.Self)
+		return nil, fmt.Errorf("%w: %s is not a direct child of this node (%s)", ErrNotAllowed, trust.JoinPath(path), v.Self)
 	}
 	return path, nil
 }
@@ -335,9 +299,6 @@ func signingTime(signed, now time.Time) (time.Time, error) {
 	return signed, nil
 }
 
-// JoinPath writes a unit path as "12/106/03390".
-func JoinPath(path []string) string { return strings.Join(path, "/") }
-
 // checkUnit checks that unit is a unit of this node's subtree below it, and
 // of the delivering child's subtree.
 func (v *Verifier) checkUnit(unit string, from []string) error {
@@ -352,7 +313,7 @@ func checkUnitIn(tree *hierarchy.Tree, self, unit string, from []string) error {
 		return fmt.Errorf("%w: unit %s is not below this node (%s)", ErrNotAllowed, unit, self)
 	}
 	if from != nil && !tree.InSubtree(from[len(from)-1], unit) {
-		return fmt.Errorf("%w: unit %s is not in the subtree of %s, which delivered it", ErrNotAllowed, unit, JoinPath(from))
+		return fmt.Errorf("%w: unit %s is not in the subtree of %s, which delivered it", ErrNotAllowed, unit, trust.JoinPath(from))
 	}
 	return nil
 }
@@ -364,7 +325,7 @@ func (v *Verifier) checkSubmission(s envelope.Submission, signer, from []string,
 	// Only the unit's own key speaks for the unit: a district may relay its
 	// commune's report but never sign one.
 	if want := tree.Path(s.Unit); !slices.Equal(signer, want) {
-		return fmt.Errorf("%w: %s signed a report of unit %s (%s)", ErrNotAllowed, JoinPath(signer), s.Unit, JoinPath(want))
+		return fmt.Errorf("%w: %s signed a report of unit %s (%s)", ErrNotAllowed, trust.JoinPath(signer), s.Unit, trust.JoinPath(want))
 	}
 	// A report may state acceptances only of its own unit's children:
 	// levels above count them as signed off.
@@ -421,7 +382,7 @@ func (v *Verifier) checkRevocation(r envelope.Revocation, signer []string, signe
 	// certificate.
 	parent, ok := tree.Parent(r.Unit)
 	if !ok || !slices.Equal(signer, tree.Path(parent.Code)) {
-		return fmt.Errorf("%w: %s may not revoke certificates of unit %s", ErrNotAllowed, JoinPath(signer), r.Unit)
+		return fmt.Errorf("%w: %s may not revoke certificates of unit %s", ErrNotAllowed, trust.JoinPath(signer), r.Unit)
 	}
 	if r.IssuerFingerprint != signerFP {
 		return fmt.Errorf("%w: revocation names issuer %.12s…, signed by %.12s…", ErrNotAllowed, r.IssuerFingerprint, signerFP)
@@ -437,7 +398,7 @@ func (v *Verifier) checkKey(k envelope.KeyEndorsement, signer []string, chain []
 		return "", err
 	}
 	if want := v.treeOn(v.Now()).Path(k.Unit); !slices.Equal(signer, want) {
-		return "", fmt.Errorf("%w: %s endorsed a key of unit %s (%s)", ErrNotAllowed, JoinPath(signer), k.Unit, JoinPath(want))
+		return "", fmt.Errorf("%w: %s endorsed a key of unit %s (%s)", ErrNotAllowed, trust.JoinPath(signer), k.Unit, trust.JoinPath(want))
 	}
 	cert, err := x509.ParseCertificate(k.Certificate)
 	if err != nil {
@@ -449,7 +410,7 @@ func (v *Verifier) checkKey(k envelope.KeyEndorsement, signer []string, chain []
 		return "", fmt.Errorf("%w: endorsed certificate: %w", ErrUnauthentic, err)
 	}
 	if !slices.Equal(path, signer) {
-		return "", fmt.Errorf("%w: endorsed certificate names %s, not %s", ErrNotAllowed, JoinPath(path), JoinPath(signer))
+		return "", fmt.Errorf("%w: endorsed certificate names %s, not %s", ErrNotAllowed, trust.JoinPath(path), trust.JoinPath(signer))
 	}
 	return trust.Fingerprint(cert), nil
 }
@@ -494,22 +455,11 @@ func (c Checked) Record() store.Submission {
 	return store.Submission{
 		Digest: c.Digest, Unit: s.Unit, DataSet: s.DataSet, Period: s.Period, Revision: s.Revision,
 		CatalogVersion: s.CatalogVersion, SignedAt: s.SignedAt,
-		Signer: JoinPath(c.SignerPath), SignerFingerprint: c.SignerFingerprint,
+		Signer: trust.JoinPath(c.SignerPath), SignerFingerprint: c.SignerFingerprint,
 		ValueCount: len(s.Values), SectionCount: len(s.Sections),
 		Overrides: convert(s.Overrides, func(o envelope.Override) store.Override { return store.Override(o) }),
 		Accepted:  convert(s.Accepted, func(a envelope.Acceptance) store.Acceptance { return store.Acceptance(a) }),
 	}
-}
-
-func acceptedOf(as []envelope.Acceptance) []store.Acceptance {
-	if len(as) == 0 {
-		return nil
-	}
-	out := make([]store.Acceptance, len(as))
-	for i, a := range as {
-		out[i] = store.Acceptance(a)
-	}
-	return out
 }
 
 // convert converts a slice element by element; nil stays nil, so that an

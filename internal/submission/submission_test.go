@@ -48,7 +48,7 @@ func newPKI(t *testing.T) *pki {
 	}
 	pool := x509.NewCertPool()
 	pool.AddCert(root.Root())
-	p.verifier = &Verifier{Roots: pool, Revocations: NewRevocations(nil), Tree: p.tree, Catalog: catalog.Default(), Self: "12", Now: time.Now}
+	p.verifier = &Verifier{Roots: pool, Revocations: trust.NewRevocations(nil), Tree: p.tree, Catalog: catalog.Default(), Self: "12", Now: time.Now}
 	return p
 }
 
@@ -87,7 +87,7 @@ func TestRevocationBeatsTheChainCache(t *testing.T) {
 	raw := p.sign(t, p.commune, "03390")
 	for i := 0; i < 2; i++ { // the second check is served from the cache
 		c, err := p.verifier.Check(raw, district)
-		if err != nil || JoinPath(c.SignerPath) != "12/106/03390" || c.Submission.Values[0].Count != 412 {
+		if err != nil || trust.JoinPath(c.SignerPath) != "12/106/03390" || c.Submission.Values[0].Count != 412 {
 			t.Fatalf("check %d: %+v %v", i, c, err)
 		}
 	}
@@ -120,7 +120,7 @@ func TestVerifyOffline(t *testing.T) {
 	p := newPKI(t)
 	raw := p.sign(t, p.commune, "03390")
 	v, err := VerifyOffline(raw, p.root.Root(), time.Now())
-	if err != nil || JoinPath(v.SignerPath) != "12/106/03390" || v.Digest != envelope.Digest(raw) {
+	if err != nil || trust.JoinPath(v.SignerPath) != "12/106/03390" || v.Digest != envelope.Digest(raw) {
 		t.Fatalf("VerifyOffline: %+v %v", v, err)
 	}
 	if _, err := VerifyOffline(p.sign(t, p.district, "03390"), p.root.Root(), time.Now()); !errors.Is(err, ErrNotAllowed) {

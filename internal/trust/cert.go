@@ -190,7 +190,7 @@ func (id Identity) Issue(csrDER []byte, childPath []string, now time.Time, valid
 	}
 	if !isDirectChild(issuerPath, childPath) {
 		return nil, fmt.Errorf("trust: issue: %w: unit %s is not directly under the issuer %s",
-			ErrInvalidRequest, formatPath(childPath), formatPath(issuerPath))
+			ErrInvalidRequest, JoinPath(childPath), JoinPath(issuerPath))
 	}
 	if validity <= 0 {
 		return nil, fmt.Errorf("trust: issue: validity %v must be positive", validity)

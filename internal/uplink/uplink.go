@@ -49,7 +49,6 @@ type Forwarder struct {
 	MinBackoff   time.Duration
 	MaxBackoff   time.Duration
 	notify       chan struct{}
-	delivered    func(n int) // observed by tests; may be nil
 }
 
 // NewForwarder returns a forwarder with defaults filled in.
@@ -202,9 +201,6 @@ func (f *Forwarder) deliverOnce(ctx context.Context, client tonghopv1.PeerServic
 	}
 	if err := f.Store.CompleteDeliveries(ds); err != nil {
 		return 0, err
-	}
-	if f.delivered != nil {
-		f.delivered(done)
 	}
 	if done == 0 && firstErr != nil {
 		return 0, firstErr
