@@ -132,14 +132,11 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 	if cfg.Unit != "" && cfg.Unit != id.UnitCode {
 		return nil, fmt.Errorf("%w: configured unit %s, but %s belongs to unit %s", ErrConfig, cfg.Unit, cfg.DataDir, id.UnitCode)
 	}
-	units, err := st.Units()
+	history, err := st.History()
 	if err != nil {
 		return nil, err
 	}
-	tree, err := hierarchy.NewTree(units)
-	if err != nil {
-		return nil, err
-	}
+	tree := nodeTree(history, id.UnitCode, clock())
 	n.unit, _ = tree.Unit(id.UnitCode)
 
 	var roots *x509.CertPool
@@ -188,7 +185,7 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 		forward = false
 		log.Info("this node's unit has retired: its data is kept, read-only")
 	}
-	dated := newDatedTrees(units, tree)
+	dated := newDatedTrees(history.Units(), tree)
 	verifier := &submission.Verifier{Roots: roots, Revocations: revocations, Tree: tree, TreeOn: dated.On, Catalog: cat, Earlier: catalog.Earlier(), Self: id.UnitCode, Now: clock}
 	rules, err := validate.ForCatalog(cat)
 	if err != nil {
@@ -208,7 +205,7 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 		log.Error("audit log: "+p.Reason, zap.String("file", p.File))
 	}
 	deps := server.Deps{
-		Store: st, Catalog: cat, Tree: tree, Unit: id.UnitCode,
+		Store: st, Catalog: cat, Tree: tree, History: history, Unit: id.UnitCode,
 		ParentAddress: cfg.Parent, Version: Version, StartedAt: clock(), Logger: log,
 		Submissions: subs, Parent: parent, Tokens: tokens, Audit: n.audit,
 		Transfer: &bundle.Transfer{Subs: subs, Logger: log.Named("bundle")},
