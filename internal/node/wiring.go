@@ -42,6 +42,7 @@ import (
 	"github.com/tonghop/tonghop/internal/trust"
 	"github.com/tonghop/tonghop/internal/uplink"
 	"github.com/tonghop/tonghop/internal/validate"
+	"github.com/tonghop/tonghop/internal/web"
 )
 
 // wiring is a node being assembled: New runs its steps in order, each
@@ -360,8 +361,8 @@ func (w *wiring) linksToParent() (err error) {
 }
 
 // httpServer builds the HTTP server: the REST gateway, which reaches gRPC
-// through the listener just bound, over loopback; /healthz, /metrics and
-// /openapi.json.
+// through the listener just bound, over loopback; the web app; /healthz,
+// /metrics and /openapi.json.
 func (w *wiring) httpServer() (err error) {
 	n := w.node
 	gw := runtime.NewServeMux(
@@ -382,12 +383,18 @@ func (w *wiring) httpServer() (err error) {
 	if err := server.RegisterGateway(context.Background(), gw, n.gconn); err != nil {
 		return err
 	}
+	app, err := web.New(w.tokens, w.log.Named("web"))
+	if err != nil {
+		return err
+	}
 	mux := http.NewServeMux()
 	routes, err := guard.Routes(api.OpenAPI())
 	if err != nil {
 		return err
 	}
-	mux.Handle("/v1/", guard.HTTP(gw, routes, MaxRequestBytes))
+	mux.Handle("/v1/", app.API(guard.HTTP(gw, routes, MaxRequestBytes)))
+	mux.Handle(web.SessionPath, guard.HTTP(app.Session(), routes, MaxRequestBytes))
+	app.Register(mux)
 	mux.HandleFunc("GET /healthz", n.healthz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(w.registry, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /openapi.json", func(rw http.ResponseWriter, _ *http.Request) {
@@ -395,7 +402,7 @@ func (w *wiring) httpServer() (err error) {
 		rw.Write(api.OpenAPI())
 	})
 	n.http = &http.Server{
-		Handler:           w.metrics.http(mux),
+		Handler:           w.metrics.http(web.Headers(mux)),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       time.Minute,
 		WriteTimeout:      time.Minute,
