@@ -97,6 +97,7 @@ Start with "tonghop demo", or "tonghop init" then "tonghop serve".`,
 		newAuditCmd(streams),
 		newBenchCmd(streams),
 		newReportCmd(streams),
+		newExportCmd(streams),
 	)
 	return root
 }

@@ -290,11 +290,13 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 		}
 	}
 
+	jsonpb := &runtime.JSONPb{MarshalOptions: protojson.MarshalOptions{UseProtoNames: true}}
 	gw := runtime.NewServeMux(
-		runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.JSONPb{
-			MarshalOptions:   protojson.MarshalOptions{UseProtoNames: true},
-			UnmarshalOptions: protojson.UnmarshalOptions{},
-		}),
+		// google.api.HttpBody answers (documents, workbooks) go out as
+		// their own bytes and media type; everything else is JSON.
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.HTTPBodyMarshaler{Marshaler: jsonpb}),
+		// A spreadsheet POSTed as itself is the request's file.
+		runtime.WithMarshalerOption(server.XLSXType, server.UploadMarshaler(server.XLSXType, jsonpb)),
 		// A form-encoded POST must not turn into a GET that answers 200 and
 		// stores nothing.
 		runtime.WithDisablePathLengthFallback(),

@@ -65,17 +65,19 @@ func Register(s grpc.ServiceRegistrar, d Deps) {
 	})
 	tonghopv1.RegisterChildrenServiceServer(s, &childrenService{parent: d.Parent})
 	engine := &rollup.Engine{Store: d.Store, Catalog: d.Catalog, Tree: d.Tree, Self: d.Unit}
-	tonghopv1.RegisterRollupServiceServer(s, &rollupService{engine: engine, tree: d.Tree})
-	tonghopv1.RegisterDocumentServiceServer(s, newDocumentService(d, engine))
+	rollups := &rollupService{engine: engine, tree: d.Tree}
+	tonghopv1.RegisterRollupServiceServer(s, rollups)
 	tonghopv1.RegisterAccessServiceServer(s, &accessService{tokens: d.Tokens, store: d.Store, audit: d.Audit, tree: d.Tree})
 	now := time.Now
 	if d.Submissions != nil && d.Submissions.Verifier != nil && d.Submissions.Verifier.Now != nil {
 		now = d.Submissions.Verifier.Now
 	}
-	tonghopv1.RegisterReportingServiceServer(s, &reportingService{
+	reporting := &reportingService{
 		subs: d.Submissions, check: entry.Checker{Unit: d.Unit, Catalog: d.Catalog},
 		tree: d.Tree, self: d.Unit, now: now,
-	})
+	}
+	tonghopv1.RegisterReportingServiceServer(s, reporting)
+	tonghopv1.RegisterDocumentServiceServer(s, newDocumentService(d, rollups, reporting))
 	tonghopv1.RegisterTargetServiceServer(s, &targetService{
 		store: d.Store, tree: d.Tree, self: d.Unit,
 		check: func(code string) bool { _, ok := d.Catalog.Indicator(code); return ok },
