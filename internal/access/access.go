@@ -102,9 +102,22 @@ func (t *Tokens) Create(name string, role Role, unit string, valid time.Duration
 	return t.CreateUntil(name, role, unit, valid, time.Time{})
 }
 
+// MaxValidDays bounds a token's life in days: ten years.
+const MaxValidDays = 3653
+
 // CreateUntil is Create for a token that must expire no later than until
 // (zero: no bound): a token made with an expiring token does not outlive it.
 func (t *Tokens) CreateUntil(name string, role Role, unit string, valid time.Duration, until time.Time) (store.APIToken, string, error) {
+	return t.create(name, role, unit, valid, until, "")
+}
+
+// CreateBy is Create for a token made by caller: it does not outlive the
+// caller's token, and it stops working when the caller's token is revoked.
+func (t *Tokens) CreateBy(caller Caller, name string, role Role, unit string, valid time.Duration) (store.APIToken, string, error) {
+	return t.create(name, role, unit, valid, caller.ExpiresAt, caller.TokenID)
+}
+
+func (t *Tokens) create(name string, role Role, unit string, valid time.Duration, until time.Time, madeWith string) (store.APIToken, string, error) {
 	id := make([]byte, 8)
 	secret := make([]byte, 32)
 	if _, err := rand.Read(id); err != nil {
@@ -116,7 +129,7 @@ func (t *Tokens) CreateUntil(name string, role Role, unit string, valid time.Dur
 	now := t.Now().UTC()
 	rec := store.APIToken{
 		ID: hex.EncodeToString(id), Name: name, Role: role.String(), Unit: unit,
-		SecretHash: hash(secret), CreatedAt: now,
+		SecretHash: hash(secret), CreatedAt: now, MadeWith: madeWith,
 	}
 	if valid > 0 {
 		rec.ExpiresAt = now.Add(valid)
@@ -159,12 +172,31 @@ func (t *Tokens) Verify(token string) (Caller, error) {
 	case !rec.ExpiresAt.IsZero() && !now.Before(rec.ExpiresAt):
 		return Caller{}, fmt.Errorf("%w: token %s expired", ErrUnauthenticated, rec.ID)
 	}
+	// A token made with a revoked one is revoked with it, however many
+	// makings lie between.
+	for up, depth := rec.MadeWith, 0; up != "" && depth < maxMadeWith; depth++ {
+		parent, err := t.Store.APIToken(up)
+		if errors.Is(err, store.ErrNotFound) {
+			break
+		}
+		if err != nil {
+			return Caller{}, err
+		}
+		if !parent.RevokedAt.IsZero() {
+			return Caller{}, fmt.Errorf("%w: token %s was made with token %s, which was revoked", ErrUnauthenticated, rec.ID, parent.ID)
+		}
+		up = parent.MadeWith
+	}
 	role, err := ParseRole(rec.Role)
 	if err != nil {
 		return Caller{}, fmt.Errorf("%w: token %s: %v", store.ErrCorrupt, rec.ID, err)
 	}
 	return Caller{TokenID: rec.ID, Name: rec.Name, Role: role, Unit: rec.Unit, ExpiresAt: rec.ExpiresAt}, nil
 }
+
+// maxMadeWith bounds the chain of tokens made with tokens that Verify
+// follows.
+const maxMadeWith = 64
 
 // Bearer extracts the token from an "authorization" value, "Bearer …".
 func Bearer(header string) (string, bool) {

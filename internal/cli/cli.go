@@ -38,17 +38,27 @@ type IO struct {
 // Main runs the command line with args (without the program name) and
 // returns the exit code. SIGINT and SIGTERM cancel the command's context.
 func Main(args []string, streams IO) int {
+	return MainOf(New, args, streams)
+}
+
+// MainOf is Main for another root command built by newRoot: the benchmark's
+// program runs its commands the same way.
+func MainOf(newRoot func(IO) *cobra.Command, args []string, streams IO) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	// After the first signal starts a graceful stop, restore the default
 	// handling so that a second one ends the process at once.
 	context.AfterFunc(ctx, stop)
-	return Run(ctx, args, streams)
+	return run(ctx, newRoot, args, streams)
 }
 
 // Run is Main with the context given, for tests.
 func Run(ctx context.Context, args []string, streams IO) int {
-	root := New(streams)
+	return run(ctx, New, args, streams)
+}
+
+func run(ctx context.Context, newRoot func(IO) *cobra.Command, args []string, streams IO) int {
+	root := newRoot(streams)
 	root.SetArgs(args)
 	if err := root.ExecuteContext(ctx); err != nil {
 		printError(streams.Err, err)
@@ -82,6 +92,8 @@ Start with "tonghop demo", or "tonghop init" then "tonghop serve".`,
 		newCatalogCmd(streams),
 		newUnitsCmd(streams),
 		newEnrollCmd(streams),
+		newRetireCmd(streams),
+		newSourcesCmd(streams),
 		newKeysCmd(streams),
 		newChildrenCmd(streams),
 		newSubmitCmd(streams),
@@ -95,11 +107,24 @@ Start with "tonghop demo", or "tonghop init" then "tonghop serve".`,
 		newReviewCmd(streams),
 		newTokensCmd(streams),
 		newAuditCmd(streams),
-		newBenchCmd(streams),
 		newReportCmd(streams),
 		newExportCmd(streams),
+		movedBenchCmd(),
 	)
 	return root
+}
+
+// movedBenchCmd says where the benchmark went: a program of its own, so
+// that the node's program does not carry PostgreSQL's driver.
+func movedBenchCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:                "bench",
+		Hidden:             true,
+		DisableFlagParsing: true,
+		RunE: func(*cobra.Command, []string) error {
+			return fmt.Errorf("%w: the national benchmark is its own program now: tonghop-bench (go run ./cmd/tonghop-bench --help)", errUsage)
+		},
+	}
 }
 
 // printError writes err for a person: a gRPC status as its code and message,
@@ -168,8 +193,16 @@ func (f *clientFlags) dial() (*grpc.ClientConn, error) {
 		grpc.WithPerRPCCredentials(access.Credentials(token)))
 }
 
-// newLogger builds the zap logger: JSON lines for services, a readable
+// NewServeCommand is `tonghop serve`, for the benchmark's program too: its
+// root node runs as one.
+func NewServeCommand(streams IO) *cobra.Command { return newServeCmd(streams) }
+
+// NewLogger builds the zap logger: JSON lines for services, a readable
 // console encoding for people.
+func NewLogger(level, format string, w io.Writer) (*zap.Logger, error) {
+	return newLogger(level, format, w)
+}
+
 func newLogger(level, format string, w io.Writer) (*zap.Logger, error) {
 	var lvl zapcore.Level
 	if err := lvl.Set(level); err != nil {

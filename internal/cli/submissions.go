@@ -56,7 +56,7 @@ is verified before anything is sent. Run it with the node stopped.`,
 				return err
 			}
 			fmt.Fprintf(streams.Out, "Enrolled %s under %s; certificate %s valid until %s.\n",
-				submission.JoinPath(id.Path()), addr, trust.SerialHex(id.Leaf()), id.Leaf().NotAfter.Format("2006-01-02"))
+				trust.JoinPath(id.Path()), addr, trust.SerialHex(id.Leaf()), id.Leaf().NotAfter.Format("2006-01-02"))
 			return nil
 		},
 	}
@@ -85,7 +85,7 @@ func newKeysCmd(streams IO) *cobra.Command {
 				return err
 			}
 			fmt.Fprintf(streams.Err, "unit %s, certificate %s, fingerprint %s, valid until %s; root fingerprint %s\n",
-				submission.JoinPath(id.Path()), trust.SerialHex(id.Leaf()), trust.Fingerprint(id.Leaf()),
+				trust.JoinPath(id.Path()), trust.SerialHex(id.Leaf()), trust.Fingerprint(id.Leaf()),
 				id.Leaf().NotAfter.Format("2006-01-02"), trust.Fingerprint(id.Root()))
 			_, err = streams.Out.Write(trust.EncodeChainPEM(id.Chain))
 			return err

@@ -14,8 +14,8 @@ import (
 	"google.golang.org/grpc"
 
 	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
-	"github.com/tonghop/tonghop/internal/server"
 	"github.com/tonghop/tonghop/internal/store"
+	"github.com/tonghop/tonghop/internal/wire"
 )
 
 // Syncer fetches definitions from the parent.
@@ -27,8 +27,6 @@ type Syncer struct {
 	Self     string
 	Interval time.Duration
 	Logger   *zap.Logger
-	// synced, if set, is called after each successful sync (tests).
-	synced func()
 }
 
 // Run syncs at once and then every Interval until ctx ends.
@@ -57,7 +55,7 @@ func (s *Syncer) Sync(ctx context.Context) error {
 	}
 	ts := make([]store.Target, len(resp.Targets))
 	for i, t := range resp.Targets {
-		ts[i] = server.TargetFromProto(t)
+		ts[i] = wire.TargetFromProto(t)
 	}
 	if err := s.Store.ReplaceInherited(s.Self, ts); err != nil {
 		return err
@@ -68,20 +66,17 @@ func (s *Syncer) Sync(ctx context.Context) error {
 	}
 	rs := make([]store.Round, len(rounds.Rounds))
 	for i, r := range rounds.Rounds {
-		rs[i] = server.RoundFromProto(r)
+		rs[i] = wire.RoundFromProto(r)
 	}
 	if err := s.Store.ReplaceInheritedRounds(s.Self, rs); err != nil {
 		return err
 	}
 	said := make([]store.Review, len(rounds.Reviews))
 	for i, r := range rounds.Reviews {
-		said[i] = server.ReviewFromProto(r)
+		said[i] = wire.ReviewFromProto(r)
 	}
 	if err := s.Store.ReplaceParentReviews(said); err != nil {
 		return err
-	}
-	if s.synced != nil {
-		s.synced()
 	}
 	return nil
 }

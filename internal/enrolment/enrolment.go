@@ -27,8 +27,8 @@ import (
 	"github.com/tonghop/tonghop/internal/envelope"
 	"github.com/tonghop/tonghop/internal/hierarchy"
 	"github.com/tonghop/tonghop/internal/invalid"
+	"github.com/tonghop/tonghop/internal/numfmt"
 	"github.com/tonghop/tonghop/internal/store"
-	"github.com/tonghop/tonghop/internal/submission"
 	"github.com/tonghop/tonghop/internal/trust"
 )
 
@@ -82,11 +82,17 @@ func secretHash(secret []byte) string {
 
 // Parent is the parent's side: it admits, renews and revokes its children.
 type Parent struct {
-	Store       *store.Store
-	Identity    *atomic.Pointer[trust.Identity]
-	Tree        *hierarchy.Tree
+	Store    *store.Store
+	Identity *atomic.Pointer[trust.Identity]
+	Tree     *hierarchy.Tree
+	// TreeOn, when set, is the hierarchy in force on a day: who are this
+	// node's children changes with the map. Nil means Tree on every day.
+	TreeOn func(day time.Time) *hierarchy.Tree
+	// Successions are the reorganisations this node knows: which old
+	// units each new unit was formed from (see SourcesOf).
+	Successions func() []Succession
 	Self        string
-	Revocations *submission.Revocations
+	Revocations *trust.Revocations
 	// Forward says whether revocation notices go up to a parent.
 	Forward bool
 	Queued  func()
@@ -96,21 +102,47 @@ type Parent struct {
 func (p *Parent) identity() (trust.Identity, error) {
 	id := p.Identity.Load()
 	if id == nil {
-		return trust.Identity{}, fmt.Errorf("%w: this node has no certificate to issue from", submission.ErrNotEnrolled)
+		return trust.Identity{}, fmt.Errorf("%w: this node has no certificate to issue from", trust.ErrNotEnrolled)
 	}
 	return *id, nil
 }
 
-// child checks that unit is a direct child and returns its path.
+// child checks that unit is a direct child today and returns its path.
 func (p *Parent) child(field, unit string) ([]string, error) {
-	u, ok := p.Tree.Unit(unit)
+	_, path, err := p.childOn(field, unit, p.Now())
+	return path, err
+}
+
+// childOn checks that unit is a direct child on day and returns it and
+// its path.
+func (p *Parent) childOn(field, unit string, day time.Time) (hierarchy.Unit, []string, error) {
+	tree := p.treeOn(day)
+	u, ok := tree.Unit(unit)
 	switch {
 	case unit == "":
-		return nil, invalid.Field(field, "is required")
+		return u, nil, invalid.Field(field, "is required")
 	case !ok || u.Parent != p.Self:
-		return nil, invalid.Field(field, "%s is not a direct child of this node (%s)", unit, p.Self)
+		return u, nil, invalid.Field(field, "%s is not a direct child of this node (%s) on %s", unit, p.Self, day.In(numfmt.Zone()).Format(time.DateOnly))
 	}
-	return p.Tree.Path(unit), nil
+	return u, tree.Path(unit), nil
+}
+
+func (p *Parent) treeOn(day time.Time) *hierarchy.Tree {
+	if p.TreeOn == nil {
+		return p.Tree
+	}
+	return p.TreeOn(day)
+}
+
+// validity is how long a certificate issued now for u is valid: CertValidity,
+// but never beyond the end of the unit (see [UnitEnd]), so that an abolished
+// unit's key cannot sign after its last day, whoever checks.
+func validity(u hierarchy.Unit, now time.Time) time.Duration {
+	end := UnitEnd(u)
+	if end.IsZero() || end.Sub(now) > CertValidity {
+		return CertValidity
+	}
+	return end.Sub(now)
 }
 
 // CreateToken makes a one-time enrolment token for a direct child.
@@ -161,11 +193,12 @@ func (p *Parent) Enroll(token string, csr []byte) ([]*x509.Certificate, error) {
 		if rec.Unit != t.Unit {
 			return store.Issued{}, store.ErrTokenInvalid
 		}
-		path, err := p.child("token", rec.Unit)
+		now := p.Now()
+		u, path, err := p.childOn("token", rec.Unit, now)
 		if err != nil {
 			return store.Issued{}, err
 		}
-		chain, err = id.Issue(csr, path, p.Now(), CertValidity)
+		chain, err = id.Issue(csr, path, now, validity(u, now))
 		if err != nil {
 			return store.Issued{}, invalid.Field("csr", "%v", err)
 		}
@@ -184,14 +217,16 @@ func (p *Parent) Renew(peerPath []string, csr []byte) ([]*x509.Certificate, erro
 	if err != nil {
 		return nil, err
 	}
-	if len(peerPath) == 0 || !slices.Equal(peerPath, p.Tree.Path(peerPath[len(peerPath)-1])) {
+	if len(peerPath) == 0 || !slices.Equal(peerPath, p.treeOn(p.Now()).Path(peerPath[len(peerPath)-1])) {
 		return nil, ErrNotChild
 	}
 	unit := peerPath[len(peerPath)-1]
-	if _, err := p.child("unit_code", unit); err != nil {
+	now := p.Now()
+	u, _, err := p.childOn("unit_code", unit, now)
+	if err != nil {
 		return nil, ErrNotChild
 	}
-	chain, err := id.Issue(csr, peerPath, p.Now(), CertValidity)
+	chain, err := id.Issue(csr, peerPath, now, validity(u, now))
 	if err != nil {
 		return nil, invalid.Field("csr", "%v", err)
 	}
@@ -212,7 +247,23 @@ func (p *Parent) Revoke(unit, reason string) ([]store.Issued, error) {
 		return nil, err
 	}
 	fp := trust.Fingerprint(id.Leaf())
-	revoked, err := p.Store.RevokeIssued(unit, reason, fp, p.Forward, func(cs []store.Issued) ([]store.Notice, error) {
+	revoked, err := p.Store.RevokeIssued(unit, reason, fp, p.Forward, p.notices(id, reason))
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range revoked {
+		p.Revocations.Add(c.Fingerprint)
+	}
+	if p.Forward && p.Queued != nil {
+		p.Queued()
+	}
+	return revoked, nil
+}
+
+// notices signs the revocation notices of certificates revoked for reason.
+func (p *Parent) notices(id trust.Identity, reason string) func([]store.Issued) ([]store.Notice, error) {
+	fp := trust.Fingerprint(id.Leaf())
+	return func(cs []store.Issued) ([]store.Notice, error) {
 		var ns []store.Notice
 		for _, c := range cs {
 			payload, err := envelope.EncodeRevocation(envelope.Revocation{
@@ -232,17 +283,7 @@ func (p *Parent) Revoke(unit, reason string) ([]store.Issued, error) {
 			ns = append(ns, store.Notice{Digest: envelope.Digest(raw), Envelope: raw})
 		}
 		return ns, nil
-	})
-	if err != nil {
-		return nil, err
 	}
-	for _, c := range revoked {
-		p.Revocations.Add(c.Fingerprint)
-	}
-	if p.Forward && p.Queued != nil {
-		p.Queued()
-	}
-	return revoked, nil
 }
 
 // Child is a direct child with what it holds from this node.
@@ -263,7 +304,7 @@ func (p *Parent) Children() ([]Child, error) {
 		return nil, err
 	}
 	var out []Child
-	for _, u := range p.Tree.Children(p.Self) {
+	for _, u := range p.treeOn(p.Now()).Children(p.Self) {
 		c := Child{Unit: u, TokenPending: pending[u.Code] > 0}
 		for _, cert := range certs {
 			if cert.Unit == u.Code {
@@ -347,7 +388,7 @@ func acceptChain(ders [][]byte, id trust.Identity, path []string, rootFP string,
 		return trust.Identity{}, err
 	}
 	if !slices.Equal(got, path) {
-		return trust.Identity{}, fmt.Errorf("%w: certificate names %s, not %s", trust.ErrUntrusted, submission.JoinPath(got), submission.JoinPath(path))
+		return trust.Identity{}, fmt.Errorf("%w: certificate names %s, not %s", trust.ErrUntrusted, trust.JoinPath(got), trust.JoinPath(path))
 	}
 	if pub, ok := chain[0].PublicKey.(ed25519.PublicKey); !ok || !pub.Equal(id.Key.Public()) {
 		return trust.Identity{}, fmt.Errorf("%w: the certificate is not for this node's key", trust.ErrUntrusted)

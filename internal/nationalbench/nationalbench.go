@@ -345,7 +345,7 @@ func Run(ctx context.Context, cfg Config) (_ *Results, err error) {
 	}
 
 	if len(cfg.ServeCommand) == 0 {
-		res.CommuneSkip = "needs `tonghop serve` as a process of its own: measured by `tonghop bench` only"
+		res.CommuneSkip = "needs `tonghop serve` as a process of its own: measured by `tonghop-bench` only"
 	} else if res.CommuneRSS, err = idleCommune(ctx, cfg, tree, fl, dataDir); err != nil {
 		return nil, err
 	}

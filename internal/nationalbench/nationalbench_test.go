@@ -42,7 +42,7 @@ func TestSmallRun(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\nprogress:\n%s", err, progress.String())
 	}
-	perReport := 137 // every element of tong_ket_nam with every option of its breakdowns
+	perReport := 234 // every element of tong_ket_nam with every option of its breakdowns (catalogue 2021.3)
 	if res.Envelopes != 2*units || res.Values != 2*units*perReport || len(res.Rounds) != 2 {
 		t.Errorf("%d reports of %d values in %d rounds, want %d of %d in 2", res.Envelopes, res.Values, len(res.Rounds), 2*units, 2*units*perReport)
 	}

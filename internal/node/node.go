@@ -32,13 +32,13 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/tonghop/tonghop/api"
-	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
 	"github.com/tonghop/tonghop/internal/access"
 	"github.com/tonghop/tonghop/internal/audit"
 	"github.com/tonghop/tonghop/internal/catalog"
 	"github.com/tonghop/tonghop/internal/config"
 	"github.com/tonghop/tonghop/internal/downlink"
 	"github.com/tonghop/tonghop/internal/enrolment"
+	"github.com/tonghop/tonghop/internal/guard"
 	"github.com/tonghop/tonghop/internal/hierarchy"
 	"github.com/tonghop/tonghop/internal/server"
 	"github.com/tonghop/tonghop/internal/store"
@@ -59,6 +59,9 @@ var ErrConfig = errors.New("node")
 type Options struct {
 	Logger *zap.Logger      // nil: no logging
 	Clock  func() time.Time // nil: time.Now
+	// Successions are the reorganisations the node knows, for handing a
+	// new child its sources' reports; nil: none.
+	Successions func() []enrolment.Succession
 	// AuditFile opens the audit log's current file; nil: the file on disk.
 	// Tests inject one that fails as a full disk does.
 	AuditFile func(path string) (audit.File, error)
@@ -81,6 +84,7 @@ type Node struct {
 	glis     net.Listener
 	hlis     net.Listener
 	plis     net.Listener
+	verifier *submission.Verifier
 	uplink   *uplink.Forwarder // nil at the root or before enrolment
 	downlink *downlink.Syncer  // likewise
 	upconn   *grpc.ClientConn
@@ -143,7 +147,7 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 	case err != nil:
 		return nil, err
 	default:
-		if got, want := submission.JoinPath(ident.Path()), submission.JoinPath(tree.Path(id.UnitCode)); got != want {
+		if got, want := trust.JoinPath(ident.Path()), trust.JoinPath(tree.Path(id.UnitCode)); got != want {
 			return nil, fmt.Errorf("%w: the certificate in %s names %s, but the unit's path is %s", ErrConfig, cfg.DataDir, got, want)
 		}
 		n.identity.Store(&ident)
@@ -168,17 +172,31 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 	for fp := range revoked {
 		fingerprints = append(fingerprints, fp)
 	}
-	revocations := submission.NewRevocations(fingerprints)
+	revocations := trust.NewRevocations(fingerprints)
 
 	cat := catalog.Default()
 	forward := cfg.Parent != ""
-	verifier := &submission.Verifier{Roots: roots, Revocations: revocations, Tree: tree, Catalog: cat, Earlier: catalog.Earlier(), Self: id.UnitCode, Now: clock}
+	_, retired, err := st.Retired()
+	if err != nil {
+		return nil, err
+	}
+	if retired {
+		// Nothing more leaves a retired node: its outbox was empty when it
+		// retired, and its parent no longer takes its certificate.
+		forward = false
+		log.Info("this node's unit has retired: its data is kept, read-only")
+	}
+	dated := newDatedTrees(units, tree)
+	verifier := &submission.Verifier{Roots: roots, Revocations: revocations, Tree: tree, TreeOn: dated.On, Catalog: cat, Earlier: catalog.Earlier(), Self: id.UnitCode, Now: clock}
 	rules, err := validate.ForCatalog(cat)
 	if err != nil {
 		return nil, fmt.Errorf("validation rules of catalogue %s: %w", cat.Version(), err)
 	}
-	subs := &submission.Node{Store: st, Verifier: verifier, Identity: &n.identity, Forward: forward, Rules: rules, Logger: log}
-	parent := &enrolment.Parent{Store: st, Identity: &n.identity, Tree: tree, Self: id.UnitCode, Revocations: revocations, Forward: forward, Now: clock}
+	subs := &submission.Reports{Store: st, Verifier: verifier, Identity: &n.identity, Forward: forward, Rules: rules, Logger: log}
+	parent := &enrolment.Parent{Store: st, Identity: &n.identity, Tree: tree, TreeOn: dated.On, Successions: opts.Successions,
+		Self: id.UnitCode, Revocations: revocations, Forward: forward, Now: clock}
+	verifier.Retiring = parent.Retiring
+	n.verifier = verifier
 	tokens := &access.Tokens{Store: st, Now: clock}
 	n.audit, err = audit.Open(filepath.Join(cfg.DataDir, audit.FileName), audit.Options{Now: clock, OpenFile: opts.AuditFile})
 	if err != nil {
@@ -192,7 +210,7 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 		ParentAddress: cfg.Parent, Version: Version, StartedAt: clock(), Logger: log,
 		Submissions: subs, Parent: parent, Tokens: tokens, Audit: n.audit,
 	}
-	authz := &server.Authz{Tokens: tokens, Store: st, Audit: n.audit, Tree: tree, Self: id.UnitCode, Logger: log.Named("authz")}
+	authz := server.NewAuthz(server.Authz{Tokens: tokens, Store: st, Audit: n.audit, Tree: tree, Self: id.UnitCode, Logger: log.Named("authz")})
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -228,6 +246,8 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 		grpc.ChainStreamInterceptor(authz.Stream, server.StreamErrors(log)),
 		grpc.MaxRecvMsgSize(MaxRequestBytes),
 		grpc.MaxConcurrentStreams(MaxConcurrentStreams),
+		// A request that does not decode is the caller's error.
+		grpc.ForceServerCodecV2(guard.Codec()),
 		// Streams that need no token (health watches, reflection) must
 		// not hold connections open forever.
 		grpc.KeepaliveParams(keepalive.ServerParameters{MaxConnectionIdle: 5 * time.Minute, MaxConnectionAge: time.Hour, MaxConnectionAgeGrace: time.Minute}),
@@ -236,7 +256,7 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 		grpcOpts = append(grpcOpts, grpc.Creds(credentials.NewTLS(serverTLS)))
 	}
 	n.grpc = grpc.NewServer(grpcOpts...)
-	server.Register(n.grpc, deps)
+	server.Register(guard.Registrar(n.grpc), deps)
 	n.health = health.NewServer()
 	healthpb.RegisterHealthServer(n.grpc, n.health)
 	reflection.Register(n.grpc)
@@ -251,7 +271,7 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 		// The peer port speaks only mutual TLS: certificates, not tokens,
 		// say which node is calling.
 		n.peer = grpc.NewServer(
-			grpc.Creds(credentials.NewTLS(trust.ServerTLS(*ident, roots, revocations.Revoked, clock))),
+			grpc.Creds(credentials.NewTLS(trust.ServerTLSRetiring(*ident, roots, revocations.Revoked, clock, parent.Retiring))),
 			// Handlers re-check the caller on every call; recycling
 			// connections bounds how long even an idle one outlives a change.
 			grpc.KeepaliveParams(keepalive.ServerParameters{MaxConnectionAge: time.Hour, MaxConnectionAgeGrace: time.Minute}),
@@ -261,8 +281,9 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 			grpc.InTapHandle(server.PeerTap),
 			grpc.MaxRecvMsgSize(MaxPeerMessageBytes),
 			grpc.MaxConcurrentStreams(MaxConcurrentStreams),
+			grpc.ForceServerCodecV2(guard.Codec()),
 		)
-		server.RegisterPeer(n.peer, deps)
+		server.RegisterPeer(guard.Registrar(n.peer), deps)
 		if n.plis, err = net.Listen("tcp", cfg.PeerListen); err != nil {
 			return nil, fmt.Errorf("%w: peer_listen: %w", ErrConfig, err)
 		}
@@ -307,26 +328,15 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 	if err != nil {
 		return nil, err
 	}
-	ctx := context.Background()
-	for _, register := range []func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error{
-		tonghopv1.RegisterNodeServiceHandler,
-		tonghopv1.RegisterCatalogServiceHandler,
-		tonghopv1.RegisterHierarchyServiceHandler,
-		tonghopv1.RegisterDataServiceHandler,
-		tonghopv1.RegisterSubmissionServiceHandler,
-		tonghopv1.RegisterChildrenServiceHandler,
-		tonghopv1.RegisterRollupServiceHandler,
-		tonghopv1.RegisterTargetServiceHandler,
-		tonghopv1.RegisterReportingServiceHandler,
-		tonghopv1.RegisterAccessServiceHandler,
-		tonghopv1.RegisterDocumentServiceHandler,
-	} {
-		if err := register(ctx, gw, n.gconn); err != nil {
-			return nil, err
-		}
+	if err := server.RegisterGateway(context.Background(), gw, n.gconn); err != nil {
+		return nil, err
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/v1/", limitBody(gw, MaxRequestBytes))
+	routes, err := guard.Routes(api.OpenAPI())
+	if err != nil {
+		return nil, err
+	}
+	mux.Handle("/v1/", guard.HTTP(gw, routes, MaxRequestBytes))
 	mux.HandleFunc("GET /healthz", n.healthz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
@@ -357,19 +367,6 @@ const MaxPeerMessageBytes = 64 << 20
 // largest legitimate one is a batch of entry.MaxValues values or a narrative
 // section of entry.MaxSectionBytes.
 const MaxRequestBytes = 4 << 20
-
-// limitBody refuses a body over max with 413 before the gateway reads it
-// into memory, and cuts one that lies about its length.
-func limitBody(next http.Handler, max int64) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > max {
-			http.Error(w, fmt.Sprintf("request body of %d bytes; at most %d", r.ContentLength, max), http.StatusRequestEntityTooLarge)
-			return
-		}
-		r.Body = http.MaxBytesReader(w, r.Body, max)
-		next.ServeHTTP(w, r)
-	})
-}
 
 // routingError answers a path that exists with the wrong method with 405,
 // not the gateway's default 501.

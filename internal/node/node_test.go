@@ -546,7 +546,7 @@ func TestRESTRefusals(t *testing.T) {
 		name, method, contentType, body string
 		want                            int
 	}{
-		{"form POST", "POST", "application/x-www-form-urlencoded", `[{"data_element":"dang_vien","value":"1"}]`, http.StatusMethodNotAllowed},
+		{"form POST", "POST", "application/x-www-form-urlencoded", `[{"data_element":"dang_vien","value":"1"}]`, http.StatusUnsupportedMediaType},
 		{"PUT on the values", "PUT", "application/json", `[{"data_element":"dang_vien","value":"1"}]`, http.StatusMethodNotAllowed},
 		{"object instead of array", "PATCH", "application/json", `{"unit_code":"03390","values":[{"data_element":"dang_vien","value":"1"}]}`, http.StatusBadRequest},
 		{"not JSON", "PATCH", "application/json", `dang_vien=1`, http.StatusBadRequest},

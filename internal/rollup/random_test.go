@@ -99,7 +99,7 @@ func (h *history) step(t *testing.T, rng *rand.Rand, n int) {
 		Record:   store.Submission{Digest: digest, Unit: u, DataSet: "tong_ket_nam", Period: p, Revision: h.revs[key], SignerFingerprint: "k" + u},
 		Envelope: []byte(digest), Values: vs,
 	}}, false)
-	if err != nil || res[0].Outcome != store.Accepted {
+	if err != nil || res[0].Outcome != store.Stored {
 		t.Fatalf("step %d: %v %v", n, res, err)
 	}
 	h.latest[key] = vs

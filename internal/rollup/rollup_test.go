@@ -75,7 +75,7 @@ func (f *fixture) report(unit, p string, vals map[string]int64) {
 		Envelope: []byte("env"),
 		Values:   vs,
 	}}, false)
-	if err != nil || res[0].Outcome != store.Accepted {
+	if err != nil || res[0].Outcome != store.Stored {
 		f.t.Fatalf("report %s %s: %v %v", unit, p, res, err)
 	}
 }

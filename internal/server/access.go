@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/binary"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 	"github.com/tonghop/tonghop/internal/audit"
 	"github.com/tonghop/tonghop/internal/hierarchy"
 	"github.com/tonghop/tonghop/internal/invalid"
+	"github.com/tonghop/tonghop/internal/pagetoken"
 	"github.com/tonghop/tonghop/internal/store"
 )
 
@@ -52,13 +52,13 @@ func (s *accessService) CreateToken(ctx context.Context, req *tonghopv1.CreateTo
 	if _, ok := s.tree.Unit(req.UnitCode); req.UnitCode == "" || !ok {
 		bad.Add("unit_code", "a unit of this node's subtree is required")
 	}
-	if req.ValidDays < 0 {
-		bad.Add("valid_days", "must be zero (never expires) or more")
+	if req.ValidDays < 0 || req.ValidDays > access.MaxValidDays {
+		bad.Add("valid_days", "must be between 0 (never expires, within the caller's own token) and %d", access.MaxValidDays)
 	}
 	if err := bad.Err(); err != nil {
 		return nil, err
 	}
-	rec, secret, err := s.tokens.CreateUntil(req.Name, role, req.UnitCode, time.Duration(req.ValidDays)*24*time.Hour, caller.ExpiresAt)
+	rec, secret, err := s.tokens.CreateBy(caller, req.Name, role, req.UnitCode, time.Duration(req.ValidDays)*24*time.Hour)
 	if err != nil {
 		return nil, err
 	}
@@ -102,9 +102,9 @@ func (s *accessService) ListAudit(ctx context.Context, req *tonghopv1.ListAuditR
 	}
 	var before uint64
 	if req.PageToken != "" {
-		raw, err := base64.RawURLEncoding.DecodeString(req.PageToken)
+		raw, err := pagetoken.Decode("audit", req.PageToken)
 		if err != nil || len(raw) != 8 {
-			bad.Add("page_token", "is not a token from a previous response")
+			bad.Add("page_token", "%v", pagetoken.ErrInvalid)
 		} else {
 			before = binary.BigEndian.Uint64(raw)
 		}
@@ -127,7 +127,7 @@ func (s *accessService) ListAudit(ctx context.Context, req *tonghopv1.ListAuditR
 		})
 	}
 	if len(entries) == size && entries[len(entries)-1].Seq > 1 {
-		resp.NextPageToken = base64.RawURLEncoding.EncodeToString(binary.BigEndian.AppendUint64(nil, entries[len(entries)-1].Seq))
+		resp.NextPageToken = pagetoken.Encode("audit", binary.BigEndian.AppendUint64(nil, entries[len(entries)-1].Seq))
 	}
 	return resp, nil
 }

@@ -22,8 +22,8 @@ import (
 	"github.com/tonghop/tonghop/internal/access"
 	"github.com/tonghop/tonghop/internal/audit"
 	"github.com/tonghop/tonghop/internal/hierarchy"
+	"github.com/tonghop/tonghop/internal/numfmt"
 	"github.com/tonghop/tonghop/internal/store"
-	"github.com/tonghop/tonghop/internal/submission"
 	"github.com/tonghop/tonghop/internal/trust"
 )
 
@@ -44,7 +44,9 @@ type rule struct {
 }
 
 // Authz authenticates and authorises every call of the administrators' API
-// against one table; a method missing from it is refused.
+// against one table; a method missing from it is refused. Make one with
+// NewAuthz: the table is built there, once, and only read afterwards, from
+// every request at once.
 type Authz struct {
 	Tokens *access.Tokens
 	Store  *store.Store
@@ -53,6 +55,16 @@ type Authz struct {
 	Self   string
 	Logger *zap.Logger
 	table  map[string]rule
+}
+
+// NewAuthz returns the authoriser over a's dependencies with its access
+// table built.
+func NewAuthz(a Authz) *Authz {
+	if a.Logger == nil {
+		a.Logger = zap.NewNop()
+	}
+	a.table = a.buildRules()
+	return &a
 }
 
 // field reads a string field of a request by name.
@@ -68,115 +80,183 @@ func field(m proto.Message, name protoreflect.Name) string {
 // Rules is the access table: every RPC of the administrators' API, the role
 // it needs, whether it writes, and the units it names. A test checks that
 // every RPC of every registered service is here.
-func (a *Authz) Rules() map[string]rule {
-	if a.table != nil {
-		return a.table
-	}
-	// self is for what concerns the node as a whole, and for signing off a
-	// child's report: that is the parent's act, so a token scoped to the
-	// child itself cannot accept or reopen its own report.
-	self := func(proto.Message) []string { return []string{a.Self} }
-	// unitOr names the unit in field, or the node's own unit when the field
-	// is empty: a request about "everything here" needs a caller whose
-	// subtree is the node's whole subtree.
-	unitOr := func(name protoreflect.Name) func(proto.Message) []string {
-		return func(m proto.Message) []string {
-			if u := field(m, name); u != "" {
-				return []string{u}
-			}
-			return []string{a.Self}
-		}
-	}
-	bySubmission := func(m proto.Message) []string {
-		rec, _, _, err := a.Store.Submission(field(m, "digest"))
-		if err != nil {
-			return []string{a.Self}
-		}
-		return []string{rec.Unit}
-	}
-	byToken := func(m proto.Message) []string {
-		t, err := a.Store.APIToken(field(m, "id"))
-		if err != nil {
-			return []string{a.Self}
-		}
-		return []string{t.Unit}
-	}
-	target := func(m proto.Message) []string {
-		if t := m.(*tonghopv1.SetTargetRequest).GetTarget(); t.GetUnitCode() != "" {
-			return []string{t.GetUnitCode()}
-		}
-		return []string{a.Self} // a level-wide target is the node's own
-	}
-	none := func(proto.Message) []string { return nil }
-	unit := unitOr("unit_code")
-	a.table = map[string]rule{
-		tonghopv1.NodeService_GetNode_FullMethodName: {role: access.Viewer, units: none},
+func (a *Authz) Rules() map[string]rule { return a.table }
 
-		tonghopv1.CatalogService_GetCatalog_FullMethodName:          {role: access.Viewer, units: none},
-		tonghopv1.CatalogService_ListDataElements_FullMethodName:    {role: access.Viewer, units: none},
-		tonghopv1.CatalogService_GetDataElement_FullMethodName:      {role: access.Viewer, units: none},
-		tonghopv1.CatalogService_ListBreakdowns_FullMethodName:      {role: access.Viewer, units: none},
-		tonghopv1.CatalogService_ListDataSets_FullMethodName:        {role: access.Viewer, units: none},
-		tonghopv1.CatalogService_GetDataSet_FullMethodName:          {role: access.Viewer, units: none},
-		tonghopv1.CatalogService_ListIndicators_FullMethodName:      {role: access.Viewer, units: none},
-		tonghopv1.CatalogService_GetIndicator_FullMethodName:        {role: access.Viewer, units: none},
-		tonghopv1.CatalogService_ListValidationRules_FullMethodName: {role: access.Viewer, units: none},
-
-		tonghopv1.HierarchyService_ListLevels_FullMethodName: {role: access.Viewer, units: none},
-		tonghopv1.HierarchyService_ListUnits_FullMethodName:  {role: access.Viewer, units: unitOr("parent_code")},
-		tonghopv1.HierarchyService_GetUnit_FullMethodName:    {role: access.Viewer, units: unitOr("code")},
-
-		tonghopv1.DataService_PutValues_FullMethodName:     {role: access.Editor, write: true, units: unit},
-		tonghopv1.DataService_GetValues_FullMethodName:     {role: access.Viewer, units: unit},
-		tonghopv1.DataService_DeleteValue_FullMethodName:   {role: access.Editor, write: true, units: unit},
-		tonghopv1.DataService_PutSection_FullMethodName:    {role: access.Editor, write: true, units: unit},
-		tonghopv1.DataService_ListSections_FullMethodName:  {role: access.Viewer, units: unit},
-		tonghopv1.DataService_DeleteSection_FullMethodName: {role: access.Editor, write: true, units: unit},
-
-		tonghopv1.SubmissionService_Submit_FullMethodName:            {role: access.Approver, write: true, units: unit},
-		tonghopv1.SubmissionService_ListSubmissions_FullMethodName:   {role: access.Viewer, units: unit},
-		tonghopv1.SubmissionService_GetSubmission_FullMethodName:     {role: access.Viewer, units: bySubmission},
-		tonghopv1.SubmissionService_ListOutbox_FullMethodName:        {role: access.Viewer, units: self},
-		tonghopv1.SubmissionService_RequeueSubmission_FullMethodName: {role: access.Approver, write: true, units: bySubmission},
-
-		tonghopv1.ChildrenService_CreateEnrollmentToken_FullMethodName: {role: access.Admin, write: true, units: self},
-		tonghopv1.ChildrenService_ListChildren_FullMethodName:          {role: access.Viewer, units: self},
-		tonghopv1.ChildrenService_RevokeChild_FullMethodName:           {role: access.Admin, write: true, units: self},
-
-		tonghopv1.RollupService_GetIndicatorValue_FullMethodName:  {role: access.Viewer, units: unit},
-		tonghopv1.RollupService_CompareIndicator_FullMethodName:   {role: access.Viewer, units: unit},
-		tonghopv1.RollupService_GetIndicatorSeries_FullMethodName: {role: access.Viewer, units: unit},
-
-		tonghopv1.DocumentService_GetReport_FullMethodName:         {role: access.Viewer, units: unit},
-		tonghopv1.DocumentService_ExportTable_FullMethodName:       {role: access.Viewer, units: unit},
-		tonghopv1.DocumentService_ImportSpreadsheet_FullMethodName: {role: access.Editor, write: true, units: unit},
-
-		tonghopv1.TargetService_SetTarget_FullMethodName:    {role: access.Admin, write: true, units: target},
-		tonghopv1.TargetService_ListTargets_FullMethodName:  {role: access.Viewer, units: unit},
-		tonghopv1.TargetService_DeleteTarget_FullMethodName: {role: access.Admin, write: true, units: self},
-
-		tonghopv1.ReportingService_OpenRound_FullMethodName:        {role: access.Approver, write: true, units: unit},
-		tonghopv1.ReportingService_ListRounds_FullMethodName:       {role: access.Viewer, units: none},
-		tonghopv1.ReportingService_ListDue_FullMethodName:          {role: access.Viewer, units: unit},
-		tonghopv1.ReportingService_GetCompleteness_FullMethodName:  {role: access.Viewer, units: unit},
-		tonghopv1.ReportingService_ValidateReport_FullMethodName:   {role: access.Viewer, units: unit},
-		tonghopv1.ReportingService_AcceptReport_FullMethodName:     {role: access.Approver, write: true, units: self},
-		tonghopv1.ReportingService_ReturnReport_FullMethodName:     {role: access.Approver, write: true, units: self},
-		tonghopv1.ReportingService_ReopenReport_FullMethodName:     {role: access.Approver, write: true, units: self},
-		tonghopv1.ReportingService_ListReviewEvents_FullMethodName: {role: access.Viewer, units: unit},
-
-		tonghopv1.AccessService_CreateToken_FullMethodName: {role: access.Admin, write: true, units: unit},
-		tonghopv1.AccessService_ListTokens_FullMethodName:  {role: access.Admin, units: none},
-		tonghopv1.AccessService_RevokeToken_FullMethodName: {role: access.Admin, write: true, units: byToken},
-		tonghopv1.AccessService_ListAudit_FullMethodName:   {role: access.Admin, units: self},
-
+// buildRules joins the rules of every service in the one list of services,
+// and those of health checking and reflection, which anyone may call.
+func (a *Authz) buildRules() map[string]rule {
+	sc := scopes{a}
+	table := map[string]rule{
 		"/grpc.health.v1.Health/Check":                                   {},
 		"/grpc.health.v1.Health/List":                                    {},
 		"/grpc.health.v1.Health/Watch":                                   {},
 		"/grpc.reflection.v1.ServerReflection/ServerReflectionInfo":      {},
 		"/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo": {},
 	}
-	return a.table
+	for _, svc := range services() {
+		for m, r := range svc.rules(sc) {
+			table[m] = r
+		}
+	}
+	return table
+}
+
+// scopes says which units a request names, for the access rules.
+type scopes struct{ a *Authz }
+
+// self is for what concerns the node as a whole, and for signing off a
+// child's report: that is the parent's act, so a token scoped to the child
+// itself cannot accept or reopen its own report.
+func (s scopes) self(proto.Message) []string { return []string{s.a.Self} }
+
+// none is for a request that names no unit (the catalogue).
+func (scopes) none(proto.Message) []string { return nil }
+
+// unitOr names the unit in field, or the node's own unit when the field is
+// empty: a request about "everything here" needs a caller whose subtree is
+// the node's whole subtree.
+func (s scopes) unitOr(name protoreflect.Name) func(proto.Message) []string {
+	return func(m proto.Message) []string {
+		if u := field(m, name); u != "" {
+			return []string{u}
+		}
+		return []string{s.a.Self}
+	}
+}
+
+// unit names the request's unit_code.
+func (s scopes) unit(m proto.Message) []string { return s.unitOr("unit_code")(m) }
+
+// bySubmission names the unit of the stored report the request's digest
+// names.
+func (s scopes) bySubmission(m proto.Message) []string {
+	rec, _, _, err := s.a.Store.Submission(field(m, "digest"))
+	if err != nil {
+		return []string{s.a.Self}
+	}
+	return []string{rec.Unit}
+}
+
+// byToken names the unit of the token the request's id names.
+func (s scopes) byToken(m proto.Message) []string {
+	t, err := s.a.Store.APIToken(field(m, "id"))
+	if err != nil {
+		return []string{s.a.Self}
+	}
+	return []string{t.Unit}
+}
+
+// target names the unit of the target set; a level-wide target is the
+// node's own.
+func (s scopes) target(m proto.Message) []string {
+	if t := m.(*tonghopv1.SetTargetRequest).GetTarget(); t.GetUnitCode() != "" {
+		return []string{t.GetUnitCode()}
+	}
+	return []string{s.a.Self}
+}
+
+func nodeRules(s scopes) map[string]rule {
+	return map[string]rule{
+		tonghopv1.NodeService_GetNode_FullMethodName: {role: access.Viewer, units: s.none},
+	}
+}
+
+func catalogRules(s scopes) map[string]rule {
+	return map[string]rule{
+		tonghopv1.CatalogService_GetCatalog_FullMethodName:          {role: access.Viewer, units: s.none},
+		tonghopv1.CatalogService_ListDataElements_FullMethodName:    {role: access.Viewer, units: s.none},
+		tonghopv1.CatalogService_GetDataElement_FullMethodName:      {role: access.Viewer, units: s.none},
+		tonghopv1.CatalogService_ListBreakdowns_FullMethodName:      {role: access.Viewer, units: s.none},
+		tonghopv1.CatalogService_ListDataSets_FullMethodName:        {role: access.Viewer, units: s.none},
+		tonghopv1.CatalogService_GetDataSet_FullMethodName:          {role: access.Viewer, units: s.none},
+		tonghopv1.CatalogService_ListIndicators_FullMethodName:      {role: access.Viewer, units: s.none},
+		tonghopv1.CatalogService_GetIndicator_FullMethodName:        {role: access.Viewer, units: s.none},
+		tonghopv1.CatalogService_ListValidationRules_FullMethodName: {role: access.Viewer, units: s.none},
+	}
+}
+
+func hierarchyRules(s scopes) map[string]rule {
+	return map[string]rule{
+		tonghopv1.HierarchyService_ListLevels_FullMethodName: {role: access.Viewer, units: s.none},
+		tonghopv1.HierarchyService_ListUnits_FullMethodName:  {role: access.Viewer, units: s.unitOr("parent_code")},
+		tonghopv1.HierarchyService_GetUnit_FullMethodName:    {role: access.Viewer, units: s.unitOr("code")},
+	}
+}
+
+func dataRules(s scopes) map[string]rule {
+	return map[string]rule{
+		tonghopv1.DataService_PutValues_FullMethodName:     {role: access.Editor, write: true, units: s.unit},
+		tonghopv1.DataService_GetValues_FullMethodName:     {role: access.Viewer, units: s.unit},
+		tonghopv1.DataService_DeleteValue_FullMethodName:   {role: access.Editor, write: true, units: s.unit},
+		tonghopv1.DataService_PutSection_FullMethodName:    {role: access.Editor, write: true, units: s.unit},
+		tonghopv1.DataService_ListSections_FullMethodName:  {role: access.Viewer, units: s.unit},
+		tonghopv1.DataService_DeleteSection_FullMethodName: {role: access.Editor, write: true, units: s.unit},
+	}
+}
+
+func submissionRules(s scopes) map[string]rule {
+	return map[string]rule{
+		tonghopv1.SubmissionService_Submit_FullMethodName:            {role: access.Approver, write: true, units: s.unit},
+		tonghopv1.SubmissionService_ListSubmissions_FullMethodName:   {role: access.Viewer, units: s.unit},
+		tonghopv1.SubmissionService_GetSubmission_FullMethodName:     {role: access.Viewer, units: s.bySubmission},
+		tonghopv1.SubmissionService_ListOutbox_FullMethodName:        {role: access.Viewer, units: s.self},
+		tonghopv1.SubmissionService_RequeueSubmission_FullMethodName: {role: access.Approver, write: true, units: s.bySubmission},
+	}
+}
+
+func childrenRules(s scopes) map[string]rule {
+	return map[string]rule{
+		tonghopv1.ChildrenService_CreateEnrollmentToken_FullMethodName: {role: access.Admin, write: true, units: s.self},
+		tonghopv1.ChildrenService_ListChildren_FullMethodName:          {role: access.Viewer, units: s.self},
+		tonghopv1.ChildrenService_RevokeChild_FullMethodName:           {role: access.Admin, write: true, units: s.self},
+	}
+}
+
+func rollupRules(s scopes) map[string]rule {
+	return map[string]rule{
+		tonghopv1.RollupService_GetIndicatorValue_FullMethodName:  {role: access.Viewer, units: s.unit},
+		tonghopv1.RollupService_CompareIndicator_FullMethodName:   {role: access.Viewer, units: s.unit},
+		tonghopv1.RollupService_GetIndicatorSeries_FullMethodName: {role: access.Viewer, units: s.unit},
+	}
+}
+
+func targetRules(s scopes) map[string]rule {
+	return map[string]rule{
+		tonghopv1.TargetService_SetTarget_FullMethodName:    {role: access.Admin, write: true, units: s.target},
+		tonghopv1.TargetService_ListTargets_FullMethodName:  {role: access.Viewer, units: s.unit},
+		tonghopv1.TargetService_DeleteTarget_FullMethodName: {role: access.Admin, write: true, units: s.self},
+	}
+}
+
+func reportingRules(s scopes) map[string]rule {
+	return map[string]rule{
+		tonghopv1.ReportingService_OpenRound_FullMethodName:        {role: access.Approver, write: true, units: s.unit},
+		tonghopv1.ReportingService_ListRounds_FullMethodName:       {role: access.Viewer, units: s.none},
+		tonghopv1.ReportingService_ListDue_FullMethodName:          {role: access.Viewer, units: s.unit},
+		tonghopv1.ReportingService_GetCompleteness_FullMethodName:  {role: access.Viewer, units: s.unit},
+		tonghopv1.ReportingService_ValidateReport_FullMethodName:   {role: access.Viewer, units: s.unit},
+		tonghopv1.ReportingService_AcceptReport_FullMethodName:     {role: access.Approver, write: true, units: s.self},
+		tonghopv1.ReportingService_ReturnReport_FullMethodName:     {role: access.Approver, write: true, units: s.self},
+		tonghopv1.ReportingService_ReopenReport_FullMethodName:     {role: access.Approver, write: true, units: s.self},
+		tonghopv1.ReportingService_ListReviewEvents_FullMethodName: {role: access.Viewer, units: s.unit},
+	}
+}
+
+func documentRules(s scopes) map[string]rule {
+	return map[string]rule{
+		tonghopv1.DocumentService_GetReport_FullMethodName:         {role: access.Viewer, units: s.unit},
+		tonghopv1.DocumentService_ExportTable_FullMethodName:       {role: access.Viewer, units: s.unit},
+		tonghopv1.DocumentService_ImportSpreadsheet_FullMethodName: {role: access.Editor, write: true, units: s.unit},
+	}
+}
+
+func accessRules(s scopes) map[string]rule {
+	return map[string]rule{
+		tonghopv1.AccessService_CreateToken_FullMethodName: {role: access.Admin, write: true, units: s.unit},
+		tonghopv1.AccessService_ListTokens_FullMethodName:  {role: access.Admin, units: s.none},
+		tonghopv1.AccessService_RevokeToken_FullMethodName: {role: access.Admin, write: true, units: s.byToken},
+		tonghopv1.AccessService_ListAudit_FullMethodName:   {role: access.Admin, units: s.self},
+	}
 }
 
 type callerKey struct{}
@@ -198,6 +278,10 @@ func (a *Authz) check(ctx context.Context, method string, req any) (context.Cont
 	}
 	var token string
 	if md, ok := metadata.FromIncomingContext(ctx); ok {
+		// Two tokens leave it unclear who is calling: neither wins.
+		if n := len(md.Get("authorization")); n > 1 {
+			return ctx, r, access.Caller{}, status.Errorf(codes.Unauthenticated, "authorization appears %d times: send exactly one token", n)
+		}
 		for _, v := range md.Get("authorization") {
 			if t, ok := access.Bearer(v); ok {
 				token = t
@@ -216,6 +300,15 @@ func (a *Authz) check(ctx context.Context, method string, req any) (context.Cont
 	}
 	if caller.Role < r.role {
 		return ctx, r, caller, status.Errorf(codes.PermissionDenied, "%s needs the %s role; the token is %s", method, r.role, caller.Role)
+	}
+	if r.write {
+		// A node whose unit retired keeps its history for reading only.
+		switch ret, retired, err := a.Store.Retired(); {
+		case err != nil:
+			return ctx, r, caller, Status(err, a.Logger)
+		case retired:
+			return ctx, r, caller, Status(fmt.Errorf("%w (since %s)", store.ErrRetired, ret.At.In(numfmt.Zone()).Format("02/01/2006 15:04 (UTC+7)")), a.Logger)
+		}
 	}
 	if m, ok := req.(proto.Message); ok && r.units != nil {
 		for _, u := range r.units(m) {
@@ -309,7 +402,7 @@ func PeerAudit(l *audit.Log, log *zap.Logger) grpc.UnaryServerInterceptor {
 		if p, ok := peer.FromContext(ctx); ok {
 			if tls, ok := p.AuthInfo.(credentials.TLSInfo); ok && len(tls.State.PeerCertificates) > 0 && len(tls.State.PeerCertificates[0].DNSNames) > 0 {
 				if path, err := trust.ParseDNSName(tls.State.PeerCertificates[0].DNSNames[0]); err == nil {
-					who = "node " + submission.JoinPath(path)
+					who = "node " + trust.JoinPath(path)
 				}
 			}
 		}

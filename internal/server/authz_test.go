@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -140,7 +141,7 @@ func newAuthzFixture(t *testing.T) *authzFixture {
 	}
 	t.Cleanup(func() { l.Close() })
 	tokens := &access.Tokens{Store: st, Now: time.Now}
-	f := &authzFixture{authz: &Authz{Tokens: tokens, Store: st, Audit: l, Tree: tree, Self: "106", Logger: zaptest.NewLogger(t)}, tokens: map[string]string{}, log: l}
+	f := &authzFixture{authz: NewAuthz(Authz{Tokens: tokens, Store: st, Audit: l, Tree: tree, Self: "106", Logger: zaptest.NewLogger(t)}), tokens: map[string]string{}, log: l}
 	for role := access.Viewer; role <= access.Admin; role++ {
 		for _, scope := range []string{"106", "03390"} {
 			_, secret, err := tokens.Create("thử "+role.String(), role, scope, 0)
@@ -306,6 +307,42 @@ func TestTokensRefused(t *testing.T) {
 	for _, e := range entries {
 		if e.Code != "Unauthenticated" || e.Method != tonghopv1.NodeService_GetNode_FullMethodName {
 			t.Errorf("audit entry %+v", e)
+		}
+	}
+}
+
+// TestAuthzFirstCallsAtOnce makes the first calls of a fresh authoriser from
+// many goroutines at once, as a node's first requests do: every request reads
+// the access table, so it must be complete before the first one (the race
+// detector fails this test on a table filled on first use).
+func TestAuthzFirstCallsAtOnce(t *testing.T) {
+	f := newAuthzFixture(t)
+	ctx := metadata.NewIncomingContext(context.Background(), metadata.Pairs("authorization", "Bearer "+f.tokens["viewer/106"]))
+	ok := func(context.Context, any) (any, error) { return nil, nil }
+	methods := []string{
+		tonghopv1.NodeService_GetNode_FullMethodName,
+		tonghopv1.CatalogService_GetCatalog_FullMethodName,
+		tonghopv1.HierarchyService_ListLevels_FullMethodName,
+		tonghopv1.ReportingService_ListRounds_FullMethodName,
+	}
+	got := make([]codes.Code, 4*len(methods))
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range got {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			m := methods[i%len(methods)]
+			_, err := f.authz.Unary(ctx, request(t, m, "106"), &grpc.UnaryServerInfo{FullMethod: m}, ok)
+			got[i] = status.Code(err)
+		}()
+	}
+	close(start)
+	wg.Wait()
+	for i, c := range got {
+		if c != codes.OK {
+			t.Errorf("call %d (%s) by a viewer of the node: %s, want OK", i, methods[i%len(methods)], c)
 		}
 	}
 }

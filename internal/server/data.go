@@ -20,7 +20,7 @@ type dataService struct {
 	check entry.Checker
 	cat   *catalog.Catalog
 	// subs judges the values entered; nil judges nothing.
-	subs *submission.Node
+	subs *submission.Reports
 	log  *zap.Logger
 }
 

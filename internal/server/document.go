@@ -40,12 +40,12 @@ type documentService struct {
 	reporting *reportingService
 }
 
-func newDocumentService(d Deps, rollups *rollupService, reporting *reportingService) *documentService {
+func newDocumentService(d Deps) any {
 	return &documentService{
-		src:   report.Source{Store: d.Store, Catalog: d.Catalog, Tree: d.Tree, Engine: rollups.engine},
+		src:   report.Source{Store: d.Store, Catalog: d.Catalog, Tree: d.Tree, Engine: d.Engine},
 		check: entry.Checker{Unit: d.Unit, Catalog: d.Catalog},
 		tree:  d.Tree, self: d.Unit, store: d.Store,
-		rollup: rollups, reporting: reporting,
+		rollup: newRollupService(d).(*rollupService), reporting: newReportingService(d).(*reportingService),
 	}
 }
 

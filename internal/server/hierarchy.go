@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"encoding/base64"
 	"fmt"
 	"sort"
 	"time"
@@ -10,6 +9,7 @@ import (
 	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
 	"github.com/tonghop/tonghop/internal/hierarchy"
 	"github.com/tonghop/tonghop/internal/invalid"
+	"github.com/tonghop/tonghop/internal/pagetoken"
 )
 
 // Page sizes of ListUnits.
@@ -57,9 +57,9 @@ func (s *hierarchyService) ListUnits(ctx context.Context, req *tonghopv1.ListUni
 	}
 	var after string
 	if req.PageToken != "" {
-		raw, err := base64.RawURLEncoding.DecodeString(req.PageToken)
-		if err != nil || len(raw) == 0 {
-			bad.Add("page_token", "is not a token from a previous response")
+		raw, err := pagetoken.Decode("units", req.PageToken)
+		if err != nil {
+			bad.Add("page_token", "%v", err)
 		}
 		after = string(raw)
 	}
@@ -95,7 +95,7 @@ func (s *hierarchyService) ListUnits(ctx context.Context, req *tonghopv1.ListUni
 		TotalSize: int32(len(matched)),
 	}
 	if end < len(matched) {
-		resp.NextPageToken = base64.RawURLEncoding.EncodeToString([]byte(matched[end-1].Code))
+		resp.NextPageToken = pagetoken.Encode("units", []byte(matched[end-1].Code))
 	}
 	return resp, nil
 }

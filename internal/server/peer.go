@@ -16,6 +16,7 @@ import (
 	"github.com/tonghop/tonghop/internal/invalid"
 	"github.com/tonghop/tonghop/internal/store"
 	"github.com/tonghop/tonghop/internal/submission"
+	"github.com/tonghop/tonghop/internal/wire"
 )
 
 // MaxDeliverBatch bounds the envelopes of one Deliver call.
@@ -23,7 +24,7 @@ const MaxDeliverBatch = 500
 
 type peerService struct {
 	tonghopv1.UnimplementedPeerServiceServer
-	subs   *submission.Node
+	subs   *submission.Reports
 	parent *enrolment.Parent
 	log    *zap.Logger
 }
@@ -85,7 +86,7 @@ func (s *peerService) Deliver(ctx context.Context, req *tonghopv1.DeliverRequest
 	if len(req.Envelopes) > MaxDeliverBatch {
 		return nil, invalid.Field("envelopes", "%d envelopes in one batch; at most %d", len(req.Envelopes), MaxDeliverBatch)
 	}
-	outcomes, err := s.subs.Accept(req.Envelopes, path)
+	outcomes, err := s.subs.Receive(req.Envelopes, path)
 	if err != nil {
 		return nil, err
 	}
@@ -93,7 +94,7 @@ func (s *peerService) Deliver(ctx context.Context, req *tonghopv1.DeliverRequest
 	for i, o := range outcomes {
 		r := &tonghopv1.DeliveryResult{Digest: o.Digest, Receipt: o.Receipt}
 		switch o.Status {
-		case store.Accepted:
+		case store.Stored:
 			r.Outcome = tonghopv1.DeliveryOutcome_DELIVERY_OUTCOME_ACCEPTED
 		case store.Duplicate:
 			r.Outcome = tonghopv1.DeliveryOutcome_DELIVERY_OUTCOME_DUPLICATE
@@ -131,7 +132,7 @@ func (s *peerService) FetchTargets(ctx context.Context, _ *tonghopv1.FetchTarget
 		// Level targets apply to every unit of the level below their setter;
 		// unit targets only to their unit.
 		if t.Unit == "" || tree.InSubtree(child, t.Unit) {
-			resp.Targets = append(resp.Targets, targetToProto(t))
+			resp.Targets = append(resp.Targets, wire.TargetToProto(t))
 		}
 	}
 	return resp, nil
@@ -155,10 +156,10 @@ func (s *peerService) FetchRounds(ctx context.Context, _ *tonghopv1.FetchRoundsR
 	}
 	resp := &tonghopv1.FetchRoundsResponse{}
 	for _, r := range rounds {
-		resp.Rounds = append(resp.Rounds, roundToProto(r))
+		resp.Rounds = append(resp.Rounds, wire.RoundToProto(r))
 	}
 	for _, r := range reviews {
-		resp.Reviews = append(resp.Reviews, ReviewToProto(r))
+		resp.Reviews = append(resp.Reviews, wire.ReviewToProto(r))
 	}
 	return resp, nil
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/tonghop/tonghop/internal/store"
 	"github.com/tonghop/tonghop/internal/submission"
 	"github.com/tonghop/tonghop/internal/validate"
+	"github.com/tonghop/tonghop/internal/wire"
 )
 
 // maxTextLen bounds a round's reference, a return comment and a reopening
@@ -25,72 +26,11 @@ const maxTextLen = 2000
 
 type reportingService struct {
 	tonghopv1.UnimplementedReportingServiceServer
-	subs  *submission.Node
+	subs  *submission.Reports
 	check entry.Checker
 	tree  *hierarchy.Tree
 	self  string
 	now   func() time.Time
-}
-
-func roundToProto(r store.Round) *tonghopv1.Round {
-	return &tonghopv1.Round{
-		Id: r.ID, OpenerUnitCode: r.Opener, DataSet: r.DataSet, Period: r.Period,
-		Deadline: timestamppb.New(r.Deadline), Reference: r.Reference, OpenedAt: timestamppb.New(r.OpenedAt),
-	}
-}
-
-// RoundFromProto converts a round fetched from the parent.
-func RoundFromProto(r *tonghopv1.Round) store.Round {
-	return store.Round{
-		ID: r.Id, Opener: r.OpenerUnitCode, DataSet: r.DataSet, Period: r.Period,
-		Deadline: r.Deadline.AsTime(), Reference: r.Reference, OpenedAt: r.OpenedAt.AsTime(),
-	}
-}
-
-func stateToProto(s store.ReviewState) tonghopv1.ReportState {
-	switch s {
-	case store.ReviewSubmitted:
-		return tonghopv1.ReportState_REPORT_STATE_SUBMITTED
-	case store.ReviewAccepted:
-		return tonghopv1.ReportState_REPORT_STATE_ACCEPTED
-	case store.ReviewReturned:
-		return tonghopv1.ReportState_REPORT_STATE_RETURNED
-	case store.ReviewReopened:
-		return tonghopv1.ReportState_REPORT_STATE_REOPENED
-	}
-	return tonghopv1.ReportState_REPORT_STATE_UNSPECIFIED
-}
-
-func stateFromProto(s tonghopv1.ReportState) store.ReviewState {
-	switch s {
-	case tonghopv1.ReportState_REPORT_STATE_SUBMITTED:
-		return store.ReviewSubmitted
-	case tonghopv1.ReportState_REPORT_STATE_ACCEPTED:
-		return store.ReviewAccepted
-	case tonghopv1.ReportState_REPORT_STATE_RETURNED:
-		return store.ReviewReturned
-	case tonghopv1.ReportState_REPORT_STATE_REOPENED:
-		return store.ReviewReopened
-	}
-	return 0
-}
-
-// ReviewToProto converts a review, for the peer service too.
-func ReviewToProto(r store.Review) *tonghopv1.Review {
-	return &tonghopv1.Review{
-		UnitCode: r.Unit, DataSet: r.DataSet, Period: r.Period, State: stateToProto(r.State),
-		Revision: r.Revision, Digest: r.Digest, AcceptedRevision: r.AcceptedRevision, AcceptedDigest: r.AcceptedDigest,
-		Comment: r.Comment, UpdateTime: timestamppb.New(r.UpdatedAt), UpdatedBy: r.UpdatedBy,
-	}
-}
-
-// ReviewFromProto converts a review fetched from the parent.
-func ReviewFromProto(r *tonghopv1.Review) store.Review {
-	return store.Review{
-		Unit: r.UnitCode, DataSet: r.DataSet, Period: r.Period, State: stateFromProto(r.State),
-		Revision: r.Revision, Digest: r.Digest, AcceptedRevision: r.AcceptedRevision, AcceptedDigest: r.AcceptedDigest,
-		Comment: r.Comment, UpdatedAt: r.UpdateTime.AsTime(), UpdatedBy: r.UpdatedBy,
-	}
 }
 
 func violationsToProto(vs []validate.Violation) []*tonghopv1.Violation {
@@ -160,7 +100,7 @@ func (s *reportingService) OpenRound(ctx context.Context, req *tonghopv1.OpenRou
 	if err != nil {
 		return nil, err
 	}
-	return &tonghopv1.OpenRoundResponse{Round: roundToProto(r)}, nil
+	return &tonghopv1.OpenRoundResponse{Round: wire.RoundToProto(r)}, nil
 }
 
 func (s *reportingService) ListRounds(ctx context.Context, _ *tonghopv1.ListRoundsRequest) (*tonghopv1.ListRoundsResponse, error) {
@@ -170,7 +110,7 @@ func (s *reportingService) ListRounds(ctx context.Context, _ *tonghopv1.ListRoun
 	}
 	resp := &tonghopv1.ListRoundsResponse{}
 	for _, r := range rs {
-		resp.Rounds = append(resp.Rounds, roundToProto(r))
+		resp.Rounds = append(resp.Rounds, wire.RoundToProto(r))
 	}
 	return resp, nil
 }
@@ -197,7 +137,7 @@ func (s *reportingService) ListDue(ctx context.Context, req *tonghopv1.ListDueRe
 		if r.Opener == s.self || !s.tree.IsAncestor(r.Opener, s.self) {
 			continue
 		}
-		d := &tonghopv1.Due{Round: roundToProto(r), State: tonghopv1.ReportState_REPORT_STATE_MISSING}
+		d := &tonghopv1.Due{Round: wire.RoundToProto(r), State: tonghopv1.ReportState_REPORT_STATE_MISSING}
 		prog, err := s.subs.Store.ReportProgress(r.DataSet, r.Period, []string{s.self})
 		if err != nil {
 			return nil, err
@@ -217,11 +157,11 @@ func (s *reportingService) ListDue(ctx context.Context, req *tonghopv1.ListDueRe
 			switch {
 			case rv.Revision == d.Revision:
 				// What the parent said holds for the revision it saw.
-				d.State, d.Comment = stateToProto(rv.State), rv.Comment
+				d.State, d.Comment = wire.StateToProto(rv.State), rv.Comment
 			case p.Latest != nil && p.Latest.Forward == store.Rejected:
 				// The parent refused the latest revision (an accepted
 				// report is locked): its word on the one before stands.
-				d.State = stateToProto(rv.State)
+				d.State = wire.StateToProto(rv.State)
 				d.Comment = fmt.Sprintf("revision %d refused by the parent: %s", p.Latest.Revision, p.Latest.ForwardError)
 			}
 		}
@@ -271,7 +211,7 @@ func (s *reportingService) GetCompleteness(ctx context.Context, req *tonghopv1.G
 		return nil, err
 	}
 	resp := &tonghopv1.GetCompletenessResponse{
-		Round: roundToProto(r), UnitCode: root, DeadlinePassed: s.now().After(r.Deadline),
+		Round: wire.RoundToProto(r), UnitCode: root, DeadlinePassed: s.now().After(r.Deadline),
 		Total: &tonghopv1.CompletenessCounts{},
 	}
 	// A parent's signed report states which revisions of its children it
@@ -301,7 +241,7 @@ func (s *reportingService) GetCompleteness(ctx context.Context, req *tonghopv1.G
 		}
 		switch {
 		case pr.Review != nil:
-			row.State, row.Comment = stateToProto(pr.Review.State), pr.Review.Comment
+			row.State, row.Comment = wire.StateToProto(pr.Review.State), pr.Review.Comment
 		case pr.Latest != nil && acceptedAbove[u.Code] == pr.Latest.Digest:
 			row.State = tonghopv1.ReportState_REPORT_STATE_ACCEPTED
 		}
@@ -403,7 +343,7 @@ func (s *reportingService) review(ctx context.Context, unit, dataSet, periodCode
 	if err != nil {
 		return nil, err
 	}
-	return ReviewToProto(r), nil
+	return wire.ReviewToProto(r), nil
 }
 
 func (s *reportingService) AcceptReport(ctx context.Context, req *tonghopv1.AcceptReportRequest) (*tonghopv1.AcceptReportResponse, error) {
@@ -448,7 +388,7 @@ func (s *reportingService) ListReviewEvents(ctx context.Context, req *tonghopv1.
 		resp.Events = append(resp.Events, &tonghopv1.ReviewEvent{
 			Seq: e.Seq, Time: timestamppb.New(e.At), Actor: e.By, UnitCode: e.Unit, DataSet: e.DataSet, Period: e.Period,
 			Action: e.Action, Revision: e.Revision, Digest: e.Digest, Reason: e.Reason,
-			FromState: stateToProto(e.From), ToState: stateToProto(e.To),
+			FromState: wire.StateToProto(e.From), ToState: wire.StateToProto(e.To),
 		})
 	}
 	return resp, nil

@@ -3,15 +3,16 @@ package server
 import (
 	"context"
 	"fmt"
-
-	"google.golang.org/protobuf/types/known/timestamppb"
+	"math"
 
 	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
+	"github.com/tonghop/tonghop/internal/catalog"
 	"github.com/tonghop/tonghop/internal/hierarchy"
 	"github.com/tonghop/tonghop/internal/invalid"
 	"github.com/tonghop/tonghop/internal/period"
 	"github.com/tonghop/tonghop/internal/rollup"
 	"github.com/tonghop/tonghop/internal/store"
+	"github.com/tonghop/tonghop/internal/wire"
 )
 
 // maxRangePeriods bounds a question's range: ten years of months.
@@ -74,7 +75,7 @@ func (s *rollupService) value(code string, iv rollup.IndicatorValue, r period.Ra
 	}
 	if ach != nil {
 		out.Achievement = &tonghopv1.Achievement{
-			Target: targetToProto(ach.Target), Difference: ach.Difference, ShareOfPlan: ach.ShareOfPlan,
+			Target: wire.TargetToProto(ach.Target), Difference: ach.Difference, ShareOfPlan: ach.ShareOfPlan,
 			BaselineValue: ach.BaselineValue, ChangeFromBaseline: ach.ChangeFromBaseline, Met: ach.Met,
 		}
 	}
@@ -170,25 +171,13 @@ type targetService struct {
 	store *store.Store
 	tree  *hierarchy.Tree
 	self  string
-	check func(indicator string) bool
+	// indicator looks an indicator up in the catalogue.
+	indicator func(code string) (catalog.Indicator, bool)
 }
 
-func targetToProto(t store.Target) *tonghopv1.Target {
-	return &tonghopv1.Target{
-		Id: t.ID, Indicator: t.Indicator, UnitCode: t.Unit, Level: t.Level, Period: t.Period,
-		Direction: tonghopv1.Direction(t.Direction), Value: t.Value, BaselinePeriod: t.Baseline,
-		Note: t.Note, SetBy: t.SetBy, UpdatedAt: timestamppb.New(t.UpdatedAt),
-	}
-}
-
-// TargetFromProto converts a target received from the parent.
-func TargetFromProto(t *tonghopv1.Target) store.Target {
-	return store.Target{
-		ID: t.Id, Indicator: t.Indicator, Unit: t.UnitCode, Level: t.Level, Period: t.Period,
-		Direction: int(t.Direction), Value: t.Value, Baseline: t.BaselinePeriod, Note: t.Note,
-		SetBy: t.SetBy, UpdatedAt: t.UpdatedAt.AsTime(),
-	}
-}
+// maxTargetValue bounds a target: more than any count of people or party
+// members there is, and exactly representable.
+const maxTargetValue = 1 << 50
 
 func (s *targetService) SetTarget(ctx context.Context, req *tonghopv1.SetTargetRequest) (*tonghopv1.SetTargetResponse, error) {
 	t := req.GetTarget()
@@ -196,8 +185,21 @@ func (s *targetService) SetTarget(ctx context.Context, req *tonghopv1.SetTargetR
 	if t == nil {
 		return nil, invalid.Field("target", "is required")
 	}
-	if !s.check(t.Indicator) {
+	ind, known := s.indicator(t.Indicator)
+	if !known {
 		bad.Add("target.indicator", "unknown indicator %q", t.Indicator)
+	}
+	// What no indicator's value can be is no target: NaN and the
+	// infinities, a share outside 0–100 %, a negative count.
+	switch {
+	case math.IsNaN(t.Value) || math.IsInf(t.Value, 0):
+		bad.Add("target.value", "%v is not a number a target can be", t.Value)
+	case known && ind.Unit == "%" && (t.Value < 0 || t.Value > 100):
+		bad.Add("target.value", "%v is not a percentage: %s is between 0 and 100", t.Value, t.Indicator)
+	case known && ind.Denominator == nil && t.Value < 0:
+		bad.Add("target.value", "%v is negative: %s is a count", t.Value, t.Indicator)
+	case math.Abs(t.Value) > maxTargetValue:
+		bad.Add("target.value", "%v is beyond %v", t.Value, float64(maxTargetValue))
 	}
 	switch {
 	case (t.UnitCode == "") == (t.Level == ""):
@@ -251,7 +253,7 @@ func (s *targetService) SetTarget(ctx context.Context, req *tonghopv1.SetTargetR
 	if err != nil {
 		return nil, err
 	}
-	return &tonghopv1.SetTargetResponse{Target: targetToProto(stored)}, nil
+	return &tonghopv1.SetTargetResponse{Target: wire.TargetToProto(stored)}, nil
 }
 
 func (s *targetService) ListTargets(ctx context.Context, req *tonghopv1.ListTargetsRequest) (*tonghopv1.ListTargetsResponse, error) {
@@ -262,7 +264,7 @@ func (s *targetService) ListTargets(ctx context.Context, req *tonghopv1.ListTarg
 	resp := &tonghopv1.ListTargetsResponse{}
 	for _, t := range ts {
 		if (req.Indicator == "" || t.Indicator == req.Indicator) && (req.UnitCode == "" || t.Unit == req.UnitCode) {
-			resp.Targets = append(resp.Targets, targetToProto(t))
+			resp.Targets = append(resp.Targets, wire.TargetToProto(t))
 		}
 	}
 	return resp, nil

@@ -5,8 +5,10 @@
 package server
 
 import (
+	"context"
 	"time"
 
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
 
@@ -35,53 +37,131 @@ type Deps struct {
 	StartedAt     time.Time
 	Logger        *zap.Logger
 	// Submissions and Parent serve signed reports and children.
-	Submissions *submission.Node
+	Submissions *submission.Reports
 	Parent      *enrolment.Parent
 	// Tokens serves the administrators' tokens; Audit is the audit log.
 	Tokens *access.Tokens
 	Audit  *audit.Log
+	// Engine answers roll-up questions; nil: one over Store, Catalog, Tree
+	// and Unit, shared by every service.
+	Engine *rollup.Engine
 }
 
-// Register registers every tonghop.v1 service on s.
+// service is one service of the administrators' API, listed once in
+// services: how it is served, how the REST gateway reaches it, and who may
+// call its methods.
+type service struct {
+	desc    *grpc.ServiceDesc
+	impl    func(Deps) any
+	gateway func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error
+	rules   func(scopes) map[string]rule
+}
+
+// services is the one list of the administrators' services: Register,
+// RegisterGateway, ServiceNames and the access table all read it.
+func services() []service {
+	return []service{
+		{&tonghopv1.NodeService_ServiceDesc, newNodeService, tonghopv1.RegisterNodeServiceHandler, nodeRules},
+		{&tonghopv1.CatalogService_ServiceDesc, newCatalogService, tonghopv1.RegisterCatalogServiceHandler, catalogRules},
+		{&tonghopv1.HierarchyService_ServiceDesc, newHierarchyService, tonghopv1.RegisterHierarchyServiceHandler, hierarchyRules},
+		{&tonghopv1.DataService_ServiceDesc, newDataService, tonghopv1.RegisterDataServiceHandler, dataRules},
+		{&tonghopv1.SubmissionService_ServiceDesc, newSubmissionService, tonghopv1.RegisterSubmissionServiceHandler, submissionRules},
+		{&tonghopv1.ChildrenService_ServiceDesc, newChildrenService, tonghopv1.RegisterChildrenServiceHandler, childrenRules},
+		{&tonghopv1.RollupService_ServiceDesc, newRollupService, tonghopv1.RegisterRollupServiceHandler, rollupRules},
+		{&tonghopv1.TargetService_ServiceDesc, newTargetService, tonghopv1.RegisterTargetServiceHandler, targetRules},
+		{&tonghopv1.AccessService_ServiceDesc, newAccessService, tonghopv1.RegisterAccessServiceHandler, accessRules},
+		{&tonghopv1.ReportingService_ServiceDesc, newReportingService, tonghopv1.RegisterReportingServiceHandler, reportingRules},
+		{&tonghopv1.DocumentService_ServiceDesc, newDocumentService, tonghopv1.RegisterDocumentServiceHandler, documentRules},
+	}
+}
+
+// Register registers every tonghop.v1 service of the administrators' API on
+// s.
 func Register(s grpc.ServiceRegistrar, d Deps) {
 	if d.Logger == nil {
 		d.Logger = zap.NewNop()
 	}
-	tonghopv1.RegisterNodeServiceServer(s, &nodeService{d: d})
-	tonghopv1.RegisterCatalogServiceServer(s, &catalogService{cat: d.Catalog})
-	tonghopv1.RegisterHierarchyServiceServer(s, &hierarchyService{tree: d.Tree})
-	tonghopv1.RegisterDataServiceServer(s, &dataService{
+	if d.Engine == nil {
+		d.Engine = &rollup.Engine{Store: d.Store, Catalog: d.Catalog, Tree: d.Tree, Self: d.Unit}
+	}
+	for _, svc := range services() {
+		s.RegisterService(svc.desc, svc.impl(d))
+	}
+}
+
+// RegisterGateway routes every service's REST paths on mux to conn.
+func RegisterGateway(ctx context.Context, mux *runtime.ServeMux, conn *grpc.ClientConn) error {
+	for _, svc := range services() {
+		if err := svc.gateway(ctx, mux, conn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ServiceNames lists the registered services, for health checking.
+func ServiceNames() []string {
+	var names []string
+	for _, svc := range services() {
+		names = append(names, svc.desc.ServiceName)
+	}
+	return names
+}
+
+func newNodeService(d Deps) any { return &nodeService{d: d} }
+
+func newCatalogService(d Deps) any { return &catalogService{cat: d.Catalog} }
+
+func newHierarchyService(d Deps) any { return &hierarchyService{tree: d.Tree} }
+
+func newDataService(d Deps) any {
+	return &dataService{
 		store: d.Store,
 		check: entry.Checker{Unit: d.Unit, Catalog: d.Catalog},
 		cat:   d.Catalog,
 		subs:  d.Submissions,
 		log:   d.Logger,
-	})
-	tonghopv1.RegisterSubmissionServiceServer(s, &submissionService{
+	}
+}
+
+func newSubmissionService(d Deps) any {
+	return &submissionService{
 		subs:   d.Submissions,
 		check:  entry.Checker{Unit: d.Unit, Catalog: d.Catalog},
 		tree:   d.Tree,
 		parent: d.ParentAddress,
-	})
-	tonghopv1.RegisterChildrenServiceServer(s, &childrenService{parent: d.Parent})
-	engine := &rollup.Engine{Store: d.Store, Catalog: d.Catalog, Tree: d.Tree, Self: d.Unit}
-	rollups := &rollupService{engine: engine, tree: d.Tree}
-	tonghopv1.RegisterRollupServiceServer(s, rollups)
-	tonghopv1.RegisterAccessServiceServer(s, &accessService{tokens: d.Tokens, store: d.Store, audit: d.Audit, tree: d.Tree})
+	}
+}
+
+func newChildrenService(d Deps) any { return &childrenService{parent: d.Parent} }
+
+func newRollupService(d Deps) any {
+	return &rollupService{
+		engine: d.Engine,
+		tree:   d.Tree,
+	}
+}
+
+func newAccessService(d Deps) any {
+	return &accessService{tokens: d.Tokens, store: d.Store, audit: d.Audit, tree: d.Tree}
+}
+
+func newReportingService(d Deps) any {
 	now := time.Now
 	if d.Submissions != nil && d.Submissions.Verifier != nil && d.Submissions.Verifier.Now != nil {
 		now = d.Submissions.Verifier.Now
 	}
-	reporting := &reportingService{
+	return &reportingService{
 		subs: d.Submissions, check: entry.Checker{Unit: d.Unit, Catalog: d.Catalog},
 		tree: d.Tree, self: d.Unit, now: now,
 	}
-	tonghopv1.RegisterReportingServiceServer(s, reporting)
-	tonghopv1.RegisterDocumentServiceServer(s, newDocumentService(d, rollups, reporting))
-	tonghopv1.RegisterTargetServiceServer(s, &targetService{
+}
+
+func newTargetService(d Deps) any {
+	return &targetService{
 		store: d.Store, tree: d.Tree, self: d.Unit,
-		check: func(code string) bool { _, ok := d.Catalog.Indicator(code); return ok },
-	})
+		indicator: d.Catalog.Indicator,
+	}
 }
 
 // RegisterPeer registers the node-to-node service, for the peer server.
@@ -90,21 +170,4 @@ func RegisterPeer(s grpc.ServiceRegistrar, d Deps) {
 		d.Logger = zap.NewNop()
 	}
 	tonghopv1.RegisterPeerServiceServer(s, &peerService{subs: d.Submissions, parent: d.Parent, log: d.Logger})
-}
-
-// ServiceNames lists the registered services, for health checking.
-func ServiceNames() []string {
-	return []string{
-		tonghopv1.NodeService_ServiceDesc.ServiceName,
-		tonghopv1.CatalogService_ServiceDesc.ServiceName,
-		tonghopv1.HierarchyService_ServiceDesc.ServiceName,
-		tonghopv1.DataService_ServiceDesc.ServiceName,
-		tonghopv1.SubmissionService_ServiceDesc.ServiceName,
-		tonghopv1.ChildrenService_ServiceDesc.ServiceName,
-		tonghopv1.RollupService_ServiceDesc.ServiceName,
-		tonghopv1.TargetService_ServiceDesc.ServiceName,
-		tonghopv1.AccessService_ServiceDesc.ServiceName,
-		tonghopv1.ReportingService_ServiceDesc.ServiceName,
-		tonghopv1.DocumentService_ServiceDesc.ServiceName,
-	}
 }

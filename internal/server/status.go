@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"go.uber.org/zap"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
@@ -19,6 +20,7 @@ import (
 	"github.com/tonghop/tonghop/internal/report"
 	"github.com/tonghop/tonghop/internal/store"
 	"github.com/tonghop/tonghop/internal/submission"
+	"github.com/tonghop/tonghop/internal/trust"
 )
 
 // errNotFound marks a lookup in the catalogue or hierarchy that found nothing.
@@ -49,13 +51,16 @@ func statusRules() []statusRule {
 		{submission.ErrUnauthentic, codes.Unauthenticated},
 		{submission.ErrNotAllowed, codes.PermissionDenied},
 		{submission.ErrUnknownCatalog, codes.FailedPrecondition},
-		{submission.ErrNotEnrolled, codes.FailedPrecondition},
+		{trust.ErrNotEnrolled, codes.FailedPrecondition},
 		{store.ErrStale, codes.FailedPrecondition},
 		{store.ErrNotRejected, codes.FailedPrecondition},
 		{store.ErrUnknownKey, codes.PermissionDenied},
 		{envelope.ErrTooLarge, codes.FailedPrecondition},
 		{store.ErrTokenInvalid, codes.Unauthenticated},
 		{enrolment.ErrNotChild, codes.PermissionDenied},
+		{enrolment.ErrNotEnded, codes.FailedPrecondition},
+		{store.ErrRetired, codes.FailedPrecondition},
+		{store.ErrOutboxNotEmpty, codes.FailedPrecondition},
 		{errNoPeerCert, codes.Unauthenticated},
 		{errNotParent, codes.PermissionDenied},
 		{submission.ErrBlocked, codes.FailedPrecondition},
@@ -81,6 +86,44 @@ func plainMessage(target error) string {
 	return ""
 }
 
+// The answer to a bad request repeats a bounded part of it: a reason is cut
+// at maxEcho bytes, the details list at most maxViolations and the message
+// at most maxMessageViolations, so that a large bad request cannot draw a
+// larger answer.
+const (
+	maxEcho              = 200
+	maxViolations        = 100
+	maxMessageViolations = 10
+)
+
+func clip(s string) string {
+	if len(s) <= maxEcho {
+		return s
+	}
+	return strings.ToValidUTF8(s[:maxEcho], "") + "…"
+}
+
+// clipMessage bounds a message that may quote the request.
+func clipMessage(s string) string {
+	const max = 1024
+	if len(s) <= max {
+		return s
+	}
+	return strings.ToValidUTF8(s[:max], "") + "…"
+}
+
+func boundedMessage(bad *invalid.Error) string {
+	var parts []string
+	for i, v := range bad.Violations {
+		if i == maxMessageViolations {
+			parts = append(parts, fmt.Sprintf("and %d more", len(bad.Violations)-i))
+			break
+		}
+		parts = append(parts, clip(v.Field)+": "+clip(v.Reason))
+	}
+	return strings.Join(parts, "; ")
+}
+
 // Status converts an error returned by a service into a gRPC status error.
 // An *invalid.Error becomes InvalidArgument carrying a google.rpc.BadRequest
 // with one field violation per problem. Errors that are already statuses pass
@@ -94,11 +137,17 @@ func Status(err error, log *zap.Logger) error {
 		return err
 	}
 	if bad, ok := invalid.As(err); ok {
-		st := status.New(codes.InvalidArgument, bad.Error())
+		st := status.New(codes.InvalidArgument, boundedMessage(bad))
 		br := &errdetails.BadRequest{}
-		for _, v := range bad.Violations {
+		for i, v := range bad.Violations {
+			if i == maxViolations {
+				br.FieldViolations = append(br.FieldViolations, &errdetails.BadRequest_FieldViolation{
+					Field: "request", Description: fmt.Sprintf("and %d more violations", len(bad.Violations)-i),
+				})
+				break
+			}
 			br.FieldViolations = append(br.FieldViolations, &errdetails.BadRequest_FieldViolation{
-				Field: v.Field, Description: v.Reason,
+				Field: clip(v.Field), Description: clip(v.Reason),
 			})
 		}
 		if withDetails, derr := st.WithDetails(br); derr == nil {
@@ -129,7 +178,7 @@ func Status(err error, log *zap.Logger) error {
 				log.Warn("refused", zap.Error(err))
 				return status.Error(r.code, msg)
 			}
-			return status.Error(r.code, err.Error())
+			return status.Error(r.code, clipMessage(err.Error()))
 		}
 	}
 	log.Error("internal error", zap.Error(err))

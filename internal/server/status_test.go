@@ -25,6 +25,7 @@ import (
 	"github.com/tonghop/tonghop/internal/report"
 	"github.com/tonghop/tonghop/internal/store"
 	"github.com/tonghop/tonghop/internal/submission"
+	"github.com/tonghop/tonghop/internal/trust"
 	"github.com/tonghop/tonghop/internal/validate"
 )
 
@@ -47,13 +48,16 @@ func TestStatusTable(t *testing.T) {
 		{fmt.Errorf("envelope: %w", submission.ErrUnauthentic), codes.Unauthenticated},
 		{fmt.Errorf("envelope: %w", submission.ErrNotAllowed), codes.PermissionDenied},
 		{fmt.Errorf("envelope: %w", submission.ErrUnknownCatalog), codes.FailedPrecondition},
-		{fmt.Errorf("submit: %w", submission.ErrNotEnrolled), codes.FailedPrecondition},
+		{fmt.Errorf("submit: %w", trust.ErrNotEnrolled), codes.FailedPrecondition},
 		{fmt.Errorf("put: %w", store.ErrStale), codes.FailedPrecondition},
 		{fmt.Errorf("requeue: %w", store.ErrNotRejected), codes.FailedPrecondition},
 		{fmt.Errorf("put: %w", store.ErrUnknownKey), codes.PermissionDenied},
 		{fmt.Errorf("submit: %w", envelope.ErrTooLarge), codes.FailedPrecondition},
 		{fmt.Errorf("enroll: %w", store.ErrTokenInvalid), codes.Unauthenticated},
 		{fmt.Errorf("renew: %w", enrolment.ErrNotChild), codes.PermissionDenied},
+		{fmt.Errorf("retire: %w", enrolment.ErrNotEnded), codes.FailedPrecondition},
+		{fmt.Errorf("values: %w", store.ErrRetired), codes.FailedPrecondition},
+		{fmt.Errorf("retire: %w", store.ErrOutboxNotEmpty), codes.FailedPrecondition},
 		{errNoPeerCert, codes.Unauthenticated},
 		{fmt.Errorf("accept: %w", errNotParent), codes.PermissionDenied},
 		{fmt.Errorf("submit: %w", submission.ErrBlocked), codes.FailedPrecondition},
@@ -75,7 +79,7 @@ func TestStatusTable(t *testing.T) {
 		}
 	}
 	// Every rule of the table is exercised above.
-	if n := len(statusRules()); n != 28 {
+	if n := len(statusRules()); n != 31 {
 		t.Errorf("statusRules has %d rules; extend this test with the new ones", n)
 	}
 }

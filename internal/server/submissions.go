@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"encoding/base64"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -13,6 +12,7 @@ import (
 	"github.com/tonghop/tonghop/internal/envelope"
 	"github.com/tonghop/tonghop/internal/hierarchy"
 	"github.com/tonghop/tonghop/internal/invalid"
+	"github.com/tonghop/tonghop/internal/pagetoken"
 	"github.com/tonghop/tonghop/internal/store"
 	"github.com/tonghop/tonghop/internal/submission"
 )
@@ -25,7 +25,7 @@ const (
 
 type submissionService struct {
 	tonghopv1.UnimplementedSubmissionServiceServer
-	subs   *submission.Node
+	subs   *submission.Reports
 	check  entry.Checker
 	tree   *hierarchy.Tree
 	parent string
@@ -113,8 +113,8 @@ func (s *submissionService) ListSubmissions(ctx context.Context, req *tonghopv1.
 	var after []byte
 	if req.PageToken != "" {
 		var err error
-		if after, err = base64.RawURLEncoding.DecodeString(req.PageToken); err != nil || len(after) == 0 {
-			bad.Add("page_token", "is not a token from a previous response")
+		if after, err = pagetoken.Decode("submissions", req.PageToken); err != nil {
+			bad.Add("page_token", "%v", err)
 		}
 	}
 	if err := bad.Err(); err != nil {
@@ -137,7 +137,7 @@ func (s *submissionService) ListSubmissions(ctx context.Context, req *tonghopv1.
 		resp.Submissions = append(resp.Submissions, submissionToProto(r, superseded[i]))
 	}
 	if len(recs) == size {
-		resp.NextPageToken = base64.RawURLEncoding.EncodeToString(last)
+		resp.NextPageToken = pagetoken.Encode("submissions", last)
 	}
 	return resp, nil
 }

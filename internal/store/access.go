@@ -20,6 +20,9 @@ type APIToken struct {
 	CreatedAt  time.Time `json:"created_at"`
 	ExpiresAt  time.Time `json:"expires_at,omitzero"`
 	RevokedAt  time.Time `json:"revoked_at,omitzero"`
+	// MadeWith is the id of the token this one was made with; empty for a
+	// token made on the node itself. Revoking a token revokes what it made.
+	MadeWith string `json:"made_with,omitempty"`
 }
 
 // PutAPIToken stores a new token.

@@ -55,10 +55,10 @@ func TestReviewTransitions(t *testing.T) {
 		t.Fatalf("accept before any report: %v", err)
 	}
 	// none -> submitted(1) -> submitted(2): revising before review is free.
-	if r := deliver(1); r.Outcome != Accepted {
+	if r := deliver(1); r.Outcome != Stored {
 		t.Fatal(r)
 	}
-	if r := deliver(2); r.Outcome != Accepted {
+	if r := deliver(2); r.Outcome != Stored {
 		t.Fatal(r)
 	}
 	if st := state(); st.State != ReviewSubmitted || st.Revision != 2 {
@@ -76,7 +76,7 @@ func TestReviewTransitions(t *testing.T) {
 	}
 	forbidden("accept a returned report", act(Accept, "sha256:03394-2", ""), ErrReviewState)
 	forbidden("return twice", act(Return, "", "again"), ErrReviewState)
-	if r := deliver(3); r.Outcome != Accepted {
+	if r := deliver(3); r.Outcome != Stored {
 		t.Fatal(r)
 	}
 	// submitted -> accepted(3).
@@ -112,7 +112,7 @@ func TestReviewTransitions(t *testing.T) {
 	}
 	forbidden("accept the reopened revision unchanged", act(Accept, "sha256:03394-3", ""), ErrReviewState)
 	forbidden("reopen twice", act(Reopen, "", "x"), ErrReviewState)
-	if r := deliver(4); r.Outcome != Accepted {
+	if r := deliver(4); r.Outcome != Stored {
 		t.Fatalf("revision 4 after reopening: %+v", r)
 	}
 	if err := act(Accept, "sha256:03394-4", ""); err != nil {

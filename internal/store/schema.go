@@ -139,6 +139,9 @@ var (
 	keyCreatedAt     = []byte("created_at")
 	// keyRebuild, when present, says the roll-ups must be rebuilt.
 	keyRebuild = []byte("rebuild_rollups")
+	// keyRetired, when present, holds the node's retirement (retire.go):
+	// its unit ended and the store is read-only.
+	keyRetired = []byte("retired")
 )
 
 // A migration rewrites a file of schema version To-1 into version To, inside

@@ -122,6 +122,11 @@ type Incoming struct {
 	// Child says the report is a direct child's: it is refused once
 	// accepted, and its arrival changes its review.
 	Child bool
+	// KeyOwner names whose keys may sign the report, for key continuity:
+	// the unit as identified by its code and validity ("03390@2025-07-01"
+	// for the commune that took over the code on that day), so that a
+	// reused code starts a new line of keys. Empty means Record.Unit.
+	KeyOwner string
 }
 
 // Outcome is what storing an incoming envelope did.
@@ -129,8 +134,8 @@ type Outcome int
 
 // Outcomes of PutSubmissions.
 const (
-	// Accepted: stored now (and queued for the parent if forwarding).
-	Accepted Outcome = iota + 1
+	// Stored: stored now (and queued for the parent if forwarding).
+	Stored Outcome = iota + 1
 	// Duplicate: the same envelope was stored before; nothing changed.
 	Duplicate
 	// Refused: not stored; the result's Err says why.
@@ -145,9 +150,9 @@ type Result struct {
 
 // PutSubmissions stores verified envelopes in one transaction, each on its
 // own terms: an envelope already stored is a Duplicate; a revision not newer
-// than the stored latest is Refused with ErrStale; the others are Accepted
+// than the stored latest is Refused with ErrStale; the others are Stored
 // and, if forward, queued for the parent behind everything already queued.
-// When PutSubmissions returns without error, every Accepted one is durable.
+// When PutSubmissions returns without error, every Stored one is durable.
 func (s *Store) PutSubmissions(items []Incoming, forward bool) ([]Result, error) {
 	results := make([]Result, len(items))
 	now := s.now().UTC()
@@ -164,12 +169,12 @@ func (s *Store) PutSubmissions(items []Incoming, forward bool) ([]Result, error)
 					return err
 				}
 			}
-			res, err := putSubmission(tx, r, it.Envelope, forward, now)
+			res, err := putSubmission(tx, r, it.KeyOwner, it.Envelope, forward, now)
 			if err != nil {
 				return err
 			}
 			results[i] = res
-			if res.Outcome == Accepted {
+			if res.Outcome == Stored {
 				wrote = true
 				if it.Child {
 					if err := receivedForReview(tx, r, now); err != nil {
@@ -200,7 +205,7 @@ func (s *Store) PutSubmissions(items []Incoming, forward bool) ([]Result, error)
 // errNothingWritten rolls back a write transaction that changed nothing.
 var errNothingWritten = errors.New("store: nothing written")
 
-func putSubmission(tx *bolt.Tx, r Submission, env []byte, forward bool, now time.Time) (Result, error) {
+func putSubmission(tx *bolt.Tx, r Submission, keyOwner string, env []byte, forward bool, now time.Time) (Result, error) {
 	digests := tx.Bucket(bucketDigests)
 	if digests.Get([]byte(r.Digest)) != nil {
 		return Result{Outcome: Duplicate}, nil
@@ -209,7 +214,10 @@ func putSubmission(tx *bolt.Tx, r Submission, env []byte, forward bool, now time
 	if have := latest(subs, r.Unit, r.DataSet, r.Period); have >= r.Revision {
 		return Result{Outcome: Refused, Err: fmt.Errorf("%w: %s %s %s revision %d, stored %d", ErrStale, r.Unit, r.DataSet, r.Period, r.Revision, have)}, nil
 	}
-	if err := checkSigner(tx, r.Unit, r.SignerFingerprint, now); errors.Is(err, ErrUnknownKey) {
+	if keyOwner == "" {
+		keyOwner = r.Unit
+	}
+	if err := checkSigner(tx, keyOwner, r.SignerFingerprint, now); errors.Is(err, ErrUnknownKey) {
 		return Result{Outcome: Refused, Err: err}, nil
 	} else if err != nil {
 		return Result{}, err
@@ -238,7 +246,7 @@ func putSubmission(tx *bolt.Tx, r Submission, env []byte, forward bool, now time
 			return Result{}, err
 		}
 	}
-	return Result{Outcome: Accepted}, nil
+	return Result{Outcome: Stored}, nil
 }
 
 // Snapshot is the node's own data of a report at one instant.
@@ -286,11 +294,11 @@ func (s *Store) AppendOwn(unit, dataSet string, p period.Period, forward bool,
 			return err
 		}
 		rec.ReceivedAt = now
-		res, err := putSubmission(tx, rec, env, forward, now)
+		res, err := putSubmission(tx, rec, "", env, forward, now)
 		if err != nil {
 			return err
 		}
-		if res.Outcome != Accepted {
+		if res.Outcome != Stored {
 			return fmt.Errorf("store: own submission %s not stored: %v", rec.Digest, res.Err)
 		}
 		out = rec

@@ -148,6 +148,13 @@ func (s *Store) IssuedCerts() ([]Issued, error) {
 // forward, all in one transaction. It returns the certificates revoked;
 // none is ErrNotFound.
 func (s *Store) RevokeIssued(unit, reason, issuerFingerprint string, forward bool, notice func([]Issued) ([]Notice, error)) ([]Issued, error) {
+	return s.RevokeIssuedWhere(unit, nil, reason, issuerFingerprint, forward, notice)
+}
+
+// RevokeIssuedWhere is RevokeIssued for the certificates of unit that which
+// selects (all of them when which is nil): when a unit ends and a new unit
+// takes over its code, only the ended unit's certificates go.
+func (s *Store) RevokeIssuedWhere(unit string, which func(Issued) bool, reason, issuerFingerprint string, forward bool, notice func([]Issued) ([]Notice, error)) ([]Issued, error) {
 	var revoked []Issued
 	now := s.now().UTC()
 	err := s.db.Update(func(tx *bolt.Tx) error {
@@ -157,7 +164,7 @@ func (s *Store) RevokeIssued(unit, reason, issuerFingerprint string, forward boo
 			if err := json.Unmarshal(raw, &c); err != nil {
 				return fmt.Errorf("%w: issued certificate: %v", ErrCorrupt, err)
 			}
-			if c.Unit == unit && c.RevokedAt.IsZero() {
+			if c.Unit == unit && c.RevokedAt.IsZero() && (which == nil || which(c)) {
 				c.RevokedAt, c.Reason = now, reason
 				revoked = append(revoked, c)
 			}

@@ -278,7 +278,7 @@ func totalBytes(raws [][]byte) int64 {
 // benchNode is a parent node with an empty store in b.TempDir(): the
 // province (root, not forwarding) or district 106 (forwarding to the
 // province, so every accepted envelope also enters its outbox).
-func (f *benchFixture) benchNode(b *testing.B, forward bool) *Node {
+func (f *benchFixture) benchNode(b *testing.B, forward bool) *Reports {
 	b.Helper()
 	st, err := store.Open(filepath.Join(b.TempDir(), store.FileName), store.Options{})
 	if err != nil {
@@ -296,11 +296,11 @@ func (f *benchFixture) benchNode(b *testing.B, forward bool) *Node {
 	if err != nil {
 		b.Fatal(err)
 	}
-	return &Node{
+	return &Reports{
 		Rules: rules,
 		Store: st,
 		Verifier: &Verifier{
-			Roots: f.roots, Revocations: NewRevocations(nil), Tree: f.tree, Catalog: f.cat,
+			Roots: f.roots, Revocations: trust.NewRevocations(nil), Tree: f.tree, Catalog: f.cat,
 			Self: self, Now: time.Now,
 		},
 		Identity: &idp,
@@ -343,12 +343,12 @@ func benchAccept(b *testing.B, batch int, forward bool) {
 		if forward {
 			child = from[i] // each commune delivers to the district
 		}
-		out, err := n.Accept(raws[i:end], child)
+		out, err := n.Receive(raws[i:end], child)
 		if err != nil {
 			b.Fatal(err)
 		}
 		for k, o := range out {
-			if o.Status != store.Accepted || len(o.Receipt) == 0 {
+			if o.Status != store.Stored || len(o.Receipt) == 0 {
 				b.Fatalf("envelope %d: status %v, %v", i+k, o.Status, o.Err)
 			}
 		}
@@ -419,7 +419,7 @@ func BenchmarkStoreOnly(b *testing.B) {
 						b.Fatal(err)
 					}
 					for k, r := range res {
-						if r.Outcome != store.Accepted {
+						if r.Outcome != store.Stored {
 							b.Fatalf("item %d: %v %v", i+k, r.Outcome, r.Err)
 						}
 					}
@@ -451,7 +451,7 @@ func BenchmarkReceiptOnly(b *testing.B) {
 	b.ResetTimer()
 	now := time.Now().UTC()
 	for i, c := range checked {
-		o := Outcome{Digest: c.Digest, Status: store.Accepted}
+		o := Outcome{Digest: c.Digest, Status: store.Stored}
 		if _, err := n.receipt(id, checked[i], o, now); err != nil {
 			b.Fatal(err)
 		}

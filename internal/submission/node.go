@@ -19,7 +19,7 @@ import (
 )
 
 // Node is the submission side of one node: it signs, accepts and answers.
-type Node struct {
+type Reports struct {
 	Store    *store.Store
 	Verifier *Verifier
 	// Identity is the node's key and chain; nil until enrolled.
@@ -33,15 +33,15 @@ type Node struct {
 	Logger *zap.Logger
 }
 
-func (n *Node) identity() (trust.Identity, error) {
+func (n *Reports) identity() (trust.Identity, error) {
 	id := n.Identity.Load()
 	if id == nil {
-		return trust.Identity{}, fmt.Errorf("%w: run `tonghop enroll` with a token from the parent", ErrNotEnrolled)
+		return trust.Identity{}, fmt.Errorf("%w: run `tonghop enroll` with a token from the parent", trust.ErrNotEnrolled)
 	}
 	return *id, nil
 }
 
-func (n *Node) queued() {
+func (n *Reports) queued() {
 	if n.Forward && n.Queued != nil {
 		n.Queued()
 	}
@@ -53,7 +53,7 @@ func (n *Node) queued() {
 // *BlockedError) unless overrides name it with a reason, which the signed
 // report then states. The report also states the children's revisions this
 // node accepted.
-func (n *Node) SubmitOwn(dataSet string, p period.Period, overrides []envelope.Override) (store.Submission, error) {
+func (n *Reports) SubmitOwn(dataSet string, p period.Period, overrides []envelope.Override) (store.Submission, error) {
 	id, err := n.identity()
 	if err != nil {
 		return store.Submission{}, err
@@ -134,7 +134,7 @@ type Outcome struct {
 // verifies in one transaction (queued for the parent if this node has one),
 // and answers each envelope, in order. Accepted envelopes are durable before
 // Accept returns; an error means nothing of the batch was stored.
-func (n *Node) Accept(raws [][]byte, from []string) ([]Outcome, error) {
+func (n *Reports) Receive(raws [][]byte, from []string) ([]Outcome, error) {
 	id, err := n.identity()
 	if err != nil {
 		return nil, err
@@ -154,7 +154,7 @@ func (n *Node) Accept(raws [][]byte, from []string) ([]Outcome, error) {
 		}
 		out[i].Digest = c.Digest
 		if c.Revocation != nil || c.Key != nil {
-			status, refusal, err := n.acceptNotice(c)
+			status, refusal, err := n.receiveNotice(c)
 			if err != nil {
 				return nil, err
 			}
@@ -162,8 +162,7 @@ func (n *Node) Accept(raws [][]byte, from []string) ([]Outcome, error) {
 			continue
 		}
 		rec := c.Record()
-		parent, _ := n.Verifier.Tree.Parent(rec.Unit)
-		items = append(items, store.Incoming{Record: rec, Envelope: raw, Values: c.Values(), Child: parent.Code == n.Verifier.Self})
+		items = append(items, store.Incoming{Record: rec, Envelope: raw, Values: c.Values(), Child: c.Parent == n.Verifier.Self, KeyOwner: c.KeyOwner})
 		index = append(index, i)
 	}
 	if len(items) > 0 {
@@ -188,7 +187,7 @@ func (n *Node) Accept(raws [][]byte, from []string) ([]Outcome, error) {
 	}
 	now := n.Verifier.Now().UTC()
 	for i := range out {
-		if out[i].Status == store.Accepted || out[i].Status == store.Duplicate {
+		if out[i].Status == store.Stored || out[i].Status == store.Duplicate {
 			out[i].Receipt, err = n.receipt(id, checked[i].c, out[i], now)
 			if err != nil {
 				return nil, err
@@ -207,7 +206,7 @@ type checkResult struct {
 // checkAll verifies a batch on every core: verification is the CPU-bound
 // part of accepting, and envelopes are independent of one another. Results
 // keep the batch's order; storing stays one transaction.
-func (n *Node) checkAll(raws [][]byte, from []string) []checkResult {
+func (n *Reports) checkAll(raws [][]byte, from []string) []checkResult {
 	out := make([]checkResult, len(raws))
 	workers := min(runtime.GOMAXPROCS(0), len(raws))
 	if workers <= 1 {
@@ -237,11 +236,11 @@ func (n *Node) checkAll(raws [][]byte, from []string) []checkResult {
 	return out
 }
 
-// acceptNotice stores a revocation or a key endorsement relayed from below.
+// receiveNotice stores a revocation or a key endorsement relayed from below.
 // refusal says why one was refused; err means nothing could be stored.
-func (n *Node) acceptNotice(c Checked) (status store.Outcome, refusal, err error) {
+func (n *Reports) receiveNotice(c Checked) (status store.Outcome, refusal, err error) {
 	if c.Key == nil {
-		status, err := n.acceptRevocation(c)
+		status, err := n.receiveRevocation(c)
 		return status, nil, err
 	}
 	stored, err := n.Store.PutKeyEndorsement(c.Key.Unit, c.SignerFingerprint, c.KeyFingerprint, c.Digest, c.Raw, n.Forward)
@@ -254,10 +253,10 @@ func (n *Node) acceptNotice(c Checked) (status store.Outcome, refusal, err error
 		return store.Duplicate, nil, nil
 	}
 	n.Logger.Info("new key endorsed", zap.String("unit", c.Key.Unit), zap.String("fingerprint", c.KeyFingerprint))
-	return store.Accepted, nil, nil
+	return store.Stored, nil, nil
 }
 
-func (n *Node) acceptRevocation(c Checked) (store.Outcome, error) {
+func (n *Reports) receiveRevocation(c Checked) (store.Outcome, error) {
 	rec, fp := c.RevocationRecord()
 	// Refuse the certificate in memory before the notice is durable: for a
 	// moment both agree it is revoked, never that it is valid.
@@ -270,10 +269,10 @@ func (n *Node) acceptRevocation(c Checked) (store.Outcome, error) {
 		return store.Duplicate, nil
 	}
 	n.Logger.Info("revocation relayed from below", zap.String("unit", rec.Unit), zap.String("serial", rec.Serial), zap.String("fingerprint", fp))
-	return store.Accepted, nil
+	return store.Stored, nil
 }
 
-func (n *Node) receipt(id trust.Identity, c Checked, o Outcome, now time.Time) ([]byte, error) {
+func (n *Reports) receipt(id trust.Identity, c Checked, o Outcome, now time.Time) ([]byte, error) {
 	r := envelope.Receipt{EnvelopeDigest: o.Digest, Receiver: n.Verifier.Self, ReceivedAt: now, Status: envelope.StatusAccepted}
 	if o.Status == store.Duplicate {
 		r.Status = envelope.StatusDuplicate
@@ -316,8 +315,8 @@ func CheckReceipt(raw []byte, digest string, parentPath []string, v *Verifier) (
 	if err != nil {
 		return envelope.Receipt{}, fmt.Errorf("%w: %w", ErrBadReceipt, err)
 	}
-	if JoinPath(path) != JoinPath(parentPath) {
-		return envelope.Receipt{}, fmt.Errorf("%w: signed by %s, not the parent %s", ErrBadReceipt, JoinPath(path), JoinPath(parentPath))
+	if trust.JoinPath(path) != trust.JoinPath(parentPath) {
+		return envelope.Receipt{}, fmt.Errorf("%w: signed by %s, not the parent %s", ErrBadReceipt, trust.JoinPath(path), trust.JoinPath(parentPath))
 	}
 	r, err := envelope.DecodeReceipt(env.Payload)
 	if err != nil {

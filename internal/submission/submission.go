@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -39,49 +38,23 @@ var (
 	// ErrUnknownCatalog: the report was made against a catalogue this node
 	// does not know.
 	ErrUnknownCatalog = errors.New("unknown catalogue")
-	// ErrNotEnrolled: this node has no certificate yet, so it cannot sign.
-	ErrNotEnrolled = errors.New("node not enrolled")
 )
-
-// Revocations is the set of revoked certificates a node knows, by
-// fingerprint: a serial number is chosen by its issuer, so a rogue issuer
-// could pick another certificate's serial, but not its fingerprint. It is
-// safe for concurrent use; checks run on every envelope and TLS handshake.
-type Revocations struct {
-	mu           sync.RWMutex
-	fingerprints map[string]bool
-}
-
-// NewRevocations returns a set holding the given certificate fingerprints.
-func NewRevocations(fingerprints []string) *Revocations {
-	r := &Revocations{fingerprints: map[string]bool{}}
-	r.Add(fingerprints...)
-	return r
-}
-
-// Add records certificates, by fingerprint, as revoked.
-func (r *Revocations) Add(fingerprints ...string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for _, f := range fingerprints {
-		r.fingerprints[f] = true
-	}
-}
-
-// Revoked reports whether cert is revoked; it is a trust.Revoked.
-func (r *Revocations) Revoked(cert *x509.Certificate) bool {
-	fp := trust.Fingerprint(cert)
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	return r.fingerprints[fp]
-}
 
 // Verifier checks envelopes against this node's view of the world.
 type Verifier struct {
 	Roots       *x509.CertPool
-	Revocations *Revocations
+	Revocations *trust.Revocations
 	Tree        *hierarchy.Tree
-	Catalog     *catalog.Catalog
+	// TreeOn, when set, is the hierarchy in force on a day; who may sign
+	// for a unit is decided by the hierarchy of the day the report was
+	// signed, so reports signed before a reorganisation keep verifying
+	// after it, and an abolished unit's key cannot sign after its end.
+	// Nil means Tree on every day.
+	TreeOn func(day time.Time) *hierarchy.Tree
+	// Retiring, when set, admits a direct child whose certificate ended
+	// with its unit (see [Verifier.Child]).
+	Retiring func(path []string, leaf *x509.Certificate) bool
+	Catalog  *catalog.Catalog
 	// Earlier are catalogues Catalog extends, keeping all their codes:
 	// reports made with them are accepted and read with Catalog.
 	Earlier []*catalog.Catalog
@@ -175,6 +148,19 @@ type Checked struct {
 	Key        *envelope.KeyEndorsement
 	// KeyFingerprint is the endorsed certificate's fingerprint, with Key.
 	KeyFingerprint string
+	// With Submission: the unit as identified on the day it signed (see
+	// [UnitIdentity]), and its parent that day.
+	KeyOwner, Parent string
+}
+
+// UnitIdentity names a unit by its code and the first day of its validity,
+// "03390@2025-07-01", or by its code alone when it has always existed: a
+// code reused by a new unit then names another unit, with its own keys.
+func UnitIdentity(u hierarchy.Unit) string {
+	if u.ValidFrom.IsZero() {
+		return u.Code
+	}
+	return u.Code + "@" + hierarchy.FormatDate(u.ValidFrom)
 }
 
 // Check verifies one envelope end to end. from is the unit path of the
@@ -189,7 +175,36 @@ func (v *Verifier) Check(raw []byte, from []string) (Checked, error) {
 		return Checked{}, fmt.Errorf("%w: %w", ErrUnauthentic, err)
 	}
 	chain := env.Signatures[0].Chain
-	path, err := v.verifyChain(chain, v.Now())
+	now := v.Now()
+	// A report is judged as of when it was signed: its chain must have been
+	// valid then (revocation applies as of now), so that a report signed
+	// under a certificate that has since ended, with its unit or of age,
+	// stays verifiable; a key cannot sign for a time after its
+	// certificate's end, and the hierarchy of that day says who may sign.
+	var (
+		s  envelope.Submission
+		r  envelope.Revocation
+		at = now
+	)
+	switch env.PayloadType {
+	case envelope.SubmissionType:
+		if s, err = envelope.DecodeSubmission(env.Payload); err != nil {
+			return Checked{}, fmt.Errorf("%w: %w", ErrMalformed, err)
+		}
+		if at, err = signingTime(s.SignedAt, now); err != nil {
+			return Checked{}, err
+		}
+	case envelope.RevocationType:
+		// Likewise a notice: a district revoking its communes' certificates
+		// as it retires signs with a certificate that ends with it.
+		if r, err = envelope.DecodeRevocation(env.Payload); err != nil {
+			return Checked{}, fmt.Errorf("%w: %w", ErrMalformed, err)
+		}
+		if at, err = signingTime(r.RevokedAt, now); err != nil {
+			return Checked{}, err
+		}
+	}
+	path, err := v.verifyChain(chain, at)
 	switch {
 	case errors.Is(err, trust.ErrRevoked):
 		return Checked{}, fmt.Errorf("%w: %w", ErrNotAllowed, err)
@@ -199,19 +214,15 @@ func (v *Verifier) Check(raw []byte, from []string) (Checked, error) {
 	c := Checked{Digest: envelope.Digest(raw), Raw: raw, SignerPath: path, SignerFingerprint: trust.Fingerprint(chain[0])}
 	switch env.PayloadType {
 	case envelope.SubmissionType:
-		s, err := envelope.DecodeSubmission(env.Payload)
-		if err != nil {
-			return Checked{}, fmt.Errorf("%w: %w", ErrMalformed, err)
-		}
-		if err := v.checkSubmission(s, path, from); err != nil {
+		tree := v.treeOn(at)
+		if err := v.checkSubmission(s, path, from, tree); err != nil {
 			return Checked{}, err
 		}
 		c.Submission = &s
+		u, _ := tree.Unit(s.Unit)
+		c.KeyOwner = UnitIdentity(u)
+		c.Parent = u.Parent
 	case envelope.RevocationType:
-		r, err := envelope.DecodeRevocation(env.Payload)
-		if err != nil {
-			return Checked{}, fmt.Errorf("%w: %w", ErrMalformed, err)
-		}
 		if err := v.checkRevocation(r, path, c.SignerFingerprint, from); err != nil {
 			return Checked{}, err
 		}
@@ -240,7 +251,15 @@ func (v *Verifier) Child(chain []*x509.Certificate) ([]string, error) {
 	if len(chain) == 0 {
 		return nil, fmt.Errorf("%w: no client certificate", ErrUnauthentic)
 	}
-	path, err := v.verifyChain(chain, v.Now())
+	at := v.Now()
+	if v.Retiring != nil && at.After(chain[0].NotAfter) {
+		if p, err := trust.CertPath(chain[0]); err == nil && v.Retiring(p, chain[0]) {
+			// A child whose unit ended may still hand over what it signed
+			// before the end: its chain is judged on its last valid moment.
+			at = chain[0].NotAfter.Add(-time.Nanosecond)
+		}
+	}
+	path, err := v.verifyChain(chain, at)
 	switch {
 	case errors.Is(err, trust.ErrRevoked):
 		return nil, fmt.Errorf("%w: %w", ErrNotAllowed, err)
@@ -248,43 +267,70 @@ func (v *Verifier) Child(chain []*x509.Certificate) ([]string, error) {
 		return nil, fmt.Errorf("%w: %w", ErrUnauthentic, err)
 	}
 	unit := path[len(path)-1]
-	if u, ok := v.Tree.Unit(unit); !ok || u.Parent != v.Self || !slices.Equal(path, v.Tree.Path(unit)) {
-		return nil, fmt.Errorf("%w: %s is not a direct child of this node (%s)", ErrNotAllowed, JoinPath(path), v.Self)
+	tree := v.treeOn(at)
+	if u, ok := tree.Unit(unit); !ok || u.Parent != v.Self || !slices.Equal(path, tree.Path(unit)) {
+		return nil, fmt.Errorf("%w: %s is not a direct child of this node (%s)", ErrNotAllowed, trust.JoinPath(path), v.Self)
 	}
 	return path, nil
 }
 
-// JoinPath writes a unit path as "12/106/03390".
-func JoinPath(path []string) string { return strings.Join(path, "/") }
+// treeOn is the hierarchy in force at t.
+func (v *Verifier) treeOn(t time.Time) *hierarchy.Tree {
+	if v.TreeOn == nil {
+		return v.Tree
+	}
+	return v.TreeOn(t)
+}
+
+// FutureSkew is how far ahead of this node's clock a report may say it
+// was signed: clocks of nodes differ by seconds, not by minutes.
+const FutureSkew = 5 * time.Minute
+
+// signingTime is the moment a report is judged at: when it says it was
+// signed, which may not lie ahead of now by more than FutureSkew.
+func signingTime(signed, now time.Time) (time.Time, error) {
+	if signed.After(now.Add(FutureSkew)) {
+		return time.Time{}, fmt.Errorf("%w: signed_at %s is ahead of this node's clock (%s)", ErrNotAllowed,
+			signed.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
+	}
+	if signed.After(now) {
+		return now, nil
+	}
+	return signed, nil
+}
 
 // checkUnit checks that unit is a unit of this node's subtree below it, and
 // of the delivering child's subtree.
 func (v *Verifier) checkUnit(unit string, from []string) error {
-	if _, ok := v.Tree.Unit(unit); !ok {
+	return checkUnitIn(v.treeOn(v.Now()), v.Self, unit, from)
+}
+
+func checkUnitIn(tree *hierarchy.Tree, self, unit string, from []string) error {
+	if _, ok := tree.Unit(unit); !ok {
 		return fmt.Errorf("%w: unit %s is not in this node's hierarchy", ErrNotAllowed, unit)
 	}
-	if unit == v.Self || !v.Tree.InSubtree(v.Self, unit) {
-		return fmt.Errorf("%w: unit %s is not below this node (%s)", ErrNotAllowed, unit, v.Self)
+	if unit == self || !tree.InSubtree(self, unit) {
+		return fmt.Errorf("%w: unit %s is not below this node (%s)", ErrNotAllowed, unit, self)
 	}
-	if from != nil && !v.Tree.InSubtree(from[len(from)-1], unit) {
-		return fmt.Errorf("%w: unit %s is not in the subtree of %s, which delivered it", ErrNotAllowed, unit, JoinPath(from))
+	if from != nil && !tree.InSubtree(from[len(from)-1], unit) {
+		return fmt.Errorf("%w: unit %s is not in the subtree of %s, which delivered it", ErrNotAllowed, unit, trust.JoinPath(from))
 	}
 	return nil
 }
 
-func (v *Verifier) checkSubmission(s envelope.Submission, signer, from []string) error {
-	if err := v.checkUnit(s.Unit, from); err != nil {
+func (v *Verifier) checkSubmission(s envelope.Submission, signer, from []string, tree *hierarchy.Tree) error {
+	if err := checkUnitIn(tree, v.Self, s.Unit, from); err != nil {
 		return err
 	}
 	// Only the unit's own key speaks for the unit: a district may relay its
 	// commune's report but never sign one.
-	if want := v.Tree.Path(s.Unit); !slices.Equal(signer, want) {
-		return fmt.Errorf("%w: %s signed a report of unit %s (%s)", ErrNotAllowed, JoinPath(signer), s.Unit, JoinPath(want))
+	if want := tree.Path(s.Unit); !slices.Equal(signer, want) {
+		return fmt.Errorf("%w: %s signed a report of unit %s (%s)", ErrNotAllowed, trust.JoinPath(signer), s.Unit, trust.JoinPath(want))
 	}
 	// A report may state acceptances only of its own unit's children:
 	// levels above count them as signed off.
 	for i, a := range s.Accepted {
-		if p, ok := v.Tree.Parent(a.Unit); !ok || p.Code != s.Unit {
+		if p, ok := tree.Parent(a.Unit); !ok || p.Code != s.Unit {
 			return fmt.Errorf("%w: accepted[%d]: %s is not a child of %s", ErrNotAllowed, i, a.Unit, s.Unit)
 		}
 	}
@@ -305,15 +351,22 @@ func (v *Verifier) checkSubmission(s envelope.Submission, signer, from []string)
 }
 
 func (v *Verifier) checkRevocation(r envelope.Revocation, signer []string, signerFP string, from []string) error {
-	if err := v.checkUnit(r.Unit, from); err != nil {
-		return err
-	}
 	// The notice names the certificate itself, which must be one for the
 	// unit it says: so no one can revoke a certificate outside their own
 	// children by naming its serial.
 	cert, err := x509.ParseCertificate(r.Certificate)
 	if err != nil {
 		return fmt.Errorf("%w: revoked certificate: %w", ErrMalformed, err)
+	}
+	// The hierarchy that counts is the one of the certificate's last day
+	// when it has ended: a unit that retired is not in today's map.
+	day := v.Now()
+	if cert.NotAfter.Before(day) {
+		day = cert.NotAfter.Add(-time.Nanosecond)
+	}
+	tree := v.treeOn(day)
+	if err := checkUnitIn(tree, v.Self, r.Unit, from); err != nil {
+		return err
 	}
 	if trust.SerialHex(cert) != r.Serial {
 		return fmt.Errorf("%w: revocation names serial %s but carries certificate %s", ErrMalformed, r.Serial, trust.SerialHex(cert))
@@ -322,14 +375,14 @@ func (v *Verifier) checkRevocation(r envelope.Revocation, signer []string, signe
 		return fmt.Errorf("%w: the revoked certificate names %d units", ErrNotAllowed, len(cert.DNSNames))
 	}
 	certPath, err := trust.ParseDNSName(cert.DNSNames[0])
-	if err != nil || !slices.Equal(certPath, v.Tree.Path(r.Unit)) {
+	if err != nil || !slices.Equal(certPath, tree.Path(r.Unit)) {
 		return fmt.Errorf("%w: the revoked certificate is not one of unit %s", ErrNotAllowed, r.Unit)
 	}
 	// A revocation is signed by the revoked unit's parent, which issued the
 	// certificate.
-	parent, ok := v.Tree.Parent(r.Unit)
-	if !ok || !slices.Equal(signer, v.Tree.Path(parent.Code)) {
-		return fmt.Errorf("%w: %s may not revoke certificates of unit %s", ErrNotAllowed, JoinPath(signer), r.Unit)
+	parent, ok := tree.Parent(r.Unit)
+	if !ok || !slices.Equal(signer, tree.Path(parent.Code)) {
+		return fmt.Errorf("%w: %s may not revoke certificates of unit %s", ErrNotAllowed, trust.JoinPath(signer), r.Unit)
 	}
 	if r.IssuerFingerprint != signerFP {
 		return fmt.Errorf("%w: revocation names issuer %.12s…, signed by %.12s…", ErrNotAllowed, r.IssuerFingerprint, signerFP)
@@ -344,8 +397,8 @@ func (v *Verifier) checkKey(k envelope.KeyEndorsement, signer []string, chain []
 	if err := v.checkUnit(k.Unit, from); err != nil {
 		return "", err
 	}
-	if want := v.Tree.Path(k.Unit); !slices.Equal(signer, want) {
-		return "", fmt.Errorf("%w: %s endorsed a key of unit %s (%s)", ErrNotAllowed, JoinPath(signer), k.Unit, JoinPath(want))
+	if want := v.treeOn(v.Now()).Path(k.Unit); !slices.Equal(signer, want) {
+		return "", fmt.Errorf("%w: %s endorsed a key of unit %s (%s)", ErrNotAllowed, trust.JoinPath(signer), k.Unit, trust.JoinPath(want))
 	}
 	cert, err := x509.ParseCertificate(k.Certificate)
 	if err != nil {
@@ -357,7 +410,7 @@ func (v *Verifier) checkKey(k envelope.KeyEndorsement, signer []string, chain []
 		return "", fmt.Errorf("%w: endorsed certificate: %w", ErrUnauthentic, err)
 	}
 	if !slices.Equal(path, signer) {
-		return "", fmt.Errorf("%w: endorsed certificate names %s, not %s", ErrNotAllowed, JoinPath(path), JoinPath(signer))
+		return "", fmt.Errorf("%w: endorsed certificate names %s, not %s", ErrNotAllowed, trust.JoinPath(path), trust.JoinPath(signer))
 	}
 	return trust.Fingerprint(cert), nil
 }
@@ -402,22 +455,11 @@ func (c Checked) Record() store.Submission {
 	return store.Submission{
 		Digest: c.Digest, Unit: s.Unit, DataSet: s.DataSet, Period: s.Period, Revision: s.Revision,
 		CatalogVersion: s.CatalogVersion, SignedAt: s.SignedAt,
-		Signer: JoinPath(c.SignerPath), SignerFingerprint: c.SignerFingerprint,
+		Signer: trust.JoinPath(c.SignerPath), SignerFingerprint: c.SignerFingerprint,
 		ValueCount: len(s.Values), SectionCount: len(s.Sections),
 		Overrides: convert(s.Overrides, func(o envelope.Override) store.Override { return store.Override(o) }),
 		Accepted:  convert(s.Accepted, func(a envelope.Acceptance) store.Acceptance { return store.Acceptance(a) }),
 	}
-}
-
-func acceptedOf(as []envelope.Acceptance) []store.Acceptance {
-	if len(as) == 0 {
-		return nil
-	}
-	out := make([]store.Acceptance, len(as))
-	for i, a := range as {
-		out[i] = store.Acceptance(a)
-	}
-	return out
 }
 
 // convert converts a slice element by element; nil stays nil, so that an

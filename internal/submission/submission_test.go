@@ -48,7 +48,7 @@ func newPKI(t *testing.T) *pki {
 	}
 	pool := x509.NewCertPool()
 	pool.AddCert(root.Root())
-	p.verifier = &Verifier{Roots: pool, Revocations: NewRevocations(nil), Tree: p.tree, Catalog: catalog.Default(), Self: "12", Now: time.Now}
+	p.verifier = &Verifier{Roots: pool, Revocations: trust.NewRevocations(nil), Tree: p.tree, Catalog: catalog.Default(), Self: "12", Now: time.Now}
 	return p
 }
 
@@ -87,7 +87,7 @@ func TestRevocationBeatsTheChainCache(t *testing.T) {
 	raw := p.sign(t, p.commune, "03390")
 	for i := 0; i < 2; i++ { // the second check is served from the cache
 		c, err := p.verifier.Check(raw, district)
-		if err != nil || JoinPath(c.SignerPath) != "12/106/03390" || c.Submission.Values[0].Count != 412 {
+		if err != nil || trust.JoinPath(c.SignerPath) != "12/106/03390" || c.Submission.Values[0].Count != 412 {
 			t.Fatalf("check %d: %+v %v", i, c, err)
 		}
 	}
@@ -120,7 +120,7 @@ func TestVerifyOffline(t *testing.T) {
 	p := newPKI(t)
 	raw := p.sign(t, p.commune, "03390")
 	v, err := VerifyOffline(raw, p.root.Root(), time.Now())
-	if err != nil || JoinPath(v.SignerPath) != "12/106/03390" || v.Digest != envelope.Digest(raw) {
+	if err != nil || trust.JoinPath(v.SignerPath) != "12/106/03390" || v.Digest != envelope.Digest(raw) {
 		t.Fatalf("VerifyOffline: %+v %v", v, err)
 	}
 	if _, err := VerifyOffline(p.sign(t, p.district, "03390"), p.root.Root(), time.Now()); !errors.Is(err, ErrNotAllowed) {
@@ -131,9 +131,42 @@ func TestVerifyOffline(t *testing.T) {
 	if _, err := VerifyOffline(raw, otherRoot.Root(), time.Now()); !errors.Is(err, ErrUnauthentic) {
 		t.Fatalf("against another root: %v", err)
 	}
-	if _, err := VerifyOffline(raw, p.root.Root(), time.Now().Add(48*time.Hour)); !errors.Is(err, ErrUnauthentic) {
-		t.Fatalf("after the certificates expired: %v", err)
+	// A report is judged as of when it was signed: one signed while the
+	// chain was valid verifies for ever; one that says it was signed after
+	// the certificate's end does not, nor one signed ahead of the clock.
+	if _, err := VerifyOffline(raw, p.root.Root(), time.Now().Add(10*365*24*time.Hour)); err != nil {
+		t.Fatalf("ten years on, after the certificates ended: %v", err)
 	}
+	late := p.signAt(t, p.commune, "03390", time.Now().Add(2*time.Hour))
+	if _, err := VerifyOffline(late, p.root.Root(), time.Now().Add(3*time.Hour)); !errors.Is(err, ErrUnauthentic) {
+		t.Fatalf("signed after the commune's certificate ended: %v", err)
+	}
+	if _, err := VerifyOffline(late, p.root.Root(), time.Now()); !errors.Is(err, ErrNotAllowed) {
+		t.Fatalf("signed two hours ahead of the clock: %v", err)
+	}
+}
+
+// signAt signs the report of sign with signing time at.
+func (p *pki) signAt(t *testing.T, id trust.Identity, unit string, at time.Time) []byte {
+	t.Helper()
+	s := envelope.Submission{
+		Unit: unit, DataSet: "tong_ket_nam", Period: "2021", Revision: 1,
+		Values:         []envelope.Value{{Element: "dang_vien", Count: 412}, {Element: "dang_vien", Option: "nu", Count: 150}},
+		CatalogVersion: p.verifier.Catalog.Version(), CatalogDigest: p.verifier.Catalog.Digest(), SignedAt: at.UTC(),
+	}
+	payload, err := envelope.EncodeSubmission(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, err := envelope.Sign(envelope.SubmissionType, payload, id.Key, id.Chain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := env.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
 }
 
 // TestAcceptedOnlyOwnChildren: a report may state acceptances of its own

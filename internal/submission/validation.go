@@ -117,7 +117,7 @@ func gate(vs []validate.Violation, overrides []envelope.Override) error {
 // same unit's previous report as this node holds it, read in one
 // transaction for the batch. Siblings are left to Validate, on demand:
 // reading them for every envelope would slow the accept path for a warning.
-func (n *Node) judgeReceived(subs []*envelope.Submission) ([][]store.Violation, error) {
+func (n *Reports) judgeReceived(subs []*envelope.Submission) ([][]store.Violation, error) {
 	out := make([][]store.Violation, len(subs))
 	if n.Rules == nil {
 		return out, nil
@@ -150,7 +150,7 @@ func (n *Node) judgeReceived(subs []*envelope.Submission) ([][]store.Violation, 
 // received for a unit below. It judges against the unit's previous
 // period, its last five periods (outliers) and, for a unit below, its
 // siblings' reports of the same period.
-func (n *Node) Validate(unit, dataSet string, p period.Period) ([]validate.Violation, bool, error) {
+func (n *Reports) Validate(unit, dataSet string, p period.Period) ([]validate.Violation, bool, error) {
 	if n.Rules == nil {
 		return nil, false, nil
 	}

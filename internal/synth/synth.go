@@ -171,8 +171,16 @@ func Values(cat *catalog.Catalog, ds catalog.DataSet, unit string, year int) []s
 		}
 		totals[code] = total
 		out = append(out, store.Value{Element: code, Count: total})
+		// A grouping's options (Kinh and minorities) are the sums of
+		// their groups in the finer breakdown, drawn first.
+		drawn := map[string]map[string]int64{}
+		var groupings []catalog.Breakdown
 		for _, bc := range de.Breakdowns {
 			bd, _ := cat.Breakdown(bc)
+			if bd.GroupingOf != "" {
+				groupings = append(groupings, bd)
+				continue
+			}
 			if code == "dang_vien" && bc == "tinh_trang_dang_vien" {
 				// Probation lasts a year: those on probation at the end of
 				// the year are those admitted in it.
@@ -187,13 +195,24 @@ func Values(cat *catalog.Catalog, ds catalog.DataSet, unit string, year int) []s
 				continue
 			}
 			if bd.Kind == catalog.Partition {
+				drawn[bc] = map[string]int64{}
 				for i, n := range split(rng, total, len(bd.Options)) {
+					drawn[bc][bd.Options[i].Code] = n
 					out = append(out, store.Value{Element: code, Option: bd.Options[i].Code, Count: n})
 				}
 				continue
 			}
 			for _, o := range bd.Options {
 				out = append(out, store.Value{Element: code, Option: o.Code, Count: rng.Int64N(total + 1)})
+			}
+		}
+		for _, bd := range groupings {
+			for _, o := range bd.Options {
+				var n int64
+				for _, g := range o.Groups {
+					n += drawn[bd.GroupingOf][g]
+				}
+				out = append(out, store.Value{Element: code, Option: o.Code, Count: n})
 			}
 		}
 	}
@@ -295,7 +314,7 @@ func (l *Loader) Flush() error {
 		return err
 	}
 	for i, r := range res {
-		if r.Outcome != store.Accepted {
+		if r.Outcome != store.Stored {
 			return fmt.Errorf("synthetic report %s: outcome %d: %v", l.batch[i].Record.Digest, r.Outcome, r.Err)
 		}
 	}

@@ -190,7 +190,7 @@ func (id Identity) Issue(csrDER []byte, childPath []string, now time.Time, valid
 	}
 	if !isDirectChild(issuerPath, childPath) {
 		return nil, fmt.Errorf("trust: issue: %w: unit %s is not directly under the issuer %s",
-			ErrInvalidRequest, formatPath(childPath), formatPath(issuerPath))
+			ErrInvalidRequest, JoinPath(childPath), JoinPath(issuerPath))
 	}
 	if validity <= 0 {
 		return nil, fmt.Errorf("trust: issue: validity %v must be positive", validity)
@@ -299,3 +299,7 @@ func keyID(pub ed25519.PublicKey) []byte {
 	sum := sha256.Sum256(pub)
 	return sum[:20]
 }
+
+// CertPath returns the unit path a certificate names, refusing a
+// certificate that names anything else or more than one unit.
+func CertPath(cert *x509.Certificate) ([]string, error) { return certPath(cert) }

@@ -71,7 +71,7 @@ func ClientTLS(id Identity, roots *x509.CertPool, parentPath []string, now func(
 			}
 			if !slices.Equal(path, want) {
 				return fmt.Errorf("trust: server is unit %s, want %s: %w",
-					formatPath(path), formatPath(want), ErrUntrusted)
+					JoinPath(path), JoinPath(want), ErrUntrusted)
 			}
 			return nil
 		},

@@ -116,7 +116,7 @@ func checkPath(path []string) error {
 	}
 	if n := len(DNSName(path)); n > maxNameLen {
 		return fmt.Errorf("%w: unit path %s gives a DNS name of %d bytes, more than %d",
-			ErrInvalidName, formatPath(path), n, maxNameLen)
+			ErrInvalidName, JoinPath(path), n, maxNameLen)
 	}
 	return nil
 }
@@ -140,8 +140,8 @@ func checkCode(code string) error {
 	return nil
 }
 
-// formatPath renders a unit path for error messages, e.g. "12/106/03390".
-func formatPath(path []string) string {
+// JoinPath writes a unit path as "12/106/03390", for records and messages.
+func JoinPath(path []string) string {
 	return strings.Join(path, "/")
 }
 

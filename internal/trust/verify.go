@@ -80,7 +80,7 @@ func checkChain(chain []*x509.Certificate, revoked Revoked) ([]string, error) {
 		}
 		if above != nil && (len(path) <= len(above) || !slices.Equal(above, path[:len(above)])) {
 			return nil, fmt.Errorf("%w: %s is not under its issuer's unit %s",
-				ErrUntrusted, describe(c), formatPath(above))
+				ErrUntrusted, describe(c), JoinPath(above))
 		}
 		above = path
 	}

@@ -49,7 +49,6 @@ type Forwarder struct {
 	MinBackoff   time.Duration
 	MaxBackoff   time.Duration
 	notify       chan struct{}
-	delivered    func(n int) // observed by tests; may be nil
 }
 
 // NewForwarder returns a forwarder with defaults filled in.
@@ -94,6 +93,26 @@ func (f *Forwarder) Run(ctx context.Context) error {
 			if !wait(ctx, idleRecheck, f.notify) {
 				return nil
 			}
+		}
+	}
+}
+
+// Drain delivers until the outbox is empty and returns nil, or returns the
+// first error: a node that retires hands over everything first. Envelopes
+// the parent refuses leave the outbox marked refused, as in Run.
+func (f *Forwarder) Drain(ctx context.Context) error {
+	client := tonghopv1.NewPeerServiceClient(f.Conn)
+	for {
+		n, err := f.deliverOnce(ctx, client)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			left, err := f.Store.OutboxLen()
+			if err != nil || left == 0 {
+				return err
+			}
+			return fmt.Errorf("%d envelope(s) still wait for the parent's receipt", left)
 		}
 	}
 }
@@ -182,9 +201,6 @@ func (f *Forwarder) deliverOnce(ctx context.Context, client tonghopv1.PeerServic
 	}
 	if err := f.Store.CompleteDeliveries(ds); err != nil {
 		return 0, err
-	}
-	if f.delivered != nil {
-		f.delivered(done)
 	}
 	if done == 0 && firstErr != nil {
 		return 0, firstErr

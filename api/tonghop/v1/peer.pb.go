@@ -78,6 +78,306 @@ func (DeliveryOutcome) EnumDescriptor() ([]byte, []int) {
 	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{0}
 }
 
+// RetireRequest says the caller has handed over everything.
+type RetireRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Why, in the operator's words (optional).
+	Note          string `protobuf:"bytes,1,opt,name=note,proto3" json:"note,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RetireRequest) Reset() {
+	*x = RetireRequest{}
+	mi := &file_tonghop_v1_peer_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RetireRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RetireRequest) ProtoMessage() {}
+
+func (x *RetireRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tonghop_v1_peer_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RetireRequest.ProtoReflect.Descriptor instead.
+func (*RetireRequest) Descriptor() ([]byte, []int) {
+	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *RetireRequest) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
+// RetireResponse is the parent's record of the retirement.
+type RetireResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The serial numbers (hex) of the certificates revoked.
+	RevokedSerials []string `protobuf:"bytes,1,rep,name=revoked_serials,json=revokedSerials,proto3" json:"revoked_serials,omitempty"`
+	// The reason recorded with the revocations.
+	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RetireResponse) Reset() {
+	*x = RetireResponse{}
+	mi := &file_tonghop_v1_peer_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RetireResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RetireResponse) ProtoMessage() {}
+
+func (x *RetireResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tonghop_v1_peer_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RetireResponse.ProtoReflect.Descriptor instead.
+func (*RetireResponse) Descriptor() ([]byte, []int) {
+	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *RetireResponse) GetRevokedSerials() []string {
+	if x != nil {
+		return x.RevokedSerials
+	}
+	return nil
+}
+
+func (x *RetireResponse) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// FetchSourcesRequest asks for the reports of the caller's sources.
+type FetchSourcesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Only reports of this data set; empty for all.
+	DataSet string `protobuf:"bytes,1,opt,name=data_set,json=dataSet,proto3" json:"data_set,omitempty"`
+	// The first report to return: the next_page_token of the previous page.
+	PageToken     string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FetchSourcesRequest) Reset() {
+	*x = FetchSourcesRequest{}
+	mi := &file_tonghop_v1_peer_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FetchSourcesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FetchSourcesRequest) ProtoMessage() {}
+
+func (x *FetchSourcesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tonghop_v1_peer_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FetchSourcesRequest.ProtoReflect.Descriptor instead.
+func (*FetchSourcesRequest) Descriptor() ([]byte, []int) {
+	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *FetchSourcesRequest) GetDataSet() string {
+	if x != nil {
+		return x.DataSet
+	}
+	return ""
+}
+
+func (x *FetchSourcesRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// SourceUnit is one unit the caller's unit was formed from.
+type SourceUnit struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	UnitCode string                 `protobuf:"bytes,1,opt,name=unit_code,json=unitCode,proto3" json:"unit_code,omitempty"`
+	UnitName string                 `protobuf:"bytes,2,opt,name=unit_name,json=unitName,proto3" json:"unit_name,omitempty"`
+	Level    string                 `protobuf:"bytes,3,opt,name=level,proto3" json:"level,omitempty"`
+	// Only a part of it went into the caller's unit (a split): its figures
+	// cannot be mapped exactly.
+	Partial bool `protobuf:"varint,4,opt,name=partial,proto3" json:"partial,omitempty"`
+	// The day the caller's unit came into force (YYYY-MM-DD).
+	Effective     string `protobuf:"bytes,5,opt,name=effective,proto3" json:"effective,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SourceUnit) Reset() {
+	*x = SourceUnit{}
+	mi := &file_tonghop_v1_peer_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SourceUnit) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SourceUnit) ProtoMessage() {}
+
+func (x *SourceUnit) ProtoReflect() protoreflect.Message {
+	mi := &file_tonghop_v1_peer_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SourceUnit.ProtoReflect.Descriptor instead.
+func (*SourceUnit) Descriptor() ([]byte, []int) {
+	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *SourceUnit) GetUnitCode() string {
+	if x != nil {
+		return x.UnitCode
+	}
+	return ""
+}
+
+func (x *SourceUnit) GetUnitName() string {
+	if x != nil {
+		return x.UnitName
+	}
+	return ""
+}
+
+func (x *SourceUnit) GetLevel() string {
+	if x != nil {
+		return x.Level
+	}
+	return ""
+}
+
+func (x *SourceUnit) GetPartial() bool {
+	if x != nil {
+		return x.Partial
+	}
+	return false
+}
+
+func (x *SourceUnit) GetEffective() string {
+	if x != nil {
+		return x.Effective
+	}
+	return ""
+}
+
+// FetchSourcesResponse carries the sources and a page of their reports.
+type FetchSourcesResponse struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Sources []*SourceUnit          `protobuf:"bytes,1,rep,name=sources,proto3" json:"sources,omitempty"`
+	// DSSE envelopes, JSON, exactly as signed: the latest revision of each
+	// report, ordered by unit, data set and period.
+	Envelopes [][]byte `protobuf:"bytes,2,rep,name=envelopes,proto3" json:"envelopes,omitempty"`
+	// Set when more reports follow.
+	NextPageToken string `protobuf:"bytes,3,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FetchSourcesResponse) Reset() {
+	*x = FetchSourcesResponse{}
+	mi := &file_tonghop_v1_peer_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FetchSourcesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FetchSourcesResponse) ProtoMessage() {}
+
+func (x *FetchSourcesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tonghop_v1_peer_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FetchSourcesResponse.ProtoReflect.Descriptor instead.
+func (*FetchSourcesResponse) Descriptor() ([]byte, []int) {
+	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *FetchSourcesResponse) GetSources() []*SourceUnit {
+	if x != nil {
+		return x.Sources
+	}
+	return nil
+}
+
+func (x *FetchSourcesResponse) GetEnvelopes() [][]byte {
+	if x != nil {
+		return x.Envelopes
+	}
+	return nil
+}
+
+func (x *FetchSourcesResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
 // FetchRoundsRequest asks for the rounds below the caller.
 type FetchRoundsRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -87,7 +387,7 @@ type FetchRoundsRequest struct {
 
 func (x *FetchRoundsRequest) Reset() {
 	*x = FetchRoundsRequest{}
-	mi := &file_tonghop_v1_peer_proto_msgTypes[0]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -99,7 +399,7 @@ func (x *FetchRoundsRequest) String() string {
 func (*FetchRoundsRequest) ProtoMessage() {}
 
 func (x *FetchRoundsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_peer_proto_msgTypes[0]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -112,7 +412,7 @@ func (x *FetchRoundsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FetchRoundsRequest.ProtoReflect.Descriptor instead.
 func (*FetchRoundsRequest) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{0}
+	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{5}
 }
 
 // FetchRoundsResponse carries them and the caller's reviews.
@@ -126,7 +426,7 @@ type FetchRoundsResponse struct {
 
 func (x *FetchRoundsResponse) Reset() {
 	*x = FetchRoundsResponse{}
-	mi := &file_tonghop_v1_peer_proto_msgTypes[1]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -138,7 +438,7 @@ func (x *FetchRoundsResponse) String() string {
 func (*FetchRoundsResponse) ProtoMessage() {}
 
 func (x *FetchRoundsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_peer_proto_msgTypes[1]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -151,7 +451,7 @@ func (x *FetchRoundsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FetchRoundsResponse.ProtoReflect.Descriptor instead.
 func (*FetchRoundsResponse) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{1}
+	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *FetchRoundsResponse) GetRounds() []*Round {
@@ -177,7 +477,7 @@ type FetchTargetsRequest struct {
 
 func (x *FetchTargetsRequest) Reset() {
 	*x = FetchTargetsRequest{}
-	mi := &file_tonghop_v1_peer_proto_msgTypes[2]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -189,7 +489,7 @@ func (x *FetchTargetsRequest) String() string {
 func (*FetchTargetsRequest) ProtoMessage() {}
 
 func (x *FetchTargetsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_peer_proto_msgTypes[2]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -202,7 +502,7 @@ func (x *FetchTargetsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FetchTargetsRequest.ProtoReflect.Descriptor instead.
 func (*FetchTargetsRequest) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{2}
+	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{7}
 }
 
 // FetchTargetsResponse carries them.
@@ -215,7 +515,7 @@ type FetchTargetsResponse struct {
 
 func (x *FetchTargetsResponse) Reset() {
 	*x = FetchTargetsResponse{}
-	mi := &file_tonghop_v1_peer_proto_msgTypes[3]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -227,7 +527,7 @@ func (x *FetchTargetsResponse) String() string {
 func (*FetchTargetsResponse) ProtoMessage() {}
 
 func (x *FetchTargetsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_peer_proto_msgTypes[3]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -240,7 +540,7 @@ func (x *FetchTargetsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FetchTargetsResponse.ProtoReflect.Descriptor instead.
 func (*FetchTargetsResponse) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{3}
+	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *FetchTargetsResponse) GetTargets() []*Target {
@@ -262,7 +562,7 @@ type EnrollRequest struct {
 
 func (x *EnrollRequest) Reset() {
 	*x = EnrollRequest{}
-	mi := &file_tonghop_v1_peer_proto_msgTypes[4]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -274,7 +574,7 @@ func (x *EnrollRequest) String() string {
 func (*EnrollRequest) ProtoMessage() {}
 
 func (x *EnrollRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_peer_proto_msgTypes[4]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -287,7 +587,7 @@ func (x *EnrollRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EnrollRequest.ProtoReflect.Descriptor instead.
 func (*EnrollRequest) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{4}
+	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *EnrollRequest) GetToken() string {
@@ -315,7 +615,7 @@ type EnrollResponse struct {
 
 func (x *EnrollResponse) Reset() {
 	*x = EnrollResponse{}
-	mi := &file_tonghop_v1_peer_proto_msgTypes[5]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -327,7 +627,7 @@ func (x *EnrollResponse) String() string {
 func (*EnrollResponse) ProtoMessage() {}
 
 func (x *EnrollResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_peer_proto_msgTypes[5]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -340,7 +640,7 @@ func (x *EnrollResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EnrollResponse.ProtoReflect.Descriptor instead.
 func (*EnrollResponse) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{5}
+	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *EnrollResponse) GetChain() [][]byte {
@@ -360,7 +660,7 @@ type RenewRequest struct {
 
 func (x *RenewRequest) Reset() {
 	*x = RenewRequest{}
-	mi := &file_tonghop_v1_peer_proto_msgTypes[6]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -372,7 +672,7 @@ func (x *RenewRequest) String() string {
 func (*RenewRequest) ProtoMessage() {}
 
 func (x *RenewRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_peer_proto_msgTypes[6]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -385,7 +685,7 @@ func (x *RenewRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RenewRequest.ProtoReflect.Descriptor instead.
 func (*RenewRequest) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{6}
+	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *RenewRequest) GetCsr() []byte {
@@ -405,7 +705,7 @@ type RenewResponse struct {
 
 func (x *RenewResponse) Reset() {
 	*x = RenewResponse{}
-	mi := &file_tonghop_v1_peer_proto_msgTypes[7]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -417,7 +717,7 @@ func (x *RenewResponse) String() string {
 func (*RenewResponse) ProtoMessage() {}
 
 func (x *RenewResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_peer_proto_msgTypes[7]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -430,7 +730,7 @@ func (x *RenewResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RenewResponse.ProtoReflect.Descriptor instead.
 func (*RenewResponse) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{7}
+	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *RenewResponse) GetChain() [][]byte {
@@ -451,7 +751,7 @@ type DeliverRequest struct {
 
 func (x *DeliverRequest) Reset() {
 	*x = DeliverRequest{}
-	mi := &file_tonghop_v1_peer_proto_msgTypes[8]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -463,7 +763,7 @@ func (x *DeliverRequest) String() string {
 func (*DeliverRequest) ProtoMessage() {}
 
 func (x *DeliverRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_peer_proto_msgTypes[8]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -476,7 +776,7 @@ func (x *DeliverRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeliverRequest.ProtoReflect.Descriptor instead.
 func (*DeliverRequest) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{8}
+	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *DeliverRequest) GetEnvelopes() [][]byte {
@@ -501,7 +801,7 @@ type DeliveryResult struct {
 
 func (x *DeliveryResult) Reset() {
 	*x = DeliveryResult{}
-	mi := &file_tonghop_v1_peer_proto_msgTypes[9]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -513,7 +813,7 @@ func (x *DeliveryResult) String() string {
 func (*DeliveryResult) ProtoMessage() {}
 
 func (x *DeliveryResult) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_peer_proto_msgTypes[9]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -526,7 +826,7 @@ func (x *DeliveryResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeliveryResult.ProtoReflect.Descriptor instead.
 func (*DeliveryResult) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{9}
+	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *DeliveryResult) GetDigest() string {
@@ -567,7 +867,7 @@ type DeliverResponse struct {
 
 func (x *DeliverResponse) Reset() {
 	*x = DeliverResponse{}
-	mi := &file_tonghop_v1_peer_proto_msgTypes[10]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -579,7 +879,7 @@ func (x *DeliverResponse) String() string {
 func (*DeliverResponse) ProtoMessage() {}
 
 func (x *DeliverResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_peer_proto_msgTypes[10]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -592,7 +892,7 @@ func (x *DeliverResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeliverResponse.ProtoReflect.Descriptor instead.
 func (*DeliverResponse) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{10}
+	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *DeliverResponse) GetResults() []*DeliveryResult {
@@ -607,7 +907,27 @@ var File_tonghop_v1_peer_proto protoreflect.FileDescriptor
 const file_tonghop_v1_peer_proto_rawDesc = "" +
 	"\n" +
 	"\x15tonghop/v1/peer.proto\x12\n" +
-	"tonghop.v1\x1a\x17google/rpc/status.proto\x1a\x17tonghop/v1/rollup.proto\x1a\x16tonghop/v1/round.proto\"\x14\n" +
+	"tonghop.v1\x1a\x17google/rpc/status.proto\x1a\x17tonghop/v1/rollup.proto\x1a\x16tonghop/v1/round.proto\"#\n" +
+	"\rRetireRequest\x12\x12\n" +
+	"\x04note\x18\x01 \x01(\tR\x04note\"Q\n" +
+	"\x0eRetireResponse\x12'\n" +
+	"\x0frevoked_serials\x18\x01 \x03(\tR\x0erevokedSerials\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"O\n" +
+	"\x13FetchSourcesRequest\x12\x19\n" +
+	"\bdata_set\x18\x01 \x01(\tR\adataSet\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x02 \x01(\tR\tpageToken\"\x94\x01\n" +
+	"\n" +
+	"SourceUnit\x12\x1b\n" +
+	"\tunit_code\x18\x01 \x01(\tR\bunitCode\x12\x1b\n" +
+	"\tunit_name\x18\x02 \x01(\tR\bunitName\x12\x14\n" +
+	"\x05level\x18\x03 \x01(\tR\x05level\x12\x18\n" +
+	"\apartial\x18\x04 \x01(\bR\apartial\x12\x1c\n" +
+	"\teffective\x18\x05 \x01(\tR\teffective\"\x8e\x01\n" +
+	"\x14FetchSourcesResponse\x120\n" +
+	"\asources\x18\x01 \x03(\v2\x16.tonghop.v1.SourceUnitR\asources\x12\x1c\n" +
+	"\tenvelopes\x18\x02 \x03(\fR\tenvelopes\x12&\n" +
+	"\x0fnext_page_token\x18\x03 \x01(\tR\rnextPageToken\"\x14\n" +
 	"\x12FetchRoundsRequest\"n\n" +
 	"\x13FetchRoundsResponse\x12)\n" +
 	"\x06rounds\x18\x01 \x03(\v2\x11.tonghop.v1.RoundR\x06rounds\x12,\n" +
@@ -637,13 +957,15 @@ const file_tonghop_v1_peer_proto_rawDesc = "" +
 	"\x1cDELIVERY_OUTCOME_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19DELIVERY_OUTCOME_ACCEPTED\x10\x01\x12\x1e\n" +
 	"\x1aDELIVERY_OUTCOME_DUPLICATE\x10\x02\x12\x1d\n" +
-	"\x19DELIVERY_OUTCOME_REJECTED\x10\x032\xf3\x02\n" +
+	"\x19DELIVERY_OUTCOME_REJECTED\x10\x032\x87\x04\n" +
 	"\vPeerService\x12?\n" +
 	"\x06Enroll\x12\x19.tonghop.v1.EnrollRequest\x1a\x1a.tonghop.v1.EnrollResponse\x12<\n" +
 	"\x05Renew\x12\x18.tonghop.v1.RenewRequest\x1a\x19.tonghop.v1.RenewResponse\x12B\n" +
 	"\aDeliver\x12\x1a.tonghop.v1.DeliverRequest\x1a\x1b.tonghop.v1.DeliverResponse\x12Q\n" +
 	"\fFetchTargets\x12\x1f.tonghop.v1.FetchTargetsRequest\x1a .tonghop.v1.FetchTargetsResponse\x12N\n" +
-	"\vFetchRounds\x12\x1e.tonghop.v1.FetchRoundsRequest\x1a\x1f.tonghop.v1.FetchRoundsResponseB5Z3github.com/tonghop/tonghop/api/tonghop/v1;tonghopv1b\x06proto3"
+	"\vFetchRounds\x12\x1e.tonghop.v1.FetchRoundsRequest\x1a\x1f.tonghop.v1.FetchRoundsResponse\x12?\n" +
+	"\x06Retire\x12\x19.tonghop.v1.RetireRequest\x1a\x1a.tonghop.v1.RetireResponse\x12Q\n" +
+	"\fFetchSources\x12\x1f.tonghop.v1.FetchSourcesRequest\x1a .tonghop.v1.FetchSourcesResponseB5Z3github.com/tonghop/tonghop/api/tonghop/v1;tonghopv1b\x06proto3"
 
 var (
 	file_tonghop_v1_peer_proto_rawDescOnce sync.Once
@@ -658,47 +980,57 @@ func file_tonghop_v1_peer_proto_rawDescGZIP() []byte {
 }
 
 var file_tonghop_v1_peer_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_tonghop_v1_peer_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
+var file_tonghop_v1_peer_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
 var file_tonghop_v1_peer_proto_goTypes = []any{
 	(DeliveryOutcome)(0),         // 0: tonghop.v1.DeliveryOutcome
-	(*FetchRoundsRequest)(nil),   // 1: tonghop.v1.FetchRoundsRequest
-	(*FetchRoundsResponse)(nil),  // 2: tonghop.v1.FetchRoundsResponse
-	(*FetchTargetsRequest)(nil),  // 3: tonghop.v1.FetchTargetsRequest
-	(*FetchTargetsResponse)(nil), // 4: tonghop.v1.FetchTargetsResponse
-	(*EnrollRequest)(nil),        // 5: tonghop.v1.EnrollRequest
-	(*EnrollResponse)(nil),       // 6: tonghop.v1.EnrollResponse
-	(*RenewRequest)(nil),         // 7: tonghop.v1.RenewRequest
-	(*RenewResponse)(nil),        // 8: tonghop.v1.RenewResponse
-	(*DeliverRequest)(nil),       // 9: tonghop.v1.DeliverRequest
-	(*DeliveryResult)(nil),       // 10: tonghop.v1.DeliveryResult
-	(*DeliverResponse)(nil),      // 11: tonghop.v1.DeliverResponse
-	(*Round)(nil),                // 12: tonghop.v1.Round
-	(*Review)(nil),               // 13: tonghop.v1.Review
-	(*Target)(nil),               // 14: tonghop.v1.Target
-	(*status.Status)(nil),        // 15: google.rpc.Status
+	(*RetireRequest)(nil),        // 1: tonghop.v1.RetireRequest
+	(*RetireResponse)(nil),       // 2: tonghop.v1.RetireResponse
+	(*FetchSourcesRequest)(nil),  // 3: tonghop.v1.FetchSourcesRequest
+	(*SourceUnit)(nil),           // 4: tonghop.v1.SourceUnit
+	(*FetchSourcesResponse)(nil), // 5: tonghop.v1.FetchSourcesResponse
+	(*FetchRoundsRequest)(nil),   // 6: tonghop.v1.FetchRoundsRequest
+	(*FetchRoundsResponse)(nil),  // 7: tonghop.v1.FetchRoundsResponse
+	(*FetchTargetsRequest)(nil),  // 8: tonghop.v1.FetchTargetsRequest
+	(*FetchTargetsResponse)(nil), // 9: tonghop.v1.FetchTargetsResponse
+	(*EnrollRequest)(nil),        // 10: tonghop.v1.EnrollRequest
+	(*EnrollResponse)(nil),       // 11: tonghop.v1.EnrollResponse
+	(*RenewRequest)(nil),         // 12: tonghop.v1.RenewRequest
+	(*RenewResponse)(nil),        // 13: tonghop.v1.RenewResponse
+	(*DeliverRequest)(nil),       // 14: tonghop.v1.DeliverRequest
+	(*DeliveryResult)(nil),       // 15: tonghop.v1.DeliveryResult
+	(*DeliverResponse)(nil),      // 16: tonghop.v1.DeliverResponse
+	(*Round)(nil),                // 17: tonghop.v1.Round
+	(*Review)(nil),               // 18: tonghop.v1.Review
+	(*Target)(nil),               // 19: tonghop.v1.Target
+	(*status.Status)(nil),        // 20: google.rpc.Status
 }
 var file_tonghop_v1_peer_proto_depIdxs = []int32{
-	12, // 0: tonghop.v1.FetchRoundsResponse.rounds:type_name -> tonghop.v1.Round
-	13, // 1: tonghop.v1.FetchRoundsResponse.reviews:type_name -> tonghop.v1.Review
-	14, // 2: tonghop.v1.FetchTargetsResponse.targets:type_name -> tonghop.v1.Target
-	0,  // 3: tonghop.v1.DeliveryResult.outcome:type_name -> tonghop.v1.DeliveryOutcome
-	15, // 4: tonghop.v1.DeliveryResult.error:type_name -> google.rpc.Status
-	10, // 5: tonghop.v1.DeliverResponse.results:type_name -> tonghop.v1.DeliveryResult
-	5,  // 6: tonghop.v1.PeerService.Enroll:input_type -> tonghop.v1.EnrollRequest
-	7,  // 7: tonghop.v1.PeerService.Renew:input_type -> tonghop.v1.RenewRequest
-	9,  // 8: tonghop.v1.PeerService.Deliver:input_type -> tonghop.v1.DeliverRequest
-	3,  // 9: tonghop.v1.PeerService.FetchTargets:input_type -> tonghop.v1.FetchTargetsRequest
-	1,  // 10: tonghop.v1.PeerService.FetchRounds:input_type -> tonghop.v1.FetchRoundsRequest
-	6,  // 11: tonghop.v1.PeerService.Enroll:output_type -> tonghop.v1.EnrollResponse
-	8,  // 12: tonghop.v1.PeerService.Renew:output_type -> tonghop.v1.RenewResponse
-	11, // 13: tonghop.v1.PeerService.Deliver:output_type -> tonghop.v1.DeliverResponse
-	4,  // 14: tonghop.v1.PeerService.FetchTargets:output_type -> tonghop.v1.FetchTargetsResponse
-	2,  // 15: tonghop.v1.PeerService.FetchRounds:output_type -> tonghop.v1.FetchRoundsResponse
-	11, // [11:16] is the sub-list for method output_type
-	6,  // [6:11] is the sub-list for method input_type
-	6,  // [6:6] is the sub-list for extension type_name
-	6,  // [6:6] is the sub-list for extension extendee
-	0,  // [0:6] is the sub-list for field type_name
+	4,  // 0: tonghop.v1.FetchSourcesResponse.sources:type_name -> tonghop.v1.SourceUnit
+	17, // 1: tonghop.v1.FetchRoundsResponse.rounds:type_name -> tonghop.v1.Round
+	18, // 2: tonghop.v1.FetchRoundsResponse.reviews:type_name -> tonghop.v1.Review
+	19, // 3: tonghop.v1.FetchTargetsResponse.targets:type_name -> tonghop.v1.Target
+	0,  // 4: tonghop.v1.DeliveryResult.outcome:type_name -> tonghop.v1.DeliveryOutcome
+	20, // 5: tonghop.v1.DeliveryResult.error:type_name -> google.rpc.Status
+	15, // 6: tonghop.v1.DeliverResponse.results:type_name -> tonghop.v1.DeliveryResult
+	10, // 7: tonghop.v1.PeerService.Enroll:input_type -> tonghop.v1.EnrollRequest
+	12, // 8: tonghop.v1.PeerService.Renew:input_type -> tonghop.v1.RenewRequest
+	14, // 9: tonghop.v1.PeerService.Deliver:input_type -> tonghop.v1.DeliverRequest
+	8,  // 10: tonghop.v1.PeerService.FetchTargets:input_type -> tonghop.v1.FetchTargetsRequest
+	6,  // 11: tonghop.v1.PeerService.FetchRounds:input_type -> tonghop.v1.FetchRoundsRequest
+	1,  // 12: tonghop.v1.PeerService.Retire:input_type -> tonghop.v1.RetireRequest
+	3,  // 13: tonghop.v1.PeerService.FetchSources:input_type -> tonghop.v1.FetchSourcesRequest
+	11, // 14: tonghop.v1.PeerService.Enroll:output_type -> tonghop.v1.EnrollResponse
+	13, // 15: tonghop.v1.PeerService.Renew:output_type -> tonghop.v1.RenewResponse
+	16, // 16: tonghop.v1.PeerService.Deliver:output_type -> tonghop.v1.DeliverResponse
+	9,  // 17: tonghop.v1.PeerService.FetchTargets:output_type -> tonghop.v1.FetchTargetsResponse
+	7,  // 18: tonghop.v1.PeerService.FetchRounds:output_type -> tonghop.v1.FetchRoundsResponse
+	2,  // 19: tonghop.v1.PeerService.Retire:output_type -> tonghop.v1.RetireResponse
+	5,  // 20: tonghop.v1.PeerService.FetchSources:output_type -> tonghop.v1.FetchSourcesResponse
+	14, // [14:21] is the sub-list for method output_type
+	7,  // [7:14] is the sub-list for method input_type
+	7,  // [7:7] is the sub-list for extension type_name
+	7,  // [7:7] is the sub-list for extension extendee
+	0,  // [0:7] is the sub-list for field type_name
 }
 
 func init() { file_tonghop_v1_peer_proto_init() }
@@ -714,7 +1046,7 @@ func file_tonghop_v1_peer_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tonghop_v1_peer_proto_rawDesc), len(file_tonghop_v1_peer_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   11,
+			NumMessages:   16,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -24,6 +24,8 @@ const (
 	PeerService_Deliver_FullMethodName      = "/tonghop.v1.PeerService/Deliver"
 	PeerService_FetchTargets_FullMethodName = "/tonghop.v1.PeerService/FetchTargets"
 	PeerService_FetchRounds_FullMethodName  = "/tonghop.v1.PeerService/FetchRounds"
+	PeerService_Retire_FullMethodName       = "/tonghop.v1.PeerService/Retire"
+	PeerService_FetchSources_FullMethodName = "/tonghop.v1.PeerService/FetchSources"
 )
 
 // PeerServiceClient is the client API for PeerService service.
@@ -52,6 +54,20 @@ type PeerServiceClient interface {
 	// subtree, opened by this node or the levels above, and where the
 	// child's own reports stand with this node (accepted, returned, …).
 	FetchRounds(ctx context.Context, in *FetchRoundsRequest, opts ...grpc.CallOption) (*FetchRoundsResponse, error)
+	// Retire is the last call of a child whose unit a reorganisation
+	// abolished, once its outbox is empty: the parent revokes the ended
+	// unit's certificates (the notice goes up behind everything the child
+	// sent), so its key signs nothing more anywhere, while the reports it
+	// signed before stay stored and verifiable. A child whose certificate
+	// ended with its unit may still connect to hand over its outbox and
+	// retire, for a while after the end.
+	Retire(ctx context.Context, in *RetireRequest, opts ...grpc.CallOption) (*RetireResponse, error)
+	// FetchSources returns what this node holds of the units the calling
+	// child's unit was formed from (its sources in the reorganisation that
+	// created it): the latest revision of each of their reports, as signed,
+	// for the child to verify and keep, so that its series and its checks
+	// against last year reach back across the change.
+	FetchSources(ctx context.Context, in *FetchSourcesRequest, opts ...grpc.CallOption) (*FetchSourcesResponse, error)
 }
 
 type peerServiceClient struct {
@@ -112,6 +128,26 @@ func (c *peerServiceClient) FetchRounds(ctx context.Context, in *FetchRoundsRequ
 	return out, nil
 }
 
+func (c *peerServiceClient) Retire(ctx context.Context, in *RetireRequest, opts ...grpc.CallOption) (*RetireResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RetireResponse)
+	err := c.cc.Invoke(ctx, PeerService_Retire_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *peerServiceClient) FetchSources(ctx context.Context, in *FetchSourcesRequest, opts ...grpc.CallOption) (*FetchSourcesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(FetchSourcesResponse)
+	err := c.cc.Invoke(ctx, PeerService_FetchSources_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // PeerServiceServer is the server API for PeerService service.
 // All implementations must embed UnimplementedPeerServiceServer
 // for forward compatibility.
@@ -138,6 +174,20 @@ type PeerServiceServer interface {
 	// subtree, opened by this node or the levels above, and where the
 	// child's own reports stand with this node (accepted, returned, …).
 	FetchRounds(context.Context, *FetchRoundsRequest) (*FetchRoundsResponse, error)
+	// Retire is the last call of a child whose unit a reorganisation
+	// abolished, once its outbox is empty: the parent revokes the ended
+	// unit's certificates (the notice goes up behind everything the child
+	// sent), so its key signs nothing more anywhere, while the reports it
+	// signed before stay stored and verifiable. A child whose certificate
+	// ended with its unit may still connect to hand over its outbox and
+	// retire, for a while after the end.
+	Retire(context.Context, *RetireRequest) (*RetireResponse, error)
+	// FetchSources returns what this node holds of the units the calling
+	// child's unit was formed from (its sources in the reorganisation that
+	// created it): the latest revision of each of their reports, as signed,
+	// for the child to verify and keep, so that its series and its checks
+	// against last year reach back across the change.
+	FetchSources(context.Context, *FetchSourcesRequest) (*FetchSourcesResponse, error)
 	mustEmbedUnimplementedPeerServiceServer()
 }
 
@@ -162,6 +212,12 @@ func (UnimplementedPeerServiceServer) FetchTargets(context.Context, *FetchTarget
 }
 func (UnimplementedPeerServiceServer) FetchRounds(context.Context, *FetchRoundsRequest) (*FetchRoundsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method FetchRounds not implemented")
+}
+func (UnimplementedPeerServiceServer) Retire(context.Context, *RetireRequest) (*RetireResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Retire not implemented")
+}
+func (UnimplementedPeerServiceServer) FetchSources(context.Context, *FetchSourcesRequest) (*FetchSourcesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method FetchSources not implemented")
 }
 func (UnimplementedPeerServiceServer) mustEmbedUnimplementedPeerServiceServer() {}
 func (UnimplementedPeerServiceServer) testEmbeddedByValue()                     {}
@@ -274,6 +330,42 @@ func _PeerService_FetchRounds_Handler(srv interface{}, ctx context.Context, dec 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _PeerService_Retire_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RetireRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PeerServiceServer).Retire(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: PeerService_Retire_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PeerServiceServer).Retire(ctx, req.(*RetireRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _PeerService_FetchSources_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(FetchSourcesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PeerServiceServer).FetchSources(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: PeerService_FetchSources_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PeerServiceServer).FetchSources(ctx, req.(*FetchSourcesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // PeerService_ServiceDesc is the grpc.ServiceDesc for PeerService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -300,6 +392,14 @@ var PeerService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "FetchRounds",
 			Handler:    _PeerService_FetchRounds_Handler,
+		},
+		{
+			MethodName: "Retire",
+			Handler:    _PeerService_Retire_Handler,
+		},
+		{
+			MethodName: "FetchSources",
+			Handler:    _PeerService_FetchSources_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -1,6 +1,12 @@
-package cli
+// Package benchcmd is the command line of tonghop-bench, the national
+// benchmark: it lives in a program of its own so that the node's program
+// does not carry PostgreSQL's driver. Its root node runs as a real
+// `tonghop serve` process, which is this program again: it has that command
+// too.
+package benchcmd
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -8,12 +14,21 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tonghop/tonghop/internal/cli"
 	"github.com/tonghop/tonghop/internal/country"
 	"github.com/tonghop/tonghop/internal/nationalbench"
 	"github.com/tonghop/tonghop/internal/period"
 )
 
-func newBenchCmd(streams IO) *cobra.Command {
+// errUsage marks a mistake in the command line itself.
+var errUsage = errors.New("usage")
+
+// Main runs tonghop-bench with args (without the program name) and returns
+// the exit code.
+func Main(args []string, streams cli.IO) int { return cli.MainOf(New, args, streams) }
+
+// New builds the benchmark's command, with `serve` for its root node.
+func New(streams cli.IO) *cobra.Command {
 	var (
 		cfg                   nationalbench.Config
 		units, years          string
@@ -23,7 +38,7 @@ func newBenchCmd(streams IO) *cobra.Command {
 		pgSet                 []string
 	)
 	cmd := &cobra.Command{
-		Use:   "bench",
+		Use:   "tonghop-bench",
 		Short: "Benchmark a national round at a root node, side by side with PostgreSQL",
 		Long: `Build the national hierarchy from an official unit list under a root node
 "VN" (a real tonghop serve process), certify every unit's key down the
@@ -36,9 +51,11 @@ and print both systems' figures as a Markdown table.
 
 A whole run of the 2024 list over ten years takes several minutes and some
 GiB of memory; --provinces and --years make it smaller.`,
-		Example: `  tonghop bench --years 2012..2021 --out bench.md
-  tonghop bench --units vn-admin-units-2025.csv --provinces 12 --years 2020..2021`,
-		Args: cobra.NoArgs,
+		Example: `  tonghop-bench --years 2012..2021 --out bench.md
+  tonghop-bench --units vn-admin-units-2025.csv --provinces 12 --years 2020..2021`,
+		Args:          cobra.NoArgs,
+		SilenceUsage:  true,
+		SilenceErrors: true,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			r, err := period.ParseRange(years)
 			if err != nil || r.From.Type() != period.Yearly || r.To.Type() != period.Yearly {
@@ -60,7 +77,7 @@ GiB of memory; --provinces and --years make it smaller.`,
 				return fmt.Errorf("finding this program to run the nodes: %w", err)
 			}
 			cfg.ServeCommand = []string{exe}
-			if cfg.Logger, err = newLogger(logLevel, "console", streams.Err); err != nil {
+			if cfg.Logger, err = cli.NewLogger(logLevel, "console", streams.Err); err != nil {
 				return err
 			}
 			cfg.Progress = streams.Err
@@ -114,5 +131,9 @@ GiB of memory; --provinces and --years make it smaller.`,
 	f.StringVar(&queryProfile, "query-cpuprofile", "", "write a CPU profile (pprof) of the benchmark's process over the questions; with --root-in-process it holds the root's answers")
 	f.StringVar(&out, "out", "", "also write the Markdown table to this file")
 	f.StringVar(&logLevel, "log-level", "warn", "log level of the benchmark's own nodes")
+	cmd.SetIn(streams.In)
+	cmd.SetOut(streams.Out)
+	cmd.SetErr(streams.Err)
+	cmd.AddCommand(cli.NewServeCommand(streams))
 	return cmd
 }

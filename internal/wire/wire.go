@@ -1,0 +1,99 @@
+// Package wire converts between the tonghop.v1 messages that travel between
+// nodes and the domain types they carry: what a parent serves its children
+// (rounds, reviews, targets) and what a child keeps of them. Both ends use
+// it: the server that answers and the downlink that fetches, so the one
+// conversion lives in one place and neither end imports the other.
+package wire
+
+import (
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
+	"github.com/tonghop/tonghop/internal/store"
+)
+
+// RoundToProto converts a round, for administrators and for the children
+// that fetch it.
+func RoundToProto(r store.Round) *tonghopv1.Round {
+	return &tonghopv1.Round{
+		Id: r.ID, OpenerUnitCode: r.Opener, DataSet: r.DataSet, Period: r.Period,
+		Deadline: timestamppb.New(r.Deadline), Reference: r.Reference, OpenedAt: timestamppb.New(r.OpenedAt),
+	}
+}
+
+// RoundFromProto converts a round fetched from the parent.
+func RoundFromProto(r *tonghopv1.Round) store.Round {
+	return store.Round{
+		ID: r.Id, Opener: r.OpenerUnitCode, DataSet: r.DataSet, Period: r.Period,
+		Deadline: r.Deadline.AsTime(), Reference: r.Reference, OpenedAt: r.OpenedAt.AsTime(),
+	}
+}
+
+// StateToProto converts the state of a report under review.
+func StateToProto(s store.ReviewState) tonghopv1.ReportState {
+	switch s {
+	case store.ReviewSubmitted:
+		return tonghopv1.ReportState_REPORT_STATE_SUBMITTED
+	case store.ReviewAccepted:
+		return tonghopv1.ReportState_REPORT_STATE_ACCEPTED
+	case store.ReviewReturned:
+		return tonghopv1.ReportState_REPORT_STATE_RETURNED
+	case store.ReviewReopened:
+		return tonghopv1.ReportState_REPORT_STATE_REOPENED
+	}
+	return tonghopv1.ReportState_REPORT_STATE_UNSPECIFIED
+}
+
+// StateFromProto converts the state of a report under review; an
+// unspecified state is zero.
+func StateFromProto(s tonghopv1.ReportState) store.ReviewState {
+	switch s {
+	case tonghopv1.ReportState_REPORT_STATE_SUBMITTED:
+		return store.ReviewSubmitted
+	case tonghopv1.ReportState_REPORT_STATE_ACCEPTED:
+		return store.ReviewAccepted
+	case tonghopv1.ReportState_REPORT_STATE_RETURNED:
+		return store.ReviewReturned
+	case tonghopv1.ReportState_REPORT_STATE_REOPENED:
+		return store.ReviewReopened
+	}
+	return 0
+}
+
+// ReviewToProto converts a review, for administrators and for the child
+// whose report it is.
+func ReviewToProto(r store.Review) *tonghopv1.Review {
+	return &tonghopv1.Review{
+		UnitCode: r.Unit, DataSet: r.DataSet, Period: r.Period, State: StateToProto(r.State),
+		Revision: r.Revision, Digest: r.Digest, AcceptedRevision: r.AcceptedRevision, AcceptedDigest: r.AcceptedDigest,
+		Comment: r.Comment, UpdateTime: timestamppb.New(r.UpdatedAt), UpdatedBy: r.UpdatedBy,
+	}
+}
+
+// ReviewFromProto converts a review fetched from the parent.
+func ReviewFromProto(r *tonghopv1.Review) store.Review {
+	return store.Review{
+		Unit: r.UnitCode, DataSet: r.DataSet, Period: r.Period, State: StateFromProto(r.State),
+		Revision: r.Revision, Digest: r.Digest, AcceptedRevision: r.AcceptedRevision, AcceptedDigest: r.AcceptedDigest,
+		Comment: r.Comment, UpdatedAt: r.UpdateTime.AsTime(), UpdatedBy: r.UpdatedBy,
+	}
+}
+
+// TargetToProto converts a target, for administrators and for the children
+// that fetch it.
+func TargetToProto(t store.Target) *tonghopv1.Target {
+	return &tonghopv1.Target{
+		Id: t.ID, Indicator: t.Indicator, UnitCode: t.Unit, Level: t.Level, Period: t.Period,
+		Direction: tonghopv1.Direction(t.Direction), Value: t.Value, BaselinePeriod: t.Baseline,
+		Note: t.Note, SetBy: t.SetBy, UpdatedAt: timestamppb.New(t.UpdatedAt),
+	}
+}
+
+// TargetFromProto converts a target received from the parent.
+func TargetFromProto(t *tonghopv1.Target) store.Target {
+	return store.Target{
+		ID: t.Id, Indicator: t.Indicator, Unit: t.UnitCode, Level: t.Level, Period: t.Period,
+		Direction: int(t.Direction), Value: t.Value, Baseline: t.BaselinePeriod, Note: t.Note,
+		SetBy: t.SetBy, UpdatedAt: t.UpdatedAt.AsTime(),
+	}
+}
