@@ -81,10 +81,10 @@ func newTokensCmd(streams IO) *cobra.Command {
 				case t.RevokedAt != nil:
 					state = "revoked"
 				case t.ExpiresAt != nil:
-					state = "until " + t.ExpiresAt.AsTime().Format("2006-01-02")
+					state = "until " + day(t.ExpiresAt.AsTime())
 				}
 				role := strings.ToLower(strings.TrimPrefix(t.Role.String(), "ROLE_"))
-				tab.add(t.Id, role, t.UnitCode, state, t.CreatedAt.AsTime().Format("2006-01-02"), t.Name)
+				tab.add(t.Id, role, t.UnitCode, state, day(t.CreatedAt.AsTime()), t.Name)
 			}
 			return tab.write(streams.Out, lo.format)
 		},
@@ -148,7 +148,7 @@ func newAuditCmd(streams IO) *cobra.Command {
 			}
 			tab := &table{header: []string{"time", "code", "method", "units", "caller", "detail"}}
 			for _, e := range resp.Entries {
-				tab.add(e.Time.AsTime().Local().Format("2006-01-02 15:04:05"), e.Code, e.Method, strings.Join(e.UnitCodes, ","), e.Caller, e.Detail)
+				tab.add(when(e.Time.AsTime()), e.Code, e.Method, strings.Join(e.UnitCodes, ","), e.Caller, e.Detail)
 			}
 			return tab.write(streams.Out, o.format)
 		},

@@ -34,6 +34,7 @@ import (
 	"github.com/tonghop/tonghop/api"
 	"github.com/tonghop/tonghop/internal/access"
 	"github.com/tonghop/tonghop/internal/audit"
+	"github.com/tonghop/tonghop/internal/bundle"
 	"github.com/tonghop/tonghop/internal/catalog"
 	"github.com/tonghop/tonghop/internal/config"
 	"github.com/tonghop/tonghop/internal/downlink"
@@ -209,6 +210,7 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 		Store: st, Catalog: cat, Tree: tree, Unit: id.UnitCode,
 		ParentAddress: cfg.Parent, Version: Version, StartedAt: clock(), Logger: log,
 		Submissions: subs, Parent: parent, Tokens: tokens, Audit: n.audit,
+		Transfer: &bundle.Transfer{Subs: subs, Logger: log.Named("bundle")},
 	}
 	authz := server.NewAuthz(server.Authz{Tokens: tokens, Store: st, Audit: n.audit, Tree: tree, Self: id.UnitCode, Logger: log.Named("authz")})
 
@@ -311,7 +313,9 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 		}
 	}
 
-	jsonpb := &runtime.JSONPb{MarshalOptions: protojson.MarshalOptions{UseProtoNames: true}}
+	// Zero values are written out: a client reading "met" gets false, not
+	// nothing.
+	jsonpb := &runtime.JSONPb{MarshalOptions: protojson.MarshalOptions{UseProtoNames: true, EmitUnpopulated: true}}
 	gw := runtime.NewServeMux(
 		// google.api.HttpBody answers (documents, workbooks) go out as
 		// their own bytes and media type; everything else is JSON.

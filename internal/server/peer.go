@@ -90,7 +90,13 @@ func (s *peerService) Deliver(ctx context.Context, req *tonghopv1.DeliverRequest
 	if err != nil {
 		return nil, err
 	}
-	resp := &tonghopv1.DeliverResponse{Results: make([]*tonghopv1.DeliveryResult, len(outcomes))}
+	return &tonghopv1.DeliverResponse{Results: deliveryResults(outcomes, s.log)}, nil
+}
+
+// deliveryResults answers each envelope of a delivery, over the network or
+// by file.
+func deliveryResults(outcomes []submission.Outcome, log *zap.Logger) []*tonghopv1.DeliveryResult {
+	results := make([]*tonghopv1.DeliveryResult, len(outcomes))
 	for i, o := range outcomes {
 		r := &tonghopv1.DeliveryResult{Digest: o.Digest, Receipt: o.Receipt}
 		switch o.Status {
@@ -109,11 +115,11 @@ func (s *peerService) Deliver(ctx context.Context, req *tonghopv1.DeliverRequest
 			} else {
 				err = fmt.Errorf("envelopes[%d]: %w", i, err)
 			}
-			r.Error = status.Convert(Status(err, s.log)).Proto()
+			r.Error = status.Convert(Status(err, log)).Proto()
 		}
-		resp.Results[i] = r
+		results[i] = r
 	}
-	return resp, nil
+	return results
 }
 
 func (s *peerService) FetchTargets(ctx context.Context, _ *tonghopv1.FetchTargetsRequest) (*tonghopv1.FetchTargetsResponse, error) {

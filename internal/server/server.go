@@ -15,6 +15,7 @@ import (
 	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
 	"github.com/tonghop/tonghop/internal/access"
 	"github.com/tonghop/tonghop/internal/audit"
+	"github.com/tonghop/tonghop/internal/bundle"
 	"github.com/tonghop/tonghop/internal/catalog"
 	"github.com/tonghop/tonghop/internal/enrolment"
 	"github.com/tonghop/tonghop/internal/entry"
@@ -45,6 +46,8 @@ type Deps struct {
 	// Engine answers roll-up questions; nil: one over Store, Catalog, Tree
 	// and Unit, shared by every service.
 	Engine *rollup.Engine
+	// Transfer carries reports by file.
+	Transfer *bundle.Transfer
 }
 
 // service is one service of the administrators' API, listed once in
@@ -67,6 +70,7 @@ func services() []service {
 		{&tonghopv1.DataService_ServiceDesc, newDataService, tonghopv1.RegisterDataServiceHandler, dataRules},
 		{&tonghopv1.SubmissionService_ServiceDesc, newSubmissionService, tonghopv1.RegisterSubmissionServiceHandler, submissionRules},
 		{&tonghopv1.ChildrenService_ServiceDesc, newChildrenService, tonghopv1.RegisterChildrenServiceHandler, childrenRules},
+		{&tonghopv1.BundleService_ServiceDesc, newBundleService, tonghopv1.RegisterBundleServiceHandler, bundleRules},
 		{&tonghopv1.RollupService_ServiceDesc, newRollupService, tonghopv1.RegisterRollupServiceHandler, rollupRules},
 		{&tonghopv1.TargetService_ServiceDesc, newTargetService, tonghopv1.RegisterTargetServiceHandler, targetRules},
 		{&tonghopv1.AccessService_ServiceDesc, newAccessService, tonghopv1.RegisterAccessServiceHandler, accessRules},

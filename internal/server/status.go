@@ -13,6 +13,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/tonghop/tonghop/internal/audit"
+	"github.com/tonghop/tonghop/internal/bundle"
 	"github.com/tonghop/tonghop/internal/enrolment"
 	"github.com/tonghop/tonghop/internal/envelope"
 	"github.com/tonghop/tonghop/internal/hierarchy"
@@ -64,6 +65,10 @@ func statusRules() []statusRule {
 		{errNoPeerCert, codes.Unauthenticated},
 		{errNotParent, codes.PermissionDenied},
 		{submission.ErrBlocked, codes.FailedPrecondition},
+		{bundle.ErrInvalid, codes.InvalidArgument},
+		{bundle.ErrNotBelow, codes.PermissionDenied},
+		{bundle.ErrNotForThisNode, codes.FailedPrecondition},
+		{bundle.ErrEmpty, codes.FailedPrecondition},
 		{store.ErrReportAccepted, codes.FailedPrecondition},
 		{store.ErrReviewState, codes.FailedPrecondition},
 		{store.ErrNotLatest, codes.FailedPrecondition},

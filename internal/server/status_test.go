@@ -16,6 +16,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/tonghop/tonghop/internal/audit"
+	"github.com/tonghop/tonghop/internal/bundle"
 	"github.com/tonghop/tonghop/internal/catalog"
 	"github.com/tonghop/tonghop/internal/enrolment"
 	"github.com/tonghop/tonghop/internal/envelope"
@@ -61,6 +62,10 @@ func TestStatusTable(t *testing.T) {
 		{errNoPeerCert, codes.Unauthenticated},
 		{fmt.Errorf("accept: %w", errNotParent), codes.PermissionDenied},
 		{fmt.Errorf("submit: %w", submission.ErrBlocked), codes.FailedPrecondition},
+		{fmt.Errorf("import: %w", bundle.ErrInvalid), codes.InvalidArgument},
+		{fmt.Errorf("import: %w", bundle.ErrNotBelow), codes.PermissionDenied},
+		{fmt.Errorf("receipts: %w", bundle.ErrNotForThisNode), codes.FailedPrecondition},
+		{bundle.ErrEmpty, codes.FailedPrecondition},
 		{fmt.Errorf("deliver: %w", store.ErrReportAccepted), codes.FailedPrecondition},
 		{fmt.Errorf("return: %w", store.ErrReviewState), codes.FailedPrecondition},
 		{fmt.Errorf("accept: %w", store.ErrNotLatest), codes.FailedPrecondition},
@@ -79,7 +84,7 @@ func TestStatusTable(t *testing.T) {
 		}
 	}
 	// Every rule of the table is exercised above.
-	if n := len(statusRules()); n != 31 {
+	if n := len(statusRules()); n != 35 {
 		t.Errorf("statusRules has %d rules; extend this test with the new ones", n)
 	}
 }
