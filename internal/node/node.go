@@ -47,6 +47,7 @@ import (
 	"github.com/tonghop/tonghop/internal/trust"
 	"github.com/tonghop/tonghop/internal/uplink"
 	"github.com/tonghop/tonghop/internal/validate"
+	"github.com/tonghop/tonghop/internal/web"
 )
 
 // Version is the software version reported by the node.
@@ -330,12 +331,18 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 	if err := server.RegisterGateway(context.Background(), gw, n.gconn); err != nil {
 		return nil, err
 	}
+	app, err := web.New(tokens, log.Named("web"))
+	if err != nil {
+		return nil, err
+	}
 	mux := http.NewServeMux()
 	routes, err := guard.Routes(api.OpenAPI())
 	if err != nil {
 		return nil, err
 	}
-	mux.Handle("/v1/", guard.HTTP(gw, routes, MaxRequestBytes))
+	mux.Handle("/v1/", app.API(guard.HTTP(gw, routes, MaxRequestBytes)))
+	mux.Handle(web.SessionPath, guard.HTTP(app.Session(), routes, MaxRequestBytes))
+	app.Register(mux)
 	mux.HandleFunc("GET /healthz", n.healthz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
@@ -343,7 +350,7 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 		w.Write(api.OpenAPI())
 	})
 	n.http = &http.Server{
-		Handler:           metrics.http(mux),
+		Handler:           metrics.http(web.Headers(mux)),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       time.Minute,
 		WriteTimeout:      time.Minute,
