@@ -47,6 +47,7 @@ import (
 	"github.com/tonghop/tonghop/internal/trust"
 	"github.com/tonghop/tonghop/internal/uplink"
 	"github.com/tonghop/tonghop/internal/validate"
+	"github.com/tonghop/tonghop/internal/web"
 )
 
 // Version is the software version reported by the node.
@@ -131,14 +132,11 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 	if cfg.Unit != "" && cfg.Unit != id.UnitCode {
 		return nil, fmt.Errorf("%w: configured unit %s, but %s belongs to unit %s", ErrConfig, cfg.Unit, cfg.DataDir, id.UnitCode)
 	}
-	units, err := st.Units()
+	history, err := st.History()
 	if err != nil {
 		return nil, err
 	}
-	tree, err := hierarchy.NewTree(units)
-	if err != nil {
-		return nil, err
-	}
+	tree := nodeTree(history, id.UnitCode, clock())
 	n.unit, _ = tree.Unit(id.UnitCode)
 
 	var roots *x509.CertPool
@@ -187,7 +185,7 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 		forward = false
 		log.Info("this node's unit has retired: its data is kept, read-only")
 	}
-	dated := newDatedTrees(units, tree)
+	dated := newDatedTrees(history.Units(), tree)
 	verifier := &submission.Verifier{Roots: roots, Revocations: revocations, Tree: tree, TreeOn: dated.On, Catalog: cat, Earlier: catalog.Earlier(), Self: id.UnitCode, Now: clock}
 	rules, err := validate.ForCatalog(cat)
 	if err != nil {
@@ -207,7 +205,7 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 		log.Error("audit log: "+p.Reason, zap.String("file", p.File))
 	}
 	deps := server.Deps{
-		Store: st, Catalog: cat, Tree: tree, Unit: id.UnitCode,
+		Store: st, Catalog: cat, Tree: tree, History: history, Unit: id.UnitCode,
 		ParentAddress: cfg.Parent, Version: Version, StartedAt: clock(), Logger: log,
 		Submissions: subs, Parent: parent, Tokens: tokens, Audit: n.audit,
 		Transfer: &bundle.Transfer{Subs: subs, Logger: log.Named("bundle")},
@@ -333,12 +331,18 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 	if err := server.RegisterGateway(context.Background(), gw, n.gconn); err != nil {
 		return nil, err
 	}
+	app, err := web.New(tokens, log.Named("web"))
+	if err != nil {
+		return nil, err
+	}
 	mux := http.NewServeMux()
 	routes, err := guard.Routes(api.OpenAPI())
 	if err != nil {
 		return nil, err
 	}
-	mux.Handle("/v1/", guard.HTTP(gw, routes, MaxRequestBytes))
+	mux.Handle("/v1/", app.API(guard.HTTP(gw, routes, MaxRequestBytes)))
+	mux.Handle(web.SessionPath, guard.HTTP(app.Session(), routes, MaxRequestBytes))
+	app.Register(mux)
 	mux.HandleFunc("GET /healthz", n.healthz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
@@ -346,7 +350,7 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 		w.Write(api.OpenAPI())
 	})
 	n.http = &http.Server{
-		Handler:           metrics.http(mux),
+		Handler:           metrics.http(web.Headers(mux)),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       time.Minute,
 		WriteTimeout:      time.Minute,

@@ -368,7 +368,7 @@ func BenchmarkNationalCell(b *testing.B) {
 	}
 	// The answers are the generator's.
 	for _, q := range qs[:min(len(qs), 200)] {
-		got, err := f.engine.Value(q.unit, q.ref, nationalYear(q.year))
+		got, err := f.engine.Value(q.unit, q.ref, nationalYear(q.year), time.Time{})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -383,7 +383,7 @@ func BenchmarkNationalCell(b *testing.B) {
 		}
 	}
 	nationalTime(b, pgCell, b.N, func(i int) error {
-		_, err := f.engine.Value(qs[i].unit, qs[i].ref, nationalYear(qs[i].year))
+		_, err := f.engine.Value(qs[i].unit, qs[i].ref, nationalYear(qs[i].year), time.Time{})
 		return err
 	})
 }
@@ -394,7 +394,7 @@ func BenchmarkNationalCompareThanhHoa(b *testing.B) {
 	f := nationalData(b)
 	const code = "ty_le_truong_thon_la_dang_vien"
 	r := nationalYear(nationalLast)
-	c, err := f.engine.CompareChildren(nationalThanhHoa, code, r)
+	c, err := f.engine.CompareChildren(nationalThanhHoa, code, r, time.Time{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -407,7 +407,7 @@ func BenchmarkNationalCompareThanhHoa(b *testing.B) {
 		}
 	}
 	nationalTime(b, pgCompare, 20, func(int) error {
-		_, err := f.engine.CompareChildren(nationalThanhHoa, code, r)
+		_, err := f.engine.CompareChildren(nationalThanhHoa, code, r, time.Time{})
 		return err
 	})
 }
@@ -418,7 +418,7 @@ func BenchmarkNationalAllProvinces(b *testing.B) {
 	f := nationalData(b)
 	const code = "ty_le_dang_vien_httnv_tro_len"
 	r := nationalYear(nationalLast)
-	c, err := f.engine.CompareChildren(nationalRoot, code, r)
+	c, err := f.engine.CompareChildren(nationalRoot, code, r, time.Time{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -429,7 +429,7 @@ func BenchmarkNationalAllProvinces(b *testing.B) {
 		b.Fatal(err)
 	}
 	nationalTime(b, pgAllProvinces, 20, func(int) error {
-		_, err := f.engine.CompareChildren(nationalRoot, code, r)
+		_, err := f.engine.CompareChildren(nationalRoot, code, r, time.Time{})
 		return err
 	})
 }
@@ -440,7 +440,7 @@ func BenchmarkNationalSeries10y(b *testing.B) {
 	f := nationalData(b)
 	const code = "ty_le_dang_vien_nu"
 	r := nationalDecade()
-	s, err := f.engine.Series(nationalThanhHoa, code, r)
+	s, err := f.engine.Series(nationalThanhHoa, code, r, time.Time{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -453,7 +453,7 @@ func BenchmarkNationalSeries10y(b *testing.B) {
 		}
 	}
 	nationalTime(b, pgSeries, 20, func(int) error {
-		_, err := f.engine.Series(nationalThanhHoa, code, r)
+		_, err := f.engine.Series(nationalThanhHoa, code, r, time.Time{})
 		return err
 	})
 }
@@ -464,7 +464,7 @@ func BenchmarkNationalStockRange(b *testing.B) {
 	f := nationalData(b)
 	ref := expr.Ref{Element: "dang_vien"}
 	r := nationalDecade()
-	got, err := f.engine.Value(nationalThanhHoa, ref, r)
+	got, err := f.engine.Value(nationalThanhHoa, ref, r, time.Time{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -472,7 +472,7 @@ func BenchmarkNationalStockRange(b *testing.B) {
 		b.Fatalf("members of Thanh Hóa over %v: %+v, want %v", r, got, want)
 	}
 	nationalTime(b, pgStockRange, 20, func(int) error {
-		_, err := f.engine.Value(nationalThanhHoa, ref, r)
+		_, err := f.engine.Value(nationalThanhHoa, ref, r, time.Time{})
 		return err
 	})
 }
@@ -483,7 +483,7 @@ func BenchmarkNationalCubeDistricts(b *testing.B) {
 	f := nationalData(b)
 	const code = "ty_le_truong_thon_la_dang_vien"
 	r := nationalYear(nationalLast)
-	c, err := f.engine.CompareLevel(nationalRoot, hierarchy.LevelDistrict, code, r)
+	c, err := f.engine.CompareLevel(nationalRoot, hierarchy.LevelDistrict, code, r, time.Time{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -491,7 +491,7 @@ func BenchmarkNationalCubeDistricts(b *testing.B) {
 		b.Fatalf("%d rows, want %d districts", len(c.Rows), len(f.tree.AtLevel(hierarchy.LevelDistrict)))
 	}
 	nationalTime(b, pgFullYearCube, 2, func(int) error {
-		_, err := f.engine.CompareLevel(nationalRoot, hierarchy.LevelDistrict, code, r)
+		_, err := f.engine.CompareLevel(nationalRoot, hierarchy.LevelDistrict, code, r, time.Time{})
 		return err
 	})
 }

@@ -30,6 +30,9 @@ type Deps struct {
 	Store   *store.Store
 	Catalog *catalog.Catalog
 	Tree    *hierarchy.Tree
+	// History is every map the node knows; nil means Tree alone. Roll-up
+	// questions are answered in the boundaries of any day it has.
+	History *hierarchy.History
 	// Unit is the node's own unit code.
 	Unit string
 	// ParentAddress is the parent node's gRPC address; empty at the root.
@@ -86,7 +89,7 @@ func Register(s grpc.ServiceRegistrar, d Deps) {
 		d.Logger = zap.NewNop()
 	}
 	if d.Engine == nil {
-		d.Engine = &rollup.Engine{Store: d.Store, Catalog: d.Catalog, Tree: d.Tree, Self: d.Unit}
+		d.Engine = &rollup.Engine{Store: d.Store, Catalog: d.Catalog, Tree: d.Tree, History: d.History, Self: d.Unit}
 	}
 	for _, svc := range services() {
 		s.RegisterService(svc.desc, svc.impl(d))
@@ -116,7 +119,9 @@ func newNodeService(d Deps) any { return &nodeService{d: d} }
 
 func newCatalogService(d Deps) any { return &catalogService{cat: d.Catalog} }
 
-func newHierarchyService(d Deps) any { return &hierarchyService{tree: d.Tree} }
+func newHierarchyService(d Deps) any {
+	return &hierarchyService{tree: d.Tree, history: d.History, store: d.Store, self: d.Unit}
+}
 
 func newDataService(d Deps) any {
 	return &dataService{

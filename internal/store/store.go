@@ -6,6 +6,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -179,7 +180,7 @@ func setIdentity(tx *bolt.Tx, unitCode string, now time.Time) error {
 		}
 		return fmt.Errorf("%w: %s, not %s", ErrIdentityChange, have, unitCode)
 	}
-	if tx.Bucket(bucketUnits).Get([]byte(unitCode)) == nil {
+	if k, _ := tx.Bucket(bucketUnits).Cursor().Seek(append([]byte(unitCode), 0)); !bytes.HasPrefix(k, append([]byte(unitCode), 0)) {
 		return fmt.Errorf("unit %s: %w among the stored units", unitCode, ErrNotFound)
 	}
 	if err := meta.Put(keyUnitCode, []byte(unitCode)); err != nil {
