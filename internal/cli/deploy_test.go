@@ -4,9 +4,9 @@ import (
 	"bufio"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
-	"reflect"
 	"testing"
 
 	"gopkg.in/yaml.v3"
@@ -82,11 +82,11 @@ func commandLines(t *testing.T, path string) []string {
 			pending = strings.TrimSuffix(line, `\`)
 			continue
 		}
-		m := cmdAt.FindStringSubmatch(line)
+		m := cmdAt.FindStringSubmatch(comment.ReplaceAllString(line, ""))
 		if m == nil {
 			continue
 		}
-		rest := comment.ReplaceAllString(m[1], "")
+		rest := m[1]
 		rest = strings.SplitN(rest, ")", 2)[0] // inside $(…)
 		out = append(out, rest)
 	}
