@@ -263,6 +263,7 @@ func accessRules(s scopes) map[string]rule {
 		tonghopv1.AccessService_ListTokens_FullMethodName:  {role: access.Admin, units: s.none},
 		tonghopv1.AccessService_RevokeToken_FullMethodName: {role: access.Admin, write: true, units: s.byToken},
 		tonghopv1.AccessService_ListAudit_FullMethodName:   {role: access.Admin, units: s.self},
+		tonghopv1.AccessService_GetCaller_FullMethodName:   {role: access.Viewer, units: s.none},
 	}
 }
 

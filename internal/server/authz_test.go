@@ -92,6 +92,7 @@ var expected = map[string]struct {
 	"/tonghop.v1.AccessService/ListTokens":                           {access.Admin, false},
 	"/tonghop.v1.AccessService/RevokeToken":                          {access.Admin, true},
 	"/tonghop.v1.AccessService/ListAudit":                            {access.Admin, true},
+	"/tonghop.v1.AccessService/GetCaller":                            {access.Viewer, false},
 	"/grpc.health.v1.Health/Check":                                   {0, false},
 	"/grpc.health.v1.Health/List":                                    {0, false},
 	"/grpc.health.v1.Health/Watch":                                   {0, false},
