@@ -331,7 +331,7 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 	if err := server.RegisterGateway(context.Background(), gw, n.gconn); err != nil {
 		return nil, err
 	}
-	app, err := web.New(tokens, log.Named("web"))
+	app, err := web.New(tokens, id.UnitCode, log.Named("web"))
 	if err != nil {
 		return nil, err
 	}
