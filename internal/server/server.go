@@ -40,6 +40,8 @@ type Deps struct {
 	Version       string
 	StartedAt     time.Time
 	Logger        *zap.Logger
+	// Clock is the node's clock; nil: time.Now.
+	Clock func() time.Time
 	// Submissions and Parent serve signed reports and children.
 	Submissions *submission.Reports
 	Parent      *enrolment.Parent
@@ -87,6 +89,9 @@ func services() []service {
 func Register(s grpc.ServiceRegistrar, d Deps) {
 	if d.Logger == nil {
 		d.Logger = zap.NewNop()
+	}
+	if d.Clock == nil {
+		d.Clock = time.Now
 	}
 	if d.Engine == nil {
 		d.Engine = &rollup.Engine{Store: d.Store, Catalog: d.Catalog, Tree: d.Tree, History: d.History, Self: d.Unit}
@@ -136,6 +141,7 @@ func newDataService(d Deps) any {
 func newSubmissionService(d Deps) any {
 	return &submissionService{
 		subs:   d.Submissions,
+		store:  d.Store,
 		check:  entry.Checker{Unit: d.Unit, Catalog: d.Catalog},
 		tree:   d.Tree,
 		parent: d.ParentAddress,
@@ -156,13 +162,9 @@ func newAccessService(d Deps) any {
 }
 
 func newReportingService(d Deps) any {
-	now := time.Now
-	if d.Submissions != nil && d.Submissions.Verifier != nil && d.Submissions.Verifier.Now != nil {
-		now = d.Submissions.Verifier.Now
-	}
 	return &reportingService{
-		subs: d.Submissions, check: entry.Checker{Unit: d.Unit, Catalog: d.Catalog},
-		tree: d.Tree, self: d.Unit, now: now,
+		subs: d.Submissions, store: d.Store, check: entry.Checker{Unit: d.Unit, Catalog: d.Catalog},
+		tree: d.Tree, self: d.Unit, now: d.Clock,
 	}
 }
 
@@ -178,5 +180,5 @@ func RegisterPeer(s grpc.ServiceRegistrar, d Deps) {
 	if d.Logger == nil {
 		d.Logger = zap.NewNop()
 	}
-	tonghopv1.RegisterPeerServiceServer(s, &peerService{subs: d.Submissions, parent: d.Parent, log: d.Logger})
+	tonghopv1.RegisterPeerServiceServer(s, &peerService{subs: d.Submissions, store: d.Store, tree: d.Tree, parent: d.Parent, log: d.Logger})
 }
