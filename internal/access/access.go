@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tonghop/tonghop/internal/store"
@@ -84,10 +85,13 @@ const tokenPrefix = "thk1"
 // maxTokenLen bounds what is even looked at: a real token is 65 bytes.
 const maxTokenLen = 128
 
-// Tokens makes and checks API tokens.
+// Tokens makes and checks API tokens, sign-in links and browser sessions.
 type Tokens struct {
 	Store *store.Store
 	Now   func() time.Time
+
+	// redeem makes using a sign-in link and marking it used one step.
+	redeem sync.Mutex
 }
 
 func hash(secret []byte) string {
@@ -108,16 +112,31 @@ const MaxValidDays = 3653
 // CreateUntil is Create for a token that must expire no later than until
 // (zero: no bound): a token made with an expiring token does not outlive it.
 func (t *Tokens) CreateUntil(name string, role Role, unit string, valid time.Duration, until time.Time) (store.APIToken, string, error) {
-	return t.create(name, role, unit, valid, until, "")
+	return t.create(store.APIToken{Name: name, Role: role.String(), Unit: unit}, valid, until)
 }
 
 // CreateBy is Create for a token made by caller: it does not outlive the
 // caller's token, and it stops working when the caller's token is revoked.
 func (t *Tokens) CreateBy(caller Caller, name string, role Role, unit string, valid time.Duration) (store.APIToken, string, error) {
-	return t.create(name, role, unit, valid, caller.ExpiresAt, caller.TokenID)
+	return t.create(store.APIToken{Name: name, Role: role.String(), Unit: unit, MadeWith: caller.TokenID}, valid, caller.ExpiresAt)
 }
 
-func (t *Tokens) create(name string, role Role, unit string, valid time.Duration, until time.Time, madeWith string) (store.APIToken, string, error) {
+// SignInLinkValidity is how long a sign-in link made without a validity
+// stays usable.
+const SignInLinkValidity = 24 * time.Hour
+
+// CreateSignInLink makes, as CreateBy does, a one-time sign-in link for
+// name with role over the subtree of unit: its secret opens one browser
+// session (StartSession) and is refused as an API token. valid 0 means
+// SignInLinkValidity.
+func (t *Tokens) CreateSignInLink(caller Caller, name string, role Role, unit string, valid time.Duration) (store.APIToken, string, error) {
+	if valid <= 0 {
+		valid = SignInLinkValidity
+	}
+	return t.create(store.APIToken{Name: name, Role: role.String(), Unit: unit, MadeWith: caller.TokenID, SignInLink: true}, valid, caller.ExpiresAt)
+}
+
+func (t *Tokens) create(rec store.APIToken, valid time.Duration, until time.Time) (store.APIToken, string, error) {
 	id := make([]byte, 8)
 	secret := make([]byte, 32)
 	if _, err := rand.Read(id); err != nil {
@@ -127,10 +146,7 @@ func (t *Tokens) create(name string, role Role, unit string, valid time.Duration
 		return store.APIToken{}, "", err
 	}
 	now := t.Now().UTC()
-	rec := store.APIToken{
-		ID: hex.EncodeToString(id), Name: name, Role: role.String(), Unit: unit,
-		SecretHash: hash(secret), CreatedAt: now, MadeWith: madeWith,
-	}
+	rec.ID, rec.SecretHash, rec.CreatedAt = hex.EncodeToString(id), hash(secret), now
 	if valid > 0 {
 		rec.ExpiresAt = now.Add(valid)
 	}
@@ -143,34 +159,55 @@ func (t *Tokens) create(name string, role Role, unit string, valid time.Duration
 	return rec, strings.Join([]string{tokenPrefix, rec.ID, base64.RawURLEncoding.EncodeToString(secret)}, "."), nil
 }
 
-// Verify establishes the caller from a token's text.
+// Verify establishes the caller from a token's text. A sign-in link is
+// refused: it only opens a browser session.
 func (t *Tokens) Verify(token string) (Caller, error) {
+	c, rec, err := t.verify(token)
+	if err == nil && rec.SignInLink {
+		return Caller{}, fmt.Errorf("%w: token %s is a sign-in link for the web app, not an API token", ErrUnauthenticated, rec.ID)
+	}
+	return c, err
+}
+
+func (t *Tokens) verify(token string) (Caller, store.APIToken, error) {
+	return t.verifyOne(token)
+}
+
+// usable says whether a token is neither revoked nor expired.
+func (t *Tokens) usable(rec store.APIToken) error {
+	switch {
+	case !rec.RevokedAt.IsZero():
+		return fmt.Errorf("%w: token %s was revoked", ErrUnauthenticated, rec.ID)
+	case !rec.ExpiresAt.IsZero() && !t.Now().Before(rec.ExpiresAt):
+		return fmt.Errorf("%w: token %s expired", ErrUnauthenticated, rec.ID)
+	}
+	return nil
+}
+
+func (t *Tokens) verifyOne(token string) (Caller, store.APIToken, error) {
+	fail := func(err error) (Caller, store.APIToken, error) { return Caller{}, store.APIToken{}, err }
 	parts := strings.Split(token, ".")
 	if len(token) > maxTokenLen || len(parts) != 3 || parts[0] != tokenPrefix || len(parts[1]) != 16 {
-		return Caller{}, fmt.Errorf("%w: not a tonghop token", ErrUnauthenticated)
+		return fail(fmt.Errorf("%w: not a tonghop token", ErrUnauthenticated))
 	}
 	secret, err := base64.RawURLEncoding.DecodeString(parts[2])
 	if err != nil || len(secret) != 32 {
-		return Caller{}, fmt.Errorf("%w: not a tonghop token", ErrUnauthenticated)
+		return fail(fmt.Errorf("%w: not a tonghop token", ErrUnauthenticated))
 	}
 	// Unknown and wrong look the same to the caller, and nothing the caller
 	// sent is echoed back or into the audit log.
 	rec, err := t.Store.APIToken(parts[1])
 	if errors.Is(err, store.ErrNotFound) {
-		return Caller{}, fmt.Errorf("%w: unknown or invalid token", ErrUnauthenticated)
+		return fail(fmt.Errorf("%w: unknown or invalid token", ErrUnauthenticated))
 	}
 	if err != nil {
-		return Caller{}, err
+		return fail(err)
 	}
 	if subtle.ConstantTimeCompare([]byte(hash(secret)), []byte(rec.SecretHash)) != 1 {
-		return Caller{}, fmt.Errorf("%w: unknown or invalid token", ErrUnauthenticated)
+		return fail(fmt.Errorf("%w: unknown or invalid token", ErrUnauthenticated))
 	}
-	now := t.Now()
-	switch {
-	case !rec.RevokedAt.IsZero():
-		return Caller{}, fmt.Errorf("%w: token %s was revoked", ErrUnauthenticated, rec.ID)
-	case !rec.ExpiresAt.IsZero() && !now.Before(rec.ExpiresAt):
-		return Caller{}, fmt.Errorf("%w: token %s expired", ErrUnauthenticated, rec.ID)
+	if err := t.usable(rec); err != nil {
+		return fail(err)
 	}
 	// A token made with a revoked one is revoked with it, however many
 	// makings lie between.
@@ -180,18 +217,81 @@ func (t *Tokens) Verify(token string) (Caller, error) {
 			break
 		}
 		if err != nil {
-			return Caller{}, err
+			return fail(err)
 		}
 		if !parent.RevokedAt.IsZero() {
-			return Caller{}, fmt.Errorf("%w: token %s was made with token %s, which was revoked", ErrUnauthenticated, rec.ID, parent.ID)
+			return fail(fmt.Errorf("%w: token %s was made with token %s, which was revoked", ErrUnauthenticated, rec.ID, parent.ID))
 		}
 		up = parent.MadeWith
 	}
 	role, err := ParseRole(rec.Role)
 	if err != nil {
-		return Caller{}, fmt.Errorf("%w: token %s: %v", store.ErrCorrupt, rec.ID, err)
+		return fail(fmt.Errorf("%w: token %s: %v", store.ErrCorrupt, rec.ID, err))
 	}
-	return Caller{TokenID: rec.ID, Name: rec.Name, Role: role, Unit: rec.Unit, ExpiresAt: rec.ExpiresAt}, nil
+	return Caller{TokenID: rec.ID, Name: rec.Name, Role: role, Unit: rec.Unit, ExpiresAt: rec.ExpiresAt}, rec, nil
+}
+
+// Session is a browser session: a token of its own, held in an HttpOnly
+// cookie, with the role and subtree of the token it was opened with.
+type Session struct {
+	Caller Caller // the session's own token, as a caller
+	Secret string // the cookie's value, shown once
+}
+
+// StartSession opens a browser session with token, which is an API token or
+// a sign-in link, for at most ttl and never beyond the token's own expiry.
+// A sign-in link is used up: it opens one session, once. Only the session's
+// hash is stored, as for any token.
+func (t *Tokens) StartSession(token string, ttl time.Duration) (Session, error) {
+	t.redeem.Lock()
+	defer t.redeem.Unlock()
+	c, rec, err := t.verify(token)
+	if err != nil {
+		return Session{}, err
+	}
+	if rec.Session {
+		return Session{}, fmt.Errorf("%w: token %s is already a session", ErrUnauthenticated, rec.ID)
+	}
+	// The session is made with the token, so that it ends when the token is
+	// revoked.
+	s := store.APIToken{Name: c.Name, Role: c.Role.String(), Unit: c.Unit, Session: true, MadeWith: rec.ID}
+	if rec.SignInLink {
+		// The link is spent; the session outlives it, within ttl and the
+		// expiry of the token that made the link, and ends when that one
+		// is revoked.
+		if _, err := t.Store.RevokeAPIToken(rec.ID); err != nil {
+			return Session{}, err
+		}
+		s.MadeWith = rec.MadeWith
+		c.ExpiresAt = time.Time{}
+		if rec.MadeWith != "" {
+			if maker, err := t.Store.APIToken(rec.MadeWith); err == nil {
+				c.ExpiresAt = maker.ExpiresAt
+			}
+		}
+	}
+	srec, secret, err := t.create(s, ttl, c.ExpiresAt)
+	if err != nil {
+		return Session{}, err
+	}
+	return Session{Caller: Caller{TokenID: srec.ID, Name: srec.Name, Role: c.Role, Unit: c.Unit, ExpiresAt: srec.ExpiresAt}, Secret: secret}, nil
+}
+
+// EndSession revokes the session whose cookie value is secret. Ending a
+// session that is already over is no error.
+func (t *Tokens) EndSession(secret string) error {
+	_, rec, err := t.verifyOne(secret)
+	if errors.Is(err, ErrUnauthenticated) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if !rec.Session {
+		return fmt.Errorf("%w: token %s is not a browser session", ErrForbidden, rec.ID)
+	}
+	_, err = t.Store.RevokeAPIToken(rec.ID)
+	return err
 }
 
 // maxMadeWith bounds the chain of tokens made with tokens that Verify

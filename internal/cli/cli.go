@@ -21,8 +21,10 @@ import (
 	"go.uber.org/zap/zapcore"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/peer"
 	"google.golang.org/grpc/status"
 
 	"github.com/tonghop/tonghop/internal/access"
@@ -102,6 +104,7 @@ Start with "tonghop demo", or "tonghop init" then "tonghop serve".`,
 		newVerifyCmd(streams),
 		newQueryCmd(streams),
 		newTargetsCmd(streams),
+		newWeightsCmd(streams),
 		newRoundsCmd(streams),
 		newDueCmd(streams),
 		newValidateCmd(streams),
@@ -109,6 +112,7 @@ Start with "tonghop demo", or "tonghop init" then "tonghop serve".`,
 		newTokensCmd(streams),
 		newAuditCmd(streams),
 		newReportCmd(streams),
+		newExportCmd(streams),
 		movedBenchCmd(),
 	)
 	return root
@@ -169,7 +173,7 @@ type clientFlags struct {
 }
 
 func (f *clientFlags) register(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&f.addr, "addr", config.DefaultGRPCListen, "gRPC address of the node")
+	cmd.Flags().StringVar(&f.addr, "addr", "", "gRPC address of the node (default: $TONGHOP_ADDR, else "+config.DefaultGRPCListen+")")
 	cmd.Flags().StringVar(&f.token, "token", "", "API token (default: $TONGHOP_TOKEN)")
 	cmd.Flags().StringVar(&f.caFile, "ca-file", "", "speak TLS, trusting this certificate authority (PEM) (default: $TONGHOP_CA_FILE; none: clear text, for loopback)")
 }
@@ -188,9 +192,36 @@ func (f *clientFlags) dial() (*grpc.ClientConn, error) {
 		}
 		transport = credentials.NewTLS(&tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12})
 	}
-	return grpc.NewClient(f.addr,
+	addr := cmp.Or(f.addr, os.Getenv("TONGHOP_ADDR"), config.DefaultGRPCListen)
+	return grpc.NewClient(addr,
 		grpc.WithTransportCredentials(transport),
-		grpc.WithPerRPCCredentials(access.Credentials(token)))
+		grpc.WithPerRPCCredentials(access.Credentials(token)),
+		grpc.WithChainUnaryInterceptor(hints(addr, token != "")))
+}
+
+// hints adds to an error what a person can do about it: give a token, or
+// point the command at a node that runs.
+func hints(addr string, haveToken bool) grpc.UnaryClientInterceptor {
+	return func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+		var answered peer.Peer
+		err := invoker(ctx, method, req, reply, cc, append(opts, grpc.Peer(&answered))...)
+		st, ok := status.FromError(err)
+		if !ok {
+			return err
+		}
+		var hint string
+		switch {
+		case st.Code() == codes.Unauthenticated && !haveToken:
+			hint = "no token was given: pass --token or set $TONGHOP_TOKEN (the first admin token is in the node's data directory, admin.token)"
+		case st.Code() == codes.Unavailable && answered.Addr == nil:
+			hint = fmt.Sprintf("no node answers at %s: start one (tonghop serve), or point --addr or $TONGHOP_ADDR at its gRPC address", addr)
+		default:
+			return err
+		}
+		p := st.Proto()
+		p.Message += "\n  " + hint
+		return status.ErrorProto(p)
+	}
 }
 
 // NewServeCommand is `tonghop serve`, for the benchmark's program too: its

@@ -76,7 +76,7 @@ func newNodeCmd(streams IO) *cobra.Command {
 			tab.add("version", n.Version)
 			tab.add("schema", fmt.Sprint(n.SchemaVersion))
 			tab.add("catalog", n.CatalogVersion+" "+n.CatalogDigest[:min(12, len(n.CatalogDigest))])
-			tab.add("started", n.StartedAt.AsTime().Format("2006-01-02 15:04:05 MST"))
+			tab.add("started", when(n.StartedAt.AsTime()))
 			return tab.write(streams.Out, o.format)
 		},
 	}

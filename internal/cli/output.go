@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -46,6 +47,15 @@ func (f *outputFlags) style() numfmt.Style {
 	return numfmt.Vietnamese()
 }
 
+// when writes a time for people: Hà Nội time, labelled. JSON keeps
+// RFC 3339.
+func when(t time.Time) string {
+	return t.In(numfmt.Zone()).Format("2006-01-02 15:04:05") + " (giờ Hà Nội)"
+}
+
+// day writes the date of t in Hà Nội.
+func day(t time.Time) string { return t.In(numfmt.Zone()).Format("2006-01-02") }
+
 // table is rows with a header, written as aligned text or CSV.
 type table struct {
 	header []string
@@ -77,7 +87,7 @@ func (t *table) write(w io.Writer, format string) error {
 // writeJSON writes a response message as indented JSON with proto field
 // names, the same shape the REST gateway answers.
 func writeJSON(w io.Writer, m proto.Message) error {
-	raw, err := protojson.MarshalOptions{UseProtoNames: true, Multiline: true, Indent: "  "}.Marshal(m)
+	raw, err := protojson.MarshalOptions{UseProtoNames: true, EmitUnpopulated: true, Multiline: true, Indent: "  "}.Marshal(m)
 	if err != nil {
 		return err
 	}

@@ -16,6 +16,7 @@ func newQueryCmd(streams IO) *cobra.Command {
 		c                                  clientFlags
 		o                                  outputFlags
 		unit, indicator, periodCode, level string
+		boundaries                         string
 		compare, series                    bool
 	)
 	cmd := &cobra.Command{
@@ -26,12 +27,26 @@ over the units first. With --compare, every child of the unit (or every unit
 of --level below it) ranked, with the unit's own figure; with --series, one
 value per period of the range. Targets that apply are stated with the three
 achievement figures: points above or below, share of plan, change since the
-baseline.`,
+baseline.
+
+With --boundaries DAY, the figures are given in the map of that day: a 2021
+figure in 2025 boundaries (--boundaries 2025-07-01) is, for each new unit,
+the sum over the old units it was made of. A new unit that received part of
+a split unit has no value and names the split unit ("không so sánh được"),
+unless weights were declared for that split (tonghop weights declare), in
+which case the figure is apportioned and marked as an estimate ("ước tính").
+By default a question is in the map in force at the end of its period, and a
+series in the map at the end of its range, so that it is one line.`,
 		Example: `  tonghop query --unit 12 --indicator ty_le_truong_thon_la_dang_vien --period 2021 --compare
   tonghop query --unit 106 --indicator so_dang_vien_ket_nap --period 2010..2020 --series
-  tonghop query --unit 12 --indicator ty_le_dang_vien_nu --period 2021 --compare --level commune -o csv`,
+  tonghop query --unit 12 --indicator ty_le_dang_vien_nu --period 2021 --compare --level commune -o csv
+  tonghop query --unit 12 --indicator ty_le_dang_vien_nu --period 2021 --compare --boundaries 2025-07-01`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if o.format == "xlsx" { // the same answer as a workbook, to standard output
+				table := map[bool]string{true: "compare", false: map[bool]string{true: "series", false: "value"}[series]}[compare]
+				return exportTable(cmd.Context(), &c, &tonghopv1.ExportTableRequest{UnitCode: unit, Table: table, Indicator: indicator, Period: periodCode, Level: level}, "", streams.Out)
+			}
 			if err := o.check(); err != nil {
 				return err
 			}
@@ -51,7 +66,7 @@ baseline.`,
 			var rows []*tonghopv1.IndicatorValue
 			switch {
 			case compare:
-				resp, err := client.CompareIndicator(cmd.Context(), &tonghopv1.CompareIndicatorRequest{UnitCode: unit, Indicator: indicator, Period: periodCode, Level: level})
+				resp, err := client.CompareIndicator(cmd.Context(), &tonghopv1.CompareIndicatorRequest{UnitCode: unit, Indicator: indicator, Period: periodCode, Level: level, Boundaries: boundaries})
 				if err != nil {
 					return err
 				}
@@ -60,7 +75,7 @@ baseline.`,
 				}
 				rows = append(resp.Rows, resp.Parent)
 			case series:
-				resp, err := client.GetIndicatorSeries(cmd.Context(), &tonghopv1.GetIndicatorSeriesRequest{UnitCode: unit, Indicator: indicator, Period: periodCode})
+				resp, err := client.GetIndicatorSeries(cmd.Context(), &tonghopv1.GetIndicatorSeriesRequest{UnitCode: unit, Indicator: indicator, Period: periodCode, Boundaries: boundaries})
 				if err != nil {
 					return err
 				}
@@ -69,7 +84,7 @@ baseline.`,
 				}
 				rows = resp.Points
 			default:
-				resp, err := client.GetIndicatorValue(cmd.Context(), &tonghopv1.GetIndicatorValueRequest{UnitCode: unit, Indicator: indicator, Period: periodCode})
+				resp, err := client.GetIndicatorValue(cmd.Context(), &tonghopv1.GetIndicatorValueRequest{UnitCode: unit, Indicator: indicator, Period: periodCode, Boundaries: boundaries})
 				if err != nil {
 					return err
 				}
@@ -93,6 +108,7 @@ baseline.`,
 	f.BoolVar(&compare, "compare", false, "every child of the unit, ranked, and the unit itself")
 	f.StringVar(&level, "level", "", "with --compare: the units of this level below the unit instead of its children")
 	f.BoolVar(&series, "series", false, "one value per period of the range")
+	f.StringVar(&boundaries, "boundaries", "", "answer in the map of this day, YYYY-MM-DD (2025-07-01: the 2025 boundaries); default the map at the end of the period")
 	return cmd
 }
 
@@ -153,7 +169,44 @@ func indicatorTable(rows []*tonghopv1.IndicatorValue, ind *tonghopv1.Indicator, 
 		}
 		tab.add(rank, name, r.Period, num(r.Numerator, 0), num(r.Denominator, 0), value, target, diff, share, change, met, reporting)
 	}
+	mapped := false
+	for _, r := range rows {
+		mapped = mapped || r.Mapping != nil
+	}
+	if mapped {
+		// Figures brought from an older map say how, in a last column.
+		head := "mapping"
+		if o.format == "table" {
+			head = "RANH GIỚI " + rows[0].Boundaries
+		}
+		tab.header = append(tab.header, head)
+		for i, r := range rows {
+			tab.rows[i] = append(tab.rows[i], mappingNote(r.Mapping, o.format == "csv"))
+		}
+	}
 	return tab
+}
+
+// mappingNote says how a figure was brought into other boundaries: from
+// which old units, exactly or as an estimate, or why it has no value.
+func mappingNote(m *tonghopv1.BoundaryMapping, plain bool) string {
+	if m == nil {
+		return ""
+	}
+	src := strings.Join(m.Sources, "+")
+	switch {
+	case len(m.NotComparable) > 0 && plain:
+		return "not_comparable:" + strings.Join(m.NotComparable, "+")
+	case len(m.NotComparable) > 0:
+		return "không so sánh được: nhận một phần của " + strings.Join(m.NotComparable, ", ") + " (chưa khai báo tỷ lệ chia)"
+	case m.Estimated && plain:
+		return "estimated:" + src + ";apportioned:" + strings.Join(m.Apportioned, "+")
+	case m.Estimated:
+		return "ước tính từ " + src + " (chia " + strings.Join(m.Apportioned, ", ") + " theo tỷ lệ đã khai báo)"
+	case plain:
+		return "exact:" + src
+	}
+	return "cộng từ " + src
 }
 
 // signed puts a plus before a positive figure: "+52,50" since the baseline.

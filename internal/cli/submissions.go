@@ -56,7 +56,7 @@ is verified before anything is sent. Run it with the node stopped.`,
 				return err
 			}
 			fmt.Fprintf(streams.Out, "Enrolled %s under %s; certificate %s valid until %s.\n",
-				trust.JoinPath(id.Path()), addr, trust.SerialHex(id.Leaf()), id.Leaf().NotAfter.Format("2006-01-02"))
+				trust.JoinPath(id.Path()), addr, trust.SerialHex(id.Leaf()), day(id.Leaf().NotAfter))
 			return nil
 		},
 	}
@@ -86,7 +86,7 @@ func newKeysCmd(streams IO) *cobra.Command {
 			}
 			fmt.Fprintf(streams.Err, "unit %s, certificate %s, fingerprint %s, valid until %s; root fingerprint %s\n",
 				trust.JoinPath(id.Path()), trust.SerialHex(id.Leaf()), trust.Fingerprint(id.Leaf()),
-				id.Leaf().NotAfter.Format("2006-01-02"), trust.Fingerprint(id.Root()))
+				day(id.Leaf().NotAfter), trust.Fingerprint(id.Root()))
 			_, err = streams.Out.Write(trust.EncodeChainPEM(id.Chain))
 			return err
 		},
@@ -144,7 +144,7 @@ func newChildrenCmd(streams IO) *cobra.Command {
 			}
 			fmt.Fprintln(streams.Out, resp.Token)
 			fmt.Fprintf(streams.Err, "Valid until %s. On the child: tonghop enroll --data-dir DIR --token %s\n",
-				resp.ExpiresAt.AsTime().Format("2006-01-02 15:04 MST"), resp.Token)
+				when(resp.ExpiresAt.AsTime()), resp.Token)
 			return nil
 		},
 	}
@@ -182,7 +182,7 @@ func newChildrenCmd(streams IO) *cobra.Command {
 					state = "token issued"
 				}
 				for _, cert := range c.Certificates {
-					serial, until = cert.Serial, cert.NotAfter.AsTime().Format("2006-01-02")
+					serial, until = cert.Serial, day(cert.NotAfter.AsTime())
 					state = "enrolled"
 					if cert.RevokedAt != nil {
 						state = "revoked"
@@ -362,7 +362,7 @@ func newSubmissionsCmd(streams IO) *cobra.Command {
 					signer += " (nhập thay)"
 				}
 				tab.add(s.UnitCode, s.DataSet, s.Period, rev, o.style().Int(int64(s.ValueCount)), signer,
-					s.ReceivedAt.AsTime().Local().Format("2006-01-02 15:04"), forwardWord(s.ForwardState), s.Digest)
+					when(s.ReceivedAt.AsTime()), forwardWord(s.ForwardState), s.Digest)
 			}
 			return tab.write(streams.Out, o.format)
 		},
@@ -401,7 +401,7 @@ func newSubmissionsCmd(streams IO) *cobra.Command {
 			}
 			s := resp.Submission
 			fmt.Fprintf(streams.Out, "%s %s %s revision %d, signed %s by %s (%s)\n", s.UnitCode, s.DataSet, s.Period, s.Revision,
-				s.SignedAt.AsTime().Format(time.RFC3339), s.Signer, s.SignerFingerprint[:min(16, len(s.SignerFingerprint))])
+				when(s.SignedAt.AsTime()), s.Signer, s.SignerFingerprint[:min(16, len(s.SignerFingerprint))])
 			tab := &table{header: []string{"CHỈ TIÊU", "PHÂN TỔ", "GIÁ TRỊ"}}
 			for _, v := range resp.Values {
 				tab.add(v.DataElement, v.Option, v.Value)
@@ -427,10 +427,15 @@ func newSubmissionsCmd(streams IO) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if resp.ParentAddress == "" {
+				// The root sends nothing up: there is no outbox to show.
+				fmt.Fprintln(streams.Out, "This node is the root: it has no parent, and nothing waits for delivery.")
+				return nil
+			}
 			fmt.Fprintf(streams.Out, "%d waiting for %s\n", len(resp.Entries), resp.ParentAddress)
 			tab := &table{header: []string{"unit", "period", "rev", "queued", "attempts", "last_error"}}
 			for _, e := range resp.Entries {
-				tab.add(e.UnitCode, e.Period, fmt.Sprint(e.Revision), e.QueuedAt.AsTime().Local().Format("2006-01-02 15:04:05"), fmt.Sprint(e.Attempts), e.LastError)
+				tab.add(e.UnitCode, e.Period, fmt.Sprint(e.Revision), when(e.QueuedAt.AsTime()), fmt.Sprint(e.Attempts), e.LastError)
 			}
 			return tab.write(streams.Out, "table")
 		},
@@ -499,7 +504,7 @@ on any node of the hierarchy.`,
 			s := v.Submission
 			fmt.Fprintf(streams.Out, "OK %s\n  unit %s, data set %s, period %s, revision %d, %s values, %d sections\n  signed %s by %s (certificate %s…), root %s…\n",
 				v.Digest, s.Unit, s.DataSet, s.Period, s.Revision, numfmt.Vietnamese().Int(int64(len(s.Values))), len(s.Sections),
-				s.SignedAt.Format(time.RFC3339), strings.Join(v.SignerPath, " › "), v.SignerFingerprint[:16], trust.Fingerprint(root)[:16])
+				when(s.SignedAt), strings.Join(v.SignerPath, " › "), v.SignerFingerprint[:16], trust.Fingerprint(root)[:16])
 			return nil
 		},
 	}

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -16,12 +17,15 @@ func newTokensCmd(streams IO) *cobra.Command {
 		cc               clientFlags
 		name, role, unit string
 		days             int32
+		link             bool
+		webURL           string
 	)
 	create := &cobra.Command{
 		Use:   "create",
 		Short: "Make a token bound to a role and a subtree; its secret is printed once",
 		Example: `  tonghop tokens create --name "Chuyên viên Ban Tổ chức Huyện ủy" --role viewer --unit 106
-  export TONGHOP_TOKEN=$(tonghop tokens create --name "script nhập liệu" --role editor --unit 03390)`,
+  export TONGHOP_TOKEN=$(tonghop tokens create --name "script nhập liệu" --role editor --unit 03390)
+  tonghop tokens create --sign-in-link --name "Văn phòng Đảng ủy Thị trấn Tam Đường" --role approver --unit 03390 --url http://03390.example:7401`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			r, err := access.ParseRole(role)
@@ -34,10 +38,17 @@ func newTokensCmd(streams IO) *cobra.Command {
 			}
 			defer conn.Close()
 			resp, err := tonghopv1.NewAccessServiceClient(conn).CreateToken(cmd.Context(), &tonghopv1.CreateTokenRequest{
-				Name: name, Role: tonghopv1.Role(r), UnitCode: unit, ValidDays: days,
+				Name: name, Role: tonghopv1.Role(r), UnitCode: unit, ValidDays: days, SignInLink: link,
 			})
 			if err != nil {
 				return err
+			}
+			if link {
+				// The secret goes in the fragment, which the browser never
+				// sends to a server, so no log holds it.
+				fmt.Fprintln(streams.Out, strings.TrimRight(webURL, "/")+"/#dang-nhap="+resp.Secret)
+				fmt.Fprintf(streams.Err, "Sign-in link %s: %s of %s, until %s. It opens one browser session, once.\n", resp.Token.Id, r, unit, resp.Token.ExpiresAt.AsTime().Format(time.RFC3339))
+				return nil
 			}
 			fmt.Fprintln(streams.Out, resp.Secret)
 			fmt.Fprintf(streams.Err, "Token %s: %s of %s. The secret above is shown once; it is not stored.\n", resp.Token.Id, r, unit)
@@ -48,7 +59,9 @@ func newTokensCmd(streams IO) *cobra.Command {
 	create.Flags().StringVar(&name, "name", "", "who or what uses the token")
 	create.Flags().StringVar(&role, "role", "viewer", "viewer, editor, approver or admin")
 	create.Flags().StringVar(&unit, "unit", "", "root of the subtree the token may act on")
-	create.Flags().Int32Var(&days, "valid-days", 0, "days until it expires (0: never)")
+	create.Flags().Int32Var(&days, "valid-days", 0, "days until it expires (0: never; a sign-in link: one day)")
+	create.Flags().BoolVar(&link, "sign-in-link", false, "make a one-time sign-in link for the web app instead of an API token")
+	create.Flags().StringVar(&webURL, "url", "http://127.0.0.1:7401", "with --sign-in-link: the node's web address (its http_listen, or the proxy in front)")
 
 	var (
 		lc clientFlags
@@ -81,10 +94,10 @@ func newTokensCmd(streams IO) *cobra.Command {
 				case t.RevokedAt != nil:
 					state = "revoked"
 				case t.ExpiresAt != nil:
-					state = "until " + t.ExpiresAt.AsTime().Format("2006-01-02")
+					state = "until " + day(t.ExpiresAt.AsTime())
 				}
 				role := strings.ToLower(strings.TrimPrefix(t.Role.String(), "ROLE_"))
-				tab.add(t.Id, role, t.UnitCode, state, t.CreatedAt.AsTime().Format("2006-01-02"), t.Name)
+				tab.add(t.Id, role, t.UnitCode, state, day(t.CreatedAt.AsTime()), t.Name)
 			}
 			return tab.write(streams.Out, lo.format)
 		},
@@ -148,7 +161,7 @@ func newAuditCmd(streams IO) *cobra.Command {
 			}
 			tab := &table{header: []string{"time", "code", "method", "units", "caller", "detail"}}
 			for _, e := range resp.Entries {
-				tab.add(e.Time.AsTime().Local().Format("2006-01-02 15:04:05"), e.Code, e.Method, strings.Join(e.UnitCodes, ","), e.Caller, e.Detail)
+				tab.add(when(e.Time.AsTime()), e.Code, e.Method, strings.Join(e.UnitCodes, ","), e.Caller, e.Detail)
 			}
 			return tab.write(streams.Out, o.format)
 		},

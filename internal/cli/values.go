@@ -181,25 +181,33 @@ func newValuesImportCmd(streams IO) *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "import FILE",
-		Short: "Import a CSV or JSON file of values as one batch, all or nothing",
+		Short: "Import a CSV, JSON or XLSX file of values as one batch, all or nothing",
 		Long: `Import a file of values as one batch: every value is stored, or none is.
 
 CSV has the header data_element,option,value and may add unit_code, data_set
 and period columns; JSON is the gRPC PutValues request:
   {"unit_code":"106","data_set":"tong_ket_nam","period":"2021",
    "values":[{"data_element":"dang_vien","value":"2675"}]}
-Flags fill in what the file leaves out. Errors name the file's lines.`,
+Flags fill in what the file leaves out. One file holds one unit, data set
+and period: a file whose rows name two periods is refused (import one file
+per period). Errors name the file's lines.
+An XLSX file is a form: a column "Mã" (dang_vien, dang_vien.nu) and a column
+"Số lượng", as "tonghop export --table form" writes it; errors name each bad
+cell (Sheet!D7).`,
 		Example: `  tonghop values import --unit 106 --period 2021 tam-duong-2021.csv`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if format == "" {
+				format = strings.TrimPrefix(strings.ToLower(filepath.Ext(args[0])), ".")
+			}
+			if format == "xlsx" {
+				return importSpreadsheet(cmd.Context(), &c, args[0], t.unit, t.dataSet, t.period, streams.Out)
+			}
 			f, err := os.Open(args[0])
 			if err != nil {
 				return err
 			}
 			defer f.Close()
-			if format == "" {
-				format = strings.TrimPrefix(strings.ToLower(filepath.Ext(args[0])), ".")
-			}
 			d := valuefile.Defaults{Unit: t.unit, DataSet: t.dataSet, Period: t.period}
 			if !cmd.Flags().Changed("data-set") {
 				d.DataSet = "" // let the file name it; fall back below
@@ -239,7 +247,7 @@ Flags fill in what the file leaves out. Errors name the file's lines.`,
 	}
 	c.register(cmd)
 	t.register(cmd)
-	cmd.Flags().StringVar(&format, "format", "", "csv or json (default: from the file name)")
+	cmd.Flags().StringVar(&format, "format", "", "csv, json or xlsx (default: from the file name)")
 	return cmd
 }
 
@@ -279,11 +287,25 @@ func withLines(err error, file string, lines []int) error {
 }
 
 // writeStoredViolations says what the values just stored break: they are
-// kept, and errors block signing until fixed or overridden.
+// kept; errors (lỗi) block signing until fixed or overridden, warnings
+// (cảnh báo) do not.
 func writeStoredViolations(w io.Writer, vs []*tonghopv1.Violation) {
 	if len(vs) == 0 {
 		return
 	}
-	fmt.Fprintf(w, "The period's values break %d rule(s); errors block signing until fixed or overridden:\n", len(vs))
+	errs := 0
+	for _, v := range vs {
+		if v.Importance != tonghopv1.Importance_IMPORTANCE_WARNING {
+			errs++
+		}
+	}
+	switch {
+	case errs == 0:
+		fmt.Fprintf(w, "The period's values draw %d warning(s) (cảnh báo), which do not block signing:\n", len(vs))
+	case errs == len(vs):
+		fmt.Fprintf(w, "The period's values break %d rule(s) (lỗi), which block signing until fixed or overridden:\n", len(vs))
+	default:
+		fmt.Fprintf(w, "The period's values break %d rule(s) (lỗi), which block signing until fixed or overridden, and draw %d warning(s) (cảnh báo), which do not:\n", errs, len(vs)-errs)
+	}
 	writeViolations(w, vs, numfmt.Vietnamese())
 }

@@ -35,6 +35,9 @@ func TestDemoOnce(t *testing.T) {
 	if !strings.HasPrefix(s.Tokens.Admin, "thk1.") || !strings.HasPrefix(s.Tokens.Viewer, "thk1.") || s.Tokens.Admin == s.Tokens.Viewer {
 		t.Fatalf("tokens: %+v", s.Tokens)
 	}
+	if len(s.Tokens.SignIn) != 3 || s.Tokens.SignIn[0].UnitCode != "12" || !strings.Contains(s.Tokens.SignIn[0].URL, s.Nodes[0].HTTP+"/#dang-nhap=thk1.") {
+		t.Fatalf("sign-in links: %+v", s.Tokens.SignIn)
+	}
 	if s.Root.Received != 16 || s.Root.Verified != 16 || s.Root.Rejected != 0 {
 		t.Fatalf("root: received %d, verified %d, rejected %d", s.Root.Received, s.Root.Verified, s.Root.Rejected)
 	}

@@ -34,6 +34,17 @@ type Summary struct {
 type Tokens struct {
 	Admin  string `json:"admin"`
 	Viewer string `json:"viewer"`
+	// SignIn are one-time links into the web app: the province, a district
+	// and a commune, each on its own node.
+	SignIn []SignInLink `json:"sign_in"`
+}
+
+// SignInLink is a one-time link that opens a browser session on a node.
+type SignInLink struct {
+	UnitCode string `json:"unit_code"`
+	Name     string `json:"name"`
+	Role     string `json:"role"`
+	URL      string `json:"url"`
 }
 
 // IndicatorTable is one indicator for every district and the province.
@@ -221,6 +232,22 @@ func (h *hierarchyRun) summarise(ctx context.Context) (Summary, error) {
 		}
 		*t.into = resp.Secret
 	}
+	for _, r := range h.nodes {
+		role := map[string]tonghopv1.Role{Province: tonghopv1.Role_ROLE_ADMIN, "106": tonghopv1.Role_ROLE_APPROVER, "03390": tonghopv1.Role_ROLE_APPROVER}[r.unit.Code]
+		if role == 0 {
+			continue
+		}
+		resp, err := tonghopv1.NewAccessServiceClient(r.admin).CreateToken(ctx, &tonghopv1.CreateTokenRequest{
+			Name: "Văn phòng " + r.unit.Name + " (demo)", Role: role, UnitCode: r.unit.Code, SignInLink: true,
+		})
+		if err != nil {
+			return Summary{}, fmt.Errorf("demo sign-in link: %w", err)
+		}
+		s.Tokens.SignIn = append(s.Tokens.SignIn, SignInLink{
+			UnitCode: r.unit.Code, Name: r.unit.Name, Role: strings.ToLower(strings.TrimPrefix(role.String(), "ROLE_")),
+			URL: "http://" + r.node.HTTPAddr() + "/#dang-nhap=" + resp.Secret,
+		})
+	}
 	return s, nil
 }
 
@@ -270,6 +297,10 @@ func report(o Options, s Summary) error {
 		return nil
 	}
 	base := "http://" + prov.HTTP
+	fmt.Fprintf(w, "\nThe web app, in a browser: one-time sign-in links (each opens one session, for a day):\n")
+	for _, l := range s.Tokens.SignIn {
+		fmt.Fprintf(w, "  %s %s (%s): %s\n", l.UnitCode, l.Name, l.Role, l.URL)
+	}
 	fmt.Fprintf(w, "\nAPI tokens for the province (shown once): an admin and a viewer.\n")
 	fmt.Fprintf(w, "  export TONGHOP_TOKEN=%s\n", s.Tokens.Admin)
 	fmt.Fprintf(w, "  export VIEWER=%s\n", s.Tokens.Viewer)

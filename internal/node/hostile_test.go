@@ -369,3 +369,27 @@ func TestRevokingATokenRevokesWhatItMade(t *testing.T) {
 		t.Errorf("the first admin token: %v", err)
 	}
 }
+
+// TestRESTWritesZeroValues: REST answers carry every field, zero values
+// included, so a client reading "met" or "parent_address" gets false or "",
+// not nothing.
+func TestRESTWritesZeroValues(t *testing.T) {
+	h := start(t)
+	r, _ := http.NewRequest("GET", h.base+"/v1/outbox", nil)
+	r.Header.Set("Authorization", "Bearer "+h.token)
+	resp, err := http.DefaultClient.Do(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var got map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&got); err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := got["parent_address"]; !ok || v != "" {
+		t.Errorf("GET /v1/outbox at the root = %v, want parent_address \"\" written out", got)
+	}
+	if v, ok := got["entries"].([]any); !ok || len(v) != 0 {
+		t.Errorf("GET /v1/outbox at the root = %v, want entries []", got)
+	}
+}

@@ -46,14 +46,11 @@ func Init(dataDir, unit string, units []hierarchy.Unit, root bool, opts Options)
 	if err := st.Initialise(unit, units); err != nil {
 		return hierarchy.Unit{}, err
 	}
-	all, err := st.Units()
+	history, err := st.History()
 	if err != nil {
 		return hierarchy.Unit{}, err
 	}
-	tree, err := hierarchy.NewTree(all)
-	if err != nil {
-		return hierarchy.Unit{}, err
-	}
+	tree := nodeTree(history, unit, now())
 	u, _ := tree.Unit(unit)
 	if err := bootstrapToken(st, dataDir, unit, now); err != nil {
 		return u, err
@@ -95,14 +92,11 @@ func unitPath(dataDir string) (hierarchy.Unit, []string, error) {
 	if err != nil {
 		return hierarchy.Unit{}, nil, err
 	}
-	units, err := st.Units()
+	history, err := st.History()
 	if err != nil {
 		return hierarchy.Unit{}, nil, err
 	}
-	tree, err := hierarchy.NewTree(units)
-	if err != nil {
-		return hierarchy.Unit{}, nil, err
-	}
+	tree := nodeTree(history, id.UnitCode, time.Now())
 	u, _ := tree.Unit(id.UnitCode)
 	return u, tree.Path(id.UnitCode), nil
 }

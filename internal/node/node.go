@@ -5,48 +5,30 @@ package node
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/backoff"
-	"google.golang.org/grpc/credentials"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
-	"google.golang.org/grpc/keepalive"
-	"google.golang.org/grpc/reflection"
-	"google.golang.org/protobuf/encoding/protojson"
 
-	"github.com/tonghop/tonghop/api"
-	"github.com/tonghop/tonghop/internal/access"
 	"github.com/tonghop/tonghop/internal/audit"
-	"github.com/tonghop/tonghop/internal/bundle"
-	"github.com/tonghop/tonghop/internal/catalog"
 	"github.com/tonghop/tonghop/internal/config"
 	"github.com/tonghop/tonghop/internal/downlink"
 	"github.com/tonghop/tonghop/internal/enrolment"
-	"github.com/tonghop/tonghop/internal/guard"
 	"github.com/tonghop/tonghop/internal/hierarchy"
 	"github.com/tonghop/tonghop/internal/server"
 	"github.com/tonghop/tonghop/internal/store"
 	"github.com/tonghop/tonghop/internal/submission"
 	"github.com/tonghop/tonghop/internal/trust"
 	"github.com/tonghop/tonghop/internal/uplink"
-	"github.com/tonghop/tonghop/internal/validate"
 )
 
 // Version is the software version reported by the node.
@@ -94,263 +76,36 @@ type Node struct {
 }
 
 // New opens the node's store, checks its identity against the configuration,
-// builds the servers and binds the listeners.
+// builds the servers and binds the listeners, one step after another; each
+// step is a method of wiring (wiring.go).
 func New(cfg config.Config, opts Options) (_ *Node, err error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	log := opts.Logger
-	if log == nil {
-		log = zap.NewNop()
-	}
-	clock := opts.Clock
-	if clock == nil {
-		clock = time.Now
-	}
-	st, err := store.Open(filepath.Join(cfg.DataDir, store.FileName), store.Options{Logger: log, Clock: clock, MustExist: true})
-	if errors.Is(err, store.ErrNotInitialised) {
-		return nil, fmt.Errorf("%w: %s has no store: run `tonghop init` first", ErrConfig, cfg.DataDir)
-	}
-	if err != nil {
-		return nil, err
-	}
-	n := &Node{cfg: cfg, log: log, store: st}
+	w := newWiring(cfg, opts)
+	n := w.node
 	defer func() {
 		if err != nil {
 			n.Close()
 		}
 	}()
-
-	id, err := st.Identity()
-	if errors.Is(err, store.ErrNotInitialised) {
-		return nil, fmt.Errorf("%w: %s has no identity: run `tonghop init` first", ErrConfig, cfg.DataDir)
-	}
-	if err != nil {
-		return nil, err
-	}
-	if cfg.Unit != "" && cfg.Unit != id.UnitCode {
-		return nil, fmt.Errorf("%w: configured unit %s, but %s belongs to unit %s", ErrConfig, cfg.Unit, cfg.DataDir, id.UnitCode)
-	}
-	units, err := st.Units()
-	if err != nil {
-		return nil, err
-	}
-	tree, err := hierarchy.NewTree(units)
-	if err != nil {
-		return nil, err
-	}
-	n.unit, _ = tree.Unit(id.UnitCode)
-
-	var roots *x509.CertPool
-	switch ident, err := trust.Load(cfg.DataDir); {
-	case errors.Is(err, trust.ErrNoIdentity):
-		log.Warn("node has no certificate yet: it cannot sign or accept submissions until `tonghop enroll`")
-	case err != nil:
-		return nil, err
-	default:
-		if got, want := trust.JoinPath(ident.Path()), trust.JoinPath(tree.Path(id.UnitCode)); got != want {
-			return nil, fmt.Errorf("%w: the certificate in %s names %s, but the unit's path is %s", ErrConfig, cfg.DataDir, got, want)
-		}
-		n.identity.Store(&ident)
-		roots = x509.NewCertPool()
-		roots.AddCert(ident.Root())
-	}
-	// A file from before roll-ups existed gets them computed once, from its
-	// stored envelopes.
-	if need, err := st.NeedsRebuild(); err != nil {
-		return nil, err
-	} else if need {
-		log.Info("rebuilding roll-ups from stored reports")
-		if err := st.Rebuild(submission.Report); err != nil {
+	for _, step := range []func() error{
+		w.openStore,     // the bbolt file, which `tonghop init` made
+		w.loadIdentity,  // the unit it speaks for, its hierarchy, its certificate
+		w.rebuild,       // roll-ups of a file from before they existed
+		w.buildDomain,   // revocations, verifier, rules, reports, children, tokens
+		w.openAudit,     // the audit log
+		w.buildDeps,     // what the handlers and the access table need
+		w.loadTLS,       // the administrators' TLS, if configured
+		w.adminServer,   // gRPC with authorisation, health and reflection
+		w.listen,        // the gRPC and HTTP listeners
+		w.peerServer,    // mutual TLS between nodes, once enrolled
+		w.linksToParent, // uplink and downlink, when there is a parent
+		w.httpServer,    // the REST gateway, /healthz, /metrics, /openapi.json
+	} {
+		if err := step(); err != nil {
 			return nil, err
 		}
-	}
-	revoked, err := st.Revocations()
-	if err != nil {
-		return nil, err
-	}
-	fingerprints := make([]string, 0, len(revoked))
-	for fp := range revoked {
-		fingerprints = append(fingerprints, fp)
-	}
-	revocations := trust.NewRevocations(fingerprints)
-
-	cat := catalog.Default()
-	forward := cfg.Parent != ""
-	_, retired, err := st.Retired()
-	if err != nil {
-		return nil, err
-	}
-	if retired {
-		// Nothing more leaves a retired node: its outbox was empty when it
-		// retired, and its parent no longer takes its certificate.
-		forward = false
-		log.Info("this node's unit has retired: its data is kept, read-only")
-	}
-	dated := newDatedTrees(units, tree)
-	verifier := &submission.Verifier{Roots: roots, Revocations: revocations, Tree: tree, TreeOn: dated.On, Catalog: cat, Earlier: catalog.Earlier(), Self: id.UnitCode, Now: clock}
-	rules, err := validate.ForCatalog(cat)
-	if err != nil {
-		return nil, fmt.Errorf("validation rules of catalogue %s: %w", cat.Version(), err)
-	}
-	subs := &submission.Reports{Store: st, Verifier: verifier, Identity: &n.identity, Forward: forward, Rules: rules, Logger: log}
-	parent := &enrolment.Parent{Store: st, Identity: &n.identity, Tree: tree, TreeOn: dated.On, Successions: opts.Successions,
-		Self: id.UnitCode, Revocations: revocations, Forward: forward, Now: clock}
-	verifier.Retiring = parent.Retiring
-	n.verifier = verifier
-	tokens := &access.Tokens{Store: st, Now: clock}
-	n.audit, err = audit.Open(filepath.Join(cfg.DataDir, audit.FileName), audit.Options{Now: clock, OpenFile: opts.AuditFile})
-	if err != nil {
-		return nil, err
-	}
-	for _, p := range n.audit.Problems() {
-		log.Error("audit log: "+p.Reason, zap.String("file", p.File))
-	}
-	deps := server.Deps{
-		Store: st, Catalog: cat, Tree: tree, Unit: id.UnitCode,
-		ParentAddress: cfg.Parent, Version: Version, StartedAt: clock(), Logger: log,
-		Submissions: subs, Parent: parent, Tokens: tokens, Audit: n.audit,
-		Transfer: &bundle.Transfer{Subs: subs, Logger: log.Named("bundle")},
-	}
-	authz := server.NewAuthz(server.Authz{Tokens: tokens, Store: st, Audit: n.audit, Tree: tree, Self: id.UnitCode, Logger: log.Named("authz")})
-
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	metrics := newRPCMetrics(reg)
-
-	var serverTLS *tls.Config
-	gatewayCreds := insecure.NewCredentials()
-	if cfg.TLSCertFile != "" {
-		cert, err := tls.LoadX509KeyPair(cfg.TLSCertFile, cfg.TLSKeyFile)
-		if err != nil {
-			return nil, fmt.Errorf("%w: tls_cert_file: %w", ErrConfig, err)
-		}
-		serverTLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-		// The gateway calls this node's own gRPC listener and trusts
-		// exactly the certificate it serves.
-		leaf, err := x509.ParseCertificate(cert.Certificate[0])
-		if err != nil {
-			return nil, fmt.Errorf("%w: tls_cert_file: %w", ErrConfig, err)
-		}
-		pool := x509.NewCertPool()
-		pool.AddCert(leaf)
-		name := leaf.Subject.CommonName
-		if len(leaf.DNSNames) > 0 {
-			name = leaf.DNSNames[0]
-		}
-		gatewayCreds = credentials.NewTLS(&tls.Config{RootCAs: pool, ServerName: name, MinVersion: tls.VersionTLS12})
-	} else if !config.IsLoopback(cfg.GRPCListen) || !config.IsLoopback(cfg.HTTPListen) {
-		log.Warn("INSECURE: the administrators' API listens off loopback without TLS (allow_insecure_listen); tokens travel in clear text unless a proxy on this host terminates TLS",
-			zap.String("grpc", cfg.GRPCListen), zap.String("http", cfg.HTTPListen))
-	}
-	grpcOpts := []grpc.ServerOption{
-		grpc.ChainUnaryInterceptor(metrics.unary, authz.Unary, server.UnaryErrors(log)),
-		grpc.ChainStreamInterceptor(authz.Stream, server.StreamErrors(log)),
-		grpc.MaxRecvMsgSize(MaxRequestBytes),
-		grpc.MaxConcurrentStreams(MaxConcurrentStreams),
-		// A request that does not decode is the caller's error.
-		grpc.ForceServerCodecV2(guard.Codec()),
-		// Streams that need no token (health watches, reflection) must
-		// not hold connections open forever.
-		grpc.KeepaliveParams(keepalive.ServerParameters{MaxConnectionIdle: 5 * time.Minute, MaxConnectionAge: time.Hour, MaxConnectionAgeGrace: time.Minute}),
-	}
-	if serverTLS != nil {
-		grpcOpts = append(grpcOpts, grpc.Creds(credentials.NewTLS(serverTLS)))
-	}
-	n.grpc = grpc.NewServer(grpcOpts...)
-	server.Register(guard.Registrar(n.grpc), deps)
-	n.health = health.NewServer()
-	healthpb.RegisterHealthServer(n.grpc, n.health)
-	reflection.Register(n.grpc)
-
-	if n.glis, err = net.Listen("tcp", cfg.GRPCListen); err != nil {
-		return nil, fmt.Errorf("%w: grpc_listen: %w", ErrConfig, err)
-	}
-	if n.hlis, err = net.Listen("tcp", cfg.HTTPListen); err != nil {
-		return nil, fmt.Errorf("%w: http_listen: %w", ErrConfig, err)
-	}
-	if ident := n.identity.Load(); ident != nil {
-		// The peer port speaks only mutual TLS: certificates, not tokens,
-		// say which node is calling.
-		n.peer = grpc.NewServer(
-			grpc.Creds(credentials.NewTLS(trust.ServerTLSRetiring(*ident, roots, revocations.Revoked, clock, parent.Retiring))),
-			// Handlers re-check the caller on every call; recycling
-			// connections bounds how long even an idle one outlives a change.
-			grpc.KeepaliveParams(keepalive.ServerParameters{MaxConnectionAge: time.Hour, MaxConnectionAgeGrace: time.Minute}),
-			grpc.ChainUnaryInterceptor(metrics.unary, server.PeerDeadline, server.PeerAudit(n.audit, log), server.UnaryErrors(log)),
-			// Only enrolment may come without a certificate; anything else
-			// is refused before its (possibly large) body is read.
-			grpc.InTapHandle(server.PeerTap),
-			grpc.MaxRecvMsgSize(MaxPeerMessageBytes),
-			grpc.MaxConcurrentStreams(MaxConcurrentStreams),
-			grpc.ForceServerCodecV2(guard.Codec()),
-		)
-		server.RegisterPeer(guard.Registrar(n.peer), deps)
-		if n.plis, err = net.Listen("tcp", cfg.PeerListen); err != nil {
-			return nil, fmt.Errorf("%w: peer_listen: %w", ErrConfig, err)
-		}
-		if forward {
-			parentPath := ident.Path()[:len(ident.Path())-1]
-			n.upconn, err = grpc.NewClient(cfg.Parent,
-				grpc.WithTransportCredentials(credentials.NewTLS(trust.ClientTLS(*ident, roots, parentPath, clock))),
-				grpc.WithDefaultCallOptions(grpc.MaxCallSendMsgSize(MaxPeerMessageBytes)),
-				// The forwarder backs off on its own; gRPC's reconnect backoff
-				// (up to two minutes by default) would stack on top of it and
-				// delay delivery long after the parent is back.
-				grpc.WithConnectParams(grpc.ConnectParams{
-					Backoff:           backoff.Config{BaseDelay: 100 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: 5 * time.Second},
-					MinConnectTimeout: 5 * time.Second,
-				}))
-			if err != nil {
-				return nil, err
-			}
-			n.uplink = uplink.NewForwarder(st, n.upconn, func(receipt []byte, digest string) error {
-				_, err := submission.CheckReceipt(receipt, digest, parentPath, verifier)
-				return err
-			}, log.Named("uplink"))
-			subs.Queued, parent.Queued = n.uplink.Notify, n.uplink.Notify
-			n.downlink = &downlink.Syncer{Store: st, Conn: n.upconn, Self: id.UnitCode, Interval: cfg.SyncInterval, Logger: log.Named("downlink")}
-		}
-	}
-
-	gw := runtime.NewServeMux(
-		runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.JSONPb{
-			MarshalOptions:   protojson.MarshalOptions{UseProtoNames: true},
-			UnmarshalOptions: protojson.UnmarshalOptions{},
-		}),
-		// A form-encoded POST must not turn into a GET that answers 200 and
-		// stores nothing.
-		runtime.WithDisablePathLengthFallback(),
-		runtime.WithRoutingErrorHandler(routingError),
-	)
-	// The gateway reaches gRPC through the listener just bound, over loopback.
-	n.gconn, err = grpc.NewClient(n.glis.Addr().String(), grpc.WithTransportCredentials(gatewayCreds))
-	if err != nil {
-		return nil, err
-	}
-	if err := server.RegisterGateway(context.Background(), gw, n.gconn); err != nil {
-		return nil, err
-	}
-	mux := http.NewServeMux()
-	routes, err := guard.Routes(api.OpenAPI())
-	if err != nil {
-		return nil, err
-	}
-	mux.Handle("/v1/", guard.HTTP(gw, routes, MaxRequestBytes))
-	mux.HandleFunc("GET /healthz", n.healthz)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.Write(api.OpenAPI())
-	})
-	n.http = &http.Server{
-		Handler:           metrics.http(mux),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       time.Minute,
-		WriteTimeout:      time.Minute,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          zap.NewStdLog(log.Named("http")),
-		TLSConfig:         serverTLS,
 	}
 	return n, nil
 }
@@ -523,7 +278,9 @@ func (n *Node) Close() error {
 		if n.audit != nil {
 			n.audit.Close()
 		}
-		err = n.store.Close()
+		if n.store != nil {
+			err = n.store.Close()
+		}
 	})
 	return err
 }

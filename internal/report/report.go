@@ -349,7 +349,7 @@ func (f *filler) load() error {
 	f.figures = map[expr.Ref]rollup.Figure{}
 	for _, code := range f.ds.Elements {
 		for _, ref := range f.refs(code) {
-			fig, err := f.src.Engine.Value(f.unit, ref, f.r)
+			fig, err := f.src.Engine.Value(f.unit, ref, f.r, time.Time{})
 			if err != nil {
 				return err
 			}
@@ -362,11 +362,11 @@ func (f *filler) load() error {
 	}
 	f.targets = ts
 	for _, ind := range f.dataSetIndicators() {
-		iv, err := f.src.Engine.Indicator(f.unit, ind.Code, f.r)
+		iv, err := f.src.Engine.Indicator(f.unit, ind.Code, f.r, time.Time{})
 		if err != nil {
 			return err
 		}
-		ach, err := f.src.Engine.AchievementOf(ind.Code, iv, f.r, ts)
+		ach, err := f.src.Engine.AchievementOf(ind.Code, iv, f.r, ts, time.Time{})
 		if err != nil {
 			return err
 		}
@@ -671,7 +671,7 @@ func (f *filler) appendices() []Appendix {
 	a2 := Appendix{Label: "PHỤ LỤC 2", Title: "So sánh các đơn vị trực thuộc, " + periodWords(f.r.Last())}
 	children := f.src.Tree.Children(f.unit)
 	for _, row := range f.indicators {
-		cmp, err := f.src.Engine.CompareChildren(f.unit, row.ind.Code, f.r)
+		cmp, err := f.src.Engine.CompareChildren(f.unit, row.ind.Code, f.r, time.Time{})
 		if err != nil {
 			continue
 		}
@@ -694,7 +694,7 @@ func (f *filler) appendices() []Appendix {
 			names[c.Code] = c.Name
 		}
 		for i, r := range cmp.Rows {
-			ach, _ := f.src.Engine.AchievementOf(row.ind.Code, r, f.r, f.targets)
+			ach, _ := f.src.Engine.AchievementOf(row.ind.Code, r, f.r, f.targets, time.Time{})
 			ct.Rows = append(ct.Rows, Row{Cells: append([]string{fmt.Sprint(i + 1), names[r.Unit]}, IndicatorCells(row.ind, r, ach)...)})
 		}
 		ct.Rows = append(ct.Rows, Row{Cells: append([]string{"", "Toàn đơn vị"}, IndicatorCells(row.ind, row.iv, row.ach)...), Bold: true})

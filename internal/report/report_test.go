@@ -287,7 +287,7 @@ func (td *tamDuong) checkFigures(t *testing.T, kind string, lines []string) {
 			if j > 0 {
 				stt = fmt.Sprintf("%d.%d", i+1, j)
 			}
-			fig, err := td.engine.Value("106", ref, r)
+			fig, err := td.engine.Value("106", ref, r, time.Time{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -334,7 +334,7 @@ func (td *tamDuong) checkFigures(t *testing.T, kind string, lines []string) {
 	// 68/126 = 53,97%; 53,97 − 80 = −26,03 points; 53,97 ÷ 80 = 67,5% of
 	// plan; against 2020's 53/126 = 42,06%: +11,90.
 	for _, ind := range cat.Indicators() {
-		iv, err := td.engine.Indicator("106", ind.Code, r)
+		iv, err := td.engine.Indicator("106", ind.Code, r, time.Time{})
 		if err != nil {
 			t.Fatal(err)
 		}

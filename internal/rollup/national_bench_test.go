@@ -368,7 +368,7 @@ func BenchmarkNationalCell(b *testing.B) {
 	}
 	// The answers are the generator's.
 	for _, q := range qs[:min(len(qs), 200)] {
-		got, err := f.engine.Value(q.unit, q.ref, nationalYear(q.year))
+		got, err := f.engine.Value(q.unit, q.ref, nationalYear(q.year), time.Time{})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -383,7 +383,7 @@ func BenchmarkNationalCell(b *testing.B) {
 		}
 	}
 	nationalTime(b, pgCell, b.N, func(i int) error {
-		_, err := f.engine.Value(qs[i].unit, qs[i].ref, nationalYear(qs[i].year))
+		_, err := f.engine.Value(qs[i].unit, qs[i].ref, nationalYear(qs[i].year), time.Time{})
 		return err
 	})
 }
@@ -394,7 +394,7 @@ func BenchmarkNationalCompareThanhHoa(b *testing.B) {
 	f := nationalData(b)
 	const code = "ty_le_truong_thon_la_dang_vien"
 	r := nationalYear(nationalLast)
-	c, err := f.engine.CompareChildren(nationalThanhHoa, code, r)
+	c, err := f.engine.CompareChildren(nationalThanhHoa, code, r, time.Time{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -407,7 +407,7 @@ func BenchmarkNationalCompareThanhHoa(b *testing.B) {
 		}
 	}
 	nationalTime(b, pgCompare, 20, func(int) error {
-		_, err := f.engine.CompareChildren(nationalThanhHoa, code, r)
+		_, err := f.engine.CompareChildren(nationalThanhHoa, code, r, time.Time{})
 		return err
 	})
 }
@@ -418,7 +418,7 @@ func BenchmarkNationalAllProvinces(b *testing.B) {
 	f := nationalData(b)
 	const code = "ty_le_dang_vien_httnv_tro_len"
 	r := nationalYear(nationalLast)
-	c, err := f.engine.CompareChildren(nationalRoot, code, r)
+	c, err := f.engine.CompareChildren(nationalRoot, code, r, time.Time{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -429,7 +429,7 @@ func BenchmarkNationalAllProvinces(b *testing.B) {
 		b.Fatal(err)
 	}
 	nationalTime(b, pgAllProvinces, 20, func(int) error {
-		_, err := f.engine.CompareChildren(nationalRoot, code, r)
+		_, err := f.engine.CompareChildren(nationalRoot, code, r, time.Time{})
 		return err
 	})
 }
@@ -440,7 +440,7 @@ func BenchmarkNationalSeries10y(b *testing.B) {
 	f := nationalData(b)
 	const code = "ty_le_dang_vien_nu"
 	r := nationalDecade()
-	s, err := f.engine.Series(nationalThanhHoa, code, r)
+	s, err := f.engine.Series(nationalThanhHoa, code, r, time.Time{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -453,7 +453,7 @@ func BenchmarkNationalSeries10y(b *testing.B) {
 		}
 	}
 	nationalTime(b, pgSeries, 20, func(int) error {
-		_, err := f.engine.Series(nationalThanhHoa, code, r)
+		_, err := f.engine.Series(nationalThanhHoa, code, r, time.Time{})
 		return err
 	})
 }
@@ -464,7 +464,7 @@ func BenchmarkNationalStockRange(b *testing.B) {
 	f := nationalData(b)
 	ref := expr.Ref{Element: "dang_vien"}
 	r := nationalDecade()
-	got, err := f.engine.Value(nationalThanhHoa, ref, r)
+	got, err := f.engine.Value(nationalThanhHoa, ref, r, time.Time{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -472,7 +472,7 @@ func BenchmarkNationalStockRange(b *testing.B) {
 		b.Fatalf("members of Thanh Hóa over %v: %+v, want %v", r, got, want)
 	}
 	nationalTime(b, pgStockRange, 20, func(int) error {
-		_, err := f.engine.Value(nationalThanhHoa, ref, r)
+		_, err := f.engine.Value(nationalThanhHoa, ref, r, time.Time{})
 		return err
 	})
 }
@@ -483,7 +483,7 @@ func BenchmarkNationalCubeDistricts(b *testing.B) {
 	f := nationalData(b)
 	const code = "ty_le_truong_thon_la_dang_vien"
 	r := nationalYear(nationalLast)
-	c, err := f.engine.CompareLevel(nationalRoot, hierarchy.LevelDistrict, code, r)
+	c, err := f.engine.CompareLevel(nationalRoot, hierarchy.LevelDistrict, code, r, time.Time{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -491,7 +491,7 @@ func BenchmarkNationalCubeDistricts(b *testing.B) {
 		b.Fatalf("%d rows, want %d districts", len(c.Rows), len(f.tree.AtLevel(hierarchy.LevelDistrict)))
 	}
 	nationalTime(b, pgFullYearCube, 2, func(int) error {
-		_, err := f.engine.CompareLevel(nationalRoot, hierarchy.LevelDistrict, code, r)
+		_, err := f.engine.CompareLevel(nationalRoot, hierarchy.LevelDistrict, code, r, time.Time{})
 		return err
 	})
 }
@@ -523,6 +523,89 @@ func BenchmarkNationalCubeFullYear(b *testing.B) {
 	}
 	nationalTime(b, pgFullYearCube, 2, func(int) error {
 		_, err := f.st.Rollups(all, periods)
+		return err
+	})
+}
+
+var (
+	national2025Once sync.Once
+	national2025     *Engine
+	national2025Err  error
+)
+
+// nationalIn2025 gives the national store both maps and the 2025-07-01
+// mapping (the 2024 units, as the store holds them, end on 2025-06-30), and
+// returns an engine over that history.
+func nationalIn2025(b *testing.B, f *nationalFixture) *Engine {
+	b.Helper()
+	national2025Once.Do(func() {
+		b.StopTimer()
+		defer b.StartTimer()
+		national2025Err = func() error {
+			units, err := country.Units()
+			if err != nil {
+				return err
+			}
+			for i := range units {
+				if units[i].Parent == "" {
+					units[i].Parent = nationalRoot
+				}
+			}
+			units = append(units, hierarchy.Unit{Code: nationalRoot, Name: "Toàn quốc", Level: "country"})
+			changes, err := country.Mapping2025()
+			if err != nil {
+				return err
+			}
+			if err := f.st.PutUnits(units); err != nil {
+				return err
+			}
+			if err := f.st.PutChanges(changes); err != nil {
+				return err
+			}
+			h, err := f.st.History()
+			if err != nil {
+				return err
+			}
+			national2025 = &Engine{Store: f.st, Catalog: f.engine.Catalog, Tree: f.tree, History: h, Self: nationalRoot}
+			return nil
+		}()
+	})
+	if national2025Err != nil {
+		b.Fatal(national2025Err)
+	}
+	return national2025
+}
+
+// BenchmarkNational2025Provinces ranks the 34 provinces of 2025 for 2021,
+// each the sum over the old provinces it was made of; the country's total
+// and Thanh Hóa's (38, unchanged) must equal the generator's own sums.
+func BenchmarkNational2025Provinces(b *testing.B) {
+	f := nationalData(b)
+	e := nationalIn2025(b, f)
+	const code = "ty_le_dang_vien_httnv_tro_len"
+	r := nationalYear(nationalLast)
+	c, err := e.CompareChildren(nationalRoot, code, r, in2025)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if len(c.Rows) != 34 {
+		b.Fatalf("%d rows, want 34 provinces", len(c.Rows))
+	}
+	if err := f.checkIndicator(c.Parent, code, nationalLast); err != nil {
+		b.Fatal(err)
+	}
+	for _, row := range c.Rows {
+		if row.Unit == nationalThanhHoa {
+			if err := f.checkIndicator(row, code, nationalLast); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if row.Mapping == nil || row.Mapping.Estimated || len(row.Mapping.NotComparable) > 0 {
+			b.Fatalf("province %s: mapping %+v, want an exact sum", row.Unit, row.Mapping)
+		}
+	}
+	nationalTime(b, pgAllProvinces, 20, func(int) error {
+		_, err := e.CompareChildren(nationalRoot, code, r, in2025)
 		return err
 	})
 }

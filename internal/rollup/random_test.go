@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/tonghop/tonghop/internal/catalog"
 	"github.com/tonghop/tonghop/internal/expr"
@@ -144,7 +145,7 @@ func TestEngineMatchesBruteForce(t *testing.T) {
 				r := period.Range{From: period.MustParse(p), To: period.MustParse(p)}
 				for _, ref := range randomRefs {
 					want, reporting := h.bruteForce(u.Code, p, ref)
-					got, err := e.Value(u.Code, ref, r)
+					got, err := e.Value(u.Code, ref, r, time.Time{})
 					if err != nil {
 						t.Fatal(err)
 					}

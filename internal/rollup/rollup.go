@@ -11,9 +11,13 @@ package rollup
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math/big"
+	"slices"
 	"sort"
+	"strings"
 	"sync"
+	"time"
 
 	"github.com/tonghop/tonghop/internal/catalog"
 	"github.com/tonghop/tonghop/internal/expr"
@@ -25,11 +29,20 @@ import (
 // ErrNotInSubtree means a question about a unit outside the node's subtree.
 var ErrNotInSubtree = errors.New("unit is not in this node's subtree")
 
+// ErrBoundaries means boundaries a question cannot be answered in: a map
+// older than the period's (figures are mapped from old units into new ones,
+// never back), or a day on which the unit does not exist.
+var ErrBoundaries = errors.New("boundaries")
+
 // Engine answers roll-up questions at one node.
 type Engine struct {
 	Store   *store.Store
 	Catalog *catalog.Catalog
 	Tree    *hierarchy.Tree
+	// History is every map the node knows; nil means Tree is the only one.
+	// A question is asked in the boundaries of a day, and a figure of a
+	// period whose map is older is mapped into them (see Mapping).
+	History *hierarchy.History
 	// Self is the node's own unit: questions are about its subtree.
 	Self string
 
@@ -50,29 +63,111 @@ func (e *Engine) nature(element string) (catalog.Nature, bool) {
 	return n, ok
 }
 
+// Mapping says how a figure of a period was brought into boundaries of a
+// later map: which units of the period's own map it sums, and how exact
+// that is.
+type Mapping struct {
+	// Sources are the units of the period's map whose figures were summed,
+	// by code: for a new province its old provinces, for a new commune its
+	// old communes.
+	Sources []string
+	// Estimated: part of a split unit was apportioned by weights a user
+	// declared (Apportioned names the split units); the figure is an
+	// estimate, not a count.
+	Estimated   bool
+	Apportioned []string
+	// NotComparable names the split units part of which went into the
+	// unit, without declared weights: their part is never guessed, so the
+	// figure has no value.
+	NotComparable []string
+}
+
+func (m *Mapping) merge(o *Mapping) *Mapping {
+	if o == nil {
+		return m
+	}
+	if m == nil {
+		m = &Mapping{}
+	}
+	m.Sources = union(m.Sources, o.Sources)
+	m.Apportioned = union(m.Apportioned, o.Apportioned)
+	m.NotComparable = union(m.NotComparable, o.NotComparable)
+	m.Estimated = m.Estimated || o.Estimated
+	return m
+}
+
+func union(a, b []string) []string {
+	out := append(slices.Clone(a), b...)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
 // Figure is an element (or one of its options) of a unit over a range.
 type Figure struct {
 	Value int64
 	// Missing: no unit of the subtree reported it in the periods that
-	// decide it (the last period for a stock, any period for a flow).
+	// decide it (the last period for a stock, any period for a flow), or
+	// it is not comparable (Mapping.NotComparable).
 	Missing bool
 	// Reporting is how many units of the subtree reported it: in the last
 	// period of the range for a stock, at most in any period for a flow.
+	// In other boundaries, how many units of the sources' subtrees did.
 	Reporting int
+	// Mapping is set when a period of the range is in an older map than
+	// the boundaries asked.
+	Mapping *Mapping
 }
 
-// view is the cells of some units over some periods, read at one instant.
-type view map[string]map[string][]store.Cell
+// view is the cells of some units over some periods, read at one instant,
+// with how each mapped cell was made.
+type view struct {
+	cells    map[string]map[string][]store.Cell
+	mappings map[string]map[string]*Mapping // unit → period → mapping
+	expected map[string]map[string]int      // unit → period → units expected
+}
 
-// read fetches the cells refs names, of units, over the periods of r —
-// and only those: an answer is a handful of stored records, never a scan.
-// whole says the answer is one figure over the whole range, so that when
-// every figure is a stock only the last period matters; a series, which
-// answers each period, passes false.
-func (e *Engine) read(units []string, r period.Range, refs []expr.Ref, whole bool) (view, error) {
+// boundaries returns the day whose map a question over r is asked in: b,
+// or by default the last day of r, the map in force at the period.
+func boundaries(r period.Range, b time.Time) time.Time {
+	if b.IsZero() {
+		return r.Last().End().AddDate(0, 0, -1)
+	}
+	return hierarchy.Day(b.Date())
+}
+
+// TreeAt returns the map of day: the history's tree for the node on that day,
+// or Tree without a history.
+func (e *Engine) TreeAt(day time.Time) *hierarchy.Tree {
+	if e.History == nil {
+		return e.Tree
+	}
+	return e.History.TreeFor(e.Self, day)
+}
+
+// era is the index of day's map; 0 without a history.
+func (e *Engine) era(day time.Time) int {
+	if e.History == nil {
+		return 0
+	}
+	return e.History.Era(day)
+}
+
+// read fetches the cells refs names, of units (of the map of day b), over
+// the periods of r — and only those: an answer is a handful of stored
+// records, never a scan. whole says the answer is one figure over the
+// whole range, so that when every figure is a stock only the last period
+// matters; a series, which answers each period, passes false. A period
+// whose map is older than b's is read from the units it maps from.
+func (e *Engine) read(units []string, r period.Range, refs []expr.Ref, whole bool, b time.Time) (view, error) {
+	tree := e.TreeAt(b)
 	for _, u := range units {
-		if !e.Tree.InSubtree(e.Self, u) {
-			return nil, fmt.Errorf("%w: %s (this node: %s)", ErrNotInSubtree, u, e.Self)
+		if !tree.InSubtree(e.Self, u) {
+			if e.History != nil {
+				if _, ok := e.History.Unit(u, b); !ok {
+					return view{}, fmt.Errorf("%w: %s is not a unit on %s", ErrBoundaries, u, hierarchy.FormatDate(b))
+				}
+			}
+			return view{}, fmt.Errorf("%w: %s (this node: %s)", ErrNotInSubtree, u, e.Self)
 		}
 	}
 	ps := r.Periods()
@@ -87,16 +182,127 @@ func (e *Engine) read(units []string, r period.Range, refs []expr.Ref, whole boo
 	if allStocks {
 		ps = ps[len(ps)-1:]
 	}
-	codes := make([]string, len(ps))
-	for i, p := range ps {
-		codes[i] = p.String()
-	}
 	cells := make([]store.CellRef, len(refs))
 	for i, ref := range refs {
 		cells[i] = store.CellRef{Element: ref.Element, Option: ref.Option}
 	}
-	v, err := e.Store.RollupCells(units, codes, cells)
-	return view(v), err
+	kb := e.era(b)
+	// Periods of b's map are read as stored; the others, grouped by their
+	// map, through the units they map from.
+	var direct []string
+	older := map[int][]string{}
+	for _, p := range ps {
+		kp := e.era(p.End().AddDate(0, 0, -1))
+		switch {
+		case kp == kb:
+			direct = append(direct, p.String())
+		case kp > kb:
+			return view{}, fmt.Errorf("%w: %s is in the map of %s; the figures of %s are in a later one, and are not mapped back",
+				ErrBoundaries, hierarchy.FormatDate(b), hierarchy.FormatDate(b), p)
+		default:
+			older[kp] = append(older[kp], p.String())
+		}
+	}
+	v := view{cells: map[string]map[string][]store.Cell{}, expected: map[string]map[string]int{}}
+	for _, u := range units {
+		v.cells[u] = map[string][]store.Cell{}
+		v.expected[u] = map[string]int{}
+	}
+	if len(direct) > 0 {
+		got, err := e.Store.RollupCells(units, direct, cells)
+		if err != nil {
+			return view{}, err
+		}
+		for _, u := range units {
+			maps.Copy(v.cells[u], got[u])
+			for _, p := range direct {
+				v.expected[u][p] = tree.SubtreeSize(u)
+			}
+		}
+	}
+	if len(older) == 0 {
+		return v, nil
+	}
+	weights, err := e.weights()
+	if err != nil {
+		return view{}, err
+	}
+	v.mappings = map[string]map[string]*Mapping{}
+	for _, u := range units {
+		v.mappings[u] = map[string]*Mapping{}
+	}
+	kps := slices.Sorted(maps.Keys(older))
+	for _, kp := range kps {
+		terms := make(map[string]*term, len(units))
+		leaves := map[string]bool{}
+		for _, u := range units {
+			t := e.resolve(u, kb, kp, weights)
+			t.leaves(leaves)
+			terms[u] = t
+		}
+		codes := slices.Sorted(maps.Keys(leaves))
+		got, err := e.Store.RollupCells(codes, older[kp], cells)
+		if err != nil {
+			return view{}, err
+		}
+		old := e.History.TreeOfEra(kp)
+		for _, u := range units {
+			t := terms[u]
+			m := &Mapping{}
+			t.describe(m)
+			src := map[string]bool{}
+			t.leaves(src)
+			m.Sources = slices.Sorted(maps.Keys(src))
+			expected := 0
+			for _, c := range m.Sources {
+				expected += old.SubtreeSize(c)
+			}
+			for _, p := range older[kp] {
+				v.mappings[u][p] = m
+				v.expected[u][p] = expected
+				if len(m.NotComparable) > 0 {
+					continue // never guessed: the cells stay absent
+				}
+				var out []store.Cell
+				for _, c := range cells {
+					sum, rep, ok := t.eval(got, p, c)
+					if ok {
+						out = append(out, store.Cell{Element: c.Element, Option: c.Option, Sum: sum, Reporting: rep})
+					}
+				}
+				sortCells(out)
+				v.cells[u][p] = out
+			}
+		}
+	}
+	return v, nil
+}
+
+func sortCells(cells []store.Cell) {
+	slices.SortFunc(cells, func(a, b store.Cell) int {
+		if a.Element != b.Element {
+			return strings.Compare(a.Element, b.Element)
+		}
+		return strings.Compare(a.Option, b.Option)
+	})
+}
+
+// weights returns the declared split weights by split unit and day.
+func (e *Engine) weights() (map[splitKey]store.SplitWeights, error) {
+	all, err := e.Store.AllSplitWeights()
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[splitKey]store.SplitWeights, len(all))
+	for _, w := range all {
+		out[splitKey{w.Old, w.Date}] = w
+	}
+	return out, nil
+}
+
+type splitKey struct {
+	old string
+	day time.Time
 }
 
 func findCell(cells []store.Cell, element, option string) (store.Cell, bool) {
@@ -116,19 +322,23 @@ func (e *Engine) figure(v view, unit string, ref expr.Ref, r period.Range) (Figu
 	if !ok {
 		return Figure{}, fmt.Errorf("unknown data element %q", ref.Element)
 	}
-	byPeriod := v[unit]
+	byPeriod := v.cells[unit]
 	last := r.Last().String()
 	f := Figure{Missing: true}
+	if nature == catalog.Stock {
+		f.Mapping = f.Mapping.merge(v.mappings[unit][last])
+	}
 	if c, ok := findCell(byPeriod[last], ref.Element, ref.Option); ok {
 		f.Reporting = c.Reporting
 		if nature == catalog.Stock {
-			return Figure{Value: c.Sum, Reporting: c.Reporting}, nil
+			return Figure{Value: c.Sum, Reporting: c.Reporting, Mapping: f.Mapping}, nil
 		}
 	}
 	if nature == catalog.Stock {
 		return f, nil
 	}
 	for _, p := range r.Periods() {
+		f.Mapping = f.Mapping.merge(v.mappings[unit][p.String()])
 		if c, ok := findCell(byPeriod[p.String()], ref.Element, ref.Option); ok {
 			f.Value += c.Sum
 			f.Missing = false
@@ -137,12 +347,18 @@ func (e *Engine) figure(v view, unit string, ref expr.Ref, r period.Range) (Figu
 			f.Reporting = max(f.Reporting, c.Reporting)
 		}
 	}
+	if f.Mapping != nil && len(f.Mapping.NotComparable) > 0 {
+		// Part of the range is not comparable: so is the sum over it.
+		f.Value, f.Missing = 0, true
+	}
 	return f, nil
 }
 
-// Value answers one element or option of unit over the range.
-func (e *Engine) Value(unit string, ref expr.Ref, r period.Range) (Figure, error) {
-	v, err := e.read([]string{unit}, r, []expr.Ref{ref}, true)
+// Value answers one element or option of unit over the range, in the
+// boundaries of day b (zero: those in force at the end of the range).
+func (e *Engine) Value(unit string, ref expr.Ref, r period.Range, b time.Time) (Figure, error) {
+	b = boundaries(r, b)
+	v, err := e.read([]string{unit}, r, []expr.Ref{ref}, true, b)
 	if err != nil {
 		return Figure{}, err
 	}
@@ -162,10 +378,17 @@ type IndicatorValue struct {
 	// Reporting is the least number of units reporting any figure the
 	// indicator uses, in the last period of the range.
 	Reporting int
+	// Expected is how many units the figures are expected from: the
+	// unit's subtree, or in other boundaries its sources' subtrees, in the
+	// last period of the range.
+	Expected int
+	// Mapping is set when a period of the range is in an older map than
+	// the boundaries asked: how the figures were brought into them.
+	Mapping *Mapping
 }
 
 func (e *Engine) indicator(v view, unit string, ind catalog.Indicator, r period.Range) (IndicatorValue, error) {
-	out := IndicatorValue{Unit: unit, Reporting: -1}
+	out := IndicatorValue{Unit: unit, Reporting: -1, Expected: v.expected[unit][r.Last().String()]}
 	var lookupErr error
 	lookup := func(ref expr.Ref) (int64, bool) {
 		f, err := e.figure(v, unit, ref, r)
@@ -176,6 +399,7 @@ func (e *Engine) indicator(v view, unit string, ind catalog.Indicator, r period.
 		if out.Reporting < 0 || f.Reporting < out.Reporting {
 			out.Reporting = f.Reporting
 		}
+		out.Mapping = out.Mapping.merge(f.Mapping)
 		return f.Value, !f.Missing
 	}
 	out.Numerator = evalSide(ind.Numerator, lookup)
@@ -217,13 +441,15 @@ func evalSide(x *expr.Expr, lookup func(expr.Ref) (int64, bool)) *big.Rat {
 	return nil
 }
 
-// Indicator answers an indicator of unit over the range.
-func (e *Engine) Indicator(unit, code string, r period.Range) (IndicatorValue, error) {
+// Indicator answers an indicator of unit over the range, in the boundaries
+// of day b (zero: those in force at the end of the range).
+func (e *Engine) Indicator(unit, code string, r period.Range, b time.Time) (IndicatorValue, error) {
 	ind, ok := e.Catalog.Indicator(code)
 	if !ok {
 		return IndicatorValue{}, fmt.Errorf("unknown indicator %q", code)
 	}
-	v, err := e.read([]string{unit}, r, ind.Refs(), true)
+	b = boundaries(r, b)
+	v, err := e.read([]string{unit}, r, ind.Refs(), true, b)
 	if err != nil {
 		return IndicatorValue{}, err
 	}
@@ -239,34 +465,39 @@ type Comparison struct {
 	Rows []IndicatorValue
 }
 
-// CompareChildren answers an indicator for every child of parent (valid on
-// the last day of the range), ranked, and for parent itself.
-func (e *Engine) CompareChildren(parent, code string, r period.Range) (Comparison, error) {
+// CompareChildren answers an indicator for every child of parent in the
+// map of day b (zero: the map in force at the end of the range), ranked,
+// and for parent itself.
+func (e *Engine) CompareChildren(parent, code string, r period.Range, b time.Time) (Comparison, error) {
+	b = boundaries(r, b)
 	var units []string
-	for _, c := range e.Tree.ChildrenOn(parent, r.Last().End().AddDate(0, 0, -1)) {
+	for _, c := range e.TreeAt(b).ChildrenOn(parent, b) {
 		units = append(units, c.Code)
 	}
-	return e.compare(parent, units, code, r)
+	return e.compare(parent, units, code, r, b)
 }
 
 // CompareLevel answers an indicator for every unit of a level within the
-// subtree of parent, ranked, and for parent itself.
-func (e *Engine) CompareLevel(parent, level, code string, r period.Range) (Comparison, error) {
+// subtree of parent, in the map of day b (zero: the map in force at the end
+// of the range), ranked, and for parent itself.
+func (e *Engine) CompareLevel(parent, level, code string, r period.Range, b time.Time) (Comparison, error) {
+	b = boundaries(r, b)
+	tree := e.TreeAt(b)
 	var units []string
-	for _, u := range e.Tree.AtLevel(level) {
-		if e.Tree.InSubtree(parent, u.Code) && u.ActiveOn(r.Last().End().AddDate(0, 0, -1)) {
+	for _, u := range tree.AtLevel(level) {
+		if tree.InSubtree(parent, u.Code) && u.ActiveOn(b) {
 			units = append(units, u.Code)
 		}
 	}
-	return e.compare(parent, units, code, r)
+	return e.compare(parent, units, code, r, b)
 }
 
-func (e *Engine) compare(parent string, units []string, code string, r period.Range) (Comparison, error) {
+func (e *Engine) compare(parent string, units []string, code string, r period.Range, b time.Time) (Comparison, error) {
 	ind, ok := e.Catalog.Indicator(code)
 	if !ok {
 		return Comparison{}, fmt.Errorf("unknown indicator %q", code)
 	}
-	v, err := e.read(append([]string{parent}, units...), r, ind.Refs(), true)
+	v, err := e.read(append([]string{parent}, units...), r, ind.Refs(), true, b)
 	if err != nil {
 		return Comparison{}, err
 	}
@@ -307,13 +538,16 @@ func (e *Engine) compare(parent string, units []string, code string, r period.Ra
 	return c, nil
 }
 
-// Series answers an indicator of unit for each period of the range.
-func (e *Engine) Series(unit, code string, r period.Range) ([]IndicatorValue, error) {
+// Series answers an indicator of unit for each period of the range, every
+// period in the boundaries of day b (zero: those in force at the end of
+// the range), so that a series across a reorganisation is one line.
+func (e *Engine) Series(unit, code string, r period.Range, b time.Time) ([]IndicatorValue, error) {
 	ind, ok := e.Catalog.Indicator(code)
 	if !ok {
 		return nil, fmt.Errorf("unknown indicator %q", code)
 	}
-	v, err := e.read([]string{unit}, r, ind.Refs(), false)
+	b = boundaries(r, b)
+	v, err := e.read([]string{unit}, r, ind.Refs(), false, b)
 	if err != nil {
 		return nil, err
 	}

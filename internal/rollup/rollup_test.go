@@ -5,6 +5,7 @@ import (
 	"math/big"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/tonghop/tonghop/internal/catalog"
 	"github.com/tonghop/tonghop/internal/expr"
@@ -95,7 +96,7 @@ func TestRatioOfSumsNotAverageOfRatios(t *testing.T) {
 	f := newFixture(t, "12", laiChau())
 	f.report("03390", "2021", map[string]int64{"thon_to_dan_pho": 10, "truong_thon_la_dang_vien": 9})
 	f.report("03394", "2021", map[string]int64{"thon_to_dan_pho": 40, "truong_thon_la_dang_vien": 10})
-	iv, err := f.engine.Indicator("106", "ty_le_truong_thon_la_dang_vien", period.Range{From: period.MustParse("2021"), To: period.MustParse("2021")})
+	iv, err := f.engine.Indicator("106", "ty_le_truong_thon_la_dang_vien", period.Range{From: period.MustParse("2021"), To: period.MustParse("2021")}, time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +105,7 @@ func TestRatioOfSumsNotAverageOfRatios(t *testing.T) {
 	}
 	// The province adds Thành phố Lai Châu's commune: (19+30)/(50+40).
 	f.report("03386", "2021", map[string]int64{"thon_to_dan_pho": 40, "truong_thon_la_dang_vien": 30})
-	iv, _ = f.engine.Indicator("12", "ty_le_truong_thon_la_dang_vien", period.Range{From: period.MustParse("2021"), To: period.MustParse("2021")})
+	iv, _ = f.engine.Indicator("12", "ty_le_truong_thon_la_dang_vien", period.Range{From: period.MustParse("2021"), To: period.MustParse("2021")}, time.Time{})
 	if rat(t, iv.Value) != new(big.Rat).SetFrac64(4900, 90).FloatString(4) {
 		t.Fatalf("province: %s, want 4900/90", rat(t, iv.Value))
 	}
@@ -121,32 +122,32 @@ func TestStocksAndFlowsOverTime(t *testing.T) {
 		f.report("03390", y.p, map[string]int64{"dang_vien": y.members, "ket_nap": y.admits})
 	}
 	r := period.Range{From: period.MustParse("2019"), To: period.MustParse("2021")}
-	members, err := f.engine.Value("106", expr.Ref{Element: "dang_vien"}, r)
+	members, err := f.engine.Value("106", expr.Ref{Element: "dang_vien"}, r, time.Time{})
 	if err != nil || members.Value != 412 || members.Missing {
 		t.Fatalf("members over 2019..2021: %+v %v, want 412", members, err)
 	}
-	admits, _ := f.engine.Value("106", expr.Ref{Element: "ket_nap"}, r)
+	admits, _ := f.engine.Value("106", expr.Ref{Element: "ket_nap"}, r, time.Time{})
 	if admits.Value != 36 || admits.Missing {
 		t.Fatalf("admissions over 2019..2021: %+v, want 12+9+15 = 36", admits)
 	}
 	// Missing is missing, not zero: nothing reported for 2022.
-	none, _ := f.engine.Value("106", expr.Ref{Element: "dang_vien"}, period.Range{From: period.MustParse("2022"), To: period.MustParse("2022")})
+	none, _ := f.engine.Value("106", expr.Ref{Element: "dang_vien"}, period.Range{From: period.MustParse("2022"), To: period.MustParse("2022")}, time.Time{})
 	if !none.Missing || none.Reporting != 0 {
 		t.Fatalf("2022: %+v, want missing", none)
 	}
 	// A stock whose last period is missing is missing, even with data before.
-	gap, _ := f.engine.Value("106", expr.Ref{Element: "dang_vien"}, period.Range{From: period.MustParse("2020"), To: period.MustParse("2022")})
+	gap, _ := f.engine.Value("106", expr.Ref{Element: "dang_vien"}, period.Range{From: period.MustParse("2020"), To: period.MustParse("2022")}, time.Time{})
 	if !gap.Missing {
 		t.Fatalf("members over 2020..2022: %+v, want missing (2022 not reported)", gap)
 	}
 	// The series shows each year, of a flow and of a stock.
-	series, err := f.engine.Series("106", "so_dang_vien_ket_nap", r)
+	series, err := f.engine.Series("106", "so_dang_vien_ket_nap", r, time.Time{})
 	if err != nil || len(series) != 3 || rat(t, series[0].Value) != "12.0000" || rat(t, series[2].Value) != "15.0000" {
 		t.Fatalf("series: %v %v", series, err)
 	}
 	f.report("03390", "2019", map[string]int64{"dang_vien": 400, "ket_nap": 12, "dang_vien.nu": 100})
 	f.report("03390", "2021", map[string]int64{"dang_vien": 412, "ket_nap": 15, "dang_vien.nu": 206})
-	stock, err := f.engine.Series("106", "ty_le_dang_vien_nu", r)
+	stock, err := f.engine.Series("106", "ty_le_dang_vien_nu", r, time.Time{})
 	if err != nil || len(stock) != 3 || rat(t, stock[0].Value) != "25.0000" || stock[1].Value != nil || rat(t, stock[2].Value) != "50.0000" {
 		t.Fatalf("series of a stock: %v %v", stock, err)
 	}
@@ -165,7 +166,7 @@ func TestReplacedRevisionLeavesNoTrace(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("roll-ups after a replaced revision differ from a clean history:\n%v\n%v", got, want)
 	}
-	admits, _ := f.engine.Value("12", expr.Ref{Element: "ket_nap"}, period.Range{From: period.MustParse("2021"), To: period.MustParse("2021")})
+	admits, _ := f.engine.Value("12", expr.Ref{Element: "ket_nap"}, period.Range{From: period.MustParse("2021"), To: period.MustParse("2021")}, time.Time{})
 	if !admits.Missing {
 		t.Fatalf("admissions of the replaced revision still counted: %+v", admits)
 	}
@@ -181,7 +182,7 @@ func TestOwnValuesAndCompare(t *testing.T) {
 	}
 	f.report("03390", "2021", map[string]int64{"thon_to_dan_pho": 10, "truong_thon_la_dang_vien": 9})
 	f.report("03394", "2021", map[string]int64{"thon_to_dan_pho": 40, "truong_thon_la_dang_vien": 30})
-	c, err := f.engine.CompareChildren("106", "ty_le_truong_thon_la_dang_vien", period.Range{From: y, To: y})
+	c, err := f.engine.CompareChildren("106", "ty_le_truong_thon_la_dang_vien", period.Range{From: y, To: y}, time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,18 +196,18 @@ func TestOwnValuesAndCompare(t *testing.T) {
 	if err := f.st.DeleteValue(y, "thon_to_dan_pho", ""); err != nil {
 		t.Fatal(err)
 	}
-	v, _ := f.engine.Value("106", expr.Ref{Element: "thon_to_dan_pho"}, period.Range{From: y, To: y})
+	v, _ := f.engine.Value("106", expr.Ref{Element: "thon_to_dan_pho"}, period.Range{From: y, To: y}, time.Time{})
 	if v.Value != 50 || v.Reporting != 2 {
 		t.Fatalf("after deleting the district's own value: %+v", v)
 	}
 	// A unit outside the node's subtree is refused.
-	if _, err := f.engine.Value("105", expr.Ref{Element: "dang_vien"}, period.Range{From: y, To: y}); err == nil {
+	if _, err := f.engine.Value("105", expr.Ref{Element: "dang_vien"}, period.Range{From: y, To: y}, time.Time{}); err == nil {
 		t.Fatal("a question about another district was answered")
 	}
 	// Division by zero is no value.
 	zero := newFixture(t, "12", laiChau())
 	zero.report("03390", "2021", map[string]int64{"thon_to_dan_pho": 0, "truong_thon_la_dang_vien": 0})
-	iv, _ := zero.engine.Indicator("03390", "ty_le_truong_thon_la_dang_vien", period.Range{From: y, To: y})
+	iv, _ := zero.engine.Indicator("03390", "ty_le_truong_thon_la_dang_vien", period.Range{From: y, To: y}, time.Time{})
 	if iv.Value != nil || rat(t, iv.Denominator) != "0.0000" {
 		t.Fatalf("0/0: %+v", iv)
 	}
@@ -243,9 +244,9 @@ func TestAchievementTamDuong(t *testing.T) {
 	}
 	y := period.MustParse("2021")
 	r := period.Range{From: y, To: y}
-	iv, _ := f.engine.Indicator("03390", "ty_le_truong_thon_la_dang_vien", r)
+	iv, _ := f.engine.Indicator("03390", "ty_le_truong_thon_la_dang_vien", r, time.Time{})
 	ts, _ := f.st.Targets()
-	ach, err := f.engine.AchievementOf("ty_le_truong_thon_la_dang_vien", iv, r, ts)
+	ach, err := f.engine.AchievementOf("ty_le_truong_thon_la_dang_vien", iv, r, ts, time.Time{})
 	if err != nil || ach == nil || ach.Target.ID != "a" || !ach.Met || ach.Difference != 10 || *ach.BaselineValue != 50 || *ach.ChangeFromBaseline != 40 {
 		t.Fatalf("03390 against the level target: %+v %v", ach, err)
 	}
@@ -269,13 +270,13 @@ func TestNoTargetForARange(t *testing.T) {
 	}
 	ts, _ := f.st.Targets()
 	r := period.Range{From: period.MustParse("2019"), To: period.MustParse("2021")}
-	iv, _ := f.engine.Indicator("03390", "so_dang_vien_ket_nap", r)
-	if a, err := f.engine.AchievementOf("so_dang_vien_ket_nap", iv, r, ts); a != nil || err != nil {
+	iv, _ := f.engine.Indicator("03390", "so_dang_vien_ket_nap", r, time.Time{})
+	if a, err := f.engine.AchievementOf("so_dang_vien_ket_nap", iv, r, ts, time.Time{}); a != nil || err != nil {
 		t.Fatalf("a range measured against one year's target: %+v %v", a, err)
 	}
 	y := period.Range{From: period.MustParse("2021"), To: period.MustParse("2021")}
-	iv, _ = f.engine.Indicator("03390", "so_dang_vien_ket_nap", y)
-	if a, _ := f.engine.AchievementOf("so_dang_vien_ket_nap", iv, y, ts); a == nil || a.Met || a.Difference != -5 {
+	iv, _ = f.engine.Indicator("03390", "so_dang_vien_ket_nap", y, time.Time{})
+	if a, _ := f.engine.AchievementOf("so_dang_vien_ket_nap", iv, y, ts, time.Time{}); a == nil || a.Met || a.Difference != -5 {
 		t.Fatalf("2021 alone: %+v", a)
 	}
 }

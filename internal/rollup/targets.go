@@ -2,6 +2,7 @@ package rollup
 
 import (
 	"math"
+	"time"
 
 	"github.com/tonghop/tonghop/internal/period"
 	"github.com/tonghop/tonghop/internal/store"
@@ -113,8 +114,9 @@ func Achieve(value float64, t store.Target, baseline *float64) Achievement {
 // AchievementOf finds, among targets (as Store.Targets reads them, once
 // per question), the target for iv's indicator of iv's unit in the last
 // period of r and states the achievement; nil when no target applies or the
-// indicator has no value.
-func (e *Engine) AchievementOf(code string, iv IndicatorValue, r period.Range, targets []store.Target) (*Achievement, error) {
+// indicator has no value. The baseline is taken in the boundaries b that iv
+// was asked in, so that it compares like with like across a reorganisation.
+func (e *Engine) AchievementOf(code string, iv IndicatorValue, r period.Range, targets []store.Target, b time.Time) (*Achievement, error) {
 	// A target is for one period: a figure over a range (admissions summed
 	// over three years) is not measured against one year's target.
 	if iv.Value == nil || r.Len() != 1 {
@@ -129,7 +131,7 @@ func (e *Engine) AchievementOf(code string, iv IndicatorValue, r period.Range, t
 	if t.Baseline != "" {
 		bp, err := period.Parse(t.Baseline)
 		if err == nil {
-			bv, err := e.Indicator(iv.Unit, code, period.Range{From: bp, To: bp})
+			bv, err := e.Indicator(iv.Unit, code, period.Range{From: bp, To: bp}, boundaries(r, b))
 			if err != nil {
 				return nil, err
 			}

@@ -3,6 +3,7 @@ package rollup
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/tonghop/tonghop/internal/period"
 	"github.com/tonghop/tonghop/internal/store"
@@ -39,9 +40,9 @@ func TestBaselineWithoutTarget(t *testing.T) {
 	}
 	y := period.MustParse("2021")
 	r := period.Range{From: y, To: y}
-	iv, _ := f.engine.Indicator("03390", "ty_le_truong_thon_la_dang_vien", r)
+	iv, _ := f.engine.Indicator("03390", "ty_le_truong_thon_la_dang_vien", r, time.Time{})
 	ts, _ := f.st.Targets()
-	a, err := f.engine.AchievementOf("ty_le_truong_thon_la_dang_vien", iv, r, ts)
+	a, err := f.engine.AchievementOf("ty_le_truong_thon_la_dang_vien", iv, r, ts, time.Time{})
 	if err != nil || a == nil {
 		t.Fatalf("no achievement: %v", err)
 	}

@@ -26,7 +26,13 @@ type accessService struct {
 
 func tokenToProto(t store.APIToken) *tonghopv1.Token {
 	role, _ := access.ParseRole(t.Role)
-	out := &tonghopv1.Token{Id: t.ID, Name: t.Name, Role: tonghopv1.Role(role), UnitCode: t.Unit, CreatedAt: timestamppb.New(t.CreatedAt)}
+	out := &tonghopv1.Token{
+		Id: t.ID, Name: t.Name, Role: tonghopv1.Role(role), UnitCode: t.Unit, CreatedAt: timestamppb.New(t.CreatedAt),
+		SignInLink: t.SignInLink, Session: t.Session,
+	}
+	if t.Session {
+		out.SessionOf = t.MadeWith
+	}
 	if !t.ExpiresAt.IsZero() {
 		out.ExpiresAt = timestamppb.New(t.ExpiresAt)
 	}
@@ -58,7 +64,11 @@ func (s *accessService) CreateToken(ctx context.Context, req *tonghopv1.CreateTo
 	if err := bad.Err(); err != nil {
 		return nil, err
 	}
-	rec, secret, err := s.tokens.CreateBy(caller, req.Name, role, req.UnitCode, time.Duration(req.ValidDays)*24*time.Hour)
+	create := s.tokens.CreateBy
+	if req.SignInLink {
+		create = s.tokens.CreateSignInLink
+	}
+	rec, secret, err := create(caller, req.Name, role, req.UnitCode, time.Duration(req.ValidDays)*24*time.Hour)
 	if err != nil {
 		return nil, err
 	}
@@ -128,6 +138,19 @@ func (s *accessService) ListAudit(ctx context.Context, req *tonghopv1.ListAuditR
 	}
 	if len(entries) == size && entries[len(entries)-1].Seq > 1 {
 		resp.NextPageToken = pagetoken.Encode("audit", binary.BigEndian.AppendUint64(nil, entries[len(entries)-1].Seq))
+	}
+	return resp, nil
+}
+
+func (s *accessService) GetCaller(ctx context.Context, _ *tonghopv1.GetCallerRequest) (*tonghopv1.GetCallerResponse, error) {
+	caller, _ := CallerFrom(ctx)
+	t, err := s.store.APIToken(caller.TokenID)
+	if err != nil {
+		return nil, err
+	}
+	resp := &tonghopv1.GetCallerResponse{Token: tokenToProto(t)}
+	if u, ok := s.tree.Unit(caller.Unit); ok {
+		resp.UnitName, resp.Level = u.Name, string(u.Level)
 	}
 	return resp, nil
 }

@@ -180,6 +180,13 @@ func hierarchyRules(s scopes) map[string]rule {
 		tonghopv1.HierarchyService_ListLevels_FullMethodName: {role: access.Viewer, units: s.none},
 		tonghopv1.HierarchyService_ListUnits_FullMethodName:  {role: access.Viewer, units: s.unitOr("parent_code")},
 		tonghopv1.HierarchyService_GetUnit_FullMethodName:    {role: access.Viewer, units: s.unitOr("code")},
+		// The map's changes concern the node as a whole, and so do the
+		// weights of a split: they decide how its subtree's figures of the
+		// old map are apportioned.
+		tonghopv1.HierarchyService_ListMapChanges_FullMethodName:      {role: access.Viewer, units: s.none},
+		tonghopv1.HierarchyService_ListMapEvents_FullMethodName:       {role: access.Viewer, units: s.none},
+		tonghopv1.HierarchyService_DeclareSplitWeights_FullMethodName: {role: access.Admin, write: true, units: s.self},
+		tonghopv1.HierarchyService_ListSplitWeights_FullMethodName:    {role: access.Viewer, units: s.none},
 	}
 }
 
@@ -257,6 +264,7 @@ func accessRules(s scopes) map[string]rule {
 		tonghopv1.AccessService_ListTokens_FullMethodName:  {role: access.Admin, units: s.none},
 		tonghopv1.AccessService_RevokeToken_FullMethodName: {role: access.Admin, write: true, units: s.byToken},
 		tonghopv1.AccessService_ListAudit_FullMethodName:   {role: access.Admin, units: s.self},
+		tonghopv1.AccessService_GetCaller_FullMethodName:   {role: access.Viewer, units: s.none},
 	}
 }
 

@@ -49,6 +49,10 @@ var expected = map[string]struct {
 	"/tonghop.v1.HierarchyService/ListLevels":                        {access.Viewer, false},
 	"/tonghop.v1.HierarchyService/ListUnits":                         {access.Viewer, true},
 	"/tonghop.v1.HierarchyService/GetUnit":                           {access.Viewer, true},
+	"/tonghop.v1.HierarchyService/ListMapChanges":                    {access.Viewer, false},
+	"/tonghop.v1.HierarchyService/ListMapEvents":                     {access.Viewer, false},
+	"/tonghop.v1.HierarchyService/DeclareSplitWeights":               {access.Admin, true},
+	"/tonghop.v1.HierarchyService/ListSplitWeights":                  {access.Viewer, false},
 	"/tonghop.v1.DataService/PutValues":                              {access.Editor, true},
 	"/tonghop.v1.DataService/GetValues":                              {access.Viewer, true},
 	"/tonghop.v1.DataService/DeleteValue":                            {access.Editor, true},
@@ -89,6 +93,7 @@ var expected = map[string]struct {
 	"/tonghop.v1.AccessService/ListTokens":                           {access.Admin, false},
 	"/tonghop.v1.AccessService/RevokeToken":                          {access.Admin, true},
 	"/tonghop.v1.AccessService/ListAudit":                            {access.Admin, true},
+	"/tonghop.v1.AccessService/GetCaller":                            {access.Viewer, false},
 	"/grpc.health.v1.Health/Check":                                   {0, false},
 	"/grpc.health.v1.Health/List":                                    {0, false},
 	"/grpc.health.v1.Health/Watch":                                   {0, false},
@@ -115,6 +120,7 @@ var wholeNode = map[string]bool{
 	"/tonghop.v1.ReportingService/AcceptReport":         true,
 	"/tonghop.v1.ReportingService/ReturnReport":         true,
 	"/tonghop.v1.ReportingService/ReopenReport":         true,
+	"/tonghop.v1.HierarchyService/DeclareSplitWeights":  true,
 }
 
 type authzFixture struct {

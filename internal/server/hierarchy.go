@@ -10,6 +10,7 @@ import (
 	"github.com/tonghop/tonghop/internal/hierarchy"
 	"github.com/tonghop/tonghop/internal/invalid"
 	"github.com/tonghop/tonghop/internal/pagetoken"
+	"github.com/tonghop/tonghop/internal/store"
 )
 
 // Page sizes of ListUnits.
@@ -21,6 +22,11 @@ const (
 type hierarchyService struct {
 	tonghopv1.UnimplementedHierarchyServiceServer
 	tree *hierarchy.Tree
+	// history is every map the node knows (nil: tree alone); store keeps
+	// the declared split weights.
+	history *hierarchy.History
+	store   *store.Store
+	self    string
 }
 
 func (s *hierarchyService) ListLevels(ctx context.Context, _ *tonghopv1.ListLevelsRequest) (*tonghopv1.ListLevelsResponse, error) {
@@ -33,20 +39,24 @@ func (s *hierarchyService) ListLevels(ctx context.Context, _ *tonghopv1.ListLeve
 
 func (s *hierarchyService) ListUnits(ctx context.Context, req *tonghopv1.ListUnitsRequest) (*tonghopv1.ListUnitsResponse, error) {
 	var bad invalid.Error
-	if req.ParentCode != "" {
-		if _, ok := s.tree.Unit(req.ParentCode); !ok {
-			bad.Add("parent_code", "unknown unit %q", req.ParentCode)
-		}
-	}
-	if req.Level != "" && !s.knownLevel(req.Level) {
-		bad.Add("level", "unknown level %q", req.Level)
-	}
 	var asOf time.Time
+	tree := s.tree
 	if req.AsOf != "" {
 		var err error
 		if asOf, err = time.Parse(dateLayout, req.AsOf); err != nil {
 			bad.Add("as_of", "%q is not a date written YYYY-MM-DD", req.AsOf)
+		} else if s.history != nil {
+			// The map of that day: its units, levels and parents.
+			tree = s.history.AsOf(asOf)
 		}
+	}
+	if req.ParentCode != "" {
+		if _, ok := tree.Unit(req.ParentCode); !ok {
+			bad.Add("parent_code", "unknown unit %q", req.ParentCode)
+		}
+	}
+	if req.Level != "" && !knownLevel(tree, req.Level) {
+		bad.Add("level", "unknown level %q", req.Level)
 	}
 	size := int(req.PageSize)
 	switch {
@@ -70,11 +80,11 @@ func (s *hierarchyService) ListUnits(ctx context.Context, req *tonghopv1.ListUni
 	var candidates []hierarchy.Unit
 	switch {
 	case req.ParentCode != "":
-		candidates = s.tree.Children(req.ParentCode)
+		candidates = tree.Children(req.ParentCode)
 	case req.Level != "":
-		candidates = s.tree.AtLevel(req.Level)
+		candidates = tree.AtLevel(req.Level)
 	default:
-		candidates = s.tree.Units()
+		candidates = tree.Units()
 	}
 	matched := candidates[:0:0]
 	for _, u := range candidates {
@@ -100,8 +110,8 @@ func (s *hierarchyService) ListUnits(ctx context.Context, req *tonghopv1.ListUni
 	return resp, nil
 }
 
-func (s *hierarchyService) knownLevel(code string) bool {
-	for _, l := range s.tree.Levels() {
+func knownLevel(tree *hierarchy.Tree, code string) bool {
+	for _, l := range tree.Levels() {
 		if l.Code == code {
 			return true
 		}

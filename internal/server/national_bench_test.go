@@ -270,7 +270,7 @@ func BenchmarkNationalGRPCCell(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		want, err := f.engine.Indicator(q.UnitCode, code, period.Range{From: period.MustParse(q.Period), To: period.MustParse(q.Period)})
+		want, err := f.engine.Indicator(q.UnitCode, code, period.Range{From: period.MustParse(q.Period), To: period.MustParse(q.Period)}, time.Time{})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -294,9 +294,9 @@ func benchCompare(b *testing.B, pg float64, unit, level, code string) {
 	r := nationalRange(nationalLast, nationalLast)
 	var want rollup.Comparison
 	if level == "" {
-		want, err = f.engine.CompareChildren(unit, code, r)
+		want, err = f.engine.CompareChildren(unit, code, r, time.Time{})
 	} else {
-		want, err = f.engine.CompareLevel(unit, level, code, r)
+		want, err = f.engine.CompareLevel(unit, level, code, r, time.Time{})
 	}
 	if err != nil {
 		b.Fatal(err)
@@ -336,7 +336,7 @@ func BenchmarkNationalGRPCSeries10y(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	want, err := f.engine.Series(nationalThanhHoa, code, nationalRange(nationalFirst, nationalLast))
+	want, err := f.engine.Series(nationalThanhHoa, code, nationalRange(nationalFirst, nationalLast), time.Time{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -365,7 +365,7 @@ func BenchmarkNationalGRPCStockRange(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	want, err := f.engine.Indicator(nationalThanhHoa, code, nationalRange(nationalLast, nationalLast))
+	want, err := f.engine.Indicator(nationalThanhHoa, code, nationalRange(nationalLast, nationalLast), time.Time{})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 
 	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
 	"github.com/tonghop/tonghop/internal/enrolment"
+	"github.com/tonghop/tonghop/internal/hierarchy"
 	"github.com/tonghop/tonghop/internal/invalid"
 	"github.com/tonghop/tonghop/internal/store"
 	"github.com/tonghop/tonghop/internal/submission"
@@ -25,6 +26,8 @@ const MaxDeliverBatch = 500
 type peerService struct {
 	tonghopv1.UnimplementedPeerServiceServer
 	subs   *submission.Reports
+	store  *store.Store
+	tree   *hierarchy.Tree
 	parent *enrolment.Parent
 	log    *zap.Logger
 }
@@ -52,7 +55,7 @@ func (s *peerService) childPath(ctx context.Context) ([]string, error) {
 	if !ok || len(info.State.PeerCertificates) == 0 {
 		return nil, errNoPeerCert
 	}
-	return s.subs.Verifier.Child(info.State.PeerCertificates)
+	return s.subs.Child(info.State.PeerCertificates)
 }
 
 func (s *peerService) Enroll(ctx context.Context, req *tonghopv1.EnrollRequest) (*tonghopv1.EnrollResponse, error) {
@@ -128,11 +131,11 @@ func (s *peerService) FetchTargets(ctx context.Context, _ *tonghopv1.FetchTarget
 		return nil, err
 	}
 	child := path[len(path)-1]
-	ts, err := s.subs.Store.Targets()
+	ts, err := s.store.Targets()
 	if err != nil {
 		return nil, err
 	}
-	tree := s.subs.Verifier.Tree
+	tree := s.tree
 	resp := &tonghopv1.FetchTargetsResponse{}
 	for _, t := range ts {
 		// Level targets apply to every unit of the level below their setter;
@@ -152,11 +155,11 @@ func (s *peerService) FetchRounds(ctx context.Context, _ *tonghopv1.FetchRoundsR
 	child := path[len(path)-1]
 	// Every round this node knows covers its whole subtree, the child's
 	// included.
-	rounds, err := s.subs.Store.Rounds()
+	rounds, err := s.store.Rounds()
 	if err != nil {
 		return nil, err
 	}
-	reviews, err := s.subs.Store.Reviews("", "", func(u string) bool { return u == child })
+	reviews, err := s.store.Reviews("", "", func(u string) bool { return u == child })
 	if err != nil {
 		return nil, err
 	}

@@ -27,6 +27,7 @@ const maxTextLen = 2000
 type reportingService struct {
 	tonghopv1.UnimplementedReportingServiceServer
 	subs  *submission.Reports
+	store *store.Store
 	check entry.Checker
 	tree  *hierarchy.Tree
 	self  string
@@ -93,7 +94,7 @@ func (s *reportingService) OpenRound(ctx context.Context, req *tonghopv1.OpenRou
 	if c, ok := CallerFrom(ctx); ok {
 		by = callerName(c)
 	}
-	r, err := s.subs.Store.PutRound(store.Round{
+	r, err := s.store.PutRound(store.Round{
 		Opener: s.self, DataSet: req.DataSet, Period: req.Period,
 		Deadline: req.Deadline.AsTime().UTC(), Reference: strings.TrimSpace(req.Reference), OpenedBy: by,
 	})
@@ -104,7 +105,7 @@ func (s *reportingService) OpenRound(ctx context.Context, req *tonghopv1.OpenRou
 }
 
 func (s *reportingService) ListRounds(ctx context.Context, _ *tonghopv1.ListRoundsRequest) (*tonghopv1.ListRoundsResponse, error) {
-	rs, err := s.subs.Store.Rounds()
+	rs, err := s.store.Rounds()
 	if err != nil {
 		return nil, err
 	}
@@ -122,11 +123,11 @@ func (s *reportingService) ListDue(ctx context.Context, req *tonghopv1.ListDueRe
 	case req.UnitCode != s.self:
 		return nil, invalid.Field("unit_code", "%q is not this node's unit (%s)", req.UnitCode, s.self)
 	}
-	rounds, err := s.subs.Store.Rounds()
+	rounds, err := s.store.Rounds()
 	if err != nil {
 		return nil, err
 	}
-	said, err := s.subs.Store.ParentReviews()
+	said, err := s.store.ParentReviews()
 	if err != nil {
 		return nil, err
 	}
@@ -138,7 +139,7 @@ func (s *reportingService) ListDue(ctx context.Context, req *tonghopv1.ListDueRe
 			continue
 		}
 		d := &tonghopv1.Due{Round: wire.RoundToProto(r), State: tonghopv1.ReportState_REPORT_STATE_MISSING}
-		prog, err := s.subs.Store.ReportProgress(r.DataSet, r.Period, []string{s.self})
+		prog, err := s.store.ReportProgress(r.DataSet, r.Period, []string{s.self})
 		if err != nil {
 			return nil, err
 		}
@@ -184,7 +185,7 @@ func (s *reportingService) GetCompleteness(ctx context.Context, req *tonghopv1.G
 	if _, ok := s.tree.Unit(root); !ok || !s.tree.InSubtree(s.self, root) {
 		return nil, invalid.Field("unit_code", "unknown unit %q, or not in this node's subtree", root)
 	}
-	r, err := s.subs.Store.Round(req.RoundId)
+	r, err := s.store.Round(req.RoundId)
 	if err != nil {
 		return nil, err
 	}
@@ -206,7 +207,7 @@ func (s *reportingService) GetCompleteness(ctx context.Context, req *tonghopv1.G
 	}
 	// The root's own report, when it is below this node, states what it
 	// accepted of its children.
-	prog, err := s.subs.Store.ReportProgress(r.DataSet, r.Period, append(codes, root))
+	prog, err := s.store.ReportProgress(r.DataSet, r.Period, append(codes, root))
 	if err != nil {
 		return nil, err
 	}
@@ -339,7 +340,7 @@ func (s *reportingService) review(ctx context.Context, unit, dataSet, periodCode
 	if c, ok := CallerFrom(ctx); ok {
 		by = callerName(c)
 	}
-	r, err := s.subs.Store.ReviewReport(unit, dataSet, periodCode, action, digest, strings.TrimSpace(reason), by)
+	r, err := s.store.ReviewReport(unit, dataSet, periodCode, action, digest, strings.TrimSpace(reason), by)
 	if err != nil {
 		return nil, err
 	}
@@ -377,7 +378,7 @@ func (s *reportingService) ListReviewEvents(ctx context.Context, req *tonghopv1.
 	} else if _, ok := s.tree.Unit(root); !ok {
 		return nil, invalid.Field("unit_code", "unknown unit %q", root)
 	}
-	events, err := s.subs.Store.ReviewEvents(func(e store.ReviewEvent) bool {
+	events, err := s.store.ReviewEvents(func(e store.ReviewEvent) bool {
 		return s.tree.InSubtree(root, e.Unit) && (req.DataSet == "" || e.DataSet == req.DataSet) && (req.Period == "" || e.Period == req.Period)
 	})
 	if err != nil {

@@ -2,8 +2,10 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
+	"time"
 
 	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
 	"github.com/tonghop/tonghop/internal/catalog"
@@ -24,20 +26,12 @@ type rollupService struct {
 	tree   *hierarchy.Tree
 }
 
-// query checks the unit, indicator and period of a question.
-func (s *rollupService) query(unit, indicator, periodCode string) (period.Range, error) {
+// query checks the unit, indicator, period and boundaries of a question:
+// the unit must be in the map of the boundaries (by default, the map at
+// the end of the period).
+func (s *rollupService) query(unit, indicator, periodCode, boundaries string) (period.Range, time.Time, error) {
 	var bad invalid.Error
-	switch _, ok := s.tree.Unit(unit); {
-	case unit == "":
-		bad.Add("unit_code", "is required")
-	case !ok:
-		bad.Add("unit_code", "unknown unit %q", unit)
-	case !s.tree.InSubtree(s.engine.Self, unit):
-		bad.Add("unit_code", "%s is not in this node's subtree (%s)", unit, s.engine.Self)
-	}
-	if _, ok := s.engine.Catalog.Indicator(indicator); !ok {
-		bad.Add("indicator", "unknown indicator %q", indicator)
-	}
+	b := parseBoundaries(&bad, "boundaries", boundaries)
 	r, err := period.ParseRange(periodCode)
 	switch {
 	case periodCode == "":
@@ -47,15 +41,57 @@ func (s *rollupService) query(unit, indicator, periodCode string) (period.Range,
 	case r.Len() > maxRangePeriods:
 		bad.Add("period", "%d periods; a question spans at most %d", r.Len(), maxRangePeriods)
 	}
-	return r, bad.Err()
+	day := b
+	if day.IsZero() && err == nil && periodCode != "" {
+		day = r.Last().End().AddDate(0, 0, -1)
+	}
+	tree := s.tree
+	if !day.IsZero() {
+		tree = s.engine.TreeAt(day)
+	}
+	switch _, ok := tree.Unit(unit); {
+	case unit == "":
+		bad.Add("unit_code", "is required")
+	case !ok && !day.IsZero() && s.engine.History != nil:
+		bad.Add("unit_code", "no unit %q in the map of %s", unit, hierarchy.FormatDate(day))
+	case !ok:
+		bad.Add("unit_code", "unknown unit %q", unit)
+	case !tree.InSubtree(s.engine.Self, unit):
+		bad.Add("unit_code", "%s is not in this node's subtree (%s)", unit, s.engine.Self)
+	}
+	if _, ok := s.engine.Catalog.Indicator(indicator); !ok {
+		bad.Add("indicator", "unknown indicator %q", indicator)
+	}
+	return r, b, bad.Err()
 }
 
-func (s *rollupService) value(code string, iv rollup.IndicatorValue, r period.Range, targets []store.Target) (*tonghopv1.IndicatorValue, error) {
-	u, _ := s.tree.Unit(iv.Unit)
+// boundariesErr names the boundaries field in an engine's refusal.
+func boundariesErr(err error) error {
+	if errors.Is(err, rollup.ErrBoundaries) {
+		return invalid.Field("boundaries", "%v", err)
+	}
+	return err
+}
+
+func mappingToProto(m *rollup.Mapping) *tonghopv1.BoundaryMapping {
+	if m == nil {
+		return nil
+	}
+	return &tonghopv1.BoundaryMapping{Sources: m.Sources, Estimated: m.Estimated, Apportioned: m.Apportioned, NotComparable: m.NotComparable}
+}
+
+func (s *rollupService) value(code string, iv rollup.IndicatorValue, r period.Range, targets []store.Target, b time.Time) (*tonghopv1.IndicatorValue, error) {
+	day := b
+	if day.IsZero() {
+		day = r.Last().End().AddDate(0, 0, -1)
+	}
+	u, _ := s.engine.TreeAt(day).Unit(iv.Unit)
 	out := &tonghopv1.IndicatorValue{
 		UnitCode: iv.Unit, UnitName: u.Name, Indicator: code, Period: r.String(),
 		ReportingUnits: int32(iv.Reporting),
-		ExpectedUnits:  int32(s.tree.SubtreeSize(iv.Unit)),
+		ExpectedUnits:  int32(iv.Expected),
+		Boundaries:     hierarchy.FormatDate(day),
+		Mapping:        mappingToProto(iv.Mapping),
 	}
 	if iv.Numerator != nil {
 		f, _ := iv.Numerator.Float64()
@@ -69,9 +105,9 @@ func (s *rollupService) value(code string, iv rollup.IndicatorValue, r period.Ra
 		f, _ := iv.Value.Float64()
 		out.Value = &f
 	}
-	ach, err := s.engine.AchievementOf(code, iv, r, targets)
+	ach, err := s.engine.AchievementOf(code, iv, r, targets, b)
 	if err != nil {
-		return nil, err
+		return nil, boundariesErr(err)
 	}
 	if ach != nil {
 		out.Achievement = &tonghopv1.Achievement{
@@ -83,19 +119,19 @@ func (s *rollupService) value(code string, iv rollup.IndicatorValue, r period.Ra
 }
 
 func (s *rollupService) GetIndicatorValue(ctx context.Context, req *tonghopv1.GetIndicatorValueRequest) (*tonghopv1.GetIndicatorValueResponse, error) {
-	r, err := s.query(req.UnitCode, req.Indicator, req.Period)
+	r, b, err := s.query(req.UnitCode, req.Indicator, req.Period, req.Boundaries)
 	if err != nil {
 		return nil, err
 	}
-	iv, err := s.engine.Indicator(req.UnitCode, req.Indicator, r)
+	iv, err := s.engine.Indicator(req.UnitCode, req.Indicator, r, b)
 	if err != nil {
-		return nil, err
+		return nil, boundariesErr(err)
 	}
 	targets, err := s.engine.Store.Targets()
 	if err != nil {
 		return nil, err
 	}
-	v, err := s.value(req.Indicator, iv, r, targets)
+	v, err := s.value(req.Indicator, iv, r, targets, b)
 	if err != nil {
 		return nil, err
 	}
@@ -103,36 +139,36 @@ func (s *rollupService) GetIndicatorValue(ctx context.Context, req *tonghopv1.Ge
 }
 
 func (s *rollupService) CompareIndicator(ctx context.Context, req *tonghopv1.CompareIndicatorRequest) (*tonghopv1.CompareIndicatorResponse, error) {
-	r, err := s.query(req.UnitCode, req.Indicator, req.Period)
+	r, b, err := s.query(req.UnitCode, req.Indicator, req.Period, req.Boundaries)
 	if err != nil {
 		return nil, err
 	}
 	var c rollup.Comparison
 	if req.Level != "" {
-		known := false
-		for _, l := range s.tree.Levels() {
-			known = known || l.Code == req.Level
+		day := b
+		if day.IsZero() {
+			day = r.Last().End().AddDate(0, 0, -1)
 		}
-		if !known {
-			return nil, invalid.Field("level", "unknown level %q", req.Level)
+		if !knownLevel(s.engine.TreeAt(day), req.Level) {
+			return nil, invalid.Field("level", "unknown level %q in the map of %s", req.Level, hierarchy.FormatDate(day))
 		}
-		c, err = s.engine.CompareLevel(req.UnitCode, req.Level, req.Indicator, r)
+		c, err = s.engine.CompareLevel(req.UnitCode, req.Level, req.Indicator, r, b)
 	} else {
-		c, err = s.engine.CompareChildren(req.UnitCode, req.Indicator, r)
+		c, err = s.engine.CompareChildren(req.UnitCode, req.Indicator, r, b)
 	}
 	if err != nil {
-		return nil, err
+		return nil, boundariesErr(err)
 	}
 	targets, err := s.engine.Store.Targets()
 	if err != nil {
 		return nil, err
 	}
 	resp := &tonghopv1.CompareIndicatorResponse{}
-	if resp.Parent, err = s.value(req.Indicator, c.Parent, r, targets); err != nil {
+	if resp.Parent, err = s.value(req.Indicator, c.Parent, r, targets, b); err != nil {
 		return nil, err
 	}
 	for _, row := range c.Rows {
-		v, err := s.value(req.Indicator, row, r, targets)
+		v, err := s.value(req.Indicator, row, r, targets, b)
 		if err != nil {
 			return nil, err
 		}
@@ -142,13 +178,17 @@ func (s *rollupService) CompareIndicator(ctx context.Context, req *tonghopv1.Com
 }
 
 func (s *rollupService) GetIndicatorSeries(ctx context.Context, req *tonghopv1.GetIndicatorSeriesRequest) (*tonghopv1.GetIndicatorSeriesResponse, error) {
-	r, err := s.query(req.UnitCode, req.Indicator, req.Period)
+	r, b, err := s.query(req.UnitCode, req.Indicator, req.Period, req.Boundaries)
 	if err != nil {
 		return nil, err
 	}
-	points, err := s.engine.Series(req.UnitCode, req.Indicator, r)
+	if b.IsZero() {
+		// One map for the whole series: the one at its end.
+		b = r.Last().End().AddDate(0, 0, -1)
+	}
+	points, err := s.engine.Series(req.UnitCode, req.Indicator, r, b)
 	if err != nil {
-		return nil, err
+		return nil, boundariesErr(err)
 	}
 	targets, err := s.engine.Store.Targets()
 	if err != nil {
@@ -157,7 +197,7 @@ func (s *rollupService) GetIndicatorSeries(ctx context.Context, req *tonghopv1.G
 	resp := &tonghopv1.GetIndicatorSeriesResponse{}
 	for i, p := range points {
 		one := period.Range{From: r.Periods()[i], To: r.Periods()[i]}
-		v, err := s.value(req.Indicator, p, one, targets)
+		v, err := s.value(req.Indicator, p, one, targets, b)
 		if err != nil {
 			return nil, err
 		}

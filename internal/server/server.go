@@ -30,6 +30,9 @@ type Deps struct {
 	Store   *store.Store
 	Catalog *catalog.Catalog
 	Tree    *hierarchy.Tree
+	// History is every map the node knows; nil means Tree alone. Roll-up
+	// questions are answered in the boundaries of any day it has.
+	History *hierarchy.History
 	// Unit is the node's own unit code.
 	Unit string
 	// ParentAddress is the parent node's gRPC address; empty at the root.
@@ -37,6 +40,8 @@ type Deps struct {
 	Version       string
 	StartedAt     time.Time
 	Logger        *zap.Logger
+	// Clock is the node's clock; nil: time.Now.
+	Clock func() time.Time
 	// Submissions and Parent serve signed reports and children.
 	Submissions *submission.Reports
 	Parent      *enrolment.Parent
@@ -85,8 +90,11 @@ func Register(s grpc.ServiceRegistrar, d Deps) {
 	if d.Logger == nil {
 		d.Logger = zap.NewNop()
 	}
+	if d.Clock == nil {
+		d.Clock = time.Now
+	}
 	if d.Engine == nil {
-		d.Engine = &rollup.Engine{Store: d.Store, Catalog: d.Catalog, Tree: d.Tree, Self: d.Unit}
+		d.Engine = &rollup.Engine{Store: d.Store, Catalog: d.Catalog, Tree: d.Tree, History: d.History, Self: d.Unit}
 	}
 	for _, svc := range services() {
 		s.RegisterService(svc.desc, svc.impl(d))
@@ -116,7 +124,9 @@ func newNodeService(d Deps) any { return &nodeService{d: d} }
 
 func newCatalogService(d Deps) any { return &catalogService{cat: d.Catalog} }
 
-func newHierarchyService(d Deps) any { return &hierarchyService{tree: d.Tree} }
+func newHierarchyService(d Deps) any {
+	return &hierarchyService{tree: d.Tree, history: d.History, store: d.Store, self: d.Unit}
+}
 
 func newDataService(d Deps) any {
 	return &dataService{
@@ -131,6 +141,7 @@ func newDataService(d Deps) any {
 func newSubmissionService(d Deps) any {
 	return &submissionService{
 		subs:   d.Submissions,
+		store:  d.Store,
 		check:  entry.Checker{Unit: d.Unit, Catalog: d.Catalog},
 		tree:   d.Tree,
 		parent: d.ParentAddress,
@@ -151,13 +162,9 @@ func newAccessService(d Deps) any {
 }
 
 func newReportingService(d Deps) any {
-	now := time.Now
-	if d.Submissions != nil && d.Submissions.Verifier != nil && d.Submissions.Verifier.Now != nil {
-		now = d.Submissions.Verifier.Now
-	}
 	return &reportingService{
-		subs: d.Submissions, check: entry.Checker{Unit: d.Unit, Catalog: d.Catalog},
-		tree: d.Tree, self: d.Unit, now: now,
+		subs: d.Submissions, store: d.Store, check: entry.Checker{Unit: d.Unit, Catalog: d.Catalog},
+		tree: d.Tree, self: d.Unit, now: d.Clock,
 	}
 }
 
@@ -173,5 +180,5 @@ func RegisterPeer(s grpc.ServiceRegistrar, d Deps) {
 	if d.Logger == nil {
 		d.Logger = zap.NewNop()
 	}
-	tonghopv1.RegisterPeerServiceServer(s, &peerService{subs: d.Submissions, parent: d.Parent, log: d.Logger})
+	tonghopv1.RegisterPeerServiceServer(s, &peerService{subs: d.Submissions, store: d.Store, tree: d.Tree, parent: d.Parent, log: d.Logger})
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/tonghop/tonghop/internal/hierarchy"
 	"github.com/tonghop/tonghop/internal/invalid"
 	"github.com/tonghop/tonghop/internal/report"
+	"github.com/tonghop/tonghop/internal/rollup"
 	"github.com/tonghop/tonghop/internal/store"
 	"github.com/tonghop/tonghop/internal/submission"
 	"github.com/tonghop/tonghop/internal/trust"
@@ -48,6 +49,9 @@ func statusRules() []statusRule {
 		{store.ErrNotInitialised, codes.FailedPrecondition},
 		{store.ErrIdentityChange, codes.FailedPrecondition},
 		{hierarchy.ErrInvalidTree, codes.InvalidArgument},
+		{hierarchy.ErrInvalidHistory, codes.InvalidArgument},
+		{store.ErrBadWeights, codes.InvalidArgument},
+		{rollup.ErrBoundaries, codes.InvalidArgument},
 		{submission.ErrMalformed, codes.InvalidArgument},
 		{submission.ErrUnauthentic, codes.Unauthenticated},
 		{submission.ErrNotAllowed, codes.PermissionDenied},
@@ -74,6 +78,7 @@ func statusRules() []statusRule {
 		{store.ErrReviewState, codes.FailedPrecondition},
 		{store.ErrNotLatest, codes.FailedPrecondition},
 		{report.ErrNotSigned, codes.FailedPrecondition},
+		{ErrChildColumns, codes.FailedPrecondition},
 		{context.Canceled, codes.Canceled},
 		{context.DeadlineExceeded, codes.DeadlineExceeded},
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/tonghop/tonghop/internal/hierarchy"
 	"github.com/tonghop/tonghop/internal/invalid"
 	"github.com/tonghop/tonghop/internal/report"
+	"github.com/tonghop/tonghop/internal/rollup"
 	"github.com/tonghop/tonghop/internal/store"
 	"github.com/tonghop/tonghop/internal/submission"
 	"github.com/tonghop/tonghop/internal/trust"
@@ -45,6 +46,9 @@ func TestStatusTable(t *testing.T) {
 		{fmt.Errorf("open: %w", store.ErrNotInitialised), codes.FailedPrecondition},
 		{fmt.Errorf("init: %w", store.ErrIdentityChange), codes.FailedPrecondition},
 		{fmt.Errorf("units: %w", hierarchy.ErrInvalidTree), codes.InvalidArgument},
+		{fmt.Errorf("units: %w", hierarchy.ErrInvalidHistory), codes.InvalidArgument},
+		{fmt.Errorf("declare: %w", &store.WeightsError{Field: "weights", Reason: "are all zero"}), codes.InvalidArgument},
+		{fmt.Errorf("query: %w", rollup.ErrBoundaries), codes.InvalidArgument},
 		{fmt.Errorf("envelope: %w", submission.ErrMalformed), codes.InvalidArgument},
 		{fmt.Errorf("envelope: %w", submission.ErrUnauthentic), codes.Unauthenticated},
 		{fmt.Errorf("envelope: %w", submission.ErrNotAllowed), codes.PermissionDenied},
@@ -71,6 +75,7 @@ func TestStatusTable(t *testing.T) {
 		{fmt.Errorf("return: %w", store.ErrReviewState), codes.FailedPrecondition},
 		{fmt.Errorf("accept: %w", store.ErrNotLatest), codes.FailedPrecondition},
 		{fmt.Errorf("report: %w", report.ErrNotSigned), codes.FailedPrecondition},
+		{fmt.Errorf("import: %w", ErrChildColumns), codes.FailedPrecondition},
 		{fmt.Errorf("call: %w", context.Canceled), codes.Canceled},
 		{fmt.Errorf("call: %w", context.DeadlineExceeded), codes.DeadlineExceeded},
 		{fmt.Errorf("put: commit: %w", &os.PathError{Op: "write", Path: "/var/lib/tonghop/tonghop.db", Err: syscall.ENOSPC}), codes.Unavailable},
@@ -84,7 +89,7 @@ func TestStatusTable(t *testing.T) {
 		}
 	}
 	// Every rule of the table is exercised above.
-	if n := len(statusRules()); n != 35 {
+	if n := len(statusRules()); n != 39 {
 		t.Errorf("statusRules has %d rules; extend this test with the new ones", n)
 	}
 }

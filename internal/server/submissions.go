@@ -26,6 +26,7 @@ const (
 type submissionService struct {
 	tonghopv1.UnimplementedSubmissionServiceServer
 	subs   *submission.Reports
+	store  *store.Store
 	check  entry.Checker
 	tree   *hierarchy.Tree
 	parent string
@@ -129,7 +130,7 @@ func (s *submissionService) ListSubmissions(ctx context.Context, req *tonghopv1.
 		root := req.UnitCode
 		f.Units = func(code string) bool { return s.tree.InSubtree(root, code) }
 	}
-	recs, superseded, last, err := s.subs.Store.Submissions(f, after, size)
+	recs, superseded, last, err := s.store.Submissions(f, after, size)
 	if err != nil {
 		return nil, err
 	}
@@ -147,7 +148,7 @@ func (s *submissionService) GetSubmission(ctx context.Context, req *tonghopv1.Ge
 	if req.Digest == "" {
 		return nil, invalid.Field("digest", "is required")
 	}
-	rec, raw, superseded, err := s.subs.Store.Submission(req.Digest)
+	rec, raw, superseded, err := s.store.Submission(req.Digest)
 	if err != nil {
 		return nil, err
 	}
@@ -170,7 +171,7 @@ func (s *submissionService) GetSubmission(ctx context.Context, req *tonghopv1.Ge
 }
 
 func (s *submissionService) ListOutbox(ctx context.Context, _ *tonghopv1.ListOutboxRequest) (*tonghopv1.ListOutboxResponse, error) {
-	entries, _, err := s.subs.Store.Outbox(0)
+	entries, _, err := s.store.Outbox(0)
 	if err != nil {
 		return nil, err
 	}
@@ -178,7 +179,7 @@ func (s *submissionService) ListOutbox(ctx context.Context, _ *tonghopv1.ListOut
 	for _, e := range entries {
 		oe := &tonghopv1.OutboxEntry{Digest: e.Digest, QueuedAt: timestamppb.New(e.QueuedAt), Attempts: int32(e.Attempts), LastError: e.LastError}
 		// Notices have no submission record; submissions say what they are.
-		if rec, _, _, err := s.subs.Store.Submission(e.Digest); err == nil {
+		if rec, _, _, err := s.store.Submission(e.Digest); err == nil {
 			oe.UnitCode, oe.DataSet, oe.Period, oe.Revision = rec.Unit, rec.DataSet, rec.Period, rec.Revision
 		}
 		resp.Entries = append(resp.Entries, oe)
@@ -190,12 +191,10 @@ func (s *submissionService) RequeueSubmission(ctx context.Context, req *tonghopv
 	if req.Digest == "" {
 		return nil, invalid.Field("digest", "is required")
 	}
-	rec, err := s.subs.Store.Requeue(req.Digest)
+	rec, err := s.store.Requeue(req.Digest)
 	if err != nil {
 		return nil, err
 	}
-	if s.subs.Queued != nil {
-		s.subs.Queued()
-	}
+	s.subs.NotifyQueued()
 	return &tonghopv1.RequeueSubmissionResponse{Submission: submissionToProto(rec, false)}, nil
 }

@@ -22,7 +22,14 @@ type APIToken struct {
 	RevokedAt  time.Time `json:"revoked_at,omitzero"`
 	// MadeWith is the id of the token this one was made with; empty for a
 	// token made on the node itself. Revoking a token revokes what it made.
+	// A browser session is made with the token it was opened with (with a
+	// sign-in link, with the token that made the link).
 	MadeWith string `json:"made_with,omitempty"`
+	// SignInLink marks a one-time link that opens one browser session and
+	// is no API credential.
+	SignInLink bool `json:"sign_in_link,omitzero"`
+	// Session marks a browser session.
+	Session bool `json:"session,omitzero"`
 }
 
 // PutAPIToken stores a new token.

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -22,7 +21,7 @@ func checkOnBehalf(subs *bolt.Bucket, r Submission, have uint64) error {
 		return nil
 	}
 	var prev Submission
-	if err := json.Unmarshal(subs.Get(submissionKey(r.Unit, r.DataSet, r.Period, have)), &prev); err != nil {
+	if err := decodeSubmission(subs.Get(submissionKey(r.Unit, r.DataSet, r.Period, have)), &prev); err != nil {
 		return fmt.Errorf("%w: submission %s %s %s revision %d: %v", ErrCorrupt, r.Unit, r.DataSet, r.Period, have, err)
 	}
 	if prev.EnteredBy == "" {

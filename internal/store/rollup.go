@@ -3,11 +3,13 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"sort"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/tonghop/tonghop/internal/period"
 )
 
 // Cell is one aggregated figure of a unit's subtree for a period: an
@@ -166,8 +168,11 @@ func less(a, b Cell) bool {
 }
 
 // chain returns unit and its ancestors up to and including the node's own
-// unit: the units whose roll-ups a report of unit changes here.
-func chain(tx *bolt.Tx, unit string) ([]string, error) {
+// unit, as the map stood on day (the last day of the report's period): the
+// units whose roll-ups a report of unit changes here. A commune's 2021
+// report rolls up through its district even after districts were
+// abolished.
+func chain(tx *bolt.Tx, unit string, day time.Time) ([]string, error) {
 	self := string(tx.Bucket(bucketMeta).Get(keyUnitCode))
 	if self == "" {
 		return nil, nil // not initialised: nothing rolls up
@@ -179,17 +184,26 @@ func chain(tx *bolt.Tx, unit string) ([]string, error) {
 		if code == self {
 			return out, nil
 		}
-		raw := units.Get([]byte(code))
-		if raw == nil {
+		u, ok, err := unitOn(units, code, day)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
 			return nil, fmt.Errorf("%w: unit %s of a report is not stored", ErrCorrupt, code)
 		}
-		var r unitRecord
-		if err := json.Unmarshal(raw, &r); err != nil {
-			return nil, fmt.Errorf("%w: unit %s: %v", ErrCorrupt, code, err)
-		}
-		code = r.Parent
+		code = u.Parent
 	}
 	return nil, fmt.Errorf("%w: unit %s is not below this node (%s)", ErrCorrupt, unit, self)
+}
+
+// lastDay is the last day of the period named by code: the day whose map
+// a figure of the period is in.
+func lastDay(code string) (time.Time, error) {
+	p, err := period.Parse(code)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%w: period %q: %v", ErrCorrupt, code, err)
+	}
+	return p.End().AddDate(0, 0, -1), nil
 }
 
 // applyDelta adds d to the roll-ups of every unit of units for the period.
@@ -238,7 +252,11 @@ func applyReport(tx *bolt.Tx, unit, dataSet, periodCode string, vals []Value) er
 	if err := cur.Put(key, encodeCells(cells)); err != nil {
 		return err
 	}
-	units, err := chain(tx, unit)
+	day, err := lastDay(periodCode)
+	if err != nil {
+		return err
+	}
+	units, err := chain(tx, unit, day)
 	if err != nil {
 		return err
 	}
@@ -316,7 +334,7 @@ func (s *Store) Rebuild(decode func(envelope []byte) (Report, error)) error {
 		c := subs.Cursor()
 		for k, raw := c.First(); k != nil; k, raw = c.Next() {
 			var r Submission
-			if err := json.Unmarshal(raw, &r); err != nil {
+			if err := decodeSubmission(raw, &r); err != nil {
 				return fmt.Errorf("%w: submission %q: %v", ErrCorrupt, k, err)
 			}
 			if pending != nil && (pending.Unit != r.Unit || pending.DataSet != r.DataSet || pending.Period != r.Period) {

@@ -11,13 +11,15 @@ import (
 // SchemaVersion is the layout of buckets and records this code reads and
 // writes. Opening a file of an older version migrates it; a newer one is
 // refused, so an old binary never misreads data written by a new one.
-const SchemaVersion = 7
+const SchemaVersion = 8
 
 // Every bucket of the file is declared here and nowhere else.
 var (
 	// bucketMeta holds single keys about the file and the node: see keyXxx.
 	bucketMeta = []byte("meta")
-	// bucketUnits maps a unit code to its encoded record (units.go).
+	// bucketUnits maps a unit code \x00 its first day of validity
+	// (YYYY-MM-DD, empty for undated) to its encoded record (units.go);
+	// before version 8 the key was the code alone.
 	bucketUnits = []byte("units")
 	// bucketValues maps period \x00 element \x00 option to an encoded value
 	// of the node's own unit (values.go). The data set is not part of the
@@ -117,6 +119,19 @@ func bucketsV7() [][]byte {
 	return [][]byte{bucketRounds, bucketReviews, bucketReviewEvents, bucketParentReviews}
 }
 
+// Version 8: the map's history (boundaries.go).
+var (
+	// bucketChanges maps date \x00 new code \x00 old code to one row of a
+	// reorganisation.
+	bucketChanges = []byte("changes")
+	// bucketSplitWeights maps old code \x00 date to the weights declared
+	// for a split unit's parts.
+	bucketSplitWeights = []byte("split_weights")
+)
+
+// bucketsV8 are the buckets version 8 added.
+func bucketsV8() [][]byte { return [][]byte{bucketChanges, bucketSplitWeights} }
+
 // bucketsV2 are the buckets version 2 added.
 func bucketsV2() [][]byte {
 	return [][]byte{bucketEnvelopes, bucketSubmissions, bucketDigests, bucketOutbox, bucketIssued, bucketRevoked, bucketTokens}
@@ -129,7 +144,8 @@ func allBuckets() [][]byte {
 	all = append(all, bucketsV4()...)
 	all = append(all, bucketsV5()...)
 	all = append(all, bucketsV6()...)
-	return append(all, bucketsV7()...)
+	all = append(all, bucketsV7()...)
+	return append(all, bucketsV8()...)
 }
 
 // Keys of bucketMeta.
@@ -175,6 +191,13 @@ func migrations() []migration {
 				return err
 			}
 			return reviewsFromReports(tx)
+		}},
+		// Units are keyed by code and first day of validity.
+		{To: 8, Apply: func(tx *bolt.Tx) error {
+			if err := createBuckets(bucketsV8())(tx); err != nil {
+				return err
+			}
+			return rekeyUnits(tx)
 		}},
 	}
 }

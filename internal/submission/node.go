@@ -47,6 +47,20 @@ func (n *Reports) queued() {
 	}
 }
 
+// NotifyQueued tells the forwarder that something was put in the outbox
+// (a report queued again by hand), when this node forwards at all.
+func (n *Reports) NotifyQueued() {
+	if n.Queued != nil {
+		n.Queued()
+	}
+}
+
+// Child checks a calling node's certificate chain and returns its unit
+// path, when it is a direct child of this node.
+func (n *Reports) Child(chain []*x509.Certificate) ([]string, error) {
+	return n.Verifier.Child(chain)
+}
+
 // SubmitOwn signs the node's own values and sections of a data set and
 // period as the next revision, and stores and queues it in one transaction.
 // The rules judge the values first: an error blocks signing (a

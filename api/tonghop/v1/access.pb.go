@@ -95,8 +95,17 @@ type Token struct {
 	UnitCode  string                 `protobuf:"bytes,4,opt,name=unit_code,json=unitCode,proto3" json:"unit_code,omitempty"`
 	CreatedAt *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
 	// Unset: it does not expire.
-	ExpiresAt     *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
-	RevokedAt     *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=revoked_at,json=revokedAt,proto3" json:"revoked_at,omitempty"`
+	ExpiresAt *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
+	RevokedAt *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=revoked_at,json=revokedAt,proto3" json:"revoked_at,omitempty"`
+	// A sign-in link: used once, in the browser, to open a session
+	// (POST /session); it is refused as an API credential.
+	SignInLink bool `protobuf:"varint,8,opt,name=sign_in_link,json=signInLink,proto3" json:"sign_in_link,omitempty"`
+	// For a browser session, the token it was opened with (for a sign-in
+	// link, the token that made the link); the session ends when that token
+	// is revoked, and expires no later than it. Empty for other tokens.
+	SessionOf string `protobuf:"bytes,9,opt,name=session_of,json=sessionOf,proto3" json:"session_of,omitempty"`
+	// A browser session (POST /session), ended at sign-out.
+	Session       bool `protobuf:"varint,10,opt,name=session,proto3" json:"session,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -180,6 +189,27 @@ func (x *Token) GetRevokedAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Token) GetSignInLink() bool {
+	if x != nil {
+		return x.SignInLink
+	}
+	return false
+}
+
+func (x *Token) GetSessionOf() string {
+	if x != nil {
+		return x.SessionOf
+	}
+	return ""
+}
+
+func (x *Token) GetSession() bool {
+	if x != nil {
+		return x.Session
+	}
+	return false
+}
+
 // CreateTokenRequest describes the token to make.
 type CreateTokenRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -188,8 +218,12 @@ type CreateTokenRequest struct {
 	Role Role `protobuf:"varint,2,opt,name=role,proto3,enum=tonghop.v1.Role" json:"role,omitempty"`
 	// Within the caller's subtree.
 	UnitCode string `protobuf:"bytes,3,opt,name=unit_code,json=unitCode,proto3" json:"unit_code,omitempty"`
-	// Days until it expires; 0 for never.
-	ValidDays     int32 `protobuf:"varint,4,opt,name=valid_days,json=validDays,proto3" json:"valid_days,omitempty"`
+	// Days until it expires; 0 for never. A sign-in link without it expires
+	// after one day.
+	ValidDays int32 `protobuf:"varint,4,opt,name=valid_days,json=validDays,proto3" json:"valid_days,omitempty"`
+	// Make a one-time sign-in link for the web app instead of an API token:
+	// the secret opens one browser session, once.
+	SignInLink    bool `protobuf:"varint,5,opt,name=sign_in_link,json=signInLink,proto3" json:"sign_in_link,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -250,6 +284,13 @@ func (x *CreateTokenRequest) GetValidDays() int32 {
 		return x.ValidDays
 	}
 	return 0
+}
+
+func (x *CreateTokenRequest) GetSignInLink() bool {
+	if x != nil {
+		return x.SignInLink
+	}
+	return false
 }
 
 // CreateTokenResponse carries the token and, once, its secret.
@@ -692,12 +733,112 @@ func (x *ListAuditResponse) GetProblems() []string {
 	return nil
 }
 
+// GetCallerRequest asks who is calling.
+type GetCallerRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetCallerRequest) Reset() {
+	*x = GetCallerRequest{}
+	mi := &file_tonghop_v1_access_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetCallerRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetCallerRequest) ProtoMessage() {}
+
+func (x *GetCallerRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tonghop_v1_access_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetCallerRequest.ProtoReflect.Descriptor instead.
+func (*GetCallerRequest) Descriptor() ([]byte, []int) {
+	return file_tonghop_v1_access_proto_rawDescGZIP(), []int{10}
+}
+
+// GetCallerResponse describes the caller's token, without its secret.
+type GetCallerResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Token *Token                 `protobuf:"bytes,1,opt,name=token,proto3" json:"token,omitempty"`
+	// The name of the unit at the root of the caller's subtree.
+	UnitName string `protobuf:"bytes,2,opt,name=unit_name,json=unitName,proto3" json:"unit_name,omitempty"`
+	// The level of that unit, e.g. "commune".
+	Level         string `protobuf:"bytes,3,opt,name=level,proto3" json:"level,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetCallerResponse) Reset() {
+	*x = GetCallerResponse{}
+	mi := &file_tonghop_v1_access_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetCallerResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetCallerResponse) ProtoMessage() {}
+
+func (x *GetCallerResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tonghop_v1_access_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetCallerResponse.ProtoReflect.Descriptor instead.
+func (*GetCallerResponse) Descriptor() ([]byte, []int) {
+	return file_tonghop_v1_access_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *GetCallerResponse) GetToken() *Token {
+	if x != nil {
+		return x.Token
+	}
+	return nil
+}
+
+func (x *GetCallerResponse) GetUnitName() string {
+	if x != nil {
+		return x.UnitName
+	}
+	return ""
+}
+
+func (x *GetCallerResponse) GetLevel() string {
+	if x != nil {
+		return x.Level
+	}
+	return ""
+}
+
 var File_tonghop_v1_access_proto protoreflect.FileDescriptor
 
 const file_tonghop_v1_access_proto_rawDesc = "" +
 	"\n" +
 	"\x17tonghop/v1/access.proto\x12\n" +
-	"tonghop.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x9f\x02\n" +
+	"tonghop.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xfa\x02\n" +
 	"\x05Token\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12$\n" +
@@ -708,13 +849,21 @@ const file_tonghop_v1_access_proto_rawDesc = "" +
 	"\n" +
 	"expires_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\x129\n" +
 	"\n" +
-	"revoked_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\trevokedAt\"\x8a\x01\n" +
+	"revoked_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\trevokedAt\x12 \n" +
+	"\fsign_in_link\x18\b \x01(\bR\n" +
+	"signInLink\x12\x1d\n" +
+	"\n" +
+	"session_of\x18\t \x01(\tR\tsessionOf\x12\x18\n" +
+	"\asession\x18\n" +
+	" \x01(\bR\asession\"\xac\x01\n" +
 	"\x12CreateTokenRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12$\n" +
 	"\x04role\x18\x02 \x01(\x0e2\x10.tonghop.v1.RoleR\x04role\x12\x1b\n" +
 	"\tunit_code\x18\x03 \x01(\tR\bunitCode\x12\x1d\n" +
 	"\n" +
-	"valid_days\x18\x04 \x01(\x05R\tvalidDays\"V\n" +
+	"valid_days\x18\x04 \x01(\x05R\tvalidDays\x12 \n" +
+	"\fsign_in_link\x18\x05 \x01(\bR\n" +
+	"signInLink\"V\n" +
 	"\x13CreateTokenResponse\x12'\n" +
 	"\x05token\x18\x01 \x01(\v2\x11.tonghop.v1.TokenR\x05token\x12\x16\n" +
 	"\x06secret\x18\x02 \x01(\tR\x06secret\"\x13\n" +
@@ -742,14 +891,19 @@ const file_tonghop_v1_access_proto_rawDesc = "" +
 	"\x11ListAuditResponse\x120\n" +
 	"\aentries\x18\x01 \x03(\v2\x16.tonghop.v1.AuditEntryR\aentries\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1a\n" +
-	"\bproblems\x18\x03 \x03(\tR\bproblems*a\n" +
+	"\bproblems\x18\x03 \x03(\tR\bproblems\"\x12\n" +
+	"\x10GetCallerRequest\"o\n" +
+	"\x11GetCallerResponse\x12'\n" +
+	"\x05token\x18\x01 \x01(\v2\x11.tonghop.v1.TokenR\x05token\x12\x1b\n" +
+	"\tunit_name\x18\x02 \x01(\tR\bunitName\x12\x14\n" +
+	"\x05level\x18\x03 \x01(\tR\x05level*a\n" +
 	"\x04Role\x12\x14\n" +
 	"\x10ROLE_UNSPECIFIED\x10\x00\x12\x0f\n" +
 	"\vROLE_VIEWER\x10\x01\x12\x0f\n" +
 	"\vROLE_EDITOR\x10\x02\x12\x11\n" +
 	"\rROLE_APPROVER\x10\x03\x12\x0e\n" +
 	"\n" +
-	"ROLE_ADMIN\x10\x042\xa7\x03\n" +
+	"ROLE_ADMIN\x10\x042\x85\x04\n" +
 	"\rAccessService\x12e\n" +
 	"\vCreateToken\x12\x1e.tonghop.v1.CreateTokenRequest\x1a\x1f.tonghop.v1.CreateTokenResponse\"\x15\x82\xd3\xe4\x93\x02\x0f:\x01*\"\n" +
 	"/v1/tokens\x12_\n" +
@@ -757,7 +911,9 @@ const file_tonghop_v1_access_proto_rawDesc = "" +
 	"ListTokens\x12\x1d.tonghop.v1.ListTokensRequest\x1a\x1e.tonghop.v1.ListTokensResponse\"\x12\x82\xd3\xe4\x93\x02\f\x12\n" +
 	"/v1/tokens\x12q\n" +
 	"\vRevokeToken\x12\x1e.tonghop.v1.RevokeTokenRequest\x1a\x1f.tonghop.v1.RevokeTokenResponse\"!\x82\xd3\xe4\x93\x02\x1b:\x01*\"\x16/v1/tokens/{id}:revoke\x12[\n" +
-	"\tListAudit\x12\x1c.tonghop.v1.ListAuditRequest\x1a\x1d.tonghop.v1.ListAuditResponse\"\x11\x82\xd3\xe4\x93\x02\v\x12\t/v1/auditB5Z3github.com/tonghop/tonghop/api/tonghop/v1;tonghopv1b\x06proto3"
+	"\tListAudit\x12\x1c.tonghop.v1.ListAuditRequest\x1a\x1d.tonghop.v1.ListAuditResponse\"\x11\x82\xd3\xe4\x93\x02\v\x12\t/v1/audit\x12\\\n" +
+	"\tGetCaller\x12\x1c.tonghop.v1.GetCallerRequest\x1a\x1d.tonghop.v1.GetCallerResponse\"\x12\x82\xd3\xe4\x93\x02\f\x12\n" +
+	"/v1/callerB5Z3github.com/tonghop/tonghop/api/tonghop/v1;tonghopv1b\x06proto3"
 
 var (
 	file_tonghop_v1_access_proto_rawDescOnce sync.Once
@@ -772,7 +928,7 @@ func file_tonghop_v1_access_proto_rawDescGZIP() []byte {
 }
 
 var file_tonghop_v1_access_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_tonghop_v1_access_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_tonghop_v1_access_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_tonghop_v1_access_proto_goTypes = []any{
 	(Role)(0),                     // 0: tonghop.v1.Role
 	(*Token)(nil),                 // 1: tonghop.v1.Token
@@ -785,32 +941,37 @@ var file_tonghop_v1_access_proto_goTypes = []any{
 	(*AuditEntry)(nil),            // 8: tonghop.v1.AuditEntry
 	(*ListAuditRequest)(nil),      // 9: tonghop.v1.ListAuditRequest
 	(*ListAuditResponse)(nil),     // 10: tonghop.v1.ListAuditResponse
-	(*timestamppb.Timestamp)(nil), // 11: google.protobuf.Timestamp
+	(*GetCallerRequest)(nil),      // 11: tonghop.v1.GetCallerRequest
+	(*GetCallerResponse)(nil),     // 12: tonghop.v1.GetCallerResponse
+	(*timestamppb.Timestamp)(nil), // 13: google.protobuf.Timestamp
 }
 var file_tonghop_v1_access_proto_depIdxs = []int32{
 	0,  // 0: tonghop.v1.Token.role:type_name -> tonghop.v1.Role
-	11, // 1: tonghop.v1.Token.created_at:type_name -> google.protobuf.Timestamp
-	11, // 2: tonghop.v1.Token.expires_at:type_name -> google.protobuf.Timestamp
-	11, // 3: tonghop.v1.Token.revoked_at:type_name -> google.protobuf.Timestamp
+	13, // 1: tonghop.v1.Token.created_at:type_name -> google.protobuf.Timestamp
+	13, // 2: tonghop.v1.Token.expires_at:type_name -> google.protobuf.Timestamp
+	13, // 3: tonghop.v1.Token.revoked_at:type_name -> google.protobuf.Timestamp
 	0,  // 4: tonghop.v1.CreateTokenRequest.role:type_name -> tonghop.v1.Role
 	1,  // 5: tonghop.v1.CreateTokenResponse.token:type_name -> tonghop.v1.Token
 	1,  // 6: tonghop.v1.ListTokensResponse.tokens:type_name -> tonghop.v1.Token
 	1,  // 7: tonghop.v1.RevokeTokenResponse.token:type_name -> tonghop.v1.Token
-	11, // 8: tonghop.v1.AuditEntry.time:type_name -> google.protobuf.Timestamp
+	13, // 8: tonghop.v1.AuditEntry.time:type_name -> google.protobuf.Timestamp
 	8,  // 9: tonghop.v1.ListAuditResponse.entries:type_name -> tonghop.v1.AuditEntry
-	2,  // 10: tonghop.v1.AccessService.CreateToken:input_type -> tonghop.v1.CreateTokenRequest
-	4,  // 11: tonghop.v1.AccessService.ListTokens:input_type -> tonghop.v1.ListTokensRequest
-	6,  // 12: tonghop.v1.AccessService.RevokeToken:input_type -> tonghop.v1.RevokeTokenRequest
-	9,  // 13: tonghop.v1.AccessService.ListAudit:input_type -> tonghop.v1.ListAuditRequest
-	3,  // 14: tonghop.v1.AccessService.CreateToken:output_type -> tonghop.v1.CreateTokenResponse
-	5,  // 15: tonghop.v1.AccessService.ListTokens:output_type -> tonghop.v1.ListTokensResponse
-	7,  // 16: tonghop.v1.AccessService.RevokeToken:output_type -> tonghop.v1.RevokeTokenResponse
-	10, // 17: tonghop.v1.AccessService.ListAudit:output_type -> tonghop.v1.ListAuditResponse
-	14, // [14:18] is the sub-list for method output_type
-	10, // [10:14] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	1,  // 10: tonghop.v1.GetCallerResponse.token:type_name -> tonghop.v1.Token
+	2,  // 11: tonghop.v1.AccessService.CreateToken:input_type -> tonghop.v1.CreateTokenRequest
+	4,  // 12: tonghop.v1.AccessService.ListTokens:input_type -> tonghop.v1.ListTokensRequest
+	6,  // 13: tonghop.v1.AccessService.RevokeToken:input_type -> tonghop.v1.RevokeTokenRequest
+	9,  // 14: tonghop.v1.AccessService.ListAudit:input_type -> tonghop.v1.ListAuditRequest
+	11, // 15: tonghop.v1.AccessService.GetCaller:input_type -> tonghop.v1.GetCallerRequest
+	3,  // 16: tonghop.v1.AccessService.CreateToken:output_type -> tonghop.v1.CreateTokenResponse
+	5,  // 17: tonghop.v1.AccessService.ListTokens:output_type -> tonghop.v1.ListTokensResponse
+	7,  // 18: tonghop.v1.AccessService.RevokeToken:output_type -> tonghop.v1.RevokeTokenResponse
+	10, // 19: tonghop.v1.AccessService.ListAudit:output_type -> tonghop.v1.ListAuditResponse
+	12, // 20: tonghop.v1.AccessService.GetCaller:output_type -> tonghop.v1.GetCallerResponse
+	16, // [16:21] is the sub-list for method output_type
+	11, // [11:16] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_tonghop_v1_access_proto_init() }
@@ -824,7 +985,7 @@ func file_tonghop_v1_access_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tonghop_v1_access_proto_rawDesc), len(file_tonghop_v1_access_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   10,
+			NumMessages:   12,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -10,6 +10,7 @@ import (
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -21,6 +22,666 @@ const (
 	// Verify that runtime/protoimpl is sufficiently up-to-date.
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
+
+// MapChange is one row of a reorganisation: on date, all or part of the
+// old unit became part of the new unit.
+type MapChange struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	OldCode string                 `protobuf:"bytes,1,opt,name=old_code,json=oldCode,proto3" json:"old_code,omitempty"`
+	OldName string                 `protobuf:"bytes,2,opt,name=old_name,json=oldName,proto3" json:"old_name,omitempty"`
+	NewCode string                 `protobuf:"bytes,3,opt,name=new_code,json=newCode,proto3" json:"new_code,omitempty"`
+	NewName string                 `protobuf:"bytes,4,opt,name=new_name,json=newName,proto3" json:"new_name,omitempty"`
+	// The level of the old unit.
+	Level string `protobuf:"bytes,5,opt,name=level,proto3" json:"level,omitempty"`
+	// The old unit was split and only part of it went into the new unit.
+	Partial bool `protobuf:"varint,6,opt,name=partial,proto3" json:"partial,omitempty"`
+	// The day the new unit came into force, YYYY-MM-DD.
+	Date          string `protobuf:"bytes,7,opt,name=date,proto3" json:"date,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MapChange) Reset() {
+	*x = MapChange{}
+	mi := &file_tonghop_v1_hierarchy_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MapChange) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MapChange) ProtoMessage() {}
+
+func (x *MapChange) ProtoReflect() protoreflect.Message {
+	mi := &file_tonghop_v1_hierarchy_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MapChange.ProtoReflect.Descriptor instead.
+func (*MapChange) Descriptor() ([]byte, []int) {
+	return file_tonghop_v1_hierarchy_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *MapChange) GetOldCode() string {
+	if x != nil {
+		return x.OldCode
+	}
+	return ""
+}
+
+func (x *MapChange) GetOldName() string {
+	if x != nil {
+		return x.OldName
+	}
+	return ""
+}
+
+func (x *MapChange) GetNewCode() string {
+	if x != nil {
+		return x.NewCode
+	}
+	return ""
+}
+
+func (x *MapChange) GetNewName() string {
+	if x != nil {
+		return x.NewName
+	}
+	return ""
+}
+
+func (x *MapChange) GetLevel() string {
+	if x != nil {
+		return x.Level
+	}
+	return ""
+}
+
+func (x *MapChange) GetPartial() bool {
+	if x != nil {
+		return x.Partial
+	}
+	return false
+}
+
+func (x *MapChange) GetDate() string {
+	if x != nil {
+		return x.Date
+	}
+	return ""
+}
+
+// ListMapChangesRequest filters the rows; empty filters match all.
+type ListMapChangesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Only rows of this old unit.
+	OldCode string `protobuf:"bytes,1,opt,name=old_code,json=oldCode,proto3" json:"old_code,omitempty"`
+	// Only rows of this new unit.
+	NewCode       string `protobuf:"bytes,2,opt,name=new_code,json=newCode,proto3" json:"new_code,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListMapChangesRequest) Reset() {
+	*x = ListMapChangesRequest{}
+	mi := &file_tonghop_v1_hierarchy_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListMapChangesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListMapChangesRequest) ProtoMessage() {}
+
+func (x *ListMapChangesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tonghop_v1_hierarchy_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListMapChangesRequest.ProtoReflect.Descriptor instead.
+func (*ListMapChangesRequest) Descriptor() ([]byte, []int) {
+	return file_tonghop_v1_hierarchy_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *ListMapChangesRequest) GetOldCode() string {
+	if x != nil {
+		return x.OldCode
+	}
+	return ""
+}
+
+func (x *ListMapChangesRequest) GetNewCode() string {
+	if x != nil {
+		return x.NewCode
+	}
+	return ""
+}
+
+// ListMapChangesResponse lists rows by date, new code and old code.
+type ListMapChangesResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Changes       []*MapChange           `protobuf:"bytes,1,rep,name=changes,proto3" json:"changes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListMapChangesResponse) Reset() {
+	*x = ListMapChangesResponse{}
+	mi := &file_tonghop_v1_hierarchy_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListMapChangesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListMapChangesResponse) ProtoMessage() {}
+
+func (x *ListMapChangesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tonghop_v1_hierarchy_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListMapChangesResponse.ProtoReflect.Descriptor instead.
+func (*ListMapChangesResponse) Descriptor() ([]byte, []int) {
+	return file_tonghop_v1_hierarchy_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *ListMapChangesResponse) GetChanges() []*MapChange {
+	if x != nil {
+		return x.Changes
+	}
+	return nil
+}
+
+// MapEvent is one change of the map.
+type MapEvent struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// YYYY-MM-DD.
+	Date string `protobuf:"bytes,1,opt,name=date,proto3" json:"date,omitempty"`
+	// "merge", "split", "rename", "reparent", "abolished" or "level_abolished".
+	Kind string `protobuf:"bytes,2,opt,name=kind,proto3" json:"kind,omitempty"`
+	// The units before, by code (for level_abolished, the level).
+	OldCodes []string `protobuf:"bytes,3,rep,name=old_codes,json=oldCodes,proto3" json:"old_codes,omitempty"`
+	// The units after.
+	NewCodes []string `protobuf:"bytes,4,rep,name=new_codes,json=newCodes,proto3" json:"new_codes,omitempty"`
+	// The level of the old units.
+	Level         string `protobuf:"bytes,5,opt,name=level,proto3" json:"level,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MapEvent) Reset() {
+	*x = MapEvent{}
+	mi := &file_tonghop_v1_hierarchy_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MapEvent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MapEvent) ProtoMessage() {}
+
+func (x *MapEvent) ProtoReflect() protoreflect.Message {
+	mi := &file_tonghop_v1_hierarchy_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MapEvent.ProtoReflect.Descriptor instead.
+func (*MapEvent) Descriptor() ([]byte, []int) {
+	return file_tonghop_v1_hierarchy_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *MapEvent) GetDate() string {
+	if x != nil {
+		return x.Date
+	}
+	return ""
+}
+
+func (x *MapEvent) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *MapEvent) GetOldCodes() []string {
+	if x != nil {
+		return x.OldCodes
+	}
+	return nil
+}
+
+func (x *MapEvent) GetNewCodes() []string {
+	if x != nil {
+		return x.NewCodes
+	}
+	return nil
+}
+
+func (x *MapEvent) GetLevel() string {
+	if x != nil {
+		return x.Level
+	}
+	return ""
+}
+
+// ListMapEventsRequest filters the events; empty filters match all.
+type ListMapEventsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Only events of this kind.
+	Kind string `protobuf:"bytes,1,opt,name=kind,proto3" json:"kind,omitempty"`
+	// Only events naming this unit, before or after.
+	UnitCode      string `protobuf:"bytes,2,opt,name=unit_code,json=unitCode,proto3" json:"unit_code,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListMapEventsRequest) Reset() {
+	*x = ListMapEventsRequest{}
+	mi := &file_tonghop_v1_hierarchy_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListMapEventsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListMapEventsRequest) ProtoMessage() {}
+
+func (x *ListMapEventsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tonghop_v1_hierarchy_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListMapEventsRequest.ProtoReflect.Descriptor instead.
+func (*ListMapEventsRequest) Descriptor() ([]byte, []int) {
+	return file_tonghop_v1_hierarchy_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *ListMapEventsRequest) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *ListMapEventsRequest) GetUnitCode() string {
+	if x != nil {
+		return x.UnitCode
+	}
+	return ""
+}
+
+// ListMapEventsResponse lists events by date.
+type ListMapEventsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Events        []*MapEvent            `protobuf:"bytes,1,rep,name=events,proto3" json:"events,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListMapEventsResponse) Reset() {
+	*x = ListMapEventsResponse{}
+	mi := &file_tonghop_v1_hierarchy_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListMapEventsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListMapEventsResponse) ProtoMessage() {}
+
+func (x *ListMapEventsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tonghop_v1_hierarchy_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListMapEventsResponse.ProtoReflect.Descriptor instead.
+func (*ListMapEventsResponse) Descriptor() ([]byte, []int) {
+	return file_tonghop_v1_hierarchy_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *ListMapEventsResponse) GetEvents() []*MapEvent {
+	if x != nil {
+		return x.Events
+	}
+	return nil
+}
+
+// SplitWeights are declared shares of a split unit's figures.
+type SplitWeights struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The split unit.
+	OldCode string `protobuf:"bytes,1,opt,name=old_code,json=oldCode,proto3" json:"old_code,omitempty"`
+	// The day of the split, YYYY-MM-DD.
+	Date string `protobuf:"bytes,2,opt,name=date,proto3" json:"date,omitempty"`
+	// Each new unit that received part of the old one, to its weight
+	// (zero or more, not all zero). Every part must have one.
+	Weights map[string]int64 `protobuf:"bytes,3,rep,name=weights,proto3" json:"weights,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"`
+	// What the weights are, e.g. "đảng viên ngày 30/6/2025".
+	Basis string `protobuf:"bytes,4,opt,name=basis,proto3" json:"basis,omitempty"`
+	// Why they were declared, e.g. the record of the hand-over.
+	Reason string `protobuf:"bytes,5,opt,name=reason,proto3" json:"reason,omitempty"`
+	// Who declared them: the name of the caller's token. Output only.
+	DeclaredBy string `protobuf:"bytes,6,opt,name=declared_by,json=declaredBy,proto3" json:"declared_by,omitempty"`
+	// When. Output only.
+	DeclaredAt    *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=declared_at,json=declaredAt,proto3" json:"declared_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SplitWeights) Reset() {
+	*x = SplitWeights{}
+	mi := &file_tonghop_v1_hierarchy_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SplitWeights) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SplitWeights) ProtoMessage() {}
+
+func (x *SplitWeights) ProtoReflect() protoreflect.Message {
+	mi := &file_tonghop_v1_hierarchy_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SplitWeights.ProtoReflect.Descriptor instead.
+func (*SplitWeights) Descriptor() ([]byte, []int) {
+	return file_tonghop_v1_hierarchy_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *SplitWeights) GetOldCode() string {
+	if x != nil {
+		return x.OldCode
+	}
+	return ""
+}
+
+func (x *SplitWeights) GetDate() string {
+	if x != nil {
+		return x.Date
+	}
+	return ""
+}
+
+func (x *SplitWeights) GetWeights() map[string]int64 {
+	if x != nil {
+		return x.Weights
+	}
+	return nil
+}
+
+func (x *SplitWeights) GetBasis() string {
+	if x != nil {
+		return x.Basis
+	}
+	return ""
+}
+
+func (x *SplitWeights) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *SplitWeights) GetDeclaredBy() string {
+	if x != nil {
+		return x.DeclaredBy
+	}
+	return ""
+}
+
+func (x *SplitWeights) GetDeclaredAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.DeclaredAt
+	}
+	return nil
+}
+
+// DeclareSplitWeightsRequest carries the weights.
+type DeclareSplitWeightsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SplitWeights  *SplitWeights          `protobuf:"bytes,1,opt,name=split_weights,json=splitWeights,proto3" json:"split_weights,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeclareSplitWeightsRequest) Reset() {
+	*x = DeclareSplitWeightsRequest{}
+	mi := &file_tonghop_v1_hierarchy_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeclareSplitWeightsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeclareSplitWeightsRequest) ProtoMessage() {}
+
+func (x *DeclareSplitWeightsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tonghop_v1_hierarchy_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeclareSplitWeightsRequest.ProtoReflect.Descriptor instead.
+func (*DeclareSplitWeightsRequest) Descriptor() ([]byte, []int) {
+	return file_tonghop_v1_hierarchy_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *DeclareSplitWeightsRequest) GetSplitWeights() *SplitWeights {
+	if x != nil {
+		return x.SplitWeights
+	}
+	return nil
+}
+
+// DeclareSplitWeightsResponse carries the weights as recorded.
+type DeclareSplitWeightsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SplitWeights  *SplitWeights          `protobuf:"bytes,1,opt,name=split_weights,json=splitWeights,proto3" json:"split_weights,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeclareSplitWeightsResponse) Reset() {
+	*x = DeclareSplitWeightsResponse{}
+	mi := &file_tonghop_v1_hierarchy_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeclareSplitWeightsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeclareSplitWeightsResponse) ProtoMessage() {}
+
+func (x *DeclareSplitWeightsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tonghop_v1_hierarchy_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeclareSplitWeightsResponse.ProtoReflect.Descriptor instead.
+func (*DeclareSplitWeightsResponse) Descriptor() ([]byte, []int) {
+	return file_tonghop_v1_hierarchy_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *DeclareSplitWeightsResponse) GetSplitWeights() *SplitWeights {
+	if x != nil {
+		return x.SplitWeights
+	}
+	return nil
+}
+
+// ListSplitWeightsRequest filters declarations; empty matches all.
+type ListSplitWeightsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	OldCode       string                 `protobuf:"bytes,1,opt,name=old_code,json=oldCode,proto3" json:"old_code,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListSplitWeightsRequest) Reset() {
+	*x = ListSplitWeightsRequest{}
+	mi := &file_tonghop_v1_hierarchy_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListSplitWeightsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListSplitWeightsRequest) ProtoMessage() {}
+
+func (x *ListSplitWeightsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tonghop_v1_hierarchy_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListSplitWeightsRequest.ProtoReflect.Descriptor instead.
+func (*ListSplitWeightsRequest) Descriptor() ([]byte, []int) {
+	return file_tonghop_v1_hierarchy_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *ListSplitWeightsRequest) GetOldCode() string {
+	if x != nil {
+		return x.OldCode
+	}
+	return ""
+}
+
+// ListSplitWeightsResponse lists declarations by old unit and date.
+type ListSplitWeightsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SplitWeights  []*SplitWeights        `protobuf:"bytes,1,rep,name=split_weights,json=splitWeights,proto3" json:"split_weights,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListSplitWeightsResponse) Reset() {
+	*x = ListSplitWeightsResponse{}
+	mi := &file_tonghop_v1_hierarchy_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListSplitWeightsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListSplitWeightsResponse) ProtoMessage() {}
+
+func (x *ListSplitWeightsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tonghop_v1_hierarchy_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListSplitWeightsResponse.ProtoReflect.Descriptor instead.
+func (*ListSplitWeightsResponse) Descriptor() ([]byte, []int) {
+	return file_tonghop_v1_hierarchy_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *ListSplitWeightsResponse) GetSplitWeights() []*SplitWeights {
+	if x != nil {
+		return x.SplitWeights
+	}
+	return nil
+}
 
 // Level is one level of the hierarchy, e.g. province, district, commune.
 type Level struct {
@@ -35,7 +696,7 @@ type Level struct {
 
 func (x *Level) Reset() {
 	*x = Level{}
-	mi := &file_tonghop_v1_hierarchy_proto_msgTypes[0]
+	mi := &file_tonghop_v1_hierarchy_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -47,7 +708,7 @@ func (x *Level) String() string {
 func (*Level) ProtoMessage() {}
 
 func (x *Level) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_hierarchy_proto_msgTypes[0]
+	mi := &file_tonghop_v1_hierarchy_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -60,7 +721,7 @@ func (x *Level) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Level.ProtoReflect.Descriptor instead.
 func (*Level) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_hierarchy_proto_rawDescGZIP(), []int{0}
+	return file_tonghop_v1_hierarchy_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Level) GetCode() string {
@@ -105,7 +766,7 @@ type Unit struct {
 
 func (x *Unit) Reset() {
 	*x = Unit{}
-	mi := &file_tonghop_v1_hierarchy_proto_msgTypes[1]
+	mi := &file_tonghop_v1_hierarchy_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -117,7 +778,7 @@ func (x *Unit) String() string {
 func (*Unit) ProtoMessage() {}
 
 func (x *Unit) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_hierarchy_proto_msgTypes[1]
+	mi := &file_tonghop_v1_hierarchy_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -130,7 +791,7 @@ func (x *Unit) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Unit.ProtoReflect.Descriptor instead.
 func (*Unit) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_hierarchy_proto_rawDescGZIP(), []int{1}
+	return file_tonghop_v1_hierarchy_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Unit) GetCode() string {
@@ -184,7 +845,7 @@ type ListLevelsRequest struct {
 
 func (x *ListLevelsRequest) Reset() {
 	*x = ListLevelsRequest{}
-	mi := &file_tonghop_v1_hierarchy_proto_msgTypes[2]
+	mi := &file_tonghop_v1_hierarchy_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -196,7 +857,7 @@ func (x *ListLevelsRequest) String() string {
 func (*ListLevelsRequest) ProtoMessage() {}
 
 func (x *ListLevelsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_hierarchy_proto_msgTypes[2]
+	mi := &file_tonghop_v1_hierarchy_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -209,7 +870,7 @@ func (x *ListLevelsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLevelsRequest.ProtoReflect.Descriptor instead.
 func (*ListLevelsRequest) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_hierarchy_proto_rawDescGZIP(), []int{2}
+	return file_tonghop_v1_hierarchy_proto_rawDescGZIP(), []int{13}
 }
 
 // ListLevelsResponse lists levels, root level first.
@@ -222,7 +883,7 @@ type ListLevelsResponse struct {
 
 func (x *ListLevelsResponse) Reset() {
 	*x = ListLevelsResponse{}
-	mi := &file_tonghop_v1_hierarchy_proto_msgTypes[3]
+	mi := &file_tonghop_v1_hierarchy_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -234,7 +895,7 @@ func (x *ListLevelsResponse) String() string {
 func (*ListLevelsResponse) ProtoMessage() {}
 
 func (x *ListLevelsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_hierarchy_proto_msgTypes[3]
+	mi := &file_tonghop_v1_hierarchy_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -247,7 +908,7 @@ func (x *ListLevelsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLevelsResponse.ProtoReflect.Descriptor instead.
 func (*ListLevelsResponse) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_hierarchy_proto_rawDescGZIP(), []int{3}
+	return file_tonghop_v1_hierarchy_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ListLevelsResponse) GetLevels() []*Level {
@@ -276,7 +937,7 @@ type ListUnitsRequest struct {
 
 func (x *ListUnitsRequest) Reset() {
 	*x = ListUnitsRequest{}
-	mi := &file_tonghop_v1_hierarchy_proto_msgTypes[4]
+	mi := &file_tonghop_v1_hierarchy_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -288,7 +949,7 @@ func (x *ListUnitsRequest) String() string {
 func (*ListUnitsRequest) ProtoMessage() {}
 
 func (x *ListUnitsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_hierarchy_proto_msgTypes[4]
+	mi := &file_tonghop_v1_hierarchy_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -301,7 +962,7 @@ func (x *ListUnitsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListUnitsRequest.ProtoReflect.Descriptor instead.
 func (*ListUnitsRequest) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_hierarchy_proto_rawDescGZIP(), []int{4}
+	return file_tonghop_v1_hierarchy_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ListUnitsRequest) GetParentCode() string {
@@ -353,7 +1014,7 @@ type ListUnitsResponse struct {
 
 func (x *ListUnitsResponse) Reset() {
 	*x = ListUnitsResponse{}
-	mi := &file_tonghop_v1_hierarchy_proto_msgTypes[5]
+	mi := &file_tonghop_v1_hierarchy_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -365,7 +1026,7 @@ func (x *ListUnitsResponse) String() string {
 func (*ListUnitsResponse) ProtoMessage() {}
 
 func (x *ListUnitsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_hierarchy_proto_msgTypes[5]
+	mi := &file_tonghop_v1_hierarchy_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -378,7 +1039,7 @@ func (x *ListUnitsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListUnitsResponse.ProtoReflect.Descriptor instead.
 func (*ListUnitsResponse) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_hierarchy_proto_rawDescGZIP(), []int{5}
+	return file_tonghop_v1_hierarchy_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ListUnitsResponse) GetUnits() []*Unit {
@@ -412,7 +1073,7 @@ type GetUnitRequest struct {
 
 func (x *GetUnitRequest) Reset() {
 	*x = GetUnitRequest{}
-	mi := &file_tonghop_v1_hierarchy_proto_msgTypes[6]
+	mi := &file_tonghop_v1_hierarchy_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -424,7 +1085,7 @@ func (x *GetUnitRequest) String() string {
 func (*GetUnitRequest) ProtoMessage() {}
 
 func (x *GetUnitRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_hierarchy_proto_msgTypes[6]
+	mi := &file_tonghop_v1_hierarchy_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -437,7 +1098,7 @@ func (x *GetUnitRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetUnitRequest.ProtoReflect.Descriptor instead.
 func (*GetUnitRequest) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_hierarchy_proto_rawDescGZIP(), []int{6}
+	return file_tonghop_v1_hierarchy_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *GetUnitRequest) GetCode() string {
@@ -461,7 +1122,7 @@ type GetUnitResponse struct {
 
 func (x *GetUnitResponse) Reset() {
 	*x = GetUnitResponse{}
-	mi := &file_tonghop_v1_hierarchy_proto_msgTypes[7]
+	mi := &file_tonghop_v1_hierarchy_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -473,7 +1134,7 @@ func (x *GetUnitResponse) String() string {
 func (*GetUnitResponse) ProtoMessage() {}
 
 func (x *GetUnitResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_hierarchy_proto_msgTypes[7]
+	mi := &file_tonghop_v1_hierarchy_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -486,7 +1147,7 @@ func (x *GetUnitResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetUnitResponse.ProtoReflect.Descriptor instead.
 func (*GetUnitResponse) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_hierarchy_proto_rawDescGZIP(), []int{7}
+	return file_tonghop_v1_hierarchy_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *GetUnitResponse) GetUnit() *Unit {
@@ -515,7 +1176,52 @@ var File_tonghop_v1_hierarchy_proto protoreflect.FileDescriptor
 const file_tonghop_v1_hierarchy_proto_rawDesc = "" +
 	"\n" +
 	"\x1atonghop/v1/hierarchy.proto\x12\n" +
-	"tonghop.v1\x1a\x1cgoogle/api/annotations.proto\"E\n" +
+	"tonghop.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xbb\x01\n" +
+	"\tMapChange\x12\x19\n" +
+	"\bold_code\x18\x01 \x01(\tR\aoldCode\x12\x19\n" +
+	"\bold_name\x18\x02 \x01(\tR\aoldName\x12\x19\n" +
+	"\bnew_code\x18\x03 \x01(\tR\anewCode\x12\x19\n" +
+	"\bnew_name\x18\x04 \x01(\tR\anewName\x12\x14\n" +
+	"\x05level\x18\x05 \x01(\tR\x05level\x12\x18\n" +
+	"\apartial\x18\x06 \x01(\bR\apartial\x12\x12\n" +
+	"\x04date\x18\a \x01(\tR\x04date\"M\n" +
+	"\x15ListMapChangesRequest\x12\x19\n" +
+	"\bold_code\x18\x01 \x01(\tR\aoldCode\x12\x19\n" +
+	"\bnew_code\x18\x02 \x01(\tR\anewCode\"I\n" +
+	"\x16ListMapChangesResponse\x12/\n" +
+	"\achanges\x18\x01 \x03(\v2\x15.tonghop.v1.MapChangeR\achanges\"\x82\x01\n" +
+	"\bMapEvent\x12\x12\n" +
+	"\x04date\x18\x01 \x01(\tR\x04date\x12\x12\n" +
+	"\x04kind\x18\x02 \x01(\tR\x04kind\x12\x1b\n" +
+	"\told_codes\x18\x03 \x03(\tR\boldCodes\x12\x1b\n" +
+	"\tnew_codes\x18\x04 \x03(\tR\bnewCodes\x12\x14\n" +
+	"\x05level\x18\x05 \x01(\tR\x05level\"G\n" +
+	"\x14ListMapEventsRequest\x12\x12\n" +
+	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x1b\n" +
+	"\tunit_code\x18\x02 \x01(\tR\bunitCode\"E\n" +
+	"\x15ListMapEventsResponse\x12,\n" +
+	"\x06events\x18\x01 \x03(\v2\x14.tonghop.v1.MapEventR\x06events\"\xc6\x02\n" +
+	"\fSplitWeights\x12\x19\n" +
+	"\bold_code\x18\x01 \x01(\tR\aoldCode\x12\x12\n" +
+	"\x04date\x18\x02 \x01(\tR\x04date\x12?\n" +
+	"\aweights\x18\x03 \x03(\v2%.tonghop.v1.SplitWeights.WeightsEntryR\aweights\x12\x14\n" +
+	"\x05basis\x18\x04 \x01(\tR\x05basis\x12\x16\n" +
+	"\x06reason\x18\x05 \x01(\tR\x06reason\x12\x1f\n" +
+	"\vdeclared_by\x18\x06 \x01(\tR\n" +
+	"declaredBy\x12;\n" +
+	"\vdeclared_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"declaredAt\x1a:\n" +
+	"\fWeightsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x01\"[\n" +
+	"\x1aDeclareSplitWeightsRequest\x12=\n" +
+	"\rsplit_weights\x18\x01 \x01(\v2\x18.tonghop.v1.SplitWeightsR\fsplitWeights\"\\\n" +
+	"\x1bDeclareSplitWeightsResponse\x12=\n" +
+	"\rsplit_weights\x18\x01 \x01(\v2\x18.tonghop.v1.SplitWeightsR\fsplitWeights\"4\n" +
+	"\x17ListSplitWeightsRequest\x12\x19\n" +
+	"\bold_code\x18\x01 \x01(\tR\aoldCode\"Y\n" +
+	"\x18ListSplitWeightsResponse\x12=\n" +
+	"\rsplit_weights\x18\x01 \x03(\v2\x18.tonghop.v1.SplitWeightsR\fsplitWeights\"E\n" +
 	"\x05Level\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\tR\x04code\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x14\n" +
@@ -550,13 +1256,17 @@ const file_tonghop_v1_hierarchy_proto_rawDesc = "" +
 	"\x0fGetUnitResponse\x12$\n" +
 	"\x04unit\x18\x01 \x01(\v2\x10.tonghop.v1.UnitR\x04unit\x12.\n" +
 	"\tancestors\x18\x02 \x03(\v2\x10.tonghop.v1.UnitR\tancestors\x12,\n" +
-	"\bchildren\x18\x03 \x03(\v2\x10.tonghop.v1.UnitR\bchildren2\xae\x02\n" +
+	"\bchildren\x18\x03 \x03(\v2\x10.tonghop.v1.UnitR\bchildren2\x8f\x06\n" +
 	"\x10HierarchyService\x12_\n" +
 	"\n" +
 	"ListLevels\x12\x1d.tonghop.v1.ListLevelsRequest\x1a\x1e.tonghop.v1.ListLevelsResponse\"\x12\x82\xd3\xe4\x93\x02\f\x12\n" +
 	"/v1/levels\x12[\n" +
 	"\tListUnits\x12\x1c.tonghop.v1.ListUnitsRequest\x1a\x1d.tonghop.v1.ListUnitsResponse\"\x11\x82\xd3\xe4\x93\x02\v\x12\t/v1/units\x12\\\n" +
-	"\aGetUnit\x12\x1a.tonghop.v1.GetUnitRequest\x1a\x1b.tonghop.v1.GetUnitResponse\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/units/{code}B5Z3github.com/tonghop/tonghop/api/tonghop/v1;tonghopv1b\x06proto3"
+	"\aGetUnit\x12\x1a.tonghop.v1.GetUnitRequest\x1a\x1b.tonghop.v1.GetUnitResponse\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/units/{code}\x12p\n" +
+	"\x0eListMapChanges\x12!.tonghop.v1.ListMapChangesRequest\x1a\".tonghop.v1.ListMapChangesResponse\"\x17\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/map-changes\x12l\n" +
+	"\rListMapEvents\x12 .tonghop.v1.ListMapEventsRequest\x1a!.tonghop.v1.ListMapEventsResponse\"\x16\x82\xd3\xe4\x93\x02\x10\x12\x0e/v1/map-events\x12\x84\x01\n" +
+	"\x13DeclareSplitWeights\x12&.tonghop.v1.DeclareSplitWeightsRequest\x1a'.tonghop.v1.DeclareSplitWeightsResponse\"\x1c\x82\xd3\xe4\x93\x02\x16:\x01*\"\x11/v1/split-weights\x12x\n" +
+	"\x10ListSplitWeights\x12#.tonghop.v1.ListSplitWeightsRequest\x1a$.tonghop.v1.ListSplitWeightsResponse\"\x19\x82\xd3\xe4\x93\x02\x13\x12\x11/v1/split-weightsB5Z3github.com/tonghop/tonghop/api/tonghop/v1;tonghopv1b\x06proto3"
 
 var (
 	file_tonghop_v1_hierarchy_proto_rawDescOnce sync.Once
@@ -570,34 +1280,62 @@ func file_tonghop_v1_hierarchy_proto_rawDescGZIP() []byte {
 	return file_tonghop_v1_hierarchy_proto_rawDescData
 }
 
-var file_tonghop_v1_hierarchy_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_tonghop_v1_hierarchy_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
 var file_tonghop_v1_hierarchy_proto_goTypes = []any{
-	(*Level)(nil),              // 0: tonghop.v1.Level
-	(*Unit)(nil),               // 1: tonghop.v1.Unit
-	(*ListLevelsRequest)(nil),  // 2: tonghop.v1.ListLevelsRequest
-	(*ListLevelsResponse)(nil), // 3: tonghop.v1.ListLevelsResponse
-	(*ListUnitsRequest)(nil),   // 4: tonghop.v1.ListUnitsRequest
-	(*ListUnitsResponse)(nil),  // 5: tonghop.v1.ListUnitsResponse
-	(*GetUnitRequest)(nil),     // 6: tonghop.v1.GetUnitRequest
-	(*GetUnitResponse)(nil),    // 7: tonghop.v1.GetUnitResponse
+	(*MapChange)(nil),                   // 0: tonghop.v1.MapChange
+	(*ListMapChangesRequest)(nil),       // 1: tonghop.v1.ListMapChangesRequest
+	(*ListMapChangesResponse)(nil),      // 2: tonghop.v1.ListMapChangesResponse
+	(*MapEvent)(nil),                    // 3: tonghop.v1.MapEvent
+	(*ListMapEventsRequest)(nil),        // 4: tonghop.v1.ListMapEventsRequest
+	(*ListMapEventsResponse)(nil),       // 5: tonghop.v1.ListMapEventsResponse
+	(*SplitWeights)(nil),                // 6: tonghop.v1.SplitWeights
+	(*DeclareSplitWeightsRequest)(nil),  // 7: tonghop.v1.DeclareSplitWeightsRequest
+	(*DeclareSplitWeightsResponse)(nil), // 8: tonghop.v1.DeclareSplitWeightsResponse
+	(*ListSplitWeightsRequest)(nil),     // 9: tonghop.v1.ListSplitWeightsRequest
+	(*ListSplitWeightsResponse)(nil),    // 10: tonghop.v1.ListSplitWeightsResponse
+	(*Level)(nil),                       // 11: tonghop.v1.Level
+	(*Unit)(nil),                        // 12: tonghop.v1.Unit
+	(*ListLevelsRequest)(nil),           // 13: tonghop.v1.ListLevelsRequest
+	(*ListLevelsResponse)(nil),          // 14: tonghop.v1.ListLevelsResponse
+	(*ListUnitsRequest)(nil),            // 15: tonghop.v1.ListUnitsRequest
+	(*ListUnitsResponse)(nil),           // 16: tonghop.v1.ListUnitsResponse
+	(*GetUnitRequest)(nil),              // 17: tonghop.v1.GetUnitRequest
+	(*GetUnitResponse)(nil),             // 18: tonghop.v1.GetUnitResponse
+	nil,                                 // 19: tonghop.v1.SplitWeights.WeightsEntry
+	(*timestamppb.Timestamp)(nil),       // 20: google.protobuf.Timestamp
 }
 var file_tonghop_v1_hierarchy_proto_depIdxs = []int32{
-	0, // 0: tonghop.v1.ListLevelsResponse.levels:type_name -> tonghop.v1.Level
-	1, // 1: tonghop.v1.ListUnitsResponse.units:type_name -> tonghop.v1.Unit
-	1, // 2: tonghop.v1.GetUnitResponse.unit:type_name -> tonghop.v1.Unit
-	1, // 3: tonghop.v1.GetUnitResponse.ancestors:type_name -> tonghop.v1.Unit
-	1, // 4: tonghop.v1.GetUnitResponse.children:type_name -> tonghop.v1.Unit
-	2, // 5: tonghop.v1.HierarchyService.ListLevels:input_type -> tonghop.v1.ListLevelsRequest
-	4, // 6: tonghop.v1.HierarchyService.ListUnits:input_type -> tonghop.v1.ListUnitsRequest
-	6, // 7: tonghop.v1.HierarchyService.GetUnit:input_type -> tonghop.v1.GetUnitRequest
-	3, // 8: tonghop.v1.HierarchyService.ListLevels:output_type -> tonghop.v1.ListLevelsResponse
-	5, // 9: tonghop.v1.HierarchyService.ListUnits:output_type -> tonghop.v1.ListUnitsResponse
-	7, // 10: tonghop.v1.HierarchyService.GetUnit:output_type -> tonghop.v1.GetUnitResponse
-	8, // [8:11] is the sub-list for method output_type
-	5, // [5:8] is the sub-list for method input_type
-	5, // [5:5] is the sub-list for extension type_name
-	5, // [5:5] is the sub-list for extension extendee
-	0, // [0:5] is the sub-list for field type_name
+	0,  // 0: tonghop.v1.ListMapChangesResponse.changes:type_name -> tonghop.v1.MapChange
+	3,  // 1: tonghop.v1.ListMapEventsResponse.events:type_name -> tonghop.v1.MapEvent
+	19, // 2: tonghop.v1.SplitWeights.weights:type_name -> tonghop.v1.SplitWeights.WeightsEntry
+	20, // 3: tonghop.v1.SplitWeights.declared_at:type_name -> google.protobuf.Timestamp
+	6,  // 4: tonghop.v1.DeclareSplitWeightsRequest.split_weights:type_name -> tonghop.v1.SplitWeights
+	6,  // 5: tonghop.v1.DeclareSplitWeightsResponse.split_weights:type_name -> tonghop.v1.SplitWeights
+	6,  // 6: tonghop.v1.ListSplitWeightsResponse.split_weights:type_name -> tonghop.v1.SplitWeights
+	11, // 7: tonghop.v1.ListLevelsResponse.levels:type_name -> tonghop.v1.Level
+	12, // 8: tonghop.v1.ListUnitsResponse.units:type_name -> tonghop.v1.Unit
+	12, // 9: tonghop.v1.GetUnitResponse.unit:type_name -> tonghop.v1.Unit
+	12, // 10: tonghop.v1.GetUnitResponse.ancestors:type_name -> tonghop.v1.Unit
+	12, // 11: tonghop.v1.GetUnitResponse.children:type_name -> tonghop.v1.Unit
+	13, // 12: tonghop.v1.HierarchyService.ListLevels:input_type -> tonghop.v1.ListLevelsRequest
+	15, // 13: tonghop.v1.HierarchyService.ListUnits:input_type -> tonghop.v1.ListUnitsRequest
+	17, // 14: tonghop.v1.HierarchyService.GetUnit:input_type -> tonghop.v1.GetUnitRequest
+	1,  // 15: tonghop.v1.HierarchyService.ListMapChanges:input_type -> tonghop.v1.ListMapChangesRequest
+	4,  // 16: tonghop.v1.HierarchyService.ListMapEvents:input_type -> tonghop.v1.ListMapEventsRequest
+	7,  // 17: tonghop.v1.HierarchyService.DeclareSplitWeights:input_type -> tonghop.v1.DeclareSplitWeightsRequest
+	9,  // 18: tonghop.v1.HierarchyService.ListSplitWeights:input_type -> tonghop.v1.ListSplitWeightsRequest
+	14, // 19: tonghop.v1.HierarchyService.ListLevels:output_type -> tonghop.v1.ListLevelsResponse
+	16, // 20: tonghop.v1.HierarchyService.ListUnits:output_type -> tonghop.v1.ListUnitsResponse
+	18, // 21: tonghop.v1.HierarchyService.GetUnit:output_type -> tonghop.v1.GetUnitResponse
+	2,  // 22: tonghop.v1.HierarchyService.ListMapChanges:output_type -> tonghop.v1.ListMapChangesResponse
+	5,  // 23: tonghop.v1.HierarchyService.ListMapEvents:output_type -> tonghop.v1.ListMapEventsResponse
+	8,  // 24: tonghop.v1.HierarchyService.DeclareSplitWeights:output_type -> tonghop.v1.DeclareSplitWeightsResponse
+	10, // 25: tonghop.v1.HierarchyService.ListSplitWeights:output_type -> tonghop.v1.ListSplitWeightsResponse
+	19, // [19:26] is the sub-list for method output_type
+	12, // [12:19] is the sub-list for method input_type
+	12, // [12:12] is the sub-list for extension type_name
+	12, // [12:12] is the sub-list for extension extendee
+	0,  // [0:12] is the sub-list for field type_name
 }
 
 func init() { file_tonghop_v1_hierarchy_proto_init() }
@@ -611,7 +1349,7 @@ func file_tonghop_v1_hierarchy_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tonghop_v1_hierarchy_proto_rawDesc), len(file_tonghop_v1_hierarchy_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   8,
+			NumMessages:   20,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

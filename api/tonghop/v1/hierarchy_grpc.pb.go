@@ -19,9 +19,13 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	HierarchyService_ListLevels_FullMethodName = "/tonghop.v1.HierarchyService/ListLevels"
-	HierarchyService_ListUnits_FullMethodName  = "/tonghop.v1.HierarchyService/ListUnits"
-	HierarchyService_GetUnit_FullMethodName    = "/tonghop.v1.HierarchyService/GetUnit"
+	HierarchyService_ListLevels_FullMethodName          = "/tonghop.v1.HierarchyService/ListLevels"
+	HierarchyService_ListUnits_FullMethodName           = "/tonghop.v1.HierarchyService/ListUnits"
+	HierarchyService_GetUnit_FullMethodName             = "/tonghop.v1.HierarchyService/GetUnit"
+	HierarchyService_ListMapChanges_FullMethodName      = "/tonghop.v1.HierarchyService/ListMapChanges"
+	HierarchyService_ListMapEvents_FullMethodName       = "/tonghop.v1.HierarchyService/ListMapEvents"
+	HierarchyService_DeclareSplitWeights_FullMethodName = "/tonghop.v1.HierarchyService/DeclareSplitWeights"
+	HierarchyService_ListSplitWeights_FullMethodName    = "/tonghop.v1.HierarchyService/ListSplitWeights"
 )
 
 // HierarchyServiceClient is the client API for HierarchyService service.
@@ -37,6 +41,18 @@ type HierarchyServiceClient interface {
 	ListUnits(ctx context.Context, in *ListUnitsRequest, opts ...grpc.CallOption) (*ListUnitsResponse, error)
 	// GetUnit returns one unit with its path from the root.
 	GetUnit(ctx context.Context, in *GetUnitRequest, opts ...grpc.CallOption) (*GetUnitResponse, error)
+	// ListMapChanges lists the rows of the reorganisations the node knows
+	// (old unit → new unit, whole or part), filtered by unit.
+	ListMapChanges(ctx context.Context, in *ListMapChangesRequest, opts ...grpc.CallOption) (*ListMapChangesResponse, error)
+	// ListMapEvents lists what happened to the map: merges, splits, renames,
+	// moves, units ended and levels abolished.
+	ListMapEvents(ctx context.Context, in *ListMapEventsRequest, opts ...grpc.CallOption) (*ListMapEventsResponse, error)
+	// DeclareSplitWeights records the shares in which a split unit's figures
+	// go to its parts, and on what basis, who declared them and why. Figures
+	// so apportioned are marked as estimates.
+	DeclareSplitWeights(ctx context.Context, in *DeclareSplitWeightsRequest, opts ...grpc.CallOption) (*DeclareSplitWeightsResponse, error)
+	// ListSplitWeights lists the declared split weights.
+	ListSplitWeights(ctx context.Context, in *ListSplitWeightsRequest, opts ...grpc.CallOption) (*ListSplitWeightsResponse, error)
 }
 
 type hierarchyServiceClient struct {
@@ -77,6 +93,46 @@ func (c *hierarchyServiceClient) GetUnit(ctx context.Context, in *GetUnitRequest
 	return out, nil
 }
 
+func (c *hierarchyServiceClient) ListMapChanges(ctx context.Context, in *ListMapChangesRequest, opts ...grpc.CallOption) (*ListMapChangesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListMapChangesResponse)
+	err := c.cc.Invoke(ctx, HierarchyService_ListMapChanges_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *hierarchyServiceClient) ListMapEvents(ctx context.Context, in *ListMapEventsRequest, opts ...grpc.CallOption) (*ListMapEventsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListMapEventsResponse)
+	err := c.cc.Invoke(ctx, HierarchyService_ListMapEvents_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *hierarchyServiceClient) DeclareSplitWeights(ctx context.Context, in *DeclareSplitWeightsRequest, opts ...grpc.CallOption) (*DeclareSplitWeightsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeclareSplitWeightsResponse)
+	err := c.cc.Invoke(ctx, HierarchyService_DeclareSplitWeights_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *hierarchyServiceClient) ListSplitWeights(ctx context.Context, in *ListSplitWeightsRequest, opts ...grpc.CallOption) (*ListSplitWeightsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListSplitWeightsResponse)
+	err := c.cc.Invoke(ctx, HierarchyService_ListSplitWeights_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // HierarchyServiceServer is the server API for HierarchyService service.
 // All implementations must embed UnimplementedHierarchyServiceServer
 // for forward compatibility.
@@ -90,6 +146,18 @@ type HierarchyServiceServer interface {
 	ListUnits(context.Context, *ListUnitsRequest) (*ListUnitsResponse, error)
 	// GetUnit returns one unit with its path from the root.
 	GetUnit(context.Context, *GetUnitRequest) (*GetUnitResponse, error)
+	// ListMapChanges lists the rows of the reorganisations the node knows
+	// (old unit → new unit, whole or part), filtered by unit.
+	ListMapChanges(context.Context, *ListMapChangesRequest) (*ListMapChangesResponse, error)
+	// ListMapEvents lists what happened to the map: merges, splits, renames,
+	// moves, units ended and levels abolished.
+	ListMapEvents(context.Context, *ListMapEventsRequest) (*ListMapEventsResponse, error)
+	// DeclareSplitWeights records the shares in which a split unit's figures
+	// go to its parts, and on what basis, who declared them and why. Figures
+	// so apportioned are marked as estimates.
+	DeclareSplitWeights(context.Context, *DeclareSplitWeightsRequest) (*DeclareSplitWeightsResponse, error)
+	// ListSplitWeights lists the declared split weights.
+	ListSplitWeights(context.Context, *ListSplitWeightsRequest) (*ListSplitWeightsResponse, error)
 	mustEmbedUnimplementedHierarchyServiceServer()
 }
 
@@ -108,6 +176,18 @@ func (UnimplementedHierarchyServiceServer) ListUnits(context.Context, *ListUnits
 }
 func (UnimplementedHierarchyServiceServer) GetUnit(context.Context, *GetUnitRequest) (*GetUnitResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetUnit not implemented")
+}
+func (UnimplementedHierarchyServiceServer) ListMapChanges(context.Context, *ListMapChangesRequest) (*ListMapChangesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListMapChanges not implemented")
+}
+func (UnimplementedHierarchyServiceServer) ListMapEvents(context.Context, *ListMapEventsRequest) (*ListMapEventsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListMapEvents not implemented")
+}
+func (UnimplementedHierarchyServiceServer) DeclareSplitWeights(context.Context, *DeclareSplitWeightsRequest) (*DeclareSplitWeightsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeclareSplitWeights not implemented")
+}
+func (UnimplementedHierarchyServiceServer) ListSplitWeights(context.Context, *ListSplitWeightsRequest) (*ListSplitWeightsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListSplitWeights not implemented")
 }
 func (UnimplementedHierarchyServiceServer) mustEmbedUnimplementedHierarchyServiceServer() {}
 func (UnimplementedHierarchyServiceServer) testEmbeddedByValue()                          {}
@@ -184,6 +264,78 @@ func _HierarchyService_GetUnit_Handler(srv interface{}, ctx context.Context, dec
 	return interceptor(ctx, in, info, handler)
 }
 
+func _HierarchyService_ListMapChanges_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListMapChangesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(HierarchyServiceServer).ListMapChanges(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: HierarchyService_ListMapChanges_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(HierarchyServiceServer).ListMapChanges(ctx, req.(*ListMapChangesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _HierarchyService_ListMapEvents_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListMapEventsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(HierarchyServiceServer).ListMapEvents(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: HierarchyService_ListMapEvents_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(HierarchyServiceServer).ListMapEvents(ctx, req.(*ListMapEventsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _HierarchyService_DeclareSplitWeights_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeclareSplitWeightsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(HierarchyServiceServer).DeclareSplitWeights(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: HierarchyService_DeclareSplitWeights_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(HierarchyServiceServer).DeclareSplitWeights(ctx, req.(*DeclareSplitWeightsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _HierarchyService_ListSplitWeights_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListSplitWeightsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(HierarchyServiceServer).ListSplitWeights(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: HierarchyService_ListSplitWeights_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(HierarchyServiceServer).ListSplitWeights(ctx, req.(*ListSplitWeightsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // HierarchyService_ServiceDesc is the grpc.ServiceDesc for HierarchyService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -202,6 +354,22 @@ var HierarchyService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetUnit",
 			Handler:    _HierarchyService_GetUnit_Handler,
+		},
+		{
+			MethodName: "ListMapChanges",
+			Handler:    _HierarchyService_ListMapChanges_Handler,
+		},
+		{
+			MethodName: "ListMapEvents",
+			Handler:    _HierarchyService_ListMapEvents_Handler,
+		},
+		{
+			MethodName: "DeclareSplitWeights",
+			Handler:    _HierarchyService_DeclareSplitWeights_Handler,
+		},
+		{
+			MethodName: "ListSplitWeights",
+			Handler:    _HierarchyService_ListSplitWeights_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -337,7 +337,13 @@ type IndicatorValue struct {
 	ReportingUnits int32 `protobuf:"varint,8,opt,name=reporting_units,json=reportingUnits,proto3" json:"reporting_units,omitempty"`
 	ExpectedUnits  int32 `protobuf:"varint,9,opt,name=expected_units,json=expectedUnits,proto3" json:"expected_units,omitempty"`
 	// Set when a target applies.
-	Achievement   *Achievement `protobuf:"bytes,10,opt,name=achievement,proto3" json:"achievement,omitempty"`
+	Achievement *Achievement `protobuf:"bytes,10,opt,name=achievement,proto3" json:"achievement,omitempty"`
+	// The day whose map the answer is in, YYYY-MM-DD: the boundaries asked,
+	// or those in force at the end of the period.
+	Boundaries string `protobuf:"bytes,11,opt,name=boundaries,proto3" json:"boundaries,omitempty"`
+	// Set when a period was in an older map than the boundaries: how its
+	// figures were brought into them.
+	Mapping       *BoundaryMapping `protobuf:"bytes,12,opt,name=mapping,proto3" json:"mapping,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -442,20 +448,114 @@ func (x *IndicatorValue) GetAchievement() *Achievement {
 	return nil
 }
 
+func (x *IndicatorValue) GetBoundaries() string {
+	if x != nil {
+		return x.Boundaries
+	}
+	return ""
+}
+
+func (x *IndicatorValue) GetMapping() *BoundaryMapping {
+	if x != nil {
+		return x.Mapping
+	}
+	return nil
+}
+
+// BoundaryMapping says how figures of a period were brought into the
+// boundaries of a later map: a new unit's figure is the sum over the old
+// units it was made of, exact for units that went whole into it.
+type BoundaryMapping struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The units of the period's map summed, by code.
+	Sources []string `protobuf:"bytes,1,rep,name=sources,proto3" json:"sources,omitempty"`
+	// Part of a split unit was apportioned by declared weights: the figures
+	// are an estimate.
+	Estimated bool `protobuf:"varint,2,opt,name=estimated,proto3" json:"estimated,omitempty"`
+	// The split units apportioned by declared weights.
+	Apportioned []string `protobuf:"bytes,3,rep,name=apportioned,proto3" json:"apportioned,omitempty"`
+	// The split units part of which went into the unit, with no weights
+	// declared: not exactly comparable, so the figures have no value.
+	NotComparable []string `protobuf:"bytes,4,rep,name=not_comparable,json=notComparable,proto3" json:"not_comparable,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BoundaryMapping) Reset() {
+	*x = BoundaryMapping{}
+	mi := &file_tonghop_v1_rollup_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BoundaryMapping) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BoundaryMapping) ProtoMessage() {}
+
+func (x *BoundaryMapping) ProtoReflect() protoreflect.Message {
+	mi := &file_tonghop_v1_rollup_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BoundaryMapping.ProtoReflect.Descriptor instead.
+func (*BoundaryMapping) Descriptor() ([]byte, []int) {
+	return file_tonghop_v1_rollup_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *BoundaryMapping) GetSources() []string {
+	if x != nil {
+		return x.Sources
+	}
+	return nil
+}
+
+func (x *BoundaryMapping) GetEstimated() bool {
+	if x != nil {
+		return x.Estimated
+	}
+	return false
+}
+
+func (x *BoundaryMapping) GetApportioned() []string {
+	if x != nil {
+		return x.Apportioned
+	}
+	return nil
+}
+
+func (x *BoundaryMapping) GetNotComparable() []string {
+	if x != nil {
+		return x.NotComparable
+	}
+	return nil
+}
+
 // GetIndicatorValueRequest names a unit, an indicator and a period.
 type GetIndicatorValueRequest struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
 	UnitCode  string                 `protobuf:"bytes,1,opt,name=unit_code,json=unitCode,proto3" json:"unit_code,omitempty"`
 	Indicator string                 `protobuf:"bytes,2,opt,name=indicator,proto3" json:"indicator,omitempty"`
 	// A period or a range: "2021", "2021Q3", "2016..2020".
-	Period        string `protobuf:"bytes,3,opt,name=period,proto3" json:"period,omitempty"`
+	Period string `protobuf:"bytes,3,opt,name=period,proto3" json:"period,omitempty"`
+	// Answer in the map of this day, YYYY-MM-DD, e.g. "2025-07-01" for the
+	// 2025 boundaries; empty for the map in force at the end of the period.
+	Boundaries    string `protobuf:"bytes,4,opt,name=boundaries,proto3" json:"boundaries,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *GetIndicatorValueRequest) Reset() {
 	*x = GetIndicatorValueRequest{}
-	mi := &file_tonghop_v1_rollup_proto_msgTypes[3]
+	mi := &file_tonghop_v1_rollup_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -467,7 +567,7 @@ func (x *GetIndicatorValueRequest) String() string {
 func (*GetIndicatorValueRequest) ProtoMessage() {}
 
 func (x *GetIndicatorValueRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_rollup_proto_msgTypes[3]
+	mi := &file_tonghop_v1_rollup_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -480,7 +580,7 @@ func (x *GetIndicatorValueRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetIndicatorValueRequest.ProtoReflect.Descriptor instead.
 func (*GetIndicatorValueRequest) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_rollup_proto_rawDescGZIP(), []int{3}
+	return file_tonghop_v1_rollup_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *GetIndicatorValueRequest) GetUnitCode() string {
@@ -504,6 +604,13 @@ func (x *GetIndicatorValueRequest) GetPeriod() string {
 	return ""
 }
 
+func (x *GetIndicatorValueRequest) GetBoundaries() string {
+	if x != nil {
+		return x.Boundaries
+	}
+	return ""
+}
+
 // GetIndicatorValueResponse carries the answer.
 type GetIndicatorValueResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -514,7 +621,7 @@ type GetIndicatorValueResponse struct {
 
 func (x *GetIndicatorValueResponse) Reset() {
 	*x = GetIndicatorValueResponse{}
-	mi := &file_tonghop_v1_rollup_proto_msgTypes[4]
+	mi := &file_tonghop_v1_rollup_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -526,7 +633,7 @@ func (x *GetIndicatorValueResponse) String() string {
 func (*GetIndicatorValueResponse) ProtoMessage() {}
 
 func (x *GetIndicatorValueResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_rollup_proto_msgTypes[4]
+	mi := &file_tonghop_v1_rollup_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -539,7 +646,7 @@ func (x *GetIndicatorValueResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetIndicatorValueResponse.ProtoReflect.Descriptor instead.
 func (*GetIndicatorValueResponse) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_rollup_proto_rawDescGZIP(), []int{4}
+	return file_tonghop_v1_rollup_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *GetIndicatorValueResponse) GetValue() *IndicatorValue {
@@ -557,14 +664,17 @@ type CompareIndicatorRequest struct {
 	Period    string                 `protobuf:"bytes,3,opt,name=period,proto3" json:"period,omitempty"`
 	// Compare the units of this level below unit_code instead of its
 	// children, e.g. "commune".
-	Level         string `protobuf:"bytes,4,opt,name=level,proto3" json:"level,omitempty"`
+	Level string `protobuf:"bytes,4,opt,name=level,proto3" json:"level,omitempty"`
+	// Compare in the map of this day, YYYY-MM-DD; empty for the map in
+	// force at the end of the period.
+	Boundaries    string `protobuf:"bytes,5,opt,name=boundaries,proto3" json:"boundaries,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *CompareIndicatorRequest) Reset() {
 	*x = CompareIndicatorRequest{}
-	mi := &file_tonghop_v1_rollup_proto_msgTypes[5]
+	mi := &file_tonghop_v1_rollup_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -576,7 +686,7 @@ func (x *CompareIndicatorRequest) String() string {
 func (*CompareIndicatorRequest) ProtoMessage() {}
 
 func (x *CompareIndicatorRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_rollup_proto_msgTypes[5]
+	mi := &file_tonghop_v1_rollup_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -589,7 +699,7 @@ func (x *CompareIndicatorRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CompareIndicatorRequest.ProtoReflect.Descriptor instead.
 func (*CompareIndicatorRequest) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_rollup_proto_rawDescGZIP(), []int{5}
+	return file_tonghop_v1_rollup_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *CompareIndicatorRequest) GetUnitCode() string {
@@ -620,6 +730,13 @@ func (x *CompareIndicatorRequest) GetLevel() string {
 	return ""
 }
 
+func (x *CompareIndicatorRequest) GetBoundaries() string {
+	if x != nil {
+		return x.Boundaries
+	}
+	return ""
+}
+
 // CompareIndicatorResponse ranks the units, highest value first.
 type CompareIndicatorResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -632,7 +749,7 @@ type CompareIndicatorResponse struct {
 
 func (x *CompareIndicatorResponse) Reset() {
 	*x = CompareIndicatorResponse{}
-	mi := &file_tonghop_v1_rollup_proto_msgTypes[6]
+	mi := &file_tonghop_v1_rollup_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -644,7 +761,7 @@ func (x *CompareIndicatorResponse) String() string {
 func (*CompareIndicatorResponse) ProtoMessage() {}
 
 func (x *CompareIndicatorResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_rollup_proto_msgTypes[6]
+	mi := &file_tonghop_v1_rollup_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -657,7 +774,7 @@ func (x *CompareIndicatorResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CompareIndicatorResponse.ProtoReflect.Descriptor instead.
 func (*CompareIndicatorResponse) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_rollup_proto_rawDescGZIP(), []int{6}
+	return file_tonghop_v1_rollup_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *CompareIndicatorResponse) GetParent() *IndicatorValue {
@@ -680,14 +797,17 @@ type GetIndicatorSeriesRequest struct {
 	UnitCode  string                 `protobuf:"bytes,1,opt,name=unit_code,json=unitCode,proto3" json:"unit_code,omitempty"`
 	Indicator string                 `protobuf:"bytes,2,opt,name=indicator,proto3" json:"indicator,omitempty"`
 	// A range, e.g. "2010..2020".
-	Period        string `protobuf:"bytes,3,opt,name=period,proto3" json:"period,omitempty"`
+	Period string `protobuf:"bytes,3,opt,name=period,proto3" json:"period,omitempty"`
+	// Every point in the map of this day, YYYY-MM-DD; empty for the map in
+	// force at the end of the range, so that the series is one line.
+	Boundaries    string `protobuf:"bytes,4,opt,name=boundaries,proto3" json:"boundaries,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *GetIndicatorSeriesRequest) Reset() {
 	*x = GetIndicatorSeriesRequest{}
-	mi := &file_tonghop_v1_rollup_proto_msgTypes[7]
+	mi := &file_tonghop_v1_rollup_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -699,7 +819,7 @@ func (x *GetIndicatorSeriesRequest) String() string {
 func (*GetIndicatorSeriesRequest) ProtoMessage() {}
 
 func (x *GetIndicatorSeriesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_rollup_proto_msgTypes[7]
+	mi := &file_tonghop_v1_rollup_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -712,7 +832,7 @@ func (x *GetIndicatorSeriesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetIndicatorSeriesRequest.ProtoReflect.Descriptor instead.
 func (*GetIndicatorSeriesRequest) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_rollup_proto_rawDescGZIP(), []int{7}
+	return file_tonghop_v1_rollup_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *GetIndicatorSeriesRequest) GetUnitCode() string {
@@ -736,6 +856,13 @@ func (x *GetIndicatorSeriesRequest) GetPeriod() string {
 	return ""
 }
 
+func (x *GetIndicatorSeriesRequest) GetBoundaries() string {
+	if x != nil {
+		return x.Boundaries
+	}
+	return ""
+}
+
 // GetIndicatorSeriesResponse has one value per period of the range.
 type GetIndicatorSeriesResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -746,7 +873,7 @@ type GetIndicatorSeriesResponse struct {
 
 func (x *GetIndicatorSeriesResponse) Reset() {
 	*x = GetIndicatorSeriesResponse{}
-	mi := &file_tonghop_v1_rollup_proto_msgTypes[8]
+	mi := &file_tonghop_v1_rollup_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -758,7 +885,7 @@ func (x *GetIndicatorSeriesResponse) String() string {
 func (*GetIndicatorSeriesResponse) ProtoMessage() {}
 
 func (x *GetIndicatorSeriesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_rollup_proto_msgTypes[8]
+	mi := &file_tonghop_v1_rollup_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -771,7 +898,7 @@ func (x *GetIndicatorSeriesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetIndicatorSeriesResponse.ProtoReflect.Descriptor instead.
 func (*GetIndicatorSeriesResponse) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_rollup_proto_rawDescGZIP(), []int{8}
+	return file_tonghop_v1_rollup_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *GetIndicatorSeriesResponse) GetPoints() []*IndicatorValue {
@@ -791,7 +918,7 @@ type SetTargetRequest struct {
 
 func (x *SetTargetRequest) Reset() {
 	*x = SetTargetRequest{}
-	mi := &file_tonghop_v1_rollup_proto_msgTypes[9]
+	mi := &file_tonghop_v1_rollup_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -803,7 +930,7 @@ func (x *SetTargetRequest) String() string {
 func (*SetTargetRequest) ProtoMessage() {}
 
 func (x *SetTargetRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_rollup_proto_msgTypes[9]
+	mi := &file_tonghop_v1_rollup_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -816,7 +943,7 @@ func (x *SetTargetRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetTargetRequest.ProtoReflect.Descriptor instead.
 func (*SetTargetRequest) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_rollup_proto_rawDescGZIP(), []int{9}
+	return file_tonghop_v1_rollup_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *SetTargetRequest) GetTarget() *Target {
@@ -836,7 +963,7 @@ type SetTargetResponse struct {
 
 func (x *SetTargetResponse) Reset() {
 	*x = SetTargetResponse{}
-	mi := &file_tonghop_v1_rollup_proto_msgTypes[10]
+	mi := &file_tonghop_v1_rollup_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -848,7 +975,7 @@ func (x *SetTargetResponse) String() string {
 func (*SetTargetResponse) ProtoMessage() {}
 
 func (x *SetTargetResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_rollup_proto_msgTypes[10]
+	mi := &file_tonghop_v1_rollup_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -861,7 +988,7 @@ func (x *SetTargetResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetTargetResponse.ProtoReflect.Descriptor instead.
 func (*SetTargetResponse) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_rollup_proto_rawDescGZIP(), []int{10}
+	return file_tonghop_v1_rollup_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *SetTargetResponse) GetTarget() *Target {
@@ -882,7 +1009,7 @@ type ListTargetsRequest struct {
 
 func (x *ListTargetsRequest) Reset() {
 	*x = ListTargetsRequest{}
-	mi := &file_tonghop_v1_rollup_proto_msgTypes[11]
+	mi := &file_tonghop_v1_rollup_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -894,7 +1021,7 @@ func (x *ListTargetsRequest) String() string {
 func (*ListTargetsRequest) ProtoMessage() {}
 
 func (x *ListTargetsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_rollup_proto_msgTypes[11]
+	mi := &file_tonghop_v1_rollup_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -907,7 +1034,7 @@ func (x *ListTargetsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTargetsRequest.ProtoReflect.Descriptor instead.
 func (*ListTargetsRequest) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_rollup_proto_rawDescGZIP(), []int{11}
+	return file_tonghop_v1_rollup_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ListTargetsRequest) GetIndicator() string {
@@ -934,7 +1061,7 @@ type ListTargetsResponse struct {
 
 func (x *ListTargetsResponse) Reset() {
 	*x = ListTargetsResponse{}
-	mi := &file_tonghop_v1_rollup_proto_msgTypes[12]
+	mi := &file_tonghop_v1_rollup_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -946,7 +1073,7 @@ func (x *ListTargetsResponse) String() string {
 func (*ListTargetsResponse) ProtoMessage() {}
 
 func (x *ListTargetsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_rollup_proto_msgTypes[12]
+	mi := &file_tonghop_v1_rollup_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -959,7 +1086,7 @@ func (x *ListTargetsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTargetsResponse.ProtoReflect.Descriptor instead.
 func (*ListTargetsResponse) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_rollup_proto_rawDescGZIP(), []int{12}
+	return file_tonghop_v1_rollup_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ListTargetsResponse) GetTargets() []*Target {
@@ -979,7 +1106,7 @@ type DeleteTargetRequest struct {
 
 func (x *DeleteTargetRequest) Reset() {
 	*x = DeleteTargetRequest{}
-	mi := &file_tonghop_v1_rollup_proto_msgTypes[13]
+	mi := &file_tonghop_v1_rollup_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -991,7 +1118,7 @@ func (x *DeleteTargetRequest) String() string {
 func (*DeleteTargetRequest) ProtoMessage() {}
 
 func (x *DeleteTargetRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_rollup_proto_msgTypes[13]
+	mi := &file_tonghop_v1_rollup_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1004,7 +1131,7 @@ func (x *DeleteTargetRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteTargetRequest.ProtoReflect.Descriptor instead.
 func (*DeleteTargetRequest) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_rollup_proto_rawDescGZIP(), []int{13}
+	return file_tonghop_v1_rollup_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *DeleteTargetRequest) GetId() string {
@@ -1023,7 +1150,7 @@ type DeleteTargetResponse struct {
 
 func (x *DeleteTargetResponse) Reset() {
 	*x = DeleteTargetResponse{}
-	mi := &file_tonghop_v1_rollup_proto_msgTypes[14]
+	mi := &file_tonghop_v1_rollup_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1035,7 +1162,7 @@ func (x *DeleteTargetResponse) String() string {
 func (*DeleteTargetResponse) ProtoMessage() {}
 
 func (x *DeleteTargetResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_rollup_proto_msgTypes[14]
+	mi := &file_tonghop_v1_rollup_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1048,7 +1175,7 @@ func (x *DeleteTargetResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteTargetResponse.ProtoReflect.Descriptor instead.
 func (*DeleteTargetResponse) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_rollup_proto_rawDescGZIP(), []int{14}
+	return file_tonghop_v1_rollup_proto_rawDescGZIP(), []int{15}
 }
 
 var File_tonghop_v1_rollup_proto protoreflect.FileDescriptor
@@ -1081,7 +1208,7 @@ const file_tonghop_v1_rollup_proto_rawDesc = "" +
 	"\x14change_from_baseline\x18\x05 \x01(\x01H\x01R\x12changeFromBaseline\x88\x01\x01\x12\x10\n" +
 	"\x03met\x18\x06 \x01(\bR\x03metB\x11\n" +
 	"\x0f_baseline_valueB\x17\n" +
-	"\x15_change_from_baseline\"\x98\x03\n" +
+	"\x15_change_from_baseline\"\xef\x03\n" +
 	"\x0eIndicatorValue\x12\x1b\n" +
 	"\tunit_code\x18\x01 \x01(\tR\bunitCode\x12\x1b\n" +
 	"\tunit_name\x18\x02 \x01(\tR\bunitName\x12\x1c\n" +
@@ -1093,29 +1220,47 @@ const file_tonghop_v1_rollup_proto_rawDesc = "" +
 	"\x0freporting_units\x18\b \x01(\x05R\x0ereportingUnits\x12%\n" +
 	"\x0eexpected_units\x18\t \x01(\x05R\rexpectedUnits\x129\n" +
 	"\vachievement\x18\n" +
-	" \x01(\v2\x17.tonghop.v1.AchievementR\vachievementB\f\n" +
+	" \x01(\v2\x17.tonghop.v1.AchievementR\vachievement\x12\x1e\n" +
+	"\n" +
+	"boundaries\x18\v \x01(\tR\n" +
+	"boundaries\x125\n" +
+	"\amapping\x18\f \x01(\v2\x1b.tonghop.v1.BoundaryMappingR\amappingB\f\n" +
 	"\n" +
 	"_numeratorB\x0e\n" +
 	"\f_denominatorB\b\n" +
-	"\x06_value\"m\n" +
+	"\x06_value\"\x92\x01\n" +
+	"\x0fBoundaryMapping\x12\x18\n" +
+	"\asources\x18\x01 \x03(\tR\asources\x12\x1c\n" +
+	"\testimated\x18\x02 \x01(\bR\testimated\x12 \n" +
+	"\vapportioned\x18\x03 \x03(\tR\vapportioned\x12%\n" +
+	"\x0enot_comparable\x18\x04 \x03(\tR\rnotComparable\"\x8d\x01\n" +
 	"\x18GetIndicatorValueRequest\x12\x1b\n" +
 	"\tunit_code\x18\x01 \x01(\tR\bunitCode\x12\x1c\n" +
 	"\tindicator\x18\x02 \x01(\tR\tindicator\x12\x16\n" +
-	"\x06period\x18\x03 \x01(\tR\x06period\"M\n" +
+	"\x06period\x18\x03 \x01(\tR\x06period\x12\x1e\n" +
+	"\n" +
+	"boundaries\x18\x04 \x01(\tR\n" +
+	"boundaries\"M\n" +
 	"\x19GetIndicatorValueResponse\x120\n" +
-	"\x05value\x18\x01 \x01(\v2\x1a.tonghop.v1.IndicatorValueR\x05value\"\x82\x01\n" +
+	"\x05value\x18\x01 \x01(\v2\x1a.tonghop.v1.IndicatorValueR\x05value\"\xa2\x01\n" +
 	"\x17CompareIndicatorRequest\x12\x1b\n" +
 	"\tunit_code\x18\x01 \x01(\tR\bunitCode\x12\x1c\n" +
 	"\tindicator\x18\x02 \x01(\tR\tindicator\x12\x16\n" +
 	"\x06period\x18\x03 \x01(\tR\x06period\x12\x14\n" +
-	"\x05level\x18\x04 \x01(\tR\x05level\"~\n" +
+	"\x05level\x18\x04 \x01(\tR\x05level\x12\x1e\n" +
+	"\n" +
+	"boundaries\x18\x05 \x01(\tR\n" +
+	"boundaries\"~\n" +
 	"\x18CompareIndicatorResponse\x122\n" +
 	"\x06parent\x18\x01 \x01(\v2\x1a.tonghop.v1.IndicatorValueR\x06parent\x12.\n" +
-	"\x04rows\x18\x02 \x03(\v2\x1a.tonghop.v1.IndicatorValueR\x04rows\"n\n" +
+	"\x04rows\x18\x02 \x03(\v2\x1a.tonghop.v1.IndicatorValueR\x04rows\"\x8e\x01\n" +
 	"\x19GetIndicatorSeriesRequest\x12\x1b\n" +
 	"\tunit_code\x18\x01 \x01(\tR\bunitCode\x12\x1c\n" +
 	"\tindicator\x18\x02 \x01(\tR\tindicator\x12\x16\n" +
-	"\x06period\x18\x03 \x01(\tR\x06period\"P\n" +
+	"\x06period\x18\x03 \x01(\tR\x06period\x12\x1e\n" +
+	"\n" +
+	"boundaries\x18\x04 \x01(\tR\n" +
+	"boundaries\"P\n" +
 	"\x1aGetIndicatorSeriesResponse\x122\n" +
 	"\x06points\x18\x01 \x03(\v2\x1a.tonghop.v1.IndicatorValueR\x06points\">\n" +
 	"\x10SetTargetRequest\x12*\n" +
@@ -1160,55 +1305,57 @@ func file_tonghop_v1_rollup_proto_rawDescGZIP() []byte {
 }
 
 var file_tonghop_v1_rollup_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_tonghop_v1_rollup_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_tonghop_v1_rollup_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
 var file_tonghop_v1_rollup_proto_goTypes = []any{
 	(Direction)(0),                     // 0: tonghop.v1.Direction
 	(*Target)(nil),                     // 1: tonghop.v1.Target
 	(*Achievement)(nil),                // 2: tonghop.v1.Achievement
 	(*IndicatorValue)(nil),             // 3: tonghop.v1.IndicatorValue
-	(*GetIndicatorValueRequest)(nil),   // 4: tonghop.v1.GetIndicatorValueRequest
-	(*GetIndicatorValueResponse)(nil),  // 5: tonghop.v1.GetIndicatorValueResponse
-	(*CompareIndicatorRequest)(nil),    // 6: tonghop.v1.CompareIndicatorRequest
-	(*CompareIndicatorResponse)(nil),   // 7: tonghop.v1.CompareIndicatorResponse
-	(*GetIndicatorSeriesRequest)(nil),  // 8: tonghop.v1.GetIndicatorSeriesRequest
-	(*GetIndicatorSeriesResponse)(nil), // 9: tonghop.v1.GetIndicatorSeriesResponse
-	(*SetTargetRequest)(nil),           // 10: tonghop.v1.SetTargetRequest
-	(*SetTargetResponse)(nil),          // 11: tonghop.v1.SetTargetResponse
-	(*ListTargetsRequest)(nil),         // 12: tonghop.v1.ListTargetsRequest
-	(*ListTargetsResponse)(nil),        // 13: tonghop.v1.ListTargetsResponse
-	(*DeleteTargetRequest)(nil),        // 14: tonghop.v1.DeleteTargetRequest
-	(*DeleteTargetResponse)(nil),       // 15: tonghop.v1.DeleteTargetResponse
-	(*timestamppb.Timestamp)(nil),      // 16: google.protobuf.Timestamp
+	(*BoundaryMapping)(nil),            // 4: tonghop.v1.BoundaryMapping
+	(*GetIndicatorValueRequest)(nil),   // 5: tonghop.v1.GetIndicatorValueRequest
+	(*GetIndicatorValueResponse)(nil),  // 6: tonghop.v1.GetIndicatorValueResponse
+	(*CompareIndicatorRequest)(nil),    // 7: tonghop.v1.CompareIndicatorRequest
+	(*CompareIndicatorResponse)(nil),   // 8: tonghop.v1.CompareIndicatorResponse
+	(*GetIndicatorSeriesRequest)(nil),  // 9: tonghop.v1.GetIndicatorSeriesRequest
+	(*GetIndicatorSeriesResponse)(nil), // 10: tonghop.v1.GetIndicatorSeriesResponse
+	(*SetTargetRequest)(nil),           // 11: tonghop.v1.SetTargetRequest
+	(*SetTargetResponse)(nil),          // 12: tonghop.v1.SetTargetResponse
+	(*ListTargetsRequest)(nil),         // 13: tonghop.v1.ListTargetsRequest
+	(*ListTargetsResponse)(nil),        // 14: tonghop.v1.ListTargetsResponse
+	(*DeleteTargetRequest)(nil),        // 15: tonghop.v1.DeleteTargetRequest
+	(*DeleteTargetResponse)(nil),       // 16: tonghop.v1.DeleteTargetResponse
+	(*timestamppb.Timestamp)(nil),      // 17: google.protobuf.Timestamp
 }
 var file_tonghop_v1_rollup_proto_depIdxs = []int32{
 	0,  // 0: tonghop.v1.Target.direction:type_name -> tonghop.v1.Direction
-	16, // 1: tonghop.v1.Target.updated_at:type_name -> google.protobuf.Timestamp
+	17, // 1: tonghop.v1.Target.updated_at:type_name -> google.protobuf.Timestamp
 	1,  // 2: tonghop.v1.Achievement.target:type_name -> tonghop.v1.Target
 	2,  // 3: tonghop.v1.IndicatorValue.achievement:type_name -> tonghop.v1.Achievement
-	3,  // 4: tonghop.v1.GetIndicatorValueResponse.value:type_name -> tonghop.v1.IndicatorValue
-	3,  // 5: tonghop.v1.CompareIndicatorResponse.parent:type_name -> tonghop.v1.IndicatorValue
-	3,  // 6: tonghop.v1.CompareIndicatorResponse.rows:type_name -> tonghop.v1.IndicatorValue
-	3,  // 7: tonghop.v1.GetIndicatorSeriesResponse.points:type_name -> tonghop.v1.IndicatorValue
-	1,  // 8: tonghop.v1.SetTargetRequest.target:type_name -> tonghop.v1.Target
-	1,  // 9: tonghop.v1.SetTargetResponse.target:type_name -> tonghop.v1.Target
-	1,  // 10: tonghop.v1.ListTargetsResponse.targets:type_name -> tonghop.v1.Target
-	4,  // 11: tonghop.v1.RollupService.GetIndicatorValue:input_type -> tonghop.v1.GetIndicatorValueRequest
-	6,  // 12: tonghop.v1.RollupService.CompareIndicator:input_type -> tonghop.v1.CompareIndicatorRequest
-	8,  // 13: tonghop.v1.RollupService.GetIndicatorSeries:input_type -> tonghop.v1.GetIndicatorSeriesRequest
-	10, // 14: tonghop.v1.TargetService.SetTarget:input_type -> tonghop.v1.SetTargetRequest
-	12, // 15: tonghop.v1.TargetService.ListTargets:input_type -> tonghop.v1.ListTargetsRequest
-	14, // 16: tonghop.v1.TargetService.DeleteTarget:input_type -> tonghop.v1.DeleteTargetRequest
-	5,  // 17: tonghop.v1.RollupService.GetIndicatorValue:output_type -> tonghop.v1.GetIndicatorValueResponse
-	7,  // 18: tonghop.v1.RollupService.CompareIndicator:output_type -> tonghop.v1.CompareIndicatorResponse
-	9,  // 19: tonghop.v1.RollupService.GetIndicatorSeries:output_type -> tonghop.v1.GetIndicatorSeriesResponse
-	11, // 20: tonghop.v1.TargetService.SetTarget:output_type -> tonghop.v1.SetTargetResponse
-	13, // 21: tonghop.v1.TargetService.ListTargets:output_type -> tonghop.v1.ListTargetsResponse
-	15, // 22: tonghop.v1.TargetService.DeleteTarget:output_type -> tonghop.v1.DeleteTargetResponse
-	17, // [17:23] is the sub-list for method output_type
-	11, // [11:17] is the sub-list for method input_type
-	11, // [11:11] is the sub-list for extension type_name
-	11, // [11:11] is the sub-list for extension extendee
-	0,  // [0:11] is the sub-list for field type_name
+	4,  // 4: tonghop.v1.IndicatorValue.mapping:type_name -> tonghop.v1.BoundaryMapping
+	3,  // 5: tonghop.v1.GetIndicatorValueResponse.value:type_name -> tonghop.v1.IndicatorValue
+	3,  // 6: tonghop.v1.CompareIndicatorResponse.parent:type_name -> tonghop.v1.IndicatorValue
+	3,  // 7: tonghop.v1.CompareIndicatorResponse.rows:type_name -> tonghop.v1.IndicatorValue
+	3,  // 8: tonghop.v1.GetIndicatorSeriesResponse.points:type_name -> tonghop.v1.IndicatorValue
+	1,  // 9: tonghop.v1.SetTargetRequest.target:type_name -> tonghop.v1.Target
+	1,  // 10: tonghop.v1.SetTargetResponse.target:type_name -> tonghop.v1.Target
+	1,  // 11: tonghop.v1.ListTargetsResponse.targets:type_name -> tonghop.v1.Target
+	5,  // 12: tonghop.v1.RollupService.GetIndicatorValue:input_type -> tonghop.v1.GetIndicatorValueRequest
+	7,  // 13: tonghop.v1.RollupService.CompareIndicator:input_type -> tonghop.v1.CompareIndicatorRequest
+	9,  // 14: tonghop.v1.RollupService.GetIndicatorSeries:input_type -> tonghop.v1.GetIndicatorSeriesRequest
+	11, // 15: tonghop.v1.TargetService.SetTarget:input_type -> tonghop.v1.SetTargetRequest
+	13, // 16: tonghop.v1.TargetService.ListTargets:input_type -> tonghop.v1.ListTargetsRequest
+	15, // 17: tonghop.v1.TargetService.DeleteTarget:input_type -> tonghop.v1.DeleteTargetRequest
+	6,  // 18: tonghop.v1.RollupService.GetIndicatorValue:output_type -> tonghop.v1.GetIndicatorValueResponse
+	8,  // 19: tonghop.v1.RollupService.CompareIndicator:output_type -> tonghop.v1.CompareIndicatorResponse
+	10, // 20: tonghop.v1.RollupService.GetIndicatorSeries:output_type -> tonghop.v1.GetIndicatorSeriesResponse
+	12, // 21: tonghop.v1.TargetService.SetTarget:output_type -> tonghop.v1.SetTargetResponse
+	14, // 22: tonghop.v1.TargetService.ListTargets:output_type -> tonghop.v1.ListTargetsResponse
+	16, // 23: tonghop.v1.TargetService.DeleteTarget:output_type -> tonghop.v1.DeleteTargetResponse
+	18, // [18:24] is the sub-list for method output_type
+	12, // [12:18] is the sub-list for method input_type
+	12, // [12:12] is the sub-list for extension type_name
+	12, // [12:12] is the sub-list for extension extendee
+	0,  // [0:12] is the sub-list for field type_name
 }
 
 func init() { file_tonghop_v1_rollup_proto_init() }
@@ -1224,7 +1371,7 @@ func file_tonghop_v1_rollup_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tonghop_v1_rollup_proto_rawDesc), len(file_tonghop_v1_rollup_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   15,
+			NumMessages:   16,
 			NumExtensions: 0,
 			NumServices:   2,
 		},
