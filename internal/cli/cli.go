@@ -112,6 +112,7 @@ Start with "tonghop demo", or "tonghop init" then "tonghop serve".`,
 		newTokensCmd(streams),
 		newAuditCmd(streams),
 		newReportCmd(streams),
+		newExportCmd(streams),
 		movedBenchCmd(),
 	)
 	return root

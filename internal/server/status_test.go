@@ -55,6 +55,7 @@ func TestStatusTable(t *testing.T) {
 		{fmt.Errorf("envelope: %w", submission.ErrUnknownCatalog), codes.FailedPrecondition},
 		{fmt.Errorf("submit: %w", trust.ErrNotEnrolled), codes.FailedPrecondition},
 		{fmt.Errorf("put: %w", store.ErrStale), codes.FailedPrecondition},
+		{fmt.Errorf("put: %w", store.ErrOwnReportStored), codes.FailedPrecondition},
 		{fmt.Errorf("requeue: %w", store.ErrNotRejected), codes.FailedPrecondition},
 		{fmt.Errorf("put: %w", store.ErrUnknownKey), codes.PermissionDenied},
 		{fmt.Errorf("submit: %w", envelope.ErrTooLarge), codes.FailedPrecondition},
@@ -74,6 +75,7 @@ func TestStatusTable(t *testing.T) {
 		{fmt.Errorf("return: %w", store.ErrReviewState), codes.FailedPrecondition},
 		{fmt.Errorf("accept: %w", store.ErrNotLatest), codes.FailedPrecondition},
 		{fmt.Errorf("report: %w", report.ErrNotSigned), codes.FailedPrecondition},
+		{fmt.Errorf("import: %w", ErrChildColumns), codes.FailedPrecondition},
 		{fmt.Errorf("call: %w", context.Canceled), codes.Canceled},
 		{fmt.Errorf("call: %w", context.DeadlineExceeded), codes.DeadlineExceeded},
 		{fmt.Errorf("put: commit: %w", &os.PathError{Op: "write", Path: "/var/lib/tonghop/tonghop.db", Err: syscall.ENOSPC}), codes.Unavailable},
@@ -87,7 +89,7 @@ func TestStatusTable(t *testing.T) {
 		}
 	}
 	// Every rule of the table is exercised above.
-	if n := len(statusRules()); n != 37 {
+	if n := len(statusRules()); n != 39 {
 		t.Errorf("statusRules has %d rules; extend this test with the new ones", n)
 	}
 }
