@@ -60,6 +60,9 @@ type Submission struct {
 	// payload states them.
 	Overrides []Override
 	Accepted  []Acceptance
+	// EnteredBy names the unit above that entered and signed the report on
+	// the unit's behalf; empty for the unit's own report.
+	EnteredBy string
 }
 
 // Violation is a rule a stored report breaks, with the values of both
@@ -210,8 +213,14 @@ func putSubmission(tx *bolt.Tx, r Submission, keyOwner string, env []byte, forwa
 		return Result{Outcome: Duplicate}, nil
 	}
 	subs := tx.Bucket(bucketSubmissions)
-	if have := latest(subs, r.Unit, r.DataSet, r.Period); have >= r.Revision {
+	have := latest(subs, r.Unit, r.DataSet, r.Period)
+	if have >= r.Revision {
 		return Result{Outcome: Refused, Err: fmt.Errorf("%w: %s %s %s revision %d, stored %d", ErrStale, r.Unit, r.DataSet, r.Period, r.Revision, have)}, nil
+	}
+	if err := checkOnBehalf(subs, r, have); errors.Is(err, ErrOwnReportStored) {
+		return Result{Outcome: Refused, Err: err}, nil
+	} else if err != nil {
+		return Result{}, err
 	}
 	if keyOwner == "" {
 		keyOwner = r.Unit

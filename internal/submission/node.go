@@ -12,7 +12,6 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/tonghop/tonghop/internal/envelope"
-	"github.com/tonghop/tonghop/internal/hierarchy"
 	"github.com/tonghop/tonghop/internal/period"
 	"github.com/tonghop/tonghop/internal/store"
 	"github.com/tonghop/tonghop/internal/trust"
@@ -31,11 +30,13 @@ type Reports struct {
 	Queued func()
 	// Rules judge every report signed or received here; nil judges none.
 	Rules *validate.Set
-	// Origins, when set, says where a unit of the map beginning on day
-	// came from (see hierarchy.History.Origins): a new unit's previous
-	// period is its sources' (see mappedPrevious).
-	Origins func(code string, day time.Time) ([]hierarchy.Origin, bool)
-	Logger  *zap.Logger
+	// Previous, when set, gives what a report is compared with when the
+	// period before it is in an older map (rollup.Engine.PreviousReport):
+	// mapped true replaces the unit's own previous report by cells (nil:
+	// nothing to compare with), and a non-empty note, saying the
+	// comparison is inexact or estimated, is stated as a warning.
+	Previous func(unit, dataSet string, p period.Period) (cells []store.Cell, mapped bool, note string, err error)
+	Logger   *zap.Logger
 }
 
 func (n *Reports) identity() (trust.Identity, error) {
@@ -82,6 +83,12 @@ func (n *Reports) SubmitOwn(dataSet string, p period.Period, overrides []envelop
 	if !ok {
 		return store.Submission{}, fmt.Errorf("%w: unknown data set %s", ErrMalformed, dataSet)
 	}
+	// Read before the store's write transaction, which must not wait on a
+	// read of its own.
+	prev, err := n.previous(v.Self, dataSet, p)
+	if err != nil {
+		return store.Submission{}, err
+	}
 	rec, err := n.Store.AppendOwn(v.Self, dataSet, p, n.Forward, func(snap store.Snapshot) (store.Submission, []byte, error) {
 		s := envelope.Submission{
 			Unit: v.Self, DataSet: dataSet, Period: p.String(), Revision: snap.Revision,
@@ -107,7 +114,9 @@ func (n *Reports) SubmitOwn(dataSet string, p period.Period, overrides []envelop
 			for i, val := range s.Values {
 				cells[i] = validate.Cell{Element: val.Element, Option: val.Option, Count: val.Count}
 			}
-			violations = n.Rules.Run(validate.Input{PeriodType: p.Type(), Values: validate.LookupOf(cells), Previous: validate.LookupOf(cellsOfValues(snap.Previous))})
+			in := validate.Input{PeriodType: p.Type(), Values: validate.LookupOf(cells), Previous: validate.LookupOf(cellsOfValues(snap.Previous))}
+			note := prev.apply(&in)
+			violations = withNote(n.Rules.Run(in), note)
 		}
 		if err := gate(violations, overrides); err != nil {
 			return store.Submission{}, nil, err

@@ -3,6 +3,7 @@ package submission
 import (
 	"errors"
 	"fmt"
+	"math/big"
 	"strings"
 
 	"github.com/tonghop/tonghop/internal/envelope"
@@ -134,21 +135,19 @@ func (n *Reports) judgeReceived(subs []*envelope.Submission) ([][]store.Violatio
 	if err != nil {
 		return nil, err
 	}
-	mapped, err := n.mappedPrevious(subs, keys)
-	if err != nil {
-		return nil, err
-	}
 	for i, s := range subs {
 		cells := make([]validate.Cell, len(s.Values))
 		for j, v := range s.Values {
 			cells[j] = validate.Cell{Element: v.Element, Option: v.Option, Count: v.Count}
 		}
-		previous := cellsOfStore(prev[keys[i]])
-		if m, ok := mapped[i]; ok {
-			previous = m
+		in := validate.Input{PeriodType: types[i], Values: validate.LookupOf(cells), Previous: validate.LookupOf(cellsOfStore(prev[keys[i]]))}
+		var note string
+		if p, err := period.Parse(s.Period); err == nil {
+			if note, err = n.mappedPrevious(&in, s.Unit, s.DataSet, p); err != nil {
+				return nil, err
+			}
 		}
-		in := validate.Input{PeriodType: types[i], Values: validate.LookupOf(cells), Previous: validate.LookupOf(previous)}
-		out[i] = StoredViolations(n.Rules.Run(in))
+		out[i] = StoredViolations(withNote(n.Rules.Run(in), note))
 	}
 	return out, nil
 }
@@ -246,78 +245,62 @@ func (n *Reports) Validate(unit, dataSet string, p period.Period) ([]validate.Vi
 	if !found {
 		return nil, false, nil
 	}
-	return n.Rules.Run(in), true, nil
+	note, err := n.mappedPrevious(&in, unit, dataSet, p)
+	if err != nil {
+		return nil, false, err
+	}
+	return withNote(n.Rules.Run(in), note), true, nil
 }
 
-// mappedPrevious finds, for the reports of units that a reorganisation
-// created after their previous period, that period in their boundaries:
-// the sum of their sources' reports, by the index of the report. A unit
-// that took over an old unit's code is thus never judged against the old
-// unit alone. A report is left out (no previous period, so no check
-// against it) when a source was split, whose share no report says, or
-// when a source's report is missing: the sum would not be the unit's.
-func (n *Reports) mappedPrevious(subs []*envelope.Submission, keys []store.ReportKey) (map[int][]validate.Cell, error) {
-	if n.Origins == nil {
-		return nil, nil
+// mappedPrevious is the previous period of a report across a change of
+// the map: when mapped, the unit's sources' figures then, mapped into its
+// boundaries, replace the report its code named in the old map.
+type mappedPrevious struct {
+	mapped bool
+	cells  []store.Cell
+	note   string
+}
+
+// previous reads the mapped previous period of a report of unit for p.
+func (n *Reports) previous(unit, dataSet string, p period.Period) (mappedPrevious, error) {
+	if n.Previous == nil {
+		return mappedPrevious{}, nil
 	}
-	out := map[int][]validate.Cell{}
-	now := n.Verifier.Now()
-	for i, s := range subs {
-		if keys[i].Period == "" {
-			continue
-		}
-		prev, _ := period.Parse(keys[i].Period)
-		at := s.SignedAt
-		if at.After(now) {
-			at = now
-		}
-		u, ok := n.Verifier.treeOn(at).Unit(s.Unit)
-		if !ok || u.ValidFrom.IsZero() || prev.End().After(u.ValidFrom) {
-			continue
-		}
-		origins, ok := n.Origins(u.Code, u.ValidFrom)
-		if !ok {
-			continue
-		}
-		var srcKeys []store.ReportKey
-		exact := true
-		for _, o := range origins {
-			exact = exact && !o.Partial
-			srcKeys = append(srcKeys, store.ReportKey{Unit: o.Code, DataSet: s.DataSet, Period: keys[i].Period})
-		}
-		if !exact {
-			out[i] = nil
-			continue
-		}
-		got, err := n.Store.CurrentReports(srcKeys)
-		if err != nil {
-			return nil, err
-		}
-		sum := map[[2]string]int64{}
-		var order [][2]string
-		for _, k := range srcKeys {
-			cells, ok := got[k]
-			if !ok {
-				exact = false
-				break
-			}
-			for _, c := range cells {
-				key := [2]string{c.Element, c.Option}
-				if _, seen := sum[key]; !seen {
-					order = append(order, key)
-				}
-				sum[key] += c.Sum
-			}
-		}
-		if !exact {
-			out[i] = nil
-			continue
-		}
-		cells := make([]validate.Cell, len(order))
-		for j, k := range order {
-			cells[j] = validate.Cell{Element: k[0], Option: k[1], Count: sum[k]}
-		}
-		out[i] = cells
+	cells, mapped, note, err := n.Previous(unit, dataSet, p)
+	return mappedPrevious{mapped: mapped, cells: cells, note: note}, err
+}
+
+// apply puts the mapped previous period in in, and returns the note to
+// state with the violations.
+func (m mappedPrevious) apply(in *validate.Input) string {
+	if !m.mapped {
+		return ""
 	}
-	return out, nil
+	in.Previous = nil
+	if m.cells != nil {
+		in.Previous = validate.LookupOf(cellsOfStore(m.cells))
+	}
+	return m.note
+}
+
+// mappedPrevious reads and applies the mapped previous period to in.
+func (n *Reports) mappedPrevious(in *validate.Input, unit, dataSet string, p period.Period) (string, error) {
+	m, err := n.previous(unit, dataSet, p)
+	if err != nil {
+		return "", err
+	}
+	return m.apply(in), nil
+}
+
+// withNote adds to vs a warning saying how exact the comparison with the
+// previous period was, when it was not.
+func withNote(vs []validate.Violation, note string) []validate.Violation {
+	if note == "" {
+		return vs
+	}
+	return append(vs, validate.Violation{
+		Rule: validate.Rule{Code: "previous/boundaries", Op: validate.Equal, Importance: validate.Warning, Message: note,
+			MessageEN: "the previous period is in the old boundaries: the comparison with it is inexact or estimated"},
+		Left: new(big.Rat), Right: new(big.Rat),
+	})
 }
