@@ -239,6 +239,7 @@ func (s *reportingService) GetCompleteness(ctx context.Context, req *tonghopv1.G
 			row.FirstSignedAt, row.LatestSignedAt = timestamppb.New(pr.First.SignedAt), timestamppb.New(pr.Latest.SignedAt)
 			row.Late = pr.First.SignedAt.After(r.Deadline)
 			row.ErrorCount, row.WarningCount = countViolations(pr.Latest.Violations)
+			row.EnteredBy = pr.Latest.EnteredBy
 		}
 		switch {
 		case pr.Review != nil:
@@ -272,6 +273,9 @@ func tally(c *tonghopv1.CompletenessCounts, row *tonghopv1.UnitProgress) {
 		return
 	}
 	c.Submitted++
+	if row.EnteredBy != "" {
+		c.EnteredOnBehalf++
+	}
 	if row.Late {
 		c.Late++
 	} else {
