@@ -33,6 +33,9 @@ var (
 	// ErrStale means a revision older than (or as old as) a stored one: an
 	// older revision never replaces a newer one.
 	ErrStale = errors.New("store: a newer or equal revision is stored")
+	// ErrRevisionJump means a revision more than MaxRevisionStep past the
+	// stored latest (or past 0).
+	ErrRevisionJump = errors.New("store: revision too far past the stored one")
 )
 
 // Submission is the stored record of one signed revision of a report.
@@ -148,6 +151,11 @@ type Result struct {
 	Err     error
 }
 
+// MaxRevisionStep bounds how far one report's revision may move past the
+// latest one stored. A unit numbers its revisions 1, 2, 3…, and some may
+// never arrive (superseded while queued); a jump of thousands is no unit's.
+const MaxRevisionStep = 1000
+
 // PutSubmissions stores verified envelopes in one transaction, each on its
 // own terms: an envelope already stored is a Duplicate; a revision not newer
 // than the stored latest is Refused with ErrStale; the others are Stored
@@ -211,8 +219,14 @@ func putSubmission(tx *bolt.Tx, r Submission, keyOwner string, env []byte, forwa
 		return Result{Outcome: Duplicate}, nil
 	}
 	subs := tx.Bucket(bucketSubmissions)
-	if have := latest(subs, r.Unit, r.DataSet, r.Period); have >= r.Revision {
+	have := latest(subs, r.Unit, r.DataSet, r.Period)
+	if have >= r.Revision {
 		return Result{Outcome: Refused, Err: fmt.Errorf("%w: %s %s %s revision %d, stored %d", ErrStale, r.Unit, r.DataSet, r.Period, r.Revision, have)}, nil
+	}
+	if r.Revision-have > MaxRevisionStep {
+		// Stored, it would make every later revision of the unit's own
+		// stale until the numbers caught up: never, for 2^64−1.
+		return Result{Outcome: Refused, Err: fmt.Errorf("%w: %s %s %s revision %d, stored %d", ErrRevisionJump, r.Unit, r.DataSet, r.Period, r.Revision, have)}, nil
 	}
 	if keyOwner == "" {
 		keyOwner = r.Unit
