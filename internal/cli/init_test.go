@@ -8,8 +8,12 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/zap/zaptest"
+
+	"github.com/tonghop/tonghop/internal/config"
 	"github.com/tonghop/tonghop/internal/country"
 	"github.com/tonghop/tonghop/internal/hierarchy"
+	"github.com/tonghop/tonghop/internal/node"
 	"github.com/tonghop/tonghop/internal/store"
 )
 
@@ -118,5 +122,62 @@ func TestInit2025ListOnA2024Node(t *testing.T) {
 	}
 	if n := len(h.AsOf(hierarchy.Day(2026, 1, 1)).Children("12")); n != 38 {
 		t.Errorf("Lai Châu has %d communes in 2026, want 38", n)
+	}
+}
+
+// TestWeightsCommands declares the weights of Phường Bình Chuẩn's split
+// through the command line, against a node on loopback.
+func TestWeightsCommands(t *testing.T) {
+	dir := t.TempDir()
+	day := country.Reorganisation()
+	units := []hierarchy.Unit{
+		{Code: "VN", Name: "Toàn quốc", Level: "country"},
+		{Code: "74", Name: "Tỉnh Bình Dương", Level: "province", Parent: "VN", ValidTo: day},
+		{Code: "725", Name: "Thành phố Thuận An", Level: "district", Parent: "74", ValidTo: day},
+		{Code: "25969", Name: "Phường Bình Chuẩn", Level: "commune", Parent: "725", ValidTo: day},
+		{Code: "79", Name: "Thành phố Hồ Chí Minh", Level: "province", Parent: "VN", ValidFrom: day},
+		{Code: "25969", Name: "Phường Thuận Giao", Level: "commune", Parent: "79", ValidFrom: day},
+		{Code: "25975", Name: "Phường An Phú", Level: "commune", Parent: "79", ValidFrom: day},
+	}
+	changes := []hierarchy.Change{
+		{Old: "74", OldName: "Tỉnh Bình Dương", New: "79", NewName: "Thành phố Hồ Chí Minh", Level: "province", Date: day},
+		{Old: "25969", OldName: "Phường Bình Chuẩn", New: "25969", NewName: "Phường Thuận Giao", Level: "commune", Partial: true, Date: day},
+		{Old: "25969", OldName: "Phường Bình Chuẩn", New: "25975", NewName: "Phường An Phú", Level: "commune", Partial: true, Date: day},
+	}
+	if err := node.LoadMap(dir, units, changes, time.Time{}, node.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := node.Init(dir, "VN", nil, true, node.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	cfg := config.Default()
+	cfg.DataDir, cfg.GRPCListen, cfg.HTTPListen = dir, "127.0.0.1:0", "127.0.0.1:0"
+	n, err := node.New(cfg, node.Options{Logger: zaptest.NewLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- n.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	useToken(t, dir)
+	addr := []string{"--addr", n.GRPCAddr()}
+
+	code, _, errOut := runCLI(t, ctx, "", append([]string{"weights", "declare", "--old", "25969", "--weight", "25969=2", "--basis", "đảng viên"}, addr...)...)
+	if code == 0 || !strings.Contains(errOut, "split_weights.weights: 25975 received part of 25969") {
+		t.Errorf("declare without 25975: %d %q", code, errOut)
+	}
+	code, _, errOut = runCLI(t, ctx, "", append([]string{"weights", "declare", "--old", "25969", "--weight", "25969:2"}, addr...)...)
+	if code == 0 || !strings.Contains(errOut, `--weight "25969:2"`) {
+		t.Errorf("declare with a bad --weight: %d %q", code, errOut)
+	}
+	code, out, errOut := runCLI(t, ctx, "", append([]string{"weights", "declare", "--old", "25969", "--weight", "25969=2", "--weight", "25975=1",
+		"--basis", "đảng viên ngày 30/6/2025", "--reason", "Biên bản bàn giao"}, addr...)...)
+	if code != 0 || !strings.Contains(out, "25969=2 25975=1") || !strings.Contains(out, "giờ Hà Nội") {
+		t.Fatalf("declare: %d %q %q", code, out, errOut)
+	}
+	code, out, errOut = runCLI(t, ctx, "", append([]string{"weights", "list", "-o", "csv"}, addr...)...)
+	if code != 0 || !strings.Contains(out, "25969,2025-07-01,25969=2 25975=1,đảng viên ngày 30/6/2025,Biên bản bàn giao,") {
+		t.Errorf("list: %d %q %q", code, out, errOut)
 	}
 }

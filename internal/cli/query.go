@@ -43,6 +43,10 @@ series in the map at the end of its range, so that it is one line.`,
   tonghop query --unit 12 --indicator ty_le_dang_vien_nu --period 2021 --compare --boundaries 2025-07-01`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if o.format == "xlsx" { // the same answer as a workbook, to standard output
+				table := map[bool]string{true: "compare", false: map[bool]string{true: "series", false: "value"}[series]}[compare]
+				return exportTable(cmd.Context(), &c, &tonghopv1.ExportTableRequest{UnitCode: unit, Table: table, Indicator: indicator, Period: periodCode, Level: level}, "", streams.Out)
+			}
 			if err := o.check(); err != nil {
 				return err
 			}

@@ -181,7 +181,7 @@ func newValuesImportCmd(streams IO) *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "import FILE",
-		Short: "Import a CSV or JSON file of values as one batch, all or nothing",
+		Short: "Import a CSV, JSON or XLSX file of values as one batch, all or nothing",
 		Long: `Import a file of values as one batch: every value is stored, or none is.
 
 CSV has the header data_element,option,value and may add unit_code, data_set
@@ -190,18 +190,24 @@ and period columns; JSON is the gRPC PutValues request:
    "values":[{"data_element":"dang_vien","value":"2675"}]}
 Flags fill in what the file leaves out. One file holds one unit, data set
 and period: a file whose rows name two periods is refused (import one file
-per period). Errors name the file's lines.`,
+per period). Errors name the file's lines.
+An XLSX file is a form: a column "Mã" (dang_vien, dang_vien.nu) and a column
+"Số lượng", as "tonghop export --table form" writes it; errors name each bad
+cell (Sheet!D7).`,
 		Example: `  tonghop values import --unit 106 --period 2021 tam-duong-2021.csv`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if format == "" {
+				format = strings.TrimPrefix(strings.ToLower(filepath.Ext(args[0])), ".")
+			}
+			if format == "xlsx" {
+				return importSpreadsheet(cmd.Context(), &c, args[0], t.unit, t.dataSet, t.period, streams.Out)
+			}
 			f, err := os.Open(args[0])
 			if err != nil {
 				return err
 			}
 			defer f.Close()
-			if format == "" {
-				format = strings.TrimPrefix(strings.ToLower(filepath.Ext(args[0])), ".")
-			}
 			d := valuefile.Defaults{Unit: t.unit, DataSet: t.dataSet, Period: t.period}
 			if !cmd.Flags().Changed("data-set") {
 				d.DataSet = "" // let the file name it; fall back below
@@ -241,7 +247,7 @@ per period). Errors name the file's lines.`,
 	}
 	c.register(cmd)
 	t.register(cmd)
-	cmd.Flags().StringVar(&format, "format", "", "csv or json (default: from the file name)")
+	cmd.Flags().StringVar(&format, "format", "", "csv, json or xlsx (default: from the file name)")
 	return cmd
 }
 

@@ -100,8 +100,10 @@ func (g *httpGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		// A body without a Content-Type is read as JSON, as the gateway
-		// always has; one that says it is anything else is refused.
-		if ct := r.Header.Get("Content-Type"); len(bytes.TrimSpace(body)) > 0 && ct != "" {
+		// always has; one that says it is anything else is refused, except
+		// on the routes that take a file.
+		upload := isUpload(r.URL.Path)
+		if ct := r.Header.Get("Content-Type"); !upload && len(bytes.TrimSpace(body)) > 0 && ct != "" {
 			if mt, params, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" ||
 				params["charset"] != "" && !strings.EqualFold(params["charset"], "utf-8") {
 				httpError(w, http.StatusUnsupportedMediaType, codes.InvalidArgument,
@@ -109,7 +111,7 @@ func (g *httpGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		}
-		if len(bytes.TrimSpace(body)) > 0 {
+		if !upload && len(bytes.TrimSpace(body)) > 0 {
 			if off, trailing := trailingData(body); trailing {
 				refuse(w, codes.InvalidArgument, "body", fmt.Sprintf("holds data after its JSON value, from byte %d: send one JSON value", off))
 				return
@@ -119,6 +121,13 @@ func (g *httpGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r.ContentLength = int64(len(body))
 	}
 	g.next.ServeHTTP(w, r)
+}
+
+// isUpload reports whether a route's body is a file (a google.api.HttpBody
+// of any media type: a spreadsheet, a DHIS2 data value set) rather than
+// JSON.
+func isUpload(path string) bool {
+	return strings.HasSuffix(path, ":importSpreadsheet") || strings.HasSuffix(path, "/dataValueSets:import")
 }
 
 // trailingData reports whether body holds anything but white space after

@@ -365,13 +365,15 @@ func (w *wiring) linksToParent() (err error) {
 // /metrics and /openapi.json.
 func (w *wiring) httpServer() (err error) {
 	n := w.node
+	// Zero values are written out: a client reading "met" gets false, not
+	// nothing.
+	jsonpb := &runtime.JSONPb{MarshalOptions: protojson.MarshalOptions{UseProtoNames: true, EmitUnpopulated: true}}
 	gw := runtime.NewServeMux(
-		runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.JSONPb{
-			// Zero values are written out: a client reading "met" gets false,
-			// not nothing.
-			MarshalOptions:   protojson.MarshalOptions{UseProtoNames: true, EmitUnpopulated: true},
-			UnmarshalOptions: protojson.UnmarshalOptions{},
-		}),
+		// google.api.HttpBody answers (documents, workbooks) go out as their
+		// own bytes and media type; everything else is JSON.
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.HTTPBodyMarshaler{Marshaler: jsonpb}),
+		// A spreadsheet POSTed as itself is the request's file.
+		runtime.WithMarshalerOption(server.XLSXType, server.UploadMarshaler(server.XLSXType, jsonpb)),
 		// A form-encoded POST must not turn into a GET that answers 200 and
 		// stores nothing.
 		runtime.WithDisablePathLengthFallback(),

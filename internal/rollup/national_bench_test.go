@@ -526,3 +526,86 @@ func BenchmarkNationalCubeFullYear(b *testing.B) {
 		return err
 	})
 }
+
+var (
+	national2025Once sync.Once
+	national2025     *Engine
+	national2025Err  error
+)
+
+// nationalIn2025 gives the national store both maps and the 2025-07-01
+// mapping (the 2024 units, as the store holds them, end on 2025-06-30), and
+// returns an engine over that history.
+func nationalIn2025(b *testing.B, f *nationalFixture) *Engine {
+	b.Helper()
+	national2025Once.Do(func() {
+		b.StopTimer()
+		defer b.StartTimer()
+		national2025Err = func() error {
+			units, err := country.Units()
+			if err != nil {
+				return err
+			}
+			for i := range units {
+				if units[i].Parent == "" {
+					units[i].Parent = nationalRoot
+				}
+			}
+			units = append(units, hierarchy.Unit{Code: nationalRoot, Name: "Toàn quốc", Level: "country"})
+			changes, err := country.Mapping2025()
+			if err != nil {
+				return err
+			}
+			if err := f.st.PutUnits(units); err != nil {
+				return err
+			}
+			if err := f.st.PutChanges(changes); err != nil {
+				return err
+			}
+			h, err := f.st.History()
+			if err != nil {
+				return err
+			}
+			national2025 = &Engine{Store: f.st, Catalog: f.engine.Catalog, Tree: f.tree, History: h, Self: nationalRoot}
+			return nil
+		}()
+	})
+	if national2025Err != nil {
+		b.Fatal(national2025Err)
+	}
+	return national2025
+}
+
+// BenchmarkNational2025Provinces ranks the 34 provinces of 2025 for 2021,
+// each the sum over the old provinces it was made of; the country's total
+// and Thanh Hóa's (38, unchanged) must equal the generator's own sums.
+func BenchmarkNational2025Provinces(b *testing.B) {
+	f := nationalData(b)
+	e := nationalIn2025(b, f)
+	const code = "ty_le_dang_vien_httnv_tro_len"
+	r := nationalYear(nationalLast)
+	c, err := e.CompareChildren(nationalRoot, code, r, in2025)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if len(c.Rows) != 34 {
+		b.Fatalf("%d rows, want 34 provinces", len(c.Rows))
+	}
+	if err := f.checkIndicator(c.Parent, code, nationalLast); err != nil {
+		b.Fatal(err)
+	}
+	for _, row := range c.Rows {
+		if row.Unit == nationalThanhHoa {
+			if err := f.checkIndicator(row, code, nationalLast); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if row.Mapping == nil || row.Mapping.Estimated || len(row.Mapping.NotComparable) > 0 {
+			b.Fatalf("province %s: mapping %+v, want an exact sum", row.Unit, row.Mapping)
+		}
+	}
+	nationalTime(b, pgAllProvinces, 20, func(int) error {
+		_, err := e.CompareChildren(nationalRoot, code, r, in2025)
+		return err
+	})
+}

@@ -2,18 +2,29 @@ package server
 
 import (
 	"bytes"
+	"cmp"
 	"context"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/genproto/googleapis/api/httpbody"
 
 	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
 	"github.com/tonghop/tonghop/internal/entry"
+	"github.com/tonghop/tonghop/internal/expr"
 	"github.com/tonghop/tonghop/internal/hierarchy"
 	"github.com/tonghop/tonghop/internal/invalid"
 	"github.com/tonghop/tonghop/internal/numfmt"
+	"github.com/tonghop/tonghop/internal/period"
 	"github.com/tonghop/tonghop/internal/report"
 	"github.com/tonghop/tonghop/internal/store"
+	"github.com/tonghop/tonghop/internal/workbook"
 )
 
 type documentService struct {
@@ -23,6 +34,10 @@ type documentService struct {
 	tree  *hierarchy.Tree
 	self  string
 	store *store.Store
+	// The answers a spreadsheet exports come from the services that give
+	// them, so the two never differ.
+	rollup    *rollupService
+	reporting *reportingService
 }
 
 func newDocumentService(d Deps) any {
@@ -30,6 +45,7 @@ func newDocumentService(d Deps) any {
 		src:   report.Source{Store: d.Store, Catalog: d.Catalog, Tree: d.Tree, Engine: d.Engine},
 		check: entry.Checker{Unit: d.Unit, Catalog: d.Catalog},
 		tree:  d.Tree, self: d.Unit, store: d.Store,
+		rollup: newRollupService(d).(*rollupService), reporting: newReportingService(d).(*reportingService),
 	}
 }
 
@@ -83,4 +99,388 @@ func (s *documentService) GetReport(ctx context.Context, req *tonghopv1.GetRepor
 	}
 	err = report.WriteDOCX(&buf, doc)
 	return &httpbody.HttpBody{ContentType: report.DOCXType, Data: buf.Bytes()}, err
+}
+
+// XLSXType is the media type of an XLSX workbook.
+const XLSXType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+func (s *documentService) ExportTable(ctx context.Context, req *tonghopv1.ExportTableRequest) (*httpbody.HttpBody, error) {
+	var sheet workbook.Sheet
+	switch req.Table {
+	case "value", "compare", "series":
+		ind, ok := s.src.Catalog.Indicator(req.Indicator)
+		if !ok {
+			if req.Indicator == "" {
+				return nil, invalid.Field("indicator", "is required for table %s", req.Table)
+			}
+			return nil, invalid.Field("indicator", "unknown indicator %q", req.Indicator)
+		}
+		var rows []*tonghopv1.IndicatorValue
+		title := ind.Name + ", " + req.Period
+		switch req.Table {
+		case "value":
+			resp, err := s.rollup.GetIndicatorValue(ctx, &tonghopv1.GetIndicatorValueRequest{UnitCode: req.UnitCode, Indicator: req.Indicator, Period: req.Period})
+			if err != nil {
+				return nil, err
+			}
+			rows = []*tonghopv1.IndicatorValue{resp.Value}
+		case "compare":
+			resp, err := s.rollup.CompareIndicator(ctx, &tonghopv1.CompareIndicatorRequest{UnitCode: req.UnitCode, Indicator: req.Indicator, Period: req.Period, Level: req.Level})
+			if err != nil {
+				return nil, err
+			}
+			rows = append(resp.Rows, resp.Parent)
+			title = "So sánh: " + title
+		case "series":
+			resp, err := s.rollup.GetIndicatorSeries(ctx, &tonghopv1.GetIndicatorSeriesRequest{UnitCode: req.UnitCode, Indicator: req.Indicator, Period: req.Period})
+			if err != nil {
+				return nil, err
+			}
+			rows = resp.Points
+		}
+		sheet = indicatorSheet(title, ind.Unit == "%", rows, req.Table)
+	case "completeness":
+		if req.RoundId == "" {
+			return nil, invalid.Field("round_id", "is required for table completeness")
+		}
+		resp, err := s.reporting.GetCompleteness(ctx, &tonghopv1.GetCompletenessRequest{RoundId: req.RoundId, UnitCode: req.UnitCode})
+		if err != nil {
+			return nil, err
+		}
+		sheet = completenessSheet(resp)
+	case "cube", "form":
+		var bad invalid.Error
+		s.subtreeUnit(&bad, "unit_code", req.UnitCode)
+		p, err := period.Parse(req.Period)
+		if err != nil {
+			bad.Add("period", "%v", err)
+		}
+		if err := bad.Err(); err != nil {
+			return nil, err
+		}
+		if req.Table == "form" {
+			sheet, err = s.formSheet(req.UnitCode, p)
+		} else {
+			sheet, err = s.cubeSheet(req.UnitCode, p)
+		}
+		if err != nil {
+			return nil, err
+		}
+	default:
+		return nil, invalid.Field("table", "%q is not value, compare, series, completeness, cube or form", req.Table)
+	}
+	var buf bytes.Buffer
+	if err := workbook.Write(&buf, sheet); err != nil {
+		return nil, err
+	}
+	return &httpbody.HttpBody{ContentType: XLSXType, Data: buf.Bytes()}, nil
+}
+
+func optNum(x *float64) workbook.Cell {
+	if x == nil {
+		return workbook.Cell{}
+	}
+	return workbook.Num(*x)
+}
+
+// indicatorSheet lays out indicator values: numerator and denominator as
+// counts, the value and the achievement figures with two decimals.
+func indicatorSheet(title string, percent bool, rows []*tonghopv1.IndicatorValue, table string) workbook.Sheet {
+	first := workbook.Column{Header: "Mã đơn vị", Format: workbook.Text, Width: 10}
+	if table == "series" {
+		first = workbook.Column{Header: "Kỳ", Format: workbook.Text, Width: 10}
+	}
+	valueHeader := "Giá trị"
+	if percent {
+		valueHeader = "Giá trị (%)"
+	}
+	sh := workbook.Sheet{
+		Name: "Chỉ tiêu", Title: title, Bold: map[int]bool{},
+		Columns: []workbook.Column{
+			first, {Header: "Đơn vị", Format: workbook.Text, Width: 28},
+			{Header: "Tử số", Format: workbook.Count}, {Header: "Mẫu số", Format: workbook.Count},
+			{Header: valueHeader, Format: workbook.Decimal}, {Header: "Mục tiêu", Format: workbook.Decimal},
+			{Header: "So với mục tiêu", Format: workbook.Decimal}, {Header: "% kế hoạch", Format: workbook.Share},
+			{Header: "So với năm gốc", Format: workbook.Decimal}, {Header: "Đạt", Format: workbook.Text, Width: 10},
+		},
+		Notes: []string{"Tử số và mẫu số cộng trên các đơn vị trước khi chia; ô trống: chưa có số liệu."},
+	}
+	for i, r := range rows {
+		key := r.UnitCode
+		if table == "series" {
+			key = r.Period
+		}
+		row := []workbook.Cell{workbook.Str(key), workbook.Str(r.UnitName), optNum(r.Numerator), optNum(r.Denominator), optNum(r.Value)}
+		if a := r.Achievement; a != nil {
+			met := "chưa đạt"
+			if a.Met {
+				met = "đạt"
+			}
+			row = append(row, workbook.Num(a.Target.GetValue()), workbook.Num(a.Difference), workbook.Num(a.ShareOfPlan), optNum(a.ChangeFromBaseline), workbook.Str(met))
+		}
+		sh.Rows = append(sh.Rows, row)
+		if table == "compare" && i == len(rows)-1 {
+			sh.Bold[i] = true
+		}
+	}
+	return sh
+}
+
+func completenessSheet(resp *tonghopv1.GetCompletenessResponse) workbook.Sheet {
+	sh := workbook.Sheet{
+		Name: "Tiến độ", Title: "Tiến độ báo cáo: " + resp.GetRound().GetId() + ", " + resp.UnitCode, Bold: map[int]bool{},
+		Columns: []workbook.Column{{Header: "Cấp", Format: workbook.Text, Width: 14}},
+	}
+	for _, h := range []string{"Phải nộp", "Đã nộp"} {
+		sh.Columns = append(sh.Columns, workbook.Column{Header: h, Format: workbook.Count})
+	}
+	sh.Columns = append(sh.Columns, workbook.Column{Header: "Tỷ lệ (%)", Format: workbook.Decimal})
+	for _, h := range []string{"Đúng hạn", "Trễ hạn", "Chưa nộp", "Đã duyệt", "Trả lại", "Chờ duyệt"} {
+		sh.Columns = append(sh.Columns, workbook.Column{Header: h, Format: workbook.Count})
+	}
+	add := func(level string, c *tonghopv1.CompletenessCounts) {
+		rate := workbook.Cell{}
+		if c.Expected > 0 {
+			rate = workbook.Num(float64(c.Submitted) * 100 / float64(c.Expected))
+		}
+		sh.Rows = append(sh.Rows, []workbook.Cell{workbook.Str(level), workbook.Num(float64(c.Expected)), workbook.Num(float64(c.Submitted)), rate,
+			workbook.Num(float64(c.OnTime)), workbook.Num(float64(c.Late)), workbook.Num(float64(c.Missing)),
+			workbook.Num(float64(c.Accepted)), workbook.Num(float64(c.Returned)), workbook.Num(float64(c.AwaitingReview))})
+	}
+	for _, l := range resp.Levels {
+		add(hierarchy.LevelName(l.Level), l.Counts)
+	}
+	sh.Bold[len(sh.Rows)] = true
+	add("Tổng", resp.Total)
+	return sh
+}
+
+// formSheet is the node's own form: every element and option of each data
+// set of the period's type with the value the node holds, in the layout
+// Read takes back.
+func (s *documentService) formSheet(unit string, p period.Period) (workbook.Sheet, error) {
+	if unit != s.self {
+		return workbook.Sheet{}, invalid.Field("unit_code", "%s is not this node's unit (%s): a form holds the node's own values", unit, s.self)
+	}
+	vals, err := s.store.Values(p)
+	if err != nil {
+		return workbook.Sheet{}, err
+	}
+	have := map[expr.Ref]int64{}
+	for _, v := range vals {
+		have[expr.Ref{Element: v.Element, Option: v.Option}] = v.Count
+	}
+	u, _ := s.tree.Unit(unit)
+	sh := workbook.Sheet{
+		Name: "Biểu số liệu", Title: u.Name + ", kỳ " + p.String(), Bold: map[int]bool{},
+		Columns: []workbook.Column{{Header: "Mã", Format: workbook.Text, Width: 34}, {Header: "Nội dung", Format: workbook.Text, Width: 60}, {Header: "Số lượng", Format: workbook.Count}},
+	}
+	for _, ds := range s.src.Catalog.DataSets() {
+		if ds.PeriodType != p.Type() {
+			continue
+		}
+		for _, code := range ds.Elements {
+			de, _ := s.src.Catalog.Element(code)
+			refs := []expr.Ref{{Element: code}}
+			names := []string{de.Name}
+			for _, b := range de.Breakdowns {
+				bd, _ := s.src.Catalog.Breakdown(b)
+				for _, o := range bd.Options {
+					refs = append(refs, expr.Ref{Element: code, Option: o.Code})
+					names = append(names, "   "+bd.Name+": "+o.Name)
+				}
+			}
+			for i, ref := range refs {
+				cell := workbook.Cell{}
+				if v, ok := have[ref]; ok {
+					cell = workbook.Num(float64(v))
+				}
+				if i == 0 {
+					sh.Bold[len(sh.Rows)] = true
+				}
+				sh.Rows = append(sh.Rows, []workbook.Cell{workbook.Str(ref.String()), workbook.Str(names[i]), cell})
+			}
+		}
+	}
+	sh.Notes = []string{"Ô trống: chưa nhập. Nhập lại bằng: tonghop values import FILE.xlsx"}
+	return sh, nil
+}
+
+// cubeSheet is every cell of every unit of the subtree for one period:
+// one row per unit, one column per element and option that any unit has.
+func (s *documentService) cubeSheet(unit string, p period.Period) (workbook.Sheet, error) {
+	units := []string{unit}
+	for _, d := range s.tree.Descendants(unit) {
+		units = append(units, d.Code)
+	}
+	cells, err := s.store.Rollups(units, []string{p.String()})
+	if err != nil {
+		return workbook.Sheet{}, err
+	}
+	refs := map[expr.Ref]bool{}
+	for _, byPeriod := range cells {
+		for _, c := range byPeriod[p.String()] {
+			refs[expr.Ref{Element: c.Element, Option: c.Option}] = true
+		}
+	}
+	cols := slices.SortedFunc(maps.Keys(refs), func(a, b expr.Ref) int { return cmp.Compare(a.String(), b.String()) })
+	u, _ := s.tree.Unit(unit)
+	sh := workbook.Sheet{
+		Name: "Khối số liệu", Title: "Số liệu tổng hợp của mọi đơn vị thuộc " + u.Name + ", kỳ " + p.String(),
+		Columns: []workbook.Column{{Header: "Mã đơn vị", Format: workbook.Text, Width: 10}, {Header: "Đơn vị", Format: workbook.Text, Width: 28}, {Header: "Cấp", Format: workbook.Text, Width: 10}},
+		Notes:   []string{"Mỗi ô là số liệu tổng hợp của đơn vị và các đơn vị trực thuộc; ô trống: chưa có số liệu."},
+	}
+	for _, ref := range cols {
+		sh.Columns = append(sh.Columns, workbook.Column{Header: ref.String(), Format: workbook.Count, Width: 14})
+	}
+	for _, code := range units {
+		uu, _ := s.tree.Unit(code)
+		row := []workbook.Cell{workbook.Str(code), workbook.Str(uu.Name), workbook.Str(hierarchy.LevelName(uu.Level))}
+		have := map[expr.Ref]int64{}
+		for _, c := range cells[code][p.String()] {
+			have[expr.Ref{Element: c.Element, Option: c.Option}] = c.Sum
+		}
+		for _, ref := range cols {
+			if v, ok := have[ref]; ok {
+				row = append(row, workbook.Num(float64(v)))
+			} else {
+				row = append(row, workbook.Cell{})
+			}
+		}
+		sh.Rows = append(sh.Rows, row)
+	}
+	return sh, nil
+}
+
+// ImportSpreadsheet stores a form's values as one batch. A sheet with one
+// column per child unit is read and checked cell by cell, but a node
+// stores only its own unit's values, so such a file is refused whole with
+// ErrChildColumns until values can be entered on a child's behalf.
+func (s *documentService) ImportSpreadsheet(ctx context.Context, req *tonghopv1.ImportSpreadsheetRequest) (*tonghopv1.ImportSpreadsheetResponse, error) {
+	if len(req.GetFile().GetData()) == 0 {
+		return nil, invalid.Field("file", "is required: the XLSX file as the request body")
+	}
+	entries, err := workbook.Read(bytes.NewReader(req.File.Data), s.resolveChild(req.UnitCode))
+	var bad invalid.Error
+	if err != nil {
+		var cells workbook.Errors
+		if !errors.As(err, &cells) {
+			return nil, invalid.Field("file", "%v", err)
+		}
+		for _, c := range cells {
+			bad.Add(c.Cell, "%s", c.Reason)
+		}
+	}
+	var own []workbook.Entry
+	others := map[string]bool{}
+	for _, e := range entries {
+		if e.Unit == "" {
+			own = append(own, e)
+			continue
+		}
+		others[e.Unit] = true
+		// The cells of the children's columns are checked as their own
+		// node would check them, so the file can be fixed in one go.
+		if _, _, err := s.check.Values(s.check.Unit, req.DataSet, req.Period, []entry.Raw{{Element: e.Element, Option: e.Option, Value: e.Value}}); err != nil {
+			if bi, ok := invalid.As(err); ok {
+				for _, v := range bi.Violations {
+					bad.Add(e.Cell, "%s", v.Reason)
+				}
+			}
+		}
+	}
+	raws := make([]entry.Raw, len(own))
+	for i, e := range own {
+		raws[i] = entry.Raw{Element: e.Element, Option: e.Option, Value: e.Value}
+	}
+	t, err := s.check.Target(req.UnitCode, req.DataSet, req.Period)
+	if err != nil {
+		return nil, err
+	}
+	var vals []store.Value
+	if len(raws) > 0 {
+		t, vals, err = s.check.Values(req.UnitCode, req.DataSet, req.Period, raws)
+	}
+	if err != nil {
+		bi, ok := invalid.As(err)
+		if !ok {
+			return nil, err
+		}
+		for _, v := range bi.Violations {
+			var i int
+			if n, _ := fmt.Sscanf(v.Field, "values[%d]", &i); n == 1 && i >= 0 && i < len(own) {
+				bad.Add(own[i].Cell, "%s", v.Reason)
+			} else {
+				bad.Add(v.Field, "%s", v.Reason)
+			}
+		}
+	}
+	if err := bad.Err(); err != nil {
+		return nil, err
+	}
+	if len(others) > 0 {
+		return nil, fmt.Errorf("%w: the file has columns for %s; this node stores only %s's own values",
+			ErrChildColumns, strings.Join(slices.Sorted(maps.Keys(others)), ", "), req.UnitCode)
+	}
+	if len(vals) == 0 {
+		return nil, invalid.Field("file", "holds no value: every cell of the values column is empty")
+	}
+	if err := s.store.PutValues(t.Period, vals); err != nil {
+		return nil, err
+	}
+	return &tonghopv1.ImportSpreadsheetResponse{Stored: int32(len(vals)), UnitCodes: []string{req.UnitCode}}, nil
+}
+
+// ErrChildColumns marks a sheet with values for other units than the
+// node's own: read and checked, but not stored.
+var ErrChildColumns = errors.New("values for child units cannot be entered at this node")
+
+// resolveChild resolves a column header to one of unit's children: by
+// code, by "code name" or by name.
+func (s *documentService) resolveChild(unit string) workbook.Units {
+	byName := map[string]string{}
+	codes := map[string]bool{}
+	for _, c := range s.tree.Children(unit) {
+		byName[strings.ToLower(c.Name)] = c.Code
+		codes[c.Code] = true
+	}
+	return func(h string) (string, bool) {
+		first, _, _ := strings.Cut(h, " ")
+		if codes[first] {
+			return first, true
+		}
+		c, ok := byName[strings.ToLower(h)]
+		return c, ok
+	}
+}
+
+// UploadMarshaler reads a request body sent as mediaType (an XLSX file) as
+// the raw bytes of the request's google.api.HttpBody field, and answers in
+// JSON as json does. Registered for the spreadsheet's media type, it lets
+// REST clients POST the file itself.
+func UploadMarshaler(mediaType string, json runtime.Marshaler) runtime.Marshaler {
+	return &uploadMarshaler{Marshaler: json, mediaType: mediaType}
+}
+
+type uploadMarshaler struct {
+	runtime.Marshaler
+	mediaType string
+}
+
+func (m *uploadMarshaler) NewDecoder(r io.Reader) runtime.Decoder {
+	return runtime.DecoderFunc(func(v any) error {
+		data, err := io.ReadAll(r)
+		if err != nil {
+			return err
+		}
+		switch b := v.(type) {
+		case **httpbody.HttpBody:
+			*b = &httpbody.HttpBody{ContentType: m.mediaType, Data: data}
+		case *httpbody.HttpBody:
+			b.ContentType, b.Data = m.mediaType, data
+		default:
+			return fmt.Errorf("a %s body is only accepted as a file upload", m.mediaType)
+		}
+		return nil
+	})
 }

@@ -78,6 +78,7 @@ func statusRules() []statusRule {
 		{store.ErrReviewState, codes.FailedPrecondition},
 		{store.ErrNotLatest, codes.FailedPrecondition},
 		{report.ErrNotSigned, codes.FailedPrecondition},
+		{ErrChildColumns, codes.FailedPrecondition},
 		{context.Canceled, codes.Canceled},
 		{context.DeadlineExceeded, codes.DeadlineExceeded},
 	}

@@ -134,11 +134,11 @@ func setForward(tx *bolt.Tx, d Delivery) error {
 	}
 	subs := tx.Bucket(bucketSubmissions)
 	var r Submission
-	if err := json.Unmarshal(subs.Get(key), &r); err != nil {
+	if err := decodeSubmission(subs.Get(key), &r); err != nil {
 		return fmt.Errorf("%w: submission %s: %v", ErrCorrupt, d.Digest, err)
 	}
 	r.Forward, r.Receipt, r.ForwardCode, r.ForwardError = d.Done, d.Receipt, d.Code, d.Error
-	raw, err := json.Marshal(r)
+	raw, err := encodeSubmission(r)
 	if err != nil {
 		return err
 	}
@@ -159,14 +159,14 @@ func (s *Store) Requeue(digest string) (Submission, error) {
 			return fmt.Errorf("submission %s: %w", digest, ErrNotFound)
 		}
 		subs := tx.Bucket(bucketSubmissions)
-		if err := json.Unmarshal(subs.Get(key), &r); err != nil {
+		if err := decodeSubmission(subs.Get(key), &r); err != nil {
 			return fmt.Errorf("%w: submission %s: %v", ErrCorrupt, digest, err)
 		}
 		if r.Forward != Rejected {
 			return fmt.Errorf("submission %s: %w", digest, ErrNotRejected)
 		}
 		r.Forward, r.ForwardCode, r.ForwardError = Queued, 0, ""
-		raw, err := json.Marshal(r)
+		raw, err := encodeSubmission(r)
 		if err != nil {
 			return err
 		}

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"time"
 )
@@ -80,4 +81,98 @@ func decodeText(raw []byte) (string, time.Time, error) {
 		return "", time.Time{}, fmt.Errorf("%w: text time", ErrCorrupt)
 	}
 	return string(raw[1+n:]), time.Unix(0, nanos).UTC(), nil
+}
+
+// Submission records on disk. Their JSON names are the file format,
+// written out here so that renaming a field of Submission, Violation,
+// Override or Acceptance cannot change what the file holds: the names are
+// those encoding/json gave the untagged fields of schema version 7 and
+// before.
+
+// submissionRecord is a Submission as stored in bucketSubmissions.
+type submissionRecord struct {
+	Digest            string             `json:"Digest"`
+	Unit              string             `json:"Unit"`
+	DataSet           string             `json:"DataSet"`
+	Period            string             `json:"Period"`
+	Revision          uint64             `json:"Revision"`
+	CatalogVersion    string             `json:"CatalogVersion"`
+	SignedAt          time.Time          `json:"SignedAt"`
+	ReceivedAt        time.Time          `json:"ReceivedAt"`
+	Signer            string             `json:"Signer"`
+	SignerFingerprint string             `json:"SignerFingerprint"`
+	ValueCount        int                `json:"ValueCount"`
+	SectionCount      int                `json:"SectionCount"`
+	Forward           int                `json:"Forward"`
+	ForwardCode       int32              `json:"ForwardCode"`
+	ForwardError      string             `json:"ForwardError"`
+	Receipt           []byte             `json:"Receipt"`
+	Violations        []violationRecord  `json:"Violations,omitempty"`
+	Overrides         []overrideRecord   `json:"Overrides,omitempty"`
+	Accepted          []acceptanceRecord `json:"Accepted,omitempty"`
+}
+
+type violationRecord struct {
+	Rule       string `json:"Rule"`
+	Importance string `json:"Importance"`
+	Op         string `json:"Op"`
+	Message    string `json:"Message"`
+	MessageEN  string `json:"MessageEN"`
+	Left       string `json:"Left"`
+	Right      string `json:"Right"`
+}
+
+type overrideRecord struct {
+	Rule   string `json:"Rule"`
+	Reason string `json:"Reason"`
+}
+
+type acceptanceRecord struct {
+	Unit     string `json:"Unit"`
+	Revision uint64 `json:"Revision"`
+	Digest   string `json:"Digest"`
+}
+
+// encodeSubmission writes the record of s.
+func encodeSubmission(s Submission) ([]byte, error) {
+	r := submissionRecord{
+		Digest: s.Digest, Unit: s.Unit, DataSet: s.DataSet, Period: s.Period, Revision: s.Revision,
+		CatalogVersion: s.CatalogVersion, SignedAt: s.SignedAt, ReceivedAt: s.ReceivedAt,
+		Signer: s.Signer, SignerFingerprint: s.SignerFingerprint, ValueCount: s.ValueCount, SectionCount: s.SectionCount,
+		Forward: int(s.Forward), ForwardCode: s.ForwardCode, ForwardError: s.ForwardError, Receipt: s.Receipt,
+	}
+	for _, v := range s.Violations {
+		r.Violations = append(r.Violations, violationRecord(v))
+	}
+	for _, o := range s.Overrides {
+		r.Overrides = append(r.Overrides, overrideRecord(o))
+	}
+	for _, a := range s.Accepted {
+		r.Accepted = append(r.Accepted, acceptanceRecord(a))
+	}
+	return json.Marshal(r)
+}
+
+// decodeSubmission reads a record written by encodeSubmission into s.
+func decodeSubmission(raw []byte, s *Submission) error {
+	var r submissionRecord
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return err
+	}
+	*s = Submission{
+		Digest: r.Digest, Unit: r.Unit, DataSet: r.DataSet, Period: r.Period, Revision: r.Revision,
+		CatalogVersion: r.CatalogVersion, SignedAt: r.SignedAt, ReceivedAt: r.ReceivedAt,
+		Signer: r.Signer, SignerFingerprint: r.SignerFingerprint, ValueCount: r.ValueCount, SectionCount: r.SectionCount,
+		Forward: ForwardState(r.Forward), ForwardCode: r.ForwardCode, ForwardError: r.ForwardError, Receipt: r.Receipt,
+	}
+	for _, v := range r.Violations {
+		s.Violations = append(s.Violations, Violation(v))
+	}
+	for _, o := range r.Overrides {
+		s.Overrides = append(s.Overrides, Override(o))
+	}
+	for _, a := range r.Accepted {
+		s.Accepted = append(s.Accepted, Acceptance(a))
+	}
+	return nil
 }

@@ -333,14 +333,14 @@ func (s *Store) ReportProgress(dataSet, periodCode string, units []string) (map[
 			k, raw := c.Seek(prefix)
 			if k != nil && bytes.HasPrefix(k, prefix) && len(k) == len(prefix)+8 {
 				var first Submission
-				if err := json.Unmarshal(raw, &first); err != nil {
+				if err := decodeSubmission(raw, &first); err != nil {
 					return fmt.Errorf("%w: submission %q: %v", ErrCorrupt, k, err)
 				}
 				p.First = &first
 				last := first
 				if rev := latest(subs, u, dataSet, periodCode); rev != first.Revision {
 					lk := submissionKey(u, dataSet, periodCode, rev)
-					if err := json.Unmarshal(subs.Get(lk), &last); err != nil {
+					if err := decodeSubmission(subs.Get(lk), &last); err != nil {
 						return fmt.Errorf("%w: submission %q: %v", ErrCorrupt, lk, err)
 					}
 				}
@@ -407,7 +407,7 @@ func reviewsFromReports(tx *bolt.Tx) error {
 	c := tx.Bucket(bucketSubmissions).Cursor()
 	for k, raw := c.First(); k != nil; k, raw = c.Next() {
 		var r Submission
-		if err := json.Unmarshal(raw, &r); err != nil {
+		if err := decodeSubmission(raw, &r); err != nil {
 			return fmt.Errorf("%w: submission %q: %v", ErrCorrupt, k, err)
 		}
 		if last != nil && (last.Unit != r.Unit || last.DataSet != r.DataSet || last.Period != r.Period) {

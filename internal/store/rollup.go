@@ -3,7 +3,6 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"sort"
 	"time"
@@ -335,7 +334,7 @@ func (s *Store) Rebuild(decode func(envelope []byte) (Report, error)) error {
 		c := subs.Cursor()
 		for k, raw := c.First(); k != nil; k, raw = c.Next() {
 			var r Submission
-			if err := json.Unmarshal(raw, &r); err != nil {
+			if err := decodeSubmission(raw, &r); err != nil {
 				return fmt.Errorf("%w: submission %q: %v", ErrCorrupt, k, err)
 			}
 			if pending != nil && (pending.Unit != r.Unit || pending.DataSet != r.DataSet || pending.Period != r.Period) {

@@ -1,8 +1,26 @@
-// Package store owns the node's bbolt file: the schema and its version, the
-// node's identity, the units it knows, and its own unit's values and
-// narrative sections. Every write is one transaction: it lands whole or not
-// at all. The store knows nothing of gRPC; its errors are sentinels that the
-// API edge maps to status codes.
+// Package store owns the node's bbolt file and everything kept in it, each
+// kind in its own file:
+//
+//   - schema.go: every bucket, the schema version and the migrations to it;
+//   - units.go, boundaries.go: the units the node knows, every version of
+//     each with its validity, and the changes of the map between them;
+//   - values.go, sections.go: its own unit's figures and narrative;
+//   - submissions.go: signed reports (own and from below), their envelopes
+//     by content address, and what each stored report holds;
+//   - outbox.go: what waits for the parent's receipt, in delivery order;
+//   - rollup.go: the roll-ups, derived from the reports, rebuilt on demand;
+//   - keys.go, trust.go: the certificates known to be each unit's own,
+//     those issued to children, revocations and enrolment tokens;
+//   - rounds.go, reviews.go: reporting rounds and the sign-off of each
+//     child's report with its trail; targets.go: targets set here or above;
+//   - access.go: the administrators' API tokens; retire.go: a retired
+//     node's last word.
+//
+// Records on disk are explicit: binary encodings or JSON with every name
+// written out, in records.go and beside each kind, so that renaming a Go
+// field never changes the file. Every write is one transaction: it lands
+// whole or not at all. The store knows nothing of gRPC; its errors are
+// sentinels that the API edge maps to status codes.
 package store
 
 import (

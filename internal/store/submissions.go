@@ -3,7 +3,6 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -58,12 +57,12 @@ type Submission struct {
 
 	// Violations are the validation rules the report breaks, as judged
 	// by this node when it stored it.
-	Violations []Violation `json:",omitempty"`
+	Violations []Violation
 	// Overrides are the errors the signer submitted anyway, with reasons,
 	// and Accepted the children's revisions it accepted, as the signed
 	// payload states them.
-	Overrides []Override   `json:",omitempty"`
-	Accepted  []Acceptance `json:",omitempty"`
+	Overrides []Override
+	Accepted  []Acceptance
 }
 
 // Violation is a rule a stored report breaks, with the values of both
@@ -241,7 +240,7 @@ func putSubmission(tx *bolt.Tx, r Submission, keyOwner string, env []byte, forwa
 	} else {
 		r.Forward = Root
 	}
-	raw, err := json.Marshal(r)
+	raw, err := encodeSubmission(r)
 	if err != nil {
 		return Result{}, err
 	}
@@ -382,7 +381,7 @@ func (s *Store) Submissions(f SubmissionFilter, after []byte, limit int) ([]Subm
 		}
 		for ; k != nil && !done; k, raw = c.Next() {
 			var r Submission
-			if err := json.Unmarshal(raw, &r); err != nil {
+			if err := decodeSubmission(raw, &r); err != nil {
 				return fmt.Errorf("%w: submission %q: %v", ErrCorrupt, k, err)
 			}
 			if pending != nil {
@@ -412,7 +411,7 @@ func (s *Store) Submission(digest string) (Submission, []byte, bool, error) {
 			return fmt.Errorf("submission %s: %w", digest, ErrNotFound)
 		}
 		b := tx.Bucket(bucketSubmissions)
-		if err := json.Unmarshal(b.Get(key), &r); err != nil {
+		if err := decodeSubmission(b.Get(key), &r); err != nil {
 			return fmt.Errorf("%w: submission %s: %v", ErrCorrupt, digest, err)
 		}
 		superseded = latest(b, r.Unit, r.DataSet, r.Period) > r.Revision

@@ -1,0 +1,106 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"google.golang.org/genproto/googleapis/api/httpbody"
+	"google.golang.org/grpc/status"
+
+	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
+)
+
+func newExportCmd(streams IO) *cobra.Command {
+	var (
+		c       clientFlags
+		req     tonghopv1.ExportTableRequest
+		outFile string
+	)
+	cmd := &cobra.Command{
+		Use:   "export",
+		Short: "Write a roll-up answer as an Excel workbook (XLSX) with real numbers",
+		Long: `Write a roll-up answer as XLSX, numbers as numbers with number formats:
+  --table value         one indicator of the unit (--indicator, --period)
+  --table compare       the unit's children (or --level) ranked, with the unit's figure
+  --table series        one indicator per period of a range
+  --table completeness  who reported in a round (--round), by level
+  --table cube          every element and option of every unit of the subtree for a period
+  --table form          the unit's form: every element and option with its figure, in the
+                        layout "tonghop values import FILE.xlsx" reads back`,
+		Example: `  tonghop export --unit 12 --table compare --indicator ty_le_dang_vien_nu --period 2021 -o so-sanh.xlsx
+  tonghop export --unit 106 --table cube --period 2021 -o khoi-so-lieu-2021.xlsx
+  tonghop export --unit 106 --table form --period 2021 -o bieu-2021.xlsx`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if req.UnitCode == "" || req.Table == "" {
+				return fmt.Errorf("%w: --unit and --table are required", errUsage)
+			}
+			return exportTable(cmd.Context(), &c, &req, outFile, streams.Out)
+		},
+	}
+	c.register(cmd)
+	f := cmd.Flags()
+	f.StringVar(&req.UnitCode, "unit", "", "unit code")
+	f.StringVar(&req.Table, "table", "", "value, compare, series, completeness, cube or form")
+	f.StringVar(&req.Indicator, "indicator", "", "indicator code (value, compare, series)")
+	f.StringVar(&req.Period, "period", "", "period or range, e.g. 2021 or 2010..2020")
+	f.StringVar(&req.Level, "level", "", "compare: rank the units of this level instead of the children")
+	f.StringVar(&req.RoundId, "round", "", "completeness: the round's id")
+	f.StringVarP(&outFile, "output", "o", "", "file to write (default: standard output)")
+	return cmd
+}
+
+// exportTable asks the node for the table and writes the file (or stdout).
+func exportTable(ctx context.Context, c *clientFlags, req *tonghopv1.ExportTableRequest, outFile string, stdout io.Writer) error {
+	conn, err := c.dial()
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	body, err := tonghopv1.NewDocumentServiceClient(conn).ExportTable(ctx, req)
+	if err != nil {
+		return err
+	}
+	return writeBody(body, outFile, stdout)
+}
+
+func writeBody(body *httpbody.HttpBody, outFile string, stdout io.Writer) error {
+	if outFile == "" || outFile == "-" {
+		_, err := stdout.Write(body.Data)
+		return err
+	}
+	return os.WriteFile(outFile, body.Data, 0o644)
+}
+
+// importSpreadsheet sends an XLSX of values as one batch; a refusal names
+// every bad cell.
+func importSpreadsheet(ctx context.Context, c *clientFlags, file, unit, dataSet, periodCode string, out io.Writer) error {
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	conn, err := c.dial()
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	resp, err := tonghopv1.NewDocumentServiceClient(conn).ImportSpreadsheet(ctx, &tonghopv1.ImportSpreadsheetRequest{
+		UnitCode: unit, DataSet: dataSet, Period: periodCode,
+		File: &httpbody.HttpBody{ContentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", Data: raw},
+	})
+	if err != nil {
+		if st, ok := status.FromError(err); ok {
+			return fmt.Errorf("%s: %w", file, st.Err())
+		}
+		return err
+	}
+	fmt.Fprintf(out, "Imported %d values from %s for %s, %s, %s.\n", resp.Stored, file, strings.Join(resp.UnitCodes, ", "), dataSet, periodCode)
+	for _, n := range resp.Notes {
+		fmt.Fprintln(out, n)
+	}
+	return nil
+}
