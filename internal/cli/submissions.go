@@ -230,6 +230,7 @@ func newSubmitCmd(streams IO) *cobra.Command {
 		c         clientFlags
 		t         targetFlags
 		overrides []string
+		ob        onBehalfFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "submit",
@@ -237,11 +238,19 @@ func newSubmitCmd(streams IO) *cobra.Command {
 		Long: `Sign the node's own report for a data set and period and send it up.
 
 Validation errors block signing; each can be overridden with a reason,
-which the signed report states for every level above to see.`,
+which the signed report states for every level above to see.
+
+With --on-behalf, a node enters, validates and signs the report of a unit
+below it that runs no node of its own (--unit), with its values given here;
+the report says it was entered and signed by this node on the unit's behalf.
+Once the unit signs a revision itself, that one prevails and a revision on
+its behalf is refused.`,
 		Example: `  tonghop submit --unit 106 --period 2021
-  tonghop submit --unit 106 --period 2021 --override dang_vien/gioi_tinh/sum="Một đồng chí chưa cập nhật hồ sơ"`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+  tonghop submit --unit 106 --period 2021 --override dang_vien/gioi_tinh/sum="Một đồng chí chưa cập nhật hồ sơ"
+  tonghop submit --on-behalf --unit 03394 --period 2021 dang_vien=90 dang_vien.nam=50 dang_vien.nu=40
+  tonghop submit --on-behalf --unit 03394 --period 2021 --values the-sin-2021.csv`,
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
 			req := &tonghopv1.SubmitRequest{UnitCode: t.unit, DataSet: t.dataSet, Period: t.period}
 			for _, o := range overrides {
 				ov, err := parseOverride(o)
@@ -250,18 +259,31 @@ which the signed report states for every level above to see.`,
 				}
 				req.Overrides = append(req.Overrides, ov)
 			}
+			if !ob.onBehalf && (len(args) > 0 || ob.file != "") {
+				return fmt.Errorf("%w: values are given to submit only with --on-behalf; the node's own are entered with `tonghop values`", errUsage)
+			}
 			conn, err := c.dial()
 			if err != nil {
 				return err
 			}
 			defer conn.Close()
-			resp, err := tonghopv1.NewSubmissionServiceClient(conn).Submit(cmd.Context(), req)
-			if err != nil {
-				return err
+			var s *tonghopv1.Submission
+			if ob.onBehalf {
+				if s, err = ob.submit(cmd, conn, req, args); err != nil {
+					return err
+				}
+			} else {
+				resp, err := tonghopv1.NewSubmissionServiceClient(conn).Submit(cmd.Context(), req)
+				if err != nil {
+					return err
+				}
+				s = resp.Submission
 			}
-			s := resp.Submission
 			fmt.Fprintf(streams.Out, "Signed revision %d of %s %s %s (%d values, %d sections): %s, %s.\n",
 				s.Revision, s.UnitCode, s.DataSet, s.Period, s.ValueCount, s.SectionCount, s.Digest, forwardWord(s.ForwardState))
+			if s.EnteredBy != "" {
+				fmt.Fprintf(streams.Out, "Entered and signed by %s on behalf of %s (nhập thay).\n", s.EnteredBy, s.UnitCode)
+			}
 			if len(s.Violations) > 0 {
 				fmt.Fprintf(streams.Out, "It states %d violation(s):\n", len(s.Violations))
 				writeViolations(streams.Out, s.Violations, numfmt.Vietnamese())
@@ -272,6 +294,7 @@ which the signed report states for every level above to see.`,
 	c.register(cmd)
 	t.register(cmd)
 	cmd.Flags().StringArrayVar(&overrides, "override", nil, "RULE=REASON: submit a validation error anyway, with the reason (repeatable)")
+	ob.register(cmd)
 	return cmd
 }
 
@@ -334,7 +357,11 @@ func newSubmissionsCmd(streams IO) *cobra.Command {
 				if s.Superseded {
 					rev += " (cũ)"
 				}
-				tab.add(s.UnitCode, s.DataSet, s.Period, rev, o.style().Int(int64(s.ValueCount)), s.Signer,
+				signer := s.Signer
+				if s.EnteredBy != "" {
+					signer += " (nhập thay)"
+				}
+				tab.add(s.UnitCode, s.DataSet, s.Period, rev, o.style().Int(int64(s.ValueCount)), signer,
 					when(s.ReceivedAt.AsTime()), forwardWord(s.ForwardState), s.Digest)
 			}
 			return tab.write(streams.Out, o.format)

@@ -78,6 +78,10 @@ func decodeSubmissionFast(raw []byte) (s Submission, ok bool) {
 			s.Accepted = append(s.Accepted, a)
 		}
 	}
+	if sc.peek(`,"entered_by":`) {
+		sc.lit(`,"entered_by":`)
+		s.EnteredBy = sc.str()
+	}
 	sc.lit(`}`)
 	if sc.bad || sc.i != len(raw) {
 		return Submission{}, false

@@ -20,8 +20,8 @@ const SubmissionType = "application/vnd.tonghop.submission+json; version=1"
 //	{"version":1,"unit":…,"data_set":…,"period":…,"revision":…,"catalog_version":…,"catalog_digest":…,"signed_at":…,"values":[{"element":…,"option":…,"count":…},…],"sections":[{"code":…,"text":…},…],"overrides":[{"rule":…,"reason":…},…],"accepted":[{"unit":…,"revision":…,"digest":…},…]}
 //
 // with every member present, in that order, and no white space, except
-// overrides and accepted, which are left out when empty (so a submission
-// without them encodes as before they existed).
+// overrides, accepted and entered_by (a string, last), which are left out
+// when empty (so a submission without them encodes as before they existed).
 type Submission struct {
 	Unit           string // unit code, e.g. "03390"
 	DataSet        string // data set code, e.g. "tong_ket_nam"
@@ -42,6 +42,10 @@ type Submission struct {
 	// Accepted are the revisions of the children's reports of the same data
 	// set and period this node accepted; encoded sorted by Unit.
 	Accepted []Acceptance
+	// EnteredBy is set on a report a unit above entered and signed on the
+	// unit's behalf, because the unit runs no node: it names that unit,
+	// whose key signs. Empty for a report the unit signed itself.
+	EnteredBy string
 }
 
 // Override is a validation error submitted anyway, and why.
@@ -84,6 +88,7 @@ type wireSubmission struct {
 	Sections       []wireSection    `json:"sections"`
 	Overrides      []wireOverride   `json:"overrides,omitempty"`
 	Accepted       []wireAcceptance `json:"accepted,omitempty"`
+	EnteredBy      string           `json:"entered_by,omitempty"`
 }
 
 type wireOverride struct {
@@ -190,6 +195,15 @@ func EncodeSubmission(s Submission) ([]byte, error) {
 		}
 		size += 64 + len(a.Unit) + len(a.Digest)
 	}
+	if s.EnteredBy != "" {
+		if err := checkKey(doc, "entered_by", s.EnteredBy); err != nil {
+			return nil, err
+		}
+		if s.EnteredBy == s.Unit {
+			return nil, malformed(doc, "entered_by", "names the unit itself; leave it empty for the unit's own report")
+		}
+		size += 24 + len(s.EnteredBy)
+	}
 	overrides := slices.Clone(s.Overrides)
 	slices.SortFunc(overrides, func(a, b Override) int { return cmp.Compare(a.Rule, b.Rule) })
 	for i := 1; i < len(overrides); i++ {
@@ -280,6 +294,9 @@ func EncodeSubmission(s Submission) ([]byte, error) {
 		}
 		b = append(b, ']')
 	}
+	if s.EnteredBy != "" {
+		b = appendStringMember(b, "entered_by", s.EnteredBy)
+	}
 	return append(b, '}'), nil
 }
 
@@ -338,6 +355,7 @@ func decodeSubmissionStrict(raw []byte) (Submission, error) {
 	for _, a := range w.Accepted {
 		s.Accepted = append(s.Accepted, Acceptance(a))
 	}
+	s.EnteredBy = w.EnteredBy
 	canon, err := EncodeSubmission(s)
 	if err != nil {
 		return Submission{}, err

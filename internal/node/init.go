@@ -121,7 +121,13 @@ func Enroll(ctx context.Context, dataDir, parentAddr, token string, opts Options
 	if err != nil {
 		return trust.Identity{}, err
 	}
-	return id, trust.Save(dataDir, id)
+	if err := trust.Save(dataDir, id); err != nil {
+		return trust.Identity{}, err
+	}
+	if err := fetchHistory(ctx, dataDir, parentAddr, id, now); err != nil {
+		return id, fmt.Errorf("enrolled, but the unit's reports held by the parent could not be fetched: %w", err)
+	}
+	return id, nil
 }
 
 // RotateKey gives the node a new key: it asks the parent at parentAddr,

@@ -36,6 +36,7 @@ import (
 	"github.com/tonghop/tonghop/internal/enrolment"
 	"github.com/tonghop/tonghop/internal/guard"
 	"github.com/tonghop/tonghop/internal/hierarchy"
+	"github.com/tonghop/tonghop/internal/rollup"
 	"github.com/tonghop/tonghop/internal/server"
 	"github.com/tonghop/tonghop/internal/store"
 	"github.com/tonghop/tonghop/internal/submission"
@@ -187,7 +188,8 @@ func (w *wiring) buildDomain() error {
 		return fmt.Errorf("validation rules of catalogue %s: %w", cat.Version(), err)
 	}
 	n := w.node
-	w.reports = &submission.Reports{Store: st, Verifier: w.verifier, Identity: &n.identity, Forward: w.forward, Rules: rules, Logger: w.log}
+	w.reports = &submission.Reports{Store: st, Verifier: w.verifier, Identity: &n.identity, Forward: w.forward, Rules: rules, Logger: w.log,
+		Previous: mappedPrevious(&rollup.Engine{Store: st, Catalog: cat, Tree: w.tree, History: w.history, Self: w.self})}
 	w.parent = &enrolment.Parent{Store: st, Identity: &n.identity, Tree: w.tree, TreeOn: dated.On, Successions: w.opts.Successions,
 		Self: w.self, Revocations: w.revocations, Forward: w.forward, Now: w.clock}
 	w.verifier.Retiring = w.parent.Retiring
@@ -385,7 +387,7 @@ func (w *wiring) httpServer() (err error) {
 	if err := server.RegisterGateway(context.Background(), gw, n.gconn); err != nil {
 		return err
 	}
-	app, err := web.New(w.tokens, w.log.Named("web"))
+	app, err := web.New(w.tokens, w.self, w.log.Named("web"))
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/big"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -469,5 +470,36 @@ func TestApportion(t *testing.T) {
 				break
 			}
 		}
+	}
+}
+
+// TestPreviousAcrossTheChange: the first 2025 report of the new Xã Bình Lư
+// (03390) is compared with its three sources' 2024 reports summed, not
+// with the 2024 report of the town that had its code; a ward that received
+// part of a split one has nothing exact to compare with, and says so.
+func TestPreviousAcrossTheChange(t *testing.T) {
+	f := laiChauFixture(t)
+	f.report("03390", "2024", map[string]int64{"dang_vien": 420, "ket_nap": 9})
+	f.report("03412", "2024", map[string]int64{"dang_vien": 151, "ket_nap": 3})
+	f.report("03413", "2024", map[string]int64{"dang_vien": 99})
+	prev, err := f.engine.PreviousReport("03390", "tong_ket_nam", period.MustParse("2025"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []store.Cell{{Element: "dang_vien", Sum: 420 + 151 + 99, Reporting: 3}, {Element: "ket_nap", Sum: 9 + 3, Reporting: 2}}
+	if !prev.Mapped || !slices.Equal(prev.Cells, want) || prev.Mapping.Note() != "" {
+		t.Errorf("PreviousReport(03390, 2025) = %+v, want %+v, exact", prev, want)
+	}
+	// Within one map nothing is mapped.
+	if prev, _ := f.engine.PreviousReport("03390", "tong_ket_nam", period.MustParse("2024")); prev.Mapped {
+		t.Errorf("PreviousReport(03390, 2024) = %+v, want the unit's own", prev)
+	}
+
+	g := countryFixture(t, []string{"74", "77", "79"}, []string{"79"})
+	g.report("25969", "2024", map[string]int64{"dang_vien": 301})
+	g.report("25972", "2024", map[string]int64{"dang_vien": 410})
+	prev, err = g.engine.PreviousReport("25969", "tong_ket_nam", period.MustParse("2025"))
+	if err != nil || !prev.Mapped || prev.Cells != nil || !strings.Contains(prev.Mapping.Note(), "25969") {
+		t.Errorf("PreviousReport(25969, 2025) = %+v, %v; want nothing to compare with and a note naming 25969", prev, err)
 	}
 }

@@ -59,6 +59,7 @@ func statusRules() []statusRule {
 		{trust.ErrNotEnrolled, codes.FailedPrecondition},
 		{store.ErrStale, codes.FailedPrecondition},
 		{store.ErrRevisionJump, codes.FailedPrecondition},
+		{store.ErrOwnReportStored, codes.FailedPrecondition},
 		{store.ErrNotRejected, codes.FailedPrecondition},
 		{store.ErrUnknownKey, codes.PermissionDenied},
 		{envelope.ErrTooLarge, codes.FailedPrecondition},

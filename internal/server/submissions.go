@@ -69,6 +69,7 @@ func submissionToProto(r store.Submission, superseded bool) *tonghopv1.Submissio
 		ForwardState: forwardToProto(r.Forward),
 		ValueCount:   int32(r.ValueCount), SectionCount: int32(r.SectionCount),
 		Violations: storedViolationsToProto(r.Violations, r.Overrides),
+		EnteredBy:  r.EnteredBy,
 	}
 	for _, a := range r.Accepted {
 		out.Accepted = append(out.Accepted, &tonghopv1.AcceptedRevision{UnitCode: a.Unit, Revision: a.Revision, Digest: a.Digest})

@@ -110,6 +110,9 @@ type submissionRecord struct {
 	Violations        []violationRecord  `json:"Violations,omitempty"`
 	Overrides         []overrideRecord   `json:"Overrides,omitempty"`
 	Accepted          []acceptanceRecord `json:"Accepted,omitempty"`
+	// EnteredBy was added after schema 7; left out when empty, so records
+	// of reports a unit signed itself are as before.
+	EnteredBy string `json:"EnteredBy,omitempty"`
 }
 
 type violationRecord struct {
@@ -140,6 +143,7 @@ func encodeSubmission(s Submission) ([]byte, error) {
 		CatalogVersion: s.CatalogVersion, SignedAt: s.SignedAt, ReceivedAt: s.ReceivedAt,
 		Signer: s.Signer, SignerFingerprint: s.SignerFingerprint, ValueCount: s.ValueCount, SectionCount: s.SectionCount,
 		Forward: int(s.Forward), ForwardCode: s.ForwardCode, ForwardError: s.ForwardError, Receipt: s.Receipt,
+		EnteredBy: s.EnteredBy,
 	}
 	for _, v := range s.Violations {
 		r.Violations = append(r.Violations, violationRecord(v))
@@ -164,6 +168,7 @@ func decodeSubmission(raw []byte, s *Submission) error {
 		CatalogVersion: r.CatalogVersion, SignedAt: r.SignedAt, ReceivedAt: r.ReceivedAt,
 		Signer: r.Signer, SignerFingerprint: r.SignerFingerprint, ValueCount: r.ValueCount, SectionCount: r.SectionCount,
 		Forward: ForwardState(r.Forward), ForwardCode: r.ForwardCode, ForwardError: r.ForwardError, Receipt: r.Receipt,
+		EnteredBy: r.EnteredBy,
 	}
 	for _, v := range r.Violations {
 		s.Violations = append(s.Violations, Violation(v))

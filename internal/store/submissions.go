@@ -63,6 +63,9 @@ type Submission struct {
 	// payload states them.
 	Overrides []Override
 	Accepted  []Acceptance
+	// EnteredBy names the unit above that entered and signed the report on
+	// the unit's behalf; empty for the unit's own report.
+	EnteredBy string
 }
 
 // Violation is a rule a stored report breaks, with the values of both
@@ -226,6 +229,11 @@ func putSubmission(tx *bolt.Tx, r Submission, keyOwner string, env []byte, forwa
 		// Stored, it would make every later revision of the unit's own
 		// stale until the numbers caught up: never, for 2^64−1.
 		return Result{Outcome: Refused, Err: fmt.Errorf("%w: %s %s %s revision %d, stored %d", ErrRevisionJump, r.Unit, r.DataSet, r.Period, r.Revision, have)}, nil
+	}
+	if err := checkOnBehalf(subs, r, have); errors.Is(err, ErrOwnReportStored) {
+		return Result{Outcome: Refused, Err: err}, nil
+	} else if err != nil {
+		return Result{}, err
 	}
 	if keyOwner == "" {
 		keyOwner = r.Unit

@@ -29,8 +29,14 @@ type Reports struct {
 	// Queued is called after anything was added to the outbox.
 	Queued func()
 	// Rules judge every report signed or received here; nil judges none.
-	Rules  *validate.Set
-	Logger *zap.Logger
+	Rules *validate.Set
+	// Previous, when set, gives what a report is compared with when the
+	// period before it is in an older map (rollup.Engine.PreviousReport):
+	// mapped true replaces the unit's own previous report by cells (nil:
+	// nothing to compare with), and a non-empty note, saying the
+	// comparison is inexact or estimated, is stated as a warning.
+	Previous func(unit, dataSet string, p period.Period) (cells []store.Cell, mapped bool, note string, err error)
+	Logger   *zap.Logger
 }
 
 func (n *Reports) identity() (trust.Identity, error) {
@@ -77,6 +83,12 @@ func (n *Reports) SubmitOwn(dataSet string, p period.Period, overrides []envelop
 	if !ok {
 		return store.Submission{}, fmt.Errorf("%w: unknown data set %s", ErrMalformed, dataSet)
 	}
+	// Read before the store's write transaction, which must not wait on a
+	// read of its own.
+	prev, err := n.previous(v.Self, dataSet, p)
+	if err != nil {
+		return store.Submission{}, err
+	}
 	rec, err := n.Store.AppendOwn(v.Self, dataSet, p, n.Forward, func(snap store.Snapshot) (store.Submission, []byte, error) {
 		s := envelope.Submission{
 			Unit: v.Self, DataSet: dataSet, Period: p.String(), Revision: snap.Revision,
@@ -102,7 +114,9 @@ func (n *Reports) SubmitOwn(dataSet string, p period.Period, overrides []envelop
 			for i, val := range s.Values {
 				cells[i] = validate.Cell{Element: val.Element, Option: val.Option, Count: val.Count}
 			}
-			violations = n.Rules.Run(validate.Input{PeriodType: p.Type(), Values: validate.LookupOf(cells), Previous: validate.LookupOf(cellsOfValues(snap.Previous))})
+			in := validate.Input{PeriodType: p.Type(), Values: validate.LookupOf(cells), Previous: validate.LookupOf(cellsOfValues(snap.Previous))}
+			note := prev.apply(&in)
+			violations = withNote(n.Rules.Run(in), note)
 		}
 		if err := gate(violations, overrides); err != nil {
 			return store.Submission{}, nil, err

@@ -222,6 +222,11 @@ func (v *Verifier) Check(raw []byte, from []string) (Checked, error) {
 		u, _ := tree.Unit(s.Unit)
 		c.KeyOwner = UnitIdentity(u)
 		c.Parent = u.Parent
+		if s.EnteredBy != "" {
+			// Key continuity holds for the unit that entered and signed it.
+			e, _ := tree.Unit(s.EnteredBy)
+			c.KeyOwner = UnitIdentity(e)
+		}
 	case envelope.RevocationType:
 		if err := v.checkRevocation(r, path, c.SignerFingerprint, from); err != nil {
 			return Checked{}, err
@@ -323,8 +328,14 @@ func (v *Verifier) checkSubmission(s envelope.Submission, signer, from []string,
 		return err
 	}
 	// Only the unit's own key speaks for the unit: a district may relay its
-	// commune's report but never sign one.
-	if want := tree.Path(s.Unit); !slices.Equal(signer, want) {
+	// commune's report but never sign one, except one that says plainly it
+	// was entered on the commune's behalf by the unit that signs it, a unit
+	// above it (see checkOnBehalf).
+	if s.EnteredBy != "" {
+		if err := checkOnBehalf(s, signer, tree); err != nil {
+			return err
+		}
+	} else if want := tree.Path(s.Unit); !slices.Equal(signer, want) {
 		return fmt.Errorf("%w: %s signed a report of unit %s (%s)", ErrNotAllowed, trust.JoinPath(signer), s.Unit, trust.JoinPath(want))
 	}
 	// A report may state acceptances only of its own unit's children:
@@ -459,6 +470,7 @@ func (c Checked) Record() store.Submission {
 		ValueCount: len(s.Values), SectionCount: len(s.Sections),
 		Overrides: convert(s.Overrides, func(o envelope.Override) store.Override { return store.Override(o) }),
 		Accepted:  convert(s.Accepted, func(a envelope.Acceptance) store.Acceptance { return store.Acceptance(a) }),
+		EnteredBy: s.EnteredBy,
 	}
 }
 

@@ -31,8 +31,10 @@ import (
 //go:embed static
 var static embed.FS
 
-// CookieName is the session cookie.
-const CookieName = "tonghop_session"
+// CookieName is the session cookie of the node of unit. It names the unit
+// because cookies do not tell ports apart: nodes side by side on one host
+// (the demo's, on loopback) must not overwrite each other's session.
+func CookieName(unit string) string { return "tonghop_session_" + unit }
 
 // RequestHeader must be sent, with any value, on every write made with the
 // session cookie: a page of another site cannot add a header to a request
@@ -47,6 +49,8 @@ const DefaultSessionTTL = 12 * time.Hour
 // that it accepts the session cookie.
 type Server struct {
 	Tokens *access.Tokens
+	// Unit is the node's unit, which names the cookie.
+	Unit   string
 	Logger *zap.Logger
 	// SessionTTL bounds a session; 0 means DefaultSessionTTL.
 	SessionTTL time.Duration
@@ -62,11 +66,11 @@ type asset struct {
 }
 
 // New builds the server and compresses the embedded assets.
-func New(tokens *access.Tokens, log *zap.Logger) (*Server, error) {
+func New(tokens *access.Tokens, unit string, log *zap.Logger) (*Server, error) {
 	if log == nil {
 		log = zap.NewNop()
 	}
-	s := &Server{Tokens: tokens, Logger: log, assets: map[string]asset{}}
+	s := &Server{Tokens: tokens, Unit: unit, Logger: log, assets: map[string]asset{}}
 	err := fs.WalkDir(static, "static", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -224,7 +228,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.SetCookie(w, &http.Cookie{
-		Name: CookieName, Value: sess.Secret, Path: "/",
+		Name: CookieName(s.Unit), Value: sess.Secret, Path: "/",
 		Expires: sess.Caller.ExpiresAt, MaxAge: int(sess.Caller.ExpiresAt.Sub(s.Tokens.Now()).Seconds()),
 		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil,
 	})
@@ -240,14 +244,14 @@ func (s *Server) signOut(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusForbidden, codePermissionDenied, "a cross-site sign-out is refused")
 		return
 	}
-	if c, err := r.Cookie(CookieName); err == nil {
+	if c, err := r.Cookie(CookieName(s.Unit)); err == nil {
 		if err := s.Tokens.EndSession(c.Value); err != nil && !errors.Is(err, access.ErrForbidden) {
 			s.Logger.Error("ending a session", zap.Error(err))
 			apiError(w, http.StatusInternalServerError, codeInternal, "the session could not be ended")
 			return
 		}
 	}
-	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil})
+	http.SetCookie(w, &http.Cookie{Name: CookieName(s.Unit), Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil})
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -280,7 +284,7 @@ func sameOrigin(r *http.Request) bool {
 // itself goes no further.
 func (s *Server) API(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c, err := r.Cookie(CookieName)
+		c, err := r.Cookie(CookieName(s.Unit))
 		if err == nil && r.Header.Get("Authorization") == "" {
 			switch r.Method {
 			case http.MethodGet, http.MethodHead, http.MethodOptions:
@@ -292,6 +296,8 @@ func (s *Server) API(next http.Handler) http.Handler {
 			}
 			r.Header.Set("Authorization", "Bearer "+c.Value)
 		}
+		// No cookie goes further: not this node's session, nor those of
+		// other nodes on the same host.
 		r.Header.Del("Cookie")
 		next.ServeHTTP(w, r)
 	})

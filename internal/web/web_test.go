@@ -39,7 +39,7 @@ func newFixture(t *testing.T) *fixture {
 	}
 	t.Cleanup(func() { st.Close() })
 	fx.tokens = &access.Tokens{Store: st, Now: clock}
-	app, err := New(fx.tokens, zaptest.NewLogger(t))
+	app, err := New(fx.tokens, "106", zaptest.NewLogger(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,11 +98,11 @@ func (fx *fixture) do(method, path, body string, cookie *http.Cookie, hdr map[st
 func sessionCookie(t *testing.T, resp *http.Response) *http.Cookie {
 	t.Helper()
 	for _, c := range resp.Cookies() {
-		if c.Name == CookieName {
+		if c.Name == CookieName("106") {
 			return c
 		}
 	}
-	t.Fatalf("no %s cookie in %v", CookieName, resp.Header["Set-Cookie"])
+	t.Fatalf("no %s cookie in %v", CookieName("106"), resp.Header["Set-Cookie"])
 	return nil
 }
 

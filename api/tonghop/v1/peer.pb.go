@@ -902,6 +902,88 @@ func (x *DeliverResponse) GetResults() []*DeliveryResult {
 	return nil
 }
 
+// FetchHistoryRequest asks for the calling child's own reports.
+type FetchHistoryRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FetchHistoryRequest) Reset() {
+	*x = FetchHistoryRequest{}
+	mi := &file_tonghop_v1_peer_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FetchHistoryRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FetchHistoryRequest) ProtoMessage() {}
+
+func (x *FetchHistoryRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tonghop_v1_peer_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FetchHistoryRequest.ProtoReflect.Descriptor instead.
+func (*FetchHistoryRequest) Descriptor() ([]byte, []int) {
+	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{16}
+}
+
+// FetchHistoryResponse carries them, as signed envelopes, oldest first.
+type FetchHistoryResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Envelopes     [][]byte               `protobuf:"bytes,1,rep,name=envelopes,proto3" json:"envelopes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FetchHistoryResponse) Reset() {
+	*x = FetchHistoryResponse{}
+	mi := &file_tonghop_v1_peer_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FetchHistoryResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FetchHistoryResponse) ProtoMessage() {}
+
+func (x *FetchHistoryResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tonghop_v1_peer_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FetchHistoryResponse.ProtoReflect.Descriptor instead.
+func (*FetchHistoryResponse) Descriptor() ([]byte, []int) {
+	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *FetchHistoryResponse) GetEnvelopes() [][]byte {
+	if x != nil {
+		return x.Envelopes
+	}
+	return nil
+}
+
 var File_tonghop_v1_peer_proto protoreflect.FileDescriptor
 
 const file_tonghop_v1_peer_proto_rawDesc = "" +
@@ -952,16 +1034,20 @@ const file_tonghop_v1_peer_proto_rawDesc = "" +
 	"\x05error\x18\x03 \x01(\v2\x12.google.rpc.StatusR\x05error\x12\x18\n" +
 	"\areceipt\x18\x04 \x01(\fR\areceipt\"G\n" +
 	"\x0fDeliverResponse\x124\n" +
-	"\aresults\x18\x01 \x03(\v2\x1a.tonghop.v1.DeliveryResultR\aresults*\x91\x01\n" +
+	"\aresults\x18\x01 \x03(\v2\x1a.tonghop.v1.DeliveryResultR\aresults\"\x15\n" +
+	"\x13FetchHistoryRequest\"4\n" +
+	"\x14FetchHistoryResponse\x12\x1c\n" +
+	"\tenvelopes\x18\x01 \x03(\fR\tenvelopes*\x91\x01\n" +
 	"\x0fDeliveryOutcome\x12 \n" +
 	"\x1cDELIVERY_OUTCOME_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19DELIVERY_OUTCOME_ACCEPTED\x10\x01\x12\x1e\n" +
 	"\x1aDELIVERY_OUTCOME_DUPLICATE\x10\x02\x12\x1d\n" +
-	"\x19DELIVERY_OUTCOME_REJECTED\x10\x032\x87\x04\n" +
+	"\x19DELIVERY_OUTCOME_REJECTED\x10\x032\xda\x04\n" +
 	"\vPeerService\x12?\n" +
 	"\x06Enroll\x12\x19.tonghop.v1.EnrollRequest\x1a\x1a.tonghop.v1.EnrollResponse\x12<\n" +
 	"\x05Renew\x12\x18.tonghop.v1.RenewRequest\x1a\x19.tonghop.v1.RenewResponse\x12B\n" +
 	"\aDeliver\x12\x1a.tonghop.v1.DeliverRequest\x1a\x1b.tonghop.v1.DeliverResponse\x12Q\n" +
+	"\fFetchHistory\x12\x1f.tonghop.v1.FetchHistoryRequest\x1a .tonghop.v1.FetchHistoryResponse\x12Q\n" +
 	"\fFetchTargets\x12\x1f.tonghop.v1.FetchTargetsRequest\x1a .tonghop.v1.FetchTargetsResponse\x12N\n" +
 	"\vFetchRounds\x12\x1e.tonghop.v1.FetchRoundsRequest\x1a\x1f.tonghop.v1.FetchRoundsResponse\x12?\n" +
 	"\x06Retire\x12\x19.tonghop.v1.RetireRequest\x1a\x1a.tonghop.v1.RetireResponse\x12Q\n" +
@@ -980,7 +1066,7 @@ func file_tonghop_v1_peer_proto_rawDescGZIP() []byte {
 }
 
 var file_tonghop_v1_peer_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_tonghop_v1_peer_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
+var file_tonghop_v1_peer_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
 var file_tonghop_v1_peer_proto_goTypes = []any{
 	(DeliveryOutcome)(0),         // 0: tonghop.v1.DeliveryOutcome
 	(*RetireRequest)(nil),        // 1: tonghop.v1.RetireRequest
@@ -999,35 +1085,39 @@ var file_tonghop_v1_peer_proto_goTypes = []any{
 	(*DeliverRequest)(nil),       // 14: tonghop.v1.DeliverRequest
 	(*DeliveryResult)(nil),       // 15: tonghop.v1.DeliveryResult
 	(*DeliverResponse)(nil),      // 16: tonghop.v1.DeliverResponse
-	(*Round)(nil),                // 17: tonghop.v1.Round
-	(*Review)(nil),               // 18: tonghop.v1.Review
-	(*Target)(nil),               // 19: tonghop.v1.Target
-	(*status.Status)(nil),        // 20: google.rpc.Status
+	(*FetchHistoryRequest)(nil),  // 17: tonghop.v1.FetchHistoryRequest
+	(*FetchHistoryResponse)(nil), // 18: tonghop.v1.FetchHistoryResponse
+	(*Round)(nil),                // 19: tonghop.v1.Round
+	(*Review)(nil),               // 20: tonghop.v1.Review
+	(*Target)(nil),               // 21: tonghop.v1.Target
+	(*status.Status)(nil),        // 22: google.rpc.Status
 }
 var file_tonghop_v1_peer_proto_depIdxs = []int32{
 	4,  // 0: tonghop.v1.FetchSourcesResponse.sources:type_name -> tonghop.v1.SourceUnit
-	17, // 1: tonghop.v1.FetchRoundsResponse.rounds:type_name -> tonghop.v1.Round
-	18, // 2: tonghop.v1.FetchRoundsResponse.reviews:type_name -> tonghop.v1.Review
-	19, // 3: tonghop.v1.FetchTargetsResponse.targets:type_name -> tonghop.v1.Target
+	19, // 1: tonghop.v1.FetchRoundsResponse.rounds:type_name -> tonghop.v1.Round
+	20, // 2: tonghop.v1.FetchRoundsResponse.reviews:type_name -> tonghop.v1.Review
+	21, // 3: tonghop.v1.FetchTargetsResponse.targets:type_name -> tonghop.v1.Target
 	0,  // 4: tonghop.v1.DeliveryResult.outcome:type_name -> tonghop.v1.DeliveryOutcome
-	20, // 5: tonghop.v1.DeliveryResult.error:type_name -> google.rpc.Status
+	22, // 5: tonghop.v1.DeliveryResult.error:type_name -> google.rpc.Status
 	15, // 6: tonghop.v1.DeliverResponse.results:type_name -> tonghop.v1.DeliveryResult
 	10, // 7: tonghop.v1.PeerService.Enroll:input_type -> tonghop.v1.EnrollRequest
 	12, // 8: tonghop.v1.PeerService.Renew:input_type -> tonghop.v1.RenewRequest
 	14, // 9: tonghop.v1.PeerService.Deliver:input_type -> tonghop.v1.DeliverRequest
-	8,  // 10: tonghop.v1.PeerService.FetchTargets:input_type -> tonghop.v1.FetchTargetsRequest
-	6,  // 11: tonghop.v1.PeerService.FetchRounds:input_type -> tonghop.v1.FetchRoundsRequest
-	1,  // 12: tonghop.v1.PeerService.Retire:input_type -> tonghop.v1.RetireRequest
-	3,  // 13: tonghop.v1.PeerService.FetchSources:input_type -> tonghop.v1.FetchSourcesRequest
-	11, // 14: tonghop.v1.PeerService.Enroll:output_type -> tonghop.v1.EnrollResponse
-	13, // 15: tonghop.v1.PeerService.Renew:output_type -> tonghop.v1.RenewResponse
-	16, // 16: tonghop.v1.PeerService.Deliver:output_type -> tonghop.v1.DeliverResponse
-	9,  // 17: tonghop.v1.PeerService.FetchTargets:output_type -> tonghop.v1.FetchTargetsResponse
-	7,  // 18: tonghop.v1.PeerService.FetchRounds:output_type -> tonghop.v1.FetchRoundsResponse
-	2,  // 19: tonghop.v1.PeerService.Retire:output_type -> tonghop.v1.RetireResponse
-	5,  // 20: tonghop.v1.PeerService.FetchSources:output_type -> tonghop.v1.FetchSourcesResponse
-	14, // [14:21] is the sub-list for method output_type
-	7,  // [7:14] is the sub-list for method input_type
+	17, // 10: tonghop.v1.PeerService.FetchHistory:input_type -> tonghop.v1.FetchHistoryRequest
+	8,  // 11: tonghop.v1.PeerService.FetchTargets:input_type -> tonghop.v1.FetchTargetsRequest
+	6,  // 12: tonghop.v1.PeerService.FetchRounds:input_type -> tonghop.v1.FetchRoundsRequest
+	1,  // 13: tonghop.v1.PeerService.Retire:input_type -> tonghop.v1.RetireRequest
+	3,  // 14: tonghop.v1.PeerService.FetchSources:input_type -> tonghop.v1.FetchSourcesRequest
+	11, // 15: tonghop.v1.PeerService.Enroll:output_type -> tonghop.v1.EnrollResponse
+	13, // 16: tonghop.v1.PeerService.Renew:output_type -> tonghop.v1.RenewResponse
+	16, // 17: tonghop.v1.PeerService.Deliver:output_type -> tonghop.v1.DeliverResponse
+	18, // 18: tonghop.v1.PeerService.FetchHistory:output_type -> tonghop.v1.FetchHistoryResponse
+	9,  // 19: tonghop.v1.PeerService.FetchTargets:output_type -> tonghop.v1.FetchTargetsResponse
+	7,  // 20: tonghop.v1.PeerService.FetchRounds:output_type -> tonghop.v1.FetchRoundsResponse
+	2,  // 21: tonghop.v1.PeerService.Retire:output_type -> tonghop.v1.RetireResponse
+	5,  // 22: tonghop.v1.PeerService.FetchSources:output_type -> tonghop.v1.FetchSourcesResponse
+	15, // [15:23] is the sub-list for method output_type
+	7,  // [7:15] is the sub-list for method input_type
 	7,  // [7:7] is the sub-list for extension type_name
 	7,  // [7:7] is the sub-list for extension extendee
 	0,  // [0:7] is the sub-list for field type_name
@@ -1046,7 +1136,7 @@ func file_tonghop_v1_peer_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tonghop_v1_peer_proto_rawDesc), len(file_tonghop_v1_peer_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   16,
+			NumMessages:   18,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

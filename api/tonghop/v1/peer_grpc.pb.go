@@ -22,6 +22,7 @@ const (
 	PeerService_Enroll_FullMethodName       = "/tonghop.v1.PeerService/Enroll"
 	PeerService_Renew_FullMethodName        = "/tonghop.v1.PeerService/Renew"
 	PeerService_Deliver_FullMethodName      = "/tonghop.v1.PeerService/Deliver"
+	PeerService_FetchHistory_FullMethodName = "/tonghop.v1.PeerService/FetchHistory"
 	PeerService_FetchTargets_FullMethodName = "/tonghop.v1.PeerService/FetchTargets"
 	PeerService_FetchRounds_FullMethodName  = "/tonghop.v1.PeerService/FetchRounds"
 	PeerService_Retire_FullMethodName       = "/tonghop.v1.PeerService/Retire"
@@ -46,6 +47,10 @@ type PeerServiceClient interface {
 	// Deliver hands over a batch of signed envelopes. Each is verified end to
 	// end and answered on its own; accepted ones are durable before the answer.
 	Deliver(ctx context.Context, in *DeliverRequest, opts ...grpc.CallOption) (*DeliverResponse, error)
+	// FetchHistory returns the signed reports of the calling child's own unit
+	// this node holds, those entered on its behalf among them, so that a unit
+	// that starts running its own node has its history and signs after it.
+	FetchHistory(ctx context.Context, in *FetchHistoryRequest, opts ...grpc.CallOption) (*FetchHistoryResponse, error)
 	// FetchTargets returns the targets that apply within the calling child's
 	// subtree, set by this node or by the levels above it: definitions flow
 	// down, always at the child's request.
@@ -102,6 +107,16 @@ func (c *peerServiceClient) Deliver(ctx context.Context, in *DeliverRequest, opt
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(DeliverResponse)
 	err := c.cc.Invoke(ctx, PeerService_Deliver_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *peerServiceClient) FetchHistory(ctx context.Context, in *FetchHistoryRequest, opts ...grpc.CallOption) (*FetchHistoryResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(FetchHistoryResponse)
+	err := c.cc.Invoke(ctx, PeerService_FetchHistory_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -166,6 +181,10 @@ type PeerServiceServer interface {
 	// Deliver hands over a batch of signed envelopes. Each is verified end to
 	// end and answered on its own; accepted ones are durable before the answer.
 	Deliver(context.Context, *DeliverRequest) (*DeliverResponse, error)
+	// FetchHistory returns the signed reports of the calling child's own unit
+	// this node holds, those entered on its behalf among them, so that a unit
+	// that starts running its own node has its history and signs after it.
+	FetchHistory(context.Context, *FetchHistoryRequest) (*FetchHistoryResponse, error)
 	// FetchTargets returns the targets that apply within the calling child's
 	// subtree, set by this node or by the levels above it: definitions flow
 	// down, always at the child's request.
@@ -206,6 +225,9 @@ func (UnimplementedPeerServiceServer) Renew(context.Context, *RenewRequest) (*Re
 }
 func (UnimplementedPeerServiceServer) Deliver(context.Context, *DeliverRequest) (*DeliverResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Deliver not implemented")
+}
+func (UnimplementedPeerServiceServer) FetchHistory(context.Context, *FetchHistoryRequest) (*FetchHistoryResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method FetchHistory not implemented")
 }
 func (UnimplementedPeerServiceServer) FetchTargets(context.Context, *FetchTargetsRequest) (*FetchTargetsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method FetchTargets not implemented")
@@ -290,6 +312,24 @@ func _PeerService_Deliver_Handler(srv interface{}, ctx context.Context, dec func
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(PeerServiceServer).Deliver(ctx, req.(*DeliverRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _PeerService_FetchHistory_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(FetchHistoryRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PeerServiceServer).FetchHistory(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: PeerService_FetchHistory_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PeerServiceServer).FetchHistory(ctx, req.(*FetchHistoryRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -384,6 +424,10 @@ var PeerService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Deliver",
 			Handler:    _PeerService_Deliver_Handler,
+		},
+		{
+			MethodName: "FetchHistory",
+			Handler:    _PeerService_FetchHistory_Handler,
 		},
 		{
 			MethodName: "FetchTargets",

@@ -204,7 +204,10 @@ type Submission struct {
 	// stored it, with the signer's overrides marked.
 	Violations []*Violation `protobuf:"bytes,16,rep,name=violations,proto3" json:"violations,omitempty"`
 	// The children's revisions the signer states it accepted.
-	Accepted      []*AcceptedRevision `protobuf:"bytes,17,rep,name=accepted,proto3" json:"accepted,omitempty"`
+	Accepted []*AcceptedRevision `protobuf:"bytes,17,rep,name=accepted,proto3" json:"accepted,omitempty"`
+	// The unit above that entered and signed this report on the unit's
+	// behalf; empty for the unit's own report.
+	EnteredBy     string `protobuf:"bytes,18,opt,name=entered_by,json=enteredBy,proto3" json:"entered_by,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -356,6 +359,13 @@ func (x *Submission) GetAccepted() []*AcceptedRevision {
 		return x.Accepted
 	}
 	return nil
+}
+
+func (x *Submission) GetEnteredBy() string {
+	if x != nil {
+		return x.EnteredBy
+	}
+	return ""
 }
 
 // AcceptedRevision names a child's revision its parent accepted.
@@ -546,6 +556,131 @@ func (x *SubmitRequest) GetOverrides() []*Override {
 	return nil
 }
 
+// SubmitOnBehalfRequest carries the whole report of a unit below this node.
+type SubmitOnBehalfRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// A unit below this node, e.g. a commune of the district.
+	UnitCode string `protobuf:"bytes,1,opt,name=unit_code,json=unitCode,proto3" json:"unit_code,omitempty"`
+	DataSet  string `protobuf:"bytes,2,opt,name=data_set,json=dataSet,proto3" json:"data_set,omitempty"`
+	Period   string `protobuf:"bytes,3,opt,name=period,proto3" json:"period,omitempty"`
+	// Every value of the report, as entered.
+	Values []*DataValue `protobuf:"bytes,4,rep,name=values,proto3" json:"values,omitempty"`
+	// Validation errors to submit anyway, each with a reason.
+	Overrides     []*Override `protobuf:"bytes,5,rep,name=overrides,proto3" json:"overrides,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SubmitOnBehalfRequest) Reset() {
+	*x = SubmitOnBehalfRequest{}
+	mi := &file_tonghop_v1_submission_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SubmitOnBehalfRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SubmitOnBehalfRequest) ProtoMessage() {}
+
+func (x *SubmitOnBehalfRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tonghop_v1_submission_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SubmitOnBehalfRequest.ProtoReflect.Descriptor instead.
+func (*SubmitOnBehalfRequest) Descriptor() ([]byte, []int) {
+	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *SubmitOnBehalfRequest) GetUnitCode() string {
+	if x != nil {
+		return x.UnitCode
+	}
+	return ""
+}
+
+func (x *SubmitOnBehalfRequest) GetDataSet() string {
+	if x != nil {
+		return x.DataSet
+	}
+	return ""
+}
+
+func (x *SubmitOnBehalfRequest) GetPeriod() string {
+	if x != nil {
+		return x.Period
+	}
+	return ""
+}
+
+func (x *SubmitOnBehalfRequest) GetValues() []*DataValue {
+	if x != nil {
+		return x.Values
+	}
+	return nil
+}
+
+func (x *SubmitOnBehalfRequest) GetOverrides() []*Override {
+	if x != nil {
+		return x.Overrides
+	}
+	return nil
+}
+
+// SubmitOnBehalfResponse carries the new submission.
+type SubmitOnBehalfResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Submission    *Submission            `protobuf:"bytes,1,opt,name=submission,proto3" json:"submission,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SubmitOnBehalfResponse) Reset() {
+	*x = SubmitOnBehalfResponse{}
+	mi := &file_tonghop_v1_submission_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SubmitOnBehalfResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SubmitOnBehalfResponse) ProtoMessage() {}
+
+func (x *SubmitOnBehalfResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tonghop_v1_submission_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SubmitOnBehalfResponse.ProtoReflect.Descriptor instead.
+func (*SubmitOnBehalfResponse) Descriptor() ([]byte, []int) {
+	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *SubmitOnBehalfResponse) GetSubmission() *Submission {
+	if x != nil {
+		return x.Submission
+	}
+	return nil
+}
+
 // SubmitResponse carries the new submission.
 type SubmitResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -556,7 +691,7 @@ type SubmitResponse struct {
 
 func (x *SubmitResponse) Reset() {
 	*x = SubmitResponse{}
-	mi := &file_tonghop_v1_submission_proto_msgTypes[6]
+	mi := &file_tonghop_v1_submission_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -568,7 +703,7 @@ func (x *SubmitResponse) String() string {
 func (*SubmitResponse) ProtoMessage() {}
 
 func (x *SubmitResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_submission_proto_msgTypes[6]
+	mi := &file_tonghop_v1_submission_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -581,7 +716,7 @@ func (x *SubmitResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitResponse.ProtoReflect.Descriptor instead.
 func (*SubmitResponse) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{6}
+	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *SubmitResponse) GetSubmission() *Submission {
@@ -612,7 +747,7 @@ type ListSubmissionsRequest struct {
 
 func (x *ListSubmissionsRequest) Reset() {
 	*x = ListSubmissionsRequest{}
-	mi := &file_tonghop_v1_submission_proto_msgTypes[7]
+	mi := &file_tonghop_v1_submission_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -624,7 +759,7 @@ func (x *ListSubmissionsRequest) String() string {
 func (*ListSubmissionsRequest) ProtoMessage() {}
 
 func (x *ListSubmissionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_submission_proto_msgTypes[7]
+	mi := &file_tonghop_v1_submission_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -637,7 +772,7 @@ func (x *ListSubmissionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSubmissionsRequest.ProtoReflect.Descriptor instead.
 func (*ListSubmissionsRequest) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{7}
+	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ListSubmissionsRequest) GetUnitCode() string {
@@ -707,7 +842,7 @@ type ListSubmissionsResponse struct {
 
 func (x *ListSubmissionsResponse) Reset() {
 	*x = ListSubmissionsResponse{}
-	mi := &file_tonghop_v1_submission_proto_msgTypes[8]
+	mi := &file_tonghop_v1_submission_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -719,7 +854,7 @@ func (x *ListSubmissionsResponse) String() string {
 func (*ListSubmissionsResponse) ProtoMessage() {}
 
 func (x *ListSubmissionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_submission_proto_msgTypes[8]
+	mi := &file_tonghop_v1_submission_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -732,7 +867,7 @@ func (x *ListSubmissionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSubmissionsResponse.ProtoReflect.Descriptor instead.
 func (*ListSubmissionsResponse) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{8}
+	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ListSubmissionsResponse) GetSubmissions() []*Submission {
@@ -759,7 +894,7 @@ type GetSubmissionRequest struct {
 
 func (x *GetSubmissionRequest) Reset() {
 	*x = GetSubmissionRequest{}
-	mi := &file_tonghop_v1_submission_proto_msgTypes[9]
+	mi := &file_tonghop_v1_submission_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -771,7 +906,7 @@ func (x *GetSubmissionRequest) String() string {
 func (*GetSubmissionRequest) ProtoMessage() {}
 
 func (x *GetSubmissionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_submission_proto_msgTypes[9]
+	mi := &file_tonghop_v1_submission_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -784,7 +919,7 @@ func (x *GetSubmissionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSubmissionRequest.ProtoReflect.Descriptor instead.
 func (*GetSubmissionRequest) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{9}
+	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *GetSubmissionRequest) GetDigest() string {
@@ -810,7 +945,7 @@ type GetSubmissionResponse struct {
 
 func (x *GetSubmissionResponse) Reset() {
 	*x = GetSubmissionResponse{}
-	mi := &file_tonghop_v1_submission_proto_msgTypes[10]
+	mi := &file_tonghop_v1_submission_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -822,7 +957,7 @@ func (x *GetSubmissionResponse) String() string {
 func (*GetSubmissionResponse) ProtoMessage() {}
 
 func (x *GetSubmissionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_submission_proto_msgTypes[10]
+	mi := &file_tonghop_v1_submission_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -835,7 +970,7 @@ func (x *GetSubmissionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSubmissionResponse.ProtoReflect.Descriptor instead.
 func (*GetSubmissionResponse) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{10}
+	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *GetSubmissionResponse) GetSubmission() *Submission {
@@ -875,7 +1010,7 @@ type ListOutboxRequest struct {
 
 func (x *ListOutboxRequest) Reset() {
 	*x = ListOutboxRequest{}
-	mi := &file_tonghop_v1_submission_proto_msgTypes[11]
+	mi := &file_tonghop_v1_submission_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -887,7 +1022,7 @@ func (x *ListOutboxRequest) String() string {
 func (*ListOutboxRequest) ProtoMessage() {}
 
 func (x *ListOutboxRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_submission_proto_msgTypes[11]
+	mi := &file_tonghop_v1_submission_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -900,7 +1035,7 @@ func (x *ListOutboxRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOutboxRequest.ProtoReflect.Descriptor instead.
 func (*ListOutboxRequest) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{11}
+	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{13}
 }
 
 // OutboxEntry is one envelope waiting for the parent.
@@ -921,7 +1056,7 @@ type OutboxEntry struct {
 
 func (x *OutboxEntry) Reset() {
 	*x = OutboxEntry{}
-	mi := &file_tonghop_v1_submission_proto_msgTypes[12]
+	mi := &file_tonghop_v1_submission_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -933,7 +1068,7 @@ func (x *OutboxEntry) String() string {
 func (*OutboxEntry) ProtoMessage() {}
 
 func (x *OutboxEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_submission_proto_msgTypes[12]
+	mi := &file_tonghop_v1_submission_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -946,7 +1081,7 @@ func (x *OutboxEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OutboxEntry.ProtoReflect.Descriptor instead.
 func (*OutboxEntry) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{12}
+	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *OutboxEntry) GetDigest() string {
@@ -1017,7 +1152,7 @@ type ListOutboxResponse struct {
 
 func (x *ListOutboxResponse) Reset() {
 	*x = ListOutboxResponse{}
-	mi := &file_tonghop_v1_submission_proto_msgTypes[13]
+	mi := &file_tonghop_v1_submission_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1029,7 +1164,7 @@ func (x *ListOutboxResponse) String() string {
 func (*ListOutboxResponse) ProtoMessage() {}
 
 func (x *ListOutboxResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_submission_proto_msgTypes[13]
+	mi := &file_tonghop_v1_submission_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1042,7 +1177,7 @@ func (x *ListOutboxResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOutboxResponse.ProtoReflect.Descriptor instead.
 func (*ListOutboxResponse) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{13}
+	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ListOutboxResponse) GetEntries() []*OutboxEntry {
@@ -1070,7 +1205,7 @@ const file_tonghop_v1_submission_proto_rawDesc = "" +
 	"\x19RequeueSubmissionResponse\x126\n" +
 	"\n" +
 	"submission\x18\x01 \x01(\v2\x16.tonghop.v1.SubmissionR\n" +
-	"submission\"\xc5\x05\n" +
+	"submission\"\xe4\x05\n" +
 	"\n" +
 	"Submission\x12\x16\n" +
 	"\x06digest\x18\x01 \x01(\tR\x06digest\x12\x1b\n" +
@@ -1096,7 +1231,9 @@ const file_tonghop_v1_submission_proto_rawDesc = "" +
 	"\n" +
 	"violations\x18\x10 \x03(\v2\x15.tonghop.v1.ViolationR\n" +
 	"violations\x128\n" +
-	"\baccepted\x18\x11 \x03(\v2\x1c.tonghop.v1.AcceptedRevisionR\baccepted\"c\n" +
+	"\baccepted\x18\x11 \x03(\v2\x1c.tonghop.v1.AcceptedRevisionR\baccepted\x12\x1d\n" +
+	"\n" +
+	"entered_by\x18\x12 \x01(\tR\tenteredBy\"c\n" +
 	"\x10AcceptedRevision\x12\x1b\n" +
 	"\tunit_code\x18\x01 \x01(\tR\bunitCode\x12\x1a\n" +
 	"\brevision\x18\x02 \x01(\x04R\brevision\x12\x16\n" +
@@ -1108,7 +1245,17 @@ const file_tonghop_v1_submission_proto_rawDesc = "" +
 	"\tunit_code\x18\x01 \x01(\tR\bunitCode\x12\x19\n" +
 	"\bdata_set\x18\x02 \x01(\tR\adataSet\x12\x16\n" +
 	"\x06period\x18\x03 \x01(\tR\x06period\x122\n" +
-	"\toverrides\x18\x04 \x03(\v2\x14.tonghop.v1.OverrideR\toverrides\"H\n" +
+	"\toverrides\x18\x04 \x03(\v2\x14.tonghop.v1.OverrideR\toverrides\"\xca\x01\n" +
+	"\x15SubmitOnBehalfRequest\x12\x1b\n" +
+	"\tunit_code\x18\x01 \x01(\tR\bunitCode\x12\x19\n" +
+	"\bdata_set\x18\x02 \x01(\tR\adataSet\x12\x16\n" +
+	"\x06period\x18\x03 \x01(\tR\x06period\x12-\n" +
+	"\x06values\x18\x04 \x03(\v2\x15.tonghop.v1.DataValueR\x06values\x122\n" +
+	"\toverrides\x18\x05 \x03(\v2\x14.tonghop.v1.OverrideR\toverrides\"P\n" +
+	"\x16SubmitOnBehalfResponse\x126\n" +
+	"\n" +
+	"submission\x18\x01 \x01(\v2\x16.tonghop.v1.SubmissionR\n" +
+	"submission\"H\n" +
 	"\x0eSubmitResponse\x126\n" +
 	"\n" +
 	"submission\x18\x01 \x01(\v2\x16.tonghop.v1.SubmissionR\n" +
@@ -1154,9 +1301,10 @@ const file_tonghop_v1_submission_proto_rawDesc = "" +
 	"\x14FORWARD_STATE_QUEUED\x10\x01\x12\x1b\n" +
 	"\x17FORWARD_STATE_DELIVERED\x10\x02\x12\x1a\n" +
 	"\x16FORWARD_STATE_REJECTED\x10\x03\x12\x16\n" +
-	"\x12FORWARD_STATE_ROOT\x10\x042\x82\x05\n" +
+	"\x12FORWARD_STATE_ROOT\x10\x042\xb5\x06\n" +
 	"\x11SubmissionService\x12\x8e\x01\n" +
-	"\x06Submit\x12\x19.tonghop.v1.SubmitRequest\x1a\x1a.tonghop.v1.SubmitResponse\"M\x82\xd3\xe4\x93\x02G:\x01*\"B/v1/units/{unit_code}/data-sets/{data_set}/periods/{period}:submit\x12s\n" +
+	"\x06Submit\x12\x19.tonghop.v1.SubmitRequest\x1a\x1a.tonghop.v1.SubmitResponse\"M\x82\xd3\xe4\x93\x02G:\x01*\"B/v1/units/{unit_code}/data-sets/{data_set}/periods/{period}:submit\x12\xb0\x01\n" +
+	"\x0eSubmitOnBehalf\x12!.tonghop.v1.SubmitOnBehalfRequest\x1a\".tonghop.v1.SubmitOnBehalfResponse\"W\x82\xd3\xe4\x93\x02Q:\x01*\"L/v1/units/{unit_code}/data-sets/{data_set}/periods/{period}:submit-on-behalf\x12s\n" +
 	"\x0fListSubmissions\x12\".tonghop.v1.ListSubmissionsRequest\x1a#.tonghop.v1.ListSubmissionsResponse\"\x17\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/submissions\x12v\n" +
 	"\rGetSubmission\x12 .tonghop.v1.GetSubmissionRequest\x1a!.tonghop.v1.GetSubmissionResponse\" \x82\xd3\xe4\x93\x02\x1a\x12\x18/v1/submissions/{digest}\x12_\n" +
 	"\n" +
@@ -1177,7 +1325,7 @@ func file_tonghop_v1_submission_proto_rawDescGZIP() []byte {
 }
 
 var file_tonghop_v1_submission_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_tonghop_v1_submission_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
+var file_tonghop_v1_submission_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
 var file_tonghop_v1_submission_proto_goTypes = []any{
 	(ForwardState)(0),                 // 0: tonghop.v1.ForwardState
 	(*RequeueSubmissionRequest)(nil),  // 1: tonghop.v1.RequeueSubmissionRequest
@@ -1186,52 +1334,59 @@ var file_tonghop_v1_submission_proto_goTypes = []any{
 	(*AcceptedRevision)(nil),          // 4: tonghop.v1.AcceptedRevision
 	(*Override)(nil),                  // 5: tonghop.v1.Override
 	(*SubmitRequest)(nil),             // 6: tonghop.v1.SubmitRequest
-	(*SubmitResponse)(nil),            // 7: tonghop.v1.SubmitResponse
-	(*ListSubmissionsRequest)(nil),    // 8: tonghop.v1.ListSubmissionsRequest
-	(*ListSubmissionsResponse)(nil),   // 9: tonghop.v1.ListSubmissionsResponse
-	(*GetSubmissionRequest)(nil),      // 10: tonghop.v1.GetSubmissionRequest
-	(*GetSubmissionResponse)(nil),     // 11: tonghop.v1.GetSubmissionResponse
-	(*ListOutboxRequest)(nil),         // 12: tonghop.v1.ListOutboxRequest
-	(*OutboxEntry)(nil),               // 13: tonghop.v1.OutboxEntry
-	(*ListOutboxResponse)(nil),        // 14: tonghop.v1.ListOutboxResponse
-	(*timestamppb.Timestamp)(nil),     // 15: google.protobuf.Timestamp
-	(*status.Status)(nil),             // 16: google.rpc.Status
-	(*Violation)(nil),                 // 17: tonghop.v1.Violation
-	(*DataValue)(nil),                 // 18: tonghop.v1.DataValue
-	(*SectionText)(nil),               // 19: tonghop.v1.SectionText
+	(*SubmitOnBehalfRequest)(nil),     // 7: tonghop.v1.SubmitOnBehalfRequest
+	(*SubmitOnBehalfResponse)(nil),    // 8: tonghop.v1.SubmitOnBehalfResponse
+	(*SubmitResponse)(nil),            // 9: tonghop.v1.SubmitResponse
+	(*ListSubmissionsRequest)(nil),    // 10: tonghop.v1.ListSubmissionsRequest
+	(*ListSubmissionsResponse)(nil),   // 11: tonghop.v1.ListSubmissionsResponse
+	(*GetSubmissionRequest)(nil),      // 12: tonghop.v1.GetSubmissionRequest
+	(*GetSubmissionResponse)(nil),     // 13: tonghop.v1.GetSubmissionResponse
+	(*ListOutboxRequest)(nil),         // 14: tonghop.v1.ListOutboxRequest
+	(*OutboxEntry)(nil),               // 15: tonghop.v1.OutboxEntry
+	(*ListOutboxResponse)(nil),        // 16: tonghop.v1.ListOutboxResponse
+	(*timestamppb.Timestamp)(nil),     // 17: google.protobuf.Timestamp
+	(*status.Status)(nil),             // 18: google.rpc.Status
+	(*Violation)(nil),                 // 19: tonghop.v1.Violation
+	(*DataValue)(nil),                 // 20: tonghop.v1.DataValue
+	(*SectionText)(nil),               // 21: tonghop.v1.SectionText
 }
 var file_tonghop_v1_submission_proto_depIdxs = []int32{
 	3,  // 0: tonghop.v1.RequeueSubmissionResponse.submission:type_name -> tonghop.v1.Submission
-	15, // 1: tonghop.v1.Submission.signed_at:type_name -> google.protobuf.Timestamp
-	15, // 2: tonghop.v1.Submission.received_at:type_name -> google.protobuf.Timestamp
+	17, // 1: tonghop.v1.Submission.signed_at:type_name -> google.protobuf.Timestamp
+	17, // 2: tonghop.v1.Submission.received_at:type_name -> google.protobuf.Timestamp
 	0,  // 3: tonghop.v1.Submission.forward_state:type_name -> tonghop.v1.ForwardState
-	16, // 4: tonghop.v1.Submission.forward_error:type_name -> google.rpc.Status
-	17, // 5: tonghop.v1.Submission.violations:type_name -> tonghop.v1.Violation
+	18, // 4: tonghop.v1.Submission.forward_error:type_name -> google.rpc.Status
+	19, // 5: tonghop.v1.Submission.violations:type_name -> tonghop.v1.Violation
 	4,  // 6: tonghop.v1.Submission.accepted:type_name -> tonghop.v1.AcceptedRevision
 	5,  // 7: tonghop.v1.SubmitRequest.overrides:type_name -> tonghop.v1.Override
-	3,  // 8: tonghop.v1.SubmitResponse.submission:type_name -> tonghop.v1.Submission
-	0,  // 9: tonghop.v1.ListSubmissionsRequest.forward_state:type_name -> tonghop.v1.ForwardState
-	3,  // 10: tonghop.v1.ListSubmissionsResponse.submissions:type_name -> tonghop.v1.Submission
-	3,  // 11: tonghop.v1.GetSubmissionResponse.submission:type_name -> tonghop.v1.Submission
-	18, // 12: tonghop.v1.GetSubmissionResponse.values:type_name -> tonghop.v1.DataValue
-	19, // 13: tonghop.v1.GetSubmissionResponse.sections:type_name -> tonghop.v1.SectionText
-	15, // 14: tonghop.v1.OutboxEntry.queued_at:type_name -> google.protobuf.Timestamp
-	13, // 15: tonghop.v1.ListOutboxResponse.entries:type_name -> tonghop.v1.OutboxEntry
-	6,  // 16: tonghop.v1.SubmissionService.Submit:input_type -> tonghop.v1.SubmitRequest
-	8,  // 17: tonghop.v1.SubmissionService.ListSubmissions:input_type -> tonghop.v1.ListSubmissionsRequest
-	10, // 18: tonghop.v1.SubmissionService.GetSubmission:input_type -> tonghop.v1.GetSubmissionRequest
-	12, // 19: tonghop.v1.SubmissionService.ListOutbox:input_type -> tonghop.v1.ListOutboxRequest
-	1,  // 20: tonghop.v1.SubmissionService.RequeueSubmission:input_type -> tonghop.v1.RequeueSubmissionRequest
-	7,  // 21: tonghop.v1.SubmissionService.Submit:output_type -> tonghop.v1.SubmitResponse
-	9,  // 22: tonghop.v1.SubmissionService.ListSubmissions:output_type -> tonghop.v1.ListSubmissionsResponse
-	11, // 23: tonghop.v1.SubmissionService.GetSubmission:output_type -> tonghop.v1.GetSubmissionResponse
-	14, // 24: tonghop.v1.SubmissionService.ListOutbox:output_type -> tonghop.v1.ListOutboxResponse
-	2,  // 25: tonghop.v1.SubmissionService.RequeueSubmission:output_type -> tonghop.v1.RequeueSubmissionResponse
-	21, // [21:26] is the sub-list for method output_type
-	16, // [16:21] is the sub-list for method input_type
-	16, // [16:16] is the sub-list for extension type_name
-	16, // [16:16] is the sub-list for extension extendee
-	0,  // [0:16] is the sub-list for field type_name
+	20, // 8: tonghop.v1.SubmitOnBehalfRequest.values:type_name -> tonghop.v1.DataValue
+	5,  // 9: tonghop.v1.SubmitOnBehalfRequest.overrides:type_name -> tonghop.v1.Override
+	3,  // 10: tonghop.v1.SubmitOnBehalfResponse.submission:type_name -> tonghop.v1.Submission
+	3,  // 11: tonghop.v1.SubmitResponse.submission:type_name -> tonghop.v1.Submission
+	0,  // 12: tonghop.v1.ListSubmissionsRequest.forward_state:type_name -> tonghop.v1.ForwardState
+	3,  // 13: tonghop.v1.ListSubmissionsResponse.submissions:type_name -> tonghop.v1.Submission
+	3,  // 14: tonghop.v1.GetSubmissionResponse.submission:type_name -> tonghop.v1.Submission
+	20, // 15: tonghop.v1.GetSubmissionResponse.values:type_name -> tonghop.v1.DataValue
+	21, // 16: tonghop.v1.GetSubmissionResponse.sections:type_name -> tonghop.v1.SectionText
+	17, // 17: tonghop.v1.OutboxEntry.queued_at:type_name -> google.protobuf.Timestamp
+	15, // 18: tonghop.v1.ListOutboxResponse.entries:type_name -> tonghop.v1.OutboxEntry
+	6,  // 19: tonghop.v1.SubmissionService.Submit:input_type -> tonghop.v1.SubmitRequest
+	7,  // 20: tonghop.v1.SubmissionService.SubmitOnBehalf:input_type -> tonghop.v1.SubmitOnBehalfRequest
+	10, // 21: tonghop.v1.SubmissionService.ListSubmissions:input_type -> tonghop.v1.ListSubmissionsRequest
+	12, // 22: tonghop.v1.SubmissionService.GetSubmission:input_type -> tonghop.v1.GetSubmissionRequest
+	14, // 23: tonghop.v1.SubmissionService.ListOutbox:input_type -> tonghop.v1.ListOutboxRequest
+	1,  // 24: tonghop.v1.SubmissionService.RequeueSubmission:input_type -> tonghop.v1.RequeueSubmissionRequest
+	9,  // 25: tonghop.v1.SubmissionService.Submit:output_type -> tonghop.v1.SubmitResponse
+	8,  // 26: tonghop.v1.SubmissionService.SubmitOnBehalf:output_type -> tonghop.v1.SubmitOnBehalfResponse
+	11, // 27: tonghop.v1.SubmissionService.ListSubmissions:output_type -> tonghop.v1.ListSubmissionsResponse
+	13, // 28: tonghop.v1.SubmissionService.GetSubmission:output_type -> tonghop.v1.GetSubmissionResponse
+	16, // 29: tonghop.v1.SubmissionService.ListOutbox:output_type -> tonghop.v1.ListOutboxResponse
+	2,  // 30: tonghop.v1.SubmissionService.RequeueSubmission:output_type -> tonghop.v1.RequeueSubmissionResponse
+	25, // [25:31] is the sub-list for method output_type
+	19, // [19:25] is the sub-list for method input_type
+	19, // [19:19] is the sub-list for extension type_name
+	19, // [19:19] is the sub-list for extension extendee
+	0,  // [0:19] is the sub-list for field type_name
 }
 
 func init() { file_tonghop_v1_submission_proto_init() }
@@ -1246,7 +1401,7 @@ func file_tonghop_v1_submission_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tonghop_v1_submission_proto_rawDesc), len(file_tonghop_v1_submission_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   14,
+			NumMessages:   16,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

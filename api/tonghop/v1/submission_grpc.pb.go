@@ -20,6 +20,7 @@ const _ = grpc.SupportPackageIsVersion9
 
 const (
 	SubmissionService_Submit_FullMethodName            = "/tonghop.v1.SubmissionService/Submit"
+	SubmissionService_SubmitOnBehalf_FullMethodName    = "/tonghop.v1.SubmissionService/SubmitOnBehalf"
 	SubmissionService_ListSubmissions_FullMethodName   = "/tonghop.v1.SubmissionService/ListSubmissions"
 	SubmissionService_GetSubmission_FullMethodName     = "/tonghop.v1.SubmissionService/GetSubmission"
 	SubmissionService_ListOutbox_FullMethodName        = "/tonghop.v1.SubmissionService/ListOutbox"
@@ -37,6 +38,13 @@ type SubmissionServiceClient interface {
 	// as the next revision, stores it and queues it for the parent, in one
 	// transaction.
 	Submit(ctx context.Context, in *SubmitRequest, opts ...grpc.CallOption) (*SubmitResponse, error)
+	// SubmitOnBehalf enters, validates and signs the report of a unit below
+	// this node that runs no node of its own, as the next revision. The report
+	// says it was entered and signed by this node on the unit's behalf; every
+	// level above verifies that this node's authority covers the unit. Once
+	// the unit has signed a revision itself, a revision on its behalf is
+	// refused (FailedPrecondition).
+	SubmitOnBehalf(ctx context.Context, in *SubmitOnBehalfRequest, opts ...grpc.CallOption) (*SubmitOnBehalfResponse, error)
 	// ListSubmissions lists stored submissions, newest revision first within
 	// each unit, data set and period.
 	ListSubmissions(ctx context.Context, in *ListSubmissionsRequest, opts ...grpc.CallOption) (*ListSubmissionsResponse, error)
@@ -62,6 +70,16 @@ func (c *submissionServiceClient) Submit(ctx context.Context, in *SubmitRequest,
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(SubmitResponse)
 	err := c.cc.Invoke(ctx, SubmissionService_Submit_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *submissionServiceClient) SubmitOnBehalf(ctx context.Context, in *SubmitOnBehalfRequest, opts ...grpc.CallOption) (*SubmitOnBehalfResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SubmitOnBehalfResponse)
+	err := c.cc.Invoke(ctx, SubmissionService_SubmitOnBehalf_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -119,6 +137,13 @@ type SubmissionServiceServer interface {
 	// as the next revision, stores it and queues it for the parent, in one
 	// transaction.
 	Submit(context.Context, *SubmitRequest) (*SubmitResponse, error)
+	// SubmitOnBehalf enters, validates and signs the report of a unit below
+	// this node that runs no node of its own, as the next revision. The report
+	// says it was entered and signed by this node on the unit's behalf; every
+	// level above verifies that this node's authority covers the unit. Once
+	// the unit has signed a revision itself, a revision on its behalf is
+	// refused (FailedPrecondition).
+	SubmitOnBehalf(context.Context, *SubmitOnBehalfRequest) (*SubmitOnBehalfResponse, error)
 	// ListSubmissions lists stored submissions, newest revision first within
 	// each unit, data set and period.
 	ListSubmissions(context.Context, *ListSubmissionsRequest) (*ListSubmissionsResponse, error)
@@ -142,6 +167,9 @@ type UnimplementedSubmissionServiceServer struct{}
 
 func (UnimplementedSubmissionServiceServer) Submit(context.Context, *SubmitRequest) (*SubmitResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Submit not implemented")
+}
+func (UnimplementedSubmissionServiceServer) SubmitOnBehalf(context.Context, *SubmitOnBehalfRequest) (*SubmitOnBehalfResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SubmitOnBehalf not implemented")
 }
 func (UnimplementedSubmissionServiceServer) ListSubmissions(context.Context, *ListSubmissionsRequest) (*ListSubmissionsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListSubmissions not implemented")
@@ -190,6 +218,24 @@ func _SubmissionService_Submit_Handler(srv interface{}, ctx context.Context, dec
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(SubmissionServiceServer).Submit(ctx, req.(*SubmitRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _SubmissionService_SubmitOnBehalf_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SubmitOnBehalfRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SubmissionServiceServer).SubmitOnBehalf(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SubmissionService_SubmitOnBehalf_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SubmissionServiceServer).SubmitOnBehalf(ctx, req.(*SubmitOnBehalfRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -276,6 +322,10 @@ var SubmissionService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Submit",
 			Handler:    _SubmissionService_Submit_Handler,
+		},
+		{
+			MethodName: "SubmitOnBehalf",
+			Handler:    _SubmissionService_SubmitOnBehalf_Handler,
 		},
 		{
 			MethodName: "ListSubmissions",

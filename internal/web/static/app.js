@@ -2,7 +2,7 @@
 // screens of what is due. Screens live in their own modules.
 
 import { get, post, del, enc, q, APIError } from './api.js';
-import { h, table } from './dom.js';
+import { h, table, fill } from './dom.js';
 import { t, getLang, setLang, enumWord } from './i18n.js';
 import * as f from './fmt.js';
 import { entryScreen } from './entry.js';
@@ -81,7 +81,7 @@ function signInScreen(message) {
   err,
   h('label', { for: 'token' }, t('token')), input,
   h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, t('signIn'))));
-  main().replaceChildren(form);
+  fill(main(), form);
   input.focus();
 }
 
@@ -99,7 +99,7 @@ function header() {
   const links = [['#/', t('home')]];
   if (ctx.hasChildren) links.push(['#/tien-do', t('progress')]);
   links.push(['#/tong-hop', t('rollup')], ['#/chi-tieu', t('targets')]);
-  nav.replaceChildren(h('ul', null, links.map(([href, label]) => h('li', null, h('a', { href }, label)))));
+  fill(nav, h('ul', null, links.map(([href, label]) => h('li', null, h('a', { href }, label)))));
   nav.hidden = false;
   markNav();
 }
@@ -138,7 +138,7 @@ async function homeScreen() {
       h('a', { href: '#/tien-do/' + enc(r.id) }, `${r.reference || r.id} – ${t('period')} ${r.period}`),
       ' · ', t('deadline'), ' ', f.dateTime(r.deadline, getLang())))));
   }
-  main().replaceChildren(...parts);
+  fill(main(), ...parts);
 }
 
 const routes = [
@@ -160,19 +160,19 @@ export async function route() {
   for (const [re, screen] of routes) {
     const m = hash.match(re);
     if (!m) continue;
-    main().replaceChildren(h('p', { class: 'muted' }, t('loading')));
+    fill(main(), h('p', { class: 'muted' }, t('loading')));
     try {
       await screen(m);
     } catch (err) {
       if (my !== rendering) return;
       if (err instanceof APIError && err.status === 401) { ctx.caller = null; signInScreen(errorText(err)); return; }
-      main().replaceChildren();
+      fill(main());
       showError(err);
     }
     if (my === rendering) document.title = (main().querySelector('h1')?.textContent || '') + ' · ' + t('app');
     return;
   }
-  main().replaceChildren(h('p', null, '404'));
+  fill(main(), h('p', null, '404'));
 }
 
 async function start() {
@@ -180,7 +180,7 @@ async function start() {
     ctx.caller = await get('/v1/caller');
   } catch (err) {
     if (err instanceof APIError && err.status === 401) { signInScreen(); return; }
-    main().replaceChildren();
+    fill(main());
     showError(err);
     return;
   }
@@ -196,7 +196,7 @@ async function start() {
 function boot() {
   setLang(getLang());
   const lang = document.getElementById('lang');
-  const label = () => { lang.textContent = t('lang'); lang.setAttribute('aria-label', t('langLabel')); lang.lang = getLang() === 'vi' ? 'en' : 'vi'; };
+  const label = () => { lang.textContent = t('lang'); lang.title = t('langLabel'); lang.lang = getLang() === 'vi' ? 'en' : 'vi'; };
   label();
   lang.addEventListener('click', () => {
     setLang(getLang() === 'vi' ? 'en' : 'vi');

@@ -25,9 +25,10 @@ export function h(tag, attrs, ...children) {
 export function table(caption, head, rows, opts = {}) {
   const t = h('table', { class: opts.class || '' },
     caption ? h('caption', null, caption) : null,
-    h('thead', null, h('tr', null, head.map((c) => h('th', { scope: 'col' }, c)))),
+    h('thead', null, h('tr', null, head.map((c) => (c === '' ? h('td', null) : h('th', { scope: 'col' }, c))))),
     h('tbody', null, rows));
-  return h('div', { class: 'scroll', tabindex: '0', role: 'region', 'aria-label': caption || opts.label || '' }, t);
+  const label = caption || opts.label;
+  return h('div', { class: 'scroll', tabindex: '0', role: label ? 'region' : null, 'aria-label': label || null }, t);
 }
 
 export function download(filename, text, type = 'text/csv;charset=utf-8') {
@@ -37,4 +38,12 @@ export function download(filename, text, type = 'text/csv;charset=utf-8') {
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+// fill replaces el's children with the given ones, skipping empty ones and
+// flattening lists, as h does.
+export function fill(el, ...children) {
+  el.replaceChildren(...children.flat(Infinity).filter((c) => c !== undefined && c !== null && c !== false)
+    .map((c) => (c instanceof Node ? c : document.createTextNode(String(c)))));
+  return el;
 }

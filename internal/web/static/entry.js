@@ -6,7 +6,7 @@
 // node has them; the form ends with signing and sending.
 
 import { get, patch, put, del, post, enc, q, APIError } from './api.js';
-import { h, table } from './dom.js';
+import { h, table, fill } from './dom.js';
 import { t, getLang, name } from './i18n.js';
 import * as f from './fmt.js';
 import { ctx, status, errorText, showError } from './app.js';
@@ -60,7 +60,8 @@ export function catalogIndex() {
 // "tổng số".
 export function describe(expr, home) {
   const { els, optName } = catalogIndex();
-  return String(expr || '').replace(IDENT, (r) => {
+  const plain = String(expr || '').replace(/sum\(([^()]*)\)/g, (_, args) => args.split(',').map((a) => a.trim()).join(' + '));
+  return plain.replace(IDENT, (r) => {
     const [el, opt] = r.split('.');
     if (!els.has(el)) return r;
     if (el === home) return opt ? optName(el, opt) : t('total').toLowerCase();
@@ -95,7 +96,7 @@ export function homeOf(v, rule) {
 
 // outlineTable renders one element's table; cell(el, opt) gives the value
 // cell of the current period, prev the previous period's value.
-export function elementBlock(code, cell, prev, prevLabel, thisLabel) {
+export function elementBlock(code, cell, prev, prevLabel, thisLabel, heading = 'h4') {
   const { els, bds } = catalogIndex();
   const e = els.get(code);
   const rows = [h('tr', { class: 'total' }, h('th', { scope: 'row' }, t('total')), h('td', null, cell(code, '')), h('td', { class: 'prev' }, prev(code, '')))];
@@ -110,7 +111,7 @@ export function elementBlock(code, cell, prev, prevLabel, thisLabel) {
   }
   const id = 'el-' + code;
   return h('section', { class: 'element', id, 'aria-labelledby': id + '-h' },
-    h('h4', { id: id + '-h' }, name(e)),
+    h(heading, { id: id + '-h' }, name(e)),
     h('div', { class: 'viol', id: id + '-v' }),
     table(null, ['', thisLabel, prevLabel], rows, { label: name(e), class: 'cells' }));
 }
@@ -195,7 +196,7 @@ export async function entryScreen(dataSet, period) {
   const signPanel = h('section', { class: 'card sign', id: 'sign', 'aria-labelledby': 'sign-h' });
   const outboxPanel = h('div', { class: 'outbox', id: 'outbox', 'aria-live': 'polite' });
 
-  main().replaceChildren(
+  fill(main(), 
     h('h1', null, `${t('entry')}: ${name(ds)} – ${period}`),
     h('p', { class: 'muted' }, `${ctx.node.unit_code} ${ctx.node.unit_name}`),
     banner, h('p', { class: 'hint' }, t('pasteHint')), summary,
@@ -208,7 +209,7 @@ export async function entryScreen(dataSet, period) {
       inp.removeAttribute('aria-invalid');
       inp.removeAttribute('aria-describedby');
     }
-    for (const box of document.querySelectorAll('.element .viol')) box.replaceChildren();
+    for (const box of document.querySelectorAll('.element .viol')) fill(box);
     const errs = [], warns = [];
     violations.forEach((v, i) => {
       const rule = ruleBy.get(v.rule);
@@ -232,7 +233,7 @@ export async function entryScreen(dataSet, period) {
       const link = h('li', null, h('a', { href: '#el-' + home, onclick: (e) => { e.preventDefault(); document.getElementById('el-' + home)?.scrollIntoView(); inputs.get(home + '|')?.focus(); } }, text));
       (isErr ? errs : warns).push(link);
     });
-    summary.replaceChildren(h('h2', null, t('checks')),
+    fill(summary, h('h2', null, t('checks')),
       !violations.length ? h('p', { class: 'ok' }, t('noViolations')) : null,
       errs.length ? [h('h3', { class: 'v-error' }, `${t('errors')} (${errs.length})`), h('ul', { class: 'errors' }, errs)] : null,
       warns.length ? [h('h3', { class: 'v-warning' }, `${t('warnings')} (${warns.length})`), h('ul', { class: 'warnings' }, warns)] : null);
@@ -326,7 +327,7 @@ export async function entryScreen(dataSet, period) {
         h('label', { for: id }, h('strong', null, v.rule), ' – ', t('override')),
         h('input', { type: 'text', id, dataset: { rule: v.rule }, value: '' }));
     });
-    signPanel.replaceChildren(
+    fill(signPanel, 
       h('h2', { id: 'sign-h' }, t('signTitle')),
       h('p', null, t('signIntro')),
       errs.length ? h('p', { class: 'v-error' }, t('overrideHint')) : null,
@@ -370,7 +371,7 @@ export async function entryScreen(dataSet, period) {
       rows.push(h('p', { class: 'fwd ' + String(st).toLowerCase(), id: 'forward-state' }, h('strong', null, `${t('revision')} ${latest.revision}`), ` · ${t('signed')} ${f.dateTime(latest.signed_at, lang)} · `, word));
     }
     for (const e of waiting) rows.push(h('p', { class: 'muted' }, `${t('outbox')}: ${t('revision')} ${e.revision}, ${e.attempts} ${t('attempts')}${e.last_error ? ' – ' + e.last_error : ''}`));
-    outboxPanel.replaceChildren(...rows);
+    fill(outboxPanel, ...rows);
     const my = ++polling;
     if (poll && latest && latest.forward_state === 'FORWARD_STATE_QUEUED' && document.body.contains(outboxPanel)) {
       setTimeout(() => { if (my === polling) showOutbox(true); }, 1000);

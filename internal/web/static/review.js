@@ -3,7 +3,7 @@
 // with a comment, or reopen.
 
 import { get, post, enc, q } from './api.js';
-import { h, table, download } from './dom.js';
+import { h, table, download, fill } from './dom.js';
 import { t, getLang, name } from './i18n.js';
 import * as f from './fmt.js';
 import { ctx, status, errorText, showError, loadUnit } from './app.js';
@@ -22,7 +22,7 @@ export async function boardScreen(roundId) {
     rounds.map((r) => h('option', { value: r.id, selected: r.id === roundId }, `${r.reference || r.id} (${r.period})`)));
   const parts = [h('h1', null, t('board')),
     h('div', { class: 'filters' }, h('label', { for: 'round-pick' }, t('round')), picker)];
-  if (!roundId) { main().replaceChildren(...parts, h('p', null, t('noDue'))); return; }
+  if (!roundId) { fill(main(), ...parts, h('p', null, t('noDue'))); return; }
   const c = await get(`/v1/rounds/${enc(roundId)}/completeness`);
   const counts = (n) => [n.expected, n.submitted, f.pct(n.expected ? (100 * n.submitted) / n.expected : 0, 2, lang), n.on_time, n.late, n.missing, n.accepted, n.returned, n.awaiting_review].map((x) => typeof x === 'number' ? f.num(x, 0, lang) : x);
   const head = [t('level'), t('expected'), t('submitted'), t('rate'), t('onTime'), t('late'), t('missing'), t('accepted'), t('returned'), t('awaiting')];
@@ -56,7 +56,7 @@ export async function boardScreen(roundId) {
       steps(pts, { title: t('chartProgress'), deadline: Date.parse(c.round.deadline), expected: z(c.total).expected, fmtTime: (x) => f.date(x, lang) })));
   }
   parts.push(table(t('unit'), unitHead, unitRows, { class: 'units' }));
-  main().replaceChildren(...parts);
+  fill(main(), ...parts);
 }
 
 export async function reportScreen(unit, dataSet, period) {
@@ -65,7 +65,7 @@ export async function reportScreen(unit, dataSet, period) {
   const list = await get('/v1/submissions' + q({ unit_code: unit, data_set: dataSet, period }));
   const latest = (list.submissions || [])[0];
   const title = h('h1', null, `${t('reportOf')} ${unit} ${u.name || ''} – ${period}`);
-  if (!latest) { main().replaceChildren(title, h('p', null, t('notReported'))); return; }
+  if (!latest) { fill(main(), title, h('p', null, t('notReported'))); return; }
   const [full, events, ruleList] = await Promise.all([
     get('/v1/submissions/' + enc(latest.digest)),
     get('/v1/review-events' + q({ unit_code: unit, data_set: dataSet, period })).catch(() => ({ events: [] })),
@@ -128,10 +128,10 @@ export async function reportScreen(unit, dataSet, period) {
     .map((code) => elementBlock(code, (el, opt) => {
       const k = el + '|' + opt;
       return h('span', { class: 'num' }, values.has(k) ? f.num(values.get(k), 0, lang) : '–');
-    }, () => '', `${t('lastPeriod')} (${previousPeriod(period)})`, `${t('thisPeriod')} (${period})`));
+    }, () => '', `${t('lastPeriod')} (${previousPeriod(period)})`, `${t('thisPeriod')} (${period})`, 'h3'));
   const csvRows = [['data_element', 'option', 'value'], ...(full.values || []).map((v) => [v.data_element, v.option || '', v.value])];
   const sections = (full.sections || []).map((s) => h('div', { class: 'section-read' }, h('h3', null, s.section), h('p', null, s.text)));
-  main().replaceChildren(title, h('p', { class: 'muted' }, name(ds)), review, verify,
+  fill(main(), title, h('p', { class: 'muted' }, name(ds)), review, verify,
     h('section', { class: 'card', 'aria-labelledby': 'chk-h' }, h('h2', { id: 'chk-h' }, t('checks')), violList),
     h('h2', null, t('numbers')),
     h('div', { class: 'actions' }, h('button', { type: 'button', onclick: () => download(`${unit}-${dataSet}-${period}.csv`, f.csv(csvRows)) }, t('csv'))),

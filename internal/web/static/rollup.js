@@ -3,7 +3,7 @@
 // a chart, and CSV; and the targets, listed and set.
 
 import { get, post, del, enc, q } from './api.js';
-import { h, table, download } from './dom.js';
+import { h, table, download, fill } from './dom.js';
 import { t, getLang, name } from './i18n.js';
 import * as f from './fmt.js';
 import { ctx, status, errorText, showError } from './app.js';
@@ -91,11 +91,11 @@ export async function rollupScreen(params) {
       parts.push(table(`${name(ind)}, ${period}`, head, [...rows.map((v) => row(v, `${v.unit_code} ${v.unit_name}`)), row(r.parent, `Σ ${r.parent.unit_code} ${r.parent.unit_name}`, 'sum')], { class: 'rollup' }));
     }
   } catch (err) {
-    main().replaceChildren(...parts);
+    fill(main(), ...parts);
     showError(err, form.parentNode);
     return;
   }
-  main().replaceChildren(...parts);
+  fill(main(), ...parts);
 }
 
 export async function targetsScreen() {
@@ -144,5 +144,5 @@ export async function targetsScreen() {
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, t('save'))));
     parts.push(form);
   }
-  main().replaceChildren(...parts);
+  fill(main(), ...parts);
 }
