@@ -380,6 +380,7 @@ func (w *wiring) httpServer() (err error) {
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.HTTPBodyMarshaler{Marshaler: jsonpb}),
 		// A spreadsheet POSTed as itself is the request's file.
 		runtime.WithMarshalerOption(server.XLSXType, server.UploadMarshaler(server.XLSXType, jsonpb)),
+		runtime.WithMarshalerOption(server.UploadMediaType, server.UploadMarshaler(server.UploadMediaType, jsonpb)),
 		// A form-encoded POST must not turn into a GET that answers 200 and
 		// stores nothing.
 		runtime.WithDisablePathLengthFallback(),
@@ -400,7 +401,7 @@ func (w *wiring) httpServer() (err error) {
 	if err != nil {
 		return err
 	}
-	mux.Handle("/v1/", app.API(guard.HTTP(gw, routes, MaxRequestBytes)))
+	mux.Handle("/v1/", app.API(guard.HTTP(server.Uploads(gw), routes, MaxRequestBytes)))
 	mux.Handle(web.SessionPath, guard.HTTP(app.Session(), routes, MaxRequestBytes))
 	app.Register(mux)
 	mux.HandleFunc("GET /healthz", n.healthz)

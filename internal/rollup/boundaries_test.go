@@ -15,6 +15,7 @@ import (
 	"github.com/tonghop/tonghop/internal/hierarchy"
 	"github.com/tonghop/tonghop/internal/period"
 	"github.com/tonghop/tonghop/internal/store"
+	"github.com/tonghop/tonghop/internal/validate"
 )
 
 // in2025 is the day of the 2025 map.
@@ -501,5 +502,50 @@ func TestPreviousAcrossTheChange(t *testing.T) {
 	prev, err = g.engine.PreviousReport("25969", "tong_ket_nam", period.MustParse("2025"))
 	if err != nil || !prev.Mapped || prev.Cells != nil || !strings.Contains(prev.Mapping.Note(), "25969") {
 		t.Errorf("PreviousReport(25969, 2025) = %+v, %v; want nothing to compare with and a note naming 25969", prev, err)
+	}
+}
+
+// TestBalanceOnTheFirstReportAfterTheMerge: Xã Bình Lư's first report of
+// 2025 (680 members, 12 admitted, 2 died) balances against its three
+// sources' 2024 members (420 + 151 + 99 = 670; 670 + 12 − 2 = 680), and
+// would not against the 420 of the town that had its code.
+func TestBalanceOnTheFirstReportAfterTheMerge(t *testing.T) {
+	f := laiChauFixture(t)
+	f.report("03390", "2024", map[string]int64{"dang_vien": 420})
+	f.report("03412", "2024", map[string]int64{"dang_vien": 151})
+	f.report("03413", "2024", map[string]int64{"dang_vien": 99})
+	rules, err := validate.ForCatalog(f.engine.Catalog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	report := validate.LookupOf([]validate.Cell{{Element: "dang_vien", Count: 680}, {Element: "ket_nap", Count: 12}, {Element: "tu_tran", Count: 2},
+		{Element: "chuyen_den", Count: 0}, {Element: "khai_tru", Count: 0}, {Element: "xoa_ten", Count: 0}, {Element: "xin_ra_khoi_dang", Count: 0},
+		{Element: "huy_quyet_dinh_ket_nap", Count: 0}, {Element: "chuyen_di", Count: 0}})
+	balance := func(prev []store.Cell) []validate.Violation {
+		var cells []validate.Cell
+		for _, c := range prev {
+			cells = append(cells, validate.Cell{Element: c.Element, Option: c.Option, Count: c.Sum})
+		}
+		var out []validate.Violation
+		for _, v := range rules.Run(validate.Input{PeriodType: period.Yearly, Values: report, Previous: validate.LookupOf(cells)}) {
+			if v.Rule.Code == "can_doi_dang_vien" {
+				out = append(out, v)
+			}
+		}
+		return out
+	}
+	prev, err := f.engine.PreviousReport("03390", "tong_ket_nam", period.MustParse("2025"))
+	if err != nil || !prev.Mapped {
+		t.Fatalf("PreviousReport = %+v, %v", prev, err)
+	}
+	if vs := balance(prev.Cells); len(vs) != 0 {
+		t.Errorf("against the sources: %v, want balanced", vs)
+	}
+	own, err := f.st.CurrentReports([]store.ReportKey{{Unit: "03390", DataSet: "tong_ket_nam", Period: "2024"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if vs := balance(own[store.ReportKey{Unit: "03390", DataSet: "tong_ket_nam", Period: "2024"}]); len(vs) != 1 {
+		t.Errorf("against the town's own 2024: %v, want the balance broken", vs)
 	}
 }
