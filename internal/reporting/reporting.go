@@ -58,12 +58,18 @@ type UnitProgress struct {
 	// ReviewedHere: the unit is a direct child of this node, which signs
 	// its report off.
 	ReviewedHere bool
+	// EnteredBy is the unit above that entered and signed the latest
+	// revision on the unit's behalf; empty when the unit signed it.
+	EnteredBy string
 }
 
 // Counts are the reports of a set of expected units.
 type Counts struct {
 	Expected, Submitted, OnTime, Late, Missing int
 	Accepted, Returned, AwaitingReview         int
+	// EnteredOnBehalf counts the submitted whose latest revision was
+	// entered on the unit's behalf.
+	EnteredOnBehalf int
 }
 
 // add counts one expected unit's report.
@@ -74,6 +80,9 @@ func (c *Counts) add(u UnitProgress) {
 		return
 	}
 	c.Submitted++
+	if u.EnteredBy != "" {
+		c.EnteredOnBehalf++
+	}
 	if u.Late {
 		c.Late++
 	} else {
@@ -145,6 +154,7 @@ func Compute(tree *hierarchy.Tree, self, root string, r store.Round, expected []
 			row.FirstSignedAt, row.LatestSignedAt = pr.First.SignedAt, pr.Latest.SignedAt
 			row.Late = pr.First.SignedAt.After(r.Deadline)
 			row.Errors, row.Warnings = CountViolations(pr.Latest.Violations)
+			row.EnteredBy = pr.Latest.EnteredBy
 		}
 		switch {
 		case pr.Review != nil:

@@ -207,7 +207,7 @@ func completenessToProto(c reporting.Completeness) *tonghopv1.GetCompletenessRes
 		row := &tonghopv1.UnitProgress{
 			UnitCode: u.Unit.Code, Name: u.Unit.Name, Level: u.Unit.Level, State: roundStateToProto(u.State),
 			Revision: u.Revision, Late: u.Late, ErrorCount: int32(u.Errors), WarningCount: int32(u.Warnings),
-			Comment: u.Comment, ReviewedHere: u.ReviewedHere,
+			Comment: u.Comment, ReviewedHere: u.ReviewedHere, EnteredBy: u.EnteredBy,
 		}
 		if u.Reported {
 			row.FirstSignedAt, row.LatestSignedAt = timestamppb.New(u.FirstSignedAt), timestamppb.New(u.LatestSignedAt)
@@ -224,6 +224,7 @@ func countsToProto(c reporting.Counts) *tonghopv1.CompletenessCounts {
 	return &tonghopv1.CompletenessCounts{
 		Expected: int32(c.Expected), Submitted: int32(c.Submitted), OnTime: int32(c.OnTime), Late: int32(c.Late),
 		Missing: int32(c.Missing), Accepted: int32(c.Accepted), Returned: int32(c.Returned), AwaitingReview: int32(c.AwaitingReview),
+		EnteredOnBehalf: int32(c.EnteredOnBehalf),
 	}
 }
 
