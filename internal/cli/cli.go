@@ -113,6 +113,7 @@ Start with "tonghop demo", or "tonghop init" then "tonghop serve".`,
 		newAuditCmd(streams),
 		newReportCmd(streams),
 		newExportCmd(streams),
+		newDHIS2Cmd(streams),
 		movedBenchCmd(),
 	)
 	return root

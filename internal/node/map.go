@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/tonghop/tonghop/internal/hierarchy"
+	"github.com/tonghop/tonghop/internal/period"
+	"github.com/tonghop/tonghop/internal/rollup"
 	"github.com/tonghop/tonghop/internal/store"
 )
 
@@ -46,4 +48,17 @@ func nodeTree(h *hierarchy.History, unit string, day time.Time) *hierarchy.Tree 
 		return t
 	}
 	return h.TreeFor(unit, day)
+}
+
+// mappedPrevious gives the reports the previous period of a report in the
+// boundaries of its own period: across a change of the map, its sources'
+// figures (see rollup.Engine.PreviousReport).
+func mappedPrevious(e *rollup.Engine) func(unit, dataSet string, p period.Period) ([]store.Cell, bool, string, error) {
+	return func(unit, dataSet string, p period.Period) ([]store.Cell, bool, string, error) {
+		prev, err := e.PreviousReport(unit, dataSet, p)
+		if err != nil || !prev.Mapped {
+			return nil, false, "", err
+		}
+		return prev.Cells, true, prev.Mapping.Note(), nil
+	}
 }

@@ -73,7 +73,7 @@ func startWith(t *testing.T, dir string, opts Options) *harness {
 	}
 	cfg := config.Default()
 	cfg.DataDir, cfg.Unit = dir, "106"
-	cfg.GRPCListen, cfg.HTTPListen = "127.0.0.1:0", "127.0.0.1:0"
+	cfg.GRPCListen, cfg.HTTPListen, cfg.PeerListen = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
 	n, err := New(cfg, opts)
 	if err != nil {
 		t.Fatal(err)

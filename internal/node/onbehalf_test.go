@@ -62,8 +62,16 @@ func TestEntryOnBehalf(t *testing.T) {
 	}
 	c := province.completeness(opened.Round.Id, "12")
 	for _, l := range c.Levels {
-		if l.Level == "commune" && l.Counts.Submitted != 1 {
+		if l.Level == "commune" && (l.Counts.Submitted != 1 || l.Counts.EnteredOnBehalf != 1) {
 			t.Errorf("communes submitted: %v", l.Counts)
+		}
+	}
+	if c.Total.EnteredOnBehalf != 1 {
+		t.Errorf("total: %v", c.Total)
+	}
+	for _, u := range c.Units {
+		if (u.UnitCode == "03394") != (u.EnteredBy == "106") {
+			t.Errorf("row %s entered by %q", u.UnitCode, u.EnteredBy)
 		}
 	}
 	iv, err := tonghopv1.NewRollupServiceClient(province.admin).GetIndicatorValue(ctx, &tonghopv1.GetIndicatorValueRequest{
@@ -107,6 +115,10 @@ func TestEntryOnBehalf(t *testing.T) {
 		UnitCode: "03394", Indicator: "ty_le_truong_thon_la_dang_vien", Period: "2021"})
 	if err != nil || iv.Value.GetNumerator() != 7 {
 		t.Fatalf("the roll-up follows the unit's own revision: %v %v", iv, err)
+	}
+	c = province.completeness(opened.Round.Id, "12")
+	if c.Total.EnteredOnBehalf != 0 || c.Total.Submitted != 1 {
+		t.Errorf("after the unit's own revision: %v", c.Total)
 	}
 	// Now a revision on its behalf is refused, at the district itself.
 	_, err = district.onBehalf("03394", "2021", dv("dang_vien", "", "93"))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/x509"
 	"errors"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -219,6 +220,8 @@ func TestRejections(t *testing.T) {
 		{"district altering a commune's report", signAs(t, district, altered), codes.PermissionDenied, "12/106 signed a report of unit 03390"},
 		{"revoked key", revokedReport, codes.PermissionDenied, "revoked"},
 		{"older revision after a newer one", signAs(t, commune, report("03390", 1, catDigest)), codes.FailedPrecondition, "revision 1, stored 2"},
+		{"revision 2^64−1", signAs(t, commune, report("03390", math.MaxUint64, catDigest)), codes.FailedPrecondition, "revision too far past the stored one: 03390 tong_ket_nam 2021 revision 18446744073709551615, stored 2"},
+		{"a revision 1001 past the stored one", signAs(t, commune, report("03390", 1003, catDigest)), codes.FailedPrecondition, "revision too far past"},
 		{"unknown catalogue version", signAs(t, commune, report("03390", 9, strings.Repeat("ab", 32))), codes.FailedPrecondition, "catalogue"},
 		{"malformed payload", signPayload(t, commune, envelope.SubmissionType, []byte(`{"version":1,"unit":"03390"}`)), codes.InvalidArgument, "malformed"},
 		{"invalid contents", signAs(t, commune, envelope.Submission{Unit: "03390", DataSet: "tong_ket_nam", Period: "2021Q1", Revision: 10, CatalogVersion: "2021.1", CatalogDigest: catDigest, SignedAt: time.Now().UTC()}), codes.InvalidArgument, "period"},

@@ -36,6 +36,7 @@ import (
 	"github.com/tonghop/tonghop/internal/enrolment"
 	"github.com/tonghop/tonghop/internal/guard"
 	"github.com/tonghop/tonghop/internal/hierarchy"
+	"github.com/tonghop/tonghop/internal/rollup"
 	"github.com/tonghop/tonghop/internal/server"
 	"github.com/tonghop/tonghop/internal/store"
 	"github.com/tonghop/tonghop/internal/submission"
@@ -187,7 +188,8 @@ func (w *wiring) buildDomain() error {
 		return fmt.Errorf("validation rules of catalogue %s: %w", cat.Version(), err)
 	}
 	n := w.node
-	w.reports = &submission.Reports{Store: st, Verifier: w.verifier, Identity: &n.identity, Forward: w.forward, Rules: rules, Logger: w.log}
+	w.reports = &submission.Reports{Store: st, Verifier: w.verifier, Identity: &n.identity, Forward: w.forward, Rules: rules, Logger: w.log,
+		Previous: mappedPrevious(&rollup.Engine{Store: st, Catalog: cat, Tree: w.tree, History: w.history, Self: w.self})}
 	w.parent = &enrolment.Parent{Store: st, Identity: &n.identity, Tree: w.tree, TreeOn: dated.On, Successions: w.opts.Successions,
 		Self: w.self, Revocations: w.revocations, Forward: w.forward, Now: w.clock}
 	w.verifier.Retiring = w.parent.Retiring
@@ -374,6 +376,7 @@ func (w *wiring) httpServer() (err error) {
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.HTTPBodyMarshaler{Marshaler: jsonpb}),
 		// A spreadsheet POSTed as itself is the request's file.
 		runtime.WithMarshalerOption(server.XLSXType, server.UploadMarshaler(server.XLSXType, jsonpb)),
+		runtime.WithMarshalerOption(server.UploadMediaType, server.UploadMarshaler(server.UploadMediaType, jsonpb)),
 		// A form-encoded POST must not turn into a GET that answers 200 and
 		// stores nothing.
 		runtime.WithDisablePathLengthFallback(),
@@ -394,7 +397,7 @@ func (w *wiring) httpServer() (err error) {
 	if err != nil {
 		return err
 	}
-	mux.Handle("/v1/", app.API(guard.HTTP(gw, routes, MaxRequestBytes)))
+	mux.Handle("/v1/", app.API(guard.HTTP(server.Uploads(gw), routes, MaxRequestBytes)))
 	mux.Handle(web.SessionPath, guard.HTTP(app.Session(), routes, MaxRequestBytes))
 	app.Register(mux)
 	mux.HandleFunc("GET /healthz", n.healthz)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/big"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/tonghop/tonghop/internal/hierarchy"
 	"github.com/tonghop/tonghop/internal/period"
 	"github.com/tonghop/tonghop/internal/store"
+	"github.com/tonghop/tonghop/internal/validate"
 )
 
 // in2025 is the day of the 2025 map.
@@ -469,5 +471,81 @@ func TestApportion(t *testing.T) {
 				break
 			}
 		}
+	}
+}
+
+// TestPreviousAcrossTheChange: the first 2025 report of the new Xã Bình Lư
+// (03390) is compared with its three sources' 2024 reports summed, not
+// with the 2024 report of the town that had its code; a ward that received
+// part of a split one has nothing exact to compare with, and says so.
+func TestPreviousAcrossTheChange(t *testing.T) {
+	f := laiChauFixture(t)
+	f.report("03390", "2024", map[string]int64{"dang_vien": 420, "ket_nap": 9})
+	f.report("03412", "2024", map[string]int64{"dang_vien": 151, "ket_nap": 3})
+	f.report("03413", "2024", map[string]int64{"dang_vien": 99})
+	prev, err := f.engine.PreviousReport("03390", "tong_ket_nam", period.MustParse("2025"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []store.Cell{{Element: "dang_vien", Sum: 420 + 151 + 99, Reporting: 3}, {Element: "ket_nap", Sum: 9 + 3, Reporting: 2}}
+	if !prev.Mapped || !slices.Equal(prev.Cells, want) || prev.Mapping.Note() != "" {
+		t.Errorf("PreviousReport(03390, 2025) = %+v, want %+v, exact", prev, want)
+	}
+	// Within one map nothing is mapped.
+	if prev, _ := f.engine.PreviousReport("03390", "tong_ket_nam", period.MustParse("2024")); prev.Mapped {
+		t.Errorf("PreviousReport(03390, 2024) = %+v, want the unit's own", prev)
+	}
+
+	g := countryFixture(t, []string{"74", "77", "79"}, []string{"79"})
+	g.report("25969", "2024", map[string]int64{"dang_vien": 301})
+	g.report("25972", "2024", map[string]int64{"dang_vien": 410})
+	prev, err = g.engine.PreviousReport("25969", "tong_ket_nam", period.MustParse("2025"))
+	if err != nil || !prev.Mapped || prev.Cells != nil || !strings.Contains(prev.Mapping.Note(), "25969") {
+		t.Errorf("PreviousReport(25969, 2025) = %+v, %v; want nothing to compare with and a note naming 25969", prev, err)
+	}
+}
+
+// TestBalanceOnTheFirstReportAfterTheMerge: Xã Bình Lư's first report of
+// 2025 (680 members, 12 admitted, 2 died) balances against its three
+// sources' 2024 members (420 + 151 + 99 = 670; 670 + 12 − 2 = 680), and
+// would not against the 420 of the town that had its code.
+func TestBalanceOnTheFirstReportAfterTheMerge(t *testing.T) {
+	f := laiChauFixture(t)
+	f.report("03390", "2024", map[string]int64{"dang_vien": 420})
+	f.report("03412", "2024", map[string]int64{"dang_vien": 151})
+	f.report("03413", "2024", map[string]int64{"dang_vien": 99})
+	rules, err := validate.ForCatalog(f.engine.Catalog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	report := validate.LookupOf([]validate.Cell{{Element: "dang_vien", Count: 680}, {Element: "ket_nap", Count: 12}, {Element: "tu_tran", Count: 2},
+		{Element: "chuyen_den", Count: 0}, {Element: "khai_tru", Count: 0}, {Element: "xoa_ten", Count: 0}, {Element: "xin_ra_khoi_dang", Count: 0},
+		{Element: "huy_quyet_dinh_ket_nap", Count: 0}, {Element: "chuyen_di", Count: 0}})
+	balance := func(prev []store.Cell) []validate.Violation {
+		var cells []validate.Cell
+		for _, c := range prev {
+			cells = append(cells, validate.Cell{Element: c.Element, Option: c.Option, Count: c.Sum})
+		}
+		var out []validate.Violation
+		for _, v := range rules.Run(validate.Input{PeriodType: period.Yearly, Values: report, Previous: validate.LookupOf(cells)}) {
+			if v.Rule.Code == "can_doi_dang_vien" {
+				out = append(out, v)
+			}
+		}
+		return out
+	}
+	prev, err := f.engine.PreviousReport("03390", "tong_ket_nam", period.MustParse("2025"))
+	if err != nil || !prev.Mapped {
+		t.Fatalf("PreviousReport = %+v, %v", prev, err)
+	}
+	if vs := balance(prev.Cells); len(vs) != 0 {
+		t.Errorf("against the sources: %v, want balanced", vs)
+	}
+	own, err := f.st.CurrentReports([]store.ReportKey{{Unit: "03390", DataSet: "tong_ket_nam", Period: "2024"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if vs := balance(own[store.ReportKey{Unit: "03390", DataSet: "tong_ket_nam", Period: "2024"}]); len(vs) != 1 {
+		t.Errorf("against the town's own 2024: %v, want the balance broken", vs)
 	}
 }

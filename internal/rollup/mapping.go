@@ -1,9 +1,12 @@
 package rollup
 
 import (
+	"maps"
 	"math/bits"
 	"slices"
+	"strings"
 
+	"github.com/tonghop/tonghop/internal/period"
 	"github.com/tonghop/tonghop/internal/store"
 )
 
@@ -163,4 +166,90 @@ func apportion(v int64, weights map[string]int64, parts []string) map[string]int
 		}
 	}
 	return out
+}
+
+// Previous is what a unit's report is compared with as its previous
+// period when that period is in an older map: the reports its sources made
+// then, mapped into the unit's boundaries as figures are.
+type Previous struct {
+	// Mapped: the period before is in an older map, so the unit's own code
+	// there may name another unit (03390 was a town before it was a
+	// commune); Cells replace that unit's report.
+	Mapped bool
+	// Cells are the mapped figures, sorted by element and option; nil when
+	// no source reported, or when a split without declared weights makes
+	// them unknowable (Mapping.NotComparable).
+	Cells   []store.Cell
+	Mapping *Mapping
+}
+
+// PreviousReport returns the report of data set a report of unit for p is
+// compared with, when the period before p is in an older map than p's last
+// day; Mapped is false otherwise, and the unit's own previous report
+// stands.
+func (e *Engine) PreviousReport(unit, dataSet string, p period.Period) (Previous, error) {
+	if e.History == nil {
+		return Previous{}, nil
+	}
+	day, prev := p.End().AddDate(0, 0, -1), p.Previous()
+	kb, kp := e.era(day), e.era(prev.End().AddDate(0, 0, -1))
+	if kb == kp {
+		return Previous{}, nil
+	}
+	if _, ok := e.History.Unit(unit, day); !ok || kp > kb {
+		return Previous{}, nil
+	}
+	weights, err := e.weights()
+	if err != nil {
+		return Previous{}, err
+	}
+	t := e.resolve(unit, kb, kp, weights)
+	m := &Mapping{}
+	t.describe(m)
+	src := map[string]bool{}
+	t.leaves(src)
+	m.Sources = slices.Sorted(maps.Keys(src))
+	out := Previous{Mapped: true, Mapping: m}
+	if len(m.NotComparable) > 0 {
+		return out, nil
+	}
+	keys := make([]store.ReportKey, len(m.Sources))
+	for i, c := range m.Sources {
+		keys[i] = store.ReportKey{Unit: c, DataSet: dataSet, Period: prev.String()}
+	}
+	reports, err := e.Store.CurrentReports(keys)
+	if err != nil {
+		return Previous{}, err
+	}
+	got := make(map[string]map[string][]store.Cell, len(keys))
+	cells := map[store.CellRef]bool{}
+	for k, cs := range reports {
+		got[k.Unit] = map[string][]store.Cell{prev.String(): cs}
+		for _, c := range cs {
+			cells[store.CellRef{Element: c.Element, Option: c.Option}] = true
+		}
+	}
+	for c := range cells {
+		if sum, rep, ok := t.eval(got, prev.String(), c); ok {
+			out.Cells = append(out.Cells, store.Cell{Element: c.Element, Option: c.Option, Sum: sum, Reporting: rep})
+		}
+	}
+	sortCells(out.Cells)
+	return out, nil
+}
+
+// Note says, for people, how exact a comparison with mapped figures is;
+// empty when it is exact.
+func (m *Mapping) Note() string {
+	switch {
+	case m == nil:
+		return ""
+	case len(m.NotComparable) > 0:
+		return "Kỳ trước thuộc địa giới cũ và không so sánh chính xác được: đơn vị nhận một phần của " +
+			strings.Join(m.NotComparable, ", ") + " (bị chia tách, chưa khai báo tỷ lệ chia); kiểm tra cân đối với kỳ trước được bỏ qua"
+	case m.Estimated:
+		return "Kỳ trước là số ước tính theo địa giới mới: cộng từ " + strings.Join(m.Sources, ", ") +
+			", phần của " + strings.Join(m.Apportioned, ", ") + " chia theo tỷ lệ đã khai báo"
+	}
+	return ""
 }

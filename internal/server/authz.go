@@ -255,6 +255,10 @@ func documentRules(s scopes) map[string]rule {
 		tonghopv1.DocumentService_GetReport_FullMethodName:         {role: access.Viewer, units: s.unit},
 		tonghopv1.DocumentService_ExportTable_FullMethodName:       {role: access.Viewer, units: s.unit},
 		tonghopv1.DocumentService_ImportSpreadsheet_FullMethodName: {role: access.Editor, write: true, units: s.unit},
+		// A data value set names its units inside the file; the node
+		// stores only its own, so the caller's subtree must hold it.
+		tonghopv1.DocumentService_ImportDataValueSet_FullMethodName: {role: access.Editor, write: true, units: s.self},
+		tonghopv1.DocumentService_ExportDataValueSet_FullMethodName: {role: access.Viewer, units: s.unit},
 	}
 }
 

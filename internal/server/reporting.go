@@ -14,6 +14,7 @@ import (
 	"github.com/tonghop/tonghop/internal/hierarchy"
 	"github.com/tonghop/tonghop/internal/invalid"
 	"github.com/tonghop/tonghop/internal/period"
+	"github.com/tonghop/tonghop/internal/reporting"
 	"github.com/tonghop/tonghop/internal/store"
 	"github.com/tonghop/tonghop/internal/submission"
 	"github.com/tonghop/tonghop/internal/validate"
@@ -56,17 +57,6 @@ func storedViolationsToProto(vs []store.Violation, overrides []store.Override) [
 		}
 	}
 	return out
-}
-
-func countViolations(vs []store.Violation) (errs, warns int32) {
-	for _, v := range vs {
-		if v.Importance == validate.Error.String() {
-			errs++
-		} else {
-			warns++
-		}
-	}
-	return errs, warns
 }
 
 func (s *reportingService) OpenRound(ctx context.Context, req *tonghopv1.OpenRoundRequest) (*tonghopv1.OpenRoundResponse, error) {
@@ -147,7 +137,8 @@ func (s *reportingService) ListDue(ctx context.Context, req *tonghopv1.ListDueRe
 		if p.Latest != nil {
 			d.State, d.Revision, d.SignedAt = tonghopv1.ReportState_REPORT_STATE_SUBMITTED, p.Latest.Revision, timestamppb.New(p.Latest.SignedAt)
 			d.Late = p.First.SignedAt.After(r.Deadline)
-			d.ErrorCount, d.WarningCount = countViolations(p.Latest.Violations)
+			errs, warns := reporting.CountViolations(p.Latest.Violations)
+			d.ErrorCount, d.WarningCount = int32(errs), int32(warns)
 		} else {
 			d.Late = now.After(r.Deadline)
 		}
@@ -193,14 +184,7 @@ func (s *reportingService) GetCompleteness(ctx context.Context, req *tonghopv1.G
 	if err != nil {
 		return nil, fmt.Errorf("round %s: %w", r.ID, err)
 	}
-	// A unit reports for a period it exists at the end of.
-	lastDay := p.End().AddDate(0, 0, -1)
-	var expected []hierarchy.Unit
-	for _, u := range s.tree.Descendants(root) {
-		if u.ActiveOn(lastDay) {
-			expected = append(expected, u)
-		}
-	}
+	expected := reporting.Expected(s.tree, root, p)
 	codes := make([]string, len(expected))
 	for i, u := range expected {
 		codes[i] = u.Code
@@ -211,80 +195,53 @@ func (s *reportingService) GetCompleteness(ctx context.Context, req *tonghopv1.G
 	if err != nil {
 		return nil, err
 	}
-	resp := &tonghopv1.GetCompletenessResponse{
-		Round: wire.RoundToProto(r), UnitCode: root, DeadlinePassed: s.now().After(r.Deadline),
-		Total: &tonghopv1.CompletenessCounts{},
-	}
-	// A parent's signed report states which revisions of its children it
-	// accepted: so a level above sees sign-off it did not do itself.
-	acceptedAbove := map[string]string{}
-	for _, p := range prog {
-		if p.Latest == nil {
-			continue
-		}
-		// Receipt refuses a report that names another unit's child.
-		for _, a := range p.Latest.Accepted {
-			acceptedAbove[a.Unit] = a.Digest
-		}
-	}
-	byLevel := map[string]*tonghopv1.CompletenessCounts{}
-	for _, u := range expected {
-		pr := prog[u.Code]
-		row := &tonghopv1.UnitProgress{
-			UnitCode: u.Code, Name: u.Name, Level: u.Level, State: tonghopv1.ReportState_REPORT_STATE_MISSING,
-			ReviewedHere: u.Parent == s.self,
-		}
-		if pr.Latest != nil {
-			row.State, row.Revision = tonghopv1.ReportState_REPORT_STATE_SUBMITTED, pr.Latest.Revision
-			row.FirstSignedAt, row.LatestSignedAt = timestamppb.New(pr.First.SignedAt), timestamppb.New(pr.Latest.SignedAt)
-			row.Late = pr.First.SignedAt.After(r.Deadline)
-			row.ErrorCount, row.WarningCount = countViolations(pr.Latest.Violations)
-		}
-		switch {
-		case pr.Review != nil:
-			row.State, row.Comment = wire.StateToProto(pr.Review.State), pr.Review.Comment
-		case pr.Latest != nil && acceptedAbove[u.Code] == pr.Latest.Digest:
-			row.State = tonghopv1.ReportState_REPORT_STATE_ACCEPTED
-		}
-		resp.Units = append(resp.Units, row)
-		c := byLevel[u.Level]
-		if c == nil {
-			c = &tonghopv1.CompletenessCounts{}
-			byLevel[u.Level] = c
-		}
-		for _, c := range []*tonghopv1.CompletenessCounts{c, resp.Total} {
-			tally(c, row)
-		}
-	}
-	for _, l := range s.tree.Levels() {
-		if c, ok := byLevel[l.Code]; ok {
-			resp.Levels = append(resp.Levels, &tonghopv1.LevelCompleteness{Level: l.Code, Counts: c})
-		}
-	}
-	return resp, nil
+	return completenessToProto(reporting.Compute(s.tree, s.self, root, r, expected, prog, s.now())), nil
 }
 
-// tally counts one expected unit's report.
-func tally(c *tonghopv1.CompletenessCounts, row *tonghopv1.UnitProgress) {
-	c.Expected++
-	if row.State == tonghopv1.ReportState_REPORT_STATE_MISSING {
-		c.Missing++
-		return
+func completenessToProto(c reporting.Completeness) *tonghopv1.GetCompletenessResponse {
+	resp := &tonghopv1.GetCompletenessResponse{
+		Round: wire.RoundToProto(c.Round), UnitCode: c.Unit, DeadlinePassed: c.DeadlinePassed,
+		Total: countsToProto(c.Total),
 	}
-	c.Submitted++
-	if row.Late {
-		c.Late++
-	} else {
-		c.OnTime++
+	for _, u := range c.Units {
+		row := &tonghopv1.UnitProgress{
+			UnitCode: u.Unit.Code, Name: u.Unit.Name, Level: u.Unit.Level, State: roundStateToProto(u.State),
+			Revision: u.Revision, Late: u.Late, ErrorCount: int32(u.Errors), WarningCount: int32(u.Warnings),
+			Comment: u.Comment, ReviewedHere: u.ReviewedHere, EnteredBy: u.EnteredBy,
+		}
+		if u.Reported {
+			row.FirstSignedAt, row.LatestSignedAt = timestamppb.New(u.FirstSignedAt), timestamppb.New(u.LatestSignedAt)
+		}
+		resp.Units = append(resp.Units, row)
 	}
-	switch row.State {
-	case tonghopv1.ReportState_REPORT_STATE_ACCEPTED:
-		c.Accepted++
-	case tonghopv1.ReportState_REPORT_STATE_RETURNED:
-		c.Returned++
-	default:
-		c.AwaitingReview++
+	for _, l := range c.Levels {
+		resp.Levels = append(resp.Levels, &tonghopv1.LevelCompleteness{Level: l.Level, Counts: countsToProto(l.Counts)})
 	}
+	return resp
+}
+
+func countsToProto(c reporting.Counts) *tonghopv1.CompletenessCounts {
+	return &tonghopv1.CompletenessCounts{
+		Expected: int32(c.Expected), Submitted: int32(c.Submitted), OnTime: int32(c.OnTime), Late: int32(c.Late),
+		Missing: int32(c.Missing), Accepted: int32(c.Accepted), Returned: int32(c.Returned), AwaitingReview: int32(c.AwaitingReview),
+		EnteredOnBehalf: int32(c.EnteredOnBehalf),
+	}
+}
+
+func roundStateToProto(s reporting.State) tonghopv1.ReportState {
+	switch s {
+	case reporting.Missing:
+		return tonghopv1.ReportState_REPORT_STATE_MISSING
+	case reporting.Submitted:
+		return tonghopv1.ReportState_REPORT_STATE_SUBMITTED
+	case reporting.Accepted:
+		return tonghopv1.ReportState_REPORT_STATE_ACCEPTED
+	case reporting.Returned:
+		return tonghopv1.ReportState_REPORT_STATE_RETURNED
+	case reporting.Reopened:
+		return tonghopv1.ReportState_REPORT_STATE_REOPENED
+	}
+	return tonghopv1.ReportState_REPORT_STATE_UNSPECIFIED
 }
 
 func (s *reportingService) ValidateReport(ctx context.Context, req *tonghopv1.ValidateReportRequest) (*tonghopv1.ValidateReportResponse, error) {

@@ -58,6 +58,7 @@ func statusRules() []statusRule {
 		{submission.ErrUnknownCatalog, codes.FailedPrecondition},
 		{trust.ErrNotEnrolled, codes.FailedPrecondition},
 		{store.ErrStale, codes.FailedPrecondition},
+		{store.ErrRevisionJump, codes.FailedPrecondition},
 		{store.ErrOwnReportStored, codes.FailedPrecondition},
 		{store.ErrNotRejected, codes.FailedPrecondition},
 		{store.ErrUnknownKey, codes.PermissionDenied},

@@ -55,6 +55,7 @@ func TestStatusTable(t *testing.T) {
 		{fmt.Errorf("envelope: %w", submission.ErrUnknownCatalog), codes.FailedPrecondition},
 		{fmt.Errorf("submit: %w", trust.ErrNotEnrolled), codes.FailedPrecondition},
 		{fmt.Errorf("put: %w", store.ErrStale), codes.FailedPrecondition},
+		{fmt.Errorf("put: %w", store.ErrRevisionJump), codes.FailedPrecondition},
 		{fmt.Errorf("put: %w", store.ErrOwnReportStored), codes.FailedPrecondition},
 		{fmt.Errorf("requeue: %w", store.ErrNotRejected), codes.FailedPrecondition},
 		{fmt.Errorf("put: %w", store.ErrUnknownKey), codes.PermissionDenied},
@@ -89,7 +90,7 @@ func TestStatusTable(t *testing.T) {
 		}
 	}
 	// Every rule of the table is exercised above.
-	if n := len(statusRules()); n != 39 {
+	if n := len(statusRules()); n != 40 {
 		t.Errorf("statusRules has %d rules; extend this test with the new ones", n)
 	}
 }

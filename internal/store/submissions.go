@@ -32,6 +32,9 @@ var (
 	// ErrStale means a revision older than (or as old as) a stored one: an
 	// older revision never replaces a newer one.
 	ErrStale = errors.New("store: a newer or equal revision is stored")
+	// ErrRevisionJump means a revision more than MaxRevisionStep past the
+	// stored latest (or past 0).
+	ErrRevisionJump = errors.New("store: revision too far past the stored one")
 )
 
 // Submission is the stored record of one signed revision of a report.
@@ -150,6 +153,11 @@ type Result struct {
 	Err     error
 }
 
+// MaxRevisionStep bounds how far one report's revision may move past the
+// latest one stored. A unit numbers its revisions 1, 2, 3…, and some may
+// never arrive (superseded while queued); a jump of thousands is no unit's.
+const MaxRevisionStep = 1000
+
 // PutSubmissions stores verified envelopes in one transaction, each on its
 // own terms: an envelope already stored is a Duplicate; a revision not newer
 // than the stored latest is Refused with ErrStale; the others are Stored
@@ -216,6 +224,11 @@ func putSubmission(tx *bolt.Tx, r Submission, keyOwner string, env []byte, forwa
 	have := latest(subs, r.Unit, r.DataSet, r.Period)
 	if have >= r.Revision {
 		return Result{Outcome: Refused, Err: fmt.Errorf("%w: %s %s %s revision %d, stored %d", ErrStale, r.Unit, r.DataSet, r.Period, r.Revision, have)}, nil
+	}
+	if r.Revision-have > MaxRevisionStep {
+		// Stored, it would make every later revision of the unit's own
+		// stale until the numbers caught up: never, for 2^64−1.
+		return Result{Outcome: Refused, Err: fmt.Errorf("%w: %s %s %s revision %d, stored %d", ErrRevisionJump, r.Unit, r.DataSet, r.Period, r.Revision, have)}, nil
 	}
 	if err := checkOnBehalf(subs, r, have); errors.Is(err, ErrOwnReportStored) {
 		return Result{Outcome: Refused, Err: err}, nil

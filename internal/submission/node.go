@@ -29,8 +29,14 @@ type Reports struct {
 	// Queued is called after anything was added to the outbox.
 	Queued func()
 	// Rules judge every report signed or received here; nil judges none.
-	Rules  *validate.Set
-	Logger *zap.Logger
+	Rules *validate.Set
+	// Previous, when set, gives what a report is compared with when the
+	// period before it is in an older map (rollup.Engine.PreviousReport):
+	// mapped true replaces the unit's own previous report by cells (nil:
+	// nothing to compare with), and a non-empty note, saying the
+	// comparison is inexact or estimated, is stated as a warning.
+	Previous func(unit, dataSet string, p period.Period) (cells []store.Cell, mapped bool, note string, err error)
+	Logger   *zap.Logger
 }
 
 func (n *Reports) identity() (trust.Identity, error) {
@@ -77,6 +83,12 @@ func (n *Reports) SubmitOwn(dataSet string, p period.Period, overrides []envelop
 	if !ok {
 		return store.Submission{}, fmt.Errorf("%w: unknown data set %s", ErrMalformed, dataSet)
 	}
+	// Read before the store's write transaction, which must not wait on a
+	// read of its own.
+	prev, err := n.previous(v.Self, dataSet, p)
+	if err != nil {
+		return store.Submission{}, err
+	}
 	rec, err := n.Store.AppendOwn(v.Self, dataSet, p, n.Forward, func(snap store.Snapshot) (store.Submission, []byte, error) {
 		s := envelope.Submission{
 			Unit: v.Self, DataSet: dataSet, Period: p.String(), Revision: snap.Revision,
@@ -102,7 +114,9 @@ func (n *Reports) SubmitOwn(dataSet string, p period.Period, overrides []envelop
 			for i, val := range s.Values {
 				cells[i] = validate.Cell{Element: val.Element, Option: val.Option, Count: val.Count}
 			}
-			violations = n.Rules.Run(validate.Input{PeriodType: p.Type(), Values: validate.LookupOf(cells), Previous: validate.LookupOf(cellsOfValues(snap.Previous))})
+			in := validate.Input{PeriodType: p.Type(), Values: validate.LookupOf(cells), Previous: validate.LookupOf(cellsOfValues(snap.Previous))}
+			note := prev.apply(&in)
+			violations = withNote(n.Rules.Run(in), note)
 		}
 		if err := gate(violations, overrides); err != nil {
 			return store.Submission{}, nil, err
@@ -144,10 +158,14 @@ type Outcome struct {
 	Receipt []byte // signed receipt, for Accepted and Duplicate
 }
 
-// Accept verifies a batch delivered by the child at path from, stores what
-// verifies in one transaction (queued for the parent if this node has one),
-// and answers each envelope, in order. Accepted envelopes are durable before
-// Accept returns; an error means nothing of the batch was stored.
+// Receive verifies a batch delivered by the child at path from, stores what
+// verifies (queued for the parent if this node has one), and answers each
+// envelope, in order. Every envelope answered Stored or Duplicate is durable
+// before Receive returns. The batch's reports are stored in one transaction
+// at the end; each notice (a revocation or a key endorsement) in its own
+// transaction before them, in the batch's order. So an error means no report of the batch was stored, though notices before
+// the failure may have been: they are answered Duplicate when the child
+// sends the batch again, which its outbox does until it has an answer.
 func (n *Reports) Receive(raws [][]byte, from []string) ([]Outcome, error) {
 	id, err := n.identity()
 	if err != nil {
@@ -272,8 +290,8 @@ func (n *Reports) receiveNotice(c Checked) (status store.Outcome, refusal, err e
 
 func (n *Reports) receiveRevocation(c Checked) (store.Outcome, error) {
 	rec, fp := c.RevocationRecord()
-	// Refuse the certificate in memory before the notice is durable: for a
-	// moment both agree it is revoked, never that it is valid.
+	// Refuse the certificate in memory before the notice is durable, the
+	// one order of revocations (see trust.Revocations).
 	n.Verifier.Revocations.Add(fp)
 	stored, err := n.Store.PutRevocations([]store.Revocation{rec}, c.Digest, c.Raw, n.Forward)
 	if err != nil {

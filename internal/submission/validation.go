@@ -3,6 +3,7 @@ package submission
 import (
 	"errors"
 	"fmt"
+	"math/big"
 	"strings"
 
 	"github.com/tonghop/tonghop/internal/envelope"
@@ -140,7 +141,13 @@ func (n *Reports) judgeReceived(subs []*envelope.Submission) ([][]store.Violatio
 			cells[j] = validate.Cell{Element: v.Element, Option: v.Option, Count: v.Count}
 		}
 		in := validate.Input{PeriodType: types[i], Values: validate.LookupOf(cells), Previous: validate.LookupOf(cellsOfStore(prev[keys[i]]))}
-		out[i] = StoredViolations(n.Rules.Run(in))
+		var note string
+		if p, err := period.Parse(s.Period); err == nil {
+			if note, err = n.mappedPrevious(&in, s.Unit, s.DataSet, p); err != nil {
+				return nil, err
+			}
+		}
+		out[i] = StoredViolations(withNote(n.Rules.Run(in), note))
 	}
 	return out, nil
 }
@@ -238,5 +245,62 @@ func (n *Reports) Validate(unit, dataSet string, p period.Period) ([]validate.Vi
 	if !found {
 		return nil, false, nil
 	}
-	return n.Rules.Run(in), true, nil
+	note, err := n.mappedPrevious(&in, unit, dataSet, p)
+	if err != nil {
+		return nil, false, err
+	}
+	return withNote(n.Rules.Run(in), note), true, nil
+}
+
+// mappedPrevious is the previous period of a report across a change of
+// the map: when mapped, the unit's sources' figures then, mapped into its
+// boundaries, replace the report its code named in the old map.
+type mappedPrevious struct {
+	mapped bool
+	cells  []store.Cell
+	note   string
+}
+
+// previous reads the mapped previous period of a report of unit for p.
+func (n *Reports) previous(unit, dataSet string, p period.Period) (mappedPrevious, error) {
+	if n.Previous == nil {
+		return mappedPrevious{}, nil
+	}
+	cells, mapped, note, err := n.Previous(unit, dataSet, p)
+	return mappedPrevious{mapped: mapped, cells: cells, note: note}, err
+}
+
+// apply puts the mapped previous period in in, and returns the note to
+// state with the violations.
+func (m mappedPrevious) apply(in *validate.Input) string {
+	if !m.mapped {
+		return ""
+	}
+	in.Previous = nil
+	if m.cells != nil {
+		in.Previous = validate.LookupOf(cellsOfStore(m.cells))
+	}
+	return m.note
+}
+
+// mappedPrevious reads and applies the mapped previous period to in.
+func (n *Reports) mappedPrevious(in *validate.Input, unit, dataSet string, p period.Period) (string, error) {
+	m, err := n.previous(unit, dataSet, p)
+	if err != nil {
+		return "", err
+	}
+	return m.apply(in), nil
+}
+
+// withNote adds to vs a warning saying how exact the comparison with the
+// previous period was, when it was not.
+func withNote(vs []validate.Violation, note string) []validate.Violation {
+	if note == "" {
+		return vs
+	}
+	return append(vs, validate.Violation{
+		Rule: validate.Rule{Code: "previous/boundaries", Op: validate.Equal, Importance: validate.Warning, Message: note,
+			MessageEN: "the previous period is in the old boundaries: the comparison with it is inexact or estimated"},
+		Left: new(big.Rat), Right: new(big.Rat),
+	})
 }

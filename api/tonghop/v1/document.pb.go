@@ -23,6 +23,64 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// DataValueSetFormat is a DHIS2 exchange format.
+type DataValueSetFormat int32
+
+const (
+	DataValueSetFormat_DATA_VALUE_SET_FORMAT_UNSPECIFIED DataValueSetFormat = 0
+	DataValueSetFormat_DATA_VALUE_SET_FORMAT_JSON        DataValueSetFormat = 1
+	// DHIS2's DXF 2 XML.
+	DataValueSetFormat_DATA_VALUE_SET_FORMAT_XML DataValueSetFormat = 2
+	DataValueSetFormat_DATA_VALUE_SET_FORMAT_CSV DataValueSetFormat = 3
+	// IHE ADX XML.
+	DataValueSetFormat_DATA_VALUE_SET_FORMAT_ADX DataValueSetFormat = 4
+)
+
+// Enum value maps for DataValueSetFormat.
+var (
+	DataValueSetFormat_name = map[int32]string{
+		0: "DATA_VALUE_SET_FORMAT_UNSPECIFIED",
+		1: "DATA_VALUE_SET_FORMAT_JSON",
+		2: "DATA_VALUE_SET_FORMAT_XML",
+		3: "DATA_VALUE_SET_FORMAT_CSV",
+		4: "DATA_VALUE_SET_FORMAT_ADX",
+	}
+	DataValueSetFormat_value = map[string]int32{
+		"DATA_VALUE_SET_FORMAT_UNSPECIFIED": 0,
+		"DATA_VALUE_SET_FORMAT_JSON":        1,
+		"DATA_VALUE_SET_FORMAT_XML":         2,
+		"DATA_VALUE_SET_FORMAT_CSV":         3,
+		"DATA_VALUE_SET_FORMAT_ADX":         4,
+	}
+)
+
+func (x DataValueSetFormat) Enum() *DataValueSetFormat {
+	p := new(DataValueSetFormat)
+	*p = x
+	return p
+}
+
+func (x DataValueSetFormat) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (DataValueSetFormat) Descriptor() protoreflect.EnumDescriptor {
+	return file_tonghop_v1_document_proto_enumTypes[0].Descriptor()
+}
+
+func (DataValueSetFormat) Type() protoreflect.EnumType {
+	return &file_tonghop_v1_document_proto_enumTypes[0]
+}
+
+func (x DataValueSetFormat) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use DataValueSetFormat.Descriptor instead.
+func (DataValueSetFormat) EnumDescriptor() ([]byte, []int) {
+	return file_tonghop_v1_document_proto_rawDescGZIP(), []int{0}
+}
+
 // DocumentFormat is the file format of a document.
 type DocumentFormat int32
 
@@ -59,11 +117,11 @@ func (x DocumentFormat) String() string {
 }
 
 func (DocumentFormat) Descriptor() protoreflect.EnumDescriptor {
-	return file_tonghop_v1_document_proto_enumTypes[0].Descriptor()
+	return file_tonghop_v1_document_proto_enumTypes[1].Descriptor()
 }
 
 func (DocumentFormat) Type() protoreflect.EnumType {
-	return &file_tonghop_v1_document_proto_enumTypes[0]
+	return &file_tonghop_v1_document_proto_enumTypes[1]
 }
 
 func (x DocumentFormat) Number() protoreflect.EnumNumber {
@@ -72,7 +130,411 @@ func (x DocumentFormat) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use DocumentFormat.Descriptor instead.
 func (DocumentFormat) EnumDescriptor() ([]byte, []int) {
+	return file_tonghop_v1_document_proto_rawDescGZIP(), []int{1}
+}
+
+// ImportDataValueSetRequest carries the file and how to import it.
+type ImportDataValueSetRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Unspecified: told from the file's media type, else JSON.
+	Format DataValueSetFormat `protobuf:"varint,1,opt,name=format,proto3,enum=tonghop.v1.DataValueSetFormat" json:"format,omitempty"`
+	// CREATE_AND_UPDATE (default), CREATE, UPDATE or DELETE.
+	ImportStrategy string `protobuf:"bytes,2,opt,name=import_strategy,json=importStrategy,proto3" json:"import_strategy,omitempty"`
+	// Count and check without storing.
+	DryRun bool `protobuf:"varint,3,opt,name=dry_run,json=dryRun,proto3" json:"dry_run,omitempty"`
+	// A mapping of DHIS2 identifiers to tonghop codes, in the CSV form
+	// type,dhis2,tonghop[,adx]; empty: identifiers are tonghop's codes.
+	Mapping string `protobuf:"bytes,4,opt,name=mapping,proto3" json:"mapping,omitempty"`
+	// The data set of values whose file names none (CSV); default tong_ket_nam.
+	DataSet       string             `protobuf:"bytes,5,opt,name=data_set,json=dataSet,proto3" json:"data_set,omitempty"`
+	File          *httpbody.HttpBody `protobuf:"bytes,6,opt,name=file,proto3" json:"file,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImportDataValueSetRequest) Reset() {
+	*x = ImportDataValueSetRequest{}
+	mi := &file_tonghop_v1_document_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportDataValueSetRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportDataValueSetRequest) ProtoMessage() {}
+
+func (x *ImportDataValueSetRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tonghop_v1_document_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportDataValueSetRequest.ProtoReflect.Descriptor instead.
+func (*ImportDataValueSetRequest) Descriptor() ([]byte, []int) {
 	return file_tonghop_v1_document_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *ImportDataValueSetRequest) GetFormat() DataValueSetFormat {
+	if x != nil {
+		return x.Format
+	}
+	return DataValueSetFormat_DATA_VALUE_SET_FORMAT_UNSPECIFIED
+}
+
+func (x *ImportDataValueSetRequest) GetImportStrategy() string {
+	if x != nil {
+		return x.ImportStrategy
+	}
+	return ""
+}
+
+func (x *ImportDataValueSetRequest) GetDryRun() bool {
+	if x != nil {
+		return x.DryRun
+	}
+	return false
+}
+
+func (x *ImportDataValueSetRequest) GetMapping() string {
+	if x != nil {
+		return x.Mapping
+	}
+	return ""
+}
+
+func (x *ImportDataValueSetRequest) GetDataSet() string {
+	if x != nil {
+		return x.DataSet
+	}
+	return ""
+}
+
+func (x *ImportDataValueSetRequest) GetFile() *httpbody.HttpBody {
+	if x != nil {
+		return x.File
+	}
+	return nil
+}
+
+// ImportCount counts an import's values, as DHIS2 does.
+type ImportCount struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Imported      int32                  `protobuf:"varint,1,opt,name=imported,proto3" json:"imported,omitempty"`
+	Updated       int32                  `protobuf:"varint,2,opt,name=updated,proto3" json:"updated,omitempty"`
+	Ignored       int32                  `protobuf:"varint,3,opt,name=ignored,proto3" json:"ignored,omitempty"`
+	Deleted       int32                  `protobuf:"varint,4,opt,name=deleted,proto3" json:"deleted,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImportCount) Reset() {
+	*x = ImportCount{}
+	mi := &file_tonghop_v1_document_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportCount) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportCount) ProtoMessage() {}
+
+func (x *ImportCount) ProtoReflect() protoreflect.Message {
+	mi := &file_tonghop_v1_document_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportCount.ProtoReflect.Descriptor instead.
+func (*ImportCount) Descriptor() ([]byte, []int) {
+	return file_tonghop_v1_document_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *ImportCount) GetImported() int32 {
+	if x != nil {
+		return x.Imported
+	}
+	return 0
+}
+
+func (x *ImportCount) GetUpdated() int32 {
+	if x != nil {
+		return x.Updated
+	}
+	return 0
+}
+
+func (x *ImportCount) GetIgnored() int32 {
+	if x != nil {
+		return x.Ignored
+	}
+	return 0
+}
+
+func (x *ImportCount) GetDeleted() int32 {
+	if x != nil {
+		return x.Deleted
+	}
+	return 0
+}
+
+// ImportConflict is a value that was not taken, and why.
+type ImportConflict struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Object        string                 `protobuf:"bytes,1,opt,name=object,proto3" json:"object,omitempty"`
+	Value         string                 `protobuf:"bytes,2,opt,name=value,proto3" json:"value,omitempty"`
+	Indexes       []int32                `protobuf:"varint,3,rep,packed,name=indexes,proto3" json:"indexes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImportConflict) Reset() {
+	*x = ImportConflict{}
+	mi := &file_tonghop_v1_document_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportConflict) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportConflict) ProtoMessage() {}
+
+func (x *ImportConflict) ProtoReflect() protoreflect.Message {
+	mi := &file_tonghop_v1_document_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportConflict.ProtoReflect.Descriptor instead.
+func (*ImportConflict) Descriptor() ([]byte, []int) {
+	return file_tonghop_v1_document_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *ImportConflict) GetObject() string {
+	if x != nil {
+		return x.Object
+	}
+	return ""
+}
+
+func (x *ImportConflict) GetValue() string {
+	if x != nil {
+		return x.Value
+	}
+	return ""
+}
+
+func (x *ImportConflict) GetIndexes() []int32 {
+	if x != nil {
+		return x.Indexes
+	}
+	return nil
+}
+
+// ImportDataValueSetResponse is DHIS2's import summary.
+type ImportDataValueSetResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "ImportSummary".
+	ResponseType string `protobuf:"bytes,1,opt,name=response_type,json=responseType,proto3" json:"response_type,omitempty"`
+	// SUCCESS, WARNING or ERROR.
+	Status         string            `protobuf:"bytes,2,opt,name=status,proto3" json:"status,omitempty"`
+	Description    string            `protobuf:"bytes,3,opt,name=description,proto3" json:"description,omitempty"`
+	ImportCount    *ImportCount      `protobuf:"bytes,4,opt,name=import_count,json=importCount,proto3" json:"import_count,omitempty"`
+	Conflicts      []*ImportConflict `protobuf:"bytes,5,rep,name=conflicts,proto3" json:"conflicts,omitempty"`
+	DryRun         bool              `protobuf:"varint,6,opt,name=dry_run,json=dryRun,proto3" json:"dry_run,omitempty"`
+	ImportStrategy string            `protobuf:"bytes,7,opt,name=import_strategy,json=importStrategy,proto3" json:"import_strategy,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *ImportDataValueSetResponse) Reset() {
+	*x = ImportDataValueSetResponse{}
+	mi := &file_tonghop_v1_document_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportDataValueSetResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportDataValueSetResponse) ProtoMessage() {}
+
+func (x *ImportDataValueSetResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tonghop_v1_document_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportDataValueSetResponse.ProtoReflect.Descriptor instead.
+func (*ImportDataValueSetResponse) Descriptor() ([]byte, []int) {
+	return file_tonghop_v1_document_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *ImportDataValueSetResponse) GetResponseType() string {
+	if x != nil {
+		return x.ResponseType
+	}
+	return ""
+}
+
+func (x *ImportDataValueSetResponse) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *ImportDataValueSetResponse) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+func (x *ImportDataValueSetResponse) GetImportCount() *ImportCount {
+	if x != nil {
+		return x.ImportCount
+	}
+	return nil
+}
+
+func (x *ImportDataValueSetResponse) GetConflicts() []*ImportConflict {
+	if x != nil {
+		return x.Conflicts
+	}
+	return nil
+}
+
+func (x *ImportDataValueSetResponse) GetDryRun() bool {
+	if x != nil {
+		return x.DryRun
+	}
+	return false
+}
+
+func (x *ImportDataValueSetResponse) GetImportStrategy() string {
+	if x != nil {
+		return x.ImportStrategy
+	}
+	return ""
+}
+
+// ExportDataValueSetRequest names the values to export.
+type ExportDataValueSetRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Default: the node's own unit.
+	UnitCode string             `protobuf:"bytes,1,opt,name=unit_code,json=unitCode,proto3" json:"unit_code,omitempty"`
+	DataSet  string             `protobuf:"bytes,2,opt,name=data_set,json=dataSet,proto3" json:"data_set,omitempty"`
+	Period   string             `protobuf:"bytes,3,opt,name=period,proto3" json:"period,omitempty"`
+	Format   DataValueSetFormat `protobuf:"varint,4,opt,name=format,proto3,enum=tonghop.v1.DataValueSetFormat" json:"format,omitempty"`
+	// As in ImportDataValueSetRequest.
+	Mapping string `protobuf:"bytes,5,opt,name=mapping,proto3" json:"mapping,omitempty"`
+	// Also the latest reports of the unit's children that the node holds.
+	Children      bool `protobuf:"varint,6,opt,name=children,proto3" json:"children,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportDataValueSetRequest) Reset() {
+	*x = ExportDataValueSetRequest{}
+	mi := &file_tonghop_v1_document_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportDataValueSetRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportDataValueSetRequest) ProtoMessage() {}
+
+func (x *ExportDataValueSetRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tonghop_v1_document_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportDataValueSetRequest.ProtoReflect.Descriptor instead.
+func (*ExportDataValueSetRequest) Descriptor() ([]byte, []int) {
+	return file_tonghop_v1_document_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *ExportDataValueSetRequest) GetUnitCode() string {
+	if x != nil {
+		return x.UnitCode
+	}
+	return ""
+}
+
+func (x *ExportDataValueSetRequest) GetDataSet() string {
+	if x != nil {
+		return x.DataSet
+	}
+	return ""
+}
+
+func (x *ExportDataValueSetRequest) GetPeriod() string {
+	if x != nil {
+		return x.Period
+	}
+	return ""
+}
+
+func (x *ExportDataValueSetRequest) GetFormat() DataValueSetFormat {
+	if x != nil {
+		return x.Format
+	}
+	return DataValueSetFormat_DATA_VALUE_SET_FORMAT_UNSPECIFIED
+}
+
+func (x *ExportDataValueSetRequest) GetMapping() string {
+	if x != nil {
+		return x.Mapping
+	}
+	return ""
+}
+
+func (x *ExportDataValueSetRequest) GetChildren() bool {
+	if x != nil {
+		return x.Children
+	}
+	return false
 }
 
 // ExportTableRequest names the question. table is one of "value",
@@ -97,7 +559,7 @@ type ExportTableRequest struct {
 
 func (x *ExportTableRequest) Reset() {
 	*x = ExportTableRequest{}
-	mi := &file_tonghop_v1_document_proto_msgTypes[0]
+	mi := &file_tonghop_v1_document_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -109,7 +571,7 @@ func (x *ExportTableRequest) String() string {
 func (*ExportTableRequest) ProtoMessage() {}
 
 func (x *ExportTableRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_document_proto_msgTypes[0]
+	mi := &file_tonghop_v1_document_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -122,7 +584,7 @@ func (x *ExportTableRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportTableRequest.ProtoReflect.Descriptor instead.
 func (*ExportTableRequest) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_document_proto_rawDescGZIP(), []int{0}
+	return file_tonghop_v1_document_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *ExportTableRequest) GetUnitCode() string {
@@ -190,7 +652,7 @@ type ImportSpreadsheetRequest struct {
 
 func (x *ImportSpreadsheetRequest) Reset() {
 	*x = ImportSpreadsheetRequest{}
-	mi := &file_tonghop_v1_document_proto_msgTypes[1]
+	mi := &file_tonghop_v1_document_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -202,7 +664,7 @@ func (x *ImportSpreadsheetRequest) String() string {
 func (*ImportSpreadsheetRequest) ProtoMessage() {}
 
 func (x *ImportSpreadsheetRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_document_proto_msgTypes[1]
+	mi := &file_tonghop_v1_document_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -215,7 +677,7 @@ func (x *ImportSpreadsheetRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportSpreadsheetRequest.ProtoReflect.Descriptor instead.
 func (*ImportSpreadsheetRequest) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_document_proto_rawDescGZIP(), []int{1}
+	return file_tonghop_v1_document_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ImportSpreadsheetRequest) GetUnitCode() string {
@@ -261,7 +723,7 @@ type ImportSpreadsheetResponse struct {
 
 func (x *ImportSpreadsheetResponse) Reset() {
 	*x = ImportSpreadsheetResponse{}
-	mi := &file_tonghop_v1_document_proto_msgTypes[2]
+	mi := &file_tonghop_v1_document_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -273,7 +735,7 @@ func (x *ImportSpreadsheetResponse) String() string {
 func (*ImportSpreadsheetResponse) ProtoMessage() {}
 
 func (x *ImportSpreadsheetResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_document_proto_msgTypes[2]
+	mi := &file_tonghop_v1_document_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -286,7 +748,7 @@ func (x *ImportSpreadsheetResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportSpreadsheetResponse.ProtoReflect.Descriptor instead.
 func (*ImportSpreadsheetResponse) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_document_proto_rawDescGZIP(), []int{2}
+	return file_tonghop_v1_document_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ImportSpreadsheetResponse) GetStored() int32 {
@@ -342,7 +804,7 @@ type GetReportRequest struct {
 
 func (x *GetReportRequest) Reset() {
 	*x = GetReportRequest{}
-	mi := &file_tonghop_v1_document_proto_msgTypes[3]
+	mi := &file_tonghop_v1_document_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -354,7 +816,7 @@ func (x *GetReportRequest) String() string {
 func (*GetReportRequest) ProtoMessage() {}
 
 func (x *GetReportRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_document_proto_msgTypes[3]
+	mi := &file_tonghop_v1_document_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -367,7 +829,7 @@ func (x *GetReportRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetReportRequest.ProtoReflect.Descriptor instead.
 func (*GetReportRequest) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_document_proto_rawDescGZIP(), []int{3}
+	return file_tonghop_v1_document_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *GetReportRequest) GetUnitCode() string {
@@ -459,7 +921,38 @@ var File_tonghop_v1_document_proto protoreflect.FileDescriptor
 const file_tonghop_v1_document_proto_rawDesc = "" +
 	"\n" +
 	"\x19tonghop/v1/document.proto\x12\n" +
-	"tonghop.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x19google/api/httpbody.proto\"\xc8\x01\n" +
+	"tonghop.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x19google/api/httpbody.proto\"\xf4\x01\n" +
+	"\x19ImportDataValueSetRequest\x126\n" +
+	"\x06format\x18\x01 \x01(\x0e2\x1e.tonghop.v1.DataValueSetFormatR\x06format\x12'\n" +
+	"\x0fimport_strategy\x18\x02 \x01(\tR\x0eimportStrategy\x12\x17\n" +
+	"\adry_run\x18\x03 \x01(\bR\x06dryRun\x12\x18\n" +
+	"\amapping\x18\x04 \x01(\tR\amapping\x12\x19\n" +
+	"\bdata_set\x18\x05 \x01(\tR\adataSet\x12(\n" +
+	"\x04file\x18\x06 \x01(\v2\x14.google.api.HttpBodyR\x04file\"w\n" +
+	"\vImportCount\x12\x1a\n" +
+	"\bimported\x18\x01 \x01(\x05R\bimported\x12\x18\n" +
+	"\aupdated\x18\x02 \x01(\x05R\aupdated\x12\x18\n" +
+	"\aignored\x18\x03 \x01(\x05R\aignored\x12\x18\n" +
+	"\adeleted\x18\x04 \x01(\x05R\adeleted\"X\n" +
+	"\x0eImportConflict\x12\x16\n" +
+	"\x06object\x18\x01 \x01(\tR\x06object\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value\x12\x18\n" +
+	"\aindexes\x18\x03 \x03(\x05R\aindexes\"\xb3\x02\n" +
+	"\x1aImportDataValueSetResponse\x12#\n" +
+	"\rresponse_type\x18\x01 \x01(\tR\fresponseType\x12\x16\n" +
+	"\x06status\x18\x02 \x01(\tR\x06status\x12 \n" +
+	"\vdescription\x18\x03 \x01(\tR\vdescription\x12:\n" +
+	"\fimport_count\x18\x04 \x01(\v2\x17.tonghop.v1.ImportCountR\vimportCount\x128\n" +
+	"\tconflicts\x18\x05 \x03(\v2\x1a.tonghop.v1.ImportConflictR\tconflicts\x12\x17\n" +
+	"\adry_run\x18\x06 \x01(\bR\x06dryRun\x12'\n" +
+	"\x0fimport_strategy\x18\a \x01(\tR\x0eimportStrategy\"\xd9\x01\n" +
+	"\x19ExportDataValueSetRequest\x12\x1b\n" +
+	"\tunit_code\x18\x01 \x01(\tR\bunitCode\x12\x19\n" +
+	"\bdata_set\x18\x02 \x01(\tR\adataSet\x12\x16\n" +
+	"\x06period\x18\x03 \x01(\tR\x06period\x126\n" +
+	"\x06format\x18\x04 \x01(\x0e2\x1e.tonghop.v1.DataValueSetFormatR\x06format\x12\x18\n" +
+	"\amapping\x18\x05 \x01(\tR\amapping\x12\x1a\n" +
+	"\bchildren\x18\x06 \x01(\bR\bchildren\"\xc8\x01\n" +
 	"\x12ExportTableRequest\x12\x1b\n" +
 	"\tunit_code\x18\x01 \x01(\tR\bunitCode\x12\x14\n" +
 	"\x05table\x18\x02 \x01(\tR\x05table\x12\x1c\n" +
@@ -494,15 +987,23 @@ const file_tonghop_v1_document_proto_rawDesc = "" +
 	"signerName\x12\x1e\n" +
 	"\n" +
 	"recipients\x18\f \x03(\tR\n" +
-	"recipients*d\n" +
+	"recipients*\xb8\x01\n" +
+	"\x12DataValueSetFormat\x12%\n" +
+	"!DATA_VALUE_SET_FORMAT_UNSPECIFIED\x10\x00\x12\x1e\n" +
+	"\x1aDATA_VALUE_SET_FORMAT_JSON\x10\x01\x12\x1d\n" +
+	"\x19DATA_VALUE_SET_FORMAT_XML\x10\x02\x12\x1d\n" +
+	"\x19DATA_VALUE_SET_FORMAT_CSV\x10\x03\x12\x1d\n" +
+	"\x19DATA_VALUE_SET_FORMAT_ADX\x10\x04*d\n" +
 	"\x0eDocumentFormat\x12\x1f\n" +
 	"\x1bDOCUMENT_FORMAT_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14DOCUMENT_FORMAT_DOCX\x10\x01\x12\x17\n" +
-	"\x13DOCUMENT_FORMAT_PDF\x10\x022\xd9\x03\n" +
+	"\x13DOCUMENT_FORMAT_PDF\x10\x022\xe1\x05\n" +
 	"\x0fDocumentService\x12\x8b\x01\n" +
 	"\tGetReport\x12\x1c.tonghop.v1.GetReportRequest\x1a\x14.google.api.HttpBody\"J\x82\xd3\xe4\x93\x02D\x12B/v1/units/{unit_code}/data-sets/{data_set}/periods/{period}/report\x12q\n" +
 	"\vExportTable\x12\x1e.tonghop.v1.ExportTableRequest\x1a\x14.google.api.HttpBody\",\x82\xd3\xe4\x93\x02&\x12$/v1/units/{unit_code}/tables/{table}\x12\xc4\x01\n" +
-	"\x11ImportSpreadsheet\x12$.tonghop.v1.ImportSpreadsheetRequest\x1a%.tonghop.v1.ImportSpreadsheetResponse\"b\x82\xd3\xe4\x93\x02\\:\x04file\"T/v1/units/{unit_code}/data-sets/{data_set}/periods/{period}/values:importSpreadsheetB5Z3github.com/tonghop/tonghop/api/tonghop/v1;tonghopv1b\x06proto3"
+	"\x11ImportSpreadsheet\x12$.tonghop.v1.ImportSpreadsheetRequest\x1a%.tonghop.v1.ImportSpreadsheetResponse\"b\x82\xd3\xe4\x93\x02\\:\x04file\"T/v1/units/{unit_code}/data-sets/{data_set}/periods/{period}/values:importSpreadsheet\x12\x91\x01\n" +
+	"\x12ImportDataValueSet\x12%.tonghop.v1.ImportDataValueSetRequest\x1a&.tonghop.v1.ImportDataValueSetResponse\",\x82\xd3\xe4\x93\x02&:\x04file\"\x1e/v1/dhis2/dataValueSets:import\x12r\n" +
+	"\x12ExportDataValueSet\x12%.tonghop.v1.ExportDataValueSetRequest\x1a\x14.google.api.HttpBody\"\x1f\x82\xd3\xe4\x93\x02\x19\x12\x17/v1/dhis2/dataValueSetsB5Z3github.com/tonghop/tonghop/api/tonghop/v1;tonghopv1b\x06proto3"
 
 var (
 	file_tonghop_v1_document_proto_rawDescOnce sync.Once
@@ -516,30 +1017,45 @@ func file_tonghop_v1_document_proto_rawDescGZIP() []byte {
 	return file_tonghop_v1_document_proto_rawDescData
 }
 
-var file_tonghop_v1_document_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_tonghop_v1_document_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_tonghop_v1_document_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_tonghop_v1_document_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
 var file_tonghop_v1_document_proto_goTypes = []any{
-	(DocumentFormat)(0),               // 0: tonghop.v1.DocumentFormat
-	(*ExportTableRequest)(nil),        // 1: tonghop.v1.ExportTableRequest
-	(*ImportSpreadsheetRequest)(nil),  // 2: tonghop.v1.ImportSpreadsheetRequest
-	(*ImportSpreadsheetResponse)(nil), // 3: tonghop.v1.ImportSpreadsheetResponse
-	(*GetReportRequest)(nil),          // 4: tonghop.v1.GetReportRequest
-	(*httpbody.HttpBody)(nil),         // 5: google.api.HttpBody
+	(DataValueSetFormat)(0),            // 0: tonghop.v1.DataValueSetFormat
+	(DocumentFormat)(0),                // 1: tonghop.v1.DocumentFormat
+	(*ImportDataValueSetRequest)(nil),  // 2: tonghop.v1.ImportDataValueSetRequest
+	(*ImportCount)(nil),                // 3: tonghop.v1.ImportCount
+	(*ImportConflict)(nil),             // 4: tonghop.v1.ImportConflict
+	(*ImportDataValueSetResponse)(nil), // 5: tonghop.v1.ImportDataValueSetResponse
+	(*ExportDataValueSetRequest)(nil),  // 6: tonghop.v1.ExportDataValueSetRequest
+	(*ExportTableRequest)(nil),         // 7: tonghop.v1.ExportTableRequest
+	(*ImportSpreadsheetRequest)(nil),   // 8: tonghop.v1.ImportSpreadsheetRequest
+	(*ImportSpreadsheetResponse)(nil),  // 9: tonghop.v1.ImportSpreadsheetResponse
+	(*GetReportRequest)(nil),           // 10: tonghop.v1.GetReportRequest
+	(*httpbody.HttpBody)(nil),          // 11: google.api.HttpBody
 }
 var file_tonghop_v1_document_proto_depIdxs = []int32{
-	5, // 0: tonghop.v1.ImportSpreadsheetRequest.file:type_name -> google.api.HttpBody
-	0, // 1: tonghop.v1.GetReportRequest.format:type_name -> tonghop.v1.DocumentFormat
-	4, // 2: tonghop.v1.DocumentService.GetReport:input_type -> tonghop.v1.GetReportRequest
-	1, // 3: tonghop.v1.DocumentService.ExportTable:input_type -> tonghop.v1.ExportTableRequest
-	2, // 4: tonghop.v1.DocumentService.ImportSpreadsheet:input_type -> tonghop.v1.ImportSpreadsheetRequest
-	5, // 5: tonghop.v1.DocumentService.GetReport:output_type -> google.api.HttpBody
-	5, // 6: tonghop.v1.DocumentService.ExportTable:output_type -> google.api.HttpBody
-	3, // 7: tonghop.v1.DocumentService.ImportSpreadsheet:output_type -> tonghop.v1.ImportSpreadsheetResponse
-	5, // [5:8] is the sub-list for method output_type
-	2, // [2:5] is the sub-list for method input_type
-	2, // [2:2] is the sub-list for extension type_name
-	2, // [2:2] is the sub-list for extension extendee
-	0, // [0:2] is the sub-list for field type_name
+	0,  // 0: tonghop.v1.ImportDataValueSetRequest.format:type_name -> tonghop.v1.DataValueSetFormat
+	11, // 1: tonghop.v1.ImportDataValueSetRequest.file:type_name -> google.api.HttpBody
+	3,  // 2: tonghop.v1.ImportDataValueSetResponse.import_count:type_name -> tonghop.v1.ImportCount
+	4,  // 3: tonghop.v1.ImportDataValueSetResponse.conflicts:type_name -> tonghop.v1.ImportConflict
+	0,  // 4: tonghop.v1.ExportDataValueSetRequest.format:type_name -> tonghop.v1.DataValueSetFormat
+	11, // 5: tonghop.v1.ImportSpreadsheetRequest.file:type_name -> google.api.HttpBody
+	1,  // 6: tonghop.v1.GetReportRequest.format:type_name -> tonghop.v1.DocumentFormat
+	10, // 7: tonghop.v1.DocumentService.GetReport:input_type -> tonghop.v1.GetReportRequest
+	7,  // 8: tonghop.v1.DocumentService.ExportTable:input_type -> tonghop.v1.ExportTableRequest
+	8,  // 9: tonghop.v1.DocumentService.ImportSpreadsheet:input_type -> tonghop.v1.ImportSpreadsheetRequest
+	2,  // 10: tonghop.v1.DocumentService.ImportDataValueSet:input_type -> tonghop.v1.ImportDataValueSetRequest
+	6,  // 11: tonghop.v1.DocumentService.ExportDataValueSet:input_type -> tonghop.v1.ExportDataValueSetRequest
+	11, // 12: tonghop.v1.DocumentService.GetReport:output_type -> google.api.HttpBody
+	11, // 13: tonghop.v1.DocumentService.ExportTable:output_type -> google.api.HttpBody
+	9,  // 14: tonghop.v1.DocumentService.ImportSpreadsheet:output_type -> tonghop.v1.ImportSpreadsheetResponse
+	5,  // 15: tonghop.v1.DocumentService.ImportDataValueSet:output_type -> tonghop.v1.ImportDataValueSetResponse
+	11, // 16: tonghop.v1.DocumentService.ExportDataValueSet:output_type -> google.api.HttpBody
+	12, // [12:17] is the sub-list for method output_type
+	7,  // [7:12] is the sub-list for method input_type
+	7,  // [7:7] is the sub-list for extension type_name
+	7,  // [7:7] is the sub-list for extension extendee
+	0,  // [0:7] is the sub-list for field type_name
 }
 
 func init() { file_tonghop_v1_document_proto_init() }
@@ -552,8 +1068,8 @@ func file_tonghop_v1_document_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tonghop_v1_document_proto_rawDesc), len(file_tonghop_v1_document_proto_rawDesc)),
-			NumEnums:      1,
-			NumMessages:   4,
+			NumEnums:      2,
+			NumMessages:   9,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -20,9 +20,11 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	DocumentService_GetReport_FullMethodName         = "/tonghop.v1.DocumentService/GetReport"
-	DocumentService_ExportTable_FullMethodName       = "/tonghop.v1.DocumentService/ExportTable"
-	DocumentService_ImportSpreadsheet_FullMethodName = "/tonghop.v1.DocumentService/ImportSpreadsheet"
+	DocumentService_GetReport_FullMethodName          = "/tonghop.v1.DocumentService/GetReport"
+	DocumentService_ExportTable_FullMethodName        = "/tonghop.v1.DocumentService/ExportTable"
+	DocumentService_ImportSpreadsheet_FullMethodName  = "/tonghop.v1.DocumentService/ImportSpreadsheet"
+	DocumentService_ImportDataValueSet_FullMethodName = "/tonghop.v1.DocumentService/ImportDataValueSet"
+	DocumentService_ExportDataValueSet_FullMethodName = "/tonghop.v1.DocumentService/ExportDataValueSet"
 )
 
 // DocumentServiceClient is the client API for DocumentService service.
@@ -47,6 +49,14 @@ type DocumentServiceClient interface {
 	// nothing and the answer names every bad cell (InvalidArgument, one field
 	// violation "Sheet!B7" each).
 	ImportSpreadsheet(ctx context.Context, in *ImportSpreadsheetRequest, opts ...grpc.CallOption) (*ImportSpreadsheetResponse, error)
+	// ImportDataValueSet takes a DHIS2 data value set (JSON, XML, CSV) or an
+	// ADX file and stores the node's own values, answering as DHIS2 does with
+	// an import summary: imported, updated, ignored, deleted, and a conflict
+	// for each value it could not take. importStrategy DELETE removes.
+	ImportDataValueSet(ctx context.Context, in *ImportDataValueSetRequest, opts ...grpc.CallOption) (*ImportDataValueSetResponse, error)
+	// ExportDataValueSet writes a unit's values for a data set and period as
+	// a DHIS2 data value set or ADX file.
+	ExportDataValueSet(ctx context.Context, in *ExportDataValueSetRequest, opts ...grpc.CallOption) (*httpbody.HttpBody, error)
 }
 
 type documentServiceClient struct {
@@ -87,6 +97,26 @@ func (c *documentServiceClient) ImportSpreadsheet(ctx context.Context, in *Impor
 	return out, nil
 }
 
+func (c *documentServiceClient) ImportDataValueSet(ctx context.Context, in *ImportDataValueSetRequest, opts ...grpc.CallOption) (*ImportDataValueSetResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ImportDataValueSetResponse)
+	err := c.cc.Invoke(ctx, DocumentService_ImportDataValueSet_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *documentServiceClient) ExportDataValueSet(ctx context.Context, in *ExportDataValueSetRequest, opts ...grpc.CallOption) (*httpbody.HttpBody, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(httpbody.HttpBody)
+	err := c.cc.Invoke(ctx, DocumentService_ExportDataValueSet_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // DocumentServiceServer is the server API for DocumentService service.
 // All implementations must embed UnimplementedDocumentServiceServer
 // for forward compatibility.
@@ -109,6 +139,14 @@ type DocumentServiceServer interface {
 	// nothing and the answer names every bad cell (InvalidArgument, one field
 	// violation "Sheet!B7" each).
 	ImportSpreadsheet(context.Context, *ImportSpreadsheetRequest) (*ImportSpreadsheetResponse, error)
+	// ImportDataValueSet takes a DHIS2 data value set (JSON, XML, CSV) or an
+	// ADX file and stores the node's own values, answering as DHIS2 does with
+	// an import summary: imported, updated, ignored, deleted, and a conflict
+	// for each value it could not take. importStrategy DELETE removes.
+	ImportDataValueSet(context.Context, *ImportDataValueSetRequest) (*ImportDataValueSetResponse, error)
+	// ExportDataValueSet writes a unit's values for a data set and period as
+	// a DHIS2 data value set or ADX file.
+	ExportDataValueSet(context.Context, *ExportDataValueSetRequest) (*httpbody.HttpBody, error)
 	mustEmbedUnimplementedDocumentServiceServer()
 }
 
@@ -127,6 +165,12 @@ func (UnimplementedDocumentServiceServer) ExportTable(context.Context, *ExportTa
 }
 func (UnimplementedDocumentServiceServer) ImportSpreadsheet(context.Context, *ImportSpreadsheetRequest) (*ImportSpreadsheetResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ImportSpreadsheet not implemented")
+}
+func (UnimplementedDocumentServiceServer) ImportDataValueSet(context.Context, *ImportDataValueSetRequest) (*ImportDataValueSetResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ImportDataValueSet not implemented")
+}
+func (UnimplementedDocumentServiceServer) ExportDataValueSet(context.Context, *ExportDataValueSetRequest) (*httpbody.HttpBody, error) {
+	return nil, status.Error(codes.Unimplemented, "method ExportDataValueSet not implemented")
 }
 func (UnimplementedDocumentServiceServer) mustEmbedUnimplementedDocumentServiceServer() {}
 func (UnimplementedDocumentServiceServer) testEmbeddedByValue()                         {}
@@ -203,6 +247,42 @@ func _DocumentService_ImportSpreadsheet_Handler(srv interface{}, ctx context.Con
 	return interceptor(ctx, in, info, handler)
 }
 
+func _DocumentService_ImportDataValueSet_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ImportDataValueSetRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DocumentServiceServer).ImportDataValueSet(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DocumentService_ImportDataValueSet_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DocumentServiceServer).ImportDataValueSet(ctx, req.(*ImportDataValueSetRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _DocumentService_ExportDataValueSet_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ExportDataValueSetRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DocumentServiceServer).ExportDataValueSet(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DocumentService_ExportDataValueSet_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DocumentServiceServer).ExportDataValueSet(ctx, req.(*ExportDataValueSetRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // DocumentService_ServiceDesc is the grpc.ServiceDesc for DocumentService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -221,6 +301,14 @@ var DocumentService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ImportSpreadsheet",
 			Handler:    _DocumentService_ImportSpreadsheet_Handler,
+		},
+		{
+			MethodName: "ImportDataValueSet",
+			Handler:    _DocumentService_ImportDataValueSet_Handler,
+		},
+		{
+			MethodName: "ExportDataValueSet",
+			Handler:    _DocumentService_ExportDataValueSet_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -654,8 +654,11 @@ type CompletenessCounts struct {
 	Accepted       int32 `protobuf:"varint,6,opt,name=accepted,proto3" json:"accepted,omitempty"`
 	Returned       int32 `protobuf:"varint,7,opt,name=returned,proto3" json:"returned,omitempty"`
 	AwaitingReview int32 `protobuf:"varint,8,opt,name=awaiting_review,json=awaitingReview,proto3" json:"awaiting_review,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// Submitted whose latest revision a unit above entered and signed on the
+	// unit's behalf, the unit running no node.
+	EnteredOnBehalf int32 `protobuf:"varint,9,opt,name=entered_on_behalf,json=enteredOnBehalf,proto3" json:"entered_on_behalf,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *CompletenessCounts) Reset() {
@@ -744,6 +747,13 @@ func (x *CompletenessCounts) GetAwaitingReview() int32 {
 	return 0
 }
 
+func (x *CompletenessCounts) GetEnteredOnBehalf() int32 {
+	if x != nil {
+		return x.EnteredOnBehalf
+	}
+	return 0
+}
+
 // LevelCompleteness is the counts of one level.
 type LevelCompleteness struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -812,7 +822,10 @@ type UnitProgress struct {
 	WarningCount   int32                  `protobuf:"varint,10,opt,name=warning_count,json=warningCount,proto3" json:"warning_count,omitempty"`
 	Comment        string                 `protobuf:"bytes,11,opt,name=comment,proto3" json:"comment,omitempty"`
 	// Whether this node is the unit's parent, which signs off its reports.
-	ReviewedHere  bool `protobuf:"varint,12,opt,name=reviewed_here,json=reviewedHere,proto3" json:"reviewed_here,omitempty"`
+	ReviewedHere bool `protobuf:"varint,12,opt,name=reviewed_here,json=reviewedHere,proto3" json:"reviewed_here,omitempty"`
+	// The unit above that entered and signed the latest revision on the
+	// unit's behalf; empty when the unit signed it itself.
+	EnteredBy     string `protobuf:"bytes,13,opt,name=entered_by,json=enteredBy,proto3" json:"entered_by,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -929,6 +942,13 @@ func (x *UnitProgress) GetReviewedHere() bool {
 		return x.ReviewedHere
 	}
 	return false
+}
+
+func (x *UnitProgress) GetEnteredBy() string {
+	if x != nil {
+		return x.EnteredBy
+	}
+	return ""
 }
 
 // GetCompletenessResponse carries the counts and the rows.
@@ -1881,7 +1901,7 @@ const file_tonghop_v1_round_proto_rawDesc = "" +
 	"\x03due\x18\x01 \x03(\v2\x0f.tonghop.v1.DueR\x03due\"P\n" +
 	"\x16GetCompletenessRequest\x12\x19\n" +
 	"\bround_id\x18\x01 \x01(\tR\aroundId\x12\x1b\n" +
-	"\tunit_code\x18\x02 \x01(\tR\bunitCode\"\xf6\x01\n" +
+	"\tunit_code\x18\x02 \x01(\tR\bunitCode\"\xa2\x02\n" +
 	"\x12CompletenessCounts\x12\x1a\n" +
 	"\bexpected\x18\x01 \x01(\x05R\bexpected\x12\x1c\n" +
 	"\tsubmitted\x18\x02 \x01(\x05R\tsubmitted\x12\x17\n" +
@@ -1890,10 +1910,11 @@ const file_tonghop_v1_round_proto_rawDesc = "" +
 	"\amissing\x18\x05 \x01(\x05R\amissing\x12\x1a\n" +
 	"\baccepted\x18\x06 \x01(\x05R\baccepted\x12\x1a\n" +
 	"\breturned\x18\a \x01(\x05R\breturned\x12'\n" +
-	"\x0fawaiting_review\x18\b \x01(\x05R\x0eawaitingReview\"a\n" +
+	"\x0fawaiting_review\x18\b \x01(\x05R\x0eawaitingReview\x12*\n" +
+	"\x11entered_on_behalf\x18\t \x01(\x05R\x0fenteredOnBehalf\"a\n" +
 	"\x11LevelCompleteness\x12\x14\n" +
 	"\x05level\x18\x01 \x01(\tR\x05level\x126\n" +
-	"\x06counts\x18\x02 \x01(\v2\x1e.tonghop.v1.CompletenessCountsR\x06counts\"\xc3\x03\n" +
+	"\x06counts\x18\x02 \x01(\v2\x1e.tonghop.v1.CompletenessCountsR\x06counts\"\xe2\x03\n" +
 	"\fUnitProgress\x12\x1b\n" +
 	"\tunit_code\x18\x01 \x01(\tR\bunitCode\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x14\n" +
@@ -1908,7 +1929,9 @@ const file_tonghop_v1_round_proto_rawDesc = "" +
 	"\rwarning_count\x18\n" +
 	" \x01(\x05R\fwarningCount\x12\x18\n" +
 	"\acomment\x18\v \x01(\tR\acomment\x12#\n" +
-	"\rreviewed_here\x18\f \x01(\bR\freviewedHere\"\xa5\x02\n" +
+	"\rreviewed_here\x18\f \x01(\bR\freviewedHere\x12\x1d\n" +
+	"\n" +
+	"entered_by\x18\r \x01(\tR\tenteredBy\"\xa5\x02\n" +
 	"\x17GetCompletenessResponse\x12'\n" +
 	"\x05round\x18\x01 \x01(\v2\x11.tonghop.v1.RoundR\x05round\x12\x1b\n" +
 	"\tunit_code\x18\x02 \x01(\tR\bunitCode\x12'\n" +
