@@ -193,7 +193,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 type browser struct {
 	t      *testing.T
 	ctx    context.Context
-	shots  string // directory for screenshots, or ""
+	shots  string                   // directory for screenshots, or ""
 	timing map[string]time.Duration // the page loaded and the screen shown
 	render map[string]time.Duration // the screen alone: its API calls and rendering
 }
