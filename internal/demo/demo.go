@@ -12,7 +12,6 @@
 package demo
 
 import (
-	"bytes"
 	"context"
 	_ "embed"
 	"fmt"
@@ -24,6 +23,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"go.uber.org/zap"
@@ -35,6 +35,7 @@ import (
 	"github.com/tonghop/tonghop/internal/config"
 	"github.com/tonghop/tonghop/internal/hierarchy"
 	"github.com/tonghop/tonghop/internal/node"
+	"github.com/tonghop/tonghop/internal/numfmt"
 )
 
 // laiChau is Tỉnh Lai Châu with its districts and communes, as in the
@@ -80,20 +81,56 @@ type Options struct {
 
 // running is one node of the demo.
 type running struct {
-	unit  hierarchy.Unit
-	node  *node.Node
-	admin *grpc.ClientConn
-	token string // the node's first admin token
-	done  chan error
+	unit   hierarchy.Unit
+	dir    string
+	node   *node.Node
+	admin  *grpc.ClientConn
+	token  string // the node's first admin token
+	done   chan error
+	cancel context.CancelFunc
+	// stopped is set once the node was stopped (a unit that retired).
+	stopped bool
 }
 
 // hierarchyRun is the running demo.
 type hierarchyRun struct {
-	o      Options
-	tree   *hierarchy.Tree
-	units  []hierarchy.Unit
-	nodes  []*running // province first, then districts, then communes
-	cancel context.CancelFunc
+	o     Options
+	tree  *hierarchy.Tree
+	units []hierarchy.Unit
+	// changes are the official mapping's rows for Lai Châu.
+	changes []hierarchy.Change
+	clock   *clock
+	nodes   []*running // province first, then districts, then communes
+	cancel  context.CancelFunc
+}
+
+// clock is the demo's time: the real one moved to the day the demo tells
+// of, so that it can live through 2025-07-01 in a few seconds.
+type clock struct {
+	mu     sync.Mutex
+	offset time.Duration
+}
+
+// Now is the demo's time.
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.offset)
+}
+
+// set moves the demo's time to t.
+func (c *clock) set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.offset = time.Until(t)
+}
+
+// Start is when the demo's first acts happen: the last month of the 2024
+// map, so that the same nodes live through 2025-07-01 in the 2025 act.
+func Start() time.Time { return time.Date(2025, time.June, 2, 9, 0, 0, 0, numfmt.Zone()) }
+
+func (h *hierarchyRun) opts(log *zap.Logger) node.Options {
+	return node.Options{Logger: log, Clock: h.clock.Now}
 }
 
 // Run runs the demo until ctx ends (or at once with Options.Once).
@@ -109,16 +146,13 @@ func Run(ctx context.Context, o Options) error {
 		defer os.RemoveAll(dir)
 		o.DataDir = dir
 	}
-	units, err := hierarchy.ReadCSV(bytes.NewReader(laiChau))
-	if err != nil {
-		return fmt.Errorf("demo units: %w", err)
-	}
-	tree, err := hierarchy.NewTree(units)
+	units, changes, tree, err := demoMap()
 	if err != nil {
 		return err
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
-	h := &hierarchyRun{o: o, tree: tree, units: units, cancel: cancel}
+	h := &hierarchyRun{o: o, tree: tree, units: units, changes: changes, clock: &clock{}, cancel: cancel}
+	h.clock.set(Start())
 	defer h.stop()
 
 	if err := h.startAll(ctx, runCtx); err != nil {
@@ -136,6 +170,9 @@ func Run(ctx context.Context, o Options) error {
 		return err
 	}
 	s.Round = round
+	if s.Transition, err = h.transition(ctx, runCtx); err != nil {
+		return fmt.Errorf("the 2025 act: %w", err)
+	}
 	if err := report(o, s); err != nil {
 		return err
 	}
@@ -149,9 +186,7 @@ func Run(ctx context.Context, o Options) error {
 func (h *hierarchyRun) stop() {
 	h.cancel()
 	for i := len(h.nodes) - 1; i >= 0; i-- { // children before parents
-		r := h.nodes[i]
-		r.admin.Close()
-		<-r.done
+		h.stopNode(h.nodes[i])
 	}
 }
 
@@ -176,10 +211,20 @@ func (h *hierarchyRun) startAll(ctx, runCtx context.Context) error {
 }
 
 func (h *hierarchyRun) start(runCtx context.Context, code string, parent *running) (*running, error) {
-	dir := filepath.Join(h.o.DataDir, code)
-	u, err := node.Init(dir, code, h.units, parent == nil, node.Options{Logger: h.o.Logger})
+	return h.startIn(runCtx, code, code, parent)
+}
+
+// startIn is start with the node's data directory named.
+func (h *hierarchyRun) startIn(runCtx context.Context, code, dirName string, parent *running) (*running, error) {
+	dir := filepath.Join(h.o.DataDir, dirName)
+	u, err := node.Init(dir, code, h.units, parent == nil, h.opts(h.o.Logger))
 	if err != nil {
 		return nil, fmt.Errorf("init %s: %w", code, err)
+	}
+	if parent == nil {
+		if err := putChanges(dir, h.changes); err != nil {
+			return nil, err
+		}
 	}
 	cfg := config.Default()
 	cfg.DataDir = dir
@@ -199,17 +244,18 @@ func (h *hierarchyRun) start(runCtx context.Context, code string, parent *runnin
 		if err != nil {
 			return nil, fmt.Errorf("token for %s: %w", code, err)
 		}
-		if _, err := node.Enroll(context.Background(), dir, parent.node.PeerAddr(), tok.Token, node.Options{Logger: h.o.Logger}); err != nil {
+		if _, err := node.Enroll(context.Background(), dir, parent.node.PeerAddr(), tok.Token, h.opts(h.o.Logger)); err != nil {
 			return nil, fmt.Errorf("enrolling %s: %w", code, err)
 		}
 		cfg.Parent = parent.node.PeerAddr()
 	}
-	n, err := node.New(cfg, node.Options{Logger: h.o.Logger.Named(code)})
+	n, err := node.New(cfg, h.opts(h.o.Logger.Named(code)))
 	if err != nil {
 		return nil, fmt.Errorf("starting %s: %w", code, err)
 	}
-	r := &running{unit: u, node: n, done: make(chan error, 1)}
-	go func() { r.done <- n.Run(runCtx) }()
+	ctx, cancel := context.WithCancel(runCtx)
+	r := &running{unit: u, dir: dir, node: n, done: make(chan error, 1), cancel: cancel}
+	go func() { r.done <- n.Run(ctx) }()
 	if r.token, err = node.AdminToken(dir); err != nil {
 		return nil, err
 	}

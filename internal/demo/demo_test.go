@@ -94,6 +94,79 @@ func TestDemoOnce(t *testing.T) {
 	}
 }
 
+// TestDemoTransition checks the 2025 act of `demo --once --json`: Tam
+// Đường's three communes and the district retire, children first; the
+// three new communes the official mapping formed from them enrol with the
+// province; their 2025 reports verify there; and each one's 2021 figure in
+// 2025 boundaries is the sum over its sources that reported, computed here
+// from the sample figures: only the demo's old commune ran a node.
+func TestDemoTransition(t *testing.T) {
+	var out bytes.Buffer
+	if err := Run(context.Background(), Options{
+		DataDir: t.TempDir(), GRPCListen: "127.0.0.1:0", HTTPListen: "127.0.0.1:0",
+		Once: true, JSON: true, Out: &out, Logger: zaptest.NewLogger(t),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var s Summary
+	if err := json.Unmarshal(out.Bytes(), &s); err != nil {
+		t.Fatal(err)
+	}
+	tr := s.Transition
+	var retired []string
+	for _, r := range tr.Retired {
+		retired = append(retired, r.UnitCode+">"+r.Parent)
+		if r.Revoked != 1 {
+			t.Errorf("retiring %s revoked %d certificates", r.UnitCode, r.Revoked)
+		}
+	}
+	if strings.Join(retired, " ") != "03390>106 03394>106 03400>106 106>12" {
+		t.Errorf("retired %v", retired)
+	}
+	// The official mapping: Xã Bình Lư 03390 ← 03390, 03412, 03413; Xã Sin
+	// Suối Hồ 03394 ← 03394, 03586, 03592; Xã Tả Lèng 03405 ← 03400, 03405, 03406.
+	want := map[string]struct{ old, sources string }{
+		"03390": {"03390", "03390 03412 03413"},
+		"03394": {"03394", "03394 03586 03592"},
+		"03405": {"03400", "03400 03405 03406"},
+	}
+	if len(tr.Enrolled) != 3 || tr.Received != 3 || tr.Verified != 3 {
+		t.Fatalf("enrolled %d, received %d, verified %d", len(tr.Enrolled), tr.Received, tr.Verified)
+	}
+	sample := func(code, year, option string) float64 {
+		for _, v := range Sample(hierarchy.Unit{Code: code, Level: "commune"}, year) {
+			if v.DataElement == "dang_vien" && v.Option == option {
+				n, _ := strconv.Atoi(v.Value)
+				return float64(n)
+			}
+		}
+		t.Fatalf("no dang_vien.%s in the sample of %s", option, code)
+		return 0
+	}
+	for _, e := range tr.Enrolled {
+		w, ok := want[e.UnitCode]
+		if !ok || strings.Join(e.Sources, " ") != w.sources || e.Signer != "12/"+e.UnitCode || e.SourceReports != 2 {
+			t.Errorf("enrolled %+v", e)
+			continue
+		}
+		num, den := sample(w.old, "2021", "nu"), sample(w.old, "2021", "")
+		if e.Old.Numerator == nil || *e.Old.Numerator != num || *e.Old.Denominator != den || e.Old.Reporting != 1 || e.Old.Expected != 3 {
+			t.Errorf("%s in 2021, 2025 boundaries: %+v, want %v/%v from 1 of 3 sources", e.UnitCode, e.Old, num, den)
+		}
+		if e.New.Numerator == nil || *e.New.Numerator != sample(e.UnitCode, "2025", "nu") || e.New.Reporting != 1 {
+			t.Errorf("%s in 2025: %+v", e.UnitCode, e.New)
+		}
+	}
+	if len(tr.Series) != 6 || tr.Series[0].Period != "2020" || tr.Series[5].Period != "2025" {
+		t.Fatalf("series %+v", tr.Series)
+	}
+	for i, p := range tr.Series {
+		if has := p.Value != nil; has != (i == 0 || i == 1 || i == 5) {
+			t.Errorf("series point %s: %+v", p.Period, p)
+		}
+	}
+}
+
 // TestSampleAddsUp checks that every sample report is consistent: the
 // partitions of a total add up to it.
 func TestSampleAddsUp(t *testing.T) {

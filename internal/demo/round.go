@@ -173,7 +173,7 @@ func (h *hierarchyRun) runRound(ctx context.Context) (RoundInfo, error) {
 		}
 		return resp.Round, nil
 	}
-	if _, err := open(time.Now().Add(24 * time.Hour)); err != nil {
+	if _, err := open(h.clock.Now().Add(24 * time.Hour)); err != nil {
 		return RoundInfo{}, err
 	}
 	info := RoundInfo{Accepted: map[string][]string{}}
@@ -200,12 +200,12 @@ func (h *hierarchyRun) runRound(ctx context.Context) (RoundInfo, error) {
 	if err := h.enter(ctx, h.node("105"), Sample(h.node("105").unit, Period)); err != nil {
 		return RoundInfo{}, err
 	}
-	round, err := open(time.Now())
+	round, err := open(h.clock.Now())
 	if err != nil {
 		return RoundInfo{}, err
 	}
 	info.ID, info.Reference, info.Deadline = round.Id, round.Reference, round.Deadline.AsTime()
-	if err := h.waitFor(ctx, "the deadline to pass", func() (bool, error) { return time.Now().After(info.Deadline), nil }); err != nil {
+	if err := h.waitFor(ctx, "the deadline to pass", func() (bool, error) { return h.clock.Now().After(info.Deadline), nil }); err != nil {
 		return RoundInfo{}, err
 	}
 	late := h.node(Late)

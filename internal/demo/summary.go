@@ -8,7 +8,6 @@ import (
 	"math/big"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
 	"github.com/tonghop/tonghop/internal/numfmt"
@@ -28,6 +27,8 @@ type Summary struct {
 	Tokens Tokens `json:"tokens"`
 	// Round is the reporting round of Period, as the province counts it.
 	Round RoundInfo `json:"round"`
+	// Transition is the 2025 act: the map changes under the running nodes.
+	Transition Transition `json:"transition"`
 }
 
 // Tokens are the demo's API tokens for the province.
@@ -204,7 +205,7 @@ func (h *hierarchyRun) summarise(ctx context.Context) (Summary, error) {
 		}
 		// End to end: the envelope as the province stores it, checked
 		// against the root certificate alone.
-		if _, err := submission.VerifyOffline(got.Envelope, root, time.Now()); err != nil {
+		if _, err := submission.VerifyOffline(got.Envelope, root, h.clock.Now()); err != nil {
 			info.Error = err.Error()
 			s.Root.Rejected++
 		} else {
@@ -293,6 +294,7 @@ func report(o Options, s Summary) error {
 		return code
 	})
 	printIndicators(w, s.Indicators)
+	printTransition(w, s.Transition)
 	if o.Once {
 		return nil
 	}

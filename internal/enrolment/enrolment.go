@@ -247,6 +247,9 @@ func (p *Parent) Revoke(unit, reason string) ([]store.Issued, error) {
 		return nil, err
 	}
 	fp := trust.Fingerprint(id.Leaf())
+	if err := p.refuseFirst(unit, nil); err != nil {
+		return nil, err
+	}
 	revoked, err := p.Store.RevokeIssued(unit, reason, fp, p.Forward, p.notices(id, reason))
 	if err != nil {
 		return nil, err
@@ -291,6 +294,23 @@ type Child struct {
 	Unit         hierarchy.Unit
 	Certificates []store.Issued
 	TokenPending bool
+}
+
+// refuseFirst refuses in memory the certificates of unit that which
+// selects (nil: all), before their revocation is stored: the one order of
+// revocations (see trust.Revocations). The revoked certificates are added
+// again once stored, for one issued in between.
+func (p *Parent) refuseFirst(unit string, which func(store.Issued) bool) error {
+	certs, err := p.Store.IssuedCerts()
+	if err != nil {
+		return err
+	}
+	for _, c := range certs {
+		if c.Unit == unit && (which == nil || which(c)) {
+			p.Revocations.Add(c.Fingerprint)
+		}
+	}
+	return nil
 }
 
 // Children lists the direct children.

@@ -97,6 +97,9 @@ func (p *Parent) Retire(path []string, leaf *x509.Certificate, note string) ([]s
 	// revocation here, and its own retirement, revoking its certificate
 	// above, closes its whole subtree there, the communes' chains included.
 	forward := p.Forward && !p.Now().After(id.Leaf().NotAfter)
+	if err := p.refuseFirst(u.Code, which); err != nil {
+		return nil, u, err
+	}
 	revoked, err := p.Store.RevokeIssuedWhere(u.Code, which, reason, fp, forward, p.notices(id, reason))
 	if err != nil {
 		return nil, u, err

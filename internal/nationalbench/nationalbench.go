@@ -366,6 +366,15 @@ func Run(ctx context.Context, cfg Config) (_ *Results, err error) {
 		return nil, err
 	}
 	say("full-year cube: tonghop p50 %v; PostgreSQL p50 %v", res.Cube.Tonghop.P50, res.Cube.PG.P50)
+	if m, ok, err := newMapped(tree); err != nil {
+		return nil, err
+	} else if ok {
+		mq, err := askMapped(ctx, cfg, m, tree, rootDir, pg, cols, say)
+		if err != nil {
+			return nil, err
+		}
+		res.Answers = append(res.Answers, mq...)
+	}
 	return res, nil
 }
 

@@ -80,3 +80,43 @@ func TestSmallRun(t *testing.T) {
 		}
 	})
 }
+
+// TestSmallRunMapped is the small run on the 2024 list (Lai Châu: 8
+// districts, 106 communes), which asks the mapped questions as well: the
+// provinces ranked in 2025 boundaries and a new commune's series, both
+// answered by PostgreSQL through the mapping table too, and compared.
+func TestSmallRunMapped(t *testing.T) {
+	t.Setenv(asTonghop, "1")
+	var progress strings.Builder
+	res, err := nationalbench.Run(context.Background(), nationalbench.Config{
+		UnitsCSV: country.File2024, Provinces: []string{"12"}, FirstYear: 2020, LastYear: 2021,
+		Queries: 20, Checks: 10, CubeRuns: 1,
+		ServeCommand: []string{os.Args[0]},
+		PG:           nationalbench.PGConfig{Settings: map[string]string{"shared_buffers": "128MB", "maintenance_work_mem": "256MB"}},
+		Progress:     &progress,
+	})
+	if err != nil {
+		t.Fatalf("%v\nprogress:\n%s", err, progress.String())
+	}
+	// The country, one unit of each of three levels, two rankings and a
+	// series; then the two mapped questions.
+	if len(res.Answers) != 9 {
+		t.Fatalf("%d questions answered, want 9", len(res.Answers))
+	}
+	ranked, series := res.Answers[7], res.Answers[8]
+	if ranked.Name != "all 1 provinces ranked for 2021 in 2025 boundaries" {
+		t.Errorf("question %q", ranked.Name)
+	}
+	// Lai Châu's new commune formed whole from the most old ones.
+	if !strings.Contains(series.Name, "year by year, 2020–2021, in 2025 boundaries") {
+		t.Errorf("question %q", series.Name)
+	}
+	if res.PG == nil {
+		t.Skipf("PostgreSQL half skipped: %s", res.PGSkip)
+	}
+	for _, a := range []nationalbench.QuestionResult{ranked, series} {
+		if a.Checked == 0 || a.PG.N == 0 {
+			t.Errorf("%s: %d answers compared, %d timed in PostgreSQL", a.Name, a.Checked, a.PG.N)
+		}
+	}
+}

@@ -10,7 +10,6 @@ import (
 	"google.golang.org/grpc/credentials"
 
 	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
-	"github.com/tonghop/tonghop/internal/hierarchy"
 	"github.com/tonghop/tonghop/internal/store"
 	"github.com/tonghop/tonghop/internal/submission"
 	"github.com/tonghop/tonghop/internal/trust"
@@ -39,14 +38,11 @@ func fetchHistory(ctx context.Context, dataDir, parentAddr string, id trust.Iden
 		return err
 	}
 	defer st.Close()
-	units, err := st.Units()
+	history, err := st.History()
 	if err != nil {
 		return err
 	}
-	tree, err := hierarchy.NewTree(units)
-	if err != nil {
-		return err
-	}
+	tree := nodeTree(history, path[len(path)-1], now())
 	items := make([]store.Incoming, 0, len(resp.Envelopes))
 	for _, raw := range resp.Envelopes {
 		c, err := submission.CheckHistory(raw, path, roots, tree)

@@ -82,7 +82,7 @@ func Init(dataDir, unit string, units []hierarchy.Unit, root bool, opts Options)
 }
 
 // unitPath reads the node's unit, name and path from a stopped node's store.
-func unitPath(dataDir string) (hierarchy.Unit, []string, error) {
+func unitPath(dataDir string, now time.Time) (hierarchy.Unit, []string, error) {
 	st, err := store.Open(filepath.Join(dataDir, store.FileName), store.Options{MustExist: true})
 	if err != nil {
 		return hierarchy.Unit{}, nil, err
@@ -96,7 +96,7 @@ func unitPath(dataDir string) (hierarchy.Unit, []string, error) {
 	if err != nil {
 		return hierarchy.Unit{}, nil, err
 	}
-	tree := nodeTree(history, id.UnitCode, time.Now())
+	tree := nodeTree(history, id.UnitCode, now)
 	u, _ := tree.Unit(id.UnitCode)
 	return u, tree.Path(id.UnitCode), nil
 }
@@ -109,7 +109,7 @@ func Enroll(ctx context.Context, dataDir, parentAddr, token string, opts Options
 	if opts.Clock != nil {
 		now = opts.Clock
 	}
-	u, path, err := unitPath(dataDir)
+	u, path, err := unitPath(dataDir, now())
 	if err != nil {
 		return trust.Identity{}, err
 	}
@@ -140,7 +140,7 @@ func RotateKey(ctx context.Context, dataDir, parentAddr string, opts Options) (t
 	if opts.Clock != nil {
 		now = opts.Clock
 	}
-	u, _, err := unitPath(dataDir)
+	u, _, err := unitPath(dataDir, now())
 	if err != nil {
 		return trust.Identity{}, err
 	}

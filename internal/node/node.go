@@ -22,7 +22,6 @@ import (
 	"github.com/tonghop/tonghop/internal/audit"
 	"github.com/tonghop/tonghop/internal/config"
 	"github.com/tonghop/tonghop/internal/downlink"
-	"github.com/tonghop/tonghop/internal/enrolment"
 	"github.com/tonghop/tonghop/internal/hierarchy"
 	"github.com/tonghop/tonghop/internal/server"
 	"github.com/tonghop/tonghop/internal/store"
@@ -42,9 +41,6 @@ var ErrConfig = errors.New("node")
 type Options struct {
 	Logger *zap.Logger      // nil: no logging
 	Clock  func() time.Time // nil: time.Now
-	// Successions are the reorganisations the node knows, for handing a
-	// new child its sources' reports; nil: none.
-	Successions func() []enrolment.Succession
 	// AuditFile opens the audit log's current file; nil: the file on disk.
 	// Tests inject one that fails as a full disk does.
 	AuditFile func(path string) (audit.File, error)

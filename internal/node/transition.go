@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
-	"sync"
 	"time"
 
 	"go.uber.org/zap"
@@ -15,70 +14,25 @@ import (
 	"google.golang.org/grpc/credentials"
 
 	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
+	"github.com/tonghop/tonghop/internal/enrolment"
 	"github.com/tonghop/tonghop/internal/envelope"
 	"github.com/tonghop/tonghop/internal/hierarchy"
-	"github.com/tonghop/tonghop/internal/numfmt"
 	"github.com/tonghop/tonghop/internal/store"
 	"github.com/tonghop/tonghop/internal/submission"
 	"github.com/tonghop/tonghop/internal/trust"
 	"github.com/tonghop/tonghop/internal/uplink"
 )
 
-// datedTrees gives the hierarchy in force on a day from units with
-// validity dates, one tree per stretch of days between two changes, built
-// when first asked for: a node's units change only at reorganisations, so
-// there are a handful.
-type datedTrees struct {
-	units      []hierarchy.Unit
-	boundaries []time.Time // every ValidFrom and ValidTo, sorted, unique
-	fallback   *hierarchy.Tree
-
-	mu    sync.Mutex
-	trees map[int]*hierarchy.Tree // by the number of boundaries on or before the day
-}
-
-func newDatedTrees(units []hierarchy.Unit, fallback *hierarchy.Tree) *datedTrees {
-	d := &datedTrees{units: units, fallback: fallback, trees: map[int]*hierarchy.Tree{}}
-	for _, u := range units {
-		for _, t := range []time.Time{u.ValidFrom, u.ValidTo} {
-			if !t.IsZero() {
-				d.boundaries = append(d.boundaries, t)
-			}
+// successions are the rows of the reorganisations history records, as
+// the parent hands a new child its sources.
+func successions(history *hierarchy.History) func() []enrolment.Succession {
+	return func() []enrolment.Succession {
+		var out []enrolment.Succession
+		for _, c := range history.Changes() {
+			out = append(out, enrolment.Succession{Old: c.Old, New: c.New, Partial: c.Partial, Date: c.Date})
 		}
+		return out
 	}
-	slices.SortFunc(d.boundaries, func(a, b time.Time) int { return a.Compare(b) })
-	d.boundaries = slices.CompactFunc(d.boundaries, func(a, b time.Time) bool { return a.Equal(b) })
-	return d
-}
-
-// On returns the tree of the units in force on the calendar day of t in
-// Hà Nội time, the day the country's validity dates are written in.
-func (d *datedTrees) On(t time.Time) *hierarchy.Tree {
-	day := t.In(numfmt.Zone())
-	date := hierarchy.Day(day.Date())
-	epoch, _ := slices.BinarySearchFunc(d.boundaries, date, func(b, t time.Time) int { return b.Compare(t) })
-	if epoch < len(d.boundaries) && d.boundaries[epoch].Equal(date) {
-		epoch++
-	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if tr, ok := d.trees[epoch]; ok {
-		return tr
-	}
-	var active []hierarchy.Unit
-	for _, u := range d.units {
-		if u.ActiveOn(day) {
-			active = append(active, u)
-		}
-	}
-	tr, err := hierarchy.NewTree(active)
-	if err != nil {
-		// The units in force on one day always form a tree when the whole
-		// set does; a set that does not is the whole set's problem.
-		tr = d.fallback
-	}
-	d.trees[epoch] = tr
-	return tr
 }
 
 // RetireResult is what retiring a node did.

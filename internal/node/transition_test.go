@@ -20,7 +20,6 @@ import (
 	"github.com/tonghop/tonghop/internal/access"
 	"github.com/tonghop/tonghop/internal/catalog"
 	"github.com/tonghop/tonghop/internal/config"
-	"github.com/tonghop/tonghop/internal/enrolment"
 	"github.com/tonghop/tonghop/internal/envelope"
 	"github.com/tonghop/tonghop/internal/hierarchy"
 	"github.com/tonghop/tonghop/internal/submission"
@@ -50,34 +49,39 @@ func hanoi(y int, m time.Month, d, h int) time.Time {
 	return time.Date(y, m, d, h, 0, 0, 0, time.FixedZone("ICT", 7*3600))
 }
 
-// reorganised is part of Lai Châu before 2025-07-01, as the official lists
-// have it: Huyện Tam Đường (106) and two of its communes, Xã Bình Lư (03412)
-// and Xã Sơn Bình (03413), all abolished on that day.
-func reorganised() []hierarchy.Unit {
-	end := hierarchy.Day(2025, time.July, 1)
-	return []hierarchy.Unit{
-		{Code: "12", Name: "Tỉnh Lai Châu", Level: "province"},
-		{Code: "106", Name: "Huyện Tam Đường", Level: "district", Parent: "12", ValidTo: end},
-		{Code: "03412", Name: "Xã Bình Lư", Level: "commune", Parent: "106", ValidTo: end},
-		{Code: "03413", Name: "Xã Sơn Bình", Level: "commune", Parent: "106", ValidTo: end},
-	}
-}
-
-func binhLuSources() []enrolment.Succession {
+// reorganised is part of Lai Châu before and after 2025-07-01, as the
+// official lists and mapping have it: Huyện Tam Đường (106) and three of
+// its communes, Thị trấn Tam Đường (03390), Xã Bình Lư (03412) and Xã Sơn
+// Bình (03413), all abolished on that day, and the new Xã Bình Lư formed
+// whole from the three, directly under the province. It took the code
+// 03390 of the town.
+func reorganised() ([]hierarchy.Unit, []hierarchy.Change) {
 	day := hierarchy.Day(2025, time.July, 1)
-	return []enrolment.Succession{
-		{Old: "03412", New: "03390", Date: day},
-		{Old: "03413", New: "03390", Date: day},
+	units := []hierarchy.Unit{
+		{Code: "12", Name: "Tỉnh Lai Châu", Level: "province"},
+		{Code: "106", Name: "Huyện Tam Đường", Level: "district", Parent: "12", ValidTo: day},
+		{Code: "03390", Name: "Thị trấn Tam Đường", Level: "commune", Parent: "106", ValidTo: day},
+		{Code: "03412", Name: "Xã Bình Lư", Level: "commune", Parent: "106", ValidTo: day},
+		{Code: "03413", Name: "Xã Sơn Bình", Level: "commune", Parent: "106", ValidTo: day},
+		{Code: "03390", Name: "Xã Bình Lư", Level: "commune", Parent: "12", ValidFrom: day},
 	}
+	var changes []hierarchy.Change
+	for _, old := range []hierarchy.Unit{units[2], units[3], units[4]} {
+		changes = append(changes, hierarchy.Change{Old: old.Code, OldName: old.Name, New: "03390", NewName: "Xã Bình Lư", Level: "commune", Date: day})
+	}
+	return units, changes
 }
 
-// startDated is startNode with the units, the clock and the successions
-// given.
-func startDated(t *testing.T, unit string, parent *tnode, units []hierarchy.Unit, opts Options) *tnode {
+// startDated is startNode with the units, the changes between maps and
+// the clock given.
+func startDated(t *testing.T, unit string, parent *tnode, units []hierarchy.Unit, changes []hierarchy.Change, opts Options) *tnode {
 	t.Helper()
 	tn := &tnode{t: t, unit: unit, dir: t.TempDir()}
 	opts.Logger = zaptest.NewLogger(t).Named(unit)
 	if _, err := Init(tn.dir, unit, units, parent == nil, opts); err != nil {
+		t.Fatal(err)
+	}
+	if err := LoadMap(tn.dir, nil, changes, time.Time{}, opts); err != nil {
 		t.Fatal(err)
 	}
 	tn.cfg = config.Default()
@@ -142,41 +146,50 @@ func (tn *tnode) envelope(digest string) []byte {
 	return resp.Envelope
 }
 
-// TestRetirement takes real nodes on loopback through 2025-07-01 with an
-// injected clock: Huyện Tam Đường and two of its communes report 2023 and
-// 2024 under the old chain, with certificates that end with their units;
-// on the day, the communes retire at the district and the district hands
-// the report still in its outbox to the province and retires. The old
-// envelopes verify at the province and offline, years on; the retired
-// units' keys sign nothing more, and their nodes keep their history,
-// read-only.
-func TestRetirement(t *testing.T) {
+// TestTransition takes real nodes on loopback through 2025-07-01 with an
+// injected clock. Huyện Tam Đường and three of its communes report 2023 and
+// 2024 under the old chain, with certificates that end with their units.
+// On the day the communes retire at the district, and the district hands
+// the report still in its outbox to the province and retires. The new Xã
+// Bình Lư, which took the town's code 03390, enrols directly with the
+// province, fetches its sources' reports and reports 2025: its first
+// report is balanced against the three sources' 2024 members, not against
+// the town's alone. Old and new envelopes verify at the province and
+// offline, years on; the retired units' keys sign nothing more, and their
+// nodes keep their history, read-only.
+func TestTransition(t *testing.T) {
 	clk := &clock{t: hanoi(2025, time.March, 10, 9)}
-	opts := Options{Clock: clk.Now, Successions: binhLuSources}
-	units := reorganised()
-	province := startDated(t, "12", nil, units, opts)
-	district := startDated(t, "106", province, units, opts)
+	opts := Options{Clock: clk.Now}
+	units, changes := reorganised()
+	province := startDated(t, "12", nil, units, changes, opts)
+	district := startDated(t, "106", province, units, nil, opts)
 	end := hanoi(2025, time.July, 1, 0)
 	if got := district.node.Identity().Leaf().NotAfter; !got.Equal(end) {
 		t.Fatalf("the district's certificate ends %s, want the unit's end %s", got, end)
 	}
-	binhLu := startDated(t, "03412", district, units, opts)
-	sonBinh := startDated(t, "03413", district, units, opts)
+	town := startDated(t, "03390", district, units, nil, opts)
+	binhLu := startDated(t, "03412", district, units, nil, opts)
+	sonBinh := startDated(t, "03413", district, units, nil, opts)
+	if got := town.node.Identity().Leaf().DNSNames[0]; got != "03390.106.12.tonghop.internal" {
+		t.Fatalf("the town's certificate names %s", got)
+	}
 
 	// 2023 and 2024 under the old chain: dang_vien is a stock.
 	old := map[string]map[string]string{
+		"03390": {"2023": "405", "2024": "412"},
 		"03412": {"2023": "118", "2024": "121"},
 		"03413": {"2023": "96", "2024": "97"},
 	}
 	var oldDigests []string
-	for _, c := range []*tnode{binhLu, sonBinh} {
+	communes := []*tnode{town, binhLu, sonBinh}
+	for _, c := range communes {
 		for _, p := range []string{"2023", "2024"} {
 			c.put(p, dv("dang_vien", "", old[c.unit][p]))
 			oldDigests = append(oldDigests, c.submit(p).Digest)
 		}
 	}
-	eventually(t, "the communes' four reports at the province", func() bool {
-		return len(province.submissions("03412", false))+len(province.submissions("03413", false)) == 4
+	eventually(t, "the communes' six reports at the province", func() bool {
+		return len(province.submissions("03390", false))+len(province.submissions("03412", false))+len(province.submissions("03413", false)) == 6
 	})
 
 	// The province is down when the district signs its own 2024 report:
@@ -192,7 +205,7 @@ func TestRetirement(t *testing.T) {
 	// 2025-07-01, 08:00: the communes retire at the district, then the
 	// district at the province.
 	clk.set(hanoi(2025, time.July, 1, 8))
-	for _, c := range []*tnode{binhLu, sonBinh} {
+	for _, c := range communes {
 		c.stop()
 		res, err := Retire(context.Background(), c.dir, district.node.PeerAddr(), "Nghị quyết 1670/NQ-UBTVQH15", opts)
 		if err != nil {
@@ -207,7 +220,7 @@ func TestRetirement(t *testing.T) {
 	}
 	district.stop()
 	province.runWith(opts)
-	res, err := Retire(context.Background(), district.dir, province.node.PeerAddr(), "", Options{Clock: clk.Now, Logger: zaptest.NewLogger(t)})
+	res, err := Retire(context.Background(), district.dir, province.node.PeerAddr(), "", opts)
 	if err != nil {
 		t.Fatalf("retiring the district: %v", err)
 	}
@@ -238,11 +251,94 @@ func TestRetirement(t *testing.T) {
 	}
 	district.stop()
 
-	// The old envelopes verify offline against the province's root, a
-	// year on and ten years on.
+	// 2025-07-02: the new Xã Bình Lư, a new node, enrols directly with the
+	// province: its certificate names 12/03390, not the town's path.
+	clk.set(hanoi(2025, time.July, 2, 9))
+	newBinhLu := &tnode{t: t, unit: "03390", dir: t.TempDir()}
+	u, err := Init(newBinhLu.dir, "03390", units, false, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Name != "Xã Bình Lư" || u.Parent != "12" {
+		t.Fatalf("init of 03390 on 2025-07-02 gave %+v", u)
+	}
+	newBinhLu.cfg = config.Default()
+	newBinhLu.cfg.DataDir = newBinhLu.dir
+	newBinhLu.cfg.GRPCListen, newBinhLu.cfg.HTTPListen, newBinhLu.cfg.PeerListen = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
+	id := newBinhLu.enrollWith(province, opts)
+	if got := trust.JoinPath(id.Path()); got != "12/03390" || id.Leaf().DNSNames[0] != "03390.12.tonghop.internal" {
+		t.Fatalf("the new commune's certificate names %s (%v)", got, id.Leaf().DNSNames)
+	}
+	// Its predecessors' history: what the province holds that they signed.
+	src, err := FetchSources(context.Background(), newBinhLu.dir, province.node.PeerAddr(), "", opts)
+	if err != nil {
+		t.Fatalf("FetchSources: %v", err)
+	}
+	var srcCodes []string
+	for _, s := range src.Units {
+		srcCodes = append(srcCodes, s.UnitCode)
+	}
+	if strings.Join(srcCodes, " ") != "03390 03412 03413" || len(src.Reports) != 6 {
+		t.Fatalf("sources %v with %d reports, want the town, Bình Lư and Sơn Bình with 6", srcCodes, len(src.Reports))
+	}
+	var members2024 int64
+	for _, r := range src.Reports {
+		if s := r.Verified.Submission; s.Period == "2024" {
+			if !strings.HasPrefix(trust.JoinPath(r.Verified.SignerPath), "12/106/") {
+				t.Fatalf("a source report signed by %v", r.Verified.SignerPath)
+			}
+			members2024 += s.Values[0].Count
+		}
+	}
+	if members2024 != 412+121+97 {
+		t.Fatalf("the sources' 2024 members sum to %d, want 630", members2024)
+	}
+
+	// Its first report: 630 members at the start (its sources' at the end
+	// of 2024), 12 admitted, 2 died: 640. Key continuity starts a new line
+	// for the new unit, though the town's key is known for the code.
+	newBinhLu.runWith(opts)
+	t.Cleanup(newBinhLu.stop)
+	newBinhLu.put("2025", dv("dang_vien", "", "640"), dv("ket_nap", "", "12"), dv("tu_tran", "", "2"),
+		dv("chuyen_den", "", "0"), dv("khai_tru", "", "0"), dv("xoa_ten", "", "0"), dv("xin_ra_khoi_dang", "", "0"),
+		dv("huy_quyet_dinh_ket_nap", "", "0"), dv("chuyen_di", "", "0"))
+	first := newBinhLu.submit("2025")
+	eventually(t, "the new commune's 2025 report at the province", func() bool { return len(province.submissions("03390", false)) == 3 })
+	balance := func(digest string) *tonghopv1.Violation {
+		for _, s := range province.submissions("03390", true) {
+			if s.Digest != digest {
+				continue
+			}
+			if s.Signer != "12/03390" {
+				t.Fatalf("the province stored the 2025 report signed by %s", s.Signer)
+			}
+			for _, v := range s.Violations {
+				if v.Rule == "can_doi_dang_vien" {
+					return v
+				}
+			}
+			return nil
+		}
+		t.Fatalf("no report %s at the province", digest)
+		return nil
+	}
+	if v := balance(first.Digest); v != nil {
+		t.Fatalf("the balanced first report breaks %s: %s %s %s", v.Rule, v.Left, v.Operator, v.Right)
+	}
+	// A revision with ten members more does not balance against the
+	// sources: the province says so, with the sources' figure.
+	newBinhLu.put("2025", dv("dang_vien", "", "650"))
+	second := newBinhLu.submit("2025")
+	eventually(t, "the revision at the province", func() bool { return len(province.submissions("03390", true)) == 4 })
+	if v := balance(second.Digest); v == nil || v.Left != "650" || v.Right != "640" {
+		t.Fatalf("the unbalanced revision: %+v, want 650 == 640", v)
+	}
+
+	// Old and new envelopes verify offline against the province's root,
+	// a year on and ten years on.
 	root := province.node.Identity().Root()
 	for _, at := range []time.Time{hanoi(2026, time.July, 1, 0), hanoi(2035, time.January, 1, 0)} {
-		for _, d := range oldDigests {
+		for _, d := range append(oldDigests, first.Digest, second.Digest) {
 			if _, err := submission.VerifyOffline(province.envelope(d), root, at); err != nil {
 				t.Fatalf("offline at %s, %s: %v", at.Format(time.DateOnly), d, err)
 			}
@@ -261,23 +357,25 @@ func TestRetirement(t *testing.T) {
 		t.Fatalf("offline, a report the retired district signs after its end: %v", err)
 	}
 	backdated := signedAt(t, districtID, "106", "2025S1", hanoi(2025, time.June, 30, 20))
-	for _, raw := range [][]byte{late, backdated} {
-		if _, err := province.nodeVerifier().Check(raw, nil); !errors.Is(err, submission.ErrNotAllowed) && !errors.Is(err, submission.ErrUnauthentic) {
-			t.Fatalf("at the province, a report of the retired district: %v", err)
-		}
+	if _, err := province.nodeVerifier().Check(late, nil); !errors.Is(err, submission.ErrNotAllowed) && !errors.Is(err, submission.ErrUnauthentic) {
+		t.Fatalf("at the province, a report the retired district signs after its end: %v", err)
 	}
 	if _, err := province.nodeVerifier().Check(backdated, nil); !errors.Is(err, submission.ErrNotAllowed) {
 		t.Fatalf("at the province, a backdated report of the retired district: %v", err)
 	}
-	// Nor a commune's, whose chain passes through the revoked district.
-	binhLuID, err := trust.Load(binhLu.dir)
+	// Nor a commune's, whose chain passes through the revoked district,
+	// nor the town's old key for the new commune that took its code.
+	townID, err := trust.Load(town.dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := province.nodeVerifier().Check(signedAt(t, binhLuID, "03412", "2025S1", hanoi(2025, time.June, 30, 20)), nil); !errors.Is(err, submission.ErrNotAllowed) {
-		t.Fatalf("at the province, a backdated report of a retired commune: %v", err)
+	if _, err := province.nodeVerifier().Check(signedAt(t, townID, "03390", "2025S1", hanoi(2025, time.June, 30, 20)), nil); !errors.Is(err, submission.ErrNotAllowed) {
+		t.Fatalf("at the province, a backdated report of the retired town: %v", err)
 	}
-	// Nor can its certificate connect any more.
+	if _, err := province.nodeVerifier().Check(signedAt(t, townID, "03390", "2025", clk.Now()), nil); err == nil {
+		t.Fatal("the town's key signed for the new Xã Bình Lư")
+	}
+	// Nor can the district's certificate connect any more.
 	if _, err := province.peerClientAt(districtID, clk.Now).Deliver(context.Background(), &tonghopv1.DeliverRequest{Envelopes: [][]byte{backdated}}); err == nil {
 		t.Fatal("the retired district delivered")
 	}

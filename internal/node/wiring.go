@@ -36,6 +36,7 @@ import (
 	"github.com/tonghop/tonghop/internal/enrolment"
 	"github.com/tonghop/tonghop/internal/guard"
 	"github.com/tonghop/tonghop/internal/hierarchy"
+	"github.com/tonghop/tonghop/internal/numfmt"
 	"github.com/tonghop/tonghop/internal/rollup"
 	"github.com/tonghop/tonghop/internal/server"
 	"github.com/tonghop/tonghop/internal/store"
@@ -181,8 +182,11 @@ func (w *wiring) buildDomain() error {
 		w.forward = false
 		w.log.Info("this node's unit has retired: its data is kept, read-only")
 	}
-	dated := newDatedTrees(w.history.Units(), w.tree)
-	w.verifier = &submission.Verifier{Roots: w.roots, Revocations: w.revocations, Tree: w.tree, TreeOn: dated.On, Catalog: cat, Earlier: catalog.Earlier(), Self: w.self, Now: w.clock}
+	// Who may sign, and who are this node's children, is decided by the
+	// map of the day in question; the map's days are Hà Nội's.
+	history := w.history
+	treeOn := func(t time.Time) *hierarchy.Tree { return history.AsOf(t.In(numfmt.Zone())) }
+	w.verifier = &submission.Verifier{Roots: w.roots, Revocations: w.revocations, Tree: w.tree, TreeOn: treeOn, Catalog: cat, Earlier: catalog.Earlier(), Self: w.self, Now: w.clock}
 	rules, err := validate.ForCatalog(cat)
 	if err != nil {
 		return fmt.Errorf("validation rules of catalogue %s: %w", cat.Version(), err)
@@ -190,7 +194,7 @@ func (w *wiring) buildDomain() error {
 	n := w.node
 	w.reports = &submission.Reports{Store: st, Verifier: w.verifier, Identity: &n.identity, Forward: w.forward, Rules: rules, Logger: w.log,
 		Previous: mappedPrevious(&rollup.Engine{Store: st, Catalog: cat, Tree: w.tree, History: w.history, Self: w.self})}
-	w.parent = &enrolment.Parent{Store: st, Identity: &n.identity, Tree: w.tree, TreeOn: dated.On, Successions: w.opts.Successions,
+	w.parent = &enrolment.Parent{Store: st, Identity: &n.identity, Tree: w.tree, TreeOn: treeOn, Successions: successions(history),
 		Self: w.self, Revocations: w.revocations, Forward: w.forward, Now: w.clock}
 	w.verifier.Retiring = w.parent.Retiring
 	n.verifier = w.verifier

@@ -1,8 +1,10 @@
 package node
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -333,5 +335,41 @@ func TestSpreadsheetImportOverREST(t *testing.T) {
 	resp, body = post(xlsx(t, "Biểu 1", [][]any{{"Mã", "Số lượng"}, {"dang_vien", "nhiều"}}))
 	if resp.StatusCode != 400 || !strings.Contains(body, `Biểu 1!B2`) {
 		t.Fatalf("POST a bad file: %d %s", resp.StatusCode, body)
+	}
+}
+
+// The printed report of a district compares its communes in phụ lục 2,
+// from the reports they sent up.
+func TestReportComparesChildren(t *testing.T) {
+	district, _, _ := tamDuongWithCommunes(t)
+	district.put("2021", dv("dang_vien", "", "150"))
+	district.submit("2021")
+	body, err := tonghopv1.NewDocumentServiceClient(district.admin).GetReport(context.Background(), &tonghopv1.GetReportRequest{
+		UnitCode: "106", DataSet: "tong_ket_nam", Period: "2021", Format: tonghopv1.DocumentFormat_DOCUMENT_FORMAT_DOCX})
+	if err != nil {
+		t.Fatal(err)
+	}
+	z, err := zip.NewReader(bytes.NewReader(body.Data), int64(len(body.Data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc string
+	for _, f := range z.File {
+		if f.Name == "word/document.xml" {
+			r, _ := f.Open()
+			raw, _ := io.ReadAll(r)
+			doc = string(raw)
+		}
+	}
+	appendix := doc[strings.Index(doc, "PHỤ LỤC 2"):]
+	// 9 of 10 and 11 of 40 village heads are members; the district 20/50.
+	for _, s := range []string{"So sánh các đơn vị trực thuộc", "Thị trấn Tam Đường", "Xã Thèn Sin", "Xã Tả Lèng", "90,00%", "27,50%", "40,00%", "Toàn đơn vị"} {
+		if !strings.Contains(appendix, s) {
+			t.Errorf("phụ lục 2 lacks %q", s)
+		}
+	}
+	// Members: the district's own 150 and the communes' 412 and 300.
+	if !strings.Contains(doc, "Đảng viên: 862") {
+		t.Errorf("the body lacks the district's roll-up of members, 862")
 	}
 }

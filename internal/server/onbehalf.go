@@ -8,6 +8,7 @@ import (
 	"github.com/tonghop/tonghop/internal/envelope"
 	"github.com/tonghop/tonghop/internal/invalid"
 	"github.com/tonghop/tonghop/internal/store"
+	"github.com/tonghop/tonghop/internal/trust"
 )
 
 func (s *submissionService) SubmitOnBehalf(ctx context.Context, req *tonghopv1.SubmitOnBehalfRequest) (*tonghopv1.SubmitOnBehalfResponse, error) {
@@ -50,7 +51,15 @@ func (s *peerService) FetchHistory(ctx context.Context, _ *tonghopv1.FetchHistor
 		return nil, err
 	}
 	resp := &tonghopv1.FetchHistoryResponse{}
+	// The unit's own reports, and those this node entered on its behalf:
+	// not those of an older unit that had the same code (Thị trấn Tam
+	// Đường's for the Xã Bình Lư that took its code 03390), which its
+	// path, and so its signer, tells apart.
+	own, mine := trust.JoinPath(path), trust.JoinPath(path[:len(path)-1])
 	for _, r := range recs {
+		if r.Signer != own && r.Signer != mine {
+			continue
+		}
 		_, env, _, err := s.subs.Store.Submission(r.Digest)
 		if err != nil {
 			return nil, err

@@ -140,11 +140,12 @@ func newDataService(d Deps) any {
 
 func newSubmissionService(d Deps) any {
 	return &submissionService{
-		subs:   d.Submissions,
-		store:  d.Store,
-		check:  entry.Checker{Unit: d.Unit, Catalog: d.Catalog},
-		tree:   d.Tree,
-		parent: d.ParentAddress,
+		subs:    d.Submissions,
+		store:   d.Store,
+		check:   entry.Checker{Unit: d.Unit, Catalog: d.Catalog},
+		tree:    d.Tree,
+		history: d.History,
+		parent:  d.ParentAddress,
 	}
 }
 

@@ -25,11 +25,40 @@ const (
 
 type submissionService struct {
 	tonghopv1.UnimplementedSubmissionServiceServer
-	subs   *submission.Reports
-	store  *store.Store
-	check  entry.Checker
-	tree   *hierarchy.Tree
-	parent string
+	subs  *submission.Reports
+	store *store.Store
+	check entry.Checker
+	tree  *hierarchy.Tree
+	// history, when set, holds the units of other maps, whose reports a
+	// node keeps: a district abolished in 2025 is listed at its province.
+	history *hierarchy.History
+	parent  string
+}
+
+// known reports whether code is a unit of this node's map or of another
+// map it keeps.
+func (s *submissionService) known(code string) bool {
+	if _, ok := s.tree.Unit(code); ok {
+		return true
+	}
+	return s.history != nil && len(s.history.Versions(code)) > 0
+}
+
+// inSubtree reports whether code lies below root in this node's map or in
+// any other map it keeps.
+func (s *submissionService) inSubtree(root, code string) bool {
+	if s.tree.InSubtree(root, code) {
+		return true
+	}
+	if s.history == nil {
+		return false
+	}
+	for k := 0; k <= len(s.history.Boundaries()); k++ {
+		if s.history.TreeOfEra(k).InSubtree(root, code) {
+			return true
+		}
+	}
+	return false
 }
 
 func forwardToProto(f store.ForwardState) tonghopv1.ForwardState {
@@ -99,7 +128,7 @@ func (s *submissionService) Submit(ctx context.Context, req *tonghopv1.SubmitReq
 func (s *submissionService) ListSubmissions(ctx context.Context, req *tonghopv1.ListSubmissionsRequest) (*tonghopv1.ListSubmissionsResponse, error) {
 	var bad invalid.Error
 	if req.UnitCode != "" {
-		if _, ok := s.tree.Unit(req.UnitCode); !ok {
+		if !s.known(req.UnitCode) {
 			bad.Add("unit_code", "unknown unit %q", req.UnitCode)
 		}
 	} else if req.IncludeSubtree {
@@ -128,7 +157,7 @@ func (s *submissionService) ListSubmissions(ctx context.Context, req *tonghopv1.
 	}
 	if req.IncludeSubtree {
 		root := req.UnitCode
-		f.Units = func(code string) bool { return s.tree.InSubtree(root, code) }
+		f.Units = func(code string) bool { return s.inSubtree(root, code) }
 	}
 	recs, superseded, last, err := s.store.Submissions(f, after, size)
 	if err != nil {

@@ -158,10 +158,14 @@ type Outcome struct {
 	Receipt []byte // signed receipt, for Accepted and Duplicate
 }
 
-// Accept verifies a batch delivered by the child at path from, stores what
-// verifies in one transaction (queued for the parent if this node has one),
-// and answers each envelope, in order. Accepted envelopes are durable before
-// Accept returns; an error means nothing of the batch was stored.
+// Receive verifies a batch delivered by the child at path from, stores what
+// verifies (queued for the parent if this node has one), and answers each
+// envelope, in order. Every envelope answered Stored or Duplicate is durable
+// before Receive returns. The batch's reports are stored in one transaction
+// at the end; each notice (a revocation or a key endorsement) in its own
+// transaction before them, in the batch's order. So an error means no report of the batch was stored, though notices before
+// the failure may have been: they are answered Duplicate when the child
+// sends the batch again, which its outbox does until it has an answer.
 func (n *Reports) Receive(raws [][]byte, from []string) ([]Outcome, error) {
 	id, err := n.identity()
 	if err != nil {
@@ -286,8 +290,8 @@ func (n *Reports) receiveNotice(c Checked) (status store.Outcome, refusal, err e
 
 func (n *Reports) receiveRevocation(c Checked) (store.Outcome, error) {
 	rec, fp := c.RevocationRecord()
-	// Refuse the certificate in memory before the notice is durable: for a
-	// moment both agree it is revoked, never that it is valid.
+	// Refuse the certificate in memory before the notice is durable, the
+	// one order of revocations (see trust.Revocations).
 	n.Verifier.Revocations.Add(fp)
 	stored, err := n.Store.PutRevocations([]store.Revocation{rec}, c.Digest, c.Raw, n.Forward)
 	if err != nil {

@@ -14,6 +14,11 @@ var ErrNotEnrolled = errors.New("node not enrolled")
 // fingerprint: a serial number is chosen by its issuer, so a rogue issuer
 // could pick another certificate's serial, but not its fingerprint. It is
 // safe for concurrent use; checks run on every envelope and TLS handshake.
+//
+// One rule orders a revocation: a node adds the certificate here first and
+// stores the revocation after, so that for a moment memory and the store
+// may both say revoked, or memory alone, but never the store alone: no
+// certificate whose revocation is durable is accepted.
 type Revocations struct {
 	mu           sync.RWMutex
 	fingerprints map[string]bool
