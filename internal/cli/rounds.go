@@ -12,6 +12,7 @@ import (
 
 	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
 	"github.com/tonghop/tonghop/internal/numfmt"
+	"github.com/tonghop/tonghop/internal/validate"
 )
 
 // parseDeadline reads YYYY-MM-DD (the end of that day in Hà Nội) or RFC
@@ -69,7 +70,7 @@ func writeViolations(w io.Writer, vs []*tonghopv1.Violation, style numfmt.Style)
 		if v.Importance == tonghopv1.Importance_IMPORTANCE_WARNING {
 			imp = "cảnh báo"
 		}
-		fmt.Fprintf(w, "  %s [%s] %s: %s %s %s", imp, v.Rule, v.Message, decimal(v.Left, style), v.Operator, decimal(v.Right, style))
+		fmt.Fprintf(w, "  %s [%s] %s: là %s, %s %s", imp, v.Rule, v.Message, decimal(v.Left, style), validate.Op(v.Operator).MustBe(), decimal(v.Right, style))
 		if v.Overridden {
 			fmt.Fprintf(w, " (bỏ qua: %s)", v.OverrideReason)
 		}
