@@ -23,11 +23,16 @@ type Input struct {
 	Values     Lookup
 	// Previous is the same unit's report of the period before.
 	Previous Lookup
-	// History is the same unit's reports of earlier periods.
+	// History is the same unit's reports of earlier periods, up to
+	// HistoryPeriods of them, the latest first.
 	History []Lookup
 	// Peers are the reports of the unit's siblings for the same period.
 	Peers []Lookup
 }
+
+// HistoryPeriods is how many earlier periods of a unit its report is
+// judged against for outliers.
+const HistoryPeriods = 5
 
 // Outliers are judged by the modified z-score of Iglewicz and Hoaglin,
 // 0,6745·(x − median)/MAD, against at least minPoints others.
