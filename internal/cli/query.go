@@ -132,7 +132,7 @@ func indicatorTable(rows []*tonghopv1.IndicatorValue, ind *tonghopv1.Indicator, 
 		return style.Rat(r, decimals)
 	}
 	if o.format == "table" {
-		tab.header = []string{"#", "ĐƠN VỊ", "KỲ", "TỬ SỐ", "MẪU SỐ", "GIÁ TRỊ", "CHỈ TIÊU", "CHÊNH LỆCH", "% KẾ HOẠCH", "SO VỚI KỲ GỐC", "ĐẠT", "BÁO CÁO"}
+		tab.header = []string{"#", "ĐƠN VỊ", "KỲ", "TỬ SỐ", "MẪU SỐ", "GIÁ TRỊ", "CHỈ TIÊU", "SO VỚI CHỈ TIÊU", "% KẾ HOẠCH", "SO VỚI KỲ GỐC", "ĐẠT", "BÁO CÁO"}
 	}
 	for i, r := range rows {
 		rank := strconv.Itoa(i + 1)
@@ -159,6 +159,9 @@ func indicatorTable(rows []*tonghopv1.IndicatorValue, ind *tonghopv1.Indicator, 
 				target += "%"
 			}
 			diff = num(&a.Difference, int(ind.Decimals))
+			if o.format == "table" {
+				diff = signed(diff)
+			}
 			share = num(&a.ShareOfPlan, 1)
 			met = map[bool]string{true: "đạt", false: "chưa đạt"}[a.Met]
 			if o.format == "csv" {

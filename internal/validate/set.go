@@ -23,17 +23,26 @@ type Input struct {
 	Values     Lookup
 	// Previous is the same unit's report of the period before.
 	Previous Lookup
-	// History is the same unit's reports of earlier periods.
+	// History is the same unit's reports of earlier periods, up to
+	// HistoryPeriods of them, the latest first.
 	History []Lookup
 	// Peers are the reports of the unit's siblings for the same period.
 	Peers []Lookup
 }
 
+// HistoryPeriods is how many earlier periods of a unit its report is
+// judged against for outliers.
+const HistoryPeriods = 5
+
 // Outliers are judged by the modified z-score of Iglewicz and Hoaglin,
 // 0,6745·(x − median)/MAD, against at least minPoints others.
+// A difference from the median smaller than minOutlierGap is never an
+// outlier: on counts of a few (1 to 4 members), any change scores high and
+// means nothing.
 const (
-	outlierZ  = 3.5
-	minPoints = 5
+	outlierZ      = 3.5
+	minPoints     = 5
+	minOutlierGap = 5
 )
 
 // Set is every rule of a catalogue: the comparisons (breakdowns add up,
@@ -172,6 +181,9 @@ func outlier(de catalog.DataElement, ref expr.Ref, x int64, others []Lookup, aga
 		return Violation{}, false
 	}
 	med := median(vals)
+	if math.Abs(float64(x)-med) < minOutlierGap {
+		return Violation{}, false
+	}
 	dev := make([]float64, len(vals))
 	for i, v := range vals {
 		dev[i] = math.Abs(v - med)

@@ -582,6 +582,25 @@ func TestWholeRoundInTheBrowser(t *testing.T) {
 	b.axeCheck(province, "roll-up")
 	b.shot(province, "6-bieu-do-so-voi-chi-tieu")
 
+	// On a phone: the board fits the screen's width, the tables scroll on
+	// their own, and it stays accessible.
+	b.run(province, "a phone's screen", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
+	b.screen(province, "completeness board (phone)", prov.url+"/#/tien-do/12.tong_ket_nam.2021", `document.querySelector('tr[data-unit="03390"]') !== null`)
+	if wide := eval[bool](b, province, "page width", `document.documentElement.scrollWidth > window.innerWidth + 1`); wide {
+		t.Error("on a phone the board is wider than the screen")
+	}
+	b.axeCheck(province, "completeness board (phone)")
+	b.shot(province, "7-dien-thoai")
+	b.run(province, "back to a desktop", chromedp.ResetViewport())
+	// In English.
+	b.run(province, "switching to English", chromedp.Click(chromedp.CSS(`#lang`)))
+	b.wait(province, "the board in English", `document.querySelector('main h1')?.innerText === 'Completeness' && document.querySelector('#nav').innerText.includes('Roll-ups')`)
+	if got := b.text(province, `tr[data-unit="03390"]`); !strings.Contains(got, "accepted") {
+		t.Errorf("in English the row reads %q", got)
+	}
+	b.run(province, "switching back", chromedp.Click(chromedp.CSS(`#lang`)))
+	b.wait(province, "the board in Vietnamese", `document.querySelector('main h1')?.innerText === 'Tiến độ nộp báo cáo'`)
+
 	// Forbidden actions, refused in the browser as over REST.
 	valuesPath := "/v1/units/03390/data-sets/tong_ket_nam/periods/2021/values"
 	body := `[{"data_element":"ket_nap","value":"76"}]`

@@ -370,3 +370,32 @@ func TestIndexHasNoInlineScript(t *testing.T) {
 		t.Error("inline event handler in index.html")
 	}
 }
+
+func TestSessionFromALinkEndsWithTheTokenThatMadeIt(t *testing.T) {
+	fx := newFixture(t)
+	_, adminSecret, err := fx.tokens.Create("Quản trị huyện", access.Admin, "106", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, err := fx.tokens.Verify(adminSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, link, err := fx.tokens.CreateSignInLink(admin, "Văn phòng Đảng ủy", access.Editor, "03390", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := fx.tokens.StartSession(link, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, err := fx.tokens.Verify(s.Secret); err != nil || c.Role != access.Editor || c.Unit != "03390" {
+		t.Fatalf("the session: %+v, %v", c, err)
+	}
+	if _, err := fx.tokens.Store.RevokeAPIToken(admin.TokenID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fx.tokens.Verify(s.Secret); !errors.Is(err, access.ErrUnauthenticated) {
+		t.Errorf("the session outlived the revoked token that made its link: %v", err)
+	}
+}
