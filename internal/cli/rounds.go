@@ -205,10 +205,10 @@ func writeCompleteness(w io.Writer, resp *tonghopv1.GetCompletenessResponse, row
 		}
 		fmt.Fprintln(w)
 	}
-	tab := &table{header: []string{"level", "expected", "submitted", "share", "on time", "late", "missing", "accepted", "returned", "awaiting review"}}
+	tab := &table{header: []string{"level", "expected", "submitted", "share", "on time", "late", "missing", "accepted", "returned", "awaiting review", "entered on behalf"}}
 	add := func(name string, c *tonghopv1.CompletenessCounts) {
 		n := func(v int32) string { return style.Int(int64(v)) }
-		tab.add(name, n(c.Expected), n(c.Submitted), pct(c.Submitted, c.Expected), n(c.OnTime), n(c.Late), n(c.Missing), n(c.Accepted), n(c.Returned), n(c.AwaitingReview))
+		tab.add(name, n(c.Expected), n(c.Submitted), pct(c.Submitted, c.Expected), n(c.OnTime), n(c.Late), n(c.Missing), n(c.Accepted), n(c.Returned), n(c.AwaitingReview), n(c.EnteredOnBehalf))
 	}
 	for _, l := range resp.Levels {
 		add(l.Level, l.Counts)
@@ -219,14 +219,14 @@ func writeCompleteness(w io.Writer, resp *tonghopv1.GetCompletenessResponse, row
 		return
 	}
 	fmt.Fprintln(w)
-	units := &table{header: []string{"unit", "name", "level", "state", "revision", "first signed", "late", "errors", "warnings", "comment"}}
+	units := &table{header: []string{"unit", "name", "level", "state", "revision", "first signed", "late", "errors", "warnings", "comment", "entered by"}}
 	for _, u := range resp.Units {
 		late := ""
 		if u.Late {
 			late = "trễ hạn"
 		}
 		units.add(u.UnitCode, u.Name, u.Level, stateWord(u.State), fmt.Sprint(u.Revision), formatTime(u.FirstSignedAt), late,
-			fmt.Sprint(u.ErrorCount), fmt.Sprint(u.WarningCount), u.Comment)
+			fmt.Sprint(u.ErrorCount), fmt.Sprint(u.WarningCount), u.Comment, u.EnteredBy)
 	}
 	units.write(w, o.format)
 }
