@@ -36,7 +36,10 @@ a split unit has no value and names the split unit ("không so sánh được"),
 unless weights were declared for that split (tonghop weights declare), in
 which case the figure is apportioned and marked as an estimate ("ước tính").
 By default a question is in the map in force at the end of its period, and a
-series in the map at the end of its range, so that it is one line.`,
+series in the map at the end of its range, so that it is one line.
+
+With -o xlsx, the answer (in the map in force) as an Excel workbook on
+standard output, numbers as numbers: tonghop query … --compare -o xlsx > so-sanh.xlsx`,
 		Example: `  tonghop query --unit 12 --indicator ty_le_truong_thon_la_dang_vien --period 2021 --compare
   tonghop query --unit 106 --indicator so_dang_vien_ket_nap --period 2010..2020 --series
   tonghop query --unit 12 --indicator ty_le_dang_vien_nu --period 2021 --compare --level commune -o csv
