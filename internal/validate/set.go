@@ -160,7 +160,7 @@ func copied(cc copyCheck, now, before Lookup) (Violation, bool) {
 	de := cc.element
 	return Violation{
 		Rule: Rule{
-			Code: de.Code + "/copy", Op: Equal, Importance: Warning,
+			Code: de.Code + "/copy", Op: Against, Importance: Warning,
 			Message:   fmt.Sprintf("%s giống hệt kỳ trước ở mọi ô: có thể sao chép số liệu kỳ trước", de.Name),
 			MessageEN: fmt.Sprintf("%s is identical to the previous period in every cell: likely copied", de.NameEN),
 		},
@@ -218,7 +218,7 @@ func outlier(de catalog.DataElement, ref expr.Ref, x int64, others []Lookup, aga
 	r.SetFloat64(med)
 	return Violation{
 		Rule: Rule{
-			Code: de.Code + "/outlier/" + against, Op: Equal, Importance: Warning,
+			Code: de.Code + "/outlier/" + against, Op: Against, Importance: Warning,
 			Message:   fmt.Sprintf("%s khác thường so với %s (trung vị %s)", de.Name, vi, r.FloatString(1)),
 			MessageEN: fmt.Sprintf("%s is unusual against %s (median %s)", de.NameEN, en, r.FloatString(1)),
 		},

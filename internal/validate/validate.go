@@ -46,6 +46,9 @@ type Op string
 const (
 	Equal     Op = "=="
 	LessEqual Op = "<="
+	// Against marks a figure set beside another that it need not equal:
+	// a copy of the previous period, an outlier beside the median.
+	Against Op = "vs"
 )
 
 // MustBe says in Vietnamese what the left side must be, for people: a rule
@@ -56,6 +59,8 @@ func (o Op) MustBe() string {
 		return "phải bằng"
 	case LessEqual:
 		return "phải không quá"
+	case Against:
+		return "so với"
 	}
 	return "phải " + string(o)
 }
