@@ -158,6 +158,10 @@ func TestSignInMakesAnHttpOnlySessionWithTheTokensRoleAndSubtree(t *testing.T) {
 	if resp := fx.do("PATCH", "/v1/anything", "[]", c, nil); resp.StatusCode != 200 {
 		t.Errorf("same-origin PATCH with the cookie: %d", resp.StatusCode)
 	}
+	// Behind a TLS-terminating proxy the page's origin is https.
+	if resp := fx.do("PATCH", "/v1/anything", "[]", c, map[string]string{"Origin": strings.Replace(fx.srv.URL, "http:", "https:", 1)}); resp.StatusCode != 200 {
+		t.Errorf("PATCH from the https origin of a proxy in front: %d", resp.StatusCode)
+	}
 	// A bearer token is not the cookie: no same-origin rule applies to it.
 	if resp := fx.do("PATCH", "/v1/anything", "[]", nil, map[string]string{RequestHeader: "", "Authorization": "Bearer " + secret}); resp.StatusCode != 200 {
 		t.Errorf("PATCH with a bearer token: %d", resp.StatusCode)
