@@ -35,7 +35,7 @@ func TestTamDuongSecretariesAndEthnicGroups(t *testing.T) {
 	out := put("dang_vien=2675", "dang_vien.dt_kinh=1276", "dang_vien.dt_mong=399", "dang_vien.dt_thai=347", "dang_vien.dt_dao=148",
 		"dang_vien.dt_lu=148", "dang_vien.dt_lao=142", "dang_vien.dt_giay=136", "dang_vien.dt_muong=24", "dang_vien.dt_tay=18",
 		"dang_vien.dt_nung=6", "dang_vien.dt_khang=4", "dang_vien.dt_khac=26")
-	if !strings.Contains(out, "Đảng viên theo thành phần dân tộc phải cộng lại bằng tổng số: 2.674 == 2.675") {
+	if !strings.Contains(out, "Đảng viên theo thành phần dân tộc phải cộng lại bằng tổng số: là 2.674, phải bằng 2.675") {
 		t.Fatalf("the twelve groups against the total not flagged:\n%s", out)
 	}
 	code, out, _ := runCLI(t, ctx, "", append([]string{"values", "get"}, at...)...)

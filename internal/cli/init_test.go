@@ -151,7 +151,7 @@ func TestWeightsCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := config.Default()
-	cfg.DataDir, cfg.GRPCListen, cfg.HTTPListen = dir, "127.0.0.1:0", "127.0.0.1:0"
+	cfg.DataDir, cfg.GRPCListen, cfg.HTTPListen, cfg.PeerListen = dir, "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
 	n, err := node.New(cfg, node.Options{Logger: zaptest.NewLogger(t)})
 	if err != nil {
 		t.Fatal(err)

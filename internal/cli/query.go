@@ -36,7 +36,10 @@ a split unit has no value and names the split unit ("không so sánh được"),
 unless weights were declared for that split (tonghop weights declare), in
 which case the figure is apportioned and marked as an estimate ("ước tính").
 By default a question is in the map in force at the end of its period, and a
-series in the map at the end of its range, so that it is one line.`,
+series in the map at the end of its range, so that it is one line.
+
+With -o xlsx, the answer (in the map in force) as an Excel workbook on
+standard output, numbers as numbers: tonghop query … --compare -o xlsx > so-sanh.xlsx`,
 		Example: `  tonghop query --unit 12 --indicator ty_le_truong_thon_la_dang_vien --period 2021 --compare
   tonghop query --unit 106 --indicator so_dang_vien_ket_nap --period 2010..2020 --series
   tonghop query --unit 12 --indicator ty_le_dang_vien_nu --period 2021 --compare --level commune -o csv
@@ -129,7 +132,7 @@ func indicatorTable(rows []*tonghopv1.IndicatorValue, ind *tonghopv1.Indicator, 
 		return style.Rat(r, decimals)
 	}
 	if o.format == "table" {
-		tab.header = []string{"#", "ĐƠN VỊ", "KỲ", "TỬ SỐ", "MẪU SỐ", "GIÁ TRỊ", "CHỈ TIÊU", "CHÊNH LỆCH", "% KẾ HOẠCH", "SO VỚI KỲ GỐC", "ĐẠT", "BÁO CÁO"}
+		tab.header = []string{"#", "ĐƠN VỊ", "KỲ", "TỬ SỐ", "MẪU SỐ", "GIÁ TRỊ", "CHỈ TIÊU", "SO VỚI CHỈ TIÊU", "% KẾ HOẠCH", "SO VỚI KỲ GỐC", "ĐẠT", "BÁO CÁO"}
 	}
 	for i, r := range rows {
 		rank := strconv.Itoa(i + 1)
@@ -156,6 +159,9 @@ func indicatorTable(rows []*tonghopv1.IndicatorValue, ind *tonghopv1.Indicator, 
 				target += "%"
 			}
 			diff = num(&a.Difference, int(ind.Decimals))
+			if o.format == "table" {
+				diff = signed(diff)
+			}
 			share = num(&a.ShareOfPlan, 1)
 			met = map[bool]string{true: "đạt", false: "chưa đạt"}[a.Met]
 			if o.format == "csv" {

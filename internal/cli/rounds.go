@@ -12,6 +12,7 @@ import (
 
 	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
 	"github.com/tonghop/tonghop/internal/numfmt"
+	"github.com/tonghop/tonghop/internal/validate"
 )
 
 // parseDeadline reads YYYY-MM-DD (the end of that day in Hà Nội) or RFC
@@ -69,7 +70,7 @@ func writeViolations(w io.Writer, vs []*tonghopv1.Violation, style numfmt.Style)
 		if v.Importance == tonghopv1.Importance_IMPORTANCE_WARNING {
 			imp = "cảnh báo"
 		}
-		fmt.Fprintf(w, "  %s [%s] %s: %s %s %s", imp, v.Rule, v.Message, decimal(v.Left, style), v.Operator, decimal(v.Right, style))
+		fmt.Fprintf(w, "  %s [%s] %s: là %s, %s %s", imp, v.Rule, v.Message, decimal(v.Left, style), validate.Op(v.Operator).MustBe(), decimal(v.Right, style))
 		if v.Overridden {
 			fmt.Fprintf(w, " (bỏ qua: %s)", v.OverrideReason)
 		}
@@ -204,10 +205,10 @@ func writeCompleteness(w io.Writer, resp *tonghopv1.GetCompletenessResponse, row
 		}
 		fmt.Fprintln(w)
 	}
-	tab := &table{header: []string{"level", "expected", "submitted", "share", "on time", "late", "missing", "accepted", "returned", "awaiting review"}}
+	tab := &table{header: []string{"level", "expected", "submitted", "share", "on time", "late", "missing", "accepted", "returned", "awaiting review", "entered on behalf"}}
 	add := func(name string, c *tonghopv1.CompletenessCounts) {
 		n := func(v int32) string { return style.Int(int64(v)) }
-		tab.add(name, n(c.Expected), n(c.Submitted), pct(c.Submitted, c.Expected), n(c.OnTime), n(c.Late), n(c.Missing), n(c.Accepted), n(c.Returned), n(c.AwaitingReview))
+		tab.add(name, n(c.Expected), n(c.Submitted), pct(c.Submitted, c.Expected), n(c.OnTime), n(c.Late), n(c.Missing), n(c.Accepted), n(c.Returned), n(c.AwaitingReview), n(c.EnteredOnBehalf))
 	}
 	for _, l := range resp.Levels {
 		add(l.Level, l.Counts)
@@ -218,14 +219,14 @@ func writeCompleteness(w io.Writer, resp *tonghopv1.GetCompletenessResponse, row
 		return
 	}
 	fmt.Fprintln(w)
-	units := &table{header: []string{"unit", "name", "level", "state", "revision", "first signed", "late", "errors", "warnings", "comment"}}
+	units := &table{header: []string{"unit", "name", "level", "state", "revision", "first signed", "late", "errors", "warnings", "comment", "entered by"}}
 	for _, u := range resp.Units {
 		late := ""
 		if u.Late {
 			late = "trễ hạn"
 		}
 		units.add(u.UnitCode, u.Name, u.Level, stateWord(u.State), fmt.Sprint(u.Revision), formatTime(u.FirstSignedAt), late,
-			fmt.Sprint(u.ErrorCount), fmt.Sprint(u.WarningCount), u.Comment)
+			fmt.Sprint(u.ErrorCount), fmt.Sprint(u.WarningCount), u.Comment, u.EnteredBy)
 	}
 	units.write(w, o.format)
 }

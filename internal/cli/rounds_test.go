@@ -80,7 +80,7 @@ func TestTamDuongThroughTheCLI(t *testing.T) {
 		"dang_vien/dan_toc/sum", "dang_vien/do_tuoi/sum", "dang_vien/gioi_tinh/sum",
 		"dang_vien/hoc_van/sum", "dang_vien/ly_luan_chinh_tri/sum", "dang_vien/nghe_nghiep/sum",
 	}
-	if !strings.Contains(out, "break 6 rule(s)") || strings.Count(out, ": 2.674 == 2.675") != 6 {
+	if !strings.Contains(out, "break 6 rule(s)") || strings.Count(out, ": là 2.674, phải bằng 2.675") != 6 {
 		t.Fatalf("import:\n%s", out)
 	}
 	for _, rule := range want {
@@ -92,11 +92,11 @@ func TestTamDuongThroughTheCLI(t *testing.T) {
 	if strings.Contains(out, "tinh_trang") || strings.Contains(out, "chuyen_mon") {
 		t.Fatalf("a breakdown that adds up is flagged:\n%s", out)
 	}
-	if v := run(0, append([]string{"validate", "--unit", "106", "--period", "2021"}, d...)...); strings.Count(v, "2.674 == 2.675") != 6 {
+	if v := run(0, append([]string{"validate", "--unit", "106", "--period", "2021"}, d...)...); strings.Count(v, "là 2.674, phải bằng 2.675") != 6 {
 		t.Fatalf("validate:\n%s", v)
 	}
 	refused := run(1, append([]string{"submit", "--unit", "106", "--period", "2021"}, d...)...)
-	if !strings.Contains(refused, "FailedPrecondition") || strings.Count(refused, "(2674 == 2675)") != 6 {
+	if !strings.Contains(refused, "FailedPrecondition") || strings.Count(refused, "(là 2674, phải bằng 2675)") != 6 {
 		t.Fatalf("submit with errors:\n%s", refused)
 	}
 	args := append([]string{"submit", "--unit", "106", "--period", "2021"}, d...)

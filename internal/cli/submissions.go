@@ -402,7 +402,7 @@ func newSubmissionsCmd(streams IO) *cobra.Command {
 			s := resp.Submission
 			fmt.Fprintf(streams.Out, "%s %s %s revision %d, signed %s by %s (%s)\n", s.UnitCode, s.DataSet, s.Period, s.Revision,
 				when(s.SignedAt.AsTime()), s.Signer, s.SignerFingerprint[:min(16, len(s.SignerFingerprint))])
-			tab := &table{header: []string{"CHỈ TIÊU", "PHÂN TỔ", "GIÁ TRỊ"}}
+			tab := &table{header: []string{"MỤC SỐ LIỆU", "PHÂN TỔ", "GIÁ TRỊ"}}
 			for _, v := range resp.Values {
 				tab.add(v.DataElement, v.Option, v.Value)
 			}

@@ -122,7 +122,7 @@ func newValuesGetCmd(streams IO) *cobra.Command {
 			}
 			tab := &table{header: []string{"data_element", "option", "value", "name"}}
 			if o.format == "table" {
-				tab.header = []string{"CHỈ TIÊU", "PHÂN TỔ", "GIÁ TRỊ", "TÊN"}
+				tab.header = []string{"MỤC SỐ LIỆU", "PHÂN TỔ", "GIÁ TRỊ", "TÊN"}
 			}
 			for _, v := range resp.Values {
 				value := v.Value

@@ -6,6 +6,7 @@ import (
 	"io"
 	"math/big"
 	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 
 	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
 	"github.com/tonghop/tonghop/internal/numfmt"
+	"github.com/tonghop/tonghop/internal/validate"
 )
 
 // The round's cast: the commune whose breakdown is caught, and the one that
@@ -299,17 +301,29 @@ func printRound(w io.Writer, r RoundInfo, name func(string) string) {
 	}
 	fmt.Fprintf(w, "\nReporting round %s (%s), deadline %s:\n", r.ID, r.Reference, r.Deadline.In(numfmt.Zone()).Format("02/01/2006 15:04:05"))
 	c := r.Caught
-	fmt.Fprintf(w, "  %s entered an inconsistent breakdown; entry said [%s] %s: %s %s %s; signing answered %s until it was fixed.\n",
-		name(c.UnitCode), c.Rule, c.Message, num(c.Left), c.Operator, num(c.Right), c.Blocked)
+	fmt.Fprintf(w, "  %s entered an inconsistent breakdown; entry said [%s] %s: là %s, %s %s; signing answered %s until it was fixed.\n",
+		name(c.UnitCode), c.Rule, c.Message, num(c.Left), validate.Op(c.Operator).MustBe(), num(c.Right), c.Blocked)
+	names := func(codes []string) string {
+		var out []string
+		for _, code := range codes {
+			// "03390 r2" is unit 03390's revision 2.
+			unit, rev, ok := strings.Cut(code, " r")
+			if ok {
+				out = append(out, name(unit)+" (lần "+rev+")")
+				continue
+			}
+			out = append(out, name(code))
+		}
+		if len(out) == 0 {
+			return "none"
+		}
+		return strings.Join(out, ", ")
+	}
 	for _, code := range []string{"105", "106"} {
-		fmt.Fprintf(w, "  %s accepted %v, then signed its own report, which states them.\n", name(code), r.Accepted[code])
+		fmt.Fprintf(w, "  %s accepted the reports of %s, then signed its own report, which states them.\n", name(code), names(r.Accepted[code]))
 	}
-	fmt.Fprintf(w, "  %s accepted %v.\n", name(Province), r.Accepted[Province])
-	var late []string
-	for _, code := range r.Late {
-		late = append(late, name(code))
-	}
-	fmt.Fprintf(w, "  Late: %v (the demo moved the deadline to the moment before Xã Tả Lèng signed).\n", late)
+	fmt.Fprintf(w, "  %s accepted the reports of %s.\n", name(Province), names(r.Accepted[Province]))
+	fmt.Fprintf(w, "  Late: %s (the demo moved the deadline to the moment before Xã Tả Lèng signed).\n", names(r.Late))
 	fmt.Fprintf(w, "\nCompleteness at the province:\n")
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "CẤP\tPHẢI NỘP\tĐÃ NỘP\tTỶ LỆ\tĐÚNG HẠN\tTRỄ HẠN\tCHƯA NỘP\tĐÃ DUYỆT\tTRẢ LẠI\tCHỜ DUYỆT")

@@ -271,7 +271,7 @@ func report(o Options, s Summary) error {
 	fmt.Fprintf(w, "\nEach district and commune signed its %s report for %s; the reports travelled up through their parents.\n", DataSet, Period)
 	fmt.Fprintf(w, "The province holds %d and verified each against its root certificate alone (%s…):\n\n", s.Root.Received, s.Root.RootFingerprint[:16])
 	tw = tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ĐƠN VỊ\tLẦN\tĐẢNG VIÊN\tKÝ BỞI\tXÁC THỰC")
+	fmt.Fprintln(tw, "ĐƠN VỊ\tKỲ\tLẦN\tĐẢNG VIÊN\tKÝ BỞI\tXÁC THỰC")
 	for _, sub := range s.Root.Submissions {
 		ok := "✓ hợp lệ"
 		if !sub.Verified {
@@ -281,7 +281,7 @@ func report(o Options, s Summary) error {
 		if n, err := parseInt(members); err == nil {
 			members = numfmt.Vietnamese().Int(n)
 		}
-		fmt.Fprintf(tw, "%s %s\t%d\t%s\t%s\t%s\n", sub.UnitCode, sub.Name, sub.Revision, members, strings.ReplaceAll(sub.Signer, "/", " › "), ok)
+		fmt.Fprintf(tw, "%s %s\t%s\t%d\t%s\t%s\t%s\n", sub.UnitCode, sub.Name, sub.Period, sub.Revision, members, strings.ReplaceAll(sub.Signer, "/", " › "), ok)
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "\nReceived %d, verified %d, rejected %d.\n", s.Root.Received, s.Root.Verified, s.Root.Rejected)

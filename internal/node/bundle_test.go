@@ -276,6 +276,7 @@ func TestCrashDuringBundleImport(t *testing.T) {
 	if ex.Manifest.Entries != n || ex.Remaining != 0 {
 		t.Fatalf("exported %d, %d remaining; want all %d in one bundle (%d bytes)", ex.Manifest.Entries, ex.Remaining, n, len(ex.Bundle))
 	}
+	t.Logf("%d envelopes in a bundle of %d bytes", n, len(ex.Bundle))
 
 	type answer struct {
 		resp *tonghopv1.ImportBundleResponse

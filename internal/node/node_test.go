@@ -495,7 +495,7 @@ func TestGracefulShutdown(t *testing.T) {
 		}
 	}
 	cfg := config.Default()
-	cfg.DataDir, cfg.GRPCListen, cfg.HTTPListen = h.dir, "127.0.0.1:0", "127.0.0.1:0"
+	cfg.DataDir, cfg.GRPCListen, cfg.HTTPListen, cfg.PeerListen = h.dir, "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
 	n, err := New(cfg, Options{Logger: zaptest.NewLogger(t)})
 	if err != nil {
 		t.Fatalf("reopening after shutdown: %v", err)
@@ -507,7 +507,7 @@ func TestNewRefusesWrongUnitAndUninitialisedDir(t *testing.T) {
 	h := start(t)
 	h.stop()
 	cfg := config.Default()
-	cfg.DataDir, cfg.Unit, cfg.GRPCListen, cfg.HTTPListen = h.dir, "03390", "127.0.0.1:0", "127.0.0.1:0"
+	cfg.DataDir, cfg.Unit, cfg.GRPCListen, cfg.HTTPListen, cfg.PeerListen = h.dir, "03390", "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
 	if _, err := New(cfg, Options{}); !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), "belongs to unit 106") {
 		t.Fatalf("wrong unit: %v", err)
 	}
@@ -574,7 +574,7 @@ func TestShutdownTimeoutStopsHard(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := config.Default()
-	cfg.DataDir, cfg.GRPCListen, cfg.HTTPListen = dir, "127.0.0.1:0", "127.0.0.1:0"
+	cfg.DataDir, cfg.GRPCListen, cfg.HTTPListen, cfg.PeerListen = dir, "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
 	cfg.ShutdownTimeout = 100 * time.Millisecond
 	n, err := New(cfg, Options{Logger: log})
 	if err != nil {

@@ -190,7 +190,11 @@ func (r *pdfWriter) wrap(text string, first, rest float64) []string {
 }
 
 func (r *pdfWriter) blocks(blocks []Block) {
-	for _, b := range blocks {
+	for i, b := range blocks {
+		// A heading stays with the table under it: its header and first rows.
+		if b.Kind != TableBlock && i+1 < len(blocks) && blocks[i+1].Kind == TableBlock && r.p.GetY()+40 > 297-mmBottom {
+			r.p.AddPage()
+		}
 		switch b.Kind {
 		case Heading1:
 			r.p.Ln(1.5)
@@ -222,6 +226,9 @@ func (r *pdfWriter) table(t *Table) {
 	}
 	lh := lineHeight(tablePt)
 	r.p.Ln(1)
+	if r.p.GetY()+6*lh+4 > 297-mmBottom { // never a header alone at the foot of a page
+		r.p.AddPage()
+	}
 	drawRow := func(cells []string, header, bold bool) {
 		style := ""
 		if header || bold {

@@ -107,7 +107,6 @@ var (
 	nationalOnce sync.Once
 	national     *nationalFixture
 	nationalErr  error
-	nationalSkip string
 	// nationalLogged: the build is logged once, not on every run of
 	// BenchmarkNationalIngest.
 	nationalLogged bool
@@ -119,11 +118,8 @@ func nationalData(b *testing.B) *nationalFixture {
 	nationalOnce.Do(func() {
 		b.StopTimer()
 		defer b.StartTimer()
-		national, nationalSkip, nationalErr = buildNational()
+		national, nationalErr = buildNational()
 	})
-	if nationalSkip != "" {
-		b.Skip(nationalSkip)
-	}
 	if nationalErr != nil {
 		b.Fatal(nationalErr)
 	}
@@ -137,16 +133,16 @@ func nationalRefKey(element, option string) string {
 	return element + "." + option
 }
 
-func buildNational() (*nationalFixture, string, error) {
+func buildNational() (*nationalFixture, error) {
 	start := time.Now()
 	tree, err := synth.NationalTree(nationalCSV, nationalRoot)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	cat := catalog.Default()
 	ds, ok := cat.DataSet(nationalDataSet)
 	if !ok {
-		return nil, "", fmt.Errorf("no data set %s in the catalogue", nationalDataSet)
+		return nil, fmt.Errorf("no data set %s in the catalogue", nationalDataSet)
 	}
 
 	f := &nationalFixture{tree: tree, sums: map[string]map[int]map[string][2]int64{}}
@@ -177,19 +173,19 @@ func buildNational() (*nationalFixture, string, error) {
 		}
 	} else {
 		if tmp, err = os.MkdirTemp("", "tonghop-national-"); err != nil {
-			return nil, "", err
+			return nil, err
 		}
 		path = filepath.Join(tmp, store.FileName)
 	}
 	st, err := store.Open(path, store.Options{})
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	f.st = st
 	f.engine = &Engine{Store: st, Catalog: cat, Tree: tree, Self: nationalRoot}
 	if !f.reused {
 		if err := st.Initialise(nationalRoot, tree.Units()); err != nil {
-			return nil, "", err
+			return nil, err
 		}
 	}
 
@@ -214,12 +210,12 @@ func buildNational() (*nationalFixture, string, error) {
 				continue
 			}
 			if err := loader.Add(c, y, vals); err != nil {
-				return nil, "", err
+				return nil, err
 			}
 		}
 	}
 	if err := loader.Flush(); err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	f.put = loader.Put
 	f.build = time.Since(start)
@@ -231,12 +227,12 @@ func buildNational() (*nationalFixture, string, error) {
 		os.RemoveAll(tmp)
 	} else if !f.reused {
 		if err := os.WriteFile(path+".done", nil, 0o600); err != nil {
-			return nil, "", err
+			return nil, err
 		}
 	}
 	f.peakRSS = nationalPeakRSS()
 	runtime.GC()
-	return f, "", nil
+	return f, nil
 }
 
 // nationalPeakRSS is the process's VmHWM in bytes, 0 if unknown.

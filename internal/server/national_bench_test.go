@@ -81,7 +81,6 @@ var (
 	nationalOnce sync.Once
 	national     *nationalFixture
 	nationalErr  error
-	nationalSkip string
 )
 
 func nationalData(b *testing.B) *nationalFixture {
@@ -89,27 +88,24 @@ func nationalData(b *testing.B) *nationalFixture {
 	nationalOnce.Do(func() {
 		b.StopTimer()
 		defer b.StartTimer()
-		national, nationalSkip, nationalErr = buildNational(b)
+		national, nationalErr = buildNational(b)
 	})
-	if nationalSkip != "" {
-		b.Skip(nationalSkip)
-	}
 	if nationalErr != nil {
 		b.Fatal(nationalErr)
 	}
 	return national
 }
 
-func buildNational(b *testing.B) (*nationalFixture, string, error) {
+func buildNational(b *testing.B) (*nationalFixture, error) {
 	start := time.Now()
 	tree, err := synth.NationalTree(nationalCSV, nationalRoot)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	cat := catalog.Default()
 	ds, ok := cat.DataSet(nationalDataSet)
 	if !ok {
-		return nil, "", fmt.Errorf("no data set %s in the catalogue", nationalDataSet)
+		return nil, fmt.Errorf("no data set %s in the catalogue", nationalDataSet)
 	}
 	f := &nationalFixture{tree: tree}
 	for _, u := range tree.AtLevel(hierarchy.LevelCommune) {
@@ -129,31 +125,31 @@ func buildNational(b *testing.B) (*nationalFixture, string, error) {
 		}
 	} else {
 		if tmp, err = os.MkdirTemp("", "tonghop-national-"); err != nil {
-			return nil, "", err
+			return nil, err
 		}
 		path = filepath.Join(tmp, store.FileName)
 	}
 	st, err := store.Open(path, store.Options{})
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	f.st = st
 	if !reused {
 		if err := st.Initialise(nationalRoot, tree.Units()); err != nil {
-			return nil, "", err
+			return nil, err
 		}
 		loader := &synth.Loader{Store: st, Catalog: cat, Tree: tree, DataSet: nationalDataSet, Batch: nationalBatch}
 		reports := 0
 		for y := nationalFirst; y <= nationalLast; y++ {
 			for _, c := range f.communes {
 				if err := loader.Add(c, y, synth.Values(cat, ds, c, y)); err != nil {
-					return nil, "", err
+					return nil, err
 				}
 				reports++
 			}
 		}
 		if err := loader.Flush(); err != nil {
-			return nil, "", err
+			return nil, err
 		}
 		b.Logf("built the national store: %d reports in %v", reports, time.Since(start).Round(time.Millisecond))
 	}
@@ -162,7 +158,7 @@ func buildNational(b *testing.B) (*nationalFixture, string, error) {
 		os.RemoveAll(tmp)
 	} else if !reused {
 		if err := os.WriteFile(path+".done", nil, 0o600); err != nil {
-			return nil, "", err
+			return nil, err
 		}
 	}
 
@@ -170,17 +166,17 @@ func buildNational(b *testing.B) (*nationalFixture, string, error) {
 	Register(srv, Deps{Store: st, Catalog: cat, Tree: tree, Unit: nationalRoot, Version: "bench", StartedAt: time.Now()})
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	go srv.Serve(lis)
 	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	f.client = tonghopv1.NewRollupServiceClient(conn)
 	f.engine = &rollup.Engine{Store: st, Catalog: cat, Tree: tree, Self: nationalRoot}
 	runtime.GC()
-	return f, "", nil
+	return f, nil
 }
 
 // nationalTime runs query b.N times, timing each call at the client, and

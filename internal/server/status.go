@@ -175,7 +175,7 @@ func Status(err error, log *zap.Logger) error {
 		for _, v := range blocked.Violations {
 			pf.Violations = append(pf.Violations, &errdetails.PreconditionFailure_Violation{
 				Type: "VALIDATION", Subject: v.Rule.Code,
-				Description: fmt.Sprintf("%s (%s %s %s)", v.Rule.Message, v.Left.RatString(), v.Rule.Op, v.Right.RatString()),
+				Description: fmt.Sprintf("%s (là %s, %s %s)", v.Rule.Message, v.Left.RatString(), v.Rule.Op.MustBe(), v.Right.RatString()),
 			})
 		}
 		if withDetails, derr := st.WithDetails(pf); derr == nil {

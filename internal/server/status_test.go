@@ -163,7 +163,7 @@ func TestStatusListsBlockingRules(t *testing.T) {
 			got = append(got, v.Type+" "+v.Subject+": "+v.Description)
 		}
 	}
-	want := "VALIDATION dang_vien/gioi_tinh/sum: Đảng viên theo giới tính phải cộng lại bằng tổng số (2674 == 2675)"
+	want := "VALIDATION dang_vien/gioi_tinh/sum: Đảng viên theo giới tính phải cộng lại bằng tổng số (là 2674, phải bằng 2675)"
 	if len(got) != 1 || got[0] != want {
 		t.Fatalf("details %q, want %q", got, want)
 	}

@@ -73,7 +73,7 @@ type Submission struct {
 type Violation struct {
 	Rule        string
 	Importance  string // "error" or "warning"
-	Op          string // "==" or "<="
+	Op          string // "==", "<=", or "vs" (a copy, an outlier)
 	Message     string
 	MessageEN   string
 	Left, Right string

@@ -110,11 +110,7 @@ func (n *Reports) SubmitOwn(dataSet string, p period.Period, overrides []envelop
 		}
 		var violations []validate.Violation
 		if n.Rules != nil {
-			cells := make([]validate.Cell, len(s.Values))
-			for i, val := range s.Values {
-				cells[i] = validate.Cell{Element: val.Element, Option: val.Option, Count: val.Count}
-			}
-			in := validate.Input{PeriodType: p.Type(), Values: validate.LookupOf(cells), Previous: validate.LookupOf(cellsOfValues(snap.Previous))}
+			in := validate.Input{PeriodType: p.Type(), Values: validate.LookupOf(cellsOfEnvelope(s.Values)), Previous: validate.LookupOf(cellsOfValues(snap.Previous))}
 			note := prev.apply(&in)
 			violations = withNote(n.Rules.Run(in), note)
 		}

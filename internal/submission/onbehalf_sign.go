@@ -38,14 +38,12 @@ func (n *Reports) SubmitOnBehalf(unit, dataSet string, p period.Period, values [
 		CatalogVersion: v.Catalog.Version(), CatalogDigest: v.Catalog.Digest(),
 		SignedAt: v.Now().UTC(), EnteredBy: v.Self,
 	}
-	cells := make([]validate.Cell, len(values))
-	for i, val := range values {
+	for _, val := range values {
 		s.Values = append(s.Values, envelope.Value{Element: val.Element, Option: val.Option, Count: val.Count})
-		cells[i] = validate.Cell{Element: val.Element, Option: val.Option, Count: val.Count}
 	}
 	var violations []validate.Violation
 	if n.Rules != nil {
-		violations = n.Rules.Run(validate.Input{PeriodType: p.Type(), Values: validate.LookupOf(cells), Previous: validate.LookupOf(cellsOfStore(prev[keys[0]]))})
+		violations = n.Rules.Run(validate.Input{PeriodType: p.Type(), Values: validate.LookupOf(cellsOfEnvelope(s.Values)), Previous: validate.LookupOf(cellsOfStore(prev[keys[0]]))})
 	}
 	if err := gate(violations, overrides); err != nil {
 		return store.Submission{}, err

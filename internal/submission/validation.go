@@ -36,7 +36,17 @@ func (e *BlockedError) Error() string {
 
 func (e *BlockedError) Unwrap() error { return ErrBlocked }
 
-// cellsOfValues and cellsOfStore convert to the validator's cells.
+// cellsOfValues, cellsOfEnvelope and cellsOfStore convert to the
+// validator's cells: the values of a node's own unit, of a signed report,
+// and a report's stored cells.
+func cellsOfEnvelope(vals []envelope.Value) []validate.Cell {
+	out := make([]validate.Cell, len(vals))
+	for i, v := range vals {
+		out[i] = validate.Cell{Element: v.Element, Option: v.Option, Count: v.Count}
+	}
+	return out
+}
+
 func cellsOfValues(vals []store.Value) []validate.Cell {
 	if vals == nil {
 		return nil
@@ -136,11 +146,7 @@ func (n *Reports) judgeReceived(subs []*envelope.Submission) ([][]store.Violatio
 		return nil, err
 	}
 	for i, s := range subs {
-		cells := make([]validate.Cell, len(s.Values))
-		for j, v := range s.Values {
-			cells[j] = validate.Cell{Element: v.Element, Option: v.Option, Count: v.Count}
-		}
-		in := validate.Input{PeriodType: types[i], Values: validate.LookupOf(cells), Previous: validate.LookupOf(cellsOfStore(prev[keys[i]]))}
+		in := validate.Input{PeriodType: types[i], Values: validate.LookupOf(cellsOfEnvelope(s.Values)), Previous: validate.LookupOf(cellsOfStore(prev[keys[i]]))}
 		var note string
 		if p, err := period.Parse(s.Period); err == nil {
 			if note, err = n.mappedPrevious(&in, s.Unit, s.DataSet, p); err != nil {
@@ -186,7 +192,7 @@ func (n *Reports) Validate(unit, dataSet string, p period.Period) ([]validate.Vi
 		found = cur != nil
 		in.Values = validate.LookupOf(cur)
 		q := p
-		for i := 0; i < 5; i++ {
+		for i := 0; i < validate.HistoryPeriods; i++ {
 			q = q.Previous()
 			c, err := own(q)
 			if err != nil {
@@ -201,7 +207,7 @@ func (n *Reports) Validate(unit, dataSet string, p period.Period) ([]validate.Vi
 		}
 	} else {
 		periods := []string{p.String()}
-		for q, i := p, 0; i < 5; i++ {
+		for q, i := p, 0; i < validate.HistoryPeriods; i++ {
 			q = q.Previous()
 			periods = append(periods, q.String())
 		}

@@ -23,17 +23,26 @@ type Input struct {
 	Values     Lookup
 	// Previous is the same unit's report of the period before.
 	Previous Lookup
-	// History is the same unit's reports of earlier periods.
+	// History is the same unit's reports of earlier periods, up to
+	// HistoryPeriods of them, the latest first.
 	History []Lookup
 	// Peers are the reports of the unit's siblings for the same period.
 	Peers []Lookup
 }
 
+// HistoryPeriods is how many earlier periods of a unit its report is
+// judged against for outliers.
+const HistoryPeriods = 5
+
 // Outliers are judged by the modified z-score of Iglewicz and Hoaglin,
 // 0,6745·(x − median)/MAD, against at least minPoints others.
+// A difference from the median smaller than minOutlierGap is never an
+// outlier: on counts of a few (1 to 4 members), any change scores high and
+// means nothing.
 const (
-	outlierZ  = 3.5
-	minPoints = 5
+	outlierZ      = 3.5
+	minPoints     = 5
+	minOutlierGap = 5
 )
 
 // Set is every rule of a catalogue: the comparisons (breakdowns add up,
@@ -151,7 +160,7 @@ func copied(cc copyCheck, now, before Lookup) (Violation, bool) {
 	de := cc.element
 	return Violation{
 		Rule: Rule{
-			Code: de.Code + "/copy", Op: Equal, Importance: Warning,
+			Code: de.Code + "/copy", Op: Against, Importance: Warning,
 			Message:   fmt.Sprintf("%s giống hệt kỳ trước ở mọi ô: có thể sao chép số liệu kỳ trước", de.Name),
 			MessageEN: fmt.Sprintf("%s is identical to the previous period in every cell: likely copied", de.NameEN),
 		},
@@ -172,6 +181,9 @@ func outlier(de catalog.DataElement, ref expr.Ref, x int64, others []Lookup, aga
 		return Violation{}, false
 	}
 	med := median(vals)
+	if math.Abs(float64(x)-med) < minOutlierGap {
+		return Violation{}, false
+	}
 	dev := make([]float64, len(vals))
 	for i, v := range vals {
 		dev[i] = math.Abs(v - med)
@@ -206,7 +218,7 @@ func outlier(de catalog.DataElement, ref expr.Ref, x int64, others []Lookup, aga
 	r.SetFloat64(med)
 	return Violation{
 		Rule: Rule{
-			Code: de.Code + "/outlier/" + against, Op: Equal, Importance: Warning,
+			Code: de.Code + "/outlier/" + against, Op: Against, Importance: Warning,
 			Message:   fmt.Sprintf("%s khác thường so với %s (trung vị %s)", de.Name, vi, r.FloatString(1)),
 			MessageEN: fmt.Sprintf("%s is unusual against %s (median %s)", de.NameEN, en, r.FloatString(1)),
 		},

@@ -46,7 +46,24 @@ type Op string
 const (
 	Equal     Op = "=="
 	LessEqual Op = "<="
+	// Against marks a figure set beside another that it need not equal:
+	// a copy of the previous period, an outlier beside the median.
+	Against Op = "vs"
 )
+
+// MustBe says in Vietnamese what the left side must be, for people: a rule
+// broken reads "là 2.674, phải bằng 2.675", not as an assertion.
+func (o Op) MustBe() string {
+	switch o {
+	case Equal:
+		return "phải bằng"
+	case LessEqual:
+		return "phải không quá"
+	case Against:
+		return "so với"
+	}
+	return "phải " + string(o)
+}
 
 // Rule is one check: Left Op Right, where Right adds Previous evaluated on
 // the period before, when Previous is set (a stock-flow balance).

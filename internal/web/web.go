@@ -19,6 +19,7 @@ import (
 	"io/fs"
 	"mime"
 	"net/http"
+	"net/url"
 	"path"
 	"strings"
 	"time"
@@ -265,12 +266,12 @@ func sameOrigin(r *http.Request) bool {
 	if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" {
 		return false
 	}
+	// The origin's host and port must be the node's; its scheme is not
+	// compared, since a TLS-terminating proxy in front makes it https while
+	// the node sees plain HTTP.
 	if origin := r.Header.Get("Origin"); origin != "" {
-		scheme := "http"
-		if r.TLS != nil {
-			scheme = "https"
-		}
-		if origin != scheme+"://"+r.Host {
+		u, err := url.Parse(origin)
+		if err != nil || u.Host != r.Host {
 			return false
 		}
 	}

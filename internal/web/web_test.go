@@ -158,6 +158,10 @@ func TestSignInMakesAnHttpOnlySessionWithTheTokensRoleAndSubtree(t *testing.T) {
 	if resp := fx.do("PATCH", "/v1/anything", "[]", c, nil); resp.StatusCode != 200 {
 		t.Errorf("same-origin PATCH with the cookie: %d", resp.StatusCode)
 	}
+	// Behind a TLS-terminating proxy the page's origin is https.
+	if resp := fx.do("PATCH", "/v1/anything", "[]", c, map[string]string{"Origin": strings.Replace(fx.srv.URL, "http:", "https:", 1)}); resp.StatusCode != 200 {
+		t.Errorf("PATCH from the https origin of a proxy in front: %d", resp.StatusCode)
+	}
 	// A bearer token is not the cookie: no same-origin rule applies to it.
 	if resp := fx.do("PATCH", "/v1/anything", "[]", nil, map[string]string{RequestHeader: "", "Authorization": "Bearer " + secret}); resp.StatusCode != 200 {
 		t.Errorf("PATCH with a bearer token: %d", resp.StatusCode)
@@ -368,5 +372,34 @@ func TestIndexHasNoInlineScript(t *testing.T) {
 	}
 	if strings.Contains(s, " on") && strings.Contains(s, "onclick=") {
 		t.Error("inline event handler in index.html")
+	}
+}
+
+func TestSessionFromALinkEndsWithTheTokenThatMadeIt(t *testing.T) {
+	fx := newFixture(t)
+	_, adminSecret, err := fx.tokens.Create("Quản trị huyện", access.Admin, "106", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, err := fx.tokens.Verify(adminSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, link, err := fx.tokens.CreateSignInLink(admin, "Văn phòng Đảng ủy", access.Editor, "03390", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := fx.tokens.StartSession(link, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, err := fx.tokens.Verify(s.Secret); err != nil || c.Role != access.Editor || c.Unit != "03390" {
+		t.Fatalf("the session: %+v, %v", c, err)
+	}
+	if _, err := fx.tokens.Store.RevokeAPIToken(admin.TokenID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fx.tokens.Verify(s.Secret); !errors.Is(err, access.ErrUnauthenticated) {
+		t.Errorf("the session outlived the revoked token that made its link: %v", err)
 	}
 }

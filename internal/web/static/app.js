@@ -155,6 +155,8 @@ export async function route() {
   if (!ctx.caller) return;
   const hash = location.hash || '#/';
   const my = ++rendering;
+  const t0 = performance.now();
+  delete document.documentElement.dataset.renderMs;
   markNav();
   status('');
   for (const [re, screen] of routes) {
@@ -169,7 +171,12 @@ export async function route() {
       fill(main());
       showError(err);
     }
-    if (my === rendering) document.title = (main().querySelector('h1')?.textContent || '') + ' · ' + t('app');
+    if (my === rendering) {
+      document.title = (main().querySelector('h1')?.textContent || '') + ' · ' + t('app');
+      // How long the screen took to answer, from the address to the page
+      // built: its API calls and its rendering.
+      document.documentElement.dataset.renderMs = String(Math.round(performance.now() - t0));
+    }
     return;
   }
   fill(main(), h('p', null, '404'));

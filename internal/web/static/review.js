@@ -25,7 +25,8 @@ export async function boardScreen(roundId) {
   if (!roundId) { fill(main(), ...parts, h('p', null, t('noDue'))); return; }
   const c = await get(`/v1/rounds/${enc(roundId)}/completeness`);
   const counts = (n) => [n.expected, n.submitted, f.pct(n.expected ? (100 * n.submitted) / n.expected : 0, 2, lang), n.on_time, n.late, n.missing, n.accepted, n.returned, n.awaiting_review].map((x) => typeof x === 'number' ? f.num(x, 0, lang) : x);
-  const head = [t('level'), t('expected'), t('submitted'), t('rate'), t('onTime'), t('late'), t('missing'), t('accepted'), t('returned'), t('awaiting')];
+  const cap = (w) => w.charAt(0).toUpperCase() + w.slice(1);
+  const head = [t('level'), t('expected'), t('submitted'), t('rate'), cap(t('onTime')), cap(t('late')), t('missing'), t('accepted'), t('returned'), t('awaiting')];
   const z = (n) => ({ expected: 0, submitted: 0, on_time: 0, late: 0, missing: 0, accepted: 0, returned: 0, awaiting_review: 0, ...n });
   const levelRows = (c.levels || []).map((l) => [t('level_' + l.level) || l.level, ...counts(z(l.counts))]);
   levelRows.push([t('total'), ...counts(z(c.total))]);
