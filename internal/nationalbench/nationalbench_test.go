@@ -103,6 +103,11 @@ func TestSmallRunMapped(t *testing.T) {
 	if len(res.Answers) != 9 {
 		t.Fatalf("%d questions answered, want 9", len(res.Answers))
 	}
+	var md strings.Builder
+	if err := res.Markdown(&md); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("\n%s", md.String())
 	ranked, series := res.Answers[7], res.Answers[8]
 	if ranked.Name != "all 1 provinces ranked for 2021 in 2025 boundaries" {
 		t.Errorf("question %q", ranked.Name)
