@@ -10,11 +10,7 @@ import (
 
 	"path/filepath"
 
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
-
 	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
-	"github.com/tonghop/tonghop/internal/access"
 	"github.com/tonghop/tonghop/internal/catalog"
 	"github.com/tonghop/tonghop/internal/country"
 	"github.com/tonghop/tonghop/internal/expr"
@@ -248,8 +244,7 @@ func (q *querier) pgMapped(ctx context.Context, code, sql string, from, to int, 
 	if err != nil {
 		return nil, fmt.Errorf("%s in 2025 boundaries in SQL: %w", code, err)
 	}
-	type key struct{ unit, period string }
-	sums := map[key]map[expr.Ref]int64{}
+	sums := map[sumKey]map[expr.Ref]int64{}
 	for rows.Next() {
 		var (
 			unit   string
@@ -260,7 +255,7 @@ func (q *querier) pgMapped(ctx context.Context, code, sql string, from, to int, 
 		if err := rows.Scan(&unit, &period, &ref.Element, &ref.Option, &sum); err != nil {
 			return nil, err
 		}
-		k := key{unit, strconv.Itoa(period)}
+		k := sumKey{unit, strconv.Itoa(period)}
 		if sums[k] == nil {
 			sums[k] = map[expr.Ref]int64{}
 		}
@@ -269,21 +264,7 @@ func (q *querier) pgMapped(ctx context.Context, code, sql string, from, to int, 
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("%s in 2025 boundaries in SQL: %w", code, err)
 	}
-	var a answer
-	for k, s := range sums {
-		lookup := func(r expr.Ref) (int64, bool) { v, ok := s[r]; return v, ok }
-		r := answerRow{unit: k.unit, period: k.period, num: -1, den: -1}
-		if v, ok := ind.Numerator.EvalInt(lookup); ok {
-			r.num = v
-		}
-		if ind.Denominator != nil {
-			if v, ok := ind.Denominator.EvalInt(lookup); ok {
-				r.den = v
-			}
-		}
-		a = append(a, r)
-	}
-	return a, nil
+	return answerOfSums(ind, sums), nil
 }
 
 // sourcesNote names the new commune's sources for the report.
@@ -325,12 +306,7 @@ func askMapped(ctx context.Context, cfg Config, m *mapped, tree *hierarchy.Tree,
 			return nil, err
 		}
 	}
-	token, err := node.AdminToken(rootDir)
-	if err != nil {
-		return nil, err
-	}
-	conn, err := grpc.NewClient(root.grpcAddr, grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithPerRPCCredentials(access.Credentials(token)))
+	conn, err := dialRoot(root.grpcAddr, rootDir)
 	if err != nil {
 		return nil, err
 	}

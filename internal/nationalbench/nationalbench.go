@@ -329,12 +329,7 @@ func Run(ctx context.Context, cfg Config) (_ *Results, err error) {
 	}
 	history, last = nil, nil
 
-	token, err := node.AdminToken(rootDir)
-	if err != nil {
-		return nil, err
-	}
-	conn, err := grpc.NewClient(root.grpcAddr, grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithPerRPCCredentials(access.Credentials(token)))
+	conn, err := dialRoot(root.grpcAddr, rootDir)
 	if err != nil {
 		return nil, err
 	}
@@ -585,4 +580,15 @@ func idleCommune(ctx context.Context, cfg Config, tree *hierarchy.Tree, fl *flee
 	}
 	defer n.Stop()
 	return n.Status("VmRSS")
+}
+
+// dialRoot connects to the root's administrators' port with the admin token
+// init wrote into its data directory.
+func dialRoot(addr, rootDir string) (*grpc.ClientConn, error) {
+	token, err := node.AdminToken(rootDir)
+	if err != nil {
+		return nil, err
+	}
+	return grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithPerRPCCredentials(access.Credentials(token)))
 }

@@ -196,8 +196,7 @@ func (q *querier) pgIndicator(ctx context.Context, unit, code string, from, to i
 	if err != nil {
 		return nil, fmt.Errorf("%s of %s in SQL: %w", code, unit, err)
 	}
-	type key struct{ unit, period string }
-	sums := map[key]map[expr.Ref]int64{}
+	sums := map[sumKey]map[expr.Ref]int64{}
 	for rows.Next() {
 		var (
 			childCode *string
@@ -208,7 +207,7 @@ func (q *querier) pgIndicator(ctx context.Context, unit, code string, from, to i
 		if err := rows.Scan(&childCode, &period, &ref.Element, &ref.Option, &sum); err != nil {
 			return nil, err
 		}
-		k := key{unit, strconv.Itoa(period)}
+		k := sumKey{unit, strconv.Itoa(period)}
 		if childCode != nil {
 			if *childCode == "" {
 				continue
@@ -223,6 +222,16 @@ func (q *querier) pgIndicator(ctx context.Context, unit, code string, from, to i
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("%s of %s in SQL: %w", code, unit, err)
 	}
+	return answerOfSums(ind, sums), nil
+}
+
+// sumKey is a unit and period of cells summed in SQL.
+type sumKey struct{ unit, period string }
+
+// answerOfSums computes an indicator's numerator and denominator from the
+// cells SQL summed for each unit and period, as the engine does from its
+// aggregates; -1 marks a side with a cell missing.
+func answerOfSums(ind catalog.Indicator, sums map[sumKey]map[expr.Ref]int64) answer {
 	var a answer
 	for k, s := range sums {
 		lookup := func(r expr.Ref) (int64, bool) { v, ok := s[r]; return v, ok }
@@ -237,7 +246,7 @@ func (q *querier) pgIndicator(ctx context.Context, unit, code string, from, to i
 		}
 		a = append(a, r)
 	}
-	return a, nil
+	return a
 }
 
 // cubeRow is one cell of one unit's roll-up.
