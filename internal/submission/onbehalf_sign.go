@@ -63,6 +63,10 @@ func (n *Reports) SubmitOnBehalf(unit, dataSet string, p period.Period, values [
 	}
 	rec := c.Record()
 	rec.Violations = StoredViolations(violations)
+	// Entered here: received when it was signed (see proofOfTime).
+	if rec.FirstReceipt, rec.FirstReceivedAt, _, err = v.proofOfTime(c, nil); err != nil {
+		return store.Submission{}, err
+	}
 	results, err := n.Store.PutSubmissions([]store.Incoming{{
 		Record: rec, Envelope: raw, Values: c.Values(), Child: c.Parent == v.Self, KeyOwner: c.KeyOwner,
 	}}, n.Forward)
