@@ -41,19 +41,8 @@ func (n *Reports) SubmitOnBehalf(unit, dataSet string, p period.Period, values [
 	for _, val := range values {
 		s.Values = append(s.Values, envelope.Value{Element: val.Element, Option: val.Option, Count: val.Count})
 	}
-	var violations []validate.Violation
-	if n.Rules != nil {
-		violations = n.Rules.Run(validate.Input{PeriodType: p.Type(), Values: validate.LookupOf(cellsOfEnvelope(s.Values)), Previous: validate.LookupOf(cellsOfStore(prev[keys[0]]))})
-	}
-	if err := gate(violations, overrides); err != nil {
-		return store.Submission{}, err
-	}
-	s.Overrides = overrides
-	payload, err := envelope.EncodeSubmission(s)
-	if err != nil {
-		return store.Submission{}, err
-	}
-	raw, err := sign(id, envelope.SubmissionType, payload)
+	in := validate.Input{PeriodType: p.Type(), Previous: validate.LookupOf(cellsOfStore(prev[keys[0]]))}
+	raw, violations, err := n.signReport(id, s, in, "", overrides)
 	if err != nil {
 		return store.Submission{}, err
 	}
