@@ -63,22 +63,22 @@ func (v *Verifier) proofOfTime(c Checked, receipt []byte) (keep []byte, at time.
 // is neither ahead of this node's clock nor before the report says it was
 // signed (beyond FutureSkew either way: the parent refuses such a report).
 func (v *Verifier) checkFirstReceipt(c Checked, raw []byte) (envelope.Receipt, error) {
-	env, err := envelope.Parse(raw)
-	if err != nil {
-		return envelope.Receipt{}, fmt.Errorf("%w: %w", ErrBadReceipt, err)
-	}
-	if env.PayloadType != envelope.ReceiptType {
-		return envelope.Receipt{}, fmt.Errorf("%w: payload type %q", ErrBadReceipt, env.PayloadType)
-	}
-	if err := env.VerifySignature(); err != nil {
-		return envelope.Receipt{}, fmt.Errorf("%w: %w", ErrBadReceipt, err)
-	}
-	r, err := envelope.DecodeReceipt(env.Payload)
-	if err != nil {
-		return envelope.Receipt{}, fmt.Errorf("%w: %w", ErrBadReceipt, err)
-	}
-	s := c.Submission
 	now := v.Now()
+	o, err := Open(raw, Opening[envelope.Receipt]{
+		Decode: only(envelope.ReceiptType, envelope.DecodeReceipt),
+		At: func(r envelope.Receipt) (time.Time, error) {
+			if r.ReceivedAt.After(now.Add(FutureSkew)) {
+				return time.Time{}, fmt.Errorf("%w: received_at %s is ahead of this node's clock (%s)", ErrBadReceipt,
+					r.ReceivedAt.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
+			}
+			return r.ReceivedAt, nil
+		},
+		Verify: v.verifyChain,
+	})
+	if err != nil {
+		return envelope.Receipt{}, fmt.Errorf("%w: %w", ErrBadReceipt, Cause(err))
+	}
+	r, s := o.Payload, c.Submission
 	switch {
 	case r.EnvelopeDigest != c.Digest:
 		return envelope.Receipt{}, fmt.Errorf("%w: acknowledges %s, not %s", ErrBadReceipt, r.EnvelopeDigest, c.Digest)
@@ -87,19 +87,12 @@ func (v *Verifier) checkFirstReceipt(c Checked, raw []byte) (envelope.Receipt, e
 			r.Unit, r.DataSet, r.Period, r.Revision, s.Unit, s.DataSet, s.Period, s.Revision)
 	case r.Receiver != c.Parent:
 		return envelope.Receipt{}, fmt.Errorf("%w: received by %s, not %s's parent %s", ErrBadReceipt, r.Receiver, s.Unit, c.Parent)
-	case r.ReceivedAt.After(now.Add(FutureSkew)):
-		return envelope.Receipt{}, fmt.Errorf("%w: received_at %s is ahead of this node's clock (%s)", ErrBadReceipt,
-			r.ReceivedAt.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
 	case r.ReceivedAt.Add(FutureSkew).Before(s.SignedAt):
 		return envelope.Receipt{}, fmt.Errorf("%w: received_at %s is before the report was signed (%s)", ErrBadReceipt,
 			r.ReceivedAt.UTC().Format(time.RFC3339), s.SignedAt.UTC().Format(time.RFC3339))
 	}
-	path, err := v.verifyChain(env.Signatures[0].Chain, r.ReceivedAt)
-	if err != nil {
-		return envelope.Receipt{}, fmt.Errorf("%w: %w", ErrBadReceipt, err)
-	}
-	if want := v.treeOn(s.SignedAt).Path(c.Parent); !slices.Equal(path, want) {
-		return envelope.Receipt{}, fmt.Errorf("%w: signed by %s, not by %s's parent %s", ErrBadReceipt, trust.JoinPath(path), s.Unit, trust.JoinPath(want))
+	if want := v.treeOn(s.SignedAt).Path(c.Parent); !slices.Equal(o.SignerPath, want) {
+		return envelope.Receipt{}, fmt.Errorf("%w: signed by %s, not by %s's parent %s", ErrBadReceipt, trust.JoinPath(o.SignerPath), s.Unit, trust.JoinPath(want))
 	}
 	return r, nil
 }
