@@ -10,6 +10,8 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/tonghop/tonghop/internal/review"
+
 	"github.com/tonghop/tonghop/internal/period"
 )
 
@@ -172,7 +174,7 @@ func (s *Store) PutSubmissions(items []Incoming, forward bool) ([]Result, error)
 			r := it.Record
 			r.ReceivedAt = now
 			if it.Child && tx.Bucket(bucketDigests).Get([]byte(r.Digest)) == nil {
-				if err := lockedForReview(tx, r); errors.Is(err, ErrReportAccepted) {
+				if err := lockedForReview(tx, r); errors.Is(err, review.ErrLocked) {
 					results[i] = Result{Outcome: Refused, Err: err}
 					continue
 				} else if err != nil {
