@@ -166,6 +166,24 @@ func TestSheetOnBehalf(t *testing.T) {
 	if hr.StatusCode != 400 || !strings.Contains(string(out), "Sheet1!D7") {
 		t.Fatalf("POST a bad sheet: %d %s", hr.StatusCode, out)
 	}
+
+	// Thèn Sin gets a node and signs its own revision 3. A sheet that would
+	// enter it again is refused whole: Thị trấn's column, stored first in
+	// the transaction, is rolled back with it.
+	thenSin := startNode(t, "03394", district)
+	thenSin.put("2021", dv("dang_vien", "", "121"), dv("dang_vien", "nam", "71"), dv("dang_vien", "nu", "50"))
+	if own := thenSin.submit("2021"); own.Revision != 3 || own.EnteredBy != "" {
+		t.Fatalf("Thèn Sin's own report: %v", own)
+	}
+	eventually(t, "Thèn Sin's own report at the district", func() bool { return len(district.submissions("03394", true)) == 3 })
+	_, err = sheet(communesSheet(t, false))
+	wantCode(t, "a sheet over a commune's own report", err, codes.FailedPrecondition)
+	if !strings.Contains(err.Error(), "column of 03394 (Sheet1!D4)") {
+		t.Errorf("the refusal does not name the column: %v", err)
+	}
+	if n := len(district.submissions("03390", true)); n != 2 {
+		t.Fatalf("Thị trấn has %d revisions after a refused sheet, want 2", n)
+	}
 }
 
 // templateRow is the row number of the template's row for code.

@@ -417,16 +417,10 @@ func (s *documentService) ImportSpreadsheet(ctx context.Context, req *tonghopv1.
 	if len(req.GetFile().GetData()) == 0 {
 		return nil, invalid.Field("file", "is required: the XLSX file as the request body")
 	}
-	entries, err := workbook.Read(bytes.NewReader(req.File.Data), s.resolveChild(req.UnitCode))
 	var bad invalid.Error
+	entries, err := readSheet(&bad, req.File.Data, childResolver(s.tree, req.UnitCode))
 	if err != nil {
-		var cells workbook.Errors
-		if !errors.As(err, &cells) {
-			return nil, invalid.Field("file", "%v", err)
-		}
-		for _, c := range cells {
-			bad.Add(c.Cell, "%s", c.Reason)
-		}
+		return nil, err
 	}
 	var own []workbook.Entry
 	others := map[string]bool{}
@@ -492,9 +486,20 @@ func (s *documentService) ImportSpreadsheet(ctx context.Context, req *tonghopv1.
 // node's own: read and checked, but not stored.
 var ErrChildColumns = errors.New("values for child units cannot be entered at this node")
 
-// resolveChild resolves a column header to one of unit's children.
-func (s *documentService) resolveChild(unit string) workbook.Units {
-	return childResolver(s.tree, unit)
+// readSheet reads a workbook's values, adding each bad cell to bad; the
+// error is for a file that is no workbook of values at all.
+func readSheet(bad *invalid.Error, data []byte, units workbook.Units) ([]workbook.Entry, error) {
+	entries, err := workbook.Read(bytes.NewReader(data), units)
+	if err != nil {
+		var cells workbook.Errors
+		if !errors.As(err, &cells) {
+			return nil, invalid.Field("file", "%v", err)
+		}
+		for _, c := range cells {
+			bad.Add(c.Cell, "%s", c.Reason)
+		}
+	}
+	return entries, nil
 }
 
 // UploadMarshaler reads a request body sent as mediaType (an XLSX file) as

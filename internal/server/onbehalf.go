@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -94,15 +93,9 @@ func (s *submissionService) SubmitSheetOnBehalf(ctx context.Context, req *tongho
 	if err := bad.Err(); err != nil {
 		return nil, err
 	}
-	entries, err := workbook.Read(bytes.NewReader(req.File.Data), childResolver(s.tree, req.UnitCode))
+	entries, err := readSheet(&bad, req.File.Data, childResolver(s.tree, req.UnitCode))
 	if err != nil {
-		var cells workbook.Errors
-		if !errors.As(err, &cells) {
-			return nil, invalid.Field("file", "%v", err)
-		}
-		for _, c := range cells {
-			bad.Add(c.Cell, "%s", c.Reason)
-		}
+		return nil, err
 	}
 	byUnit := map[string][]workbook.Entry{}
 	for _, e := range entries {
