@@ -108,19 +108,8 @@ func (n *Reports) onBehalf(id trust.Identity, r OnBehalf) (store.Incoming, error
 	for _, val := range r.Values {
 		s.Values = append(s.Values, envelope.Value{Element: val.Element, Option: val.Option, Count: val.Count})
 	}
-	var violations []validate.Violation
-	if n.Rules != nil {
-		violations = n.Rules.Run(validate.Input{PeriodType: p.Type(), Values: validate.LookupOf(cellsOfEnvelope(s.Values)), Previous: validate.LookupOf(cellsOfStore(prev[keys[0]]))})
-	}
-	if err := gate(violations, r.Overrides); err != nil {
-		return store.Incoming{}, err
-	}
-	s.Overrides = r.Overrides
-	payload, err := envelope.EncodeSubmission(s)
-	if err != nil {
-		return store.Incoming{}, err
-	}
-	raw, err := sign(id, envelope.SubmissionType, payload)
+	in := validate.Input{PeriodType: p.Type(), Previous: validate.LookupOf(cellsOfStore(prev[keys[0]]))}
+	raw, violations, err := n.signReport(id, s, in, "", r.Overrides)
 	if err != nil {
 		return store.Incoming{}, err
 	}
