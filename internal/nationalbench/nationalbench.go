@@ -283,7 +283,7 @@ func Run(ctx context.Context, cfg Config) (_ *Results, err error) {
 			}
 		}
 		t = time.Now()
-		err = fl.deliver(ctx, root.peerAddr, []string{Root}, r, cfg.Batch)
+		err = fl.deliver(ctx, root.peerAddr, []string{Root}, r, cfg.Batch, nil)
 		d := time.Since(t)
 		if profile {
 			pprof.StopCPUProfile()

@@ -6,21 +6,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tonghop/tonghop/internal/cli"
 	"github.com/tonghop/tonghop/internal/country"
 	"github.com/tonghop/tonghop/internal/nationalbench"
 )
 
-// asTonghop makes the test binary run as tonghop: the benchmark starts its
-// nodes as `tonghop serve` processes, and here that is this binary again.
-const asTonghop = "TONGHOP_NATIONALBENCH_AS_TONGHOP"
-
-func TestMain(m *testing.M) {
-	if os.Getenv(asTonghop) == "1" {
-		os.Exit(cli.Main(os.Args[1:], cli.IO{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}))
-	}
-	os.Exit(m.Run())
-}
+// asTonghop is main_test.go's, for the tests of this file.
+const asTonghop = nationalbench.AsTonghop
 
 // The small run of the benchmark that `go test` includes so that it cannot
 // rot: one province of the 2025 list (Lai Châu, 38 communes) over two
