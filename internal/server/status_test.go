@@ -24,6 +24,7 @@ import (
 	"github.com/tonghop/tonghop/internal/hierarchy"
 	"github.com/tonghop/tonghop/internal/invalid"
 	"github.com/tonghop/tonghop/internal/report"
+	"github.com/tonghop/tonghop/internal/review"
 	"github.com/tonghop/tonghop/internal/rollup"
 	"github.com/tonghop/tonghop/internal/store"
 	"github.com/tonghop/tonghop/internal/submission"
@@ -72,9 +73,9 @@ func TestStatusTable(t *testing.T) {
 		{fmt.Errorf("import: %w", bundle.ErrNotBelow), codes.PermissionDenied},
 		{fmt.Errorf("receipts: %w", bundle.ErrNotForThisNode), codes.FailedPrecondition},
 		{bundle.ErrEmpty, codes.FailedPrecondition},
-		{fmt.Errorf("deliver: %w", store.ErrReportAccepted), codes.FailedPrecondition},
-		{fmt.Errorf("return: %w", store.ErrReviewState), codes.FailedPrecondition},
-		{fmt.Errorf("accept: %w", store.ErrNotLatest), codes.FailedPrecondition},
+		{fmt.Errorf("deliver: %w", review.ErrLocked), codes.FailedPrecondition},
+		{fmt.Errorf("return: %w", review.ErrState), codes.FailedPrecondition},
+		{fmt.Errorf("accept: %w", review.ErrNotLatest), codes.FailedPrecondition},
 		{fmt.Errorf("report: %w", report.ErrNotSigned), codes.FailedPrecondition},
 		{fmt.Errorf("import: %w", ErrChildColumns), codes.FailedPrecondition},
 		{fmt.Errorf("call: %w", context.Canceled), codes.Canceled},
