@@ -62,7 +62,7 @@ func statusRules() []statusRule {
 		{store.ErrRevisionJump, codes.FailedPrecondition},
 		{store.ErrOwnReportStored, codes.FailedPrecondition},
 		{store.ErrNotRejected, codes.FailedPrecondition},
-		{store.ErrUnknownKey, codes.PermissionDenied},
+		{trust.ErrUnknownKey, codes.PermissionDenied},
 		{envelope.ErrTooLarge, codes.FailedPrecondition},
 		{store.ErrTokenInvalid, codes.Unauthenticated},
 		{enrolment.ErrNotChild, codes.PermissionDenied},

@@ -59,7 +59,7 @@ func TestStatusTable(t *testing.T) {
 		{fmt.Errorf("put: %w", store.ErrRevisionJump), codes.FailedPrecondition},
 		{fmt.Errorf("put: %w", store.ErrOwnReportStored), codes.FailedPrecondition},
 		{fmt.Errorf("requeue: %w", store.ErrNotRejected), codes.FailedPrecondition},
-		{fmt.Errorf("put: %w", store.ErrUnknownKey), codes.PermissionDenied},
+		{fmt.Errorf("put: %w", trust.ErrUnknownKey), codes.PermissionDenied},
 		{fmt.Errorf("submit: %w", envelope.ErrTooLarge), codes.FailedPrecondition},
 		{fmt.Errorf("enroll: %w", store.ErrTokenInvalid), codes.Unauthenticated},
 		{fmt.Errorf("renew: %w", enrolment.ErrNotChild), codes.PermissionDenied},

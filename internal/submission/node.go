@@ -319,7 +319,7 @@ func (n *Reports) receiveNotice(c Checked) (status store.Outcome, refusal, err e
 	}
 	stored, err := n.Store.PutKeyEndorsement(c.Key.Unit, c.SignerFingerprint, c.KeyFingerprint, c.Digest, c.Raw, n.Forward)
 	switch {
-	case errors.Is(err, store.ErrUnknownKey):
+	case errors.Is(err, trust.ErrUnknownKey):
 		return store.Refused, err, nil
 	case err != nil:
 		return 0, nil, err
