@@ -163,3 +163,46 @@ func TestParseRefusesExtends(t *testing.T) {
 		t.Fatalf("Parse of a published version: %v", err)
 	}
 }
+
+// TestVersions: a province's version is in force at the province and below
+// it, not beside it; it is known by digest, and a version that does not
+// rebuild to the digest it names is refused.
+func TestVersions(t *testing.T) {
+	src := konTum(t)
+	base := Default()
+	kt, err := Extend(base, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	district := NewVersions(Default(), Earlier(), []string{"vn", "62", "608"})
+	beside := NewVersions(Default(), Earlier(), []string{"vn", "01"})
+	if _, err := district.Add([]string{"vn", "62"}, base.Digest(), src, strings.Repeat("0", 64)); !errors.Is(err, ErrInvalidCatalog) {
+		t.Fatalf("a wrong digest: %v", err)
+	}
+	if _, err := district.Add([]string{"vn", "62"}, strings.Repeat("1", 64), src, kt.Digest()); !errors.Is(err, ErrUnknownBase) {
+		t.Fatalf("an unknown base: %v", err)
+	}
+	if district.InForce().Digest() != base.Digest() || len(district.Published()) != 0 {
+		t.Fatal("a refused version changed what is in force")
+	}
+	for _, v := range []*Versions{district, beside} {
+		if _, err := v.Add([]string{"vn", "62"}, base.Digest(), src, kt.Digest()); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := v.All().Indicator("nq03_ty_le_chi_bo_sinh_hoat_chuyen_de"); !ok {
+			t.Error("the union lacks the province's indicator")
+		}
+	}
+	if district.InForce().Digest() != kt.Digest() || beside.InForce().Digest() != base.Digest() {
+		t.Errorf("in force: district %.12s, beside %.12s; want %.12s and %.12s", district.InForce().Digest(), beside.InForce().Digest(), kt.Digest(), base.Digest())
+	}
+	if _, ok := district.Covers(kt.Digest(), []string{"vn", "62", "608", "23"}); !ok {
+		t.Error("the version does not cover a commune of the province")
+	}
+	if _, ok := district.Covers(kt.Digest(), []string{"vn", "01", "001"}); ok {
+		t.Error("the version covers a unit of another province")
+	}
+	if _, ok := district.Covers(base.Digest(), []string{"vn", "01"}); !ok {
+		t.Error("the built-in catalogue does not cover every unit")
+	}
+}
