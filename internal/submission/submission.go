@@ -58,6 +58,10 @@ type Verifier struct {
 	// Earlier are catalogues Catalog extends, keeping all their codes:
 	// reports made with them are accepted and read with Catalog.
 	Earlier []*catalog.Catalog
+	// Versions, when set, are the catalogues this node knows, published
+	// versions included; it then decides which catalogue a report may
+	// name, in place of Catalog and Earlier.
+	Versions *catalog.Versions
 	// Self is this node's unit code.
 	Self string
 	Now  func() time.Time
@@ -146,6 +150,7 @@ type Checked struct {
 	Submission *envelope.Submission
 	Revocation *envelope.Revocation
 	Key        *envelope.KeyEndorsement
+	Catalog    *envelope.CatalogVersion
 	// KeyFingerprint is the endorsed certificate's fingerprint, with Key.
 	KeyFingerprint string
 	// With Submission: the unit as identified on the day it signed (see
@@ -242,6 +247,12 @@ func (v *Verifier) Check(raw []byte, from []string) (Checked, error) {
 			return Checked{}, err
 		}
 		c.Key, c.KeyFingerprint = &k, fp
+	case envelope.CatalogType:
+		cv, err := v.checkCatalogBelow(env.Payload, path, from)
+		if err != nil {
+			return Checked{}, err
+		}
+		c.Catalog = &cv
 	default:
 		return Checked{}, fmt.Errorf("%w: payload type %q is not one this node accepts", ErrMalformed, env.PayloadType)
 	}
@@ -345,9 +356,9 @@ func (v *Verifier) checkSubmission(s envelope.Submission, signer, from []string,
 			return fmt.Errorf("%w: accepted[%d]: %s is not a child of %s", ErrNotAllowed, i, a.Unit, s.Unit)
 		}
 	}
-	if s.CatalogDigest != v.Catalog.Digest() && !slices.ContainsFunc(v.Earlier, func(c *catalog.Catalog) bool { return c.Digest() == s.CatalogDigest }) {
-		return fmt.Errorf("%w: catalogue %s (%.12s…); this node knows %s (%.12s…)", ErrUnknownCatalog,
-			s.CatalogVersion, s.CatalogDigest, v.Catalog.Version(), v.Catalog.Digest())
+	cat, err := v.catalogOf(s, tree)
+	if err != nil {
+		return err
 	}
 	raws := make([]entry.Raw, len(s.Values))
 	for i, val := range s.Values {
@@ -357,7 +368,7 @@ func (v *Verifier) checkSubmission(s envelope.Submission, signer, from []string,
 	for i, sec := range s.Sections {
 		secs[i] = entry.Section{Code: sec.Code, Text: sec.Text}
 	}
-	_, err := entry.Checker{Catalog: v.Catalog}.Contents(s.DataSet, s.Period, raws, secs)
+	_, err = entry.Checker{Catalog: cat}.Contents(s.DataSet, s.Period, raws, secs)
 	return err
 }
 
