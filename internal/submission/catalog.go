@@ -188,3 +188,28 @@ func (n *Reports) receiveCatalog(c Checked) (store.Outcome, error, error) {
 	n.Logger.Info("catalogue version relayed from below", zap.String("unit", c.Catalog.Unit), zap.String("version", c.Catalog.Version))
 	return store.Stored, nil, nil
 }
+
+// CatalogsForChildren returns the signed publications of the catalogue
+// versions published by this node's unit and the units above it, in the
+// order they arrived here (so each comes after the one it extends): what
+// a child fetches to know the catalogue in force above it.
+func (n *Reports) CatalogsForChildren() ([][]byte, error) {
+	v := n.Verifier
+	recs, err := n.Store.CatalogVersions()
+	if err != nil {
+		return nil, err
+	}
+	tree := v.treeOn(v.Now())
+	var out [][]byte
+	for _, r := range recs {
+		if !tree.InSubtree(r.Unit, v.Self) {
+			continue
+		}
+		raw, err := n.Store.Envelope(r.Envelope)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, raw)
+	}
+	return out, nil
+}
