@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/tonghop/tonghop/internal/envelope"
+	"github.com/tonghop/tonghop/internal/submission"
 	"github.com/tonghop/tonghop/internal/trust"
 )
 
@@ -103,13 +104,9 @@ func Write(w io.Writer, kind string, items [][]byte, forPath []string, id trust.
 	if err != nil {
 		return Manifest{}, err
 	}
-	env, err := envelope.Sign(ManifestType, payload, id.Key, id.Chain)
+	signed, err := envelope.Seal(ManifestType, payload, id.Key, id.Chain)
 	if err != nil {
 		return Manifest{}, fmt.Errorf("bundle: signing the manifest: %w", err)
-	}
-	signed, err := env.Marshal()
-	if err != nil {
-		return Manifest{}, err
 	}
 	archive, err := assemble(signed, m, items)
 	if err != nil {
@@ -148,6 +145,18 @@ func assemble(signed []byte, m Manifest, items [][]byte) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// decodeManifest reads a manifest's payload, strictly.
+func decodeManifest(payloadType string, payload []byte) (Manifest, error) {
+	var m Manifest
+	if payloadType != ManifestType {
+		return m, fmt.Errorf("payload type %q, want %q", payloadType, ManifestType)
+	}
+	dec := json.NewDecoder(bytes.NewReader(payload))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(&m)
+	return m, err
 }
 
 // Read verifies a bundle: the archive is whole, its manifest is signed by
@@ -189,26 +198,20 @@ func Read(data []byte, roots *x509.CertPool, now time.Time, revoked trust.Revoke
 		}
 		files[i] = b
 	}
-	env, err := envelope.Parse(files[0])
-	if err != nil {
-		return bad("manifest: %v", err)
+	o, err := submission.Open(files[0], submission.Opening[Manifest]{
+		Decode: decodeManifest,
+		At:     func(Manifest) (time.Time, error) { return now, nil },
+		Verify: func(chain []*x509.Certificate, at time.Time) ([]string, error) {
+			return trust.Verify(chain, roots, at, revoked)
+		},
+	})
+	switch {
+	case errors.Is(err, trust.ErrUntrusted), errors.Is(err, trust.ErrRevoked):
+		return bad("manifest signer: %v", submission.Cause(err))
+	case err != nil:
+		return bad("manifest: %v", submission.Cause(err))
 	}
-	if env.PayloadType != ManifestType {
-		return bad("manifest: payload type %q, want %q", env.PayloadType, ManifestType)
-	}
-	if err := env.VerifySignature(); err != nil {
-		return bad("manifest: %v", err)
-	}
-	signer, err := trust.Verify(env.Signatures[0].Chain, roots, now, revoked)
-	if err != nil {
-		return bad("manifest signer: %v", err)
-	}
-	var m Manifest
-	dec := json.NewDecoder(bytes.NewReader(env.Payload))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&m); err != nil {
-		return bad("manifest: %v", err)
-	}
+	m, signer := o.Payload, o.SignerPath
 	switch {
 	case m.Format != Format:
 		return bad("manifest: format %d, this node reads %d", m.Format, Format)

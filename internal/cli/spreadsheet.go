@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"google.golang.org/genproto/googleapis/api/httpbody"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/status"
 
 	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
@@ -30,10 +31,14 @@ func newExportCmd(streams IO) *cobra.Command {
   --table completeness  who reported in a round (--round), by level
   --table cube          every element and option of every unit of the subtree for a period
   --table form          the unit's form: every element and option with its figure, in the
-                        layout "tonghop values import FILE.xlsx" reads back`,
+                        layout "tonghop values import FILE.xlsx" reads back
+  --table children      the node's sheet with one column per child unit, its figures
+                        where the node holds a report, for
+                        "tonghop values import --on-behalf FILE.xlsx"`,
 		Example: `  tonghop export --unit 12 --table compare --indicator ty_le_dang_vien_nu --period 2021 -o so-sanh.xlsx
   tonghop export --unit 106 --table cube --period 2021 -o khoi-so-lieu-2021.xlsx
-  tonghop export --unit 106 --table form --period 2021 -o bieu-2021.xlsx`,
+  tonghop export --unit 106 --table form --period 2021 -o bieu-2021.xlsx
+  tonghop export --unit 106 --table children --period 2021 -o bieu-cac-xa-2021.xlsx`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if req.UnitCode == "" || req.Table == "" {
@@ -45,7 +50,7 @@ func newExportCmd(streams IO) *cobra.Command {
 	c.register(cmd)
 	f := cmd.Flags()
 	f.StringVar(&req.UnitCode, "unit", "", "unit code")
-	f.StringVar(&req.Table, "table", "", "value, compare, series, completeness, cube or form")
+	f.StringVar(&req.Table, "table", "", "value, compare, series, completeness, cube, form or children")
 	f.StringVar(&req.Indicator, "indicator", "", "indicator code (value, compare, series)")
 	f.StringVar(&req.Period, "period", "", "period or range, e.g. 2021 or 2010..2020")
 	f.StringVar(&req.Level, "level", "", "compare: rank the units of this level instead of the children")
@@ -76,9 +81,46 @@ func writeBody(body *httpbody.HttpBody, outFile string, stdout io.Writer) error 
 	return os.WriteFile(outFile, body.Data, 0o644)
 }
 
+// xlsxType is the media type of an XLSX workbook.
+const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
 // importSpreadsheet sends an XLSX of values as one batch; a refusal names
 // every bad cell.
 func importSpreadsheet(ctx context.Context, c *clientFlags, file, unit, dataSet, periodCode string, out io.Writer) error {
+	return sendSpreadsheet(c, file, func(conn *grpc.ClientConn, body *httpbody.HttpBody) error {
+		resp, err := tonghopv1.NewDocumentServiceClient(conn).ImportSpreadsheet(ctx, &tonghopv1.ImportSpreadsheetRequest{
+			UnitCode: unit, DataSet: dataSet, Period: periodCode, File: body})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "Imported %d values from %s for %s, %s, %s.\n", resp.Stored, file, strings.Join(resp.UnitCodes, ", "), dataSet, periodCode)
+		for _, n := range resp.Notes {
+			fmt.Fprintln(out, n)
+		}
+		return nil
+	})
+}
+
+// importSheetOnBehalf sends a sheet with one column per child unit; each
+// column becomes that unit's report entered on its behalf, all or none.
+func importSheetOnBehalf(ctx context.Context, c *clientFlags, file, unit, dataSet, periodCode string, out io.Writer) error {
+	return sendSpreadsheet(c, file, func(conn *grpc.ClientConn, body *httpbody.HttpBody) error {
+		resp, err := tonghopv1.NewSubmissionServiceClient(conn).SubmitSheetOnBehalf(ctx, &tonghopv1.SubmitSheetOnBehalfRequest{
+			UnitCode: unit, DataSet: dataSet, Period: periodCode, File: body})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "Đã nhập và ký thay %d đơn vị từ %s (%s, %s):\n", len(resp.Submissions), file, dataSet, periodCode)
+		for _, s := range resp.Submissions {
+			fmt.Fprintf(out, "  %s: lần sửa %d, %d số liệu, %s nhập thay: %s\n", s.UnitCode, s.Revision, s.ValueCount, s.EnteredBy, s.Digest)
+		}
+		return nil
+	})
+}
+
+// sendSpreadsheet reads an XLSX file and sends it with send; a refusal is
+// prefixed with the file's name.
+func sendSpreadsheet(c *clientFlags, file string, send func(*grpc.ClientConn, *httpbody.HttpBody) error) error {
 	raw, err := os.ReadFile(file)
 	if err != nil {
 		return err
@@ -88,19 +130,11 @@ func importSpreadsheet(ctx context.Context, c *clientFlags, file, unit, dataSet,
 		return err
 	}
 	defer conn.Close()
-	resp, err := tonghopv1.NewDocumentServiceClient(conn).ImportSpreadsheet(ctx, &tonghopv1.ImportSpreadsheetRequest{
-		UnitCode: unit, DataSet: dataSet, Period: periodCode,
-		File: &httpbody.HttpBody{ContentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", Data: raw},
-	})
-	if err != nil {
+	if err := send(conn, &httpbody.HttpBody{ContentType: xlsxType, Data: raw}); err != nil {
 		if st, ok := status.FromError(err); ok {
 			return fmt.Errorf("%s: %w", file, st.Err())
 		}
 		return err
-	}
-	fmt.Fprintf(out, "Imported %d values from %s for %s, %s, %s.\n", resp.Stored, file, strings.Join(resp.UnitCodes, ", "), dataSet, periodCode)
-	for _, n := range resp.Notes {
-		fmt.Fprintln(out, n)
 	}
 	return nil
 }

@@ -175,9 +175,10 @@ func newValuesDeleteCmd(streams IO) *cobra.Command {
 
 func newValuesImportCmd(streams IO) *cobra.Command {
 	var (
-		c      clientFlags
-		t      targetFlags
-		format string
+		c        clientFlags
+		t        targetFlags
+		format   string
+		onBehalf bool
 	)
 	cmd := &cobra.Command{
 		Use:   "import FILE",
@@ -193,12 +194,25 @@ and period: a file whose rows name two periods is refused (import one file
 per period). Errors name the file's lines.
 An XLSX file is a form: a column "Mã" (dang_vien, dang_vien.nu) and a column
 "Số lượng", as "tonghop export --table form" writes it; errors name each bad
-cell (Sheet!D7).`,
-		Example: `  tonghop values import --unit 106 --period 2021 tam-duong-2021.csv`,
-		Args:    cobra.ExactArgs(1),
+cell (Sheet!D7).
+
+With --on-behalf, an XLSX file is a district's sheet with one column per
+child unit ("03390 Thị trấn Tam Đường"), as "tonghop export --table children"
+writes it: each column becomes that unit's report, entered and signed by
+this node on its behalf (as "submit --on-behalf"), all columns or none; a
+file with any bad cell signs nothing and every bad cell is named.`,
+		Example: `  tonghop values import --unit 106 --period 2021 tam-duong-2021.csv
+  tonghop values import --on-behalf --unit 106 --period 2021 bieu-cac-xa-2021.xlsx`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if format == "" {
 				format = strings.TrimPrefix(strings.ToLower(filepath.Ext(args[0])), ".")
+			}
+			if onBehalf {
+				if format != "xlsx" {
+					return fmt.Errorf("%w: --on-behalf imports an XLSX sheet with one column per unit; for one unit's CSV or JSON use `submit --on-behalf --values FILE`", errUsage)
+				}
+				return importSheetOnBehalf(cmd.Context(), &c, args[0], t.unit, t.dataSet, t.period, streams.Out)
 			}
 			if format == "xlsx" {
 				return importSpreadsheet(cmd.Context(), &c, args[0], t.unit, t.dataSet, t.period, streams.Out)
@@ -248,6 +262,7 @@ cell (Sheet!D7).`,
 	c.register(cmd)
 	t.register(cmd)
 	cmd.Flags().StringVar(&format, "format", "", "csv, json or xlsx (default: from the file name)")
+	cmd.Flags().BoolVar(&onBehalf, "on-behalf", false, "an XLSX sheet with one column per child unit of --unit: enter and sign each column's report on that unit's behalf")
 	return cmd
 }
 

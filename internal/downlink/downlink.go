@@ -14,6 +14,7 @@ import (
 	"google.golang.org/grpc"
 
 	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
+	"github.com/tonghop/tonghop/internal/review"
 	"github.com/tonghop/tonghop/internal/store"
 	"github.com/tonghop/tonghop/internal/wire"
 )
@@ -75,7 +76,7 @@ func (s *Syncer) Sync(ctx context.Context) error {
 	if err := s.Store.ReplaceInheritedRounds(s.Self, rs); err != nil {
 		return err
 	}
-	said := make([]store.Review, len(rounds.Reviews))
+	said := make([]review.Review, len(rounds.Reviews))
 	for i, r := range rounds.Reviews {
 		said[i] = wire.ReviewFromProto(r)
 	}

@@ -275,11 +275,7 @@ func (p *Parent) notices(id trust.Identity, reason string) func([]store.Issued) 
 			if err != nil {
 				return nil, err
 			}
-			env, err := envelope.Sign(envelope.RevocationType, payload, id.Key, id.Chain)
-			if err != nil {
-				return nil, err
-			}
-			raw, err := env.Marshal()
+			raw, err := envelope.Seal(envelope.RevocationType, payload, id.Key, id.Chain)
 			if err != nil {
 				return nil, err
 			}

@@ -132,6 +132,27 @@ func Sign(payloadType string, payload []byte, key ed25519.PrivateKey, chain []*x
 	}, nil
 }
 
+// Seal signs payload as [Sign] does and returns the envelope's wire form,
+// which is what is stored and sent.
+func Seal(payloadType string, payload []byte, key ed25519.PrivateKey, chain []*x509.Certificate) ([]byte, error) {
+	env, err := Sign(payloadType, payload, key, chain)
+	if err != nil {
+		return nil, err
+	}
+	return env.Marshal()
+}
+
+// ReadSubmission parses an envelope and decodes the submission it carries,
+// without verifying it: for envelopes a node verified before it stored
+// them.
+func ReadSubmission(raw []byte) (Submission, error) {
+	env, err := Parse(raw)
+	if err != nil {
+		return Submission{}, err
+	}
+	return DecodeSubmission(env.Payload)
+}
+
 // Marshal returns the wire form of e. The same envelope always gives the
 // same bytes (fixed member order, no insignificant whitespace, minimal
 // string escapes), and Parse accepts whatever Marshal returns. It fails if e

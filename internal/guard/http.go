@@ -124,10 +124,12 @@ func (g *httpGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // isUpload reports whether a route's body is a file (a google.api.HttpBody
-// of any media type: a spreadsheet, a DHIS2 data value set) rather than
+// of any media type: a spreadsheet, a district's sheet for its communes, a
+// DHIS2 data value set) rather than
 // JSON.
 func isUpload(path string) bool {
-	return strings.HasSuffix(path, ":importSpreadsheet") || strings.HasSuffix(path, "/dataValueSets:import")
+	return strings.HasSuffix(path, ":importSpreadsheet") || strings.HasSuffix(path, ":submit-sheet-on-behalf") ||
+		strings.HasSuffix(path, "/dataValueSets:import")
 }
 
 // trailingData reports whether body holds anything but white space after

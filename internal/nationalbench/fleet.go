@@ -181,8 +181,13 @@ func (f *fleet) sign(year int, cols columns) (round, error) {
 // deliver sends a round to the root's peer port as its provinces' uplinks
 // would: each province on its own mutual-TLS connection, one batch of
 // batch envelopes in flight at a time, its own report and its subtree's
-// relayed ones. Every envelope must be accepted with a receipt.
-func (f *fleet) deliver(ctx context.Context, peerAddr string, rootPath []string, r round, batch int) error {
+// relayed ones. judge says whether each envelope's result is right, as the
+// answers arrive (from several goroutines at once); nil requires accepted()
+// of every envelope.
+func (f *fleet) deliver(ctx context.Context, peerAddr string, rootPath []string, r round, batch int, judge func(*tonghopv1.DeliveryResult) error) error {
+	if judge == nil {
+		judge = accepted
+	}
 	// The envelopes of each province's subtree, in the fleet's order.
 	byProvince := map[string][][]byte{}
 	var provinces []string
@@ -196,7 +201,7 @@ func (f *fleet) deliver(ctx context.Context, peerAddr string, rootPath []string,
 	errs := make([]error, len(provinces))
 	var wg sync.WaitGroup
 	for i, p := range provinces {
-		wg.Go(func() { errs[i] = f.deliverFrom(ctx, peerAddr, rootPath, p, byProvince[p], batch) })
+		wg.Go(func() { errs[i] = f.deliverFrom(ctx, peerAddr, rootPath, p, byProvince[p], batch, judge) })
 	}
 	wg.Wait()
 	for _, err := range errs {
@@ -209,7 +214,8 @@ func (f *fleet) deliver(ctx context.Context, peerAddr string, rootPath []string,
 
 // deliverFrom is one province's uplink: its envelopes in order, one batch
 // at a time.
-func (f *fleet) deliverFrom(ctx context.Context, peerAddr string, rootPath []string, province string, envs [][]byte, batch int) error {
+func (f *fleet) deliverFrom(ctx context.Context, peerAddr string, rootPath []string, province string, envs [][]byte, batch int,
+	judge func(*tonghopv1.DeliveryResult) error) error {
 	tlsCfg := trust.ClientTLS(f.ids[province], f.roots, rootPath, nil)
 	conn, err := grpc.NewClient(peerAddr, grpc.WithTransportCredentials(credentials.NewTLS(tlsCfg)))
 	if err != nil {
@@ -223,10 +229,19 @@ func (f *fleet) deliverFrom(ctx context.Context, peerAddr string, rootPath []str
 			return fmt.Errorf("province %s delivering: %w", province, err)
 		}
 		for k, res := range resp.Results {
-			if res.Outcome != tonghopv1.DeliveryOutcome_DELIVERY_OUTCOME_ACCEPTED || len(res.Receipt) == 0 {
-				return fmt.Errorf("province %s: envelope %d of its round: %v %v", province, i+k, res.Outcome, res.Error)
+			if err := judge(res); err != nil {
+				return fmt.Errorf("province %s: envelope %d of its round: %w", province, i+k, err)
 			}
 		}
+	}
+	return nil
+}
+
+// accepted requires an envelope accepted with a receipt: what a round of
+// new reports gets.
+func accepted(res *tonghopv1.DeliveryResult) error {
+	if res.Outcome != tonghopv1.DeliveryOutcome_DELIVERY_OUTCOME_ACCEPTED || len(res.Receipt) == 0 {
+		return fmt.Errorf("%v %v", res.Outcome, res.Error)
 	}
 	return nil
 }

@@ -242,11 +242,7 @@ func latestSigned(st *store.Store, unit, dataSet string, p period.Period) (store
 		if err != nil {
 			return store.Submission{}, envelope.Submission{}, err
 		}
-		env, err := envelope.Parse(raw)
-		if err != nil {
-			return store.Submission{}, envelope.Submission{}, fmt.Errorf("stored report %s: %w", subs[i].Digest, err)
-		}
-		payload, err := envelope.DecodeSubmission(env.Payload)
+		payload, err := envelope.ReadSubmission(raw)
 		if err != nil {
 			return store.Submission{}, envelope.Submission{}, fmt.Errorf("stored report %s: %w", subs[i].Digest, err)
 		}

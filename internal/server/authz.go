@@ -207,12 +207,13 @@ func dataRules(s scopes) map[string]rule {
 
 func submissionRules(s scopes) map[string]rule {
 	return map[string]rule{
-		tonghopv1.SubmissionService_Submit_FullMethodName:            {role: access.Approver, write: true, units: s.unit},
-		tonghopv1.SubmissionService_SubmitOnBehalf_FullMethodName:    {role: access.Approver, write: true, units: s.unit},
-		tonghopv1.SubmissionService_ListSubmissions_FullMethodName:   {role: access.Viewer, units: s.unit},
-		tonghopv1.SubmissionService_GetSubmission_FullMethodName:     {role: access.Viewer, units: s.bySubmission},
-		tonghopv1.SubmissionService_ListOutbox_FullMethodName:        {role: access.Viewer, units: s.self},
-		tonghopv1.SubmissionService_RequeueSubmission_FullMethodName: {role: access.Approver, write: true, units: s.bySubmission},
+		tonghopv1.SubmissionService_Submit_FullMethodName:              {role: access.Approver, write: true, units: s.unit},
+		tonghopv1.SubmissionService_SubmitOnBehalf_FullMethodName:      {role: access.Approver, write: true, units: s.unit},
+		tonghopv1.SubmissionService_SubmitSheetOnBehalf_FullMethodName: {role: access.Approver, write: true, units: s.unit},
+		tonghopv1.SubmissionService_ListSubmissions_FullMethodName:     {role: access.Viewer, units: s.unit},
+		tonghopv1.SubmissionService_GetSubmission_FullMethodName:       {role: access.Viewer, units: s.bySubmission},
+		tonghopv1.SubmissionService_ListOutbox_FullMethodName:          {role: access.Viewer, units: s.self},
+		tonghopv1.SubmissionService_RequeueSubmission_FullMethodName:   {role: access.Approver, write: true, units: s.bySubmission},
 	}
 }
 

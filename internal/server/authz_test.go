@@ -63,6 +63,7 @@ var expected = map[string]struct {
 	"/tonghop.v1.DataService/DeleteSection":                          {access.Editor, true},
 	"/tonghop.v1.SubmissionService/Submit":                           {access.Approver, true},
 	"/tonghop.v1.SubmissionService/SubmitOnBehalf":                   {access.Approver, true},
+	"/tonghop.v1.SubmissionService/SubmitSheetOnBehalf":              {access.Approver, true},
 	"/tonghop.v1.SubmissionService/ListSubmissions":                  {access.Viewer, true},
 	"/tonghop.v1.SubmissionService/GetSubmission":                    {access.Viewer, true},
 	"/tonghop.v1.SubmissionService/ListOutbox":                       {access.Viewer, true},

@@ -148,7 +148,7 @@ func (s *documentService) ExportTable(ctx context.Context, req *tonghopv1.Export
 			return nil, err
 		}
 		sheet = completenessSheet(resp)
-	case "cube", "form":
+	case "cube", "form", "children":
 		var bad invalid.Error
 		s.subtreeUnit(&bad, "unit_code", req.UnitCode)
 		p, err := period.Parse(req.Period)
@@ -158,16 +158,19 @@ func (s *documentService) ExportTable(ctx context.Context, req *tonghopv1.Export
 		if err := bad.Err(); err != nil {
 			return nil, err
 		}
-		if req.Table == "form" {
+		switch req.Table {
+		case "form":
 			sheet, err = s.formSheet(req.UnitCode, p)
-		} else {
+		case "children":
+			sheet, err = s.childrenSheet(req.UnitCode, p)
+		default:
 			sheet, err = s.cubeSheet(req.UnitCode, p)
 		}
 		if err != nil {
 			return nil, err
 		}
 	default:
-		return nil, invalid.Field("table", "%q is not value, compare, series, completeness, cube or form", req.Table)
+		return nil, invalid.Field("table", "%q is not value, compare, series, completeness, cube, form or children", req.Table)
 	}
 	var buf bytes.Buffer
 	if err := workbook.Write(&buf, sheet); err != nil {
@@ -271,9 +274,59 @@ func (s *documentService) formSheet(unit string, p period.Period) (workbook.Shee
 		have[expr.Ref{Element: v.Element, Option: v.Option}] = v.Count
 	}
 	u, _ := s.tree.Unit(unit)
+	sh := s.elementRows(p, []map[expr.Ref]int64{have})
+	sh.Name, sh.Title = "Biểu số liệu", u.Name+", kỳ "+p.String()
+	sh.Columns = append(sh.Columns, workbook.Column{Header: "Số lượng", Format: workbook.Count})
+	sh.Notes = []string{"Ô trống: chưa nhập. Nhập lại bằng: tonghop values import FILE.xlsx"}
+	return sh, nil
+}
+
+// childrenSheet is the district's sheet for entry on its communes' behalf:
+// the rows of the form, one column per child of the node's unit named by
+// code and name, each with the figures the node holds for that child (its
+// latest report), empty where there are none; in the layout
+// SubmitSheetOnBehalf reads.
+func (s *documentService) childrenSheet(unit string, p period.Period) (workbook.Sheet, error) {
+	if unit != s.self {
+		return workbook.Sheet{}, invalid.Field("unit_code", "%s is not this node's unit (%s): the sheet has a column for each of the node's children", unit, s.self)
+	}
+	children := s.tree.Children(unit)
+	if len(children) == 0 {
+		return workbook.Sheet{}, invalid.Field("unit_code", "%s has no child unit", unit)
+	}
+	codes := make([]string, len(children))
+	for i, c := range children {
+		codes[i] = c.Code
+	}
+	cells, err := s.store.Rollups(codes, []string{p.String()})
+	if err != nil {
+		return workbook.Sheet{}, err
+	}
+	columns := make([]map[expr.Ref]int64, len(children))
+	for i, c := range children {
+		columns[i] = map[expr.Ref]int64{}
+		for _, cell := range cells[c.Code][p.String()] {
+			columns[i][expr.Ref{Element: cell.Element, Option: cell.Option}] = cell.Sum
+		}
+	}
+	u, _ := s.tree.Unit(unit)
+	sh := s.elementRows(p, columns)
+	sh.Name, sh.Title = "Biểu theo đơn vị", u.Name+": số liệu của từng đơn vị trực thuộc, kỳ "+p.String()
+	for _, c := range children {
+		sh.Columns = append(sh.Columns, workbook.Column{Header: c.Code + " " + c.Name, Format: workbook.Count, Width: 16})
+	}
+	sh.Notes = []string{"Mỗi cột là báo cáo của một đơn vị, nhập và ký thay đơn vị. Ô trống: chưa nhập.",
+		"Nhập bằng: tonghop values import FILE.xlsx --on-behalf"}
+	return sh, nil
+}
+
+// elementRows lays out every element and option of each data set of the
+// period's type, a row each, with a column of figures per map; the sheet's
+// first two columns are "Mã" and "Nội dung", the caller names the others.
+func (s *documentService) elementRows(p period.Period, columns []map[expr.Ref]int64) workbook.Sheet {
 	sh := workbook.Sheet{
-		Name: "Biểu số liệu", Title: u.Name + ", kỳ " + p.String(), Bold: map[int]bool{},
-		Columns: []workbook.Column{{Header: "Mã", Format: workbook.Text, Width: 34}, {Header: "Nội dung", Format: workbook.Text, Width: 60}, {Header: "Số lượng", Format: workbook.Count}},
+		Bold:    map[int]bool{},
+		Columns: []workbook.Column{{Header: "Mã", Format: workbook.Text, Width: 34}, {Header: "Nội dung", Format: workbook.Text, Width: 60}},
 	}
 	for _, ds := range s.src.Catalog.DataSets() {
 		if ds.PeriodType != p.Type() {
@@ -291,19 +344,22 @@ func (s *documentService) formSheet(unit string, p period.Period) (workbook.Shee
 				}
 			}
 			for i, ref := range refs {
-				cell := workbook.Cell{}
-				if v, ok := have[ref]; ok {
-					cell = workbook.Num(float64(v))
-				}
 				if i == 0 {
 					sh.Bold[len(sh.Rows)] = true
 				}
-				sh.Rows = append(sh.Rows, []workbook.Cell{workbook.Str(ref.String()), workbook.Str(names[i]), cell})
+				row := []workbook.Cell{workbook.Str(ref.String()), workbook.Str(names[i])}
+				for _, have := range columns {
+					cell := workbook.Cell{}
+					if v, ok := have[ref]; ok {
+						cell = workbook.Num(float64(v))
+					}
+					row = append(row, cell)
+				}
+				sh.Rows = append(sh.Rows, row)
 			}
 		}
 	}
-	sh.Notes = []string{"Ô trống: chưa nhập. Nhập lại bằng: tonghop values import FILE.xlsx"}
-	return sh, nil
+	return sh
 }
 
 // cubeSheet is every cell of every unit of the subtree for one period:
@@ -355,21 +411,16 @@ func (s *documentService) cubeSheet(unit string, p period.Period) (workbook.Shee
 // ImportSpreadsheet stores a form's values as one batch. A sheet with one
 // column per child unit is read and checked cell by cell, but a node
 // stores only its own unit's values, so such a file is refused whole with
-// ErrChildColumns until values can be entered on a child's behalf.
+// ErrChildColumns: its columns are reports entered on the children's
+// behalf, which SubmitSheetOnBehalf signs.
 func (s *documentService) ImportSpreadsheet(ctx context.Context, req *tonghopv1.ImportSpreadsheetRequest) (*tonghopv1.ImportSpreadsheetResponse, error) {
 	if len(req.GetFile().GetData()) == 0 {
 		return nil, invalid.Field("file", "is required: the XLSX file as the request body")
 	}
-	entries, err := workbook.Read(bytes.NewReader(req.File.Data), s.resolveChild(req.UnitCode))
 	var bad invalid.Error
+	entries, err := readSheet(&bad, req.File.Data, childResolver(s.tree, req.UnitCode))
 	if err != nil {
-		var cells workbook.Errors
-		if !errors.As(err, &cells) {
-			return nil, invalid.Field("file", "%v", err)
-		}
-		for _, c := range cells {
-			bad.Add(c.Cell, "%s", c.Reason)
-		}
+		return nil, err
 	}
 	var own []workbook.Entry
 	others := map[string]bool{}
@@ -419,7 +470,7 @@ func (s *documentService) ImportSpreadsheet(ctx context.Context, req *tonghopv1.
 		return nil, err
 	}
 	if len(others) > 0 {
-		return nil, fmt.Errorf("%w: the file has columns for %s; this node stores only %s's own values",
+		return nil, fmt.Errorf("%w: the file has columns for %s; this node stores only %s's own values (enter the columns on the units' behalf with SubmitSheetOnBehalf, `tonghop values import --on-behalf`)",
 			ErrChildColumns, strings.Join(slices.Sorted(maps.Keys(others)), ", "), req.UnitCode)
 	}
 	if len(vals) == 0 {
@@ -435,23 +486,20 @@ func (s *documentService) ImportSpreadsheet(ctx context.Context, req *tonghopv1.
 // node's own: read and checked, but not stored.
 var ErrChildColumns = errors.New("values for child units cannot be entered at this node")
 
-// resolveChild resolves a column header to one of unit's children: by
-// code, by "code name" or by name.
-func (s *documentService) resolveChild(unit string) workbook.Units {
-	byName := map[string]string{}
-	codes := map[string]bool{}
-	for _, c := range s.tree.Children(unit) {
-		byName[strings.ToLower(c.Name)] = c.Code
-		codes[c.Code] = true
-	}
-	return func(h string) (string, bool) {
-		first, _, _ := strings.Cut(h, " ")
-		if codes[first] {
-			return first, true
+// readSheet reads a workbook's values, adding each bad cell to bad; the
+// error is for a file that is no workbook of values at all.
+func readSheet(bad *invalid.Error, data []byte, units workbook.Units) ([]workbook.Entry, error) {
+	entries, err := workbook.Read(bytes.NewReader(data), units)
+	if err != nil {
+		var cells workbook.Errors
+		if !errors.As(err, &cells) {
+			return nil, invalid.Field("file", "%v", err)
 		}
-		c, ok := byName[strings.ToLower(h)]
-		return c, ok
+		for _, c := range cells {
+			bad.Add(c.Cell, "%s", c.Reason)
+		}
 	}
+	return entries, nil
 }
 
 // UploadMarshaler reads a request body sent as mediaType (an XLSX file) as

@@ -20,6 +20,7 @@ import (
 	"github.com/tonghop/tonghop/internal/hierarchy"
 	"github.com/tonghop/tonghop/internal/invalid"
 	"github.com/tonghop/tonghop/internal/report"
+	"github.com/tonghop/tonghop/internal/review"
 	"github.com/tonghop/tonghop/internal/rollup"
 	"github.com/tonghop/tonghop/internal/store"
 	"github.com/tonghop/tonghop/internal/submission"
@@ -64,7 +65,7 @@ func statusRules() []statusRule {
 		{store.ErrRevisionJump, codes.FailedPrecondition},
 		{store.ErrOwnReportStored, codes.FailedPrecondition},
 		{store.ErrNotRejected, codes.FailedPrecondition},
-		{store.ErrUnknownKey, codes.PermissionDenied},
+		{trust.ErrUnknownKey, codes.PermissionDenied},
 		{envelope.ErrTooLarge, codes.FailedPrecondition},
 		{store.ErrTokenInvalid, codes.Unauthenticated},
 		{enrolment.ErrNotChild, codes.PermissionDenied},
@@ -78,9 +79,9 @@ func statusRules() []statusRule {
 		{bundle.ErrNotBelow, codes.PermissionDenied},
 		{bundle.ErrNotForThisNode, codes.FailedPrecondition},
 		{bundle.ErrEmpty, codes.FailedPrecondition},
-		{store.ErrReportAccepted, codes.FailedPrecondition},
-		{store.ErrReviewState, codes.FailedPrecondition},
-		{store.ErrNotLatest, codes.FailedPrecondition},
+		{review.ErrLocked, codes.FailedPrecondition},
+		{review.ErrState, codes.FailedPrecondition},
+		{review.ErrNotLatest, codes.FailedPrecondition},
 		{report.ErrNotSigned, codes.FailedPrecondition},
 		{ErrChildColumns, codes.FailedPrecondition},
 		{context.Canceled, codes.Canceled},

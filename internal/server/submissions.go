@@ -181,11 +181,7 @@ func (s *submissionService) GetSubmission(ctx context.Context, req *tonghopv1.Ge
 	if err != nil {
 		return nil, err
 	}
-	env, err := envelope.Parse(raw)
-	if err != nil {
-		return nil, err
-	}
-	payload, err := envelope.DecodeSubmission(env.Payload)
+	payload, err := envelope.ReadSubmission(raw)
 	if err != nil {
 		return nil, err
 	}

@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap/zaptest"
 
 	"github.com/tonghop/tonghop/internal/period"
+	"github.com/tonghop/tonghop/internal/review"
 )
 
 // testdata/schema7.db is a file written by the code of schema version 7, the
@@ -70,7 +71,7 @@ func TestMigrateSchema7File(t *testing.T) {
 	}
 
 	rs, err := s.Reviews("tong_ket_nam", "2021", func(u string) bool { return u == "03394" })
-	if err != nil || len(rs) != 1 || rs[0].State != ReviewAccepted || rs[0].AcceptedDigest != "sha256:3f1c0b" {
+	if err != nil || len(rs) != 1 || rs[0].State != review.Accepted || rs[0].AcceptedDigest != "sha256:3f1c0b" {
 		t.Errorf("Xã Thèn Sin's sign-off after migration: %+v, %v", rs, err)
 	}
 	rounds, err := s.Rounds()

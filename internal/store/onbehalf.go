@@ -72,3 +72,28 @@ func (s *Store) PutHistory(items []Incoming) (stored int, err error) {
 	})
 	return stored, err
 }
+
+// PutSubmissionsAll stores verified envelopes in one transaction, all or
+// none: when one is not stored (a duplicate, a stale revision, a revision
+// entered on behalf of a unit that signed its own), nothing is, and the
+// error is a *BatchError naming it.
+func (s *Store) PutSubmissionsAll(items []Incoming, forward bool) error {
+	_, err := s.putSubmissions(items, forward, true)
+	return err
+}
+
+// BatchError names the envelope of a batch that was not stored, and why;
+// none of the batch was.
+type BatchError struct {
+	Index int
+	Err   error // nil for a duplicate
+}
+
+func (e *BatchError) Error() string {
+	if e.Err == nil {
+		return fmt.Sprintf("store: envelope %d of the batch is already stored; none of the batch was stored", e.Index)
+	}
+	return fmt.Sprintf("envelope %d of the batch: %v; none of the batch was stored", e.Index, e.Err)
+}
+
+func (e *BatchError) Unwrap() error { return e.Err }

@@ -10,7 +10,10 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/tonghop/tonghop/internal/review"
+
 	"github.com/tonghop/tonghop/internal/period"
+	"github.com/tonghop/tonghop/internal/trust"
 )
 
 // ForwardState is where a stored submission stands with the parent.
@@ -164,6 +167,12 @@ const MaxRevisionStep = 1000
 // and, if forward, queued for the parent behind everything already queued.
 // When PutSubmissions returns without error, every Stored one is durable.
 func (s *Store) PutSubmissions(items []Incoming, forward bool) ([]Result, error) {
+	return s.putSubmissions(items, forward, false)
+}
+
+// putSubmissions is PutSubmissions; all rolls the whole transaction back
+// at the first envelope that is not Stored, with a *BatchError.
+func (s *Store) putSubmissions(items []Incoming, forward, all bool) ([]Result, error) {
 	results := make([]Result, len(items))
 	now := s.now().UTC()
 	err := s.db.Update(func(tx *bolt.Tx) error {
@@ -172,8 +181,11 @@ func (s *Store) PutSubmissions(items []Incoming, forward bool) ([]Result, error)
 			r := it.Record
 			r.ReceivedAt = now
 			if it.Child && tx.Bucket(bucketDigests).Get([]byte(r.Digest)) == nil {
-				if err := lockedForReview(tx, r); errors.Is(err, ErrReportAccepted) {
+				if err := lockedForReview(tx, r); errors.Is(err, review.ErrLocked) {
 					results[i] = Result{Outcome: Refused, Err: err}
+					if all {
+						return &BatchError{Index: i, Err: err}
+					}
 					continue
 				} else if err != nil {
 					return err
@@ -184,6 +196,9 @@ func (s *Store) PutSubmissions(items []Incoming, forward bool) ([]Result, error)
 				return err
 			}
 			results[i] = res
+			if all && res.Outcome != Stored {
+				return &BatchError{Index: i, Err: res.Err}
+			}
 			if res.Outcome == Stored {
 				wrote = true
 				if it.Child {
@@ -238,7 +253,7 @@ func putSubmission(tx *bolt.Tx, r Submission, keyOwner string, env []byte, forwa
 	if keyOwner == "" {
 		keyOwner = r.Unit
 	}
-	if err := checkSigner(tx, keyOwner, r.SignerFingerprint, now); errors.Is(err, ErrUnknownKey) {
+	if err := checkSigner(tx, keyOwner, r.SignerFingerprint, now); errors.Is(err, trust.ErrUnknownKey) {
 		return Result{Outcome: Refused, Err: err}, nil
 	} else if err != nil {
 		return Result{}, err

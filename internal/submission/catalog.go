@@ -35,45 +35,31 @@ func (v *Verifier) catalogOf(s envelope.Submission, tree *hierarchy.Tree) (*cata
 // checkCatalogBelow checks a catalogue version relayed from below: signed
 // by the publishing unit's own key, a unit below this node (and in the
 // delivering child's subtree), and rebuilding here to the digest it names.
-func (v *Verifier) checkCatalogBelow(payload []byte, signer, from []string) (envelope.CatalogVersion, error) {
-	cv, err := envelope.DecodeCatalogVersion(payload)
-	if err != nil {
-		return cv, fmt.Errorf("%w: %w", ErrMalformed, err)
-	}
+func (v *Verifier) checkCatalogBelow(cv envelope.CatalogVersion, signer, from []string) error {
 	tree := v.treeOn(v.Now())
 	if err := checkUnitIn(tree, v.Self, cv.Unit, from); err != nil {
-		return cv, err
+		return err
 	}
-	return cv, v.checkCatalog(cv, signer, tree)
+	return v.checkCatalog(cv, signer, tree)
 }
 
 // CheckCatalogFromAbove verifies a catalogue version the parent handed
 // down: signed by the publishing unit's own key, this node's unit or one
 // above it, and rebuilding here to the digest it names.
 func (v *Verifier) CheckCatalogFromAbove(raw []byte) (envelope.CatalogVersion, error) {
-	env, err := envelope.Parse(raw)
+	now := v.Now()
+	o, err := Open(raw, Opening[envelope.CatalogVersion]{
+		Decode: only(envelope.CatalogType, envelope.DecodeCatalogVersion), At: fixed[envelope.CatalogVersion](now), Verify: v.verifyChain,
+	})
 	if err != nil {
-		return envelope.CatalogVersion{}, fmt.Errorf("%w: %w", ErrMalformed, err)
+		return envelope.CatalogVersion{}, err
 	}
-	if env.PayloadType != envelope.CatalogType {
-		return envelope.CatalogVersion{}, fmt.Errorf("%w: payload type %q is not a catalogue version", ErrMalformed, env.PayloadType)
-	}
-	if err := env.VerifySignature(); err != nil {
-		return envelope.CatalogVersion{}, fmt.Errorf("%w: %w", ErrUnauthentic, err)
-	}
-	path, err := v.verifyChain(env.Signatures[0].Chain, v.Now())
-	if err != nil {
-		return envelope.CatalogVersion{}, fmt.Errorf("%w: %w", ErrUnauthentic, err)
-	}
-	cv, err := envelope.DecodeCatalogVersion(env.Payload)
-	if err != nil {
-		return cv, fmt.Errorf("%w: %w", ErrMalformed, err)
-	}
-	tree := v.treeOn(v.Now())
+	cv := o.Payload
+	tree := v.treeOn(now)
 	if !tree.InSubtree(cv.Unit, v.Self) {
 		return cv, fmt.Errorf("%w: catalogue version of unit %s, which is not above this node (%s)", ErrNotAllowed, cv.Unit, v.Self)
 	}
-	return cv, v.checkCatalog(cv, path, tree)
+	return cv, v.checkCatalog(cv, o.SignerPath, tree)
 }
 
 func (v *Verifier) checkCatalog(cv envelope.CatalogVersion, signer []string, tree *hierarchy.Tree) error {

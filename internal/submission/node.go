@@ -108,24 +108,13 @@ func (n *Reports) SubmitOwn(dataSet string, p period.Period, overrides []envelop
 		for _, a := range snap.Accepted {
 			s.Accepted = append(s.Accepted, envelope.Acceptance{Unit: a.Unit, Revision: a.Revision, Digest: a.Digest})
 		}
-		var violations []validate.Violation
-		if n.Rules != nil {
-			in := validate.Input{PeriodType: p.Type(), Values: validate.LookupOf(cellsOfEnvelope(s.Values)), Previous: validate.LookupOf(cellsOfValues(snap.Previous))}
-			note := prev.apply(&in)
-			violations = withNote(n.Rules.Run(in), note)
-		}
-		if err := gate(violations, overrides); err != nil {
+		in := validate.Input{PeriodType: p.Type(), Previous: validate.LookupOf(cellsOfValues(snap.Previous))}
+		note := prev.apply(&in)
+		raw, violations, err := n.signReport(id, s, in, note, overrides)
+		if err != nil {
 			return store.Submission{}, nil, err
 		}
 		s.Overrides = overrides
-		payload, err := envelope.EncodeSubmission(s)
-		if err != nil {
-			return store.Submission{}, nil, err
-		}
-		raw, err := sign(id, envelope.SubmissionType, payload)
-		if err != nil {
-			return store.Submission{}, nil, err
-		}
 		c := Checked{Digest: envelope.Digest(raw), Raw: raw, SignerPath: id.Path(), SignerFingerprint: trust.Fingerprint(id.Leaf()), Submission: &s}
 		rec := c.Record()
 		rec.Violations = StoredViolations(violations)
@@ -139,11 +128,29 @@ func (n *Reports) SubmitOwn(dataSet string, p period.Period, overrides []envelop
 }
 
 func sign(id trust.Identity, payloadType string, payload []byte) ([]byte, error) {
-	env, err := envelope.Sign(payloadType, payload, id.Key, id.Chain)
-	if err != nil {
-		return nil, err
+	return envelope.Seal(payloadType, payload, id.Key, id.Chain)
+}
+
+// signReport judges a report's values by the rules (in holds what they are
+// compared with; note says how exact that comparison is), refuses it when
+// an error is not overridden (see gate), and signs it stating the
+// overrides. It returns the signed envelope and what the rules found.
+func (n *Reports) signReport(id trust.Identity, s envelope.Submission, in validate.Input, note string, overrides []envelope.Override) ([]byte, []validate.Violation, error) {
+	var violations []validate.Violation
+	if n.Rules != nil {
+		in.Values = validate.LookupOf(cellsOfEnvelope(s.Values))
+		violations = withNote(n.Rules.Run(in), note)
 	}
-	return env.Marshal()
+	if err := gate(violations, overrides); err != nil {
+		return nil, nil, err
+	}
+	s.Overrides = overrides
+	payload, err := envelope.EncodeSubmission(s)
+	if err != nil {
+		return nil, nil, err
+	}
+	raw, err := sign(id, envelope.SubmissionType, payload)
+	return raw, violations, err
 }
 
 // Outcome is the answer to one delivered envelope.
@@ -289,7 +296,7 @@ func (n *Reports) receiveNotice(c Checked) (status store.Outcome, refusal, err e
 	}
 	stored, err := n.Store.PutKeyEndorsement(c.Key.Unit, c.SignerFingerprint, c.KeyFingerprint, c.Digest, c.Raw, n.Forward)
 	switch {
-	case errors.Is(err, store.ErrUnknownKey):
+	case errors.Is(err, trust.ErrUnknownKey):
 		return store.Refused, err, nil
 	case err != nil:
 		return 0, nil, err
@@ -347,31 +354,21 @@ var ErrBadReceipt = errors.New("receipt does not verify")
 // CheckReceipt verifies a receipt from the parent at parentPath for the
 // envelope with digest.
 func CheckReceipt(raw []byte, digest string, parentPath []string, v *Verifier) (envelope.Receipt, error) {
-	env, err := envelope.Parse(raw)
+	o, err := Open(raw, Opening[envelope.Receipt]{
+		Decode: only(envelope.ReceiptType, envelope.DecodeReceipt),
+		At:     fixed[envelope.Receipt](v.Now()),
+		Verify: chainAt(v.Roots, v.Revocations.Revoked),
+	})
 	if err != nil {
-		return envelope.Receipt{}, fmt.Errorf("%w: %w", ErrBadReceipt, err)
+		return envelope.Receipt{}, fmt.Errorf("%w: %w", ErrBadReceipt, Cause(err))
 	}
-	if env.PayloadType != envelope.ReceiptType {
-		return envelope.Receipt{}, fmt.Errorf("%w: payload type %q", ErrBadReceipt, env.PayloadType)
+	if trust.JoinPath(o.SignerPath) != trust.JoinPath(parentPath) {
+		return envelope.Receipt{}, fmt.Errorf("%w: signed by %s, not the parent %s", ErrBadReceipt, trust.JoinPath(o.SignerPath), trust.JoinPath(parentPath))
 	}
-	if err := env.VerifySignature(); err != nil {
-		return envelope.Receipt{}, fmt.Errorf("%w: %w", ErrBadReceipt, err)
-	}
-	path, err := trust.Verify(env.Signatures[0].Chain, v.Roots, v.Now(), v.Revocations.Revoked)
-	if err != nil {
-		return envelope.Receipt{}, fmt.Errorf("%w: %w", ErrBadReceipt, err)
-	}
-	if trust.JoinPath(path) != trust.JoinPath(parentPath) {
-		return envelope.Receipt{}, fmt.Errorf("%w: signed by %s, not the parent %s", ErrBadReceipt, trust.JoinPath(path), trust.JoinPath(parentPath))
-	}
-	r, err := envelope.DecodeReceipt(env.Payload)
-	if err != nil {
-		return envelope.Receipt{}, fmt.Errorf("%w: %w", ErrBadReceipt, err)
-	}
-	if r.EnvelopeDigest != digest {
+	if r := o.Payload; r.EnvelopeDigest != digest {
 		return envelope.Receipt{}, fmt.Errorf("%w: acknowledges %s, not %s", ErrBadReceipt, r.EnvelopeDigest, digest)
 	}
-	return r, nil
+	return o.Payload, nil
 }
 
 // EndorseKey signs, with the node's current key, the endorsement of its new

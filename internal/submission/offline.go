@@ -29,32 +29,18 @@ type Verified struct {
 // signed after its certificate's end does not. It needs no node, no store and no
 // hierarchy, so anyone holding the root certificate can check a report.
 func VerifyOffline(raw []byte, root *x509.Certificate, at time.Time) (Verified, error) {
-	env, err := envelope.Parse(raw)
-	if err != nil {
-		return Verified{}, fmt.Errorf("%w: %w", ErrMalformed, err)
-	}
-	if env.PayloadType != envelope.SubmissionType {
-		return Verified{}, fmt.Errorf("%w: payload type %q is not a submission", ErrMalformed, env.PayloadType)
-	}
-	if err := env.VerifySignature(); err != nil {
-		return Verified{}, fmt.Errorf("%w: %w", ErrUnauthentic, err)
-	}
-	s, err := envelope.DecodeSubmission(env.Payload)
-	if err != nil {
-		return Verified{}, fmt.Errorf("%w: %w", ErrMalformed, err)
-	}
-	signed, err := signingTime(s.SignedAt, at)
+	roots := x509.NewCertPool()
+	roots.AddCert(root)
+	o, err := Open(raw, Opening[envelope.Submission]{
+		Decode: only(envelope.SubmissionType, envelope.DecodeSubmission),
+		At:     func(s envelope.Submission) (time.Time, error) { return signingTime(s.SignedAt, at) },
+		Verify: chainAt(roots, nil),
+	})
 	if err != nil {
 		return Verified{}, err
 	}
-	roots := x509.NewCertPool()
-	roots.AddCert(root)
-	path, err := trust.Verify(env.Signatures[0].Chain, roots, signed, nil)
-	if err != nil {
-		return Verified{}, fmt.Errorf("%w: %w", ErrUnauthentic, err)
-	}
-	if path[len(path)-1] != s.Unit {
+	if s, path := o.Payload, o.SignerPath; path[len(path)-1] != s.Unit {
 		return Verified{}, fmt.Errorf("%w: %s signed a report of unit %s", ErrNotAllowed, trust.JoinPath(path), s.Unit)
 	}
-	return Verified{Submission: s, SignerPath: path, SignerFingerprint: trust.Fingerprint(env.Signatures[0].Chain[0]), Digest: envelope.Digest(raw)}, nil
+	return Verified{Submission: o.Payload, SignerPath: o.SignerPath, SignerFingerprint: o.SignerFingerprint, Digest: o.Digest}, nil
 }

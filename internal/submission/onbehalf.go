@@ -4,6 +4,7 @@ import (
 	"crypto/x509"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/tonghop/tonghop/internal/envelope"
 	"github.com/tonghop/tonghop/internal/hierarchy"
@@ -38,25 +39,15 @@ func checkOnBehalf(s envelope.Submission, signer []string, tree *hierarchy.Tree)
 // its behalf, by a unit above it; its chain verified to roots as of when it
 // was signed.
 func CheckHistory(raw []byte, self []string, roots *x509.CertPool, tree *hierarchy.Tree) (Checked, error) {
-	env, err := envelope.Parse(raw)
+	o, err := Open(raw, Opening[envelope.Submission]{
+		Decode: only(envelope.SubmissionType, envelope.DecodeSubmission),
+		At:     func(s envelope.Submission) (time.Time, error) { return s.SignedAt, nil },
+		Verify: chainAt(roots, nil),
+	})
 	if err != nil {
-		return Checked{}, fmt.Errorf("%w: %w", ErrMalformed, err)
+		return Checked{}, err
 	}
-	if err := env.VerifySignature(); err != nil {
-		return Checked{}, fmt.Errorf("%w: %w", ErrUnauthentic, err)
-	}
-	if env.PayloadType != envelope.SubmissionType {
-		return Checked{}, fmt.Errorf("%w: payload type %q in the history", ErrMalformed, env.PayloadType)
-	}
-	s, err := envelope.DecodeSubmission(env.Payload)
-	if err != nil {
-		return Checked{}, fmt.Errorf("%w: %w", ErrMalformed, err)
-	}
-	chain := env.Signatures[0].Chain
-	path, err := trust.Verify(chain, roots, s.SignedAt, nil)
-	if err != nil {
-		return Checked{}, fmt.Errorf("%w: %w", ErrUnauthentic, err)
-	}
+	s, path := o.Payload, o.SignerPath
 	unit := self[len(self)-1]
 	if s.Unit != unit {
 		return Checked{}, fmt.Errorf("%w: a report of %s in the history of %s", ErrNotAllowed, s.Unit, unit)
@@ -71,6 +62,6 @@ func CheckHistory(raw []byte, self []string, roots *x509.CertPool, tree *hierarc
 		return Checked{}, fmt.Errorf("%w: %s signed a report of unit %s", ErrNotAllowed, trust.JoinPath(path), unit)
 	}
 	u, _ := tree.Unit(owner)
-	return Checked{Digest: envelope.Digest(raw), Raw: raw, SignerPath: path, SignerFingerprint: trust.Fingerprint(chain[0]),
+	return Checked{Digest: o.Digest, Raw: raw, SignerPath: path, SignerFingerprint: o.SignerFingerprint,
 		Submission: &s, KeyOwner: UnitIdentity(u)}, nil
 }

@@ -172,54 +172,17 @@ func UnitIdentity(u hierarchy.Unit) string {
 // child that delivered it (nil when it did not come from a child); the unit
 // it speaks of must then lie in that child's subtree.
 func (v *Verifier) Check(raw []byte, from []string) (Checked, error) {
-	env, err := envelope.Parse(raw)
-	if err != nil {
-		return Checked{}, fmt.Errorf("%w: %w", ErrMalformed, err)
-	}
-	if err := env.VerifySignature(); err != nil {
-		return Checked{}, fmt.Errorf("%w: %w", ErrUnauthentic, err)
-	}
-	chain := env.Signatures[0].Chain
 	now := v.Now()
-	// A report is judged as of when it was signed: its chain must have been
-	// valid then (revocation applies as of now), so that a report signed
-	// under a certificate that has since ended, with its unit or of age,
-	// stays verifiable; a key cannot sign for a time after its
-	// certificate's end, and the hierarchy of that day says who may sign.
-	var (
-		s  envelope.Submission
-		r  envelope.Revocation
-		at = now
-	)
-	switch env.PayloadType {
-	case envelope.SubmissionType:
-		if s, err = envelope.DecodeSubmission(env.Payload); err != nil {
-			return Checked{}, fmt.Errorf("%w: %w", ErrMalformed, err)
-		}
-		if at, err = signingTime(s.SignedAt, now); err != nil {
-			return Checked{}, err
-		}
-	case envelope.RevocationType:
-		// Likewise a notice: a district revoking its communes' certificates
-		// as it retires signs with a certificate that ends with it.
-		if r, err = envelope.DecodeRevocation(env.Payload); err != nil {
-			return Checked{}, fmt.Errorf("%w: %w", ErrMalformed, err)
-		}
-		if at, err = signingTime(r.RevokedAt, now); err != nil {
-			return Checked{}, err
-		}
+	o, err := Open(raw, Opening[payload]{Decode: decodePayload, At: func(p payload) (time.Time, error) { return p.at(now) }, Verify: v.verifyChain})
+	if err != nil {
+		return Checked{}, err
 	}
-	path, err := v.verifyChain(chain, at)
+	p, path := o.Payload, o.SignerPath
+	c := Checked{Digest: o.Digest, Raw: raw, SignerPath: path, SignerFingerprint: o.SignerFingerprint}
 	switch {
-	case errors.Is(err, trust.ErrRevoked):
-		return Checked{}, fmt.Errorf("%w: %w", ErrNotAllowed, err)
-	case err != nil:
-		return Checked{}, fmt.Errorf("%w: %w", ErrUnauthentic, err)
-	}
-	c := Checked{Digest: envelope.Digest(raw), Raw: raw, SignerPath: path, SignerFingerprint: trust.Fingerprint(chain[0])}
-	switch env.PayloadType {
-	case envelope.SubmissionType:
-		tree := v.treeOn(at)
+	case p.submission != nil:
+		s := *p.submission
+		tree := v.treeOn(o.At)
 		if err := v.checkSubmission(s, path, from, tree); err != nil {
 			return Checked{}, err
 		}
@@ -232,31 +195,69 @@ func (v *Verifier) Check(raw []byte, from []string) (Checked, error) {
 			e, _ := tree.Unit(s.EnteredBy)
 			c.KeyOwner = UnitIdentity(e)
 		}
-	case envelope.RevocationType:
-		if err := v.checkRevocation(r, path, c.SignerFingerprint, from); err != nil {
+	case p.revocation != nil:
+		if err := v.checkRevocation(*p.revocation, path, c.SignerFingerprint, from); err != nil {
 			return Checked{}, err
 		}
-		c.Revocation = &r
-	case envelope.KeyType:
-		k, err := envelope.DecodeKeyEndorsement(env.Payload)
-		if err != nil {
-			return Checked{}, fmt.Errorf("%w: %w", ErrMalformed, err)
-		}
-		fp, err := v.checkKey(k, path, chain, from)
+		c.Revocation = p.revocation
+	case p.key != nil:
+		fp, err := v.checkKey(*p.key, path, o.Chain, from)
 		if err != nil {
 			return Checked{}, err
 		}
-		c.Key, c.KeyFingerprint = &k, fp
-	case envelope.CatalogType:
-		cv, err := v.checkCatalogBelow(env.Payload, path, from)
-		if err != nil {
+		c.Key, c.KeyFingerprint = p.key, fp
+	case p.catalog != nil:
+		if err := v.checkCatalogBelow(*p.catalog, path, from); err != nil {
 			return Checked{}, err
 		}
-		c.Catalog = &cv
-	default:
-		return Checked{}, fmt.Errorf("%w: payload type %q is not one this node accepts", ErrMalformed, env.PayloadType)
+		c.Catalog = p.catalog
 	}
 	return c, nil
+}
+
+// payload is the payload of an envelope a node accepts from below: exactly
+// one is set.
+type payload struct {
+	submission *envelope.Submission
+	revocation *envelope.Revocation
+	key        *envelope.KeyEndorsement
+	catalog    *envelope.CatalogVersion
+}
+
+func decodePayload(payloadType string, raw []byte) (payload, error) {
+	switch payloadType {
+	case envelope.SubmissionType:
+		s, err := envelope.DecodeSubmission(raw)
+		return payload{submission: &s}, err
+	case envelope.RevocationType:
+		r, err := envelope.DecodeRevocation(raw)
+		return payload{revocation: &r}, err
+	case envelope.KeyType:
+		k, err := envelope.DecodeKeyEndorsement(raw)
+		return payload{key: &k}, err
+	case envelope.CatalogType:
+		cv, err := envelope.DecodeCatalogVersion(raw)
+		return payload{catalog: &cv}, err
+	}
+	return payload{}, fmt.Errorf("payload type %q is not one this node accepts", payloadType)
+}
+
+// at is the moment an envelope is judged at. A report is judged as of when
+// it was signed: its chain must have been valid then (revocation applies as
+// of now), so that a report signed under a certificate that has since
+// ended, with its unit or of age, stays verifiable; a key cannot sign for a
+// time after its certificate's end, and the hierarchy of that day says who
+// may sign. Likewise a notice: a district revoking its communes'
+// certificates as it retires signs with a certificate that ends with it. A
+// key endorsement is judged as of now.
+func (p payload) at(now time.Time) (time.Time, error) {
+	switch {
+	case p.submission != nil:
+		return signingTime(p.submission.SignedAt, now)
+	case p.revocation != nil:
+		return signingTime(p.revocation.RevokedAt, now)
+	}
+	return now, nil
 }
 
 // Child checks the certificate chain a calling node presented (its TLS
@@ -459,11 +460,7 @@ func (c Checked) Values() []store.Value {
 
 // Report decodes a stored envelope for store.Rebuild.
 func Report(raw []byte) (store.Report, error) {
-	env, err := envelope.Parse(raw)
-	if err != nil {
-		return store.Report{}, err
-	}
-	s, err := envelope.DecodeSubmission(env.Payload)
+	s, err := envelope.ReadSubmission(raw)
 	if err != nil {
 		return store.Report{}, err
 	}

@@ -12,6 +12,7 @@ import (
 
 	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
 	"github.com/tonghop/tonghop/internal/catalog"
+	"github.com/tonghop/tonghop/internal/review"
 	"github.com/tonghop/tonghop/internal/store"
 )
 
@@ -33,15 +34,15 @@ func RoundFromProto(r *tonghopv1.Round) store.Round {
 }
 
 // StateToProto converts the state of a report under review.
-func StateToProto(s store.ReviewState) tonghopv1.ReportState {
+func StateToProto(s review.State) tonghopv1.ReportState {
 	switch s {
-	case store.ReviewSubmitted:
+	case review.Submitted:
 		return tonghopv1.ReportState_REPORT_STATE_SUBMITTED
-	case store.ReviewAccepted:
+	case review.Accepted:
 		return tonghopv1.ReportState_REPORT_STATE_ACCEPTED
-	case store.ReviewReturned:
+	case review.Returned:
 		return tonghopv1.ReportState_REPORT_STATE_RETURNED
-	case store.ReviewReopened:
+	case review.Reopened:
 		return tonghopv1.ReportState_REPORT_STATE_REOPENED
 	}
 	return tonghopv1.ReportState_REPORT_STATE_UNSPECIFIED
@@ -49,23 +50,23 @@ func StateToProto(s store.ReviewState) tonghopv1.ReportState {
 
 // StateFromProto converts the state of a report under review; an
 // unspecified state is zero.
-func StateFromProto(s tonghopv1.ReportState) store.ReviewState {
+func StateFromProto(s tonghopv1.ReportState) review.State {
 	switch s {
 	case tonghopv1.ReportState_REPORT_STATE_SUBMITTED:
-		return store.ReviewSubmitted
+		return review.Submitted
 	case tonghopv1.ReportState_REPORT_STATE_ACCEPTED:
-		return store.ReviewAccepted
+		return review.Accepted
 	case tonghopv1.ReportState_REPORT_STATE_RETURNED:
-		return store.ReviewReturned
+		return review.Returned
 	case tonghopv1.ReportState_REPORT_STATE_REOPENED:
-		return store.ReviewReopened
+		return review.Reopened
 	}
 	return 0
 }
 
 // ReviewToProto converts a review, for administrators and for the child
 // whose report it is.
-func ReviewToProto(r store.Review) *tonghopv1.Review {
+func ReviewToProto(r review.Review) *tonghopv1.Review {
 	return &tonghopv1.Review{
 		UnitCode: r.Unit, DataSet: r.DataSet, Period: r.Period, State: StateToProto(r.State),
 		Revision: r.Revision, Digest: r.Digest, AcceptedRevision: r.AcceptedRevision, AcceptedDigest: r.AcceptedDigest,
@@ -74,8 +75,8 @@ func ReviewToProto(r store.Review) *tonghopv1.Review {
 }
 
 // ReviewFromProto converts a review fetched from the parent.
-func ReviewFromProto(r *tonghopv1.Review) store.Review {
-	return store.Review{
+func ReviewFromProto(r *tonghopv1.Review) review.Review {
+	return review.Review{
 		Unit: r.UnitCode, DataSet: r.DataSet, Period: r.Period, State: StateFromProto(r.State),
 		Revision: r.Revision, Digest: r.Digest, AcceptedRevision: r.AcceptedRevision, AcceptedDigest: r.AcceptedDigest,
 		Comment: r.Comment, UpdatedAt: r.UpdateTime.AsTime(), UpdatedBy: r.UpdatedBy,

@@ -199,7 +199,12 @@ func findLayout(sheet string, rows [][]string, units Units) (layout, bool) {
 	return layout{}, false
 }
 
-var grouped = regexp.MustCompile(`^\d{1,3}(\.\d{3})+$`)
+var (
+	grouped = regexp.MustCompile(`^\d{1,3}(\.\d{3})+$`)
+	// decimal is a number with a fraction, typed with a decimal comma
+	// ("2,5") or point: a count cannot have one.
+	decimal = regexp.MustCompile(`^\d+[,.]\d+$`)
+)
 
 // count reads a count from a cell: a number cell holding a whole number of
 // zero or more, or text of plain digits or digits grouped in Vietnamese
@@ -225,6 +230,9 @@ func count(raw string, typ excelize.CellType) (string, string) {
 	if _, err := strconv.ParseUint(s, 10, 63); err != nil || s == "" {
 		if strings.HasPrefix(s, "-") {
 			return "", fmt.Sprintf("%q is negative; a count is zero or more", raw)
+		}
+		if decimal.MatchString(s) {
+			return "", fmt.Sprintf("%q is not a whole number", raw)
 		}
 		return "", fmt.Sprintf("%q is not a count (a whole number of zero or more)", raw)
 	}

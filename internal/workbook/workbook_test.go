@@ -57,7 +57,9 @@ func TestCount(t *testing.T) {
 		{"0", excelize.CellTypeSharedString, "0", ""},
 		{"-1", excelize.CellTypeNumber, "", "negative"},
 		{"-1", excelize.CellTypeSharedString, "", "negative"},
-		{"1,5", excelize.CellTypeSharedString, "", "not a count"},
+		{"1,5", excelize.CellTypeSharedString, "", "not a whole number"},
+		{"2.5", excelize.CellTypeSharedString, "", "not a whole number"},
+		{"1.2.3", excelize.CellTypeSharedString, "", "not a count"},
 		{"hai", excelize.CellTypeInlineString, "", "not a count"},
 	} {
 		got, reason := count(c.raw, c.typ)

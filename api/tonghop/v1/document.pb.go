@@ -538,7 +538,7 @@ func (x *ExportDataValueSetRequest) GetChildren() bool {
 }
 
 // ExportTableRequest names the question. table is one of "value",
-// "compare", "series", "completeness", "cube".
+// "compare", "series", "completeness", "cube", "form", "children".
 type ExportTableRequest struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
 	UnitCode string                 `protobuf:"bytes,1,opt,name=unit_code,json=unitCode,proto3" json:"unit_code,omitempty"`

@@ -8,6 +8,7 @@ package tonghopv1
 
 import (
 	_ "google.golang.org/genproto/googleapis/api/annotations"
+	httpbody "google.golang.org/genproto/googleapis/api/httpbody"
 	status "google.golang.org/genproto/googleapis/rpc/status"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
@@ -681,6 +682,123 @@ func (x *SubmitOnBehalfResponse) GetSubmission() *Submission {
 	return nil
 }
 
+// SubmitSheetOnBehalfRequest carries a sheet with one column per child.
+type SubmitSheetOnBehalfRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The node's own unit, whose children the sheet's columns name.
+	UnitCode string `protobuf:"bytes,1,opt,name=unit_code,json=unitCode,proto3" json:"unit_code,omitempty"`
+	DataSet  string `protobuf:"bytes,2,opt,name=data_set,json=dataSet,proto3" json:"data_set,omitempty"`
+	Period   string `protobuf:"bytes,3,opt,name=period,proto3" json:"period,omitempty"`
+	// The XLSX file; content_type may stay empty.
+	File          *httpbody.HttpBody `protobuf:"bytes,4,opt,name=file,proto3" json:"file,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SubmitSheetOnBehalfRequest) Reset() {
+	*x = SubmitSheetOnBehalfRequest{}
+	mi := &file_tonghop_v1_submission_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SubmitSheetOnBehalfRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SubmitSheetOnBehalfRequest) ProtoMessage() {}
+
+func (x *SubmitSheetOnBehalfRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tonghop_v1_submission_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SubmitSheetOnBehalfRequest.ProtoReflect.Descriptor instead.
+func (*SubmitSheetOnBehalfRequest) Descriptor() ([]byte, []int) {
+	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *SubmitSheetOnBehalfRequest) GetUnitCode() string {
+	if x != nil {
+		return x.UnitCode
+	}
+	return ""
+}
+
+func (x *SubmitSheetOnBehalfRequest) GetDataSet() string {
+	if x != nil {
+		return x.DataSet
+	}
+	return ""
+}
+
+func (x *SubmitSheetOnBehalfRequest) GetPeriod() string {
+	if x != nil {
+		return x.Period
+	}
+	return ""
+}
+
+func (x *SubmitSheetOnBehalfRequest) GetFile() *httpbody.HttpBody {
+	if x != nil {
+		return x.File
+	}
+	return nil
+}
+
+// SubmitSheetOnBehalfResponse carries the new submissions, one per column
+// with values, in the order of the columns.
+type SubmitSheetOnBehalfResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Submissions   []*Submission          `protobuf:"bytes,1,rep,name=submissions,proto3" json:"submissions,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SubmitSheetOnBehalfResponse) Reset() {
+	*x = SubmitSheetOnBehalfResponse{}
+	mi := &file_tonghop_v1_submission_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SubmitSheetOnBehalfResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SubmitSheetOnBehalfResponse) ProtoMessage() {}
+
+func (x *SubmitSheetOnBehalfResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tonghop_v1_submission_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SubmitSheetOnBehalfResponse.ProtoReflect.Descriptor instead.
+func (*SubmitSheetOnBehalfResponse) Descriptor() ([]byte, []int) {
+	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *SubmitSheetOnBehalfResponse) GetSubmissions() []*Submission {
+	if x != nil {
+		return x.Submissions
+	}
+	return nil
+}
+
 // SubmitResponse carries the new submission.
 type SubmitResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -691,7 +809,7 @@ type SubmitResponse struct {
 
 func (x *SubmitResponse) Reset() {
 	*x = SubmitResponse{}
-	mi := &file_tonghop_v1_submission_proto_msgTypes[8]
+	mi := &file_tonghop_v1_submission_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -703,7 +821,7 @@ func (x *SubmitResponse) String() string {
 func (*SubmitResponse) ProtoMessage() {}
 
 func (x *SubmitResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_submission_proto_msgTypes[8]
+	mi := &file_tonghop_v1_submission_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -716,7 +834,7 @@ func (x *SubmitResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitResponse.ProtoReflect.Descriptor instead.
 func (*SubmitResponse) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{8}
+	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *SubmitResponse) GetSubmission() *Submission {
@@ -747,7 +865,7 @@ type ListSubmissionsRequest struct {
 
 func (x *ListSubmissionsRequest) Reset() {
 	*x = ListSubmissionsRequest{}
-	mi := &file_tonghop_v1_submission_proto_msgTypes[9]
+	mi := &file_tonghop_v1_submission_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -759,7 +877,7 @@ func (x *ListSubmissionsRequest) String() string {
 func (*ListSubmissionsRequest) ProtoMessage() {}
 
 func (x *ListSubmissionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_submission_proto_msgTypes[9]
+	mi := &file_tonghop_v1_submission_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -772,7 +890,7 @@ func (x *ListSubmissionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSubmissionsRequest.ProtoReflect.Descriptor instead.
 func (*ListSubmissionsRequest) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{9}
+	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ListSubmissionsRequest) GetUnitCode() string {
@@ -842,7 +960,7 @@ type ListSubmissionsResponse struct {
 
 func (x *ListSubmissionsResponse) Reset() {
 	*x = ListSubmissionsResponse{}
-	mi := &file_tonghop_v1_submission_proto_msgTypes[10]
+	mi := &file_tonghop_v1_submission_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -854,7 +972,7 @@ func (x *ListSubmissionsResponse) String() string {
 func (*ListSubmissionsResponse) ProtoMessage() {}
 
 func (x *ListSubmissionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_submission_proto_msgTypes[10]
+	mi := &file_tonghop_v1_submission_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -867,7 +985,7 @@ func (x *ListSubmissionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSubmissionsResponse.ProtoReflect.Descriptor instead.
 func (*ListSubmissionsResponse) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{10}
+	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ListSubmissionsResponse) GetSubmissions() []*Submission {
@@ -894,7 +1012,7 @@ type GetSubmissionRequest struct {
 
 func (x *GetSubmissionRequest) Reset() {
 	*x = GetSubmissionRequest{}
-	mi := &file_tonghop_v1_submission_proto_msgTypes[11]
+	mi := &file_tonghop_v1_submission_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -906,7 +1024,7 @@ func (x *GetSubmissionRequest) String() string {
 func (*GetSubmissionRequest) ProtoMessage() {}
 
 func (x *GetSubmissionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_submission_proto_msgTypes[11]
+	mi := &file_tonghop_v1_submission_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -919,7 +1037,7 @@ func (x *GetSubmissionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSubmissionRequest.ProtoReflect.Descriptor instead.
 func (*GetSubmissionRequest) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{11}
+	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *GetSubmissionRequest) GetDigest() string {
@@ -945,7 +1063,7 @@ type GetSubmissionResponse struct {
 
 func (x *GetSubmissionResponse) Reset() {
 	*x = GetSubmissionResponse{}
-	mi := &file_tonghop_v1_submission_proto_msgTypes[12]
+	mi := &file_tonghop_v1_submission_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -957,7 +1075,7 @@ func (x *GetSubmissionResponse) String() string {
 func (*GetSubmissionResponse) ProtoMessage() {}
 
 func (x *GetSubmissionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_submission_proto_msgTypes[12]
+	mi := &file_tonghop_v1_submission_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -970,7 +1088,7 @@ func (x *GetSubmissionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSubmissionResponse.ProtoReflect.Descriptor instead.
 func (*GetSubmissionResponse) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{12}
+	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *GetSubmissionResponse) GetSubmission() *Submission {
@@ -1010,7 +1128,7 @@ type ListOutboxRequest struct {
 
 func (x *ListOutboxRequest) Reset() {
 	*x = ListOutboxRequest{}
-	mi := &file_tonghop_v1_submission_proto_msgTypes[13]
+	mi := &file_tonghop_v1_submission_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1022,7 +1140,7 @@ func (x *ListOutboxRequest) String() string {
 func (*ListOutboxRequest) ProtoMessage() {}
 
 func (x *ListOutboxRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_submission_proto_msgTypes[13]
+	mi := &file_tonghop_v1_submission_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1035,7 +1153,7 @@ func (x *ListOutboxRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOutboxRequest.ProtoReflect.Descriptor instead.
 func (*ListOutboxRequest) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{13}
+	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{15}
 }
 
 // OutboxEntry is one envelope waiting for the parent.
@@ -1056,7 +1174,7 @@ type OutboxEntry struct {
 
 func (x *OutboxEntry) Reset() {
 	*x = OutboxEntry{}
-	mi := &file_tonghop_v1_submission_proto_msgTypes[14]
+	mi := &file_tonghop_v1_submission_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1068,7 +1186,7 @@ func (x *OutboxEntry) String() string {
 func (*OutboxEntry) ProtoMessage() {}
 
 func (x *OutboxEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_submission_proto_msgTypes[14]
+	mi := &file_tonghop_v1_submission_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1081,7 +1199,7 @@ func (x *OutboxEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OutboxEntry.ProtoReflect.Descriptor instead.
 func (*OutboxEntry) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{14}
+	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *OutboxEntry) GetDigest() string {
@@ -1152,7 +1270,7 @@ type ListOutboxResponse struct {
 
 func (x *ListOutboxResponse) Reset() {
 	*x = ListOutboxResponse{}
-	mi := &file_tonghop_v1_submission_proto_msgTypes[15]
+	mi := &file_tonghop_v1_submission_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1164,7 +1282,7 @@ func (x *ListOutboxResponse) String() string {
 func (*ListOutboxResponse) ProtoMessage() {}
 
 func (x *ListOutboxResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_submission_proto_msgTypes[15]
+	mi := &file_tonghop_v1_submission_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1177,7 +1295,7 @@ func (x *ListOutboxResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOutboxResponse.ProtoReflect.Descriptor instead.
 func (*ListOutboxResponse) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{15}
+	return file_tonghop_v1_submission_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ListOutboxResponse) GetEntries() []*OutboxEntry {
@@ -1199,7 +1317,7 @@ var File_tonghop_v1_submission_proto protoreflect.FileDescriptor
 const file_tonghop_v1_submission_proto_rawDesc = "" +
 	"\n" +
 	"\x1btonghop/v1/submission.proto\x12\n" +
-	"tonghop.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17google/rpc/status.proto\x1a\x15tonghop/v1/data.proto\"2\n" +
+	"tonghop.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x19google/api/httpbody.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17google/rpc/status.proto\x1a\x15tonghop/v1/data.proto\"2\n" +
 	"\x18RequeueSubmissionRequest\x12\x16\n" +
 	"\x06digest\x18\x01 \x01(\tR\x06digest\"S\n" +
 	"\x19RequeueSubmissionResponse\x126\n" +
@@ -1255,7 +1373,14 @@ const file_tonghop_v1_submission_proto_rawDesc = "" +
 	"\x16SubmitOnBehalfResponse\x126\n" +
 	"\n" +
 	"submission\x18\x01 \x01(\v2\x16.tonghop.v1.SubmissionR\n" +
-	"submission\"H\n" +
+	"submission\"\x96\x01\n" +
+	"\x1aSubmitSheetOnBehalfRequest\x12\x1b\n" +
+	"\tunit_code\x18\x01 \x01(\tR\bunitCode\x12\x19\n" +
+	"\bdata_set\x18\x02 \x01(\tR\adataSet\x12\x16\n" +
+	"\x06period\x18\x03 \x01(\tR\x06period\x12(\n" +
+	"\x04file\x18\x04 \x01(\v2\x14.google.api.HttpBodyR\x04file\"W\n" +
+	"\x1bSubmitSheetOnBehalfResponse\x128\n" +
+	"\vsubmissions\x18\x01 \x03(\v2\x16.tonghop.v1.SubmissionR\vsubmissions\"H\n" +
 	"\x0eSubmitResponse\x126\n" +
 	"\n" +
 	"submission\x18\x01 \x01(\v2\x16.tonghop.v1.SubmissionR\n" +
@@ -1301,10 +1426,11 @@ const file_tonghop_v1_submission_proto_rawDesc = "" +
 	"\x14FORWARD_STATE_QUEUED\x10\x01\x12\x1b\n" +
 	"\x17FORWARD_STATE_DELIVERED\x10\x02\x12\x1a\n" +
 	"\x16FORWARD_STATE_REJECTED\x10\x03\x12\x16\n" +
-	"\x12FORWARD_STATE_ROOT\x10\x042\xb5\x06\n" +
+	"\x12FORWARD_STATE_ROOT\x10\x042\x80\b\n" +
 	"\x11SubmissionService\x12\x8e\x01\n" +
 	"\x06Submit\x12\x19.tonghop.v1.SubmitRequest\x1a\x1a.tonghop.v1.SubmitResponse\"M\x82\xd3\xe4\x93\x02G:\x01*\"B/v1/units/{unit_code}/data-sets/{data_set}/periods/{period}:submit\x12\xb0\x01\n" +
-	"\x0eSubmitOnBehalf\x12!.tonghop.v1.SubmitOnBehalfRequest\x1a\".tonghop.v1.SubmitOnBehalfResponse\"W\x82\xd3\xe4\x93\x02Q:\x01*\"L/v1/units/{unit_code}/data-sets/{data_set}/periods/{period}:submit-on-behalf\x12s\n" +
+	"\x0eSubmitOnBehalf\x12!.tonghop.v1.SubmitOnBehalfRequest\x1a\".tonghop.v1.SubmitOnBehalfResponse\"W\x82\xd3\xe4\x93\x02Q:\x01*\"L/v1/units/{unit_code}/data-sets/{data_set}/periods/{period}:submit-on-behalf\x12\xc8\x01\n" +
+	"\x13SubmitSheetOnBehalf\x12&.tonghop.v1.SubmitSheetOnBehalfRequest\x1a'.tonghop.v1.SubmitSheetOnBehalfResponse\"`\x82\xd3\xe4\x93\x02Z:\x04file\"R/v1/units/{unit_code}/data-sets/{data_set}/periods/{period}:submit-sheet-on-behalf\x12s\n" +
 	"\x0fListSubmissions\x12\".tonghop.v1.ListSubmissionsRequest\x1a#.tonghop.v1.ListSubmissionsResponse\"\x17\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/submissions\x12v\n" +
 	"\rGetSubmission\x12 .tonghop.v1.GetSubmissionRequest\x1a!.tonghop.v1.GetSubmissionResponse\" \x82\xd3\xe4\x93\x02\x1a\x12\x18/v1/submissions/{digest}\x12_\n" +
 	"\n" +
@@ -1325,68 +1451,75 @@ func file_tonghop_v1_submission_proto_rawDescGZIP() []byte {
 }
 
 var file_tonghop_v1_submission_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_tonghop_v1_submission_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
+var file_tonghop_v1_submission_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
 var file_tonghop_v1_submission_proto_goTypes = []any{
-	(ForwardState)(0),                 // 0: tonghop.v1.ForwardState
-	(*RequeueSubmissionRequest)(nil),  // 1: tonghop.v1.RequeueSubmissionRequest
-	(*RequeueSubmissionResponse)(nil), // 2: tonghop.v1.RequeueSubmissionResponse
-	(*Submission)(nil),                // 3: tonghop.v1.Submission
-	(*AcceptedRevision)(nil),          // 4: tonghop.v1.AcceptedRevision
-	(*Override)(nil),                  // 5: tonghop.v1.Override
-	(*SubmitRequest)(nil),             // 6: tonghop.v1.SubmitRequest
-	(*SubmitOnBehalfRequest)(nil),     // 7: tonghop.v1.SubmitOnBehalfRequest
-	(*SubmitOnBehalfResponse)(nil),    // 8: tonghop.v1.SubmitOnBehalfResponse
-	(*SubmitResponse)(nil),            // 9: tonghop.v1.SubmitResponse
-	(*ListSubmissionsRequest)(nil),    // 10: tonghop.v1.ListSubmissionsRequest
-	(*ListSubmissionsResponse)(nil),   // 11: tonghop.v1.ListSubmissionsResponse
-	(*GetSubmissionRequest)(nil),      // 12: tonghop.v1.GetSubmissionRequest
-	(*GetSubmissionResponse)(nil),     // 13: tonghop.v1.GetSubmissionResponse
-	(*ListOutboxRequest)(nil),         // 14: tonghop.v1.ListOutboxRequest
-	(*OutboxEntry)(nil),               // 15: tonghop.v1.OutboxEntry
-	(*ListOutboxResponse)(nil),        // 16: tonghop.v1.ListOutboxResponse
-	(*timestamppb.Timestamp)(nil),     // 17: google.protobuf.Timestamp
-	(*status.Status)(nil),             // 18: google.rpc.Status
-	(*Violation)(nil),                 // 19: tonghop.v1.Violation
-	(*DataValue)(nil),                 // 20: tonghop.v1.DataValue
-	(*SectionText)(nil),               // 21: tonghop.v1.SectionText
+	(ForwardState)(0),                   // 0: tonghop.v1.ForwardState
+	(*RequeueSubmissionRequest)(nil),    // 1: tonghop.v1.RequeueSubmissionRequest
+	(*RequeueSubmissionResponse)(nil),   // 2: tonghop.v1.RequeueSubmissionResponse
+	(*Submission)(nil),                  // 3: tonghop.v1.Submission
+	(*AcceptedRevision)(nil),            // 4: tonghop.v1.AcceptedRevision
+	(*Override)(nil),                    // 5: tonghop.v1.Override
+	(*SubmitRequest)(nil),               // 6: tonghop.v1.SubmitRequest
+	(*SubmitOnBehalfRequest)(nil),       // 7: tonghop.v1.SubmitOnBehalfRequest
+	(*SubmitOnBehalfResponse)(nil),      // 8: tonghop.v1.SubmitOnBehalfResponse
+	(*SubmitSheetOnBehalfRequest)(nil),  // 9: tonghop.v1.SubmitSheetOnBehalfRequest
+	(*SubmitSheetOnBehalfResponse)(nil), // 10: tonghop.v1.SubmitSheetOnBehalfResponse
+	(*SubmitResponse)(nil),              // 11: tonghop.v1.SubmitResponse
+	(*ListSubmissionsRequest)(nil),      // 12: tonghop.v1.ListSubmissionsRequest
+	(*ListSubmissionsResponse)(nil),     // 13: tonghop.v1.ListSubmissionsResponse
+	(*GetSubmissionRequest)(nil),        // 14: tonghop.v1.GetSubmissionRequest
+	(*GetSubmissionResponse)(nil),       // 15: tonghop.v1.GetSubmissionResponse
+	(*ListOutboxRequest)(nil),           // 16: tonghop.v1.ListOutboxRequest
+	(*OutboxEntry)(nil),                 // 17: tonghop.v1.OutboxEntry
+	(*ListOutboxResponse)(nil),          // 18: tonghop.v1.ListOutboxResponse
+	(*timestamppb.Timestamp)(nil),       // 19: google.protobuf.Timestamp
+	(*status.Status)(nil),               // 20: google.rpc.Status
+	(*Violation)(nil),                   // 21: tonghop.v1.Violation
+	(*DataValue)(nil),                   // 22: tonghop.v1.DataValue
+	(*httpbody.HttpBody)(nil),           // 23: google.api.HttpBody
+	(*SectionText)(nil),                 // 24: tonghop.v1.SectionText
 }
 var file_tonghop_v1_submission_proto_depIdxs = []int32{
 	3,  // 0: tonghop.v1.RequeueSubmissionResponse.submission:type_name -> tonghop.v1.Submission
-	17, // 1: tonghop.v1.Submission.signed_at:type_name -> google.protobuf.Timestamp
-	17, // 2: tonghop.v1.Submission.received_at:type_name -> google.protobuf.Timestamp
+	19, // 1: tonghop.v1.Submission.signed_at:type_name -> google.protobuf.Timestamp
+	19, // 2: tonghop.v1.Submission.received_at:type_name -> google.protobuf.Timestamp
 	0,  // 3: tonghop.v1.Submission.forward_state:type_name -> tonghop.v1.ForwardState
-	18, // 4: tonghop.v1.Submission.forward_error:type_name -> google.rpc.Status
-	19, // 5: tonghop.v1.Submission.violations:type_name -> tonghop.v1.Violation
+	20, // 4: tonghop.v1.Submission.forward_error:type_name -> google.rpc.Status
+	21, // 5: tonghop.v1.Submission.violations:type_name -> tonghop.v1.Violation
 	4,  // 6: tonghop.v1.Submission.accepted:type_name -> tonghop.v1.AcceptedRevision
 	5,  // 7: tonghop.v1.SubmitRequest.overrides:type_name -> tonghop.v1.Override
-	20, // 8: tonghop.v1.SubmitOnBehalfRequest.values:type_name -> tonghop.v1.DataValue
+	22, // 8: tonghop.v1.SubmitOnBehalfRequest.values:type_name -> tonghop.v1.DataValue
 	5,  // 9: tonghop.v1.SubmitOnBehalfRequest.overrides:type_name -> tonghop.v1.Override
 	3,  // 10: tonghop.v1.SubmitOnBehalfResponse.submission:type_name -> tonghop.v1.Submission
-	3,  // 11: tonghop.v1.SubmitResponse.submission:type_name -> tonghop.v1.Submission
-	0,  // 12: tonghop.v1.ListSubmissionsRequest.forward_state:type_name -> tonghop.v1.ForwardState
-	3,  // 13: tonghop.v1.ListSubmissionsResponse.submissions:type_name -> tonghop.v1.Submission
-	3,  // 14: tonghop.v1.GetSubmissionResponse.submission:type_name -> tonghop.v1.Submission
-	20, // 15: tonghop.v1.GetSubmissionResponse.values:type_name -> tonghop.v1.DataValue
-	21, // 16: tonghop.v1.GetSubmissionResponse.sections:type_name -> tonghop.v1.SectionText
-	17, // 17: tonghop.v1.OutboxEntry.queued_at:type_name -> google.protobuf.Timestamp
-	15, // 18: tonghop.v1.ListOutboxResponse.entries:type_name -> tonghop.v1.OutboxEntry
-	6,  // 19: tonghop.v1.SubmissionService.Submit:input_type -> tonghop.v1.SubmitRequest
-	7,  // 20: tonghop.v1.SubmissionService.SubmitOnBehalf:input_type -> tonghop.v1.SubmitOnBehalfRequest
-	10, // 21: tonghop.v1.SubmissionService.ListSubmissions:input_type -> tonghop.v1.ListSubmissionsRequest
-	12, // 22: tonghop.v1.SubmissionService.GetSubmission:input_type -> tonghop.v1.GetSubmissionRequest
-	14, // 23: tonghop.v1.SubmissionService.ListOutbox:input_type -> tonghop.v1.ListOutboxRequest
-	1,  // 24: tonghop.v1.SubmissionService.RequeueSubmission:input_type -> tonghop.v1.RequeueSubmissionRequest
-	9,  // 25: tonghop.v1.SubmissionService.Submit:output_type -> tonghop.v1.SubmitResponse
-	8,  // 26: tonghop.v1.SubmissionService.SubmitOnBehalf:output_type -> tonghop.v1.SubmitOnBehalfResponse
-	11, // 27: tonghop.v1.SubmissionService.ListSubmissions:output_type -> tonghop.v1.ListSubmissionsResponse
-	13, // 28: tonghop.v1.SubmissionService.GetSubmission:output_type -> tonghop.v1.GetSubmissionResponse
-	16, // 29: tonghop.v1.SubmissionService.ListOutbox:output_type -> tonghop.v1.ListOutboxResponse
-	2,  // 30: tonghop.v1.SubmissionService.RequeueSubmission:output_type -> tonghop.v1.RequeueSubmissionResponse
-	25, // [25:31] is the sub-list for method output_type
-	19, // [19:25] is the sub-list for method input_type
-	19, // [19:19] is the sub-list for extension type_name
-	19, // [19:19] is the sub-list for extension extendee
-	0,  // [0:19] is the sub-list for field type_name
+	23, // 11: tonghop.v1.SubmitSheetOnBehalfRequest.file:type_name -> google.api.HttpBody
+	3,  // 12: tonghop.v1.SubmitSheetOnBehalfResponse.submissions:type_name -> tonghop.v1.Submission
+	3,  // 13: tonghop.v1.SubmitResponse.submission:type_name -> tonghop.v1.Submission
+	0,  // 14: tonghop.v1.ListSubmissionsRequest.forward_state:type_name -> tonghop.v1.ForwardState
+	3,  // 15: tonghop.v1.ListSubmissionsResponse.submissions:type_name -> tonghop.v1.Submission
+	3,  // 16: tonghop.v1.GetSubmissionResponse.submission:type_name -> tonghop.v1.Submission
+	22, // 17: tonghop.v1.GetSubmissionResponse.values:type_name -> tonghop.v1.DataValue
+	24, // 18: tonghop.v1.GetSubmissionResponse.sections:type_name -> tonghop.v1.SectionText
+	19, // 19: tonghop.v1.OutboxEntry.queued_at:type_name -> google.protobuf.Timestamp
+	17, // 20: tonghop.v1.ListOutboxResponse.entries:type_name -> tonghop.v1.OutboxEntry
+	6,  // 21: tonghop.v1.SubmissionService.Submit:input_type -> tonghop.v1.SubmitRequest
+	7,  // 22: tonghop.v1.SubmissionService.SubmitOnBehalf:input_type -> tonghop.v1.SubmitOnBehalfRequest
+	9,  // 23: tonghop.v1.SubmissionService.SubmitSheetOnBehalf:input_type -> tonghop.v1.SubmitSheetOnBehalfRequest
+	12, // 24: tonghop.v1.SubmissionService.ListSubmissions:input_type -> tonghop.v1.ListSubmissionsRequest
+	14, // 25: tonghop.v1.SubmissionService.GetSubmission:input_type -> tonghop.v1.GetSubmissionRequest
+	16, // 26: tonghop.v1.SubmissionService.ListOutbox:input_type -> tonghop.v1.ListOutboxRequest
+	1,  // 27: tonghop.v1.SubmissionService.RequeueSubmission:input_type -> tonghop.v1.RequeueSubmissionRequest
+	11, // 28: tonghop.v1.SubmissionService.Submit:output_type -> tonghop.v1.SubmitResponse
+	8,  // 29: tonghop.v1.SubmissionService.SubmitOnBehalf:output_type -> tonghop.v1.SubmitOnBehalfResponse
+	10, // 30: tonghop.v1.SubmissionService.SubmitSheetOnBehalf:output_type -> tonghop.v1.SubmitSheetOnBehalfResponse
+	13, // 31: tonghop.v1.SubmissionService.ListSubmissions:output_type -> tonghop.v1.ListSubmissionsResponse
+	15, // 32: tonghop.v1.SubmissionService.GetSubmission:output_type -> tonghop.v1.GetSubmissionResponse
+	18, // 33: tonghop.v1.SubmissionService.ListOutbox:output_type -> tonghop.v1.ListOutboxResponse
+	2,  // 34: tonghop.v1.SubmissionService.RequeueSubmission:output_type -> tonghop.v1.RequeueSubmissionResponse
+	28, // [28:35] is the sub-list for method output_type
+	21, // [21:28] is the sub-list for method input_type
+	21, // [21:21] is the sub-list for extension type_name
+	21, // [21:21] is the sub-list for extension extendee
+	0,  // [0:21] is the sub-list for field type_name
 }
 
 func init() { file_tonghop_v1_submission_proto_init() }
@@ -1401,7 +1534,7 @@ func file_tonghop_v1_submission_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tonghop_v1_submission_proto_rawDesc), len(file_tonghop_v1_submission_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   16,
+			NumMessages:   18,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

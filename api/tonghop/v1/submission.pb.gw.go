@@ -189,6 +189,83 @@ func local_request_SubmissionService_SubmitOnBehalf_0(ctx context.Context, marsh
 	return msg, metadata, err
 }
 
+func request_SubmissionService_SubmitSheetOnBehalf_0(ctx context.Context, marshaler runtime.Marshaler, client SubmissionServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq SubmitSheetOnBehalfRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq.File); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["unit_code"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "unit_code")
+	}
+	protoReq.UnitCode, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "unit_code", err)
+	}
+	val, ok = pathParams["data_set"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "data_set")
+	}
+	protoReq.DataSet, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "data_set", err)
+	}
+	val, ok = pathParams["period"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "period")
+	}
+	protoReq.Period, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "period", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.SubmitSheetOnBehalf(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_SubmissionService_SubmitSheetOnBehalf_0(ctx context.Context, marshaler runtime.Marshaler, server SubmissionServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq SubmitSheetOnBehalfRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq.File); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["unit_code"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "unit_code")
+	}
+	protoReq.UnitCode, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "unit_code", err)
+	}
+	val, ok = pathParams["data_set"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "data_set")
+	}
+	protoReq.DataSet, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "data_set", err)
+	}
+	val, ok = pathParams["period"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "period")
+	}
+	protoReq.Period, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "period", err)
+	}
+	msg, err := server.SubmitSheetOnBehalf(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 var filter_SubmissionService_ListSubmissions_0 = &utilities.DoubleArray{Encoding: map[string]int{}, Base: []int(nil), Check: []int(nil)}
 
 func request_SubmissionService_ListSubmissions_0(ctx context.Context, marshaler runtime.Marshaler, client SubmissionServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
@@ -375,6 +452,26 @@ func RegisterSubmissionServiceHandlerServer(ctx context.Context, mux *runtime.Se
 		}
 		forward_SubmissionService_SubmitOnBehalf_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPost, pattern_SubmissionService_SubmitSheetOnBehalf_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/tonghop.v1.SubmissionService/SubmitSheetOnBehalf", runtime.WithHTTPPathPattern("/v1/units/{unit_code}/data-sets/{data_set}/periods/{period}:submit-sheet-on-behalf"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_SubmissionService_SubmitSheetOnBehalf_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_SubmissionService_SubmitSheetOnBehalf_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodGet, pattern_SubmissionService_ListSubmissions_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -529,6 +626,23 @@ func RegisterSubmissionServiceHandlerClient(ctx context.Context, mux *runtime.Se
 		}
 		forward_SubmissionService_SubmitOnBehalf_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPost, pattern_SubmissionService_SubmitSheetOnBehalf_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/tonghop.v1.SubmissionService/SubmitSheetOnBehalf", runtime.WithHTTPPathPattern("/v1/units/{unit_code}/data-sets/{data_set}/periods/{period}:submit-sheet-on-behalf"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_SubmissionService_SubmitSheetOnBehalf_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_SubmissionService_SubmitSheetOnBehalf_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodGet, pattern_SubmissionService_ListSubmissions_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -601,19 +715,21 @@ func RegisterSubmissionServiceHandlerClient(ctx context.Context, mux *runtime.Se
 }
 
 var (
-	pattern_SubmissionService_Submit_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 4, 2, 5, 1, 0, 4, 1, 5, 6}, []string{"v1", "units", "unit_code", "data-sets", "data_set", "periods", "period"}, "submit"))
-	pattern_SubmissionService_SubmitOnBehalf_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 4, 2, 5, 1, 0, 4, 1, 5, 6}, []string{"v1", "units", "unit_code", "data-sets", "data_set", "periods", "period"}, "submit-on-behalf"))
-	pattern_SubmissionService_ListSubmissions_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "submissions"}, ""))
-	pattern_SubmissionService_GetSubmission_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "submissions", "digest"}, ""))
-	pattern_SubmissionService_ListOutbox_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "outbox"}, ""))
-	pattern_SubmissionService_RequeueSubmission_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "submissions", "digest"}, "requeue"))
+	pattern_SubmissionService_Submit_0              = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 4, 2, 5, 1, 0, 4, 1, 5, 6}, []string{"v1", "units", "unit_code", "data-sets", "data_set", "periods", "period"}, "submit"))
+	pattern_SubmissionService_SubmitOnBehalf_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 4, 2, 5, 1, 0, 4, 1, 5, 6}, []string{"v1", "units", "unit_code", "data-sets", "data_set", "periods", "period"}, "submit-on-behalf"))
+	pattern_SubmissionService_SubmitSheetOnBehalf_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 4, 2, 5, 1, 0, 4, 1, 5, 6}, []string{"v1", "units", "unit_code", "data-sets", "data_set", "periods", "period"}, "submit-sheet-on-behalf"))
+	pattern_SubmissionService_ListSubmissions_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "submissions"}, ""))
+	pattern_SubmissionService_GetSubmission_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "submissions", "digest"}, ""))
+	pattern_SubmissionService_ListOutbox_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "outbox"}, ""))
+	pattern_SubmissionService_RequeueSubmission_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "submissions", "digest"}, "requeue"))
 )
 
 var (
-	forward_SubmissionService_Submit_0            = runtime.ForwardResponseMessage
-	forward_SubmissionService_SubmitOnBehalf_0    = runtime.ForwardResponseMessage
-	forward_SubmissionService_ListSubmissions_0   = runtime.ForwardResponseMessage
-	forward_SubmissionService_GetSubmission_0     = runtime.ForwardResponseMessage
-	forward_SubmissionService_ListOutbox_0        = runtime.ForwardResponseMessage
-	forward_SubmissionService_RequeueSubmission_0 = runtime.ForwardResponseMessage
+	forward_SubmissionService_Submit_0              = runtime.ForwardResponseMessage
+	forward_SubmissionService_SubmitOnBehalf_0      = runtime.ForwardResponseMessage
+	forward_SubmissionService_SubmitSheetOnBehalf_0 = runtime.ForwardResponseMessage
+	forward_SubmissionService_ListSubmissions_0     = runtime.ForwardResponseMessage
+	forward_SubmissionService_GetSubmission_0       = runtime.ForwardResponseMessage
+	forward_SubmissionService_ListOutbox_0          = runtime.ForwardResponseMessage
+	forward_SubmissionService_RequeueSubmission_0   = runtime.ForwardResponseMessage
 )

@@ -19,12 +19,13 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	SubmissionService_Submit_FullMethodName            = "/tonghop.v1.SubmissionService/Submit"
-	SubmissionService_SubmitOnBehalf_FullMethodName    = "/tonghop.v1.SubmissionService/SubmitOnBehalf"
-	SubmissionService_ListSubmissions_FullMethodName   = "/tonghop.v1.SubmissionService/ListSubmissions"
-	SubmissionService_GetSubmission_FullMethodName     = "/tonghop.v1.SubmissionService/GetSubmission"
-	SubmissionService_ListOutbox_FullMethodName        = "/tonghop.v1.SubmissionService/ListOutbox"
-	SubmissionService_RequeueSubmission_FullMethodName = "/tonghop.v1.SubmissionService/RequeueSubmission"
+	SubmissionService_Submit_FullMethodName              = "/tonghop.v1.SubmissionService/Submit"
+	SubmissionService_SubmitOnBehalf_FullMethodName      = "/tonghop.v1.SubmissionService/SubmitOnBehalf"
+	SubmissionService_SubmitSheetOnBehalf_FullMethodName = "/tonghop.v1.SubmissionService/SubmitSheetOnBehalf"
+	SubmissionService_ListSubmissions_FullMethodName     = "/tonghop.v1.SubmissionService/ListSubmissions"
+	SubmissionService_GetSubmission_FullMethodName       = "/tonghop.v1.SubmissionService/GetSubmission"
+	SubmissionService_ListOutbox_FullMethodName          = "/tonghop.v1.SubmissionService/ListOutbox"
+	SubmissionService_RequeueSubmission_FullMethodName   = "/tonghop.v1.SubmissionService/RequeueSubmission"
 )
 
 // SubmissionServiceClient is the client API for SubmissionService service.
@@ -45,6 +46,14 @@ type SubmissionServiceClient interface {
 	// the unit has signed a revision itself, a revision on its behalf is
 	// refused (FailedPrecondition).
 	SubmitOnBehalf(ctx context.Context, in *SubmitOnBehalfRequest, opts ...grpc.CallOption) (*SubmitOnBehalfResponse, error)
+	// SubmitSheetOnBehalf enters the reports of the node's children from a
+	// district's sheet (XLSX) kept as offices keep it: rows of elements and
+	// breakdown options, one column of values per child unit, named in its
+	// header by code and name. Each column becomes that unit's report entered
+	// and signed on its behalf, as SubmitOnBehalf does, all or nothing: a
+	// file with any bad cell stores nothing and the answer names every bad
+	// cell (InvalidArgument, one field violation "Sheet!D7" each).
+	SubmitSheetOnBehalf(ctx context.Context, in *SubmitSheetOnBehalfRequest, opts ...grpc.CallOption) (*SubmitSheetOnBehalfResponse, error)
 	// ListSubmissions lists stored submissions, newest revision first within
 	// each unit, data set and period.
 	ListSubmissions(ctx context.Context, in *ListSubmissionsRequest, opts ...grpc.CallOption) (*ListSubmissionsResponse, error)
@@ -80,6 +89,16 @@ func (c *submissionServiceClient) SubmitOnBehalf(ctx context.Context, in *Submit
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(SubmitOnBehalfResponse)
 	err := c.cc.Invoke(ctx, SubmissionService_SubmitOnBehalf_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *submissionServiceClient) SubmitSheetOnBehalf(ctx context.Context, in *SubmitSheetOnBehalfRequest, opts ...grpc.CallOption) (*SubmitSheetOnBehalfResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SubmitSheetOnBehalfResponse)
+	err := c.cc.Invoke(ctx, SubmissionService_SubmitSheetOnBehalf_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -144,6 +163,14 @@ type SubmissionServiceServer interface {
 	// the unit has signed a revision itself, a revision on its behalf is
 	// refused (FailedPrecondition).
 	SubmitOnBehalf(context.Context, *SubmitOnBehalfRequest) (*SubmitOnBehalfResponse, error)
+	// SubmitSheetOnBehalf enters the reports of the node's children from a
+	// district's sheet (XLSX) kept as offices keep it: rows of elements and
+	// breakdown options, one column of values per child unit, named in its
+	// header by code and name. Each column becomes that unit's report entered
+	// and signed on its behalf, as SubmitOnBehalf does, all or nothing: a
+	// file with any bad cell stores nothing and the answer names every bad
+	// cell (InvalidArgument, one field violation "Sheet!D7" each).
+	SubmitSheetOnBehalf(context.Context, *SubmitSheetOnBehalfRequest) (*SubmitSheetOnBehalfResponse, error)
 	// ListSubmissions lists stored submissions, newest revision first within
 	// each unit, data set and period.
 	ListSubmissions(context.Context, *ListSubmissionsRequest) (*ListSubmissionsResponse, error)
@@ -170,6 +197,9 @@ func (UnimplementedSubmissionServiceServer) Submit(context.Context, *SubmitReque
 }
 func (UnimplementedSubmissionServiceServer) SubmitOnBehalf(context.Context, *SubmitOnBehalfRequest) (*SubmitOnBehalfResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method SubmitOnBehalf not implemented")
+}
+func (UnimplementedSubmissionServiceServer) SubmitSheetOnBehalf(context.Context, *SubmitSheetOnBehalfRequest) (*SubmitSheetOnBehalfResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SubmitSheetOnBehalf not implemented")
 }
 func (UnimplementedSubmissionServiceServer) ListSubmissions(context.Context, *ListSubmissionsRequest) (*ListSubmissionsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListSubmissions not implemented")
@@ -236,6 +266,24 @@ func _SubmissionService_SubmitOnBehalf_Handler(srv interface{}, ctx context.Cont
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(SubmissionServiceServer).SubmitOnBehalf(ctx, req.(*SubmitOnBehalfRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _SubmissionService_SubmitSheetOnBehalf_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SubmitSheetOnBehalfRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SubmissionServiceServer).SubmitSheetOnBehalf(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SubmissionService_SubmitSheetOnBehalf_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SubmissionServiceServer).SubmitSheetOnBehalf(ctx, req.(*SubmitSheetOnBehalfRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -326,6 +374,10 @@ var SubmissionService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "SubmitOnBehalf",
 			Handler:    _SubmissionService_SubmitOnBehalf_Handler,
+		},
+		{
+			MethodName: "SubmitSheetOnBehalf",
+			Handler:    _SubmissionService_SubmitSheetOnBehalf_Handler,
 		},
 		{
 			MethodName: "ListSubmissions",
