@@ -77,6 +77,11 @@ func newNodeCmd(streams IO) *cobra.Command {
 			tab.add("schema", fmt.Sprint(n.SchemaVersion))
 			tab.add("catalog", n.CatalogVersion+" "+n.CatalogDigest[:min(12, len(n.CatalogDigest))])
 			tab.add("started", when(n.StartedAt.AsTime()))
+			// A revoked certificate of the node's own chain: what it signs
+			// is refused above until it enrols again.
+			for _, r := range n.RevokedChain {
+				tab.add("revoked", fmt.Sprintf("%s serial %s, %s: %s", r.UnitCode, r.Serial, when(r.RevokedAt.AsTime()), r.Reason))
+			}
 			return tab.write(streams.Out, o.format)
 		},
 	}

@@ -370,7 +370,7 @@ func (w *wiring) linksToParent() (err error) {
 	}, w.log.Named("uplink"))
 	w.reports.Queued, w.parent.Queued = n.uplink.Notify, n.uplink.Notify
 	n.downlink = &downlink.Syncer{Store: n.store, Conn: n.upconn, Self: w.self, Interval: w.cfg.SyncInterval, Logger: w.log.Named("downlink"),
-		Catalogs: w.reports.KeepFromAbove}
+		Catalogs: w.reports.KeepFromAbove, Revocations: w.reports.KeepRevocationsFromAbove, Revoked: w.revocations.Revoked}
 	return nil
 }
 
