@@ -14,6 +14,7 @@ import (
 
 	"github.com/tonghop/tonghop/internal/audit"
 	"github.com/tonghop/tonghop/internal/bundle"
+	"github.com/tonghop/tonghop/internal/catalog"
 	"github.com/tonghop/tonghop/internal/enrolment"
 	"github.com/tonghop/tonghop/internal/envelope"
 	"github.com/tonghop/tonghop/internal/hierarchy"
@@ -57,12 +58,14 @@ func statusRules() []statusRule {
 		{submission.ErrUnauthentic, codes.Unauthenticated},
 		{submission.ErrNotAllowed, codes.PermissionDenied},
 		{submission.ErrUnknownCatalog, codes.FailedPrecondition},
+		{catalog.ErrUnknownBase, codes.FailedPrecondition},
+		{catalog.ErrInvalidCatalog, codes.InvalidArgument},
 		{trust.ErrNotEnrolled, codes.FailedPrecondition},
 		{store.ErrStale, codes.FailedPrecondition},
 		{store.ErrRevisionJump, codes.FailedPrecondition},
 		{store.ErrOwnReportStored, codes.FailedPrecondition},
 		{store.ErrNotRejected, codes.FailedPrecondition},
-		{store.ErrUnknownKey, codes.PermissionDenied},
+		{trust.ErrUnknownKey, codes.PermissionDenied},
 		{envelope.ErrTooLarge, codes.FailedPrecondition},
 		{store.ErrTokenInvalid, codes.Unauthenticated},
 		{enrolment.ErrNotChild, codes.PermissionDenied},

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tonghop/tonghop/internal/review"
+	"github.com/tonghop/tonghop/internal/trust"
 )
 
 // Records carry a leading format byte so that a later schema can change a
@@ -184,6 +185,24 @@ func decodeSubmission(raw []byte, s *Submission) error {
 	return nil
 }
 
+// CatalogVersion is the record of a catalogue version a unit published for
+// its subtree. Its JSON names are the file format.
+type CatalogVersion struct {
+	// Digest identifies the catalogue the version makes (its key).
+	Digest  string `json:"digest"`
+	Version string `json:"version"`
+	// Unit is the publishing unit.
+	Unit string `json:"unit"`
+	// Extends is the digest of the catalogue it extends.
+	Extends string `json:"extends"`
+	// Source is the YAML it was published from, listing what it adds.
+	Source      []byte    `json:"source"`
+	PublishedAt time.Time `json:"published_at"`
+	ReceivedAt  time.Time `json:"received_at"`
+	// Envelope is the content address of the signed publication.
+	Envelope string `json:"envelope"`
+}
+
 // reviewRecord is a review.Review as the reviews and parent_reviews buckets
 // keep it, in JSON.
 type reviewRecord struct {
@@ -253,4 +272,32 @@ func decodeReviewEvent(raw []byte) (review.Event, error) {
 		Seq: e.Seq, At: e.At, By: e.By, Unit: e.Unit, DataSet: e.DataSet, Period: e.Period, Action: e.Action,
 		Revision: e.Revision, Digest: e.Digest, Reason: e.Reason, From: review.State(e.From), To: review.State(e.To),
 	}, nil
+}
+
+// knownKeyRecord is a trust.KnownKey as the keys bucket keeps it: a unit's
+// keys are one JSON array, oldest first.
+type knownKeyRecord struct {
+	Fingerprint string    `json:"fingerprint"`
+	Since       time.Time `json:"since"`
+	EndorsedBy  string    `json:"endorsed_by,omitempty"`
+}
+
+func encodeKnownKeys(ks []trust.KnownKey) ([]byte, error) {
+	recs := make([]knownKeyRecord, len(ks))
+	for i, k := range ks {
+		recs[i] = knownKeyRecord(k)
+	}
+	return json.Marshal(recs)
+}
+
+func decodeKnownKeys(raw []byte) ([]trust.KnownKey, error) {
+	var recs []knownKeyRecord
+	if err := json.Unmarshal(raw, &recs); err != nil {
+		return nil, err
+	}
+	ks := make([]trust.KnownKey, len(recs))
+	for i, r := range recs {
+		ks[i] = trust.KnownKey(r)
+	}
+	return ks, nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/tonghop/tonghop/internal/review"
 
 	"github.com/tonghop/tonghop/internal/period"
+	"github.com/tonghop/tonghop/internal/trust"
 )
 
 // ForwardState is where a stored submission stands with the parent.
@@ -252,7 +253,7 @@ func putSubmission(tx *bolt.Tx, r Submission, keyOwner string, env []byte, forwa
 	if keyOwner == "" {
 		keyOwner = r.Unit
 	}
-	if err := checkSigner(tx, keyOwner, r.SignerFingerprint, now); errors.Is(err, ErrUnknownKey) {
+	if err := checkSigner(tx, keyOwner, r.SignerFingerprint, now); errors.Is(err, trust.ErrUnknownKey) {
 		return Result{Outcome: Refused, Err: err}, nil
 	} else if err != nil {
 		return Result{}, err
