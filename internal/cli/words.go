@@ -30,7 +30,7 @@ type words struct {
 	catalogIndicators, units, rules, bundleImport, children, tokens   []string
 	audit, submissions, outbox, values, valuesNamed, targets, weights []string
 	query, completeness, completenessUnits, due, reviewLog, rounds    []string
-	sources                                                           []string
+	sources, catalogVersions                                          []string
 	total, late, error, warning, overridden,                          // overridden: a format of the reason
 	superseded, onBehalf string
 	stateMissing, stateSubmitted, stateAccepted, stateReturned              string
@@ -104,6 +104,9 @@ type words struct {
 	initStart         string // config file
 	notCarried        string // what
 	catalogueHeading  string // version, digest
+	published         string // version, digest, unit, elements, indicators
+	inForce           string // version, digest
+	yes               string
 	boundaries        string // before the day of the boundaries a figure is in
 	notComparable     string // units taken in part
 	estimated         string // sources, units apportioned
@@ -142,6 +145,7 @@ func vietnamese() *words {
 		reviewLog:         []string{"#", "THỜI ĐIỂM", "NGƯỜI THỰC HIỆN", "ĐƠN VỊ", "BỘ BÁO CÁO", "KỲ", "THAO TÁC", "LẦN", "TỪ", "SANG", "LÝ DO"},
 		rounds:            []string{"ĐỢT BÁO CÁO", "ĐƠN VỊ MỞ", "BỘ BÁO CÁO", "KỲ", "HẠN NỘP", "VĂN BẢN"},
 		sources:           []string{"ĐƠN VỊ", "CẤP", "SÁP NHẬP", "TỪ NGÀY"},
+		catalogVersions:   []string{"PHIÊN BẢN", "ĐƠN VỊ", "MÃ BĂM", "MỞ RỘNG TỪ", "ĐANG ÁP DỤNG", "MỤC SỐ LIỆU THÊM", "CHỈ SỐ THÊM", "BAN HÀNH LÚC"},
 
 		total: "tổng số", late: "trễ hạn", error: "lỗi", warning: "cảnh báo", overridden: " (giữ nguyên, lý do: %s)",
 		superseded: " (cũ)", onBehalf: " (nhập thay)",
@@ -215,6 +219,9 @@ func vietnamese() *words {
 		initStart:         "Chạy máy chủ bằng:\n  tonghop serve --config %s\n",
 		notCarried:        "không chuyển sang được: %s\n",
 		catalogueHeading:  "Danh mục %s (%s)\n\n",
+		published:         "Đã ban hành danh mục %s (%s) cho đơn vị %s: thêm %d mục số liệu và %d chỉ số; áp dụng tại đây.\n",
+		inForce:           "Đang áp dụng tại đây: danh mục %s (%s)\n\n",
+		yes:               "có",
 		boundaries:        "RANH GIỚI ",
 		notComparable:     "không so sánh được: nhận một phần của %s (chưa khai báo trọng số chia tách)",
 		estimated:         "ước tính từ %s (chia %s theo trọng số đã khai báo)",
@@ -255,6 +262,7 @@ func english() *words {
 		reviewLog:         []string{"#", "TIME", "ACTOR", "UNIT", "DATA SET", "PERIOD", "ACTION", "REVISION", "FROM", "TO", "REASON"},
 		rounds:            []string{"ROUND", "OPENED BY", "DATA SET", "PERIOD", "DEADLINE", "INSTRUCTION"},
 		sources:           []string{"UNIT", "LEVEL", "MERGED", "FROM"},
+		catalogVersions:   []string{"VERSION", "UNIT", "DIGEST", "EXTENDS", "IN FORCE", "ELEMENTS ADDED", "INDICATORS ADDED", "PUBLISHED"},
 
 		total: "total", late: "late", error: "error", warning: "warning", overridden: " (overridden: %s)",
 		superseded: " (old)", onBehalf: " (on behalf)",
@@ -328,6 +336,9 @@ func english() *words {
 		initStart:         "Start it with:\n  tonghop serve --config %s\n",
 		notCarried:        "not carried over: %s\n",
 		catalogueHeading:  "Catalogue %s (%s)\n\n",
+		published:         "Published catalogue %s (%s) for unit %s: %d data elements and %d indicators added; in force here.\n",
+		inForce:           "In force here: catalogue %s (%s)\n\n",
+		yes:               "yes",
 		boundaries:        "BOUNDARIES OF ",
 		notComparable:     "not comparable: takes part of %s (no split weights declared)",
 		estimated:         "estimated from %s (%s apportioned by the declared weights)",
