@@ -14,6 +14,7 @@ import (
 
 	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
 	"github.com/tonghop/tonghop/internal/hierarchy"
+	"github.com/tonghop/tonghop/internal/review"
 	"github.com/tonghop/tonghop/internal/store"
 )
 
@@ -84,7 +85,7 @@ func TestSync(t *testing.T) {
 		t.Errorf("rounds kept: %+v, %v", rs, err)
 	}
 	said, err := st.ParentReviews()
-	if err != nil || len(said) != 1 || said[0].State != store.ReviewReturned || said[0].Comment != "Thiếu số đảng viên nữ" || said[0].Digest != "sha256:3f1c0b" {
+	if err != nil || len(said) != 1 || said[0].State != review.Returned || said[0].Comment != "Thiếu số đảng viên nữ" || said[0].Digest != "sha256:3f1c0b" {
 		t.Errorf("the parent's word kept: %+v, %v", said, err)
 	}
 }

@@ -106,9 +106,9 @@ func startProc(t *testing.T, unit string, parent *tnode) *nodeProc {
 	}
 	cfg := config.Default()
 	cfg.Unit, cfg.DataDir, cfg.Parent = unit, p.dir, parent.node.PeerAddr()
-	// The first start picks free ports; every restart binds the same ones,
-	// because the child knows its parent by address.
-	cfg.GRPCListen, cfg.HTTPListen, cfg.PeerListen = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
+	// Every restart binds the same ports, because the child knows its parent
+	// by address.
+	cfg.GRPCListen, cfg.HTTPListen, cfg.PeerListen = keptAddrs(t)
 	p.writeConfig(cfg)
 	t.Cleanup(func() {
 		p.kill()
@@ -255,7 +255,7 @@ func startChild(t *testing.T, unit string, parent *nodeProc) *tnode {
 	}
 	tn.cfg = config.Default()
 	tn.cfg.DataDir = tn.dir
-	tn.cfg.GRPCListen, tn.cfg.HTTPListen, tn.cfg.PeerListen = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
+	tn.cfg.GRPCListen, tn.cfg.HTTPListen, tn.cfg.PeerListen = keptAddrs(t)
 	tn.cfg.Parent = parent.addrs.Peer
 	tn.run()
 	t.Cleanup(tn.stop)

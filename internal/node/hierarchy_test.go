@@ -40,7 +40,7 @@ func startNode(t *testing.T, unit string, parent *tnode) *tnode {
 	}
 	tn.cfg = config.Default()
 	tn.cfg.DataDir = tn.dir
-	tn.cfg.GRPCListen, tn.cfg.HTTPListen, tn.cfg.PeerListen = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
+	tn.cfg.GRPCListen, tn.cfg.HTTPListen, tn.cfg.PeerListen = keptAddrs(t)
 	tn.cfg.SyncInterval = 20 * time.Millisecond // definitions reach children quickly in tests
 	if parent != nil {
 		tok, err := tonghopv1.NewChildrenServiceClient(parent.admin).CreateEnrollmentToken(context.Background(),

@@ -86,7 +86,7 @@ func startDated(t *testing.T, unit string, parent *tnode, units []hierarchy.Unit
 	}
 	tn.cfg = config.Default()
 	tn.cfg.DataDir = tn.dir
-	tn.cfg.GRPCListen, tn.cfg.HTTPListen, tn.cfg.PeerListen = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
+	tn.cfg.GRPCListen, tn.cfg.HTTPListen, tn.cfg.PeerListen = keptAddrs(t)
 	tn.cfg.SyncInterval = 20 * time.Millisecond
 	if parent != nil {
 		tn.enrollWith(parent, opts)
@@ -264,7 +264,7 @@ func TestTransition(t *testing.T) {
 	}
 	newBinhLu.cfg = config.Default()
 	newBinhLu.cfg.DataDir = newBinhLu.dir
-	newBinhLu.cfg.GRPCListen, newBinhLu.cfg.HTTPListen, newBinhLu.cfg.PeerListen = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
+	newBinhLu.cfg.GRPCListen, newBinhLu.cfg.HTTPListen, newBinhLu.cfg.PeerListen = keptAddrs(t)
 	id := newBinhLu.enrollWith(province, opts)
 	if got := trust.JoinPath(id.Path()); got != "12/03390" || id.Leaf().DNSNames[0] != "03390.12.tonghop.internal" {
 		t.Fatalf("the new commune's certificate names %s (%v)", got, id.Leaf().DNSNames)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/tonghop/tonghop/internal/hierarchy"
 	"github.com/tonghop/tonghop/internal/period"
+	"github.com/tonghop/tonghop/internal/review"
 	"github.com/tonghop/tonghop/internal/store"
 	"github.com/tonghop/tonghop/internal/validate"
 )
@@ -28,15 +29,15 @@ const (
 )
 
 // stateOf is the round's view of a sign-off state.
-func stateOf(s store.ReviewState) State {
+func stateOf(s review.State) State {
 	switch s {
-	case store.ReviewSubmitted:
+	case review.Submitted:
 		return Submitted
-	case store.ReviewAccepted:
+	case review.Accepted:
 		return Accepted
-	case store.ReviewReturned:
+	case review.Returned:
 		return Returned
-	case store.ReviewReopened:
+	case review.Reopened:
 		return Reopened
 	}
 	return 0

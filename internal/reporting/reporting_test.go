@@ -6,6 +6,7 @@ import (
 
 	"github.com/tonghop/tonghop/internal/hierarchy"
 	"github.com/tonghop/tonghop/internal/period"
+	"github.com/tonghop/tonghop/internal/review"
 	"github.com/tonghop/tonghop/internal/store"
 )
 
@@ -42,8 +43,8 @@ func TestCompute(t *testing.T) {
 	district.Accepted = []store.Acceptance{{Unit: "03397", Revision: 1, Digest: "sha256:c"}}
 	prog := map[string]store.Progress{
 		"106":   {First: district, Latest: district},
-		"03390": {First: sub("03390", day(2021, 12, 10), "sha256:a"), Latest: sub("03390", day(2021, 12, 10), "sha256:a"), Review: &store.Review{State: store.ReviewAccepted}},
-		"03394": {First: sub("03394", day(2021, 12, 28), "sha256:b"), Latest: sub("03394", day(2021, 12, 28), "sha256:b"), Review: &store.Review{State: store.ReviewReturned, Comment: "Thiếu số đảng viên nữ"}},
+		"03390": {First: sub("03390", day(2021, 12, 10), "sha256:a"), Latest: sub("03390", day(2021, 12, 10), "sha256:a"), Review: &review.Review{State: review.Accepted}},
+		"03394": {First: sub("03394", day(2021, 12, 28), "sha256:b"), Latest: sub("03394", day(2021, 12, 28), "sha256:b"), Review: &review.Review{State: review.Returned, Comment: "Thiếu số đảng viên nữ"}},
 		"03397": {First: sub("03397", day(2021, 12, 12), "sha256:c"), Latest: sub("03397", day(2021, 12, 12), "sha256:c")},
 	}
 	c := Compute(tree, "12", "12", store.Round{Deadline: deadline}, expected, prog, day(2022, 1, 3))

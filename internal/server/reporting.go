@@ -15,6 +15,7 @@ import (
 	"github.com/tonghop/tonghop/internal/invalid"
 	"github.com/tonghop/tonghop/internal/period"
 	"github.com/tonghop/tonghop/internal/reporting"
+	"github.com/tonghop/tonghop/internal/review"
 	"github.com/tonghop/tonghop/internal/store"
 	"github.com/tonghop/tonghop/internal/submission"
 	"github.com/tonghop/tonghop/internal/validate"
@@ -264,7 +265,7 @@ func (s *reportingService) ValidateReport(ctx context.Context, req *tonghopv1.Va
 }
 
 // review applies a sign-off action after checking the request.
-func (s *reportingService) review(ctx context.Context, unit, dataSet, periodCode string, action store.ReviewAction, digest, reason, reasonField string) (*tonghopv1.Review, error) {
+func (s *reportingService) review(ctx context.Context, unit, dataSet, periodCode string, action review.Action, digest, reason, reasonField string) (*tonghopv1.Review, error) {
 	var bad invalid.Error
 	u, ok := s.tree.Unit(unit)
 	switch {
@@ -274,7 +275,7 @@ func (s *reportingService) review(ctx context.Context, unit, dataSet, periodCode
 		bad.Add("unit_code", "unknown unit %q", unit)
 	}
 	s.check.DataSetPeriod(&bad, dataSet, periodCode)
-	if action == store.Accept && digest == "" {
+	if action == review.Accept && digest == "" {
 		bad.Add("digest", "is required: name the revision reviewed")
 	}
 	if reasonField != "" {
@@ -305,7 +306,7 @@ func (s *reportingService) review(ctx context.Context, unit, dataSet, periodCode
 }
 
 func (s *reportingService) AcceptReport(ctx context.Context, req *tonghopv1.AcceptReportRequest) (*tonghopv1.AcceptReportResponse, error) {
-	r, err := s.review(ctx, req.UnitCode, req.DataSet, req.Period, store.Accept, req.Digest, "", "")
+	r, err := s.review(ctx, req.UnitCode, req.DataSet, req.Period, review.Accept, req.Digest, "", "")
 	if err != nil {
 		return nil, err
 	}
@@ -313,7 +314,7 @@ func (s *reportingService) AcceptReport(ctx context.Context, req *tonghopv1.Acce
 }
 
 func (s *reportingService) ReturnReport(ctx context.Context, req *tonghopv1.ReturnReportRequest) (*tonghopv1.ReturnReportResponse, error) {
-	r, err := s.review(ctx, req.UnitCode, req.DataSet, req.Period, store.Return, "", req.Comment, "comment")
+	r, err := s.review(ctx, req.UnitCode, req.DataSet, req.Period, review.Return, "", req.Comment, "comment")
 	if err != nil {
 		return nil, err
 	}
@@ -321,7 +322,7 @@ func (s *reportingService) ReturnReport(ctx context.Context, req *tonghopv1.Retu
 }
 
 func (s *reportingService) ReopenReport(ctx context.Context, req *tonghopv1.ReopenReportRequest) (*tonghopv1.ReopenReportResponse, error) {
-	r, err := s.review(ctx, req.UnitCode, req.DataSet, req.Period, store.Reopen, "", req.Reason, "reason")
+	r, err := s.review(ctx, req.UnitCode, req.DataSet, req.Period, review.Reopen, "", req.Reason, "reason")
 	if err != nil {
 		return nil, err
 	}
@@ -335,7 +336,7 @@ func (s *reportingService) ListReviewEvents(ctx context.Context, req *tonghopv1.
 	} else if _, ok := s.tree.Unit(root); !ok {
 		return nil, invalid.Field("unit_code", "unknown unit %q", root)
 	}
-	events, err := s.store.ReviewEvents(func(e store.ReviewEvent) bool {
+	events, err := s.store.ReviewEvents(func(e review.Event) bool {
 		return s.tree.InSubtree(root, e.Unit) && (req.DataSet == "" || e.DataSet == req.DataSet) && (req.Period == "" || e.Period == req.Period)
 	})
 	if err != nil {

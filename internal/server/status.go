@@ -14,11 +14,13 @@ import (
 
 	"github.com/tonghop/tonghop/internal/audit"
 	"github.com/tonghop/tonghop/internal/bundle"
+	"github.com/tonghop/tonghop/internal/catalog"
 	"github.com/tonghop/tonghop/internal/enrolment"
 	"github.com/tonghop/tonghop/internal/envelope"
 	"github.com/tonghop/tonghop/internal/hierarchy"
 	"github.com/tonghop/tonghop/internal/invalid"
 	"github.com/tonghop/tonghop/internal/report"
+	"github.com/tonghop/tonghop/internal/review"
 	"github.com/tonghop/tonghop/internal/rollup"
 	"github.com/tonghop/tonghop/internal/store"
 	"github.com/tonghop/tonghop/internal/submission"
@@ -56,12 +58,14 @@ func statusRules() []statusRule {
 		{submission.ErrUnauthentic, codes.Unauthenticated},
 		{submission.ErrNotAllowed, codes.PermissionDenied},
 		{submission.ErrUnknownCatalog, codes.FailedPrecondition},
+		{catalog.ErrUnknownBase, codes.FailedPrecondition},
+		{catalog.ErrInvalidCatalog, codes.InvalidArgument},
 		{trust.ErrNotEnrolled, codes.FailedPrecondition},
 		{store.ErrStale, codes.FailedPrecondition},
 		{store.ErrRevisionJump, codes.FailedPrecondition},
 		{store.ErrOwnReportStored, codes.FailedPrecondition},
 		{store.ErrNotRejected, codes.FailedPrecondition},
-		{store.ErrUnknownKey, codes.PermissionDenied},
+		{trust.ErrUnknownKey, codes.PermissionDenied},
 		{envelope.ErrTooLarge, codes.FailedPrecondition},
 		{store.ErrTokenInvalid, codes.Unauthenticated},
 		{enrolment.ErrNotChild, codes.PermissionDenied},
@@ -75,9 +79,9 @@ func statusRules() []statusRule {
 		{bundle.ErrNotBelow, codes.PermissionDenied},
 		{bundle.ErrNotForThisNode, codes.FailedPrecondition},
 		{bundle.ErrEmpty, codes.FailedPrecondition},
-		{store.ErrReportAccepted, codes.FailedPrecondition},
-		{store.ErrReviewState, codes.FailedPrecondition},
-		{store.ErrNotLatest, codes.FailedPrecondition},
+		{review.ErrLocked, codes.FailedPrecondition},
+		{review.ErrState, codes.FailedPrecondition},
+		{review.ErrNotLatest, codes.FailedPrecondition},
 		{report.ErrNotSigned, codes.FailedPrecondition},
 		{ErrChildColumns, codes.FailedPrecondition},
 		{context.Canceled, codes.Canceled},

@@ -24,6 +24,7 @@ import (
 	"github.com/tonghop/tonghop/internal/hierarchy"
 	"github.com/tonghop/tonghop/internal/invalid"
 	"github.com/tonghop/tonghop/internal/report"
+	"github.com/tonghop/tonghop/internal/review"
 	"github.com/tonghop/tonghop/internal/rollup"
 	"github.com/tonghop/tonghop/internal/store"
 	"github.com/tonghop/tonghop/internal/submission"
@@ -58,7 +59,7 @@ func TestStatusTable(t *testing.T) {
 		{fmt.Errorf("put: %w", store.ErrRevisionJump), codes.FailedPrecondition},
 		{fmt.Errorf("put: %w", store.ErrOwnReportStored), codes.FailedPrecondition},
 		{fmt.Errorf("requeue: %w", store.ErrNotRejected), codes.FailedPrecondition},
-		{fmt.Errorf("put: %w", store.ErrUnknownKey), codes.PermissionDenied},
+		{fmt.Errorf("put: %w", trust.ErrUnknownKey), codes.PermissionDenied},
 		{fmt.Errorf("submit: %w", envelope.ErrTooLarge), codes.FailedPrecondition},
 		{fmt.Errorf("enroll: %w", store.ErrTokenInvalid), codes.Unauthenticated},
 		{fmt.Errorf("renew: %w", enrolment.ErrNotChild), codes.PermissionDenied},
@@ -72,11 +73,13 @@ func TestStatusTable(t *testing.T) {
 		{fmt.Errorf("import: %w", bundle.ErrNotBelow), codes.PermissionDenied},
 		{fmt.Errorf("receipts: %w", bundle.ErrNotForThisNode), codes.FailedPrecondition},
 		{bundle.ErrEmpty, codes.FailedPrecondition},
-		{fmt.Errorf("deliver: %w", store.ErrReportAccepted), codes.FailedPrecondition},
-		{fmt.Errorf("return: %w", store.ErrReviewState), codes.FailedPrecondition},
-		{fmt.Errorf("accept: %w", store.ErrNotLatest), codes.FailedPrecondition},
+		{fmt.Errorf("deliver: %w", review.ErrLocked), codes.FailedPrecondition},
+		{fmt.Errorf("return: %w", review.ErrState), codes.FailedPrecondition},
+		{fmt.Errorf("accept: %w", review.ErrNotLatest), codes.FailedPrecondition},
 		{fmt.Errorf("report: %w", report.ErrNotSigned), codes.FailedPrecondition},
 		{fmt.Errorf("import: %w", ErrChildColumns), codes.FailedPrecondition},
+		{fmt.Errorf("publish: %w", catalog.ErrUnknownBase), codes.FailedPrecondition},
+		{fmt.Errorf("publish: %w", catalog.ErrInvalidCatalog), codes.InvalidArgument},
 		{fmt.Errorf("call: %w", context.Canceled), codes.Canceled},
 		{fmt.Errorf("call: %w", context.DeadlineExceeded), codes.DeadlineExceeded},
 		{fmt.Errorf("put: commit: %w", &os.PathError{Op: "write", Path: "/var/lib/tonghop/tonghop.db", Err: syscall.ENOSPC}), codes.Unavailable},
@@ -90,7 +93,7 @@ func TestStatusTable(t *testing.T) {
 		}
 	}
 	// Every rule of the table is exercised above.
-	if n := len(statusRules()); n != 40 {
+	if n := len(statusRules()); n != 42 {
 		t.Errorf("statusRules has %d rules; extend this test with the new ones", n)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap/zaptest"
 
 	"github.com/tonghop/tonghop/internal/period"
+	"github.com/tonghop/tonghop/internal/review"
 )
 
 // testdata/schema7.db is a file written by the code of schema version 7, the
@@ -70,7 +71,7 @@ func TestMigrateSchema7File(t *testing.T) {
 	}
 
 	rs, err := s.Reviews("tong_ket_nam", "2021", func(u string) bool { return u == "03394" })
-	if err != nil || len(rs) != 1 || rs[0].State != ReviewAccepted || rs[0].AcceptedDigest != "sha256:3f1c0b" {
+	if err != nil || len(rs) != 1 || rs[0].State != review.Accepted || rs[0].AcceptedDigest != "sha256:3f1c0b" {
 		t.Errorf("Xã Thèn Sin's sign-off after migration: %+v, %v", rs, err)
 	}
 	rounds, err := s.Rounds()
@@ -133,5 +134,28 @@ func TestSubmissionRecordBytes(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestMigrateKeepsCatalogVersions: a file from before catalogue versions
+// gains their bucket, empty, and keeps a version published after.
+func TestMigrateKeepsCatalogVersions(t *testing.T) {
+	s := openSchema7(t)
+	if vs, err := s.CatalogVersions(); err != nil || len(vs) != 0 {
+		t.Fatalf("versions of a migrated file: %v, %v", vs, err)
+	}
+	v := CatalogVersion{Digest: "d1", Version: "2021.3-kt62.1", Unit: "62", Extends: "d0", Source: []byte("version: x\n"), Envelope: "sha256:e1"}
+	for i, want := range []bool{true, false} {
+		stored, err := s.PutCatalogVersion(v, []byte("{}"), true)
+		if err != nil || stored != want {
+			t.Fatalf("put #%d: stored %v, %v; want %v", i+1, stored, err, want)
+		}
+	}
+	vs, err := s.CatalogVersions()
+	if err != nil || len(vs) != 1 || vs[0].Unit != "62" || string(vs[0].Source) != "version: x\n" || vs[0].ReceivedAt.IsZero() {
+		t.Fatalf("versions: %+v, %v", vs, err)
+	}
+	if raw, err := s.Envelope("sha256:e1"); err != nil || string(raw) != "{}" {
+		t.Fatalf("publication: %q, %v", raw, err)
 	}
 }

@@ -6,6 +6,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/tonghop/tonghop/internal/review"
+	"github.com/tonghop/tonghop/internal/trust"
 )
 
 // Records carry a leading format byte so that a later schema can change a
@@ -180,4 +183,121 @@ func decodeSubmission(raw []byte, s *Submission) error {
 		s.Accepted = append(s.Accepted, Acceptance(a))
 	}
 	return nil
+}
+
+// CatalogVersion is the record of a catalogue version a unit published for
+// its subtree. Its JSON names are the file format.
+type CatalogVersion struct {
+	// Digest identifies the catalogue the version makes (its key).
+	Digest  string `json:"digest"`
+	Version string `json:"version"`
+	// Unit is the publishing unit.
+	Unit string `json:"unit"`
+	// Extends is the digest of the catalogue it extends.
+	Extends string `json:"extends"`
+	// Source is the YAML it was published from, listing what it adds.
+	Source      []byte    `json:"source"`
+	PublishedAt time.Time `json:"published_at"`
+	ReceivedAt  time.Time `json:"received_at"`
+	// Envelope is the content address of the signed publication.
+	Envelope string `json:"envelope"`
+}
+
+// reviewRecord is a review.Review as the reviews and parent_reviews buckets
+// keep it, in JSON.
+type reviewRecord struct {
+	Unit             string    `json:"unit"`
+	DataSet          string    `json:"data_set"`
+	Period           string    `json:"period"`
+	State            int       `json:"state"`
+	Revision         uint64    `json:"revision"`
+	Digest           string    `json:"digest"`
+	AcceptedRevision uint64    `json:"accepted_revision,omitempty"`
+	AcceptedDigest   string    `json:"accepted_digest,omitempty"`
+	Comment          string    `json:"comment,omitempty"`
+	UpdatedAt        time.Time `json:"updated_at"`
+	UpdatedBy        string    `json:"updated_by,omitempty"`
+}
+
+func reviewRecordOf(r review.Review) reviewRecord {
+	return reviewRecord{
+		Unit: r.Unit, DataSet: r.DataSet, Period: r.Period, State: int(r.State), Revision: r.Revision, Digest: r.Digest,
+		AcceptedRevision: r.AcceptedRevision, AcceptedDigest: r.AcceptedDigest, Comment: r.Comment,
+		UpdatedAt: r.UpdatedAt, UpdatedBy: r.UpdatedBy,
+	}
+}
+
+func decodeReview(raw []byte) (review.Review, error) {
+	var r reviewRecord
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return review.Review{}, err
+	}
+	return review.Review{
+		Unit: r.Unit, DataSet: r.DataSet, Period: r.Period, State: review.State(r.State), Revision: r.Revision, Digest: r.Digest,
+		AcceptedRevision: r.AcceptedRevision, AcceptedDigest: r.AcceptedDigest, Comment: r.Comment,
+		UpdatedAt: r.UpdatedAt, UpdatedBy: r.UpdatedBy,
+	}, nil
+}
+
+// reviewEventRecord is a review.Event as the review_events bucket keeps
+// it, in JSON.
+type reviewEventRecord struct {
+	Seq      uint64    `json:"seq"`
+	At       time.Time `json:"at"`
+	By       string    `json:"by,omitempty"`
+	Unit     string    `json:"unit"`
+	DataSet  string    `json:"data_set"`
+	Period   string    `json:"period"`
+	Action   string    `json:"action"`
+	Revision uint64    `json:"revision"`
+	Digest   string    `json:"digest,omitempty"`
+	Reason   string    `json:"reason,omitempty"`
+	From     int       `json:"from,omitempty"`
+	To       int       `json:"to"`
+}
+
+func reviewEventRecordOf(e review.Event) reviewEventRecord {
+	return reviewEventRecord{
+		Seq: e.Seq, At: e.At, By: e.By, Unit: e.Unit, DataSet: e.DataSet, Period: e.Period, Action: e.Action,
+		Revision: e.Revision, Digest: e.Digest, Reason: e.Reason, From: int(e.From), To: int(e.To),
+	}
+}
+
+func decodeReviewEvent(raw []byte) (review.Event, error) {
+	var e reviewEventRecord
+	if err := json.Unmarshal(raw, &e); err != nil {
+		return review.Event{}, err
+	}
+	return review.Event{
+		Seq: e.Seq, At: e.At, By: e.By, Unit: e.Unit, DataSet: e.DataSet, Period: e.Period, Action: e.Action,
+		Revision: e.Revision, Digest: e.Digest, Reason: e.Reason, From: review.State(e.From), To: review.State(e.To),
+	}, nil
+}
+
+// knownKeyRecord is a trust.KnownKey as the keys bucket keeps it: a unit's
+// keys are one JSON array, oldest first.
+type knownKeyRecord struct {
+	Fingerprint string    `json:"fingerprint"`
+	Since       time.Time `json:"since"`
+	EndorsedBy  string    `json:"endorsed_by,omitempty"`
+}
+
+func encodeKnownKeys(ks []trust.KnownKey) ([]byte, error) {
+	recs := make([]knownKeyRecord, len(ks))
+	for i, k := range ks {
+		recs[i] = knownKeyRecord(k)
+	}
+	return json.Marshal(recs)
+}
+
+func decodeKnownKeys(raw []byte) ([]trust.KnownKey, error) {
+	var recs []knownKeyRecord
+	if err := json.Unmarshal(raw, &recs); err != nil {
+		return nil, err
+	}
+	ks := make([]trust.KnownKey, len(recs))
+	for i, r := range recs {
+		ks[i] = trust.KnownKey(r)
+	}
+	return ks, nil
 }

@@ -9,6 +9,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/tonghop/tonghop/internal/period"
+	"github.com/tonghop/tonghop/internal/review"
 )
 
 func child(r Submission) Incoming { i := in(r); i.Child = true; return i }
@@ -19,7 +20,7 @@ func child(r Submission) Incoming { i := in(r); i.Child = true; return i }
 func TestReviewTransitions(t *testing.T) {
 	s, _ := openTemp(t, Options{})
 	const u = "03394"
-	state := func() Review {
+	state := func() review.Review {
 		t.Helper()
 		rs, err := s.Reviews("tong_ket_nam", "2021", func(c string) bool { return c == u })
 		if err != nil || len(rs) != 1 {
@@ -35,7 +36,7 @@ func TestReviewTransitions(t *testing.T) {
 		}
 		return res[0]
 	}
-	act := func(a ReviewAction, digest, reason string) error {
+	act := func(a review.Action, digest, reason string) error {
 		_, err := s.ReviewReport(u, "tong_ket_nam", "2021", a, digest, reason, "token:approver")
 		return err
 	}
@@ -51,7 +52,7 @@ func TestReviewTransitions(t *testing.T) {
 	}
 
 	// Nothing received: nothing to act on.
-	if err := act(Accept, "sha256:x", ""); !errors.Is(err, ErrNotFound) {
+	if err := act(review.Accept, "sha256:x", ""); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("accept before any report: %v", err)
 	}
 	// none -> submitted(1) -> submitted(2): revising before review is free.
@@ -61,37 +62,37 @@ func TestReviewTransitions(t *testing.T) {
 	if r := deliver(2); r.Outcome != Stored {
 		t.Fatal(r)
 	}
-	if st := state(); st.State != ReviewSubmitted || st.Revision != 2 {
+	if st := state(); st.State != review.Submitted || st.Revision != 2 {
 		t.Fatalf("after two revisions: %+v", st)
 	}
-	forbidden("accept a superseded revision", act(Accept, "sha256:03394-1", ""), ErrNotLatest)
-	forbidden("reopen what is not accepted", act(Reopen, "", "lý do"), ErrReviewState)
+	forbidden("accept a superseded revision", act(review.Accept, "sha256:03394-1", ""), review.ErrNotLatest)
+	forbidden("reopen what is not accepted", act(review.Reopen, "", "lý do"), review.ErrState)
 
 	// submitted -> returned -> (revision 3) submitted.
-	if err := act(Return, "", "Cơ cấu giới tính chưa khớp tổng số"); err != nil {
+	if err := act(review.Return, "", "Cơ cấu giới tính chưa khớp tổng số"); err != nil {
 		t.Fatal(err)
 	}
-	if st := state(); st.State != ReviewReturned || st.Comment != "Cơ cấu giới tính chưa khớp tổng số" {
+	if st := state(); st.State != review.Returned || st.Comment != "Cơ cấu giới tính chưa khớp tổng số" {
 		t.Fatalf("returned: %+v", st)
 	}
-	forbidden("accept a returned report", act(Accept, "sha256:03394-2", ""), ErrReviewState)
-	forbidden("return twice", act(Return, "", "again"), ErrReviewState)
+	forbidden("accept a returned report", act(review.Accept, "sha256:03394-2", ""), review.ErrState)
+	forbidden("return twice", act(review.Return, "", "again"), review.ErrState)
 	if r := deliver(3); r.Outcome != Stored {
 		t.Fatal(r)
 	}
 	// submitted -> accepted(3).
-	if err := act(Accept, "sha256:03394-3", ""); err != nil {
+	if err := act(review.Accept, "sha256:03394-3", ""); err != nil {
 		t.Fatal(err)
 	}
-	if st := state(); st.State != ReviewAccepted || st.AcceptedRevision != 3 || st.AcceptedDigest != "sha256:03394-3" {
+	if st := state(); st.State != review.Accepted || st.AcceptedRevision != 3 || st.AcceptedDigest != "sha256:03394-3" {
 		t.Fatalf("accepted: %+v", st)
 	}
-	forbidden("accept twice", act(Accept, "sha256:03394-3", ""), ErrReviewState)
-	forbidden("return an accepted report", act(Return, "", "x"), ErrReviewState)
+	forbidden("accept twice", act(review.Accept, "sha256:03394-3", ""), review.ErrState)
+	forbidden("return an accepted report", act(review.Return, "", "x"), review.ErrState)
 	// The child resubmitting an accepted period is refused, and the same
 	// envelope again is still a harmless duplicate.
 	before := state()
-	if r := deliver(4); r.Outcome != Refused || !errors.Is(r.Err, ErrReportAccepted) || !strings.Contains(r.Err.Error(), "accepted at revision 3") {
+	if r := deliver(4); r.Outcome != Refused || !errors.Is(r.Err, review.ErrLocked) || !strings.Contains(r.Err.Error(), "accepted at revision 3") {
 		t.Fatalf("revision 4 of an accepted report: %+v", r)
 	}
 	if r := deliver(3); r.Outcome != Duplicate {
@@ -107,15 +108,15 @@ func TestReviewTransitions(t *testing.T) {
 	}
 	// accepted -> reopened: the same revision cannot simply be accepted
 	// again, a new one can.
-	if err := act(Reopen, "", "Rà soát lại số đảng viên chuyển đến"); err != nil {
+	if err := act(review.Reopen, "", "Rà soát lại số đảng viên chuyển đến"); err != nil {
 		t.Fatal(err)
 	}
-	forbidden("accept the reopened revision unchanged", act(Accept, "sha256:03394-3", ""), ErrReviewState)
-	forbidden("reopen twice", act(Reopen, "", "x"), ErrReviewState)
+	forbidden("accept the reopened revision unchanged", act(review.Accept, "sha256:03394-3", ""), review.ErrState)
+	forbidden("reopen twice", act(review.Reopen, "", "x"), review.ErrState)
 	if r := deliver(4); r.Outcome != Stored {
 		t.Fatalf("revision 4 after reopening: %+v", r)
 	}
-	if err := act(Accept, "sha256:03394-4", ""); err != nil {
+	if err := act(review.Accept, "sha256:03394-4", ""); err != nil {
 		t.Fatal(err)
 	}
 
@@ -202,7 +203,7 @@ func TestMigrationGivesReviews(t *testing.T) {
 	if strings.Join(got, ", ") != "03390 r2 submitted, 03394 r1 submitted" {
 		t.Fatalf("reviews after migration: %v", got)
 	}
-	if _, err := s.ReviewReport("03390", "tong_ket_nam", "2021", Accept, "sha256:03390-2", "", "token:approver"); err != nil {
+	if _, err := s.ReviewReport("03390", "tong_ket_nam", "2021", review.Accept, "sha256:03390-2", "", "token:approver"); err != nil {
 		t.Fatalf("accepting a report from before the migration: %v", err)
 	}
 }

@@ -21,6 +21,11 @@
 // field never changes the file. Every write is one transaction: it lands
 // whole or not at all. The store knows nothing of gRPC; its errors are
 // sentinels that the API edge maps to status codes.
+//
+// The store persists; it does not decide. The rules it applies inside its
+// transactions are domain code: the review state machine is package review
+// (an arriving revision, a parent's action, the lock on an accepted
+// report), key continuity is trust.AdmitSigner and trust.Endorse.
 package store
 
 import (

@@ -10,7 +10,10 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/tonghop/tonghop/internal/review"
+
 	"github.com/tonghop/tonghop/internal/period"
+	"github.com/tonghop/tonghop/internal/trust"
 )
 
 // ForwardState is where a stored submission stands with the parent.
@@ -178,7 +181,7 @@ func (s *Store) putSubmissions(items []Incoming, forward, all bool) ([]Result, e
 			r := it.Record
 			r.ReceivedAt = now
 			if it.Child && tx.Bucket(bucketDigests).Get([]byte(r.Digest)) == nil {
-				if err := lockedForReview(tx, r); errors.Is(err, ErrReportAccepted) {
+				if err := lockedForReview(tx, r); errors.Is(err, review.ErrLocked) {
 					results[i] = Result{Outcome: Refused, Err: err}
 					if all {
 						return &BatchError{Index: i, Err: err}
@@ -250,7 +253,7 @@ func putSubmission(tx *bolt.Tx, r Submission, keyOwner string, env []byte, forwa
 	if keyOwner == "" {
 		keyOwner = r.Unit
 	}
-	if err := checkSigner(tx, keyOwner, r.SignerFingerprint, now); errors.Is(err, ErrUnknownKey) {
+	if err := checkSigner(tx, keyOwner, r.SignerFingerprint, now); errors.Is(err, trust.ErrUnknownKey) {
 		return Result{Outcome: Refused, Err: err}, nil
 	} else if err != nil {
 		return Result{}, err

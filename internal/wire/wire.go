@@ -6,9 +6,13 @@
 package wire
 
 import (
+	"time"
+
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
+	"github.com/tonghop/tonghop/internal/catalog"
+	"github.com/tonghop/tonghop/internal/review"
 	"github.com/tonghop/tonghop/internal/store"
 )
 
@@ -30,15 +34,15 @@ func RoundFromProto(r *tonghopv1.Round) store.Round {
 }
 
 // StateToProto converts the state of a report under review.
-func StateToProto(s store.ReviewState) tonghopv1.ReportState {
+func StateToProto(s review.State) tonghopv1.ReportState {
 	switch s {
-	case store.ReviewSubmitted:
+	case review.Submitted:
 		return tonghopv1.ReportState_REPORT_STATE_SUBMITTED
-	case store.ReviewAccepted:
+	case review.Accepted:
 		return tonghopv1.ReportState_REPORT_STATE_ACCEPTED
-	case store.ReviewReturned:
+	case review.Returned:
 		return tonghopv1.ReportState_REPORT_STATE_RETURNED
-	case store.ReviewReopened:
+	case review.Reopened:
 		return tonghopv1.ReportState_REPORT_STATE_REOPENED
 	}
 	return tonghopv1.ReportState_REPORT_STATE_UNSPECIFIED
@@ -46,23 +50,23 @@ func StateToProto(s store.ReviewState) tonghopv1.ReportState {
 
 // StateFromProto converts the state of a report under review; an
 // unspecified state is zero.
-func StateFromProto(s tonghopv1.ReportState) store.ReviewState {
+func StateFromProto(s tonghopv1.ReportState) review.State {
 	switch s {
 	case tonghopv1.ReportState_REPORT_STATE_SUBMITTED:
-		return store.ReviewSubmitted
+		return review.Submitted
 	case tonghopv1.ReportState_REPORT_STATE_ACCEPTED:
-		return store.ReviewAccepted
+		return review.Accepted
 	case tonghopv1.ReportState_REPORT_STATE_RETURNED:
-		return store.ReviewReturned
+		return review.Returned
 	case tonghopv1.ReportState_REPORT_STATE_REOPENED:
-		return store.ReviewReopened
+		return review.Reopened
 	}
 	return 0
 }
 
 // ReviewToProto converts a review, for administrators and for the child
 // whose report it is.
-func ReviewToProto(r store.Review) *tonghopv1.Review {
+func ReviewToProto(r review.Review) *tonghopv1.Review {
 	return &tonghopv1.Review{
 		UnitCode: r.Unit, DataSet: r.DataSet, Period: r.Period, State: StateToProto(r.State),
 		Revision: r.Revision, Digest: r.Digest, AcceptedRevision: r.AcceptedRevision, AcceptedDigest: r.AcceptedDigest,
@@ -71,8 +75,8 @@ func ReviewToProto(r store.Review) *tonghopv1.Review {
 }
 
 // ReviewFromProto converts a review fetched from the parent.
-func ReviewFromProto(r *tonghopv1.Review) store.Review {
-	return store.Review{
+func ReviewFromProto(r *tonghopv1.Review) review.Review {
+	return review.Review{
 		Unit: r.UnitCode, DataSet: r.DataSet, Period: r.Period, State: StateFromProto(r.State),
 		Revision: r.Revision, Digest: r.Digest, AcceptedRevision: r.AcceptedRevision, AcceptedDigest: r.AcceptedDigest,
 		Comment: r.Comment, UpdatedAt: r.UpdateTime.AsTime(), UpdatedBy: r.UpdatedBy,
@@ -96,4 +100,22 @@ func TargetFromProto(t *tonghopv1.Target) store.Target {
 		Direction: int(t.Direction), Value: t.Value, Baseline: t.BaselinePeriod, Note: t.Note,
 		SetBy: t.SetBy, UpdatedAt: t.UpdatedAt.AsTime(),
 	}
+}
+
+// CatalogVersionToProto describes a published catalogue version; base is
+// the catalogue it extends (nil if unknown), inForce whether it is the one
+// in force at this node.
+func CatalogVersionToProto(p catalog.Published, base *catalog.Catalog, publishedAt time.Time, inForce bool) *tonghopv1.CatalogVersion {
+	c := p.Catalog
+	v := &tonghopv1.CatalogVersion{
+		Version: c.Version(), Digest: c.Digest(), Extends: c.Extends(), UnitCode: p.Unit(), InForce: inForce,
+	}
+	if !publishedAt.IsZero() {
+		v.PublishedAt = timestamppb.New(publishedAt)
+	}
+	if base != nil {
+		v.AddedDataElements = int32(len(c.Elements()) - len(base.Elements()))
+		v.AddedIndicators = int32(len(c.Indicators()) - len(base.Indicators()))
+	}
+	return v
 }

@@ -156,7 +156,11 @@ export async function route() {
   const hash = location.hash || '#/';
   const my = ++rendering;
   const t0 = performance.now();
-  delete document.documentElement.dataset.renderMs;
+  const root = document.documentElement.dataset;
+  delete root.renderMs;
+  delete root.paintMs;
+  delete root.formCompleteMs;
+  delete root.formApiMs;
   markNav();
   status('');
   for (const [re, screen] of routes) {
@@ -175,7 +179,10 @@ export async function route() {
       document.title = (main().querySelector('h1')?.textContent || '') + ' · ' + t('app');
       // How long the screen took to answer, from the address to the page
       // built: its API calls and its rendering.
-      document.documentElement.dataset.renderMs = String(Math.round(performance.now() - t0));
+      root.renderMs = String(Math.round(performance.now() - t0));
+      performance.measure('screen ' + hash, { start: t0 });
+      // And until it was on the screen: the frame after it was built.
+      requestAnimationFrame(() => setTimeout(() => { if (my === rendering) root.paintMs = String(Math.round(performance.now() - t0)); }, 0));
     }
     return;
   }

@@ -113,7 +113,10 @@ export function elementBlock(code, cell, prev, prevLabel, thisLabel, heading = '
   return h('section', { class: 'element', id, 'aria-labelledby': id + '-h' },
     h(heading, { id: id + '-h' }, name(e)),
     h('div', { class: 'viol', id: id + '-v' }),
-    table(null, ['', thisLabel, prevLabel], rows, { label: name(e), class: 'cells' }));
+    // The table's own scrolling region is named apart from the section it
+    // sits in: two landmarks of one name are one too many for a screen
+    // reader's list.
+    table(null, ['', thisLabel, prevLabel], rows, { label: `${name(e)}: ${thisLabel}, ${prevLabel}`, class: 'cells' }));
 }
 
 function sectionsWithFigures(ds) {
@@ -133,6 +136,7 @@ function sectionsWithFigures(ds) {
 }
 
 export async function entryScreen(dataSet, period) {
+  const started = performance.now();
   const lang = getLang();
   const unit = ctx.node.unit_code;
   const ds = (ctx.catalog.data_sets || []).find((d) => d.code === dataSet);
@@ -147,6 +151,8 @@ export async function entryScreen(dataSet, period) {
     rules(),
     get(`/v1/units/${enc(unit)}/due`).catch(() => ({ due: [] })),
   ]);
+  performance.measure('form api', { start: started });
+  document.documentElement.dataset.formApiMs = String(Math.round(performance.now() - started));
   const ruleBy = new Map(ruleList.map((r) => [r.code, r]));
   const stored = new Map((vals.values || []).map((v) => [v.data_element + '|' + (v.option || ''), v.value]));
   const prevMap = new Map((prevVals.values || []).map((v) => [v.data_element + '|' + (v.option || ''), v.value]));
@@ -180,28 +186,57 @@ export async function entryScreen(dataSet, period) {
   const { bySection, loose } = sectionsWithFigures(ds);
   const thisLabel = `${t('thisPeriod')} (${period})`, prevLabel = `${t('lastPeriod')} (${prevP || '–'})`;
   const serverSections = new Map((secs.sections || []).map((s) => [s.section, s]));
-  const outline = [];
+  // The outline is built in parts, in its order: the first ones at once, so
+  // the screen answers and can be typed in, the rest a little at a time
+  // while the browser is idle. Anything that needs the whole form (Tab or
+  // Enter past the last cell built, a paste running past it, a link to a
+  // table, signing) builds the rest at once first.
+  const parts = [];
   const sectionSavers = [];
   for (const s of ds.sections || []) {
     const depth = s.code.split('.').length;
-    outline.push(h(depth === 1 ? 'h2' : 'h3', { class: 'sec' }, `${s.code}. ${s.title}`));
-    outline.push(sectionEditor(unit, dataSet, period, s, serverSections.get(s.code), sectionSavers));
-    for (const code of bySection.get(s.code) || []) outline.push(elementBlock(code, cell, prev, prevLabel, thisLabel));
+    parts.push(() => [h(depth === 1 ? 'h2' : 'h3', { class: 'sec' }, `${s.code}. ${s.title}`),
+      sectionEditor(unit, dataSet, period, s, serverSections.get(s.code), sectionSavers)]);
+    for (const code of bySection.get(s.code) || []) parts.push(() => elementBlock(code, cell, prev, prevLabel, thisLabel));
   }
   if (loose.length) {
-    outline.push(h('h2', null, t('numbers')));
-    for (const code of loose) outline.push(elementBlock(code, cell, prev, prevLabel, thisLabel));
+    parts.push(() => h('h2', null, t('numbers')));
+    for (const code of loose) parts.push(() => elementBlock(code, cell, prev, prevLabel, thisLabel));
   }
+  const form = h('form', { class: 'outline', onsubmit: (e) => e.preventDefault() });
+  let built = 0;
+  const buildPart = () => { form.append(...[parts[built++]()].flat()); };
+  while (built < parts.length && (built < FIRST_PARTS || inputs.size < FIRST_CELLS)) buildPart();
 
   const signPanel = h('section', { class: 'card sign', id: 'sign', 'aria-labelledby': 'sign-h' });
   const outboxPanel = h('div', { class: 'outbox', id: 'outbox', 'aria-live': 'polite' });
 
-  fill(main(), 
+  fill(main(),
     h('h1', null, `${t('entry')}: ${name(ds)} – ${period}`),
     h('p', { class: 'muted' }, `${ctx.node.unit_code} ${ctx.node.unit_name}`),
     banner, h('p', { class: 'hint' }, t('pasteHint')), summary,
-    h('form', { class: 'outline', onsubmit: (e) => e.preventDefault() }, outline),
-    signPanel);
+    form, signPanel);
+
+  let complete = false;
+  function completed() {
+    if (complete) return;
+    complete = true;
+    renderViolations();
+    performance.mark('form-complete');
+    document.documentElement.dataset.formCompleteMs = String(Math.round(performance.now() - started));
+  }
+  // buildAll builds what is left of the form at once.
+  function buildAll() {
+    while (built < parts.length) buildPart();
+    completed();
+  }
+  function buildMore(deadline) {
+    if (!form.isConnected) return; // another screen was opened
+    const until = performance.now() + CHUNK_MS;
+    while (built < parts.length && (deadline && !deadline.didTimeout ? deadline.timeRemaining() > 1 : performance.now() < until)) buildPart();
+    if (built < parts.length) later(buildMore);
+    else completed();
+  }
 
   function renderViolations() {
     for (const inp of inputs.values()) {
@@ -230,7 +265,7 @@ export async function entryScreen(dataSet, period) {
         if (isErr) inp.setAttribute('aria-invalid', 'true');
         inp.setAttribute('aria-describedby', ((inp.getAttribute('aria-describedby') || '') + ' ' + id).trim());
       }
-      const link = h('li', null, h('a', { href: '#el-' + home, onclick: (e) => { e.preventDefault(); document.getElementById('el-' + home)?.scrollIntoView(); inputs.get(home + '|')?.focus(); } }, text));
+      const link = h('li', null, h('a', { href: '#el-' + home, onclick: (e) => { e.preventDefault(); buildAll(); document.getElementById('el-' + home)?.scrollIntoView(); inputs.get(home + '|')?.focus(); } }, text));
       (isErr ? errs : warns).push(link);
     });
     fill(summary, h('h2', null, t('checks')),
@@ -291,31 +326,36 @@ export async function entryScreen(dataSet, period) {
     saveTimer = setTimeout(flush, 250);
   }
 
-  const order = [...inputs.values()];
-  for (const [i, input] of order.entries()) {
-    input.addEventListener('change', () => take(input));
-    input.addEventListener('keydown', (e) => {
-      if (e.key !== 'Enter') return;
-      e.preventDefault();
-      take(input);
-      const next = order[i + (e.shiftKey ? -1 : 1)];
-      if (next) { next.focus(); next.select(); }
+  // Keys, changes and pastes are handled once for the whole form: its cells
+  // in the outline's order are the inputs map's, which is filled as the
+  // parts are built.
+  const order = () => [...inputs.values()];
+  form.addEventListener('change', (e) => { if (e.target.matches('input.num')) take(e.target); });
+  form.addEventListener('keydown', (e) => {
+    if (e.key === 'Tab' && !e.shiftKey && !complete) buildAll();
+    if (e.key !== 'Enter' || !e.target.matches('input.num')) return;
+    e.preventDefault();
+    take(e.target);
+    let cells = order(), i = cells.indexOf(e.target);
+    if (!e.shiftKey && i === cells.length - 1 && !complete) { buildAll(); cells = order(); }
+    const next = cells[i + (e.shiftKey ? -1 : 1)];
+    if (next) { next.focus(); next.select(); }
+  });
+  form.addEventListener('paste', (e) => {
+    if (!e.target.matches('input.num')) return;
+    const values = pastedCells((e.clipboardData || window.clipboardData).getData('text/plain'), lang);
+    if (!values) return;
+    e.preventDefault();
+    let cells = order(), i = cells.indexOf(e.target);
+    if (i + values.length > cells.length && !complete) { buildAll(); cells = order(); }
+    values.forEach((v, k) => {
+      const target = cells[i + k];
+      if (!target) return;
+      target.value = v;
+      take(target);
     });
-    input.addEventListener('paste', (e) => {
-      const text = (e.clipboardData || window.clipboardData).getData('text/plain');
-      const lines = text.replace(/\r/g, '').split('\n');
-      while (lines.length && lines[lines.length - 1].trim() === '') lines.pop();
-      if (lines.length < 2) return;
-      e.preventDefault();
-      lines.forEach((line, k) => {
-        const target = order[i + k];
-        if (!target) return;
-        target.value = line.split('\t')[0].trim();
-        take(target);
-      });
-      order[Math.min(i + lines.length, order.length - 1)].focus();
-    });
-  }
+    cells[Math.min(i + values.length, cells.length - 1)].focus();
+  });
 
   // Signing.
   function renderSign() {
@@ -338,6 +378,7 @@ export async function entryScreen(dataSet, period) {
   }
 
   async function submit() {
+    buildAll();
     await flush();
     await Promise.all(sectionSavers.map((s) => s()));
     const overrides = [...signPanel.querySelectorAll('.override input')]
@@ -379,8 +420,49 @@ export async function entryScreen(dataSet, period) {
   }
 
   renderViolations();
+  if (built < parts.length) later(buildMore); else completed();
   showOutbox(true);
   window.addEventListener('pagehide', () => { flush(); sectionSavers.forEach((s) => s(true)); }, { once: true });
+}
+
+// How much of the form is built before the screen answers: at least the
+// first parts and about a screen's worth of cells, more than 1366×768 shows.
+const FIRST_PARTS = 4, FIRST_CELLS = 40;
+// The rest is built in steps of about this many milliseconds, between which
+// the browser paints and answers keys.
+const CHUNK_MS = 8;
+
+// later runs fn when the browser is idle, or within 50 ms in any case.
+function later(fn) {
+  if (window.requestIdleCallback) requestIdleCallback(fn, { timeout: 50 });
+  else setTimeout(fn, 0);
+}
+
+// pastedCells reads what was pasted into a cell as the values of the cells
+// from there on: a column (one line each), a row (one tab-separated field
+// each), or a block of Excel's rows. In a block the figures are taken from
+// its first column of numbers, one line to a cell; columns of labels before
+// it (the row names copied along, "Nam", "Nữ") and further columns (another
+// year) are left out; so are labels before the figures of a row. An empty
+// field empties its cell. A single value is not a block: null, and the
+// browser pastes it as usual.
+export function pastedCells(text, lang) {
+  const lines = String(text || '').replace(/\r/g, '').split('\n');
+  while (lines.length && lines[lines.length - 1].trim() === '') lines.pop();
+  const rows = lines.map((l) => l.split('\t').map((c) => c.trim()));
+  if (!rows.length || (rows.length === 1 && rows[0].length === 1)) return null;
+  const isNumber = (c) => c !== '' && !f.parseCount(c, lang).error;
+  if (rows.length === 1) {
+    const first = rows[0].findIndex(isNumber);
+    return first < 0 ? rows[0] : rows[0].slice(first);
+  }
+  const width = Math.max(...rows.map((r) => r.length));
+  let col = 0;
+  for (let j = 0; j < width; j++) {
+    const cells = rows.map((r) => r[j] || '');
+    if (cells.some((c) => c !== '') && cells.every((c) => c === '' || isNumber(c))) { col = j; break; }
+  }
+  return rows.map((r) => r[col] || '');
 }
 
 function main() { return document.getElementById('main'); }

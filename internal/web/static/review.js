@@ -47,8 +47,8 @@ export async function boardScreen(roundId) {
   const unitCsv = [['unit_code', 'name', 'level', 'state', 'revision', 'first_signed_at', 'late', 'error_count', 'comment'],
     ...units.map((u) => [u.unit_code, u.name, u.level, stateClass(u.state), u.revision || 0, u.first_signed_at || '', u.late ? 1 : 0, u.error_count || 0, u.comment || ''])];
   parts.push(h('div', { class: 'actions' },
-    h('button', { type: 'button', onclick: () => download(`${roundId}-completeness.csv`, f.csv(csvRows)) }, t('csv'), ' (', t('level'), ')'),
-    h('button', { type: 'button', onclick: () => download(`${roundId}-units.csv`, f.csv(unitCsv)) }, t('csv'), ' (', t('unit'), ')')));
+    h('button', { type: 'button', class: 'csv', onclick: () => download(`${roundId}-completeness.csv`, f.csv(csvRows)) }, t('csv'), ' (', t('level'), ')'),
+    h('button', { type: 'button', class: 'csv', onclick: () => download(`${roundId}-units.csv`, f.csv(unitCsv)) }, t('csv'), ' (', t('unit'), ')')));
   // Completeness over time: each unit's first signing, cumulated.
   const times = units.filter((u) => u.first_signed_at).map((u) => Date.parse(u.first_signed_at)).sort((a, b) => a - b);
   if (times.length) {
@@ -135,7 +135,7 @@ export async function reportScreen(unit, dataSet, period) {
   fill(main(), title, h('p', { class: 'muted' }, name(ds)), review, verify,
     h('section', { class: 'card', 'aria-labelledby': 'chk-h' }, h('h2', { id: 'chk-h' }, t('checks')), violList),
     h('h2', null, t('numbers')),
-    h('div', { class: 'actions' }, h('button', { type: 'button', onclick: () => download(`${unit}-${dataSet}-${period}.csv`, f.csv(csvRows)) }, t('csv'))),
+    h('div', { class: 'actions' }, h('button', { type: 'button', class: 'csv', onclick: () => download(`${unit}-${dataSet}-${period}.csv`, f.csv(csvRows)) }, t('csv'))),
     blocks, h('h2', null, t('narrative')), sections);
   // mark the violating cells in the read-only tables
   for (const v of viol) {

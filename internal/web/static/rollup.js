@@ -79,7 +79,7 @@ export async function rollupScreen(params) {
       const tgt = pts.map((p) => p.achievement?.target?.value).find((v) => v !== undefined);
       parts.push(h('figure', { class: 'card' }, h('figcaption', null, `${t('chartSeries')}: ${name(ind)}`),
         series(pts.map((p) => ({ label: p.period, value: p.value })), { title: `${t('chartSeries')}: ${name(ind)}`, fmt, target: tgt })));
-      parts.push(h('div', { class: 'actions' }, h('button', { type: 'button', onclick: () => download(`${indicator}-${unit}-${period}.csv`, f.csv([csvHead, ...pts.map(csvRow)])) }, t('csv'))));
+      parts.push(h('div', { class: 'actions' }, h('button', { type: 'button', class: 'csv', onclick: () => download(`${indicator}-${unit}-${period}.csv`, f.csv([csvHead, ...pts.map(csvRow)])) }, t('csv'))));
       parts.push(table(`${name(ind)} – ${unit}`, [t('period'), ...head.slice(1)], pts.map((p) => row(p, p.period))));
     } else {
       const r = await get(`/v1/units/${enc(unit)}/indicators/${enc(indicator)}:compare` + q({ period, level }));
@@ -87,7 +87,7 @@ export async function rollupScreen(params) {
       const chartRows = rows.map((v) => ({ label: `${v.unit_code} ${v.unit_name}`, value: v.value, target: v.achievement?.target?.value, met: v.achievement ? v.achievement.met : undefined }));
       parts.push(h('figure', { class: 'card', id: 'ranked-chart' }, h('figcaption', null, `${t('chartRanked')}: ${name(ind)}, ${period}`),
         ranked(chartRows, { title: `${t('chartRanked')}: ${name(ind)}, ${period}`, fmt, max: ind && ind.unit === '%' ? 100 : undefined })));
-      parts.push(h('div', { class: 'actions' }, h('button', { type: 'button', onclick: () => download(`${indicator}-${unit}-${period}.csv`, f.csv([csvHead, ...rows.map(csvRow), csvRow(r.parent)])) }, t('csv'))));
+      parts.push(h('div', { class: 'actions' }, h('button', { type: 'button', class: 'csv', onclick: () => download(`${indicator}-${unit}-${period}.csv`, f.csv([csvHead, ...rows.map(csvRow), csvRow(r.parent)])) }, t('csv'))));
       parts.push(table(`${name(ind)}, ${period}`, head, [...rows.map((v) => row(v, `${v.unit_code} ${v.unit_name}`)), row(r.parent, `Σ ${r.parent.unit_code} ${r.parent.unit_name}`, 'sum')], { class: 'rollup' }));
     }
   } catch (err) {
@@ -117,7 +117,7 @@ export async function targetsScreen() {
   const csvRows = [['indicator', 'unit_code', 'level', 'period', 'direction', 'value', 'baseline_period', 'note', 'set_by'],
     ...(list.targets || []).map((tg) => [tg.indicator, tg.unit_code || '', tg.level || '', tg.period, tg.direction, tg.value, tg.baseline_period || '', tg.note || '', tg.set_by || ''])];
   const parts = [h('h1', null, t('targets')),
-    h('div', { class: 'actions' }, h('button', { type: 'button', onclick: () => download('targets.csv', f.csv(csvRows)) }, t('csv'))),
+    h('div', { class: 'actions' }, h('button', { type: 'button', class: 'csv', onclick: () => download('targets.csv', f.csv(csvRows)) }, t('csv'))),
     table(t('listTargets'), [t('indicator'), `${t('unit')} / ${t('level')}`, t('period'), t('target'), t('baseline'), t('note'), t('setBy'), ''], rows)];
   if (canSet) {
     const form = h('form', { class: 'card filters', id: 'target-form', onsubmit: async (e) => {
