@@ -170,6 +170,14 @@ type Outcome struct {
 // the failure may have been: they are answered Duplicate when the child
 // sends the batch again, which its outbox does until it has an answer.
 func (n *Reports) Receive(raws [][]byte, from []string) ([]Outcome, error) {
+	return n.ReceiveWithProof(raws, nil, from)
+}
+
+// ReceiveWithProof is Receive with the first receipts delivered with the
+// envelopes, at their indexes (see proofOfTime): a report whose first
+// receipt does not verify is refused; one this node is the parent of gets
+// its proof here, the receipt this node answers with, stored with it.
+func (n *Reports) ReceiveWithProof(raws, firstReceipts [][]byte, from []string) ([]Outcome, error) {
 	id, err := n.identity()
 	if err != nil {
 		return nil, err
@@ -180,6 +188,7 @@ func (n *Reports) Receive(raws [][]byte, from []string) ([]Outcome, error) {
 		items []store.Incoming
 		index []int // items[j] answers out[index[j]]
 	)
+	now := n.Verifier.Now().UTC()
 	catalogs := false
 	for i, raw := range raws {
 		c, err := checked[i].c, checked[i].err
@@ -213,6 +222,17 @@ func (n *Reports) Receive(raws [][]byte, from []string) ([]Outcome, error) {
 			continue
 		}
 		rec := c.Record()
+		var delivered []byte
+		if i < len(firstReceipts) {
+			delivered = firstReceipts[i]
+		}
+		var refusal error
+		if rec.FirstReceipt, rec.FirstReceivedAt, refusal, err = n.proof(id, c, delivered, now); err != nil {
+			return nil, err
+		} else if refusal != nil {
+			out[i].Status, out[i].Err = store.Refused, refusal
+			continue
+		}
 		items = append(items, store.Incoming{Record: rec, Envelope: raw, Values: c.Values(), Child: c.Parent == n.Verifier.Self, KeyOwner: c.KeyOwner})
 		index = append(index, i)
 	}
@@ -236,9 +256,15 @@ func (n *Reports) Receive(raws [][]byte, from []string) ([]Outcome, error) {
 			out[index[j]].Status, out[index[j]].Err = r.Outcome, r.Err
 		}
 	}
-	now := n.Verifier.Now().UTC()
+	for j, it := range items {
+		// The parent's first receipt is the one it answers with: the child
+		// holds the same proof the levels above see.
+		if o := &out[index[j]]; o.Status == store.Stored && it.Record.FirstReceipt != nil && checked[index[j]].c.Parent == n.Verifier.Self {
+			o.Receipt = it.Record.FirstReceipt
+		}
+	}
 	for i := range out {
-		if out[i].Status == store.Stored || out[i].Status == store.Duplicate {
+		if (out[i].Status == store.Stored || out[i].Status == store.Duplicate) && out[i].Receipt == nil {
 			out[i].Receipt, err = n.receipt(id, checked[i].c, out[i], now)
 			if err != nil {
 				return nil, err
@@ -247,6 +273,19 @@ func (n *Reports) Receive(raws [][]byte, from []string) ([]Outcome, error) {
 	}
 	n.queued()
 	return out, nil
+}
+
+// proof is the proof of time to store with the checked report c, given
+// the first receipt delivered with it: when this node is the unit's parent,
+// the receipt it signs now. refusal says why the delivered receipt is
+// refused; err means this node could not sign its own.
+func (n *Reports) proof(id trust.Identity, c Checked, delivered []byte, now time.Time) (keep []byte, at time.Time, refusal, err error) {
+	keep, at, first, refusal := n.Verifier.proofOfTime(c, delivered)
+	if refusal != nil || !first {
+		return keep, at, refusal, nil
+	}
+	keep, err = n.receipt(id, c, Outcome{Digest: c.Digest, Status: store.Stored}, now)
+	return keep, now, nil, err
 }
 
 type checkResult struct {
