@@ -52,7 +52,8 @@ func (a *allTokens) create(cmd *cobra.Command, conn *grpc.ClientConn, hours int3
 		}
 		return err
 	}
-	if err := writeTokens(w, resp.Tokens); err != nil {
+	ws := say(cmd)
+	if err := writeTokens(w, ws, resp.Tokens); err != nil {
 		return err
 	}
 	if f != nil {
@@ -61,25 +62,24 @@ func (a *allTokens) create(cmd *cobra.Command, conn *grpc.ClientConn, hours int3
 		}
 	}
 	if len(resp.Tokens) == 0 {
-		fmt.Fprintln(streams.Err, "Mọi đơn vị trực thuộc đã tham gia: không tạo mã nào (--include-enrolled để tạo lại cho mọi đơn vị).")
+		fmt.Fprint(streams.Err, ws.allEnrolled)
 		return nil
 	}
-	where := "ở trên"
+	where := ws.tokensAbove
 	if f != nil {
-		where = "trong tệp " + a.out + " (chỉ chủ tệp đọc được)"
+		where = fmt.Sprintf(ws.tokensInFile, a.out)
 	}
-	fmt.Fprintf(streams.Err, "Đã tạo %d mã tham gia, %s, dùng được đến %s; mỗi mã dùng một lần. Trên máy của đơn vị: tonghop enroll --data-dir DIR --token MÃ\n",
-		len(resp.Tokens), where, when(resp.Tokens[0].ExpiresAt.AsTime()))
+	fmt.Fprintf(streams.Err, ws.tokensMade, len(resp.Tokens), where, ws.when(resp.Tokens[0].ExpiresAt.AsTime()))
 	return nil
 }
 
 // writeTokens writes one row per child: its unit, token, expiry in Hà Nội
 // time and the command its operator runs.
-func writeTokens(w io.Writer, tokens []*tonghopv1.ChildToken) error {
+func writeTokens(w io.Writer, ws *words, tokens []*tonghopv1.ChildToken) error {
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"unit_code", "name", "token", "expires_at", "command"})
 	for _, t := range tokens {
-		cw.Write([]string{t.UnitCode, t.Name, t.Token, when(t.ExpiresAt.AsTime()), "tonghop enroll --data-dir DIR --token " + t.Token})
+		cw.Write([]string{t.UnitCode, t.Name, t.Token, ws.when(t.ExpiresAt.AsTime()), "tonghop enroll --data-dir DIR --token " + t.Token})
 	}
 	cw.Flush()
 	return cw.Error()
@@ -116,7 +116,7 @@ the days left. Times are Hà Nội time. A line below counts each state.`,
 			if o.format == "json" {
 				return writeJSON(streams.Out, resp)
 			}
-			return writeChildrenStatus(streams.Out, o.format, resp.Children, time.Now())
+			return writeChildrenStatus(streams.Out, say(cmd), o.format, resp.Children, time.Now())
 		},
 	}
 	c.register(cmd)
@@ -124,31 +124,31 @@ the days left. Times are Hà Nội time. A line below counts each state.`,
 	return cmd
 }
 
-// childState names a child's state in Vietnamese.
-func childState(c *tonghopv1.Child) string {
+// childState names a child's state.
+func childState(ws *words, c *tonghopv1.Child) string {
 	revoked := false
 	for _, cert := range c.Certificates {
 		revoked = revoked || cert.RevokedAt != nil
 	}
 	switch {
 	case c.Enrolled:
-		return "đã tham gia"
+		return ws.childEnrolled
 	case c.TokenPending:
-		return "đã cấp mã, chưa tham gia"
+		return ws.childTokenIssued
 	case revoked:
-		return "đã thu hồi"
+		return ws.childRevoked
 	case len(c.Certificates) > 0:
-		return "chứng thư đã hết hạn"
+		return ws.childExpired
 	}
-	return "chưa tham gia"
+	return ws.childNotEnrolled
 }
 
-func writeChildrenStatus(w io.Writer, format string, children []*tonghopv1.Child, now time.Time) error {
-	tab := &table{header: []string{"Mã đơn vị", "Tên đơn vị", "Tình trạng", "Chứng thư hết hạn (giờ Hà Nội)", "Báo cáo gần nhất", "Nhận lúc (giờ Hà Nội)"}}
+func writeChildrenStatus(w io.Writer, ws *words, format string, children []*tonghopv1.Child, now time.Time) error {
+	tab := &table{header: ws.childrenStatus, fields: []string{"unit", "name", "state", "certificate_ends", "last_report", "received"}}
 	counts := map[string]int{}
 	var order []string
 	for _, c := range children {
-		state := childState(c)
+		state := childState(ws, c)
 		if counts[state] == 0 {
 			order = append(order, state)
 		}
@@ -163,14 +163,14 @@ func writeChildrenStatus(w io.Writer, format string, children []*tonghopv1.Child
 		if !end.IsZero() {
 			expires = minute(end)
 			if left := end.Sub(now); left > 0 {
-				expires += fmt.Sprintf(" (còn %d ngày)", int(left.Hours()/24))
+				expires += fmt.Sprintf(ws.daysLeft, int(left.Hours()/24))
 			}
 		}
-		last, at := "chưa có", ""
+		last, at := ws.noReport, ""
 		if r := c.LastReport; r != nil {
-			last = fmt.Sprintf("%s %s %s, lần %d", r.UnitCode, r.DataSet, r.Period, r.Revision)
+			last = fmt.Sprintf(ws.lastReport, r.UnitCode, r.DataSet, r.Period, r.Revision)
 			if r.EnteredBy != "" {
-				last += " (nhập thay)"
+				last += ws.onBehalf
 			}
 			at = minute(r.ReceivedAt.AsTime())
 		}
@@ -182,13 +182,13 @@ func writeChildrenStatus(w io.Writer, format string, children []*tonghopv1.Child
 	if format == "csv" {
 		return nil
 	}
-	summary := fmt.Sprintf("%d đơn vị trực thuộc", len(children))
+	summary := fmt.Sprintf(ws.childrenCount, len(children))
 	for i, s := range order {
 		sep := ", "
 		if i == 0 {
 			sep = ": "
 		}
-		summary += fmt.Sprintf("%s%d %s", sep, counts[s], s)
+		summary += sep + fmt.Sprintf(ws.stateCount, counts[s], s)
 	}
 	_, err := fmt.Fprintln(w, summary+".")
 	return err

@@ -36,15 +36,15 @@ func TestEnrolWholeDistrict(t *testing.T) {
 	}
 
 	out, _ := run(0, "children", "status")
-	if !strings.Contains(out, "Mã đơn vị") || !strings.Contains(out, "Nhận lúc (giờ Hà Nội)") ||
-		!strings.Contains(out, "2 đơn vị trực thuộc: 2 chưa tham gia.") {
+	if !strings.Contains(out, "ĐƠN VỊ") || !strings.Contains(out, "NHẬN LÚC (GIỜ HÀ NỘI)") ||
+		!strings.Contains(out, "2 đơn vị trực thuộc: 2 chưa đăng ký.") {
 		t.Fatalf("status before any token:\n%s", out)
 	}
 
 	dir := t.TempDir()
-	file := filepath.Join(dir, "ma-tham-gia.csv")
+	file := filepath.Join(dir, "ma-dang-ky.csv")
 	_, errOut := run(0, "children", "token", "--all", "--out", file)
-	if !strings.Contains(errOut, "Đã tạo 2 mã tham gia, trong tệp "+file) || !strings.Contains(errOut, "(giờ Hà Nội)") {
+	if !strings.Contains(errOut, "Đã tạo 2 mã đăng ký, trong tệp "+file) || !strings.Contains(errOut, "(giờ Hà Nội)") {
 		t.Fatalf("token --all: %s", errOut)
 	}
 	if fi, err := os.Stat(file); err != nil || fi.Mode().Perm() != 0o600 {
@@ -98,9 +98,9 @@ func TestEnrolWholeDistrict(t *testing.T) {
 	out, _ = run(0, "children", "status", "-o", "csv")
 	rows = readCSVString(t, out)
 	want := [][]string{
-		{"Mã đơn vị", "Tên đơn vị", "Tình trạng", "Chứng thư hết hạn (giờ Hà Nội)", "Báo cáo gần nhất", "Nhận lúc (giờ Hà Nội)"},
-		{"03390", "Thị trấn Tam Đường", "đã tham gia", minute(ends) + " (còn 729 ngày)", "03390 tong_ket_nam 2021, lần 1", minute(received)},
-		{"03394", "Xã Thèn Sin", "đã cấp mã, chưa tham gia", "", "chưa có", ""},
+		{"unit", "name", "state", "certificate_ends", "last_report", "received"},
+		{"03390", "Thị trấn Tam Đường", "đã đăng ký", minute(ends) + " (còn 729 ngày)", "03390 tong_ket_nam 2021, lần 1", minute(received)},
+		{"03394", "Xã Thèn Sin", "đã cấp mã đăng ký", "", "chưa có", ""},
 	}
 	if len(rows) != len(want) {
 		t.Fatalf("status:\n%s", out)
@@ -115,11 +115,11 @@ func TestEnrolWholeDistrict(t *testing.T) {
 	}
 	out, _ = run(0, "children", "status")
 	t.Logf("children status:\n%s", out)
-	if !strings.Contains(out, "2 đơn vị trực thuộc: 1 đã tham gia, 1 đã cấp mã, chưa tham gia.") {
+	if !strings.Contains(out, "2 đơn vị trực thuộc: 1 đã đăng ký, 1 đã cấp mã đăng ký.") {
 		t.Fatalf("status summary:\n%s", out)
 	}
 
-	second := filepath.Join(dir, "ma-tham-gia-2.csv")
+	second := filepath.Join(dir, "ma-dang-ky-2.csv")
 	run(0, "children", "token", "--all", "--out", second)
 	if rows := readCSV(t, second); len(rows) != 2 || rows[1][0] != "03394" {
 		t.Fatalf("the second file: %q", rows)

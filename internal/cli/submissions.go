@@ -140,7 +140,7 @@ a province enrols its districts, or a district its communes, from one file.
 Each row says the unit, its token, until when it serves (Hà Nội time) and the
 command its operator runs.`,
 		Example: `  tonghop children token 03390
-  tonghop children token --all --out ma-tham-gia.csv`,
+  tonghop children token --all --out ma-dang-ky.csv`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if all.all {
 				return cobra.NoArgs(cmd, args)
