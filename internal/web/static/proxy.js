@@ -138,8 +138,12 @@ export async function proxyScreen(unit, dataSet, period) {
         const reasons = new Map([...blocking.querySelectorAll('.override input')].map((i) => [i.dataset.rule, i.value]));
         showBlocking(pf);
         for (const i of blocking.querySelectorAll('.override input')) i.value = reasons.get(i.dataset.rule) || '';
-      } else fill(blocking, h('p', { class: 'v-error', role: 'alert' }, errorText(err)));
-      status(errorText(err), 'error');
+        blocking.querySelector('.override input')?.focus();
+        status(t('overrideHint'), 'error');
+      } else {
+        fill(blocking, h('p', { class: 'v-error', role: 'alert' }, errorText(err)));
+        status(errorText(err), 'error');
+      }
     } finally {
       button.disabled = !can;
     }
