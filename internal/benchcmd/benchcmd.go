@@ -34,8 +34,10 @@ func New(streams cli.IO) *cobra.Command {
 		units, years          string
 		out, logLevel, pgUser string
 		profile, queryProfile string
+		plotFile              string
 		pg                    bool
 		pgSet                 []string
+		sizes                 []int
 	)
 	cmd := &cobra.Command{
 		Use:   "tonghop-bench",
@@ -97,6 +99,17 @@ GiB of memory; --provinces and --years make it smaller.`,
 				defer f.Close()
 				cfg.QueryProfile = f
 			}
+			if plotFile != "" && !cfg.Growth {
+				return fmt.Errorf("%w: --plot needs --growth: the plot is of the points measured after each round", errUsage)
+			}
+			if len(sizes) > 0 && !cfg.Growth {
+				return fmt.Errorf("%w: --sizes needs --growth", errUsage)
+			}
+			for _, n := range sizes {
+				if n < 1 {
+					return fmt.Errorf("%w: --sizes %d: a size is 1 or more copies of the unit list", errUsage, n)
+				}
+			}
 			res, err := nationalbench.Run(cmd.Context(), cfg)
 			if err != nil {
 				return err
@@ -110,7 +123,28 @@ GiB of memory; --provinces and --years make it smaller.`,
 				defer f.Close()
 				w = io.MultiWriter(streams.Out, f)
 			}
-			return res.Markdown(w)
+			// The run's table first: the sizes take long, and what was
+			// measured is kept should they fail.
+			if err := res.Markdown(w); err != nil {
+				return err
+			}
+			sized, err := nationalbench.RunSizes(cmd.Context(), cfg, sizes, res.Growth)
+			if err != nil {
+				if plotFile != "" {
+					// The years at least.
+					err = errors.Join(err, writePlot(plotFile, res, nil))
+				}
+				return err
+			}
+			if len(sized) > 0 {
+				fmt.Fprintln(w, "One round at each size, on a new root and a new PostgreSQL:")
+				fmt.Fprintln(w)
+				nationalbench.PointsMarkdown(w, sized)
+			}
+			if plotFile != "" {
+				return writePlot(plotFile, res, sized)
+			}
+			return nil
 		},
 	}
 	f := cmd.Flags()
@@ -129,6 +163,11 @@ GiB of memory; --provinces and --years make it smaller.`,
 	f.BoolVar(&cfg.RootInProcess, "root-in-process", false, "run the root inside the benchmark instead of as a tonghop serve process (for --cpuprofile)")
 	f.StringVar(&profile, "cpuprofile", "", "write a CPU profile (pprof) of the benchmark's process over the last round's delivery; with --root-in-process it holds the root's work")
 	f.StringVar(&queryProfile, "query-cpuprofile", "", "write a CPU profile (pprof) of the benchmark's process over the questions; with --root-in-process it holds the root's answers")
+	f.IntVar(&cfg.Scale, "scale", 1, "repeat the unit list this many times under the root: a synthetic country of that size")
+	f.BoolVar(&cfg.Growth, "growth", false, "after each round, ask the ranking questions and measure memory; PostgreSQL takes each round as it comes, into its indexed table")
+	f.IntVar(&cfg.GrowthQueries, "growth-queries", 300, "timed calls per ranking question after each round, with --growth")
+	f.IntSliceVar(&sizes, "sizes", nil, "with --growth: also one round at each of these sizes (as --scale), each on a new root and PostgreSQL")
+	f.StringVar(&plotFile, "plot", "", "with --growth: write the growth plot (PNG) of the rounds and --sizes to this file")
 	f.StringVar(&out, "out", "", "also write the Markdown table to this file")
 	f.StringVar(&logLevel, "log-level", "warn", "log level of the benchmark's own nodes")
 	cmd.SetIn(streams.In)
@@ -136,4 +175,17 @@ GiB of memory; --provinces and --years make it smaller.`,
 	cmd.SetErr(streams.Err)
 	cmd.AddCommand(cli.NewServeCommand(streams))
 	return cmd
+}
+
+// writePlot writes the growth plot to path.
+func writePlot(path string, res *nationalbench.Results, sized []nationalbench.Point) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := nationalbench.Plot(f, res.Growth, sized, res.PG != nil); err != nil {
+		f.Close()
+		return fmt.Errorf("the plot: %w", err)
+	}
+	return f.Close()
 }

@@ -87,8 +87,20 @@ type Config struct {
 	// the questions (not the cube): the root's answers when it runs in this
 	// process, and the client sides of both systems.
 	QueryProfile io.Writer
-	PG           PGConfig
-	Logger       *zap.Logger
+	// Scale repeats the unit list this many times under the root, a
+	// synthetic country of that many times the size (scaled); 0 is once.
+	Scale int
+	// Growth measures a Point after each round: PostgreSQL then starts
+	// first, with its indexed table empty, and takes each round as it
+	// comes, by COPY into the indexed table; the ranking questions are
+	// asked GrowthQueries times each, in both systems.
+	Growth        bool
+	GrowthQueries int
+	// RoundsOnly ends the run after the rounds (and their points): no
+	// questions, cube, commune or other map.
+	RoundsOnly bool
+	PG         PGConfig
+	Logger     *zap.Logger
 	// Progress receives a line per step; nil means none.
 	Progress io.Writer
 }
@@ -96,6 +108,7 @@ type Config struct {
 // Results are what a run measured.
 type Results struct {
 	UnitsCSV                       string
+	Scale                          int
 	Provinces, Districts, Communes int
 	FirstYear, LastYear            int
 	Envelopes, Values              int
@@ -107,6 +120,10 @@ type Results struct {
 	// Rounds is each yearly round at the root: from the first Deliver to
 	// the last receipt, every report verified, stored and rolled up.
 	Rounds []time.Duration
+	// DeliverCPU is the CPU time this process (the provinces' side of the
+	// calls) used during each round, RootCPU the root's; with the root in
+	// this process both are the whole process's.
+	DeliverCPU, RootCPU []time.Duration
 	// RootInProcess says the root ran inside the benchmark, so that
 	// RootPeakRSS is the whole benchmark's.
 	RootInProcess bool
@@ -126,12 +143,19 @@ type Results struct {
 	Answers  []QuestionResult
 	Cube     QuestionResult
 	CubeRows int
+	// Growth is a point after each round, with Config.Growth.
+	Growth []Point
 }
 
 // PGResults is PostgreSQL's load: the rounds before the last in bulk
 // (COPY into a new table, indexes, VACUUM ANALYZE), then the last round
 // (COPY into the indexed table, VACUUM ANALYZE).
+//
+// With PerRound (Config.Growth), every round went in as it came, by COPY
+// into the indexed table and VACUUM ANALYZE: Copy and Vacuum add up those
+// of the rounds before the last, and Indexes is zero.
 type PGResults struct {
+	PerRound               bool
 	Copy, Indexes, Vacuum  time.Duration
 	Round, RoundVacuum     time.Duration
 	TableBytes, IndexBytes int64
@@ -172,6 +196,9 @@ func (c *Config) defaults() {
 	if c.CubeRuns == 0 {
 		c.CubeRuns = 3
 	}
+	if c.GrowthQueries == 0 {
+		c.GrowthQueries = 300
+	}
 	if c.Logger == nil {
 		c.Logger = zap.NewNop()
 	}
@@ -188,7 +215,7 @@ func (c *Config) tree() (*hierarchy.Tree, error) {
 		return nil, fmt.Errorf("unit list %s: %w", c.UnitsCSV, err)
 	}
 	if len(c.Provinces) == 0 {
-		return full, nil
+		return scaled(full, Root, c.Scale)
 	}
 	root, _ := full.Unit(Root)
 	units := []hierarchy.Unit{root}
@@ -199,7 +226,11 @@ func (c *Config) tree() (*hierarchy.Tree, error) {
 		}
 		units = append(append(units, u), full.Descendants(p)...)
 	}
-	return hierarchy.NewTree(units)
+	tree, err := hierarchy.NewTree(units)
+	if err != nil {
+		return nil, err
+	}
+	return scaled(tree, Root, c.Scale)
 }
 
 // Run runs the benchmark.
@@ -225,7 +256,7 @@ func Run(ctx context.Context, cfg Config) (_ *Results, err error) {
 		return nil, err
 	}
 	res := &Results{
-		UnitsCSV: cfg.UnitsCSV, FirstYear: cfg.FirstYear, LastYear: cfg.LastYear, Batch: cfg.Batch,
+		UnitsCSV: cfg.UnitsCSV, Scale: max(cfg.Scale, 1), FirstYear: cfg.FirstYear, LastYear: cfg.LastYear, Batch: cfg.Batch,
 		Provinces: len(tree.AtLevel(hierarchy.LevelProvince)), Districts: len(tree.AtLevel(hierarchy.LevelDistrict)),
 		Communes: len(tree.AtLevel(hierarchy.LevelCommune)),
 	}
@@ -265,6 +296,27 @@ func Run(ctx context.Context, cfg Config) (_ *Results, err error) {
 	}
 	defer root.Stop()
 	res.RootInProcess = root.InProcess()
+	conn, err := dialRoot(root.grpcAddr, rootDir)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	q := &querier{rollup: tonghopv1.NewRollupServiceClient(conn), cols: cols, cat: cat}
+	var g *growth
+	if cfg.Growth {
+		// PostgreSQL takes each round as it comes.
+		if q.pg, err = cfg.startPG(ctx, res, say); err != nil {
+			return nil, err
+		}
+		if q.pg != nil {
+			defer q.pg.Stop()
+			if err := q.pg.createIndexed(ctx); err != nil {
+				return nil, err
+			}
+			res.PG = &PGResults{PerRound: true}
+		}
+		g = &growth{cfg: cfg, tree: tree, root: root, q: q}
+	}
 
 	// history is the rounds before the last as PostgreSQL's rows, last the
 	// last round's.
@@ -282,9 +334,17 @@ func Run(ctx context.Context, cfg Config) (_ *Results, err error) {
 				return nil, fmt.Errorf("CPU profile: %w", err)
 			}
 		}
+		cpu0, err := cpuOf(root)
+		if err != nil {
+			return nil, err
+		}
 		t = time.Now()
 		err = fl.deliver(ctx, root.peerAddr, []string{Root}, r, cfg.Batch, nil)
 		d := time.Since(t)
+		cpu1, cerr := cpuOf(root)
+		if cerr != nil {
+			return nil, cerr
+		}
 		if profile {
 			pprof.StopCPUProfile()
 		}
@@ -292,30 +352,45 @@ func Run(ctx context.Context, cfg Config) (_ *Results, err error) {
 			return nil, fmt.Errorf("round %d: %w", y, err)
 		}
 		res.Rounds = append(res.Rounds, d)
+		res.DeliverCPU = append(res.DeliverCPU, cpu1[0]-cpu0[0])
+		res.RootCPU = append(res.RootCPU, cpu1[1]-cpu0[1])
 		res.Envelopes += len(r.envs)
 		res.Values += r.values
 		for _, e := range r.envs {
 			res.EnvelopeBytes += int64(len(e))
 		}
-		history = append(history, last...)
-		last = r.facts
 		say("round %d: %d reports, %d values, at the root in %v", y, len(r.envs), r.values, d.Round(time.Millisecond))
-	}
-
-	var pg *pgServer
-	if cfg.PG.Off {
-		res.PGSkip = "PostgreSQL left out (--pg=false)"
-	} else {
-		var skip string
-		pg, skip, err = startPG(ctx, cfg.PG, cfg.Logger.Named("pg"))
+		if g == nil {
+			history = append(history, last...)
+			last = r.facts
+			continue
+		}
+		p, err := g.point(ctx, y-cfg.FirstYear+1, d, r)
 		if err != nil {
+			return nil, fmt.Errorf("after round %d: %w", y, err)
+		}
+		res.Growth = append(res.Growth, p)
+		if q.pg != nil {
+			res.PG.add(p, y == cfg.LastYear)
+		}
+		say("after round %d: %s", y, p.summary())
+	}
+	pg := q.pg
+	if g != nil && pg != nil {
+		if res.PG.TableBytes, res.PG.IndexBytes, err = pg.sizes(ctx); err != nil {
 			return nil, err
 		}
-		if skip != "" {
-			res.PGSkip = skip
-			say("PostgreSQL skipped: %s", skip)
-		} else {
+	}
+	if cfg.RoundsOnly {
+		return res, nil
+	}
+	if g == nil {
+		if pg, err = cfg.startPG(ctx, res, say); err != nil {
+			return nil, err
+		}
+		if pg != nil {
 			defer pg.Stop()
+			q.pg = pg
 			l, err := pg.load(ctx, history, last)
 			if err != nil {
 				return nil, err
@@ -329,12 +404,6 @@ func Run(ctx context.Context, cfg Config) (_ *Results, err error) {
 	}
 	history, last = nil, nil
 
-	conn, err := dialRoot(root.grpcAddr, rootDir)
-	if err != nil {
-		return nil, err
-	}
-	defer conn.Close()
-	q := &querier{rollup: tonghopv1.NewRollupServiceClient(conn), pg: pg, cols: cols, cat: cat}
 	if res.Answers, err = askAll(ctx, questions(q, tree, cfg), cfg, pg != nil, say); err != nil {
 		return nil, err
 	}
@@ -373,6 +442,16 @@ func Run(ctx context.Context, cfg Config) (_ *Results, err error) {
 	return res, nil
 }
 
+// cpuOf is the CPU time used so far by this process and by the root.
+func cpuOf(root *runningNode) ([2]time.Duration, error) {
+	self, err := selfCPU()
+	if err != nil {
+		return [2]time.Duration{}, err
+	}
+	r, err := root.CPU()
+	return [2]time.Duration{self, r}, err
+}
+
 // questions are the questions asked of both systems, of the last year
 // unless they say otherwise.
 func questions(q *querier, tree *hierarchy.Tree, cfg Config) []question {
@@ -403,25 +482,8 @@ func questions(q *querier, tree *hierarchy.Tree, cfg Config) []question {
 		single("one ratio, a "+level+" (random)", units)
 	}
 
-	// The province with the most children: Thanh Hóa in the 2024 list.
-	provinces := tree.Children(Root)
-	big := slices.MaxFunc(provinces, func(a, b hierarchy.Unit) int {
-		return len(tree.Children(a.Code)) - len(tree.Children(b.Code))
-	})
-	compare := func(name, unit, ind string) {
-		qs = append(qs, question{
-			name: name,
-			tonghop: func(ctx context.Context, _ int) (answer, error) {
-				return q.tonghopCompare(ctx, unit, ind, last)
-			},
-			pg: func(ctx context.Context, _ int) (answer, error) {
-				return q.pgIndicator(ctx, unit, ind, cfg.LastYear, cfg.LastYear, true)
-			},
-		})
-	}
-	kids := tree.Children(big.Code)
-	compare(fmt.Sprintf("%s's %d %ss ranked", big.Name, len(kids), kids[0].Level), big.Code, indicatorVillage)
-	compare(fmt.Sprintf("all %d provinces ranked", len(provinces)), Root, indicatorRated)
+	qs = append(qs, rankings(q, tree, cfg.LastYear)...)
+	big := biggest(tree)
 	qs = append(qs, question{
 		name: fmt.Sprintf("a ratio of %s year by year, %d–%d", big.Name, cfg.FirstYear, cfg.LastYear),
 		tonghop: func(ctx context.Context, _ int) (answer, error) {
@@ -431,6 +493,37 @@ func questions(q *querier, tree *hierarchy.Tree, cfg Config) []question {
 			return q.pgIndicator(ctx, big.Code, indicatorShare, cfg.FirstYear, cfg.LastYear, false)
 		},
 	})
+	return qs
+}
+
+// biggest is the province with the most children: Thanh Hóa in the 2024
+// list.
+func biggest(tree *hierarchy.Tree) hierarchy.Unit {
+	return slices.MaxFunc(tree.Children(Root), func(a, b hierarchy.Unit) int {
+		return len(tree.Children(a.Code)) - len(tree.Children(b.Code))
+	})
+}
+
+// rankings are the two questions that rank children for year: the
+// biggest province's, and all provinces.
+func rankings(q *querier, tree *hierarchy.Tree, year int) []question {
+	p := strconv.Itoa(year)
+	var qs []question
+	compare := func(name, unit, ind string) {
+		qs = append(qs, question{
+			name: name,
+			tonghop: func(ctx context.Context, _ int) (answer, error) {
+				return q.tonghopCompare(ctx, unit, ind, p)
+			},
+			pg: func(ctx context.Context, _ int) (answer, error) {
+				return q.pgIndicator(ctx, unit, ind, year, year, true)
+			},
+		})
+	}
+	big := biggest(tree)
+	kids := tree.Children(big.Code)
+	compare(fmt.Sprintf("%s's %d %ss ranked", big.Name, len(kids), kids[0].Level), big.Code, indicatorVillage)
+	compare(fmt.Sprintf("all %d provinces ranked", len(tree.Children(Root))), Root, indicatorRated)
 	return qs
 }
 

@@ -1,6 +1,7 @@
 package nationalbench_test
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"strings"
@@ -113,6 +114,64 @@ func TestSmallRunMapped(t *testing.T) {
 	for _, a := range []nationalbench.QuestionResult{ranked, series} {
 		if a.Checked == 0 || a.PG.N == 0 {
 			t.Errorf("%s: %d answers compared, %d timed in PostgreSQL", a.Name, a.Checked, a.PG.N)
+		}
+	}
+}
+
+// TestSmallRunGrowth is the growth mode on one province of the 2025 list
+// (Lai Châu, 38 communes) over two years, then once more at twice its
+// size: a point after each round, with PostgreSQL taking each round into
+// its indexed table, and the plot of them.
+func TestSmallRunGrowth(t *testing.T) {
+	t.Setenv(asTonghop, "1")
+	var progress strings.Builder
+	cfg := nationalbench.Config{
+		UnitsCSV: country.File2025, Provinces: []string{"12"}, FirstYear: 2020, LastYear: 2021,
+		Queries: 10, Checks: 5, CubeRuns: 1, Growth: true, GrowthQueries: 10,
+		ServeCommand: []string{os.Args[0]},
+		PG:           nationalbench.PGConfig{Settings: map[string]string{"shared_buffers": "128MB", "maintenance_work_mem": "256MB"}},
+		Progress:     &progress,
+	}
+	res, err := nationalbench.Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatalf("%v\nprogress:\n%s", err, progress.String())
+	}
+	sized, err := nationalbench.RunSizes(context.Background(), cfg, []int{1, 2}, res.Growth)
+	if err != nil {
+		t.Fatalf("%v\nprogress:\n%s", err, progress.String())
+	}
+	const units = 1 + 38
+	if len(res.Growth) != 2 || len(sized) != 2 {
+		t.Fatalf("%d points over the years and %d over the sizes, want 2 and 2", len(res.Growth), len(sized))
+	}
+	for i, p := range append(res.Growth, sized...) {
+		wantScale, wantYears := 1, i+1
+		if i >= 2 {
+			wantScale, wantYears = i-1, 1
+		}
+		if p.Scale != wantScale || p.Years != wantYears || p.Reports != wantScale*units || p.Round <= 0 || p.RootPeak < p.RootRSS || p.RootRSS <= 0 {
+			t.Errorf("point %d: %+v; want %d× the province, %d years held, %d reports", i, p, wantScale, wantYears, wantScale*units)
+		}
+		if len(p.Rank) != 2 || p.Rank[0].Tonghop.N != 10 {
+			t.Errorf("point %d: ranking questions %+v, want 2 of 10 timed calls", i, p.Rank)
+		}
+	}
+	if len(res.DeliverCPU) != 2 || len(res.RootCPU) != 2 || res.RootCPU[0] <= 0 {
+		t.Errorf("CPU while timed: root %v, delivering side %v; want one figure a round, the root's above zero", res.RootCPU, res.DeliverCPU)
+	}
+	var png bytes.Buffer
+	if err := nationalbench.Plot(&png, res.Growth, sized, res.PG != nil); err != nil {
+		t.Fatal(err)
+	}
+	if res.PG == nil {
+		t.Skipf("PostgreSQL half skipped: %s", res.PGSkip)
+	}
+	if !res.PG.PerRound || res.PG.Round <= 0 || res.PG.Copy <= 0 || res.PG.Indexes != 0 {
+		t.Errorf("PostgreSQL's load %+v: want each round by COPY into the indexed table", res.PG)
+	}
+	for i, p := range append(res.Growth, sized...) {
+		if p.PGRound <= 0 || p.PGMem <= 0 || p.PGPeak < p.PGMem || p.Rank[1].Checked == 0 {
+			t.Errorf("point %d: PostgreSQL's COPY %v, PSS %d (peak %d), %d answers compared", i, p.PGRound, p.PGMem, p.PGPeak, p.Rank[1].Checked)
 		}
 	}
 }

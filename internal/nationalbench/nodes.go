@@ -162,9 +162,14 @@ func (n *runningNode) Stop() {
 
 // procStatus reads a "kB" field of /proc/PID/status, in bytes.
 func procStatus(pid, field string) (int64, error) {
-	raw, err := os.ReadFile("/proc/" + pid + "/status")
+	return kbField("/proc/"+pid+"/status", field)
+}
+
+// kbField reads a "kB" field of a file of /proc, in bytes.
+func kbField(path, field string) (int64, error) {
+	raw, err := os.ReadFile(path)
 	if err != nil {
-		return 0, fmt.Errorf("reading the memory of process %s: %w", pid, err)
+		return 0, fmt.Errorf("reading the memory of a process: %w", err)
 	}
 	for line := range bytes.Lines(raw) {
 		rest, ok := bytes.CutPrefix(line, []byte(field+":"))
@@ -173,9 +178,46 @@ func procStatus(pid, field string) (int64, error) {
 		}
 		kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(string(rest)), " kB"), 10, 64)
 		if err != nil {
-			return 0, fmt.Errorf("%s of process %s: %w", field, pid, err)
+			return 0, fmt.Errorf("%s in %s: %w", field, path, err)
 		}
 		return kb << 10, nil
 	}
-	return 0, errors.New(field + " not in /proc/" + pid + "/status")
+	return 0, errors.New(field + " not in " + path)
+}
+
+// CPU is the CPU time (user and system) the node's process has used: this
+// process's when the node runs here.
+func (n *runningNode) CPU() (time.Duration, error) {
+	if n.proc == nil {
+		return selfCPU()
+	}
+	pid := n.proc.cmd.Process.Pid
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, fmt.Errorf("CPU time of process %d: %w", pid, err)
+	}
+	// After "pid (comm) ": state is field 3, utime 14 and stime 15, in
+	// the kernel's USER_HZ of 100 ticks a second.
+	f := strings.Fields(string(raw[bytes.LastIndexByte(raw, ')')+1:]))
+	if len(f) < 13 {
+		return 0, fmt.Errorf("CPU time of process %d: a short /proc/%d/stat", pid, pid)
+	}
+	var ticks int64
+	for _, s := range f[11:13] {
+		v, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("CPU time of process %d: %w", pid, err)
+		}
+		ticks += v
+	}
+	return time.Duration(ticks) * 10 * time.Millisecond, nil
+}
+
+// selfCPU is the CPU time this process has used.
+func selfCPU() (time.Duration, error) {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0, fmt.Errorf("CPU time of the benchmark: %w", err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), nil
 }

@@ -221,11 +221,27 @@ func (l pgLoad) total() time.Duration {
 	return l.copy + l.indexes + l.vacuum + l.round + l.roundVacuum
 }
 
+// The fact table and its two covering indexes.
+const factTable = `CREATE TABLE fact (
+		element  text   NOT NULL,
+		option   text   NOT NULL,
+		period   int    NOT NULL,
+		province text   NOT NULL,
+		district text   NOT NULL,
+		commune  text   NOT NULL,
+		value    bigint NOT NULL)`
+
+func factIndexes() []string {
+	return []string{
+		`CREATE INDEX fact_by_period ON fact (element, option, period, province, district) INCLUDE (commune, value)`,
+		`CREATE INDEX fact_by_province ON fact (element, option, province, period, district) INCLUDE (commune, value)`,
+	}
+}
+
 // load creates the fact table and loads history, rows in COPY's text
 // format, the fast way: COPY in the transaction that created the table (no
-// WAL), then the two covering indexes, then VACUUM ANALYZE. It then COPYs
-// the last round into the indexed table, and runs VACUUM ANALYZE again,
-// and a CHECKPOINT.
+// WAL), then the two covering indexes, then VACUUM ANALYZE. It then adds
+// the last round as a yearly round arrives (addRound).
 func (s *pgServer) load(ctx context.Context, history, last []byte) (pgLoad, error) {
 	var l pgLoad
 	t := time.Now()
@@ -234,14 +250,7 @@ func (s *pgServer) load(ctx context.Context, history, last []byte) (pgLoad, erro
 		return l, err
 	}
 	defer tx.Rollback(ctx)
-	if _, err := tx.Exec(ctx, `CREATE TABLE fact (
-		element  text   NOT NULL,
-		option   text   NOT NULL,
-		period   int    NOT NULL,
-		province text   NOT NULL,
-		district text   NOT NULL,
-		commune  text   NOT NULL,
-		value    bigint NOT NULL)`); err != nil {
+	if _, err := tx.Exec(ctx, factTable); err != nil {
 		return l, fmt.Errorf("creating the fact table: %w", err)
 	}
 	if _, err := tx.Conn().PgConn().CopyFrom(ctx, bytes.NewReader(history), "COPY fact FROM STDIN"); err != nil {
@@ -252,10 +261,7 @@ func (s *pgServer) load(ctx context.Context, history, last []byte) (pgLoad, erro
 	}
 	l.copy = time.Since(t)
 	t = time.Now()
-	for _, ddl := range []string{
-		`CREATE INDEX fact_by_period ON fact (element, option, period, province, district) INCLUDE (commune, value)`,
-		`CREATE INDEX fact_by_province ON fact (element, option, province, period, district) INCLUDE (commune, value)`,
-	} {
+	for _, ddl := range factIndexes() {
 		if _, err := s.conn.Exec(ctx, ddl); err != nil {
 			return l, fmt.Errorf("%s: %w", ddl, err)
 		}
@@ -264,24 +270,51 @@ func (s *pgServer) load(ctx context.Context, history, last []byte) (pgLoad, erro
 	if l.vacuum, err = s.vacuum(ctx); err != nil {
 		return l, err
 	}
-	t = time.Now()
-	if _, err := s.conn.PgConn().CopyFrom(ctx, bytes.NewReader(last), "COPY fact FROM STDIN"); err != nil {
-		return l, fmt.Errorf("COPY of the last round: %w", err)
-	}
-	l.round = time.Since(t)
-	if l.roundVacuum, err = s.vacuum(ctx); err != nil {
+	if l.round, l.roundVacuum, err = s.addRound(ctx, last); err != nil {
 		return l, err
 	}
-	// Untimed: the checkpoint writes what the load left in the buffers now,
-	// rather than in the background while either system is being timed.
+	l.tableBytes, l.indexBytes, err = s.sizes(ctx)
+	return l, err
+}
+
+// createIndexed creates the fact table with its indexes, empty, for
+// rounds that all arrive one by one.
+func (s *pgServer) createIndexed(ctx context.Context) error {
+	for _, ddl := range append([]string{factTable}, factIndexes()...) {
+		if _, err := s.conn.Exec(ctx, ddl); err != nil {
+			return fmt.Errorf("%s: %w", ddl, err)
+		}
+	}
+	return nil
+}
+
+// addRound COPYs a round into the indexed table, as a yearly round
+// arrives, and runs VACUUM ANALYZE after it, so that the queries can be
+// index-only. Then, untimed, a CHECKPOINT writes what the load left in the
+// buffers now, rather than in the background while either system is
+// being timed.
+func (s *pgServer) addRound(ctx context.Context, facts []byte) (copyTime, vacuum time.Duration, err error) {
+	t := time.Now()
+	if _, err := s.conn.PgConn().CopyFrom(ctx, bytes.NewReader(facts), "COPY fact FROM STDIN"); err != nil {
+		return 0, 0, fmt.Errorf("COPY of a round: %w", err)
+	}
+	copyTime = time.Since(t)
+	if vacuum, err = s.vacuum(ctx); err != nil {
+		return 0, 0, err
+	}
 	if _, err := s.conn.Exec(ctx, `CHECKPOINT`); err != nil {
-		return l, fmt.Errorf("CHECKPOINT: %w", err)
+		return 0, 0, fmt.Errorf("CHECKPOINT: %w", err)
 	}
-	err = s.conn.QueryRow(ctx, `SELECT pg_table_size('fact'), pg_indexes_size('fact')`).Scan(&l.tableBytes, &l.indexBytes)
+	return copyTime, vacuum, nil
+}
+
+// sizes are the fact table's and its indexes' sizes on disk.
+func (s *pgServer) sizes(ctx context.Context) (table, indexes int64, err error) {
+	err = s.conn.QueryRow(ctx, `SELECT pg_table_size('fact'), pg_indexes_size('fact')`).Scan(&table, &indexes)
 	if err != nil {
-		return l, fmt.Errorf("sizes: %w", err)
+		return 0, 0, fmt.Errorf("sizes: %w", err)
 	}
-	return l, nil
+	return table, indexes, nil
 }
 
 func (s *pgServer) vacuum(ctx context.Context) (time.Duration, error) {

@@ -95,7 +95,11 @@ func (r *Results) Markdown(w io.Writer) error {
 	}
 	row(fmt.Sprintf("load all %d rounds (tonghop: delivered, verified, stored, rolled up at the root; PostgreSQL: see the next line)", years),
 		dur(ingest), pgOr(dur(pgLoad)), times(pgLoad.Seconds(), ingest.Seconds()))
-	if r.PG != nil {
+	switch {
+	case r.PG != nil && r.PG.PerRound:
+		row(fmt.Sprintf("… PostgreSQL: the first %d rounds, each by COPY into the table with its 2 covering indexes, then VACUUM ANALYZE (added up); the last round's COPY / VACUUM ANALYZE", years-1),
+			"", dur(r.PG.Copy)+" / "+dur(r.PG.Vacuum)+"; "+dur(r.PG.Round)+" / "+dur(r.PG.RoundVacuum), "")
+	case r.PG != nil:
 		row(fmt.Sprintf("… PostgreSQL: the first %d rounds by COPY into a new table / 2 covering indexes / VACUUM ANALYZE; the last round's COPY / VACUUM ANALYZE", years-1),
 			"", dur(r.PG.Copy)+" / "+dur(r.PG.Indexes)+" / "+dur(r.PG.Vacuum)+"; "+dur(r.PG.Round)+" / "+dur(r.PG.RoundVacuum), "")
 	}
@@ -108,6 +112,20 @@ func (r *Results) Markdown(w io.Writer) error {
 	}
 	row(fmt.Sprintf("the last yearly round, on top of the %d before it (tonghop: end to end at the root; PostgreSQL: COPY into the indexed table)", years-1),
 		dur(lastRound), pgOr(dur(pgRound)), times(pgRound.Seconds(), lastRound.Seconds()))
+	if n := len(r.RootCPU); n > 0 {
+		who := "the root's process / the benchmark's (the provinces' side of the calls)"
+		if r.RootInProcess {
+			who = "the benchmark's process, the root in it / the same"
+		}
+		row(fmt.Sprintf("CPU used while the last round was timed: %s, on 2 cores", who),
+			dur(r.RootCPU[n-1])+" / "+dur(r.DeliverCPU[n-1]), "–", "")
+		var root, deliver time.Duration
+		for i := range n {
+			root += r.RootCPU[i]
+			deliver += r.DeliverCPU[i]
+		}
+		row("… over all the rounds", dur(root)+" / "+dur(deliver), "–", "")
+	}
 	row("reports per second", num(perSecond(r.Envelopes, ingest), 0), "–", "")
 	row("values per second", num(perSecond(r.Values, ingest), 0), pgOr(num(perSecond(r.Values, pgLoad), 0)),
 		times(perSecond(r.Values, ingest), perSecond(r.Values, pgLoad)))
@@ -139,6 +157,11 @@ func (r *Results) Markdown(w io.Writer) error {
 			pgOr(times(float64(a.PG.P50), float64(a.Tonghop.P50))+" / "+times(float64(a.PG.P99), float64(a.Tonghop.P99))))
 	}
 	fmt.Fprintln(w)
+	if len(r.Growth) > 0 {
+		fmt.Fprintln(w, "After each round, as the years accumulate:")
+		fmt.Fprintln(w)
+		PointsMarkdown(w, r.Growth)
+	}
 	fmt.Fprintln(w, "Queries are timed at the client, one at a time, after one untimed pass over the same requests (warm caches in both): tonghop over gRPC on loopback "+
 		"(the administrators' port, token checked), PostgreSQL over its Unix socket with pgx's cached prepared statements. "+
 		"The full-year cube has no RPC: tonghop's figure reads the root's store in process after the node stopped.")
@@ -157,4 +180,35 @@ func (p *PGResults) indexOr0() int64 {
 		return 0
 	}
 	return p.IndexBytes
+}
+
+// PointsMarkdown writes growth points as a table, one row each.
+func PointsMarkdown(w io.Writer, points []Point) {
+	if len(points) == 0 {
+		return
+	}
+	head := "| size | years held | reports in the round | round at the root / PostgreSQL's COPY | root RSS / peak | PostgreSQL PSS / peak |"
+	sep := "| --- | --- | --- | --- | --- | --- |"
+	for _, name := range rankLabels()[:len(points[0].Rank)] {
+		head += " " + name + ", p99 tonghop / PostgreSQL |"
+		sep += " --- |"
+	}
+	fmt.Fprintln(w, head)
+	fmt.Fprintln(w, sep)
+	vn := numfmt.Vietnamese()
+	for _, p := range points {
+		fmt.Fprintf(w, "| %d× | %d | %s | %s / %s | %s / %s | %s / %s |", p.Scale, p.Years, vn.Int(int64(p.Reports)),
+			dur(p.Round), dur(p.PGRound), size(p.RootRSS), size(p.RootPeak), size(p.PGMem), size(p.PGPeak))
+		for _, q := range p.Rank {
+			fmt.Fprintf(w, " %s / %s |", dur(q.Tonghop.P99), dur(q.PG.P99))
+		}
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintln(w)
+}
+
+// rankLabels name the ranking questions (rankings) whatever the country's
+// size.
+func rankLabels() []string {
+	return []string{"the biggest province's children ranked", "all provinces ranked"}
 }

@@ -80,27 +80,54 @@ func (s *documentService) ImportDataValueSet(ctx context.Context, req *tonghopv1
 		return nil, invalid.Field("file", "%v", err)
 	}
 	values, conflicts := dhis2.Translate(set, m)
-	sum := dhis2.Summary{Conflicts: conflicts, DryRun: req.DryRun, Strategy: strategy}
-	conflict := func(object string, index int, format string, args ...any) {
-		sum.Conflicts = append(sum.Conflicts, dhis2.Conflict{Object: object, Value: fmt.Sprintf(format, args...), Indexes: []int{index}})
+	im := &valueImport{s: s, req: req, m: m, strategy: strategy,
+		sum: dhis2.Summary{Conflicts: conflicts, DryRun: req.DryRun, Strategy: strategy}}
+	byPeriod, periods := im.check(values)
+	for _, p := range periods {
+		if err := im.apply(p, byPeriod[p]); err != nil {
+			return nil, err
+		}
 	}
+	im.sum.ImportCount.Ignored = len(im.sum.Conflicts)
+	im.sum.Finish()
+	return summaryToProto(im.sum), nil
+}
 
-	// Each value is checked on its own, so that one bad value is one
-	// conflict and the others are still taken, as DHIS2 does.
-	type key struct{ element, option string }
-	byPeriod := map[period.Period]map[key]dhis2.Value{}
+// valueImport is one import of a data value set into this node's values,
+// and the summary it answers with.
+type valueImport struct {
+	s        *documentService
+	req      *tonghopv1.ImportDataValueSetRequest
+	m        *dhis2.Mapping
+	strategy string
+	sum      dhis2.Summary
+}
+
+// valueKey names a value of a period.
+type valueKey struct{ element, option string }
+
+func (im *valueImport) conflict(object string, index int, format string, args ...any) {
+	im.sum.Conflicts = append(im.sum.Conflicts, dhis2.Conflict{Object: object, Value: fmt.Sprintf(format, args...), Indexes: []int{index}})
+}
+
+// check checks each value on its own, so that one bad value is one
+// conflict and the others are still taken, as DHIS2 does. It returns the
+// values taken by period, and the periods in order.
+func (im *valueImport) check(values []dhis2.Value) (map[period.Period]map[valueKey]dhis2.Value, []period.Period) {
+	s, m := im.s, im.m
+	byPeriod := map[period.Period]map[valueKey]dhis2.Value{}
 	var periods []period.Period
 	for _, v := range values {
 		ds := v.DataSet
 		if ds == "" {
-			ds = cmpOr(req.DataSet, "tong_ket_nam")
+			ds = cmpOr(im.req.DataSet, "tong_ket_nam")
 		}
 		if v.Unit != s.self {
-			conflict(m.ID(dhis2.KindOrgUnit, v.Unit), v.Index, "org unit %s is unit %s, not this node's unit %s: a node stores only its own values", m.ID(dhis2.KindOrgUnit, v.Unit), v.Unit, s.self)
+			im.conflict(m.ID(dhis2.KindOrgUnit, v.Unit), v.Index, "org unit %s is unit %s, not this node's unit %s: a node stores only its own values", m.ID(dhis2.KindOrgUnit, v.Unit), v.Unit, s.self)
 			continue
 		}
 		raw := []entry.Raw{{Element: v.Element, Option: v.Option, Value: v.Value}}
-		if strategy == dhis2.Delete {
+		if im.strategy == dhis2.Delete {
 			raw[0].Value = "0" // a deletion names the value, whatever it says
 		}
 		if _, _, err := s.check.Values(s.self, ds, v.Period.String(), raw); err != nil {
@@ -112,71 +139,79 @@ func (s *documentService) ImportDataValueSet(ctx context.Context, req *tonghopv1
 				}
 				reason = strings.Join(rs, "; ")
 			}
-			conflict(m.ID(dhis2.KindDataElement, v.Element), v.Index, "%s", reason)
+			im.conflict(m.ID(dhis2.KindDataElement, v.Element), v.Index, "%s", reason)
 			continue
 		}
 		if byPeriod[v.Period] == nil {
-			byPeriod[v.Period] = map[key]dhis2.Value{}
+			byPeriod[v.Period] = map[valueKey]dhis2.Value{}
 			periods = append(periods, v.Period)
 		}
-		k := key{v.Element, v.Option}
+		k := valueKey{v.Element, v.Option}
 		if earlier, dup := byPeriod[v.Period][k]; dup {
-			conflict(m.ID(dhis2.KindDataElement, v.Element), earlier.Index, "given again at index %d, which is taken", v.Index)
+			im.conflict(m.ID(dhis2.KindDataElement, v.Element), earlier.Index, "given again at index %d, which is taken", v.Index)
 		}
 		byPeriod[v.Period][k] = v
 	}
 	sort.Slice(periods, func(i, j int) bool { return periods[i].Before(periods[j]) })
-	for _, p := range periods {
-		stored, err := s.store.Values(p)
-		if err != nil {
-			return nil, err
-		}
-		have := map[key]bool{}
-		for _, v := range stored {
-			have[key{v.Element, v.Option}] = true
-		}
-		var put []store.Value
-		var del []key
-		for k, v := range byPeriod[p] {
-			switch {
-			case strategy == dhis2.Delete && have[k]:
-				del = append(del, k)
-				sum.ImportCount.Deleted++
-			case strategy == dhis2.Delete:
-				conflict(m.ID(dhis2.KindDataElement, v.Element), v.Index, "no value of %s to delete for %s", refText(v.Element, v.Option), p)
-			case strategy == dhis2.Create && have[k]:
-				conflict(m.ID(dhis2.KindDataElement, v.Element), v.Index, "%s already has a value for %s (importStrategy CREATE)", refText(v.Element, v.Option), p)
-			case strategy == dhis2.Update && !have[k]:
-				conflict(m.ID(dhis2.KindDataElement, v.Element), v.Index, "%s has no value for %s to update (importStrategy UPDATE)", refText(v.Element, v.Option), p)
-			default:
-				_, vals, err := s.check.Values(s.self, cmpOr(v.DataSet, cmpOr(req.DataSet, "tong_ket_nam")), p.String(), []entry.Raw{{Element: v.Element, Option: v.Option, Value: v.Value}})
-				if err != nil {
-					return nil, err
-				}
-				put = append(put, vals...)
-				if have[k] {
-					sum.ImportCount.Updated++
-				} else {
-					sum.ImportCount.Imported++
-				}
+	return byPeriod, periods
+}
+
+// apply takes the checked values of period p by the import strategy, and
+// stores them unless the import is a dry run.
+func (im *valueImport) apply(p period.Period, values map[valueKey]dhis2.Value) error {
+	s, m, strategy := im.s, im.m, im.strategy
+	stored, err := s.store.Values(p)
+	if err != nil {
+		return err
+	}
+	have := map[valueKey]bool{}
+	for _, v := range stored {
+		have[valueKey{v.Element, v.Option}] = true
+	}
+	var put []store.Value
+	var del []valueKey
+	for k, v := range values {
+		switch {
+		case strategy == dhis2.Delete && have[k]:
+			del = append(del, k)
+			im.sum.ImportCount.Deleted++
+		case strategy == dhis2.Delete:
+			im.conflict(m.ID(dhis2.KindDataElement, v.Element), v.Index, "no value of %s to delete for %s", refText(v.Element, v.Option), p)
+		case strategy == dhis2.Create && have[k]:
+			im.conflict(m.ID(dhis2.KindDataElement, v.Element), v.Index, "%s already has a value for %s (importStrategy CREATE)", refText(v.Element, v.Option), p)
+		case strategy == dhis2.Update && !have[k]:
+			im.conflict(m.ID(dhis2.KindDataElement, v.Element), v.Index, "%s has no value for %s to update (importStrategy UPDATE)", refText(v.Element, v.Option), p)
+		default:
+			_, vals, err := s.check.Values(s.self, cmpOr(v.DataSet, cmpOr(im.req.DataSet, "tong_ket_nam")), p.String(), []entry.Raw{{Element: v.Element, Option: v.Option, Value: v.Value}})
+			if err != nil {
+				return err
 			}
-		}
-		if req.DryRun {
-			continue
-		}
-		if len(put) > 0 {
-			if err := s.store.PutValues(p, put); err != nil {
-				return nil, err
-			}
-		}
-		for _, k := range del {
-			if err := s.store.DeleteValue(p, k.element, k.option); err != nil {
-				return nil, err
+			put = append(put, vals...)
+			if have[k] {
+				im.sum.ImportCount.Updated++
+			} else {
+				im.sum.ImportCount.Imported++
 			}
 		}
 	}
-	sum.ImportCount.Ignored = len(sum.Conflicts)
-	sum.Finish()
+	if im.req.DryRun {
+		return nil
+	}
+	if len(put) > 0 {
+		if err := s.store.PutValues(p, put); err != nil {
+			return err
+		}
+	}
+	for _, k := range del {
+		if err := s.store.DeleteValue(p, k.element, k.option); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// summaryToProto is DHIS2's import summary as the API answers it.
+func summaryToProto(sum dhis2.Summary) *tonghopv1.ImportDataValueSetResponse {
 	out := &tonghopv1.ImportDataValueSetResponse{
 		ResponseType: sum.ResponseType, Status: sum.Status, Description: sum.Description, DryRun: sum.DryRun, ImportStrategy: sum.Strategy,
 		ImportCount: &tonghopv1.ImportCount{Imported: int32(sum.ImportCount.Imported), Updated: int32(sum.ImportCount.Updated),
@@ -189,7 +224,7 @@ func (s *documentService) ImportDataValueSet(ctx context.Context, req *tonghopv1
 		}
 		out.Conflicts = append(out.Conflicts, ic)
 	}
-	return out, nil
+	return out
 }
 
 func cmpOr(s, def string) string {

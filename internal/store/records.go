@@ -116,6 +116,10 @@ type submissionRecord struct {
 	// EnteredBy was added after schema 7; left out when empty, so records
 	// of reports a unit signed itself are as before.
 	EnteredBy string `json:"EnteredBy,omitempty"`
+	// FirstReceipt and FirstReceivedAt were added after schema 8, left out
+	// when empty: a record without them is judged by ReceivedAt.
+	FirstReceipt    []byte     `json:"FirstReceipt,omitempty"`
+	FirstReceivedAt *time.Time `json:"FirstReceivedAt,omitempty"`
 }
 
 type violationRecord struct {
@@ -146,7 +150,10 @@ func encodeSubmission(s Submission) ([]byte, error) {
 		CatalogVersion: s.CatalogVersion, SignedAt: s.SignedAt, ReceivedAt: s.ReceivedAt,
 		Signer: s.Signer, SignerFingerprint: s.SignerFingerprint, ValueCount: s.ValueCount, SectionCount: s.SectionCount,
 		Forward: int(s.Forward), ForwardCode: s.ForwardCode, ForwardError: s.ForwardError, Receipt: s.Receipt,
-		EnteredBy: s.EnteredBy,
+		EnteredBy: s.EnteredBy, FirstReceipt: s.FirstReceipt,
+	}
+	if !s.FirstReceivedAt.IsZero() {
+		r.FirstReceivedAt = &s.FirstReceivedAt
 	}
 	for _, v := range s.Violations {
 		r.Violations = append(r.Violations, violationRecord(v))
@@ -171,7 +178,10 @@ func decodeSubmission(raw []byte, s *Submission) error {
 		CatalogVersion: r.CatalogVersion, SignedAt: r.SignedAt, ReceivedAt: r.ReceivedAt,
 		Signer: r.Signer, SignerFingerprint: r.SignerFingerprint, ValueCount: r.ValueCount, SectionCount: r.SectionCount,
 		Forward: ForwardState(r.Forward), ForwardCode: r.ForwardCode, ForwardError: r.ForwardError, Receipt: r.Receipt,
-		EnteredBy: r.EnteredBy,
+		EnteredBy: r.EnteredBy, FirstReceipt: r.FirstReceipt,
+	}
+	if r.FirstReceivedAt != nil {
+		s.FirstReceivedAt = *r.FirstReceivedAt
 	}
 	for _, v := range r.Violations {
 		s.Violations = append(s.Violations, Violation(v))
@@ -183,6 +193,24 @@ func decodeSubmission(raw []byte, s *Submission) error {
 		s.Accepted = append(s.Accepted, Acceptance(a))
 	}
 	return nil
+}
+
+// CatalogVersion is the record of a catalogue version a unit published for
+// its subtree. Its JSON names are the file format.
+type CatalogVersion struct {
+	// Digest identifies the catalogue the version makes (its key).
+	Digest  string `json:"digest"`
+	Version string `json:"version"`
+	// Unit is the publishing unit.
+	Unit string `json:"unit"`
+	// Extends is the digest of the catalogue it extends.
+	Extends string `json:"extends"`
+	// Source is the YAML it was published from, listing what it adds.
+	Source      []byte    `json:"source"`
+	PublishedAt time.Time `json:"published_at"`
+	ReceivedAt  time.Time `json:"received_at"`
+	// Envelope is the content address of the signed publication.
+	Envelope string `json:"envelope"`
 }
 
 // reviewRecord is a review.Review as the reviews and parent_reviews buckets
