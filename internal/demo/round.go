@@ -122,16 +122,13 @@ func (h *hierarchyRun) enter(ctx context.Context, r *running, vals []*tonghopv1.
 	return nil
 }
 
-// waitDelivered waits until the parent has acknowledged r's own report of
-// Period with its receipt.
-func (h *hierarchyRun) waitDelivered(ctx context.Context, r *running) error {
+// delivered waits until r's outbox is empty: its parent has acknowledged
+// every report it sent.
+func (h *hierarchyRun) delivered(ctx context.Context, r *running) error {
 	subs := tonghopv1.NewSubmissionServiceClient(r.admin)
-	return h.waitFor(ctx, "the parent's receipt for "+r.unit.Name, func() (bool, error) {
-		resp, err := subs.ListSubmissions(ctx, &tonghopv1.ListSubmissionsRequest{UnitCode: r.unit.Code, DataSet: DataSet, Period: Period})
-		if err != nil {
-			return false, err
-		}
-		return len(resp.Submissions) > 0 && resp.Submissions[0].ForwardState == tonghopv1.ForwardState_FORWARD_STATE_DELIVERED, nil
+	return h.waitFor(ctx, r.unit.Name+"'s parent to acknowledge its reports", func() (bool, error) {
+		resp, err := subs.ListOutbox(ctx, &tonghopv1.ListOutboxRequest{})
+		return err == nil && len(resp.Entries) == 0, err
 	})
 }
 
@@ -215,15 +212,15 @@ func (h *hierarchyRun) runRound(ctx context.Context) (RoundInfo, error) {
 	if err := h.enter(ctx, h.node("105"), Sample(h.node("105").unit, Period)); err != nil {
 		return RoundInfo{}, err
 	}
-	// On time means received by the parent before the deadline, as its
-	// signed receipt says: move the deadline only once every report so
-	// far is there.
+	// A report is on time by the parent's receipt, not by when it was
+	// signed: the reports so far are on time once their parents have
+	// acknowledged them, before the deadline moves to now.
 	onTime := []string{"105"}
 	for _, d := range []string{"105", "106"} {
 		onTime = append(onTime, slices.DeleteFunc(slices.Clone(districts[d]), func(c string) bool { return c == Late })...)
 	}
 	for _, c := range onTime {
-		if err := h.waitDelivered(ctx, h.node(c)); err != nil {
+		if err := h.delivered(ctx, h.node(c)); err != nil {
 			return RoundInfo{}, err
 		}
 	}
