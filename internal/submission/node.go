@@ -30,6 +30,9 @@ type Reports struct {
 	Queued func()
 	// Rules judge every report signed or received here; nil judges none.
 	Rules *validate.Set
+	// LiveRules, when set, replaces Rules: the rules of the catalogues in
+	// use, which change as versions are published.
+	LiveRules *validate.Live
 	// Previous, when set, gives what a report is compared with when the
 	// period before it is in an older map (rollup.Engine.PreviousReport):
 	// mapped true replaces the unit's own previous report by cells (nil:
@@ -137,9 +140,13 @@ func sign(id trust.Identity, payloadType string, payload []byte) ([]byte, error)
 // overrides. It returns the signed envelope and what the rules found.
 func (n *Reports) signReport(id trust.Identity, s envelope.Submission, in validate.Input, note string, overrides []envelope.Override) ([]byte, []validate.Violation, error) {
 	var violations []validate.Violation
-	if n.Rules != nil {
+	rules, err := n.rules()
+	if err != nil {
+		return nil, nil, err
+	}
+	if rules != nil {
 		in.Values = validate.LookupOf(cellsOfEnvelope(s.Values))
-		violations = withNote(n.Rules.Run(in), note)
+		violations = withNote(rules.Run(in), note)
 	}
 	if err := gate(violations, overrides); err != nil {
 		return nil, nil, err
@@ -427,4 +434,13 @@ func EndorseKey(st *store.Store, current trust.Identity, next []*x509.Certificat
 	unit := current.Path()[len(current.Path())-1]
 	_, err = st.PutKeyEndorsement(unit, trust.Fingerprint(current.Leaf()), trust.Fingerprint(next[0]), envelope.Digest(raw), raw, true)
 	return err
+}
+
+// rules are the rules that judge reports now: LiveRules when set, else
+// Rules (nil judges none).
+func (n *Reports) rules() (*validate.Set, error) {
+	if n.LiveRules != nil {
+		return n.LiveRules.Set()
+	}
+	return n.Rules, nil
 }
