@@ -39,7 +39,9 @@ type Reports struct {
 	Logger   *zap.Logger
 }
 
-func (n *Reports) identity() (trust.Identity, error) {
+// Enrolled is the node's key and chain, or trust.ErrNotEnrolled before it
+// enrolled.
+func (n *Reports) Enrolled() (trust.Identity, error) {
 	id := n.Identity.Load()
 	if id == nil {
 		return trust.Identity{}, fmt.Errorf("%w: run `tonghop enroll` with a token from the parent", trust.ErrNotEnrolled)
@@ -74,7 +76,7 @@ func (n *Reports) Child(chain []*x509.Certificate) ([]string, error) {
 // report then states. The report also states the children's revisions this
 // node accepted.
 func (n *Reports) SubmitOwn(dataSet string, p period.Period, overrides []envelope.Override) (store.Submission, error) {
-	id, err := n.identity()
+	id, err := n.Enrolled()
 	if err != nil {
 		return store.Submission{}, err
 	}
@@ -170,7 +172,7 @@ type Outcome struct {
 // the failure may have been: they are answered Duplicate when the child
 // sends the batch again, which its outbox does until it has an answer.
 func (n *Reports) Receive(raws [][]byte, from []string) ([]Outcome, error) {
-	id, err := n.identity()
+	id, err := n.Enrolled()
 	if err != nil {
 		return nil, err
 	}
