@@ -18,6 +18,7 @@ package catalog
 import (
 	"math/big"
 	"strconv"
+	"sync/atomic"
 
 	"github.com/tonghop/tonghop/internal/expr"
 	"github.com/tonghop/tonghop/internal/period"
@@ -230,10 +231,16 @@ func (ind Indicator) Eval(lookup func(expr.Ref) (int64, bool)) (v *big.Rat, ok b
 	return num.Quo(num, den), true
 }
 
-// Catalog is a validated catalogue. It is immutable: accessors return copies.
+// Catalog is a validated catalogue. It is immutable, except a live one
+// (NewLive), which changes as a whole: accessors return copies.
 type Catalog struct {
+	// live, when set, holds the catalogue this one reads as (NewLive);
+	// the other fields are then unused.
+	live *atomic.Pointer[Catalog]
+
 	version    string
 	digest     string
+	extends    string
 	breakdowns []Breakdown
 	elements   []DataElement
 	dataSets   []DataSet
@@ -252,16 +259,17 @@ type optionPos struct{ breakdown, option int }
 
 // Version returns the catalogue's version as written in its YAML, e.g.
 // "2021.1".
-func (c *Catalog) Version() string { return c.version }
+func (c *Catalog) Version() string { return c.now().version }
 
 // Digest returns the hex SHA-256 of a canonical encoding of the whole
 // catalogue. It ignores YAML formatting, quoting, comments and the order of
 // keys within a mapping, but not the order of list items, which is the order
 // in which forms and tables show things.
-func (c *Catalog) Digest() string { return c.digest }
+func (c *Catalog) Digest() string { return c.now().digest }
 
 // Breakdowns returns every breakdown in catalogue order.
 func (c *Catalog) Breakdowns() []Breakdown {
+	c = c.now()
 	out := make([]Breakdown, len(c.breakdowns))
 	for i, b := range c.breakdowns {
 		out[i] = b.clone()
@@ -271,6 +279,7 @@ func (c *Catalog) Breakdowns() []Breakdown {
 
 // Breakdown returns the breakdown with the given code.
 func (c *Catalog) Breakdown(code string) (Breakdown, bool) {
+	c = c.now()
 	i, ok := c.breakdownIdx[code]
 	if !ok {
 		return Breakdown{}, false
@@ -280,6 +289,7 @@ func (c *Catalog) Breakdown(code string) (Breakdown, bool) {
 
 // Elements returns every data element in catalogue order.
 func (c *Catalog) Elements() []DataElement {
+	c = c.now()
 	out := make([]DataElement, len(c.elements))
 	for i, e := range c.elements {
 		out[i] = e.clone()
@@ -289,6 +299,7 @@ func (c *Catalog) Elements() []DataElement {
 
 // Element returns the data element with the given code.
 func (c *Catalog) Element(code string) (DataElement, bool) {
+	c = c.now()
 	i, ok := c.elementIdx[code]
 	if !ok {
 		return DataElement{}, false
@@ -298,6 +309,7 @@ func (c *Catalog) Element(code string) (DataElement, bool) {
 
 // DataSets returns every data set in catalogue order.
 func (c *Catalog) DataSets() []DataSet {
+	c = c.now()
 	out := make([]DataSet, len(c.dataSets))
 	for i, ds := range c.dataSets {
 		out[i] = ds.clone()
@@ -307,6 +319,7 @@ func (c *Catalog) DataSets() []DataSet {
 
 // DataSet returns the data set with the given code.
 func (c *Catalog) DataSet(code string) (DataSet, bool) {
+	c = c.now()
 	i, ok := c.dataSetIdx[code]
 	if !ok {
 		return DataSet{}, false
@@ -316,6 +329,7 @@ func (c *Catalog) DataSet(code string) (DataSet, bool) {
 
 // Indicators returns every indicator in catalogue order.
 func (c *Catalog) Indicators() []Indicator {
+	c = c.now()
 	return append([]Indicator(nil), c.indicators...)
 }
 
@@ -323,6 +337,7 @@ func (c *Catalog) Indicators() []Indicator {
 // (The rules its structure implies, such as a breakdown adding up to its
 // total, are derived by package validate.)
 func (c *Catalog) ValidationRules() []ValidationRule {
+	c = c.now()
 	return append([]ValidationRule(nil), c.rules...)
 }
 
@@ -344,6 +359,7 @@ type ValidationRule struct {
 
 // Indicator returns the indicator with the given code.
 func (c *Catalog) Indicator(code string) (Indicator, bool) {
+	c = c.now()
 	i, ok := c.indicatorIdx[code]
 	if !ok {
 		return Indicator{}, false
@@ -355,6 +371,7 @@ func (c *Catalog) Indicator(code string) (Indicator, bool) {
 // the option, and the option. ok is false if the element is unknown or has
 // no such option.
 func (c *Catalog) Option(element, option string) (Breakdown, Option, bool) {
+	c = c.now()
 	pos, ok := c.options[element][option]
 	if !ok {
 		return Breakdown{}, Option{}, false
@@ -366,6 +383,7 @@ func (c *Catalog) Option(element, option string) (Breakdown, Option, bool) {
 // HasRef reports whether r names an element of the catalogue, or an option
 // of one.
 func (c *Catalog) HasRef(r expr.Ref) bool {
+	c = c.now()
 	if r.Option == "" {
 		_, ok := c.elementIdx[r.Element]
 		return ok

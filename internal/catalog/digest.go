@@ -16,7 +16,10 @@ const digestPrefix = "tonghop catalogue digest v1\n"
 // lists in catalogue order. Whatever YAML spelling produced the catalogue,
 // the same content encodes to the same bytes.
 type canonCatalog struct {
-	Version    string           `json:"version"`
+	Version string `json:"version"`
+	// Extends is the digest of the catalogue a published version extends;
+	// left out for the built-in ones.
+	Extends    string           `json:"extends,omitempty"`
 	Breakdowns []canonBreakdown `json:"breakdowns"`
 	Elements   []canonElement   `json:"data_elements"`
 	DataSets   []canonDataSet   `json:"data_sets"`
@@ -99,6 +102,7 @@ type canonIndicator struct {
 func digest(c *Catalog) string {
 	cc := canonCatalog{
 		Version:    c.version,
+		Extends:    c.extends,
 		Breakdowns: []canonBreakdown{},
 		Elements:   []canonElement{},
 		DataSets:   []canonDataSet{},

@@ -54,7 +54,10 @@ func (e *ValidationError) Unwrap() []error { return []error{ErrInvalidCatalog, e
 // here is rejected, so that a misspelt key is an error rather than a value
 // silently left empty.
 type yamlFile struct {
-	Version      string          `yaml:"version"`
+	Version string `yaml:"version"`
+	// Extends is, in a published version, the version of the catalogue it
+	// extends (see Extend); the built-in catalogue extends none.
+	Extends      string          `yaml:"extends"`
 	Breakdowns   []yamlBreakdown `yaml:"breakdowns"`
 	DataElements []yamlElement   `yaml:"data_elements"`
 	DataSets     []yamlDataSet   `yaml:"data_sets"`
@@ -134,19 +137,36 @@ type yamlIndicator struct {
 // rejected. Every error is a *ValidationError naming the path of the
 // offending value, and wraps ErrInvalidCatalog.
 func Parse(data []byte) (*Catalog, error) {
+	f, paths, err := decode(data)
+	if err != nil {
+		return nil, err
+	}
+	if f.Extends != "" {
+		return nil, paths.locate(errAt("extends", "a catalogue that extends another is published as a version of its own, not read as a whole one"))
+	}
+	c, err := build(f)
+	if err != nil {
+		return nil, paths.locate(err)
+	}
+	return c, nil
+}
+
+// decode reads a catalogue document strictly into the schema, with the
+// index that locates errors in it.
+func decode(data []byte) (*yamlFile, pathIndex, error) {
 	// The document is read twice: once as a node tree, which locates errors
 	// by path and line, and once strictly into the schema.
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var root yaml.Node
 	if err := dec.Decode(&root); err != nil {
 		if err == io.EOF {
-			return nil, &ValidationError{Err: errors.New("empty document")}
+			return nil, nil, &ValidationError{Err: errors.New("empty document")}
 		}
-		return nil, &ValidationError{Err: err}
+		return nil, nil, &ValidationError{Err: err}
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err != io.EOF {
-		return nil, &ValidationError{Err: errors.New("more than one YAML document")}
+		return nil, nil, &ValidationError{Err: errors.New("more than one YAML document")}
 	}
 	paths := indexPaths(&root)
 
@@ -156,19 +176,20 @@ func Parse(data []byte) (*Catalog, error) {
 	if err := strict.Decode(&f); err != nil {
 		var te *yaml.TypeError
 		if errors.As(err, &te) && len(te.Errors) > 0 {
-			return nil, paths.typeError(te.Errors[0])
+			return nil, nil, paths.typeError(te.Errors[0])
 		}
-		return nil, &ValidationError{Err: err}
+		return nil, nil, &ValidationError{Err: err}
 	}
-	c, err := build(&f)
-	if err != nil {
-		var ve *ValidationError
-		if errors.As(err, &ve) && ve.Line == 0 {
-			ve.Line = paths.line(ve.Path)
-		}
-		return nil, err
+	return &f, paths, nil
+}
+
+// locate adds the line to a *ValidationError that has none.
+func (idx pathIndex) locate(err error) error {
+	var ve *ValidationError
+	if errors.As(err, &ve) && ve.Line == 0 {
+		ve.Line = idx.line(ve.Path)
 	}
-	return c, nil
+	return err
 }
 
 var (
@@ -212,55 +233,114 @@ func build(f *yamlFile) (*Catalog, error) {
 		indicatorIdx: make(map[string]int),
 		options:      make(map[string]map[string]optionPos),
 	}
-	if strings.TrimSpace(f.Version) == "" {
-		return nil, errAt("version", "missing version")
+	if err := c.add(f, nil); err != nil {
+		return nil, err
 	}
+	c.digest = digest(c)
+	return c, nil
+}
+
+// add validates the definitions of f and adds them to c. inherited, when
+// set, is the catalogue c started as: a code it has is one f may not
+// define again.
+func (c *Catalog) add(f *yamlFile, inherited *Catalog) error {
+	if strings.TrimSpace(f.Version) == "" {
+		return errAt("version", "missing version")
+	}
+	redefines := func(path, what, code string, idx map[string]int) error {
+		if inherited == nil {
+			return nil
+		}
+		if _, ok := idx[code]; ok {
+			return errAt(path, "%s %q is inherited from catalogue %s: a version adds codes of its own, it never redefines one it inherits", what, code, inherited.version)
+		}
+		return nil
+	}
+	first := len(c.breakdowns)
 	for i, yb := range f.Breakdowns {
-		b, err := buildBreakdown(fmt.Sprintf("breakdowns[%d]", i), yb)
+		path := fmt.Sprintf("breakdowns[%d]", i)
+		if err := redefines(path+".code", "breakdown", yb.Code, inherited.idx(func(p *Catalog) map[string]int { return p.breakdownIdx })); err != nil {
+			return err
+		}
+		b, err := buildBreakdown(path, yb)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if j, dup := c.breakdownIdx[b.Code]; dup {
-			return nil, errAt(fmt.Sprintf("breakdowns[%d].code", i), "duplicate breakdown code %q (also breakdowns[%d])", b.Code, j)
+			return errAt(path+".code", "duplicate breakdown code %q (also breakdowns[%d])", b.Code, j-first)
 		}
 		c.breakdownIdx[b.Code] = len(c.breakdowns)
 		c.breakdowns = append(c.breakdowns, b)
 	}
-	for i, b := range c.breakdowns {
+	for i, b := range c.breakdowns[first:] {
 		if err := c.checkGrouping(fmt.Sprintf("breakdowns[%d]", i), b); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	for i, ye := range f.DataElements {
-		if err := c.addElement(fmt.Sprintf("data_elements[%d]", i), ye); err != nil {
-			return nil, err
+		path := fmt.Sprintf("data_elements[%d]", i)
+		if err := redefines(path+".code", "data element", ye.Code, inherited.idx(func(p *Catalog) map[string]int { return p.elementIdx })); err != nil {
+			return err
+		}
+		if err := c.addElement(path, ye, inherited.count(func(p *Catalog) int { return len(p.elements) })); err != nil {
+			return err
 		}
 	}
 	for i, yd := range f.DataSets {
-		if err := c.addDataSet(fmt.Sprintf("data_sets[%d]", i), yd); err != nil {
-			return nil, err
+		path := fmt.Sprintf("data_sets[%d]", i)
+		if err := redefines(path+".code", "data set", yd.Code, inherited.idx(func(p *Catalog) map[string]int { return p.dataSetIdx })); err != nil {
+			return err
+		}
+		if err := c.addDataSet(path, yd, inherited.count(func(p *Catalog) int { return len(p.dataSets) })); err != nil {
+			return err
 		}
 	}
 	for i, yi := range f.Indicators {
-		if err := c.addIndicator(fmt.Sprintf("indicators[%d]", i), yi); err != nil {
-			return nil, err
+		path := fmt.Sprintf("indicators[%d]", i)
+		if err := redefines(path+".code", "indicator", yi.Code, inherited.idx(func(p *Catalog) map[string]int { return p.indicatorIdx })); err != nil {
+			return err
+		}
+		if err := c.addIndicator(path, yi, inherited.count(func(p *Catalog) int { return len(p.indicators) })); err != nil {
+			return err
 		}
 	}
 	seen := map[string]int{}
+	for _, r := range c.rules {
+		seen[r.Code] = -1
+	}
 	for i, yr := range f.Rules {
 		path := fmt.Sprintf("validation_rules[%d]", i)
-		if j, dup := seen[yr.Code]; dup {
-			return nil, errAt(path+".code", "duplicate rule code %q (also validation_rules[%d])", yr.Code, j)
+		if j, dup := seen[yr.Code]; dup && j < 0 {
+			return errAt(path+".code", "validation rule %q is inherited from catalogue %s: a version adds codes of its own, it never redefines one it inherits", yr.Code, inherited.version)
+		} else if dup {
+			return errAt(path+".code", "duplicate rule code %q (also validation_rules[%d])", yr.Code, j)
 		}
 		seen[yr.Code] = i
 		r, err := c.buildRule(path, yr)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		c.rules = append(c.rules, r)
 	}
-	c.digest = digest(c)
-	return c, nil
+	return nil
+}
+
+// idx is an index of the inherited catalogue; an empty one when there is
+// none.
+func (c *Catalog) idx(of func(*Catalog) map[string]int) map[string]int {
+	if c == nil {
+		return nil
+	}
+	return of(c)
+}
+
+// count is a count of the inherited catalogue's definitions, 0 when there
+// is none: positions in the document being read start after them.
+func (c *Catalog) count(of func(*Catalog) int) int {
+	if c == nil {
+		return 0
+	}
+	return of(c)
 }
 
 func (c *Catalog) buildRule(path string, yr yamlRule) (ValidationRule, error) {
@@ -365,6 +445,20 @@ func (c *Catalog) checkGrouping(path string, b Breakdown) error {
 	if b.GroupingOf == "" {
 		return nil
 	}
+	// A chain of groupings that comes back to where it started has no
+	// finest breakdown to count from.
+	chain := []string{b.Code}
+	for next := b.GroupingOf; next != "" && b.GroupingOf != b.Code; {
+		chain = append(chain, next)
+		if next == b.Code && len(chain) > 2 {
+			return errAt(path+".grouping_of", "grouping_of forms a cycle: %s", strings.Join(chain, " → "))
+		}
+		ni, ok := c.breakdownIdx[next]
+		if !ok || len(chain) > len(c.breakdowns)+1 {
+			break
+		}
+		next = c.breakdowns[ni].GroupingOf
+	}
 	fi, ok := c.breakdownIdx[b.GroupingOf]
 	switch {
 	case !ok:
@@ -396,12 +490,12 @@ func (c *Catalog) checkGrouping(path string, b Breakdown) error {
 	return nil
 }
 
-func (c *Catalog) addElement(path string, ye yamlElement) error {
+func (c *Catalog) addElement(path string, ye yamlElement, first int) error {
 	if err := checkCode(path+".code", ye.Code); err != nil {
 		return err
 	}
 	if j, dup := c.elementIdx[ye.Code]; dup {
-		return errAt(path+".code", "duplicate data element code %q (also data_elements[%d])", ye.Code, j)
+		return errAt(path+".code", "duplicate data element code %q (also data_elements[%d])", ye.Code, j-first)
 	}
 	if err := checkName(path+".name", ye.Name); err != nil {
 		return err
@@ -465,12 +559,12 @@ func (c *Catalog) addElement(path string, ye yamlElement) error {
 	return nil
 }
 
-func (c *Catalog) addDataSet(path string, yd yamlDataSet) error {
+func (c *Catalog) addDataSet(path string, yd yamlDataSet, first int) error {
 	if err := checkCode(path+".code", yd.Code); err != nil {
 		return err
 	}
 	if j, dup := c.dataSetIdx[yd.Code]; dup {
-		return errAt(path+".code", "duplicate data set code %q (also data_sets[%d])", yd.Code, j)
+		return errAt(path+".code", "duplicate data set code %q (also data_sets[%d])", yd.Code, j-first)
 	}
 	if err := checkName(path+".name", yd.Name); err != nil {
 		return err
@@ -516,12 +610,12 @@ func (c *Catalog) addDataSet(path string, yd yamlDataSet) error {
 	return nil
 }
 
-func (c *Catalog) addIndicator(path string, yi yamlIndicator) error {
+func (c *Catalog) addIndicator(path string, yi yamlIndicator, first int) error {
 	if err := checkCode(path+".code", yi.Code); err != nil {
 		return err
 	}
 	if j, dup := c.indicatorIdx[yi.Code]; dup {
-		return errAt(path+".code", "duplicate indicator code %q (also indicators[%d])", yi.Code, j)
+		return errAt(path+".code", "duplicate indicator code %q (also indicators[%d])", yi.Code, j-first)
 	}
 	if err := checkName(path+".name", yi.Name); err != nil {
 		return err

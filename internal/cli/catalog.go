@@ -84,6 +84,7 @@ func newCatalogCmd(streams IO) *cobra.Command {
 	}
 	c.register(cmd)
 	o.register(cmd)
+	cmd.AddCommand(newCatalogPublishCmd(streams), newCatalogListCmd(streams))
 	return cmd
 }
 

@@ -3,7 +3,7 @@
 // connection), at start and then at an interval, and keeps them as the
 // parent sent them: the targets set above, the reporting rounds opened
 // above, and what the parent said of the node's own reports (accepted,
-// returned with a comment). The catalogue will travel the same way.
+// returned with a comment), and the catalogue versions published above.
 package downlink
 
 import (
@@ -28,6 +28,10 @@ type Syncer struct {
 	Self     string
 	Interval time.Duration
 	Logger   *zap.Logger
+	// Catalogs, when set, verifies and keeps each catalogue version the
+	// parent hands down (published by it or above it), bases first; it
+	// reports whether the version was new here.
+	Catalogs func(raw []byte) (bool, error)
 }
 
 // Run syncs at once and then every Interval until ctx ends.
@@ -78,6 +82,29 @@ func (s *Syncer) Sync(ctx context.Context) error {
 	}
 	if err := s.Store.ReplaceParentReviews(said); err != nil {
 		return err
+	}
+	return s.syncCatalogs(cctx)
+}
+
+// syncCatalogs keeps the catalogue versions in force above. Versions are
+// only ever added: one published above never disappears, since reports
+// made with it stay readable.
+func (s *Syncer) syncCatalogs(ctx context.Context) error {
+	if s.Catalogs == nil {
+		return nil
+	}
+	resp, err := tonghopv1.NewPeerServiceClient(s.Conn).FetchCatalogs(ctx, &tonghopv1.FetchCatalogsRequest{})
+	if err != nil {
+		return err
+	}
+	for _, raw := range resp.Versions {
+		added, err := s.Catalogs(raw)
+		if err != nil {
+			return err
+		}
+		if added {
+			s.Logger.Info("catalogue version from above kept")
+		}
 	}
 	return nil
 }

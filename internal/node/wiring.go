@@ -170,7 +170,11 @@ func (w *wiring) buildDomain() error {
 	}
 	w.revocations = trust.NewRevocations(fingerprints)
 
-	cat := catalog.Default()
+	versions, err := loadVersions(st, w.tree, w.self, w.log)
+	if err != nil {
+		return err
+	}
+	cat := versions.InForce()
 	w.forward = w.cfg.Parent != ""
 	_, retired, err := st.Retired()
 	if err != nil {
@@ -186,14 +190,14 @@ func (w *wiring) buildDomain() error {
 	// map of the day in question; the map's days are Hà Nội's.
 	history := w.history
 	treeOn := func(t time.Time) *hierarchy.Tree { return history.AsOf(t.In(numfmt.Zone())) }
-	w.verifier = &submission.Verifier{Roots: w.roots, Revocations: w.revocations, Tree: w.tree, TreeOn: treeOn, Catalog: cat, Earlier: catalog.Earlier(), Self: w.self, Now: w.clock}
+	w.verifier = &submission.Verifier{Roots: w.roots, Revocations: w.revocations, Tree: w.tree, TreeOn: treeOn, Catalog: cat, Earlier: catalog.Earlier(), Versions: versions, Self: w.self, Now: w.clock}
 	rules, err := validate.ForCatalog(cat)
 	if err != nil {
 		return fmt.Errorf("validation rules of catalogue %s: %w", cat.Version(), err)
 	}
 	n := w.node
 	w.reports = &submission.Reports{Store: st, Verifier: w.verifier, Identity: &n.identity, Forward: w.forward, Rules: rules, Logger: w.log,
-		Previous: mappedPrevious(&rollup.Engine{Store: st, Catalog: cat, Tree: w.tree, History: w.history, Self: w.self})}
+		Previous: mappedPrevious(&rollup.Engine{Store: st, Catalog: versions.All(), Tree: w.tree, History: w.history, Self: w.self})}
 	w.parent = &enrolment.Parent{Store: st, Identity: &n.identity, Tree: w.tree, TreeOn: treeOn, Successions: successions(history),
 		Self: w.self, Revocations: w.revocations, Forward: w.forward, Now: w.clock}
 	w.verifier.Retiring = w.parent.Retiring
@@ -221,6 +225,9 @@ func (w *wiring) buildDeps() error {
 	st, l := w.node.store, w.node.audit
 	w.deps = server.Deps{
 		Store: st, Catalog: w.verifier.Catalog, Tree: w.tree, History: w.history, Unit: w.self,
+		// Roll-ups read every report of the subtree, whichever version
+		// made it.
+		Engine:        &rollup.Engine{Store: st, Catalog: w.verifier.Versions.All(), Tree: w.tree, History: w.history, Self: w.self},
 		ParentAddress: w.cfg.Parent, Version: Version, StartedAt: w.clock(), Logger: w.log, Clock: w.clock,
 		Submissions: w.reports, Parent: w.parent, Tokens: w.tokens, Audit: l,
 		Transfer: &bundle.Transfer{Reports: w.reports, Outbox: st, Verifier: w.verifier, Logger: w.log.Named("bundle")},
@@ -362,7 +369,8 @@ func (w *wiring) linksToParent() (err error) {
 		return err
 	}, w.log.Named("uplink"))
 	w.reports.Queued, w.parent.Queued = n.uplink.Notify, n.uplink.Notify
-	n.downlink = &downlink.Syncer{Store: n.store, Conn: n.upconn, Self: w.self, Interval: w.cfg.SyncInterval, Logger: w.log.Named("downlink")}
+	n.downlink = &downlink.Syncer{Store: n.store, Conn: n.upconn, Self: w.self, Interval: w.cfg.SyncInterval, Logger: w.log.Named("downlink"),
+		Catalogs: w.reports.KeepFromAbove}
 	return nil
 }
 
@@ -420,4 +428,22 @@ func (w *wiring) httpServer() (err error) {
 		TLSConfig:         w.serverTLS,
 	}
 	return nil
+}
+
+// loadVersions rebuilds the catalogue versions kept in the store, in the
+// order they arrived, over the built-in catalogues. A version that no
+// longer rebuilds (its base is unknown to this binary) is reported and
+// left out: reports made with it are refused until it can be read again.
+func loadVersions(st *store.Store, tree *hierarchy.Tree, self string, log *zap.Logger) (*catalog.Versions, error) {
+	versions := catalog.NewVersions(catalog.Default(), catalog.Earlier(), tree.Path(self))
+	recs, err := st.CatalogVersions()
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range recs {
+		if _, err := versions.Add(tree.Path(r.Unit), r.Extends, r.Source, r.Digest); err != nil {
+			log.Error("a kept catalogue version does not rebuild", zap.String("unit", r.Unit), zap.String("version", r.Version), zap.Error(err))
+		}
+	}
+	return versions, nil
 }

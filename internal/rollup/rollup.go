@@ -16,7 +16,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tonghop/tonghop/internal/catalog"
@@ -46,20 +46,29 @@ type Engine struct {
 	// Self is the node's own unit: questions are about its subtree.
 	Self string
 
-	natureOnce sync.Once
-	natures    map[string]catalog.Nature
+	natures atomic.Pointer[natureTable]
 }
 
-// nature is the element's stock or flow nature, from a table built once:
-// the catalogue's accessors copy, and a comparison asks for every unit.
+// natureTable is the nature of every element of the catalogue with digest.
+type natureTable struct {
+	digest  string
+	natures map[string]catalog.Nature
+}
+
+// nature is the element's stock or flow nature, from a table built once
+// per catalogue: the catalogue's accessors copy, and a comparison asks for
+// every unit. A live catalogue may change to a version with more elements;
+// the table follows it.
 func (e *Engine) nature(element string) (catalog.Nature, bool) {
-	e.natureOnce.Do(func() {
-		e.natures = map[string]catalog.Nature{}
+	t := e.natures.Load()
+	if d := e.Catalog.Digest(); t == nil || t.digest != d {
+		t = &natureTable{digest: d, natures: map[string]catalog.Nature{}}
 		for _, de := range e.Catalog.Elements() {
-			e.natures[de.Code] = de.Nature
+			t.natures[de.Code] = de.Nature
 		}
-	})
-	n, ok := e.natures[element]
+		e.natures.Store(t)
+	}
+	n, ok := t.natures[element]
 	return n, ok
 }
 

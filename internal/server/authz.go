@@ -172,6 +172,10 @@ func catalogRules(s scopes) map[string]rule {
 		tonghopv1.CatalogService_ListIndicators_FullMethodName:      {role: access.Viewer, units: s.none},
 		tonghopv1.CatalogService_GetIndicator_FullMethodName:        {role: access.Viewer, units: s.none},
 		tonghopv1.CatalogService_ListValidationRules_FullMethodName: {role: access.Viewer, units: s.none},
+		tonghopv1.CatalogService_ListCatalogVersions_FullMethodName: {role: access.Viewer, units: s.none},
+		// A version is in force over the node's whole subtree: only who
+		// administers the whole node publishes one.
+		tonghopv1.CatalogService_PublishCatalog_FullMethodName: {role: access.Admin, write: true, units: s.self},
 	}
 }
 
@@ -421,7 +425,8 @@ func PeerAudit(l *audit.Log, log *zap.Logger) grpc.UnaryServerInterceptor {
 			}
 		}
 		// Fetches change nothing: only their refusals are audited.
-		if info.FullMethod == tonghopv1.PeerService_FetchTargets_FullMethodName || info.FullMethod == tonghopv1.PeerService_FetchRounds_FullMethodName {
+		switch info.FullMethod {
+		case tonghopv1.PeerService_FetchTargets_FullMethodName, tonghopv1.PeerService_FetchRounds_FullMethodName, tonghopv1.PeerService_FetchCatalogs_FullMethodName:
 			resp, err := handler(ctx, req)
 			if err != nil {
 				e := audit.Entry{Caller: who, Method: info.FullMethod, Code: status.Code(Status(err, log)).String(), Detail: status.Convert(Status(err, log)).Message()}

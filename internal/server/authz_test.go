@@ -46,6 +46,8 @@ var expected = map[string]struct {
 	"/tonghop.v1.CatalogService/ListIndicators":                      {access.Viewer, false},
 	"/tonghop.v1.CatalogService/GetIndicator":                        {access.Viewer, false},
 	"/tonghop.v1.CatalogService/ListValidationRules":                 {access.Viewer, false},
+	"/tonghop.v1.CatalogService/ListCatalogVersions":                 {access.Viewer, false},
+	"/tonghop.v1.CatalogService/PublishCatalog":                      {access.Admin, true},
 	"/tonghop.v1.HierarchyService/ListLevels":                        {access.Viewer, false},
 	"/tonghop.v1.HierarchyService/ListUnits":                         {access.Viewer, true},
 	"/tonghop.v1.HierarchyService/GetUnit":                           {access.Viewer, true},
@@ -125,6 +127,7 @@ var wholeNode = map[string]bool{
 	"/tonghop.v1.ReportingService/ReturnReport":         true,
 	"/tonghop.v1.ReportingService/ReopenReport":         true,
 	"/tonghop.v1.HierarchyService/DeclareSplitWeights":  true,
+	"/tonghop.v1.CatalogService/PublishCatalog":         true,
 }
 
 type authzFixture struct {

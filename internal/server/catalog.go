@@ -7,12 +7,15 @@ import (
 	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
 	"github.com/tonghop/tonghop/internal/catalog"
 	"github.com/tonghop/tonghop/internal/invalid"
+	"github.com/tonghop/tonghop/internal/submission"
 	"github.com/tonghop/tonghop/internal/validate"
 )
 
 type catalogService struct {
 	tonghopv1.UnimplementedCatalogServiceServer
 	cat *catalog.Catalog
+	// subs publishes versions and knows those published elsewhere.
+	subs *submission.Reports
 }
 
 func (s *catalogService) GetCatalog(ctx context.Context, _ *tonghopv1.GetCatalogRequest) (*tonghopv1.GetCatalogResponse, error) {

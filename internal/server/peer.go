@@ -172,3 +172,15 @@ func (s *peerService) FetchRounds(ctx context.Context, _ *tonghopv1.FetchRoundsR
 	}
 	return resp, nil
 }
+
+// FetchCatalogs hands a child the catalogue versions in force above it.
+func (s *peerService) FetchCatalogs(ctx context.Context, _ *tonghopv1.FetchCatalogsRequest) (*tonghopv1.FetchCatalogsResponse, error) {
+	if _, err := s.childPath(ctx); err != nil {
+		return nil, err
+	}
+	raws, err := s.subs.CatalogsForChildren()
+	if err != nil {
+		return nil, err
+	}
+	return &tonghopv1.FetchCatalogsResponse{Versions: raws}, nil
+}

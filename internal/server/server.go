@@ -122,7 +122,7 @@ func ServiceNames() []string {
 
 func newNodeService(d Deps) any { return &nodeService{d: d} }
 
-func newCatalogService(d Deps) any { return &catalogService{cat: d.Catalog} }
+func newCatalogService(d Deps) any { return &catalogService{cat: d.Catalog, subs: d.Submissions} }
 
 func newHierarchyService(d Deps) any {
 	return &hierarchyService{tree: d.Tree, history: d.History, store: d.Store, self: d.Unit}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/tonghop/tonghop/internal/audit"
 	"github.com/tonghop/tonghop/internal/bundle"
+	"github.com/tonghop/tonghop/internal/catalog"
 	"github.com/tonghop/tonghop/internal/enrolment"
 	"github.com/tonghop/tonghop/internal/envelope"
 	"github.com/tonghop/tonghop/internal/hierarchy"
@@ -57,6 +58,8 @@ func statusRules() []statusRule {
 		{submission.ErrUnauthentic, codes.Unauthenticated},
 		{submission.ErrNotAllowed, codes.PermissionDenied},
 		{submission.ErrUnknownCatalog, codes.FailedPrecondition},
+		{catalog.ErrUnknownBase, codes.FailedPrecondition},
+		{catalog.ErrInvalidCatalog, codes.InvalidArgument},
 		{trust.ErrNotEnrolled, codes.FailedPrecondition},
 		{store.ErrStale, codes.FailedPrecondition},
 		{store.ErrRevisionJump, codes.FailedPrecondition},

@@ -136,3 +136,26 @@ func TestSubmissionRecordBytes(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestMigrateKeepsCatalogVersions: a file from before catalogue versions
+// gains their bucket, empty, and keeps a version published after.
+func TestMigrateKeepsCatalogVersions(t *testing.T) {
+	s := openSchema7(t)
+	if vs, err := s.CatalogVersions(); err != nil || len(vs) != 0 {
+		t.Fatalf("versions of a migrated file: %v, %v", vs, err)
+	}
+	v := CatalogVersion{Digest: "d1", Version: "2021.3-kt62.1", Unit: "62", Extends: "d0", Source: []byte("version: x\n"), Envelope: "sha256:e1"}
+	for i, want := range []bool{true, false} {
+		stored, err := s.PutCatalogVersion(v, []byte("{}"), true)
+		if err != nil || stored != want {
+			t.Fatalf("put #%d: stored %v, %v; want %v", i+1, stored, err, want)
+		}
+	}
+	vs, err := s.CatalogVersions()
+	if err != nil || len(vs) != 1 || vs[0].Unit != "62" || string(vs[0].Source) != "version: x\n" || vs[0].ReceivedAt.IsZero() {
+		t.Fatalf("versions: %+v, %v", vs, err)
+	}
+	if raw, err := s.Envelope("sha256:e1"); err != nil || string(raw) != "{}" {
+		t.Fatalf("publication: %q, %v", raw, err)
+	}
+}

@@ -185,6 +185,24 @@ func decodeSubmission(raw []byte, s *Submission) error {
 	return nil
 }
 
+// CatalogVersion is the record of a catalogue version a unit published for
+// its subtree. Its JSON names are the file format.
+type CatalogVersion struct {
+	// Digest identifies the catalogue the version makes (its key).
+	Digest  string `json:"digest"`
+	Version string `json:"version"`
+	// Unit is the publishing unit.
+	Unit string `json:"unit"`
+	// Extends is the digest of the catalogue it extends.
+	Extends string `json:"extends"`
+	// Source is the YAML it was published from, listing what it adds.
+	Source      []byte    `json:"source"`
+	PublishedAt time.Time `json:"published_at"`
+	ReceivedAt  time.Time `json:"received_at"`
+	// Envelope is the content address of the signed publication.
+	Envelope string `json:"envelope"`
+}
+
 // reviewRecord is a review.Review as the reviews and parent_reviews buckets
 // keep it, in JSON.
 type reviewRecord struct {

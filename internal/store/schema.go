@@ -11,7 +11,7 @@ import (
 // SchemaVersion is the layout of buckets and records this code reads and
 // writes. Opening a file of an older version migrates it; a newer one is
 // refused, so an old binary never misreads data written by a new one.
-const SchemaVersion = 8
+const SchemaVersion = 9
 
 // Every bucket of the file is declared here and nowhere else.
 var (
@@ -132,6 +132,16 @@ var (
 // bucketsV8 are the buckets version 8 added.
 func bucketsV8() [][]byte { return [][]byte{bucketChanges, bucketSplitWeights} }
 
+// Version 9: catalogue versions published in the hierarchy (catalogs.go).
+
+// bucketCatalogs maps a catalogue's digest to the record of a version a
+// unit published, by this node, above it or below it; the signed
+// publication is in bucketEnvelopes.
+var bucketCatalogs = []byte("catalogs")
+
+// bucketsV9 are the buckets version 9 added.
+func bucketsV9() [][]byte { return [][]byte{bucketCatalogs} }
+
 // bucketsV2 are the buckets version 2 added.
 func bucketsV2() [][]byte {
 	return [][]byte{bucketEnvelopes, bucketSubmissions, bucketDigests, bucketOutbox, bucketIssued, bucketRevoked, bucketTokens}
@@ -145,7 +155,8 @@ func allBuckets() [][]byte {
 	all = append(all, bucketsV5()...)
 	all = append(all, bucketsV6()...)
 	all = append(all, bucketsV7()...)
-	return append(all, bucketsV8()...)
+	all = append(all, bucketsV8()...)
+	return append(all, bucketsV9()...)
 }
 
 // Keys of bucketMeta.
@@ -199,6 +210,9 @@ func migrations() []migration {
 			}
 			return rekeyUnits(tx)
 		}},
+		// No version was published before: the built-in catalogue was the
+		// only one.
+		{To: 9, Apply: createBuckets(bucketsV9())},
 	}
 }
 

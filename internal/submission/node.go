@@ -182,14 +182,30 @@ func (n *Reports) Receive(raws [][]byte, from []string) ([]Outcome, error) {
 		items []store.Incoming
 		index []int // items[j] answers out[index[j]]
 	)
+	catalogs := false
 	for i, raw := range raws {
 		c, err := checked[i].c, checked[i].err
+		if errors.Is(err, ErrUnknownCatalog) && catalogs {
+			// A report made with a version that came in the same batch,
+			// before it.
+			checked[i].c, checked[i].err = n.Verifier.Check(raw, from)
+			c, err = checked[i].c, checked[i].err
+		}
 		if err != nil {
 			out[i].Digest = envelope.Digest(raw)
 			out[i].Status, out[i].Err = store.Refused, err
 			continue
 		}
 		out[i].Digest = c.Digest
+		if c.Catalog != nil {
+			status, refusal, err := n.receiveCatalog(c)
+			if err != nil {
+				return nil, err
+			}
+			out[i].Status, out[i].Err = status, refusal
+			catalogs = catalogs || status == store.Stored
+			continue
+		}
 		if c.Revocation != nil || c.Key != nil {
 			status, refusal, err := n.receiveNotice(c)
 			if err != nil {
@@ -323,6 +339,8 @@ func (n *Reports) receipt(id trust.Identity, c Checked, o Outcome, now time.Time
 		r.Unit = c.Revocation.Unit
 	case c.Key != nil:
 		r.Unit = c.Key.Unit
+	case c.Catalog != nil:
+		r.Unit = c.Catalog.Unit
 	}
 	payload, err := envelope.EncodeReceipt(r)
 	if err != nil {

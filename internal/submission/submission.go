@@ -58,6 +58,10 @@ type Verifier struct {
 	// Earlier are catalogues Catalog extends, keeping all their codes:
 	// reports made with them are accepted and read with Catalog.
 	Earlier []*catalog.Catalog
+	// Versions, when set, are the catalogues this node knows, published
+	// versions included; it then decides which catalogue a report may
+	// name, in place of Catalog and Earlier.
+	Versions *catalog.Versions
 	// Self is this node's unit code.
 	Self string
 	Now  func() time.Time
@@ -146,6 +150,7 @@ type Checked struct {
 	Submission *envelope.Submission
 	Revocation *envelope.Revocation
 	Key        *envelope.KeyEndorsement
+	Catalog    *envelope.CatalogVersion
 	// KeyFingerprint is the endorsed certificate's fingerprint, with Key.
 	KeyFingerprint string
 	// With Submission: the unit as identified on the day it signed (see
@@ -201,6 +206,11 @@ func (v *Verifier) Check(raw []byte, from []string) (Checked, error) {
 			return Checked{}, err
 		}
 		c.Key, c.KeyFingerprint = p.key, fp
+	case p.catalog != nil:
+		if err := v.checkCatalogBelow(*p.catalog, path, from); err != nil {
+			return Checked{}, err
+		}
+		c.Catalog = p.catalog
 	}
 	return c, nil
 }
@@ -211,6 +221,7 @@ type payload struct {
 	submission *envelope.Submission
 	revocation *envelope.Revocation
 	key        *envelope.KeyEndorsement
+	catalog    *envelope.CatalogVersion
 }
 
 func decodePayload(payloadType string, raw []byte) (payload, error) {
@@ -224,6 +235,9 @@ func decodePayload(payloadType string, raw []byte) (payload, error) {
 	case envelope.KeyType:
 		k, err := envelope.DecodeKeyEndorsement(raw)
 		return payload{key: &k}, err
+	case envelope.CatalogType:
+		cv, err := envelope.DecodeCatalogVersion(raw)
+		return payload{catalog: &cv}, err
 	}
 	return payload{}, fmt.Errorf("payload type %q is not one this node accepts", payloadType)
 }
@@ -343,9 +357,9 @@ func (v *Verifier) checkSubmission(s envelope.Submission, signer, from []string,
 			return fmt.Errorf("%w: accepted[%d]: %s is not a child of %s", ErrNotAllowed, i, a.Unit, s.Unit)
 		}
 	}
-	if s.CatalogDigest != v.Catalog.Digest() && !slices.ContainsFunc(v.Earlier, func(c *catalog.Catalog) bool { return c.Digest() == s.CatalogDigest }) {
-		return fmt.Errorf("%w: catalogue %s (%.12s…); this node knows %s (%.12s…)", ErrUnknownCatalog,
-			s.CatalogVersion, s.CatalogDigest, v.Catalog.Version(), v.Catalog.Digest())
+	cat, err := v.catalogOf(s, tree)
+	if err != nil {
+		return err
 	}
 	raws := make([]entry.Raw, len(s.Values))
 	for i, val := range s.Values {
@@ -355,7 +369,7 @@ func (v *Verifier) checkSubmission(s envelope.Submission, signer, from []string,
 	for i, sec := range s.Sections {
 		secs[i] = entry.Section{Code: sec.Code, Text: sec.Text}
 	}
-	_, err := entry.Checker{Catalog: v.Catalog}.Contents(s.DataSet, s.Period, raws, secs)
+	_, err = entry.Checker{Catalog: cat}.Contents(s.DataSet, s.Period, raws, secs)
 	return err
 }
 

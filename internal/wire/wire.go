@@ -6,9 +6,12 @@
 package wire
 
 import (
+	"time"
+
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
+	"github.com/tonghop/tonghop/internal/catalog"
 	"github.com/tonghop/tonghop/internal/review"
 	"github.com/tonghop/tonghop/internal/store"
 )
@@ -97,4 +100,22 @@ func TargetFromProto(t *tonghopv1.Target) store.Target {
 		Direction: int(t.Direction), Value: t.Value, Baseline: t.BaselinePeriod, Note: t.Note,
 		SetBy: t.SetBy, UpdatedAt: t.UpdatedAt.AsTime(),
 	}
+}
+
+// CatalogVersionToProto describes a published catalogue version; base is
+// the catalogue it extends (nil if unknown), inForce whether it is the one
+// in force at this node.
+func CatalogVersionToProto(p catalog.Published, base *catalog.Catalog, publishedAt time.Time, inForce bool) *tonghopv1.CatalogVersion {
+	c := p.Catalog
+	v := &tonghopv1.CatalogVersion{
+		Version: c.Version(), Digest: c.Digest(), Extends: c.Extends(), UnitCode: p.Unit(), InForce: inForce,
+	}
+	if !publishedAt.IsZero() {
+		v.PublishedAt = timestamppb.New(publishedAt)
+	}
+	if base != nil {
+		v.AddedDataElements = int32(len(c.Elements()) - len(base.Elements()))
+		v.AddedIndicators = int32(len(c.Indicators()) - len(base.Indicators()))
+	}
+	return v
 }

@@ -10,6 +10,7 @@ import (
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -235,6 +236,303 @@ func (PeriodType) EnumDescriptor() ([]byte, []int) {
 	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{3}
 }
 
+// PublishCatalogRequest carries the YAML of a new catalogue version.
+type PublishCatalogRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The YAML document, as text.
+	Source        string `protobuf:"bytes,1,opt,name=source,proto3" json:"source,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PublishCatalogRequest) Reset() {
+	*x = PublishCatalogRequest{}
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PublishCatalogRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PublishCatalogRequest) ProtoMessage() {}
+
+func (x *PublishCatalogRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PublishCatalogRequest.ProtoReflect.Descriptor instead.
+func (*PublishCatalogRequest) Descriptor() ([]byte, []int) {
+	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *PublishCatalogRequest) GetSource() string {
+	if x != nil {
+		return x.Source
+	}
+	return ""
+}
+
+// CatalogVersion is a catalogue version a unit published for its subtree.
+type CatalogVersion struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Version string                 `protobuf:"bytes,1,opt,name=version,proto3" json:"version,omitempty"`
+	// Digest of the catalogue it makes, which reports made with it name.
+	Digest string `protobuf:"bytes,2,opt,name=digest,proto3" json:"digest,omitempty"`
+	// Digest of the catalogue it extends.
+	Extends string `protobuf:"bytes,3,opt,name=extends,proto3" json:"extends,omitempty"`
+	// The publishing unit.
+	UnitCode    string                 `protobuf:"bytes,4,opt,name=unit_code,json=unitCode,proto3" json:"unit_code,omitempty"`
+	PublishedAt *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=published_at,json=publishedAt,proto3" json:"published_at,omitempty"`
+	// Whether it is the catalogue in force at this node.
+	InForce bool `protobuf:"varint,6,opt,name=in_force,json=inForce,proto3" json:"in_force,omitempty"`
+	// How many data elements and indicators it adds.
+	AddedDataElements int32 `protobuf:"varint,7,opt,name=added_data_elements,json=addedDataElements,proto3" json:"added_data_elements,omitempty"`
+	AddedIndicators   int32 `protobuf:"varint,8,opt,name=added_indicators,json=addedIndicators,proto3" json:"added_indicators,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *CatalogVersion) Reset() {
+	*x = CatalogVersion{}
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CatalogVersion) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CatalogVersion) ProtoMessage() {}
+
+func (x *CatalogVersion) ProtoReflect() protoreflect.Message {
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CatalogVersion.ProtoReflect.Descriptor instead.
+func (*CatalogVersion) Descriptor() ([]byte, []int) {
+	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *CatalogVersion) GetVersion() string {
+	if x != nil {
+		return x.Version
+	}
+	return ""
+}
+
+func (x *CatalogVersion) GetDigest() string {
+	if x != nil {
+		return x.Digest
+	}
+	return ""
+}
+
+func (x *CatalogVersion) GetExtends() string {
+	if x != nil {
+		return x.Extends
+	}
+	return ""
+}
+
+func (x *CatalogVersion) GetUnitCode() string {
+	if x != nil {
+		return x.UnitCode
+	}
+	return ""
+}
+
+func (x *CatalogVersion) GetPublishedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.PublishedAt
+	}
+	return nil
+}
+
+func (x *CatalogVersion) GetInForce() bool {
+	if x != nil {
+		return x.InForce
+	}
+	return false
+}
+
+func (x *CatalogVersion) GetAddedDataElements() int32 {
+	if x != nil {
+		return x.AddedDataElements
+	}
+	return 0
+}
+
+func (x *CatalogVersion) GetAddedIndicators() int32 {
+	if x != nil {
+		return x.AddedIndicators
+	}
+	return 0
+}
+
+// PublishCatalogResponse describes the version published.
+type PublishCatalogResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Version       *CatalogVersion        `protobuf:"bytes,1,opt,name=version,proto3" json:"version,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PublishCatalogResponse) Reset() {
+	*x = PublishCatalogResponse{}
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PublishCatalogResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PublishCatalogResponse) ProtoMessage() {}
+
+func (x *PublishCatalogResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PublishCatalogResponse.ProtoReflect.Descriptor instead.
+func (*PublishCatalogResponse) Descriptor() ([]byte, []int) {
+	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *PublishCatalogResponse) GetVersion() *CatalogVersion {
+	if x != nil {
+		return x.Version
+	}
+	return nil
+}
+
+// ListCatalogVersionsRequest asks for the versions known here.
+type ListCatalogVersionsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListCatalogVersionsRequest) Reset() {
+	*x = ListCatalogVersionsRequest{}
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListCatalogVersionsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListCatalogVersionsRequest) ProtoMessage() {}
+
+func (x *ListCatalogVersionsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListCatalogVersionsRequest.ProtoReflect.Descriptor instead.
+func (*ListCatalogVersionsRequest) Descriptor() ([]byte, []int) {
+	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{3}
+}
+
+// ListCatalogVersionsResponse lists them in the order they arrived.
+type ListCatalogVersionsResponse struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Versions []*CatalogVersion      `protobuf:"bytes,1,rep,name=versions,proto3" json:"versions,omitempty"`
+	// The catalogue in force at this node, a built-in one when no version
+	// published at or above it is.
+	InForceVersion string `protobuf:"bytes,2,opt,name=in_force_version,json=inForceVersion,proto3" json:"in_force_version,omitempty"`
+	InForceDigest  string `protobuf:"bytes,3,opt,name=in_force_digest,json=inForceDigest,proto3" json:"in_force_digest,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *ListCatalogVersionsResponse) Reset() {
+	*x = ListCatalogVersionsResponse{}
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListCatalogVersionsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListCatalogVersionsResponse) ProtoMessage() {}
+
+func (x *ListCatalogVersionsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListCatalogVersionsResponse.ProtoReflect.Descriptor instead.
+func (*ListCatalogVersionsResponse) Descriptor() ([]byte, []int) {
+	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *ListCatalogVersionsResponse) GetVersions() []*CatalogVersion {
+	if x != nil {
+		return x.Versions
+	}
+	return nil
+}
+
+func (x *ListCatalogVersionsResponse) GetInForceVersion() string {
+	if x != nil {
+		return x.InForceVersion
+	}
+	return ""
+}
+
+func (x *ListCatalogVersionsResponse) GetInForceDigest() string {
+	if x != nil {
+		return x.InForceDigest
+	}
+	return ""
+}
+
 // ListValidationRulesRequest asks for the rules.
 type ListValidationRulesRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -244,7 +542,7 @@ type ListValidationRulesRequest struct {
 
 func (x *ListValidationRulesRequest) Reset() {
 	*x = ListValidationRulesRequest{}
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[0]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -256,7 +554,7 @@ func (x *ListValidationRulesRequest) String() string {
 func (*ListValidationRulesRequest) ProtoMessage() {}
 
 func (x *ListValidationRulesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[0]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -269,7 +567,7 @@ func (x *ListValidationRulesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListValidationRulesRequest.ProtoReflect.Descriptor instead.
 func (*ListValidationRulesRequest) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{0}
+	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{5}
 }
 
 // ValidationRule is a check a report must pass: left operator right, where
@@ -295,7 +593,7 @@ type ValidationRule struct {
 
 func (x *ValidationRule) Reset() {
 	*x = ValidationRule{}
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[1]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -307,7 +605,7 @@ func (x *ValidationRule) String() string {
 func (*ValidationRule) ProtoMessage() {}
 
 func (x *ValidationRule) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[1]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -320,7 +618,7 @@ func (x *ValidationRule) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ValidationRule.ProtoReflect.Descriptor instead.
 func (*ValidationRule) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{1}
+	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ValidationRule) GetCode() string {
@@ -404,7 +702,7 @@ type ListValidationRulesResponse struct {
 
 func (x *ListValidationRulesResponse) Reset() {
 	*x = ListValidationRulesResponse{}
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[2]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -416,7 +714,7 @@ func (x *ListValidationRulesResponse) String() string {
 func (*ListValidationRulesResponse) ProtoMessage() {}
 
 func (x *ListValidationRulesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[2]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -429,7 +727,7 @@ func (x *ListValidationRulesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListValidationRulesResponse.ProtoReflect.Descriptor instead.
 func (*ListValidationRulesResponse) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{2}
+	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ListValidationRulesResponse) GetRules() []*ValidationRule {
@@ -451,7 +749,7 @@ type BreakdownOption struct {
 
 func (x *BreakdownOption) Reset() {
 	*x = BreakdownOption{}
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[3]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -463,7 +761,7 @@ func (x *BreakdownOption) String() string {
 func (*BreakdownOption) ProtoMessage() {}
 
 func (x *BreakdownOption) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[3]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -476,7 +774,7 @@ func (x *BreakdownOption) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BreakdownOption.ProtoReflect.Descriptor instead.
 func (*BreakdownOption) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{3}
+	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *BreakdownOption) GetCode() string {
@@ -514,7 +812,7 @@ type Breakdown struct {
 
 func (x *Breakdown) Reset() {
 	*x = Breakdown{}
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[4]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -526,7 +824,7 @@ func (x *Breakdown) String() string {
 func (*Breakdown) ProtoMessage() {}
 
 func (x *Breakdown) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[4]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -539,7 +837,7 @@ func (x *Breakdown) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Breakdown.ProtoReflect.Descriptor instead.
 func (*Breakdown) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{4}
+	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Breakdown) GetCode() string {
@@ -596,7 +894,7 @@ type DataElement struct {
 
 func (x *DataElement) Reset() {
 	*x = DataElement{}
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[5]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -608,7 +906,7 @@ func (x *DataElement) String() string {
 func (*DataElement) ProtoMessage() {}
 
 func (x *DataElement) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[5]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -621,7 +919,7 @@ func (x *DataElement) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DataElement.ProtoReflect.Descriptor instead.
 func (*DataElement) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{5}
+	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *DataElement) GetCode() string {
@@ -692,7 +990,7 @@ type Section struct {
 
 func (x *Section) Reset() {
 	*x = Section{}
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[6]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -704,7 +1002,7 @@ func (x *Section) String() string {
 func (*Section) ProtoMessage() {}
 
 func (x *Section) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[6]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -717,7 +1015,7 @@ func (x *Section) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Section.ProtoReflect.Descriptor instead.
 func (*Section) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{6}
+	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Section) GetCode() string {
@@ -749,7 +1047,7 @@ type DataSet struct {
 
 func (x *DataSet) Reset() {
 	*x = DataSet{}
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[7]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -761,7 +1059,7 @@ func (x *DataSet) String() string {
 func (*DataSet) ProtoMessage() {}
 
 func (x *DataSet) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[7]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -774,7 +1072,7 @@ func (x *DataSet) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DataSet.ProtoReflect.Descriptor instead.
 func (*DataSet) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{7}
+	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *DataSet) GetCode() string {
@@ -842,7 +1140,7 @@ type Indicator struct {
 
 func (x *Indicator) Reset() {
 	*x = Indicator{}
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[8]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -854,7 +1152,7 @@ func (x *Indicator) String() string {
 func (*Indicator) ProtoMessage() {}
 
 func (x *Indicator) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[8]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -867,7 +1165,7 @@ func (x *Indicator) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Indicator.ProtoReflect.Descriptor instead.
 func (*Indicator) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{8}
+	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Indicator) GetCode() string {
@@ -942,7 +1240,7 @@ type Catalog struct {
 
 func (x *Catalog) Reset() {
 	*x = Catalog{}
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[9]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -954,7 +1252,7 @@ func (x *Catalog) String() string {
 func (*Catalog) ProtoMessage() {}
 
 func (x *Catalog) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[9]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -967,7 +1265,7 @@ func (x *Catalog) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Catalog.ProtoReflect.Descriptor instead.
 func (*Catalog) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{9}
+	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *Catalog) GetVersion() string {
@@ -1021,7 +1319,7 @@ type GetCatalogRequest struct {
 
 func (x *GetCatalogRequest) Reset() {
 	*x = GetCatalogRequest{}
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[10]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1033,7 +1331,7 @@ func (x *GetCatalogRequest) String() string {
 func (*GetCatalogRequest) ProtoMessage() {}
 
 func (x *GetCatalogRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[10]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1046,7 +1344,7 @@ func (x *GetCatalogRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetCatalogRequest.ProtoReflect.Descriptor instead.
 func (*GetCatalogRequest) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{10}
+	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{15}
 }
 
 // GetCatalogResponse carries the whole catalogue.
@@ -1059,7 +1357,7 @@ type GetCatalogResponse struct {
 
 func (x *GetCatalogResponse) Reset() {
 	*x = GetCatalogResponse{}
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[11]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1071,7 +1369,7 @@ func (x *GetCatalogResponse) String() string {
 func (*GetCatalogResponse) ProtoMessage() {}
 
 func (x *GetCatalogResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[11]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1084,7 +1382,7 @@ func (x *GetCatalogResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetCatalogResponse.ProtoReflect.Descriptor instead.
 func (*GetCatalogResponse) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{11}
+	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *GetCatalogResponse) GetCatalog() *Catalog {
@@ -1107,7 +1405,7 @@ type ListDataElementsRequest struct {
 
 func (x *ListDataElementsRequest) Reset() {
 	*x = ListDataElementsRequest{}
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[12]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1119,7 +1417,7 @@ func (x *ListDataElementsRequest) String() string {
 func (*ListDataElementsRequest) ProtoMessage() {}
 
 func (x *ListDataElementsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[12]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1132,7 +1430,7 @@ func (x *ListDataElementsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDataElementsRequest.ProtoReflect.Descriptor instead.
 func (*ListDataElementsRequest) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{12}
+	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ListDataElementsRequest) GetGroup() string {
@@ -1159,7 +1457,7 @@ type ListDataElementsResponse struct {
 
 func (x *ListDataElementsResponse) Reset() {
 	*x = ListDataElementsResponse{}
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[13]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1171,7 +1469,7 @@ func (x *ListDataElementsResponse) String() string {
 func (*ListDataElementsResponse) ProtoMessage() {}
 
 func (x *ListDataElementsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[13]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1184,7 +1482,7 @@ func (x *ListDataElementsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDataElementsResponse.ProtoReflect.Descriptor instead.
 func (*ListDataElementsResponse) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{13}
+	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ListDataElementsResponse) GetDataElements() []*DataElement {
@@ -1204,7 +1502,7 @@ type GetDataElementRequest struct {
 
 func (x *GetDataElementRequest) Reset() {
 	*x = GetDataElementRequest{}
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[14]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1216,7 +1514,7 @@ func (x *GetDataElementRequest) String() string {
 func (*GetDataElementRequest) ProtoMessage() {}
 
 func (x *GetDataElementRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[14]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1229,7 +1527,7 @@ func (x *GetDataElementRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDataElementRequest.ProtoReflect.Descriptor instead.
 func (*GetDataElementRequest) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{14}
+	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *GetDataElementRequest) GetCode() string {
@@ -1250,7 +1548,7 @@ type GetDataElementResponse struct {
 
 func (x *GetDataElementResponse) Reset() {
 	*x = GetDataElementResponse{}
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[15]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1262,7 +1560,7 @@ func (x *GetDataElementResponse) String() string {
 func (*GetDataElementResponse) ProtoMessage() {}
 
 func (x *GetDataElementResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[15]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1275,7 +1573,7 @@ func (x *GetDataElementResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDataElementResponse.ProtoReflect.Descriptor instead.
 func (*GetDataElementResponse) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{15}
+	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *GetDataElementResponse) GetDataElement() *DataElement {
@@ -1301,7 +1599,7 @@ type ListBreakdownsRequest struct {
 
 func (x *ListBreakdownsRequest) Reset() {
 	*x = ListBreakdownsRequest{}
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[16]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1313,7 +1611,7 @@ func (x *ListBreakdownsRequest) String() string {
 func (*ListBreakdownsRequest) ProtoMessage() {}
 
 func (x *ListBreakdownsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[16]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1326,7 +1624,7 @@ func (x *ListBreakdownsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListBreakdownsRequest.ProtoReflect.Descriptor instead.
 func (*ListBreakdownsRequest) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{16}
+	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{21}
 }
 
 // ListBreakdownsResponse lists breakdowns in catalogue order.
@@ -1339,7 +1637,7 @@ type ListBreakdownsResponse struct {
 
 func (x *ListBreakdownsResponse) Reset() {
 	*x = ListBreakdownsResponse{}
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[17]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1351,7 +1649,7 @@ func (x *ListBreakdownsResponse) String() string {
 func (*ListBreakdownsResponse) ProtoMessage() {}
 
 func (x *ListBreakdownsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[17]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1364,7 +1662,7 @@ func (x *ListBreakdownsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListBreakdownsResponse.ProtoReflect.Descriptor instead.
 func (*ListBreakdownsResponse) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{17}
+	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ListBreakdownsResponse) GetBreakdowns() []*Breakdown {
@@ -1383,7 +1681,7 @@ type ListDataSetsRequest struct {
 
 func (x *ListDataSetsRequest) Reset() {
 	*x = ListDataSetsRequest{}
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[18]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1395,7 +1693,7 @@ func (x *ListDataSetsRequest) String() string {
 func (*ListDataSetsRequest) ProtoMessage() {}
 
 func (x *ListDataSetsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[18]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1408,7 +1706,7 @@ func (x *ListDataSetsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDataSetsRequest.ProtoReflect.Descriptor instead.
 func (*ListDataSetsRequest) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{18}
+	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{23}
 }
 
 // ListDataSetsResponse lists data sets in catalogue order.
@@ -1421,7 +1719,7 @@ type ListDataSetsResponse struct {
 
 func (x *ListDataSetsResponse) Reset() {
 	*x = ListDataSetsResponse{}
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[19]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1433,7 +1731,7 @@ func (x *ListDataSetsResponse) String() string {
 func (*ListDataSetsResponse) ProtoMessage() {}
 
 func (x *ListDataSetsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[19]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1446,7 +1744,7 @@ func (x *ListDataSetsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDataSetsResponse.ProtoReflect.Descriptor instead.
 func (*ListDataSetsResponse) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{19}
+	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ListDataSetsResponse) GetDataSets() []*DataSet {
@@ -1466,7 +1764,7 @@ type GetDataSetRequest struct {
 
 func (x *GetDataSetRequest) Reset() {
 	*x = GetDataSetRequest{}
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[20]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1478,7 +1776,7 @@ func (x *GetDataSetRequest) String() string {
 func (*GetDataSetRequest) ProtoMessage() {}
 
 func (x *GetDataSetRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[20]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1491,7 +1789,7 @@ func (x *GetDataSetRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDataSetRequest.ProtoReflect.Descriptor instead.
 func (*GetDataSetRequest) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{20}
+	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *GetDataSetRequest) GetCode() string {
@@ -1511,7 +1809,7 @@ type GetDataSetResponse struct {
 
 func (x *GetDataSetResponse) Reset() {
 	*x = GetDataSetResponse{}
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[21]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1523,7 +1821,7 @@ func (x *GetDataSetResponse) String() string {
 func (*GetDataSetResponse) ProtoMessage() {}
 
 func (x *GetDataSetResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[21]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1536,7 +1834,7 @@ func (x *GetDataSetResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDataSetResponse.ProtoReflect.Descriptor instead.
 func (*GetDataSetResponse) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{21}
+	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *GetDataSetResponse) GetDataSet() *DataSet {
@@ -1555,7 +1853,7 @@ type ListIndicatorsRequest struct {
 
 func (x *ListIndicatorsRequest) Reset() {
 	*x = ListIndicatorsRequest{}
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[22]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1567,7 +1865,7 @@ func (x *ListIndicatorsRequest) String() string {
 func (*ListIndicatorsRequest) ProtoMessage() {}
 
 func (x *ListIndicatorsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[22]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1580,7 +1878,7 @@ func (x *ListIndicatorsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListIndicatorsRequest.ProtoReflect.Descriptor instead.
 func (*ListIndicatorsRequest) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{22}
+	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{27}
 }
 
 // ListIndicatorsResponse lists indicators in catalogue order.
@@ -1593,7 +1891,7 @@ type ListIndicatorsResponse struct {
 
 func (x *ListIndicatorsResponse) Reset() {
 	*x = ListIndicatorsResponse{}
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[23]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1605,7 +1903,7 @@ func (x *ListIndicatorsResponse) String() string {
 func (*ListIndicatorsResponse) ProtoMessage() {}
 
 func (x *ListIndicatorsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[23]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1618,7 +1916,7 @@ func (x *ListIndicatorsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListIndicatorsResponse.ProtoReflect.Descriptor instead.
 func (*ListIndicatorsResponse) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{23}
+	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ListIndicatorsResponse) GetIndicators() []*Indicator {
@@ -1638,7 +1936,7 @@ type GetIndicatorRequest struct {
 
 func (x *GetIndicatorRequest) Reset() {
 	*x = GetIndicatorRequest{}
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[24]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1650,7 +1948,7 @@ func (x *GetIndicatorRequest) String() string {
 func (*GetIndicatorRequest) ProtoMessage() {}
 
 func (x *GetIndicatorRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[24]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1663,7 +1961,7 @@ func (x *GetIndicatorRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetIndicatorRequest.ProtoReflect.Descriptor instead.
 func (*GetIndicatorRequest) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{24}
+	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *GetIndicatorRequest) GetCode() string {
@@ -1683,7 +1981,7 @@ type GetIndicatorResponse struct {
 
 func (x *GetIndicatorResponse) Reset() {
 	*x = GetIndicatorResponse{}
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[25]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1695,7 +1993,7 @@ func (x *GetIndicatorResponse) String() string {
 func (*GetIndicatorResponse) ProtoMessage() {}
 
 func (x *GetIndicatorResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_catalog_proto_msgTypes[25]
+	mi := &file_tonghop_v1_catalog_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1708,7 +2006,7 @@ func (x *GetIndicatorResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetIndicatorResponse.ProtoReflect.Descriptor instead.
 func (*GetIndicatorResponse) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{25}
+	return file_tonghop_v1_catalog_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *GetIndicatorResponse) GetIndicator() *Indicator {
@@ -1723,7 +2021,25 @@ var File_tonghop_v1_catalog_proto protoreflect.FileDescriptor
 const file_tonghop_v1_catalog_proto_rawDesc = "" +
 	"\n" +
 	"\x18tonghop/v1/catalog.proto\x12\n" +
-	"tonghop.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x15tonghop/v1/data.proto\"\x1c\n" +
+	"tonghop.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x15tonghop/v1/data.proto\"/\n" +
+	"\x15PublishCatalogRequest\x12\x16\n" +
+	"\x06source\x18\x01 \x01(\tR\x06source\"\xae\x02\n" +
+	"\x0eCatalogVersion\x12\x18\n" +
+	"\aversion\x18\x01 \x01(\tR\aversion\x12\x16\n" +
+	"\x06digest\x18\x02 \x01(\tR\x06digest\x12\x18\n" +
+	"\aextends\x18\x03 \x01(\tR\aextends\x12\x1b\n" +
+	"\tunit_code\x18\x04 \x01(\tR\bunitCode\x12=\n" +
+	"\fpublished_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\vpublishedAt\x12\x19\n" +
+	"\bin_force\x18\x06 \x01(\bR\ainForce\x12.\n" +
+	"\x13added_data_elements\x18\a \x01(\x05R\x11addedDataElements\x12)\n" +
+	"\x10added_indicators\x18\b \x01(\x05R\x0faddedIndicators\"N\n" +
+	"\x16PublishCatalogResponse\x124\n" +
+	"\aversion\x18\x01 \x01(\v2\x1a.tonghop.v1.CatalogVersionR\aversion\"\x1c\n" +
+	"\x1aListCatalogVersionsRequest\"\xa7\x01\n" +
+	"\x1bListCatalogVersionsResponse\x126\n" +
+	"\bversions\x18\x01 \x03(\v2\x1a.tonghop.v1.CatalogVersionR\bversions\x12(\n" +
+	"\x10in_force_version\x18\x02 \x01(\tR\x0einForceVersion\x12&\n" +
+	"\x0fin_force_digest\x18\x03 \x01(\tR\rinForceDigest\"\x1c\n" +
 	"\x1aListValidationRulesRequest\"\xb2\x02\n" +
 	"\x0eValidationRule\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\tR\x04code\x12\x12\n" +
@@ -1849,7 +2165,8 @@ const file_tonghop_v1_catalog_proto_rawDesc = "" +
 	"\x13PERIOD_TYPE_MONTHLY\x10\x01\x12\x19\n" +
 	"\x15PERIOD_TYPE_QUARTERLY\x10\x02\x12\x1b\n" +
 	"\x17PERIOD_TYPE_SIX_MONTHLY\x10\x03\x12\x16\n" +
-	"\x12PERIOD_TYPE_YEARLY\x10\x042\xd9\b\n" +
+	"\x12PERIOD_TYPE_YEARLY\x10\x042\xda\n" +
+	"\n" +
 	"\x0eCatalogService\x12`\n" +
 	"\n" +
 	"GetCatalog\x12\x1d.tonghop.v1.GetCatalogRequest\x1a\x1e.tonghop.v1.GetCatalogResponse\"\x13\x82\xd3\xe4\x93\x02\r\x12\v/v1/catalog\x12\x80\x01\n" +
@@ -1861,7 +2178,9 @@ const file_tonghop_v1_catalog_proto_rawDesc = "" +
 	"GetDataSet\x12\x1d.tonghop.v1.GetDataSetRequest\x1a\x1e.tonghop.v1.GetDataSetResponse\"$\x82\xd3\xe4\x93\x02\x1e\x12\x1c/v1/catalog/data-sets/{code}\x12w\n" +
 	"\x0eListIndicators\x12!.tonghop.v1.ListIndicatorsRequest\x1a\".tonghop.v1.ListIndicatorsResponse\"\x1e\x82\xd3\xe4\x93\x02\x18\x12\x16/v1/catalog/indicators\x12x\n" +
 	"\fGetIndicator\x12\x1f.tonghop.v1.GetIndicatorRequest\x1a .tonghop.v1.GetIndicatorResponse\"%\x82\xd3\xe4\x93\x02\x1f\x12\x1d/v1/catalog/indicators/{code}\x12\x8c\x01\n" +
-	"\x13ListValidationRules\x12&.tonghop.v1.ListValidationRulesRequest\x1a'.tonghop.v1.ListValidationRulesResponse\"$\x82\xd3\xe4\x93\x02\x1e\x12\x1c/v1/catalog/validation-rulesB5Z3github.com/tonghop/tonghop/api/tonghop/v1;tonghopv1b\x06proto3"
+	"\x13ListValidationRules\x12&.tonghop.v1.ListValidationRulesRequest\x1a'.tonghop.v1.ListValidationRulesResponse\"$\x82\xd3\xe4\x93\x02\x1e\x12\x1c/v1/catalog/validation-rules\x12x\n" +
+	"\x0ePublishCatalog\x12!.tonghop.v1.PublishCatalogRequest\x1a\".tonghop.v1.PublishCatalogResponse\"\x1f\x82\xd3\xe4\x93\x02\x19:\x01*\"\x14/v1/catalog/versions\x12\x84\x01\n" +
+	"\x13ListCatalogVersions\x12&.tonghop.v1.ListCatalogVersionsRequest\x1a'.tonghop.v1.ListCatalogVersionsResponse\"\x1c\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/catalog/versionsB5Z3github.com/tonghop/tonghop/api/tonghop/v1;tonghopv1b\x06proto3"
 
 var (
 	file_tonghop_v1_catalog_proto_rawDescOnce sync.Once
@@ -1876,85 +2195,98 @@ func file_tonghop_v1_catalog_proto_rawDescGZIP() []byte {
 }
 
 var file_tonghop_v1_catalog_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_tonghop_v1_catalog_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
+var file_tonghop_v1_catalog_proto_msgTypes = make([]protoimpl.MessageInfo, 31)
 var file_tonghop_v1_catalog_proto_goTypes = []any{
 	(Nature)(0),                         // 0: tonghop.v1.Nature
 	(ValueType)(0),                      // 1: tonghop.v1.ValueType
 	(BreakdownKind)(0),                  // 2: tonghop.v1.BreakdownKind
 	(PeriodType)(0),                     // 3: tonghop.v1.PeriodType
-	(*ListValidationRulesRequest)(nil),  // 4: tonghop.v1.ListValidationRulesRequest
-	(*ValidationRule)(nil),              // 5: tonghop.v1.ValidationRule
-	(*ListValidationRulesResponse)(nil), // 6: tonghop.v1.ListValidationRulesResponse
-	(*BreakdownOption)(nil),             // 7: tonghop.v1.BreakdownOption
-	(*Breakdown)(nil),                   // 8: tonghop.v1.Breakdown
-	(*DataElement)(nil),                 // 9: tonghop.v1.DataElement
-	(*Section)(nil),                     // 10: tonghop.v1.Section
-	(*DataSet)(nil),                     // 11: tonghop.v1.DataSet
-	(*Indicator)(nil),                   // 12: tonghop.v1.Indicator
-	(*Catalog)(nil),                     // 13: tonghop.v1.Catalog
-	(*GetCatalogRequest)(nil),           // 14: tonghop.v1.GetCatalogRequest
-	(*GetCatalogResponse)(nil),          // 15: tonghop.v1.GetCatalogResponse
-	(*ListDataElementsRequest)(nil),     // 16: tonghop.v1.ListDataElementsRequest
-	(*ListDataElementsResponse)(nil),    // 17: tonghop.v1.ListDataElementsResponse
-	(*GetDataElementRequest)(nil),       // 18: tonghop.v1.GetDataElementRequest
-	(*GetDataElementResponse)(nil),      // 19: tonghop.v1.GetDataElementResponse
-	(*ListBreakdownsRequest)(nil),       // 20: tonghop.v1.ListBreakdownsRequest
-	(*ListBreakdownsResponse)(nil),      // 21: tonghop.v1.ListBreakdownsResponse
-	(*ListDataSetsRequest)(nil),         // 22: tonghop.v1.ListDataSetsRequest
-	(*ListDataSetsResponse)(nil),        // 23: tonghop.v1.ListDataSetsResponse
-	(*GetDataSetRequest)(nil),           // 24: tonghop.v1.GetDataSetRequest
-	(*GetDataSetResponse)(nil),          // 25: tonghop.v1.GetDataSetResponse
-	(*ListIndicatorsRequest)(nil),       // 26: tonghop.v1.ListIndicatorsRequest
-	(*ListIndicatorsResponse)(nil),      // 27: tonghop.v1.ListIndicatorsResponse
-	(*GetIndicatorRequest)(nil),         // 28: tonghop.v1.GetIndicatorRequest
-	(*GetIndicatorResponse)(nil),        // 29: tonghop.v1.GetIndicatorResponse
-	(Importance)(0),                     // 30: tonghop.v1.Importance
+	(*PublishCatalogRequest)(nil),       // 4: tonghop.v1.PublishCatalogRequest
+	(*CatalogVersion)(nil),              // 5: tonghop.v1.CatalogVersion
+	(*PublishCatalogResponse)(nil),      // 6: tonghop.v1.PublishCatalogResponse
+	(*ListCatalogVersionsRequest)(nil),  // 7: tonghop.v1.ListCatalogVersionsRequest
+	(*ListCatalogVersionsResponse)(nil), // 8: tonghop.v1.ListCatalogVersionsResponse
+	(*ListValidationRulesRequest)(nil),  // 9: tonghop.v1.ListValidationRulesRequest
+	(*ValidationRule)(nil),              // 10: tonghop.v1.ValidationRule
+	(*ListValidationRulesResponse)(nil), // 11: tonghop.v1.ListValidationRulesResponse
+	(*BreakdownOption)(nil),             // 12: tonghop.v1.BreakdownOption
+	(*Breakdown)(nil),                   // 13: tonghop.v1.Breakdown
+	(*DataElement)(nil),                 // 14: tonghop.v1.DataElement
+	(*Section)(nil),                     // 15: tonghop.v1.Section
+	(*DataSet)(nil),                     // 16: tonghop.v1.DataSet
+	(*Indicator)(nil),                   // 17: tonghop.v1.Indicator
+	(*Catalog)(nil),                     // 18: tonghop.v1.Catalog
+	(*GetCatalogRequest)(nil),           // 19: tonghop.v1.GetCatalogRequest
+	(*GetCatalogResponse)(nil),          // 20: tonghop.v1.GetCatalogResponse
+	(*ListDataElementsRequest)(nil),     // 21: tonghop.v1.ListDataElementsRequest
+	(*ListDataElementsResponse)(nil),    // 22: tonghop.v1.ListDataElementsResponse
+	(*GetDataElementRequest)(nil),       // 23: tonghop.v1.GetDataElementRequest
+	(*GetDataElementResponse)(nil),      // 24: tonghop.v1.GetDataElementResponse
+	(*ListBreakdownsRequest)(nil),       // 25: tonghop.v1.ListBreakdownsRequest
+	(*ListBreakdownsResponse)(nil),      // 26: tonghop.v1.ListBreakdownsResponse
+	(*ListDataSetsRequest)(nil),         // 27: tonghop.v1.ListDataSetsRequest
+	(*ListDataSetsResponse)(nil),        // 28: tonghop.v1.ListDataSetsResponse
+	(*GetDataSetRequest)(nil),           // 29: tonghop.v1.GetDataSetRequest
+	(*GetDataSetResponse)(nil),          // 30: tonghop.v1.GetDataSetResponse
+	(*ListIndicatorsRequest)(nil),       // 31: tonghop.v1.ListIndicatorsRequest
+	(*ListIndicatorsResponse)(nil),      // 32: tonghop.v1.ListIndicatorsResponse
+	(*GetIndicatorRequest)(nil),         // 33: tonghop.v1.GetIndicatorRequest
+	(*GetIndicatorResponse)(nil),        // 34: tonghop.v1.GetIndicatorResponse
+	(*timestamppb.Timestamp)(nil),       // 35: google.protobuf.Timestamp
+	(Importance)(0),                     // 36: tonghop.v1.Importance
 }
 var file_tonghop_v1_catalog_proto_depIdxs = []int32{
-	30, // 0: tonghop.v1.ValidationRule.importance:type_name -> tonghop.v1.Importance
-	5,  // 1: tonghop.v1.ListValidationRulesResponse.rules:type_name -> tonghop.v1.ValidationRule
-	2,  // 2: tonghop.v1.Breakdown.kind:type_name -> tonghop.v1.BreakdownKind
-	7,  // 3: tonghop.v1.Breakdown.options:type_name -> tonghop.v1.BreakdownOption
-	0,  // 4: tonghop.v1.DataElement.nature:type_name -> tonghop.v1.Nature
-	1,  // 5: tonghop.v1.DataElement.value_type:type_name -> tonghop.v1.ValueType
-	3,  // 6: tonghop.v1.DataSet.period_type:type_name -> tonghop.v1.PeriodType
-	10, // 7: tonghop.v1.DataSet.sections:type_name -> tonghop.v1.Section
-	8,  // 8: tonghop.v1.Catalog.breakdowns:type_name -> tonghop.v1.Breakdown
-	9,  // 9: tonghop.v1.Catalog.data_elements:type_name -> tonghop.v1.DataElement
-	11, // 10: tonghop.v1.Catalog.data_sets:type_name -> tonghop.v1.DataSet
-	12, // 11: tonghop.v1.Catalog.indicators:type_name -> tonghop.v1.Indicator
-	13, // 12: tonghop.v1.GetCatalogResponse.catalog:type_name -> tonghop.v1.Catalog
-	9,  // 13: tonghop.v1.ListDataElementsResponse.data_elements:type_name -> tonghop.v1.DataElement
-	9,  // 14: tonghop.v1.GetDataElementResponse.data_element:type_name -> tonghop.v1.DataElement
-	8,  // 15: tonghop.v1.GetDataElementResponse.breakdowns:type_name -> tonghop.v1.Breakdown
-	8,  // 16: tonghop.v1.ListBreakdownsResponse.breakdowns:type_name -> tonghop.v1.Breakdown
-	11, // 17: tonghop.v1.ListDataSetsResponse.data_sets:type_name -> tonghop.v1.DataSet
-	11, // 18: tonghop.v1.GetDataSetResponse.data_set:type_name -> tonghop.v1.DataSet
-	12, // 19: tonghop.v1.ListIndicatorsResponse.indicators:type_name -> tonghop.v1.Indicator
-	12, // 20: tonghop.v1.GetIndicatorResponse.indicator:type_name -> tonghop.v1.Indicator
-	14, // 21: tonghop.v1.CatalogService.GetCatalog:input_type -> tonghop.v1.GetCatalogRequest
-	16, // 22: tonghop.v1.CatalogService.ListDataElements:input_type -> tonghop.v1.ListDataElementsRequest
-	18, // 23: tonghop.v1.CatalogService.GetDataElement:input_type -> tonghop.v1.GetDataElementRequest
-	20, // 24: tonghop.v1.CatalogService.ListBreakdowns:input_type -> tonghop.v1.ListBreakdownsRequest
-	22, // 25: tonghop.v1.CatalogService.ListDataSets:input_type -> tonghop.v1.ListDataSetsRequest
-	24, // 26: tonghop.v1.CatalogService.GetDataSet:input_type -> tonghop.v1.GetDataSetRequest
-	26, // 27: tonghop.v1.CatalogService.ListIndicators:input_type -> tonghop.v1.ListIndicatorsRequest
-	28, // 28: tonghop.v1.CatalogService.GetIndicator:input_type -> tonghop.v1.GetIndicatorRequest
-	4,  // 29: tonghop.v1.CatalogService.ListValidationRules:input_type -> tonghop.v1.ListValidationRulesRequest
-	15, // 30: tonghop.v1.CatalogService.GetCatalog:output_type -> tonghop.v1.GetCatalogResponse
-	17, // 31: tonghop.v1.CatalogService.ListDataElements:output_type -> tonghop.v1.ListDataElementsResponse
-	19, // 32: tonghop.v1.CatalogService.GetDataElement:output_type -> tonghop.v1.GetDataElementResponse
-	21, // 33: tonghop.v1.CatalogService.ListBreakdowns:output_type -> tonghop.v1.ListBreakdownsResponse
-	23, // 34: tonghop.v1.CatalogService.ListDataSets:output_type -> tonghop.v1.ListDataSetsResponse
-	25, // 35: tonghop.v1.CatalogService.GetDataSet:output_type -> tonghop.v1.GetDataSetResponse
-	27, // 36: tonghop.v1.CatalogService.ListIndicators:output_type -> tonghop.v1.ListIndicatorsResponse
-	29, // 37: tonghop.v1.CatalogService.GetIndicator:output_type -> tonghop.v1.GetIndicatorResponse
-	6,  // 38: tonghop.v1.CatalogService.ListValidationRules:output_type -> tonghop.v1.ListValidationRulesResponse
-	30, // [30:39] is the sub-list for method output_type
-	21, // [21:30] is the sub-list for method input_type
-	21, // [21:21] is the sub-list for extension type_name
-	21, // [21:21] is the sub-list for extension extendee
-	0,  // [0:21] is the sub-list for field type_name
+	35, // 0: tonghop.v1.CatalogVersion.published_at:type_name -> google.protobuf.Timestamp
+	5,  // 1: tonghop.v1.PublishCatalogResponse.version:type_name -> tonghop.v1.CatalogVersion
+	5,  // 2: tonghop.v1.ListCatalogVersionsResponse.versions:type_name -> tonghop.v1.CatalogVersion
+	36, // 3: tonghop.v1.ValidationRule.importance:type_name -> tonghop.v1.Importance
+	10, // 4: tonghop.v1.ListValidationRulesResponse.rules:type_name -> tonghop.v1.ValidationRule
+	2,  // 5: tonghop.v1.Breakdown.kind:type_name -> tonghop.v1.BreakdownKind
+	12, // 6: tonghop.v1.Breakdown.options:type_name -> tonghop.v1.BreakdownOption
+	0,  // 7: tonghop.v1.DataElement.nature:type_name -> tonghop.v1.Nature
+	1,  // 8: tonghop.v1.DataElement.value_type:type_name -> tonghop.v1.ValueType
+	3,  // 9: tonghop.v1.DataSet.period_type:type_name -> tonghop.v1.PeriodType
+	15, // 10: tonghop.v1.DataSet.sections:type_name -> tonghop.v1.Section
+	13, // 11: tonghop.v1.Catalog.breakdowns:type_name -> tonghop.v1.Breakdown
+	14, // 12: tonghop.v1.Catalog.data_elements:type_name -> tonghop.v1.DataElement
+	16, // 13: tonghop.v1.Catalog.data_sets:type_name -> tonghop.v1.DataSet
+	17, // 14: tonghop.v1.Catalog.indicators:type_name -> tonghop.v1.Indicator
+	18, // 15: tonghop.v1.GetCatalogResponse.catalog:type_name -> tonghop.v1.Catalog
+	14, // 16: tonghop.v1.ListDataElementsResponse.data_elements:type_name -> tonghop.v1.DataElement
+	14, // 17: tonghop.v1.GetDataElementResponse.data_element:type_name -> tonghop.v1.DataElement
+	13, // 18: tonghop.v1.GetDataElementResponse.breakdowns:type_name -> tonghop.v1.Breakdown
+	13, // 19: tonghop.v1.ListBreakdownsResponse.breakdowns:type_name -> tonghop.v1.Breakdown
+	16, // 20: tonghop.v1.ListDataSetsResponse.data_sets:type_name -> tonghop.v1.DataSet
+	16, // 21: tonghop.v1.GetDataSetResponse.data_set:type_name -> tonghop.v1.DataSet
+	17, // 22: tonghop.v1.ListIndicatorsResponse.indicators:type_name -> tonghop.v1.Indicator
+	17, // 23: tonghop.v1.GetIndicatorResponse.indicator:type_name -> tonghop.v1.Indicator
+	19, // 24: tonghop.v1.CatalogService.GetCatalog:input_type -> tonghop.v1.GetCatalogRequest
+	21, // 25: tonghop.v1.CatalogService.ListDataElements:input_type -> tonghop.v1.ListDataElementsRequest
+	23, // 26: tonghop.v1.CatalogService.GetDataElement:input_type -> tonghop.v1.GetDataElementRequest
+	25, // 27: tonghop.v1.CatalogService.ListBreakdowns:input_type -> tonghop.v1.ListBreakdownsRequest
+	27, // 28: tonghop.v1.CatalogService.ListDataSets:input_type -> tonghop.v1.ListDataSetsRequest
+	29, // 29: tonghop.v1.CatalogService.GetDataSet:input_type -> tonghop.v1.GetDataSetRequest
+	31, // 30: tonghop.v1.CatalogService.ListIndicators:input_type -> tonghop.v1.ListIndicatorsRequest
+	33, // 31: tonghop.v1.CatalogService.GetIndicator:input_type -> tonghop.v1.GetIndicatorRequest
+	9,  // 32: tonghop.v1.CatalogService.ListValidationRules:input_type -> tonghop.v1.ListValidationRulesRequest
+	4,  // 33: tonghop.v1.CatalogService.PublishCatalog:input_type -> tonghop.v1.PublishCatalogRequest
+	7,  // 34: tonghop.v1.CatalogService.ListCatalogVersions:input_type -> tonghop.v1.ListCatalogVersionsRequest
+	20, // 35: tonghop.v1.CatalogService.GetCatalog:output_type -> tonghop.v1.GetCatalogResponse
+	22, // 36: tonghop.v1.CatalogService.ListDataElements:output_type -> tonghop.v1.ListDataElementsResponse
+	24, // 37: tonghop.v1.CatalogService.GetDataElement:output_type -> tonghop.v1.GetDataElementResponse
+	26, // 38: tonghop.v1.CatalogService.ListBreakdowns:output_type -> tonghop.v1.ListBreakdownsResponse
+	28, // 39: tonghop.v1.CatalogService.ListDataSets:output_type -> tonghop.v1.ListDataSetsResponse
+	30, // 40: tonghop.v1.CatalogService.GetDataSet:output_type -> tonghop.v1.GetDataSetResponse
+	32, // 41: tonghop.v1.CatalogService.ListIndicators:output_type -> tonghop.v1.ListIndicatorsResponse
+	34, // 42: tonghop.v1.CatalogService.GetIndicator:output_type -> tonghop.v1.GetIndicatorResponse
+	11, // 43: tonghop.v1.CatalogService.ListValidationRules:output_type -> tonghop.v1.ListValidationRulesResponse
+	6,  // 44: tonghop.v1.CatalogService.PublishCatalog:output_type -> tonghop.v1.PublishCatalogResponse
+	8,  // 45: tonghop.v1.CatalogService.ListCatalogVersions:output_type -> tonghop.v1.ListCatalogVersionsResponse
+	35, // [35:46] is the sub-list for method output_type
+	24, // [24:35] is the sub-list for method input_type
+	24, // [24:24] is the sub-list for extension type_name
+	24, // [24:24] is the sub-list for extension extendee
+	0,  // [0:24] is the sub-list for field type_name
 }
 
 func init() { file_tonghop_v1_catalog_proto_init() }
@@ -1969,7 +2301,7 @@ func file_tonghop_v1_catalog_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tonghop_v1_catalog_proto_rawDesc), len(file_tonghop_v1_catalog_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   26,
+			NumMessages:   31,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -28,6 +28,8 @@ const (
 	CatalogService_ListIndicators_FullMethodName      = "/tonghop.v1.CatalogService/ListIndicators"
 	CatalogService_GetIndicator_FullMethodName        = "/tonghop.v1.CatalogService/GetIndicator"
 	CatalogService_ListValidationRules_FullMethodName = "/tonghop.v1.CatalogService/ListValidationRules"
+	CatalogService_PublishCatalog_FullMethodName      = "/tonghop.v1.CatalogService/PublishCatalog"
+	CatalogService_ListCatalogVersions_FullMethodName = "/tonghop.v1.CatalogService/ListCatalogVersions"
 )
 
 // CatalogServiceClient is the client API for CatalogService service.
@@ -58,6 +60,18 @@ type CatalogServiceClient interface {
 	// catalogue's structure implies (breakdowns add up, parts within wholes)
 	// and those it states (stock-flow balances, …).
 	ListValidationRules(ctx context.Context, in *ListValidationRulesRequest, opts ...grpc.CallOption) (*ListValidationRulesResponse, error)
+	// PublishCatalog publishes a catalogue version for this node's subtree
+	// from a YAML document in the built-in format that lists only what it
+	// adds to the catalogue in force here (elements, breakdowns, data sets,
+	// indicators, validation rules of its own); it may use the codes it
+	// inherits but never define one again. The version is in force here at
+	// once, flows down to the subtree and goes up with the reports made with
+	// it. A document that does not validate is refused with the path of the
+	// offending value and changes nothing.
+	PublishCatalog(ctx context.Context, in *PublishCatalogRequest, opts ...grpc.CallOption) (*PublishCatalogResponse, error)
+	// ListCatalogVersions lists the catalogue versions published by this
+	// node's unit, above it and below it, and says which is in force here.
+	ListCatalogVersions(ctx context.Context, in *ListCatalogVersionsRequest, opts ...grpc.CallOption) (*ListCatalogVersionsResponse, error)
 }
 
 type catalogServiceClient struct {
@@ -158,6 +172,26 @@ func (c *catalogServiceClient) ListValidationRules(ctx context.Context, in *List
 	return out, nil
 }
 
+func (c *catalogServiceClient) PublishCatalog(ctx context.Context, in *PublishCatalogRequest, opts ...grpc.CallOption) (*PublishCatalogResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(PublishCatalogResponse)
+	err := c.cc.Invoke(ctx, CatalogService_PublishCatalog_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) ListCatalogVersions(ctx context.Context, in *ListCatalogVersionsRequest, opts ...grpc.CallOption) (*ListCatalogVersionsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListCatalogVersionsResponse)
+	err := c.cc.Invoke(ctx, CatalogService_ListCatalogVersions_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // CatalogServiceServer is the server API for CatalogService service.
 // All implementations must embed UnimplementedCatalogServiceServer
 // for forward compatibility.
@@ -186,6 +220,18 @@ type CatalogServiceServer interface {
 	// catalogue's structure implies (breakdowns add up, parts within wholes)
 	// and those it states (stock-flow balances, …).
 	ListValidationRules(context.Context, *ListValidationRulesRequest) (*ListValidationRulesResponse, error)
+	// PublishCatalog publishes a catalogue version for this node's subtree
+	// from a YAML document in the built-in format that lists only what it
+	// adds to the catalogue in force here (elements, breakdowns, data sets,
+	// indicators, validation rules of its own); it may use the codes it
+	// inherits but never define one again. The version is in force here at
+	// once, flows down to the subtree and goes up with the reports made with
+	// it. A document that does not validate is refused with the path of the
+	// offending value and changes nothing.
+	PublishCatalog(context.Context, *PublishCatalogRequest) (*PublishCatalogResponse, error)
+	// ListCatalogVersions lists the catalogue versions published by this
+	// node's unit, above it and below it, and says which is in force here.
+	ListCatalogVersions(context.Context, *ListCatalogVersionsRequest) (*ListCatalogVersionsResponse, error)
 	mustEmbedUnimplementedCatalogServiceServer()
 }
 
@@ -222,6 +268,12 @@ func (UnimplementedCatalogServiceServer) GetIndicator(context.Context, *GetIndic
 }
 func (UnimplementedCatalogServiceServer) ListValidationRules(context.Context, *ListValidationRulesRequest) (*ListValidationRulesResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListValidationRules not implemented")
+}
+func (UnimplementedCatalogServiceServer) PublishCatalog(context.Context, *PublishCatalogRequest) (*PublishCatalogResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method PublishCatalog not implemented")
+}
+func (UnimplementedCatalogServiceServer) ListCatalogVersions(context.Context, *ListCatalogVersionsRequest) (*ListCatalogVersionsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListCatalogVersions not implemented")
 }
 func (UnimplementedCatalogServiceServer) mustEmbedUnimplementedCatalogServiceServer() {}
 func (UnimplementedCatalogServiceServer) testEmbeddedByValue()                        {}
@@ -406,6 +458,42 @@ func _CatalogService_ListValidationRules_Handler(srv interface{}, ctx context.Co
 	return interceptor(ctx, in, info, handler)
 }
 
+func _CatalogService_PublishCatalog_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(PublishCatalogRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).PublishCatalog(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_PublishCatalog_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).PublishCatalog(ctx, req.(*PublishCatalogRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_ListCatalogVersions_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListCatalogVersionsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).ListCatalogVersions(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_ListCatalogVersions_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).ListCatalogVersions(ctx, req.(*ListCatalogVersionsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // CatalogService_ServiceDesc is the grpc.ServiceDesc for CatalogService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -448,6 +536,14 @@ var CatalogService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListValidationRules",
 			Handler:    _CatalogService_ListValidationRules_Handler,
+		},
+		{
+			MethodName: "PublishCatalog",
+			Handler:    _CatalogService_PublishCatalog_Handler,
+		},
+		{
+			MethodName: "ListCatalogVersions",
+			Handler:    _CatalogService_ListCatalogVersions_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -468,6 +468,90 @@ func (x *FetchRoundsResponse) GetReviews() []*Review {
 	return nil
 }
 
+// FetchCatalogsRequest asks for the catalogue versions in force above the
+// caller.
+type FetchCatalogsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FetchCatalogsRequest) Reset() {
+	*x = FetchCatalogsRequest{}
+	mi := &file_tonghop_v1_peer_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FetchCatalogsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FetchCatalogsRequest) ProtoMessage() {}
+
+func (x *FetchCatalogsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tonghop_v1_peer_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FetchCatalogsRequest.ProtoReflect.Descriptor instead.
+func (*FetchCatalogsRequest) Descriptor() ([]byte, []int) {
+	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{7}
+}
+
+// FetchCatalogsResponse carries them.
+type FetchCatalogsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Signed publications (DSSE envelopes), bases first.
+	Versions      [][]byte `protobuf:"bytes,1,rep,name=versions,proto3" json:"versions,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FetchCatalogsResponse) Reset() {
+	*x = FetchCatalogsResponse{}
+	mi := &file_tonghop_v1_peer_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FetchCatalogsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FetchCatalogsResponse) ProtoMessage() {}
+
+func (x *FetchCatalogsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tonghop_v1_peer_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FetchCatalogsResponse.ProtoReflect.Descriptor instead.
+func (*FetchCatalogsResponse) Descriptor() ([]byte, []int) {
+	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *FetchCatalogsResponse) GetVersions() [][]byte {
+	if x != nil {
+		return x.Versions
+	}
+	return nil
+}
+
 // FetchTargetsRequest asks for the targets that apply below the caller.
 type FetchTargetsRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -477,7 +561,7 @@ type FetchTargetsRequest struct {
 
 func (x *FetchTargetsRequest) Reset() {
 	*x = FetchTargetsRequest{}
-	mi := &file_tonghop_v1_peer_proto_msgTypes[7]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -489,7 +573,7 @@ func (x *FetchTargetsRequest) String() string {
 func (*FetchTargetsRequest) ProtoMessage() {}
 
 func (x *FetchTargetsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_peer_proto_msgTypes[7]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -502,7 +586,7 @@ func (x *FetchTargetsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FetchTargetsRequest.ProtoReflect.Descriptor instead.
 func (*FetchTargetsRequest) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{7}
+	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{9}
 }
 
 // FetchTargetsResponse carries them.
@@ -515,7 +599,7 @@ type FetchTargetsResponse struct {
 
 func (x *FetchTargetsResponse) Reset() {
 	*x = FetchTargetsResponse{}
-	mi := &file_tonghop_v1_peer_proto_msgTypes[8]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -527,7 +611,7 @@ func (x *FetchTargetsResponse) String() string {
 func (*FetchTargetsResponse) ProtoMessage() {}
 
 func (x *FetchTargetsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_peer_proto_msgTypes[8]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -540,7 +624,7 @@ func (x *FetchTargetsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FetchTargetsResponse.ProtoReflect.Descriptor instead.
 func (*FetchTargetsResponse) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{8}
+	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *FetchTargetsResponse) GetTargets() []*Target {
@@ -562,7 +646,7 @@ type EnrollRequest struct {
 
 func (x *EnrollRequest) Reset() {
 	*x = EnrollRequest{}
-	mi := &file_tonghop_v1_peer_proto_msgTypes[9]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -574,7 +658,7 @@ func (x *EnrollRequest) String() string {
 func (*EnrollRequest) ProtoMessage() {}
 
 func (x *EnrollRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_peer_proto_msgTypes[9]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -587,7 +671,7 @@ func (x *EnrollRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EnrollRequest.ProtoReflect.Descriptor instead.
 func (*EnrollRequest) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{9}
+	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *EnrollRequest) GetToken() string {
@@ -615,7 +699,7 @@ type EnrollResponse struct {
 
 func (x *EnrollResponse) Reset() {
 	*x = EnrollResponse{}
-	mi := &file_tonghop_v1_peer_proto_msgTypes[10]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -627,7 +711,7 @@ func (x *EnrollResponse) String() string {
 func (*EnrollResponse) ProtoMessage() {}
 
 func (x *EnrollResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_peer_proto_msgTypes[10]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -640,7 +724,7 @@ func (x *EnrollResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EnrollResponse.ProtoReflect.Descriptor instead.
 func (*EnrollResponse) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{10}
+	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *EnrollResponse) GetChain() [][]byte {
@@ -660,7 +744,7 @@ type RenewRequest struct {
 
 func (x *RenewRequest) Reset() {
 	*x = RenewRequest{}
-	mi := &file_tonghop_v1_peer_proto_msgTypes[11]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -672,7 +756,7 @@ func (x *RenewRequest) String() string {
 func (*RenewRequest) ProtoMessage() {}
 
 func (x *RenewRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_peer_proto_msgTypes[11]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -685,7 +769,7 @@ func (x *RenewRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RenewRequest.ProtoReflect.Descriptor instead.
 func (*RenewRequest) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{11}
+	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *RenewRequest) GetCsr() []byte {
@@ -705,7 +789,7 @@ type RenewResponse struct {
 
 func (x *RenewResponse) Reset() {
 	*x = RenewResponse{}
-	mi := &file_tonghop_v1_peer_proto_msgTypes[12]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -717,7 +801,7 @@ func (x *RenewResponse) String() string {
 func (*RenewResponse) ProtoMessage() {}
 
 func (x *RenewResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_peer_proto_msgTypes[12]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -730,7 +814,7 @@ func (x *RenewResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RenewResponse.ProtoReflect.Descriptor instead.
 func (*RenewResponse) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{12}
+	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *RenewResponse) GetChain() [][]byte {
@@ -751,7 +835,7 @@ type DeliverRequest struct {
 
 func (x *DeliverRequest) Reset() {
 	*x = DeliverRequest{}
-	mi := &file_tonghop_v1_peer_proto_msgTypes[13]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -763,7 +847,7 @@ func (x *DeliverRequest) String() string {
 func (*DeliverRequest) ProtoMessage() {}
 
 func (x *DeliverRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_peer_proto_msgTypes[13]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -776,7 +860,7 @@ func (x *DeliverRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeliverRequest.ProtoReflect.Descriptor instead.
 func (*DeliverRequest) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{13}
+	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *DeliverRequest) GetEnvelopes() [][]byte {
@@ -801,7 +885,7 @@ type DeliveryResult struct {
 
 func (x *DeliveryResult) Reset() {
 	*x = DeliveryResult{}
-	mi := &file_tonghop_v1_peer_proto_msgTypes[14]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -813,7 +897,7 @@ func (x *DeliveryResult) String() string {
 func (*DeliveryResult) ProtoMessage() {}
 
 func (x *DeliveryResult) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_peer_proto_msgTypes[14]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -826,7 +910,7 @@ func (x *DeliveryResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeliveryResult.ProtoReflect.Descriptor instead.
 func (*DeliveryResult) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{14}
+	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *DeliveryResult) GetDigest() string {
@@ -867,7 +951,7 @@ type DeliverResponse struct {
 
 func (x *DeliverResponse) Reset() {
 	*x = DeliverResponse{}
-	mi := &file_tonghop_v1_peer_proto_msgTypes[15]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -879,7 +963,7 @@ func (x *DeliverResponse) String() string {
 func (*DeliverResponse) ProtoMessage() {}
 
 func (x *DeliverResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_peer_proto_msgTypes[15]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -892,7 +976,7 @@ func (x *DeliverResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeliverResponse.ProtoReflect.Descriptor instead.
 func (*DeliverResponse) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{15}
+	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *DeliverResponse) GetResults() []*DeliveryResult {
@@ -911,7 +995,7 @@ type FetchHistoryRequest struct {
 
 func (x *FetchHistoryRequest) Reset() {
 	*x = FetchHistoryRequest{}
-	mi := &file_tonghop_v1_peer_proto_msgTypes[16]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -923,7 +1007,7 @@ func (x *FetchHistoryRequest) String() string {
 func (*FetchHistoryRequest) ProtoMessage() {}
 
 func (x *FetchHistoryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_peer_proto_msgTypes[16]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -936,7 +1020,7 @@ func (x *FetchHistoryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FetchHistoryRequest.ProtoReflect.Descriptor instead.
 func (*FetchHistoryRequest) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{16}
+	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{18}
 }
 
 // FetchHistoryResponse carries them, as signed envelopes, oldest first.
@@ -949,7 +1033,7 @@ type FetchHistoryResponse struct {
 
 func (x *FetchHistoryResponse) Reset() {
 	*x = FetchHistoryResponse{}
-	mi := &file_tonghop_v1_peer_proto_msgTypes[17]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -961,7 +1045,7 @@ func (x *FetchHistoryResponse) String() string {
 func (*FetchHistoryResponse) ProtoMessage() {}
 
 func (x *FetchHistoryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_peer_proto_msgTypes[17]
+	mi := &file_tonghop_v1_peer_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -974,7 +1058,7 @@ func (x *FetchHistoryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FetchHistoryResponse.ProtoReflect.Descriptor instead.
 func (*FetchHistoryResponse) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{17}
+	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *FetchHistoryResponse) GetEnvelopes() [][]byte {
@@ -1013,7 +1097,10 @@ const file_tonghop_v1_peer_proto_rawDesc = "" +
 	"\x12FetchRoundsRequest\"n\n" +
 	"\x13FetchRoundsResponse\x12)\n" +
 	"\x06rounds\x18\x01 \x03(\v2\x11.tonghop.v1.RoundR\x06rounds\x12,\n" +
-	"\areviews\x18\x02 \x03(\v2\x12.tonghop.v1.ReviewR\areviews\"\x15\n" +
+	"\areviews\x18\x02 \x03(\v2\x12.tonghop.v1.ReviewR\areviews\"\x16\n" +
+	"\x14FetchCatalogsRequest\"3\n" +
+	"\x15FetchCatalogsResponse\x12\x1a\n" +
+	"\bversions\x18\x01 \x03(\fR\bversions\"\x15\n" +
 	"\x13FetchTargetsRequest\"D\n" +
 	"\x14FetchTargetsResponse\x12,\n" +
 	"\atargets\x18\x01 \x03(\v2\x12.tonghop.v1.TargetR\atargets\"7\n" +
@@ -1042,14 +1129,15 @@ const file_tonghop_v1_peer_proto_rawDesc = "" +
 	"\x1cDELIVERY_OUTCOME_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19DELIVERY_OUTCOME_ACCEPTED\x10\x01\x12\x1e\n" +
 	"\x1aDELIVERY_OUTCOME_DUPLICATE\x10\x02\x12\x1d\n" +
-	"\x19DELIVERY_OUTCOME_REJECTED\x10\x032\xda\x04\n" +
+	"\x19DELIVERY_OUTCOME_REJECTED\x10\x032\xb0\x05\n" +
 	"\vPeerService\x12?\n" +
 	"\x06Enroll\x12\x19.tonghop.v1.EnrollRequest\x1a\x1a.tonghop.v1.EnrollResponse\x12<\n" +
 	"\x05Renew\x12\x18.tonghop.v1.RenewRequest\x1a\x19.tonghop.v1.RenewResponse\x12B\n" +
 	"\aDeliver\x12\x1a.tonghop.v1.DeliverRequest\x1a\x1b.tonghop.v1.DeliverResponse\x12Q\n" +
 	"\fFetchHistory\x12\x1f.tonghop.v1.FetchHistoryRequest\x1a .tonghop.v1.FetchHistoryResponse\x12Q\n" +
 	"\fFetchTargets\x12\x1f.tonghop.v1.FetchTargetsRequest\x1a .tonghop.v1.FetchTargetsResponse\x12N\n" +
-	"\vFetchRounds\x12\x1e.tonghop.v1.FetchRoundsRequest\x1a\x1f.tonghop.v1.FetchRoundsResponse\x12?\n" +
+	"\vFetchRounds\x12\x1e.tonghop.v1.FetchRoundsRequest\x1a\x1f.tonghop.v1.FetchRoundsResponse\x12T\n" +
+	"\rFetchCatalogs\x12 .tonghop.v1.FetchCatalogsRequest\x1a!.tonghop.v1.FetchCatalogsResponse\x12?\n" +
 	"\x06Retire\x12\x19.tonghop.v1.RetireRequest\x1a\x1a.tonghop.v1.RetireResponse\x12Q\n" +
 	"\fFetchSources\x12\x1f.tonghop.v1.FetchSourcesRequest\x1a .tonghop.v1.FetchSourcesResponseB5Z3github.com/tonghop/tonghop/api/tonghop/v1;tonghopv1b\x06proto3"
 
@@ -1066,58 +1154,62 @@ func file_tonghop_v1_peer_proto_rawDescGZIP() []byte {
 }
 
 var file_tonghop_v1_peer_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_tonghop_v1_peer_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
+var file_tonghop_v1_peer_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
 var file_tonghop_v1_peer_proto_goTypes = []any{
-	(DeliveryOutcome)(0),         // 0: tonghop.v1.DeliveryOutcome
-	(*RetireRequest)(nil),        // 1: tonghop.v1.RetireRequest
-	(*RetireResponse)(nil),       // 2: tonghop.v1.RetireResponse
-	(*FetchSourcesRequest)(nil),  // 3: tonghop.v1.FetchSourcesRequest
-	(*SourceUnit)(nil),           // 4: tonghop.v1.SourceUnit
-	(*FetchSourcesResponse)(nil), // 5: tonghop.v1.FetchSourcesResponse
-	(*FetchRoundsRequest)(nil),   // 6: tonghop.v1.FetchRoundsRequest
-	(*FetchRoundsResponse)(nil),  // 7: tonghop.v1.FetchRoundsResponse
-	(*FetchTargetsRequest)(nil),  // 8: tonghop.v1.FetchTargetsRequest
-	(*FetchTargetsResponse)(nil), // 9: tonghop.v1.FetchTargetsResponse
-	(*EnrollRequest)(nil),        // 10: tonghop.v1.EnrollRequest
-	(*EnrollResponse)(nil),       // 11: tonghop.v1.EnrollResponse
-	(*RenewRequest)(nil),         // 12: tonghop.v1.RenewRequest
-	(*RenewResponse)(nil),        // 13: tonghop.v1.RenewResponse
-	(*DeliverRequest)(nil),       // 14: tonghop.v1.DeliverRequest
-	(*DeliveryResult)(nil),       // 15: tonghop.v1.DeliveryResult
-	(*DeliverResponse)(nil),      // 16: tonghop.v1.DeliverResponse
-	(*FetchHistoryRequest)(nil),  // 17: tonghop.v1.FetchHistoryRequest
-	(*FetchHistoryResponse)(nil), // 18: tonghop.v1.FetchHistoryResponse
-	(*Round)(nil),                // 19: tonghop.v1.Round
-	(*Review)(nil),               // 20: tonghop.v1.Review
-	(*Target)(nil),               // 21: tonghop.v1.Target
-	(*status.Status)(nil),        // 22: google.rpc.Status
+	(DeliveryOutcome)(0),          // 0: tonghop.v1.DeliveryOutcome
+	(*RetireRequest)(nil),         // 1: tonghop.v1.RetireRequest
+	(*RetireResponse)(nil),        // 2: tonghop.v1.RetireResponse
+	(*FetchSourcesRequest)(nil),   // 3: tonghop.v1.FetchSourcesRequest
+	(*SourceUnit)(nil),            // 4: tonghop.v1.SourceUnit
+	(*FetchSourcesResponse)(nil),  // 5: tonghop.v1.FetchSourcesResponse
+	(*FetchRoundsRequest)(nil),    // 6: tonghop.v1.FetchRoundsRequest
+	(*FetchRoundsResponse)(nil),   // 7: tonghop.v1.FetchRoundsResponse
+	(*FetchCatalogsRequest)(nil),  // 8: tonghop.v1.FetchCatalogsRequest
+	(*FetchCatalogsResponse)(nil), // 9: tonghop.v1.FetchCatalogsResponse
+	(*FetchTargetsRequest)(nil),   // 10: tonghop.v1.FetchTargetsRequest
+	(*FetchTargetsResponse)(nil),  // 11: tonghop.v1.FetchTargetsResponse
+	(*EnrollRequest)(nil),         // 12: tonghop.v1.EnrollRequest
+	(*EnrollResponse)(nil),        // 13: tonghop.v1.EnrollResponse
+	(*RenewRequest)(nil),          // 14: tonghop.v1.RenewRequest
+	(*RenewResponse)(nil),         // 15: tonghop.v1.RenewResponse
+	(*DeliverRequest)(nil),        // 16: tonghop.v1.DeliverRequest
+	(*DeliveryResult)(nil),        // 17: tonghop.v1.DeliveryResult
+	(*DeliverResponse)(nil),       // 18: tonghop.v1.DeliverResponse
+	(*FetchHistoryRequest)(nil),   // 19: tonghop.v1.FetchHistoryRequest
+	(*FetchHistoryResponse)(nil),  // 20: tonghop.v1.FetchHistoryResponse
+	(*Round)(nil),                 // 21: tonghop.v1.Round
+	(*Review)(nil),                // 22: tonghop.v1.Review
+	(*Target)(nil),                // 23: tonghop.v1.Target
+	(*status.Status)(nil),         // 24: google.rpc.Status
 }
 var file_tonghop_v1_peer_proto_depIdxs = []int32{
 	4,  // 0: tonghop.v1.FetchSourcesResponse.sources:type_name -> tonghop.v1.SourceUnit
-	19, // 1: tonghop.v1.FetchRoundsResponse.rounds:type_name -> tonghop.v1.Round
-	20, // 2: tonghop.v1.FetchRoundsResponse.reviews:type_name -> tonghop.v1.Review
-	21, // 3: tonghop.v1.FetchTargetsResponse.targets:type_name -> tonghop.v1.Target
+	21, // 1: tonghop.v1.FetchRoundsResponse.rounds:type_name -> tonghop.v1.Round
+	22, // 2: tonghop.v1.FetchRoundsResponse.reviews:type_name -> tonghop.v1.Review
+	23, // 3: tonghop.v1.FetchTargetsResponse.targets:type_name -> tonghop.v1.Target
 	0,  // 4: tonghop.v1.DeliveryResult.outcome:type_name -> tonghop.v1.DeliveryOutcome
-	22, // 5: tonghop.v1.DeliveryResult.error:type_name -> google.rpc.Status
-	15, // 6: tonghop.v1.DeliverResponse.results:type_name -> tonghop.v1.DeliveryResult
-	10, // 7: tonghop.v1.PeerService.Enroll:input_type -> tonghop.v1.EnrollRequest
-	12, // 8: tonghop.v1.PeerService.Renew:input_type -> tonghop.v1.RenewRequest
-	14, // 9: tonghop.v1.PeerService.Deliver:input_type -> tonghop.v1.DeliverRequest
-	17, // 10: tonghop.v1.PeerService.FetchHistory:input_type -> tonghop.v1.FetchHistoryRequest
-	8,  // 11: tonghop.v1.PeerService.FetchTargets:input_type -> tonghop.v1.FetchTargetsRequest
+	24, // 5: tonghop.v1.DeliveryResult.error:type_name -> google.rpc.Status
+	17, // 6: tonghop.v1.DeliverResponse.results:type_name -> tonghop.v1.DeliveryResult
+	12, // 7: tonghop.v1.PeerService.Enroll:input_type -> tonghop.v1.EnrollRequest
+	14, // 8: tonghop.v1.PeerService.Renew:input_type -> tonghop.v1.RenewRequest
+	16, // 9: tonghop.v1.PeerService.Deliver:input_type -> tonghop.v1.DeliverRequest
+	19, // 10: tonghop.v1.PeerService.FetchHistory:input_type -> tonghop.v1.FetchHistoryRequest
+	10, // 11: tonghop.v1.PeerService.FetchTargets:input_type -> tonghop.v1.FetchTargetsRequest
 	6,  // 12: tonghop.v1.PeerService.FetchRounds:input_type -> tonghop.v1.FetchRoundsRequest
-	1,  // 13: tonghop.v1.PeerService.Retire:input_type -> tonghop.v1.RetireRequest
-	3,  // 14: tonghop.v1.PeerService.FetchSources:input_type -> tonghop.v1.FetchSourcesRequest
-	11, // 15: tonghop.v1.PeerService.Enroll:output_type -> tonghop.v1.EnrollResponse
-	13, // 16: tonghop.v1.PeerService.Renew:output_type -> tonghop.v1.RenewResponse
-	16, // 17: tonghop.v1.PeerService.Deliver:output_type -> tonghop.v1.DeliverResponse
-	18, // 18: tonghop.v1.PeerService.FetchHistory:output_type -> tonghop.v1.FetchHistoryResponse
-	9,  // 19: tonghop.v1.PeerService.FetchTargets:output_type -> tonghop.v1.FetchTargetsResponse
-	7,  // 20: tonghop.v1.PeerService.FetchRounds:output_type -> tonghop.v1.FetchRoundsResponse
-	2,  // 21: tonghop.v1.PeerService.Retire:output_type -> tonghop.v1.RetireResponse
-	5,  // 22: tonghop.v1.PeerService.FetchSources:output_type -> tonghop.v1.FetchSourcesResponse
-	15, // [15:23] is the sub-list for method output_type
-	7,  // [7:15] is the sub-list for method input_type
+	8,  // 13: tonghop.v1.PeerService.FetchCatalogs:input_type -> tonghop.v1.FetchCatalogsRequest
+	1,  // 14: tonghop.v1.PeerService.Retire:input_type -> tonghop.v1.RetireRequest
+	3,  // 15: tonghop.v1.PeerService.FetchSources:input_type -> tonghop.v1.FetchSourcesRequest
+	13, // 16: tonghop.v1.PeerService.Enroll:output_type -> tonghop.v1.EnrollResponse
+	15, // 17: tonghop.v1.PeerService.Renew:output_type -> tonghop.v1.RenewResponse
+	18, // 18: tonghop.v1.PeerService.Deliver:output_type -> tonghop.v1.DeliverResponse
+	20, // 19: tonghop.v1.PeerService.FetchHistory:output_type -> tonghop.v1.FetchHistoryResponse
+	11, // 20: tonghop.v1.PeerService.FetchTargets:output_type -> tonghop.v1.FetchTargetsResponse
+	7,  // 21: tonghop.v1.PeerService.FetchRounds:output_type -> tonghop.v1.FetchRoundsResponse
+	9,  // 22: tonghop.v1.PeerService.FetchCatalogs:output_type -> tonghop.v1.FetchCatalogsResponse
+	2,  // 23: tonghop.v1.PeerService.Retire:output_type -> tonghop.v1.RetireResponse
+	5,  // 24: tonghop.v1.PeerService.FetchSources:output_type -> tonghop.v1.FetchSourcesResponse
+	16, // [16:25] is the sub-list for method output_type
+	7,  // [7:16] is the sub-list for method input_type
 	7,  // [7:7] is the sub-list for extension type_name
 	7,  // [7:7] is the sub-list for extension extendee
 	0,  // [0:7] is the sub-list for field type_name
@@ -1136,7 +1228,7 @@ func file_tonghop_v1_peer_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tonghop_v1_peer_proto_rawDesc), len(file_tonghop_v1_peer_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   18,
+			NumMessages:   20,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

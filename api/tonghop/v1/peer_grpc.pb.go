@@ -19,14 +19,15 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	PeerService_Enroll_FullMethodName       = "/tonghop.v1.PeerService/Enroll"
-	PeerService_Renew_FullMethodName        = "/tonghop.v1.PeerService/Renew"
-	PeerService_Deliver_FullMethodName      = "/tonghop.v1.PeerService/Deliver"
-	PeerService_FetchHistory_FullMethodName = "/tonghop.v1.PeerService/FetchHistory"
-	PeerService_FetchTargets_FullMethodName = "/tonghop.v1.PeerService/FetchTargets"
-	PeerService_FetchRounds_FullMethodName  = "/tonghop.v1.PeerService/FetchRounds"
-	PeerService_Retire_FullMethodName       = "/tonghop.v1.PeerService/Retire"
-	PeerService_FetchSources_FullMethodName = "/tonghop.v1.PeerService/FetchSources"
+	PeerService_Enroll_FullMethodName        = "/tonghop.v1.PeerService/Enroll"
+	PeerService_Renew_FullMethodName         = "/tonghop.v1.PeerService/Renew"
+	PeerService_Deliver_FullMethodName       = "/tonghop.v1.PeerService/Deliver"
+	PeerService_FetchHistory_FullMethodName  = "/tonghop.v1.PeerService/FetchHistory"
+	PeerService_FetchTargets_FullMethodName  = "/tonghop.v1.PeerService/FetchTargets"
+	PeerService_FetchRounds_FullMethodName   = "/tonghop.v1.PeerService/FetchRounds"
+	PeerService_FetchCatalogs_FullMethodName = "/tonghop.v1.PeerService/FetchCatalogs"
+	PeerService_Retire_FullMethodName        = "/tonghop.v1.PeerService/Retire"
+	PeerService_FetchSources_FullMethodName  = "/tonghop.v1.PeerService/FetchSources"
 )
 
 // PeerServiceClient is the client API for PeerService service.
@@ -59,6 +60,10 @@ type PeerServiceClient interface {
 	// subtree, opened by this node or the levels above, and where the
 	// child's own reports stand with this node (accepted, returned, …).
 	FetchRounds(ctx context.Context, in *FetchRoundsRequest, opts ...grpc.CallOption) (*FetchRoundsResponse, error)
+	// FetchCatalogs returns the catalogue versions published by this node's
+	// unit and the units above it, signed by their publishers, bases first:
+	// the calling child verifies each and uses the nearest.
+	FetchCatalogs(ctx context.Context, in *FetchCatalogsRequest, opts ...grpc.CallOption) (*FetchCatalogsResponse, error)
 	// Retire is the last call of a child whose unit a reorganisation
 	// abolished, once its outbox is empty: the parent revokes the ended
 	// unit's certificates (the notice goes up behind everything the child
@@ -143,6 +148,16 @@ func (c *peerServiceClient) FetchRounds(ctx context.Context, in *FetchRoundsRequ
 	return out, nil
 }
 
+func (c *peerServiceClient) FetchCatalogs(ctx context.Context, in *FetchCatalogsRequest, opts ...grpc.CallOption) (*FetchCatalogsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(FetchCatalogsResponse)
+	err := c.cc.Invoke(ctx, PeerService_FetchCatalogs_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *peerServiceClient) Retire(ctx context.Context, in *RetireRequest, opts ...grpc.CallOption) (*RetireResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(RetireResponse)
@@ -193,6 +208,10 @@ type PeerServiceServer interface {
 	// subtree, opened by this node or the levels above, and where the
 	// child's own reports stand with this node (accepted, returned, …).
 	FetchRounds(context.Context, *FetchRoundsRequest) (*FetchRoundsResponse, error)
+	// FetchCatalogs returns the catalogue versions published by this node's
+	// unit and the units above it, signed by their publishers, bases first:
+	// the calling child verifies each and uses the nearest.
+	FetchCatalogs(context.Context, *FetchCatalogsRequest) (*FetchCatalogsResponse, error)
 	// Retire is the last call of a child whose unit a reorganisation
 	// abolished, once its outbox is empty: the parent revokes the ended
 	// unit's certificates (the notice goes up behind everything the child
@@ -234,6 +253,9 @@ func (UnimplementedPeerServiceServer) FetchTargets(context.Context, *FetchTarget
 }
 func (UnimplementedPeerServiceServer) FetchRounds(context.Context, *FetchRoundsRequest) (*FetchRoundsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method FetchRounds not implemented")
+}
+func (UnimplementedPeerServiceServer) FetchCatalogs(context.Context, *FetchCatalogsRequest) (*FetchCatalogsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method FetchCatalogs not implemented")
 }
 func (UnimplementedPeerServiceServer) Retire(context.Context, *RetireRequest) (*RetireResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Retire not implemented")
@@ -370,6 +392,24 @@ func _PeerService_FetchRounds_Handler(srv interface{}, ctx context.Context, dec 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _PeerService_FetchCatalogs_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(FetchCatalogsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PeerServiceServer).FetchCatalogs(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: PeerService_FetchCatalogs_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PeerServiceServer).FetchCatalogs(ctx, req.(*FetchCatalogsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _PeerService_Retire_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(RetireRequest)
 	if err := dec(in); err != nil {
@@ -436,6 +476,10 @@ var PeerService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "FetchRounds",
 			Handler:    _PeerService_FetchRounds_Handler,
+		},
+		{
+			MethodName: "FetchCatalogs",
+			Handler:    _PeerService_FetchCatalogs_Handler,
 		},
 		{
 			MethodName: "Retire",
