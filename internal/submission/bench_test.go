@@ -436,7 +436,7 @@ func BenchmarkStoreOnly(b *testing.B) {
 func BenchmarkReceiptOnly(b *testing.B) {
 	f := fixture(b)
 	n := f.benchNode(b, false)
-	id, err := n.Enrolled()
+	id, err := n.identity()
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -40,8 +40,10 @@ type Reports struct {
 }
 
 // Enrolled is the node's key and chain, or trust.ErrNotEnrolled before it
-// enrolled.
-func (n *Reports) Enrolled() (trust.Identity, error) {
+// enrolled: for what else signs with the node's key (bundle).
+func (n *Reports) Enrolled() (trust.Identity, error) { return n.identity() }
+
+func (n *Reports) identity() (trust.Identity, error) {
 	id := n.Identity.Load()
 	if id == nil {
 		return trust.Identity{}, fmt.Errorf("%w: run `tonghop enroll` with a token from the parent", trust.ErrNotEnrolled)
@@ -76,7 +78,7 @@ func (n *Reports) Child(chain []*x509.Certificate) ([]string, error) {
 // report then states. The report also states the children's revisions this
 // node accepted.
 func (n *Reports) SubmitOwn(dataSet string, p period.Period, overrides []envelope.Override) (store.Submission, error) {
-	id, err := n.Enrolled()
+	id, err := n.identity()
 	if err != nil {
 		return store.Submission{}, err
 	}
@@ -172,7 +174,7 @@ type Outcome struct {
 // the failure may have been: they are answered Duplicate when the child
 // sends the batch again, which its outbox does until it has an answer.
 func (n *Reports) Receive(raws [][]byte, from []string) ([]Outcome, error) {
-	id, err := n.Enrolled()
+	id, err := n.identity()
 	if err != nil {
 		return nil, err
 	}

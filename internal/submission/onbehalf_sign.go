@@ -54,7 +54,7 @@ func (e *OnBehalfError) Unwrap() error { return e.Err }
 // first, then all are stored in one transaction. A refusal is an
 // *OnBehalfError naming the report.
 func (n *Reports) SubmitOnBehalfAll(reports []OnBehalf) ([]store.Submission, error) {
-	id, err := n.Enrolled()
+	id, err := n.identity()
 	if err != nil {
 		return nil, err
 	}
