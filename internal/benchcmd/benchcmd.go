@@ -114,15 +114,6 @@ GiB of memory; --provinces and --years make it smaller.`,
 			if err != nil {
 				return err
 			}
-			sized, err := nationalbench.RunSizes(cmd.Context(), cfg, sizes, res.Growth)
-			if err != nil {
-				return err
-			}
-			if plotFile != "" {
-				if err := writePlot(plotFile, res, sized); err != nil {
-					return err
-				}
-			}
 			w := streams.Out
 			if out != "" {
 				f, err := os.Create(out)
@@ -132,13 +123,26 @@ GiB of memory; --provinces and --years make it smaller.`,
 				defer f.Close()
 				w = io.MultiWriter(streams.Out, f)
 			}
+			// The run's table first: the sizes take long, and what was
+			// measured is kept should they fail.
 			if err := res.Markdown(w); err != nil {
+				return err
+			}
+			sized, err := nationalbench.RunSizes(cmd.Context(), cfg, sizes, res.Growth)
+			if err != nil {
+				if plotFile != "" {
+					// The years at least.
+					err = errors.Join(err, writePlot(plotFile, res, nil))
+				}
 				return err
 			}
 			if len(sized) > 0 {
 				fmt.Fprintln(w, "One round at each size, on a new root and a new PostgreSQL:")
 				fmt.Fprintln(w)
 				nationalbench.PointsMarkdown(w, sized)
+			}
+			if plotFile != "" {
+				return writePlot(plotFile, res, sized)
 			}
 			return nil
 		},

@@ -99,6 +99,10 @@ func (c *Catalog) Replace(next *Catalog) {
 	c.live.Store(next.now())
 }
 
+// Current returns the catalogue a live one reads as at this moment, which
+// does not change under its reader; c itself when c is not live.
+func (c *Catalog) Current() *Catalog { return c.now() }
+
 // now is the catalogue c reads as at this moment.
 func (c *Catalog) now() *Catalog {
 	if c.live != nil {

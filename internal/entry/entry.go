@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/tonghop/tonghop/internal/catalog"
+	"github.com/tonghop/tonghop/internal/expr"
 	"github.com/tonghop/tonghop/internal/invalid"
 	"github.com/tonghop/tonghop/internal/period"
 	"github.com/tonghop/tonghop/internal/store"
@@ -202,7 +203,9 @@ func (c Checker) key(bad *invalid.Error, prefix string, ds catalog.DataSet, elem
 		return de, false
 	}
 	if option != "" {
-		if _, _, ok := c.Catalog.Option(element, option); !ok {
+		// HasRef, not Option: a report checks some 200 options, and
+		// Option copies the whole breakdown each time.
+		if !c.Catalog.HasRef(expr.Ref{Element: element, Option: option}) {
 			bad.Add(field("option"), "data element %s has no breakdown option %q (options: %s)", element, option, strings.Join(c.options(de), ", "))
 			return de, false
 		}

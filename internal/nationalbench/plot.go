@@ -1,6 +1,7 @@
 package nationalbench
 
 import (
+	"errors"
 	"fmt"
 	"image/color"
 	"io"
@@ -71,7 +72,8 @@ func panels() []panel {
 
 // Plot draws the growth plot as a PNG: the three measures against the
 // years held (the points of one run, on top row) and against the country's
-// size (one point per size, bottom row). withPG says whether PostgreSQL's
+// size (one point per size, bottom row); a row without points is left
+// out. withPG says whether PostgreSQL's
 // lines are drawn.
 func Plot(w io.Writer, years, sizes []Point, withPG bool) error {
 	rows := [][]Point{years, sizes}
@@ -83,9 +85,12 @@ func Plot(w io.Writer, years, sizes []Point, withPG bool) error {
 		{"country size (times Vietnam's 2024 units, synthetic); one round", func(p Point) float64 { return float64(p.Scale) }},
 	}
 	ps := panels()
-	grid := make([][]*plot.Plot, len(rows))
+	var grid [][]*plot.Plot
 	for r, points := range rows {
-		grid[r] = make([]*plot.Plot, len(ps))
+		if len(points) == 0 {
+			continue // a row with nothing to draw is left out
+		}
+		grid = append(grid, make([]*plot.Plot, len(ps)))
 		for c, pn := range ps {
 			p := plot.New()
 			p.Title.Text = pn.title
@@ -132,13 +137,16 @@ func Plot(w io.Writer, years, sizes []Point, withPG bool) error {
 			} else {
 				p.Y.Min, p.Y.Max = 0, p.Y.Max*1.45
 			}
-			grid[r][c] = p
+			grid[len(grid)-1][c] = p
 		}
 	}
-	// 1.200 × 720 pixels.
-	img := vgimg.NewWith(vgimg.UseWH(vg.Points(900), vg.Points(540)), vgimg.UseDPI(96))
+	if len(grid) == 0 {
+		return errors.New("no points to plot")
+	}
+	// 1.200 pixels wide, 360 a row.
+	img := vgimg.NewWith(vgimg.UseWH(vg.Points(900), vg.Points(270*float64(len(grid)))), vgimg.UseDPI(96))
 	dc := draw.New(img)
-	t := draw.Tiles{Rows: len(rows), Cols: len(ps), PadX: vg.Points(16), PadY: vg.Points(16),
+	t := draw.Tiles{Rows: len(grid), Cols: len(ps), PadX: vg.Points(16), PadY: vg.Points(16),
 		PadTop: vg.Points(8), PadBottom: vg.Points(8), PadLeft: vg.Points(8), PadRight: vg.Points(8)}
 	canvases := plot.Align(grid, t, dc)
 	for r := range grid {

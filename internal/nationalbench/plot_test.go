@@ -48,4 +48,14 @@ func TestPlot(t *testing.T) {
 		t.Errorf("colours drawn: %v; want both systems' lines", seen)
 	}
 	t.Logf("%d bytes", buf.Len())
+
+	// Only the years, without PostgreSQL: what a run whose sizes failed,
+	// or one without PostgreSQL, draws.
+	buf.Reset()
+	if err := Plot(&buf, years, nil, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := png.Decode(&buf); err != nil {
+		t.Fatalf("the plot of the years alone is not a PNG: %v", err)
+	}
 }

@@ -112,6 +112,23 @@ func TestKonTumPublishesItsOwnCatalogue(t *testing.T) {
 		t.Fatalf("at Lai Châu, beside Kon Tum: %v", l)
 	}
 
+	// The version's own rule judges the city's figures: more cells holding
+	// thematic meetings than cells blocks signing.
+	bad, err := tonghopv1.NewDataServiceClient(city.admin).PutValues(ctx, &tonghopv1.PutValuesRequest{
+		UnitCode: "608", DataSet: "nghi_quyet_03_kon_tum", Period: "2024",
+		Values: []*tonghopv1.DataValue{dv("nq03_chi_bo", "", "377"), dv("nq03_chi_bo_sinh_hoat_chuyen_de", "", "380")},
+	})
+	rules := map[string]bool{}
+	for _, v := range bad.GetViolations() {
+		rules[v.Rule] = v.Importance == tonghopv1.Importance_IMPORTANCE_ERROR
+	}
+	// The rule the version states, and the one its indicator implies.
+	if err != nil || len(rules) != 2 || !rules["nq03_chi_bo_chuyen_de_trong_tong_so"] || !rules["nq03_ty_le_chi_bo_sinh_hoat_chuyen_de/part"] {
+		t.Fatalf("380 of 377 cells: %v %v", bad.GetViolations(), err)
+	}
+	if _, err := tonghopv1.NewSubmissionServiceClient(city.admin).Submit(ctx, &tonghopv1.SubmitRequest{UnitCode: "608", DataSet: "nghi_quyet_03_kon_tum", Period: "2024"}); status.Code(err) != codes.FailedPrecondition {
+		t.Fatalf("signing 380 of 377 cells: %v, want FailedPrecondition", err)
+	}
 	city.putSet("nghi_quyet_03_kon_tum", "2024",
 		dv("nq03_chi_bo", "", "377"), dv("nq03_chi_bo_sinh_hoat_chuyen_de", "", "373"),
 		dv("nq03_dang_vien", "", "2276"), dv("nq03_dang_vien_duoc_phan_cong", "", "2203"))

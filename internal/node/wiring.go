@@ -191,12 +191,14 @@ func (w *wiring) buildDomain() error {
 	history := w.history
 	treeOn := func(t time.Time) *hierarchy.Tree { return history.AsOf(t.In(numfmt.Zone())) }
 	w.verifier = &submission.Verifier{Roots: w.roots, Revocations: w.revocations, Tree: w.tree, TreeOn: treeOn, Catalog: cat, Earlier: catalog.Earlier(), Versions: versions, Self: w.self, Now: w.clock}
-	rules, err := validate.ForCatalog(cat)
+	// Every rule of every catalogue known here: a rule judges only reports
+	// that have both its sides, and each version's codes are its own.
+	rules, err := validate.NewLive(versions.All())
 	if err != nil {
 		return fmt.Errorf("validation rules of catalogue %s: %w", cat.Version(), err)
 	}
 	n := w.node
-	w.reports = &submission.Reports{Store: st, Verifier: w.verifier, Identity: &n.identity, Forward: w.forward, Rules: rules, Logger: w.log,
+	w.reports = &submission.Reports{Store: st, Verifier: w.verifier, Identity: &n.identity, Forward: w.forward, LiveRules: rules, Logger: w.log,
 		Previous: mappedPrevious(&rollup.Engine{Store: st, Catalog: versions.All(), Tree: w.tree, History: w.history, Self: w.self})}
 	w.parent = &enrolment.Parent{Store: st, Identity: &n.identity, Tree: w.tree, TreeOn: treeOn, Successions: successions(history),
 		Self: w.self, Revocations: w.revocations, Forward: w.forward, Now: w.clock}

@@ -52,7 +52,11 @@ type UnitProgress struct {
 	Reported                      bool
 	Revision                      uint64
 	FirstSignedAt, LatestSignedAt time.Time
-	// Late: the first revision was signed after the deadline.
+	// FirstReceivedAt is when the first revision reached the level above
+	// the unit, as its parent's signed receipt proves it
+	// (store.Submission.Received). Late: that was after the deadline; the
+	// signer's own clock, signed_at, is never the judge.
+	FirstReceivedAt  time.Time
 	Late             bool
 	Errors, Warnings int
 	Comment          string
@@ -153,7 +157,8 @@ func Compute(tree *hierarchy.Tree, self, root string, r store.Round, expected []
 		if pr.Latest != nil {
 			row.State, row.Reported, row.Revision = Submitted, true, pr.Latest.Revision
 			row.FirstSignedAt, row.LatestSignedAt = pr.First.SignedAt, pr.Latest.SignedAt
-			row.Late = pr.First.SignedAt.After(r.Deadline)
+			row.FirstReceivedAt = pr.First.Received()
+			row.Late = row.FirstReceivedAt.After(r.Deadline)
 			row.Errors, row.Warnings = CountViolations(pr.Latest.Violations)
 			row.EnteredBy = pr.Latest.EnteredBy
 		}

@@ -35,17 +35,24 @@ func TestCompute(t *testing.T) {
 		t.Fatalf("expected %d units, want 5: %+v", len(expected), expected)
 	}
 	deadline := day(2021, 12, 25)
-	sub := func(unit string, signed time.Time, digest string) *store.Submission {
-		return &store.Submission{Unit: unit, Revision: 1, SignedAt: signed, Digest: digest,
+	// Lateness is judged by when the parent received a report, as its
+	// receipt proves (FirstReceivedAt), never by signed_at: Thèn Sin signs
+	// "on the 20th" and reaches its parent on the 28th, after the deadline.
+	// A report whose proof this node does not hold (the district's own,
+	// stored before receipts travelled) is judged by when this node
+	// received it.
+	sub := func(unit string, signed, received time.Time, digest string) *store.Submission {
+		return &store.Submission{Unit: unit, Revision: 1, SignedAt: signed, FirstReceivedAt: received, Digest: digest,
 			Violations: []store.Violation{{Importance: "warning"}}}
 	}
-	district := sub("106", day(2021, 12, 20), "sha256:d")
+	district := sub("106", day(2021, 12, 20), time.Time{}, "sha256:d")
+	district.ReceivedAt = day(2021, 12, 21)
 	district.Accepted = []store.Acceptance{{Unit: "03397", Revision: 1, Digest: "sha256:c"}}
 	prog := map[string]store.Progress{
 		"106":   {First: district, Latest: district},
-		"03390": {First: sub("03390", day(2021, 12, 10), "sha256:a"), Latest: sub("03390", day(2021, 12, 10), "sha256:a"), Review: &review.Review{State: review.Accepted}},
-		"03394": {First: sub("03394", day(2021, 12, 28), "sha256:b"), Latest: sub("03394", day(2021, 12, 28), "sha256:b"), Review: &review.Review{State: review.Returned, Comment: "Thiếu số đảng viên nữ"}},
-		"03397": {First: sub("03397", day(2021, 12, 12), "sha256:c"), Latest: sub("03397", day(2021, 12, 12), "sha256:c")},
+		"03390": {First: sub("03390", day(2021, 12, 10), day(2021, 12, 10), "sha256:a"), Latest: sub("03390", day(2021, 12, 10), day(2021, 12, 10), "sha256:a"), Review: &review.Review{State: review.Accepted}},
+		"03394": {First: sub("03394", day(2021, 12, 20), day(2021, 12, 28), "sha256:b"), Latest: sub("03394", day(2021, 12, 20), day(2021, 12, 28), "sha256:b"), Review: &review.Review{State: review.Returned, Comment: "Thiếu số đảng viên nữ"}},
+		"03397": {First: sub("03397", day(2021, 12, 12), day(2021, 12, 12), "sha256:c"), Latest: sub("03397", day(2021, 12, 12), day(2021, 12, 12), "sha256:c")},
 	}
 	c := Compute(tree, "12", "12", store.Round{Deadline: deadline}, expected, prog, day(2022, 1, 3))
 	if !c.DeadlinePassed || c.Unit != "12" {
@@ -69,7 +76,7 @@ func TestCompute(t *testing.T) {
 	if len(c.Levels) != 2 || c.Levels[0] != (LevelCounts{"district", districts}) || c.Levels[1] != (LevelCounts{"commune", communes}) || c.Total != total {
 		t.Errorf("counts:\n got %+v, total %+v\nwant district %+v, commune %+v, total %+v", c.Levels, c.Total, districts, communes, total)
 	}
-	if u := c.Units[2]; u.Unit.Code != "03394" || !u.Late || u.Comment != "Thiếu số đảng viên nữ" || u.Warnings != 1 || u.Errors != 0 {
+	if u := c.Units[2]; u.Unit.Code != "03394" || !u.Late || !u.FirstReceivedAt.Equal(day(2021, 12, 28)) || u.Comment != "Thiếu số đảng viên nữ" || u.Warnings != 1 || u.Errors != 0 {
 		t.Errorf("Xã Thèn Sin: %+v", u)
 	}
 }

@@ -89,7 +89,10 @@ func (s *peerService) Deliver(ctx context.Context, req *tonghopv1.DeliverRequest
 	if len(req.Envelopes) > MaxDeliverBatch {
 		return nil, invalid.Field("envelopes", "%d envelopes in one batch; at most %d", len(req.Envelopes), MaxDeliverBatch)
 	}
-	outcomes, err := s.subs.Receive(req.Envelopes, path)
+	if len(req.FirstReceipts) > len(req.Envelopes) {
+		return nil, invalid.Field("first_receipts", "%d receipts for %d envelopes; at most one per envelope, at its index", len(req.FirstReceipts), len(req.Envelopes))
+	}
+	outcomes, err := s.subs.ReceiveWithProof(req.Envelopes, req.FirstReceipts, path)
 	if err != nil {
 		return nil, err
 	}

@@ -212,6 +212,7 @@ func completenessToProto(c reporting.Completeness) *tonghopv1.GetCompletenessRes
 		}
 		if u.Reported {
 			row.FirstSignedAt, row.LatestSignedAt = timestamppb.New(u.FirstSignedAt), timestamppb.New(u.LatestSignedAt)
+			row.FirstReceivedAt = timestamppb.New(u.FirstReceivedAt)
 		}
 		resp.Units = append(resp.Units, row)
 	}

@@ -17,6 +17,10 @@ type OutboxEntry struct {
 	QueuedAt  time.Time `json:"queued_at"`
 	Attempts  int       `json:"attempts,omitempty"`
 	LastError string    `json:"last_error,omitempty"`
+	// FirstReceipt is the proof of time that travels up with a report
+	// (Submission.FirstReceipt), read with the entry; nil for the node's
+	// own reports and for notices.
+	FirstReceipt []byte `json:"-"`
 }
 
 // enqueue appends a digest to the outbox, behind everything queued before.
@@ -53,6 +57,11 @@ func (s *Store) Outbox(limit int) ([]OutboxEntry, [][]byte, error) {
 			if env == nil {
 				return fmt.Errorf("%w: outbox entry %d names missing envelope %s", ErrCorrupt, e.Seq, e.Digest)
 			}
+			receipt, err := firstReceipt(tx, e.Digest)
+			if err != nil {
+				return err
+			}
+			e.FirstReceipt = receipt
 			entries = append(entries, e)
 			envs = append(envs, append([]byte(nil), env...))
 			if limit > 0 && len(entries) == limit {
@@ -62,6 +71,20 @@ func (s *Store) Outbox(limit int) ([]OutboxEntry, [][]byte, error) {
 		return nil
 	})
 	return entries, envs, err
+}
+
+// firstReceipt returns the stored proof of time of the submission with
+// digest; nil for a notice, which has no submission record.
+func firstReceipt(tx *bolt.Tx, digest string) ([]byte, error) {
+	key := tx.Bucket(bucketDigests).Get([]byte(digest))
+	if key == nil {
+		return nil, nil
+	}
+	var r Submission
+	if err := decodeSubmission(tx.Bucket(bucketSubmissions).Get(key), &r); err != nil {
+		return nil, fmt.Errorf("%w: submission %s: %v", ErrCorrupt, digest, err)
+	}
+	return r.FirstReceipt, nil
 }
 
 // OutboxLen counts the entries waiting.

@@ -116,6 +116,10 @@ type submissionRecord struct {
 	// EnteredBy was added after schema 7; left out when empty, so records
 	// of reports a unit signed itself are as before.
 	EnteredBy string `json:"EnteredBy,omitempty"`
+	// FirstReceipt and FirstReceivedAt were added after schema 8, left out
+	// when empty: a record without them is judged by ReceivedAt.
+	FirstReceipt    []byte     `json:"FirstReceipt,omitempty"`
+	FirstReceivedAt *time.Time `json:"FirstReceivedAt,omitempty"`
 }
 
 type violationRecord struct {
@@ -146,7 +150,10 @@ func encodeSubmission(s Submission) ([]byte, error) {
 		CatalogVersion: s.CatalogVersion, SignedAt: s.SignedAt, ReceivedAt: s.ReceivedAt,
 		Signer: s.Signer, SignerFingerprint: s.SignerFingerprint, ValueCount: s.ValueCount, SectionCount: s.SectionCount,
 		Forward: int(s.Forward), ForwardCode: s.ForwardCode, ForwardError: s.ForwardError, Receipt: s.Receipt,
-		EnteredBy: s.EnteredBy,
+		EnteredBy: s.EnteredBy, FirstReceipt: s.FirstReceipt,
+	}
+	if !s.FirstReceivedAt.IsZero() {
+		r.FirstReceivedAt = &s.FirstReceivedAt
 	}
 	for _, v := range s.Violations {
 		r.Violations = append(r.Violations, violationRecord(v))
@@ -171,7 +178,10 @@ func decodeSubmission(raw []byte, s *Submission) error {
 		CatalogVersion: r.CatalogVersion, SignedAt: r.SignedAt, ReceivedAt: r.ReceivedAt,
 		Signer: r.Signer, SignerFingerprint: r.SignerFingerprint, ValueCount: r.ValueCount, SectionCount: r.SectionCount,
 		Forward: ForwardState(r.Forward), ForwardCode: r.ForwardCode, ForwardError: r.ForwardError, Receipt: r.Receipt,
-		EnteredBy: r.EnteredBy,
+		EnteredBy: r.EnteredBy, FirstReceipt: r.FirstReceipt,
+	}
+	if r.FirstReceivedAt != nil {
+		s.FirstReceivedAt = *r.FirstReceivedAt
 	}
 	for _, v := range r.Violations {
 		s.Violations = append(s.Violations, Violation(v))

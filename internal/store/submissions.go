@@ -69,6 +69,26 @@ type Submission struct {
 	// EnteredBy names the unit above that entered and signed the report on
 	// the unit's behalf; empty for the unit's own report.
 	EnteredBy string
+
+	// FirstReceipt is the receipt the unit's parent signed when it
+	// received the report, exactly as signed: the proof of when the report
+	// reached the level above, which travels up with it. FirstReceivedAt
+	// is the time it states or, for a report entered on the unit's behalf,
+	// its signing time, the entering unit's own word. Both are empty for a
+	// report whose proof this node does not hold (see Received).
+	FirstReceipt    []byte
+	FirstReceivedAt time.Time
+}
+
+// Received is when the report reached the level above its unit, as far as
+// this node can vouch for it: the time its proof states, else when this
+// node received it itself, which is never earlier than the truth. Lateness
+// is judged by it, never by the signer's own clock.
+func (s Submission) Received() time.Time {
+	if !s.FirstReceivedAt.IsZero() {
+		return s.FirstReceivedAt
+	}
+	return s.ReceivedAt
 }
 
 // Violation is a rule a stored report breaks, with the values of both

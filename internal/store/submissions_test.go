@@ -267,3 +267,29 @@ func TestRevocations(t *testing.T) {
 		t.Fatalf("outbox %d, want 2", n)
 	}
 }
+
+// TestFirstReceiptKept: the proof of time stored with a report comes back
+// with the record and with its outbox entry, for the parent; a report
+// stored without one is judged by when this node received it.
+func TestFirstReceiptKept(t *testing.T) {
+	received := time.Date(2022, 1, 12, 2, 0, 0, 0, time.UTC)
+	clock := received.Add(time.Hour)
+	s, _ := openTemp(t, Options{Clock: func() time.Time { return clock }})
+	proved := rec("03390", 1)
+	proved.FirstReceipt, proved.FirstReceivedAt = []byte("receipt of the district"), received
+	if _, err := s.PutSubmissions([]Incoming{in(proved), in(rec("03394", 1))}, true); err != nil {
+		t.Fatal(err)
+	}
+	got, _, _, err := s.Submission(proved.Digest)
+	if err != nil || string(got.FirstReceipt) != "receipt of the district" || !got.Received().Equal(received) {
+		t.Fatalf("with a proof: receipt %q, received %s, %v; want %s", got.FirstReceipt, got.Received(), err, received)
+	}
+	bare, _, _, err := s.Submission(rec("03394", 1).Digest)
+	if err != nil || bare.FirstReceipt != nil || !bare.FirstReceivedAt.IsZero() || !bare.Received().Equal(clock) {
+		t.Fatalf("without a proof: receipt %q, received %s, %v; want this node's %s", bare.FirstReceipt, bare.Received(), err, clock)
+	}
+	entries, _, err := s.Outbox(0)
+	if err != nil || len(entries) != 2 || string(entries[0].FirstReceipt) != "receipt of the district" || entries[1].FirstReceipt != nil {
+		t.Fatalf("outbox: %+v %v", entries, err)
+	}
+}

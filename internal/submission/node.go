@@ -30,6 +30,9 @@ type Reports struct {
 	Queued func()
 	// Rules judge every report signed or received here; nil judges none.
 	Rules *validate.Set
+	// LiveRules, when set, replaces Rules: the rules of the catalogues in
+	// use, which change as versions are published.
+	LiveRules *validate.Live
 	// Previous, when set, gives what a report is compared with when the
 	// period before it is in an older map (rollup.Engine.PreviousReport):
 	// mapped true replaces the unit's own previous report by cells (nil:
@@ -141,9 +144,13 @@ func sign(id trust.Identity, payloadType string, payload []byte) ([]byte, error)
 // overrides. It returns the signed envelope and what the rules found.
 func (n *Reports) signReport(id trust.Identity, s envelope.Submission, in validate.Input, note string, overrides []envelope.Override) ([]byte, []validate.Violation, error) {
 	var violations []validate.Violation
-	if n.Rules != nil {
+	rules, err := n.rules()
+	if err != nil {
+		return nil, nil, err
+	}
+	if rules != nil {
 		in.Values = validate.LookupOf(cellsOfEnvelope(s.Values))
-		violations = withNote(n.Rules.Run(in), note)
+		violations = withNote(rules.Run(in), note)
 	}
 	if err := gate(violations, overrides); err != nil {
 		return nil, nil, err
@@ -174,6 +181,14 @@ type Outcome struct {
 // the failure may have been: they are answered Duplicate when the child
 // sends the batch again, which its outbox does until it has an answer.
 func (n *Reports) Receive(raws [][]byte, from []string) ([]Outcome, error) {
+	return n.ReceiveWithProof(raws, nil, from)
+}
+
+// ReceiveWithProof is Receive with the first receipts delivered with the
+// envelopes, at their indexes (see proofOfTime): a report whose first
+// receipt does not verify is refused; one this node is the parent of gets
+// its proof here, the receipt this node answers with, stored with it.
+func (n *Reports) ReceiveWithProof(raws, firstReceipts [][]byte, from []string) ([]Outcome, error) {
 	id, err := n.identity()
 	if err != nil {
 		return nil, err
@@ -184,6 +199,7 @@ func (n *Reports) Receive(raws [][]byte, from []string) ([]Outcome, error) {
 		items []store.Incoming
 		index []int // items[j] answers out[index[j]]
 	)
+	now := n.Verifier.Now().UTC()
 	catalogs := false
 	for i, raw := range raws {
 		c, err := checked[i].c, checked[i].err
@@ -217,6 +233,17 @@ func (n *Reports) Receive(raws [][]byte, from []string) ([]Outcome, error) {
 			continue
 		}
 		rec := c.Record()
+		var delivered []byte
+		if i < len(firstReceipts) {
+			delivered = firstReceipts[i]
+		}
+		var refusal error
+		if rec.FirstReceipt, rec.FirstReceivedAt, refusal, err = n.proof(id, c, delivered, now); err != nil {
+			return nil, err
+		} else if refusal != nil {
+			out[i].Status, out[i].Err = store.Refused, refusal
+			continue
+		}
 		items = append(items, store.Incoming{Record: rec, Envelope: raw, Values: c.Values(), Child: c.Parent == n.Verifier.Self, KeyOwner: c.KeyOwner})
 		index = append(index, i)
 	}
@@ -240,9 +267,15 @@ func (n *Reports) Receive(raws [][]byte, from []string) ([]Outcome, error) {
 			out[index[j]].Status, out[index[j]].Err = r.Outcome, r.Err
 		}
 	}
-	now := n.Verifier.Now().UTC()
+	for j, it := range items {
+		// The parent's first receipt is the one it answers with: the child
+		// holds the same proof the levels above see.
+		if o := &out[index[j]]; o.Status == store.Stored && it.Record.FirstReceipt != nil && checked[index[j]].c.Parent == n.Verifier.Self {
+			o.Receipt = it.Record.FirstReceipt
+		}
+	}
 	for i := range out {
-		if out[i].Status == store.Stored || out[i].Status == store.Duplicate {
+		if (out[i].Status == store.Stored || out[i].Status == store.Duplicate) && out[i].Receipt == nil {
 			out[i].Receipt, err = n.receipt(id, checked[i].c, out[i], now)
 			if err != nil {
 				return nil, err
@@ -251,6 +284,19 @@ func (n *Reports) Receive(raws [][]byte, from []string) ([]Outcome, error) {
 	}
 	n.queued()
 	return out, nil
+}
+
+// proof is the proof of time to store with the checked report c, given
+// the first receipt delivered with it: when this node is the unit's parent,
+// the receipt it signs now. refusal says why the delivered receipt is
+// refused; err means this node could not sign its own.
+func (n *Reports) proof(id trust.Identity, c Checked, delivered []byte, now time.Time) (keep []byte, at time.Time, refusal, err error) {
+	keep, at, first, refusal := n.Verifier.proofOfTime(c, delivered)
+	if refusal != nil || !first {
+		return keep, at, refusal, nil
+	}
+	keep, err = n.receipt(id, c, Outcome{Digest: c.Digest, Status: store.Stored}, now)
+	return keep, now, nil, err
 }
 
 type checkResult struct {
@@ -392,4 +438,13 @@ func EndorseKey(st *store.Store, current trust.Identity, next []*x509.Certificat
 	unit := current.Path()[len(current.Path())-1]
 	_, err = st.PutKeyEndorsement(unit, trust.Fingerprint(current.Leaf()), trust.Fingerprint(next[0]), envelope.Digest(raw), raw, true)
 	return err
+}
+
+// rules are the rules that judge reports now: LiveRules when set, else
+// Rules (nil judges none).
+func (n *Reports) rules() (*validate.Set, error) {
+	if n.LiveRules != nil {
+		return n.LiveRules.Set()
+	}
+	return n.Rules, nil
 }

@@ -119,5 +119,9 @@ func (n *Reports) onBehalf(id trust.Identity, r OnBehalf) (store.Incoming, error
 	}
 	rec := c.Record()
 	rec.Violations = StoredViolations(violations)
+	// Entered here: received when it was signed (see proofOfTime).
+	if rec.FirstReceipt, rec.FirstReceivedAt, _, err = v.proofOfTime(c, nil); err != nil {
+		return store.Incoming{}, err
+	}
 	return store.Incoming{Record: rec, Envelope: raw, Values: c.Values(), Child: c.Parent == v.Self, KeyOwner: c.KeyOwner}, nil
 }

@@ -130,8 +130,9 @@ func gate(vs []validate.Violation, overrides []envelope.Override) error {
 // reading them for every envelope would slow the accept path for a warning.
 func (n *Reports) judgeReceived(subs []*envelope.Submission) ([][]store.Violation, error) {
 	out := make([][]store.Violation, len(subs))
-	if n.Rules == nil {
-		return out, nil
+	rules, err := n.rules()
+	if err != nil || rules == nil {
+		return out, err
 	}
 	keys := make([]store.ReportKey, len(subs))
 	types := make([]period.Type, len(subs))
@@ -153,7 +154,7 @@ func (n *Reports) judgeReceived(subs []*envelope.Submission) ([][]store.Violatio
 				return nil, err
 			}
 		}
-		out[i] = StoredViolations(withNote(n.Rules.Run(in), note))
+		out[i] = StoredViolations(withNote(rules.Run(in), note))
 	}
 	return out, nil
 }
@@ -164,8 +165,9 @@ func (n *Reports) judgeReceived(subs []*envelope.Submission) ([][]store.Violatio
 // period, its last five periods (outliers) and, for a unit below, its
 // siblings' reports of the same period.
 func (n *Reports) Validate(unit, dataSet string, p period.Period) ([]validate.Violation, bool, error) {
-	if n.Rules == nil {
-		return nil, false, nil
+	rules, err := n.rules()
+	if err != nil || rules == nil {
+		return nil, false, err
 	}
 	v := n.Verifier
 	var found bool
@@ -255,7 +257,7 @@ func (n *Reports) Validate(unit, dataSet string, p period.Period) ([]validate.Vi
 	if err != nil {
 		return nil, false, err
 	}
-	return withNote(n.Rules.Run(in), note), true, nil
+	return withNote(rules.Run(in), note), true, nil
 }
 
 // mappedPrevious is the previous period of a report across a change of

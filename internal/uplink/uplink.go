@@ -157,7 +157,16 @@ func (f *Forwarder) deliverOnce(ctx context.Context, client tonghopv1.PeerServic
 	}
 	cctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
-	resp, err := client.Deliver(cctx, &tonghopv1.DeliverRequest{Envelopes: envs})
+	// Each report's proof of time travels with it (see
+	// submission.ReceiveWithProof); the list stops at the last one held.
+	var proofs [][]byte
+	for i, e := range entries {
+		if e.FirstReceipt != nil {
+			proofs = append(proofs, make([][]byte, i+1-len(proofs))...)
+			proofs[i] = e.FirstReceipt
+		}
+	}
+	resp, err := client.Deliver(cctx, &tonghopv1.DeliverRequest{Envelopes: envs, FirstReceipts: proofs})
 	if err != nil {
 		f.recordFailure(entries, err)
 		return 0, err

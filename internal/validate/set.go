@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/big"
 	"slices"
+	"sync"
+	"sync/atomic"
 
 	"github.com/tonghop/tonghop/internal/catalog"
 	"github.com/tonghop/tonghop/internal/expr"
@@ -256,4 +258,48 @@ func LookupOf(cells []Cell) Lookup {
 		v, ok := m[r]
 		return v, ok
 	}
+}
+
+// Live is the rule set of a catalogue that changes (catalog.NewLive): it
+// is rebuilt, once, whenever the catalogue reads as another version, so
+// that the rules a published version states judge reports from the moment
+// it is in force.
+type Live struct {
+	cat *catalog.Catalog
+	cur atomic.Pointer[liveSet]
+	mu  sync.Mutex // one rebuild at a time
+}
+
+type liveSet struct {
+	digest string
+	set    *Set
+}
+
+// NewLive returns the rules of cat, following it.
+func NewLive(cat *catalog.Catalog) (*Live, error) {
+	l := &Live{cat: cat}
+	if _, err := l.Set(); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// Set returns the rules of the catalogue as it reads now.
+func (l *Live) Set() (*Set, error) {
+	now := l.cat.Current()
+	d := now.Digest()
+	if cur := l.cur.Load(); cur != nil && cur.digest == d {
+		return cur.set, nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if cur := l.cur.Load(); cur != nil && cur.digest == d {
+		return cur.set, nil
+	}
+	s, err := ForCatalog(now)
+	if err != nil {
+		return nil, err
+	}
+	l.cur.Store(&liveSet{digest: d, set: s})
+	return s, nil
 }

@@ -828,7 +828,16 @@ func (x *RenewResponse) GetChain() [][]byte {
 type DeliverRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// DSSE envelopes, JSON, exactly as signed.
-	Envelopes     [][]byte `protobuf:"bytes,1,rep,name=envelopes,proto3" json:"envelopes,omitempty"`
+	Envelopes [][]byte `protobuf:"bytes,1,rep,name=envelopes,proto3" json:"envelopes,omitempty"`
+	// The proof of when each report first reached the hierarchy above its
+	// unit: the receipt its unit's parent signed when it received it,
+	// exactly as signed, at the envelope's index. Empty bytes (or a list
+	// shorter than envelopes) where the sender holds none: its own reports,
+	// notices, and reports stored before receipts travelled. Every level
+	// verifies it and judges lateness by its received_at, never by the
+	// signer's own signed_at; a report without one is judged by when the
+	// receiving node received it.
+	FirstReceipts [][]byte `protobuf:"bytes,2,rep,name=first_receipts,json=firstReceipts,proto3" json:"first_receipts,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -866,6 +875,13 @@ func (*DeliverRequest) Descriptor() ([]byte, []int) {
 func (x *DeliverRequest) GetEnvelopes() [][]byte {
 	if x != nil {
 		return x.Envelopes
+	}
+	return nil
+}
+
+func (x *DeliverRequest) GetFirstReceipts() [][]byte {
+	if x != nil {
+		return x.FirstReceipts
 	}
 	return nil
 }
@@ -1112,9 +1128,10 @@ const file_tonghop_v1_peer_proto_rawDesc = "" +
 	"\fRenewRequest\x12\x10\n" +
 	"\x03csr\x18\x01 \x01(\fR\x03csr\"%\n" +
 	"\rRenewResponse\x12\x14\n" +
-	"\x05chain\x18\x01 \x03(\fR\x05chain\".\n" +
+	"\x05chain\x18\x01 \x03(\fR\x05chain\"U\n" +
 	"\x0eDeliverRequest\x12\x1c\n" +
-	"\tenvelopes\x18\x01 \x03(\fR\tenvelopes\"\xa3\x01\n" +
+	"\tenvelopes\x18\x01 \x03(\fR\tenvelopes\x12%\n" +
+	"\x0efirst_receipts\x18\x02 \x03(\fR\rfirstReceipts\"\xa3\x01\n" +
 	"\x0eDeliveryResult\x12\x16\n" +
 	"\x06digest\x18\x01 \x01(\tR\x06digest\x125\n" +
 	"\aoutcome\x18\x02 \x01(\x0e2\x1b.tonghop.v1.DeliveryOutcomeR\aoutcome\x12(\n" +

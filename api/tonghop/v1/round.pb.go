@@ -825,9 +825,13 @@ type UnitProgress struct {
 	ReviewedHere bool `protobuf:"varint,12,opt,name=reviewed_here,json=reviewedHere,proto3" json:"reviewed_here,omitempty"`
 	// The unit above that entered and signed the latest revision on the
 	// unit's behalf; empty when the unit signed it itself.
-	EnteredBy     string `protobuf:"bytes,13,opt,name=entered_by,json=enteredBy,proto3" json:"entered_by,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	EnteredBy string `protobuf:"bytes,13,opt,name=entered_by,json=enteredBy,proto3" json:"entered_by,omitempty"`
+	// When the first revision first reached the level above the unit, as
+	// the parent's signed receipt states it (for a report entered on the
+	// unit's behalf, when it was entered): lateness is judged by it.
+	FirstReceivedAt *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=first_received_at,json=firstReceivedAt,proto3" json:"first_received_at,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *UnitProgress) Reset() {
@@ -949,6 +953,13 @@ func (x *UnitProgress) GetEnteredBy() string {
 		return x.EnteredBy
 	}
 	return ""
+}
+
+func (x *UnitProgress) GetFirstReceivedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.FirstReceivedAt
+	}
+	return nil
 }
 
 // GetCompletenessResponse carries the counts and the rows.
@@ -1914,7 +1925,7 @@ const file_tonghop_v1_round_proto_rawDesc = "" +
 	"\x11entered_on_behalf\x18\t \x01(\x05R\x0fenteredOnBehalf\"a\n" +
 	"\x11LevelCompleteness\x12\x14\n" +
 	"\x05level\x18\x01 \x01(\tR\x05level\x126\n" +
-	"\x06counts\x18\x02 \x01(\v2\x1e.tonghop.v1.CompletenessCountsR\x06counts\"\xe2\x03\n" +
+	"\x06counts\x18\x02 \x01(\v2\x1e.tonghop.v1.CompletenessCountsR\x06counts\"\xaa\x04\n" +
 	"\fUnitProgress\x12\x1b\n" +
 	"\tunit_code\x18\x01 \x01(\tR\bunitCode\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x14\n" +
@@ -1931,7 +1942,8 @@ const file_tonghop_v1_round_proto_rawDesc = "" +
 	"\acomment\x18\v \x01(\tR\acomment\x12#\n" +
 	"\rreviewed_here\x18\f \x01(\bR\freviewedHere\x12\x1d\n" +
 	"\n" +
-	"entered_by\x18\r \x01(\tR\tenteredBy\"\xa5\x02\n" +
+	"entered_by\x18\r \x01(\tR\tenteredBy\x12F\n" +
+	"\x11first_received_at\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\x0ffirstReceivedAt\"\xa5\x02\n" +
 	"\x17GetCompletenessResponse\x12'\n" +
 	"\x05round\x18\x01 \x01(\v2\x11.tonghop.v1.RoundR\x05round\x12\x1b\n" +
 	"\tunit_code\x18\x02 \x01(\tR\bunitCode\x12'\n" +
@@ -2083,43 +2095,44 @@ var file_tonghop_v1_round_proto_depIdxs = []int32{
 	0,  // 10: tonghop.v1.UnitProgress.state:type_name -> tonghop.v1.ReportState
 	26, // 11: tonghop.v1.UnitProgress.first_signed_at:type_name -> google.protobuf.Timestamp
 	26, // 12: tonghop.v1.UnitProgress.latest_signed_at:type_name -> google.protobuf.Timestamp
-	1,  // 13: tonghop.v1.GetCompletenessResponse.round:type_name -> tonghop.v1.Round
-	10, // 14: tonghop.v1.GetCompletenessResponse.total:type_name -> tonghop.v1.CompletenessCounts
-	11, // 15: tonghop.v1.GetCompletenessResponse.levels:type_name -> tonghop.v1.LevelCompleteness
-	12, // 16: tonghop.v1.GetCompletenessResponse.units:type_name -> tonghop.v1.UnitProgress
-	27, // 17: tonghop.v1.ValidateReportResponse.violations:type_name -> tonghop.v1.Violation
-	0,  // 18: tonghop.v1.Review.state:type_name -> tonghop.v1.ReportState
-	26, // 19: tonghop.v1.Review.update_time:type_name -> google.protobuf.Timestamp
-	16, // 20: tonghop.v1.AcceptReportResponse.review:type_name -> tonghop.v1.Review
-	16, // 21: tonghop.v1.ReturnReportResponse.review:type_name -> tonghop.v1.Review
-	16, // 22: tonghop.v1.ReopenReportResponse.review:type_name -> tonghop.v1.Review
-	26, // 23: tonghop.v1.ReviewEvent.time:type_name -> google.protobuf.Timestamp
-	0,  // 24: tonghop.v1.ReviewEvent.from_state:type_name -> tonghop.v1.ReportState
-	0,  // 25: tonghop.v1.ReviewEvent.to_state:type_name -> tonghop.v1.ReportState
-	24, // 26: tonghop.v1.ListReviewEventsResponse.events:type_name -> tonghop.v1.ReviewEvent
-	2,  // 27: tonghop.v1.ReportingService.OpenRound:input_type -> tonghop.v1.OpenRoundRequest
-	4,  // 28: tonghop.v1.ReportingService.ListRounds:input_type -> tonghop.v1.ListRoundsRequest
-	6,  // 29: tonghop.v1.ReportingService.ListDue:input_type -> tonghop.v1.ListDueRequest
-	9,  // 30: tonghop.v1.ReportingService.GetCompleteness:input_type -> tonghop.v1.GetCompletenessRequest
-	14, // 31: tonghop.v1.ReportingService.ValidateReport:input_type -> tonghop.v1.ValidateReportRequest
-	17, // 32: tonghop.v1.ReportingService.AcceptReport:input_type -> tonghop.v1.AcceptReportRequest
-	19, // 33: tonghop.v1.ReportingService.ReturnReport:input_type -> tonghop.v1.ReturnReportRequest
-	21, // 34: tonghop.v1.ReportingService.ReopenReport:input_type -> tonghop.v1.ReopenReportRequest
-	23, // 35: tonghop.v1.ReportingService.ListReviewEvents:input_type -> tonghop.v1.ListReviewEventsRequest
-	3,  // 36: tonghop.v1.ReportingService.OpenRound:output_type -> tonghop.v1.OpenRoundResponse
-	5,  // 37: tonghop.v1.ReportingService.ListRounds:output_type -> tonghop.v1.ListRoundsResponse
-	8,  // 38: tonghop.v1.ReportingService.ListDue:output_type -> tonghop.v1.ListDueResponse
-	13, // 39: tonghop.v1.ReportingService.GetCompleteness:output_type -> tonghop.v1.GetCompletenessResponse
-	15, // 40: tonghop.v1.ReportingService.ValidateReport:output_type -> tonghop.v1.ValidateReportResponse
-	18, // 41: tonghop.v1.ReportingService.AcceptReport:output_type -> tonghop.v1.AcceptReportResponse
-	20, // 42: tonghop.v1.ReportingService.ReturnReport:output_type -> tonghop.v1.ReturnReportResponse
-	22, // 43: tonghop.v1.ReportingService.ReopenReport:output_type -> tonghop.v1.ReopenReportResponse
-	25, // 44: tonghop.v1.ReportingService.ListReviewEvents:output_type -> tonghop.v1.ListReviewEventsResponse
-	36, // [36:45] is the sub-list for method output_type
-	27, // [27:36] is the sub-list for method input_type
-	27, // [27:27] is the sub-list for extension type_name
-	27, // [27:27] is the sub-list for extension extendee
-	0,  // [0:27] is the sub-list for field type_name
+	26, // 13: tonghop.v1.UnitProgress.first_received_at:type_name -> google.protobuf.Timestamp
+	1,  // 14: tonghop.v1.GetCompletenessResponse.round:type_name -> tonghop.v1.Round
+	10, // 15: tonghop.v1.GetCompletenessResponse.total:type_name -> tonghop.v1.CompletenessCounts
+	11, // 16: tonghop.v1.GetCompletenessResponse.levels:type_name -> tonghop.v1.LevelCompleteness
+	12, // 17: tonghop.v1.GetCompletenessResponse.units:type_name -> tonghop.v1.UnitProgress
+	27, // 18: tonghop.v1.ValidateReportResponse.violations:type_name -> tonghop.v1.Violation
+	0,  // 19: tonghop.v1.Review.state:type_name -> tonghop.v1.ReportState
+	26, // 20: tonghop.v1.Review.update_time:type_name -> google.protobuf.Timestamp
+	16, // 21: tonghop.v1.AcceptReportResponse.review:type_name -> tonghop.v1.Review
+	16, // 22: tonghop.v1.ReturnReportResponse.review:type_name -> tonghop.v1.Review
+	16, // 23: tonghop.v1.ReopenReportResponse.review:type_name -> tonghop.v1.Review
+	26, // 24: tonghop.v1.ReviewEvent.time:type_name -> google.protobuf.Timestamp
+	0,  // 25: tonghop.v1.ReviewEvent.from_state:type_name -> tonghop.v1.ReportState
+	0,  // 26: tonghop.v1.ReviewEvent.to_state:type_name -> tonghop.v1.ReportState
+	24, // 27: tonghop.v1.ListReviewEventsResponse.events:type_name -> tonghop.v1.ReviewEvent
+	2,  // 28: tonghop.v1.ReportingService.OpenRound:input_type -> tonghop.v1.OpenRoundRequest
+	4,  // 29: tonghop.v1.ReportingService.ListRounds:input_type -> tonghop.v1.ListRoundsRequest
+	6,  // 30: tonghop.v1.ReportingService.ListDue:input_type -> tonghop.v1.ListDueRequest
+	9,  // 31: tonghop.v1.ReportingService.GetCompleteness:input_type -> tonghop.v1.GetCompletenessRequest
+	14, // 32: tonghop.v1.ReportingService.ValidateReport:input_type -> tonghop.v1.ValidateReportRequest
+	17, // 33: tonghop.v1.ReportingService.AcceptReport:input_type -> tonghop.v1.AcceptReportRequest
+	19, // 34: tonghop.v1.ReportingService.ReturnReport:input_type -> tonghop.v1.ReturnReportRequest
+	21, // 35: tonghop.v1.ReportingService.ReopenReport:input_type -> tonghop.v1.ReopenReportRequest
+	23, // 36: tonghop.v1.ReportingService.ListReviewEvents:input_type -> tonghop.v1.ListReviewEventsRequest
+	3,  // 37: tonghop.v1.ReportingService.OpenRound:output_type -> tonghop.v1.OpenRoundResponse
+	5,  // 38: tonghop.v1.ReportingService.ListRounds:output_type -> tonghop.v1.ListRoundsResponse
+	8,  // 39: tonghop.v1.ReportingService.ListDue:output_type -> tonghop.v1.ListDueResponse
+	13, // 40: tonghop.v1.ReportingService.GetCompleteness:output_type -> tonghop.v1.GetCompletenessResponse
+	15, // 41: tonghop.v1.ReportingService.ValidateReport:output_type -> tonghop.v1.ValidateReportResponse
+	18, // 42: tonghop.v1.ReportingService.AcceptReport:output_type -> tonghop.v1.AcceptReportResponse
+	20, // 43: tonghop.v1.ReportingService.ReturnReport:output_type -> tonghop.v1.ReturnReportResponse
+	22, // 44: tonghop.v1.ReportingService.ReopenReport:output_type -> tonghop.v1.ReopenReportResponse
+	25, // 45: tonghop.v1.ReportingService.ListReviewEvents:output_type -> tonghop.v1.ListReviewEventsResponse
+	37, // [37:46] is the sub-list for method output_type
+	28, // [28:37] is the sub-list for method input_type
+	28, // [28:28] is the sub-list for extension type_name
+	28, // [28:28] is the sub-list for extension extendee
+	0,  // [0:28] is the sub-list for field type_name
 }
 
 func init() { file_tonghop_v1_round_proto_init() }
