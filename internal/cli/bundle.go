@@ -48,9 +48,10 @@ refused whole; importing a file twice changes nothing.`,
 			if err := writeFileAtomic(out, resp.Bundle); err != nil {
 				return err
 			}
-			fmt.Fprintf(streams.Out, "Exported %d envelope(s) from %s to %s (%d bytes).\n", resp.Manifest.Entries, resp.Manifest.From, out, len(resp.Bundle))
+			ws := say(cmd)
+			fmt.Fprintf(streams.Out, ws.exported, resp.Manifest.Entries, resp.Manifest.From, out, len(resp.Bundle))
 			if resp.Remaining > 0 {
-				fmt.Fprintf(streams.Out, "%d more wait in the outbox: export again once this file's receipts are imported.\n", resp.Remaining)
+				fmt.Fprintf(streams.Out, ws.moreWaiting, resp.Remaining)
 			}
 			return nil
 		},
@@ -84,24 +85,25 @@ refused whole; importing a file twice changes nothing.`,
 				return err
 			}
 			counts := map[tonghopv1.DeliveryOutcome]int{}
-			tab := &table{header: []string{"digest", "outcome", "reason"}}
+			ws := say(cmd)
+			tab := &table{header: ws.bundleImport}
 			for _, r := range resp.Results {
 				counts[r.Outcome]++
 				reason := ""
 				if r.Error != nil {
 					reason = status.FromProto(r.Error).Message()
 				}
-				tab.add(r.Digest, outcomeWord(r.Outcome), reason)
+				tab.add(r.Digest, ws.outcome(r.Outcome), reason)
 			}
 			if err := writeFileAtomic(receiptsOut, resp.Receipts); err != nil {
 				return err
 			}
-			fmt.Fprintf(streams.Out, "Imported %s's bundle: %d accepted, %d already held, %d refused.\n", resp.Manifest.From,
+			fmt.Fprintf(streams.Out, ws.importedBundle, resp.Manifest.From,
 				counts[tonghopv1.DeliveryOutcome_DELIVERY_OUTCOME_ACCEPTED], counts[tonghopv1.DeliveryOutcome_DELIVERY_OUTCOME_DUPLICATE], counts[tonghopv1.DeliveryOutcome_DELIVERY_OUTCOME_REJECTED])
 			if err := tab.write(streams.Out, "table"); err != nil {
 				return err
 			}
-			fmt.Fprintf(streams.Out, "Receipts written to %s: import them on %s with `tonghop bundle receipts`.\n", receiptsOut, resp.Manifest.From)
+			fmt.Fprintf(streams.Out, ws.receiptsWritten, receiptsOut, resp.Manifest.From)
 			return nil
 		},
 	}
@@ -127,7 +129,7 @@ refused whole; importing a file twice changes nothing.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(streams.Out, "Receipts from %s: %d cleared from the outbox, %d cleared before; %d still waiting.\n",
+			fmt.Fprintf(streams.Out, say(cmd).receiptsCleared,
 				resp.Manifest.From, resp.Cleared, resp.AlreadyCleared, resp.Waiting)
 			return nil
 		},
@@ -135,16 +137,6 @@ refused whole; importing a file twice changes nothing.`,
 	rc.register(receipts)
 	cmd.AddCommand(export, imp, receipts)
 	return cmd
-}
-
-func outcomeWord(o tonghopv1.DeliveryOutcome) string {
-	switch o {
-	case tonghopv1.DeliveryOutcome_DELIVERY_OUTCOME_ACCEPTED:
-		return "nhận"
-	case tonghopv1.DeliveryOutcome_DELIVERY_OUTCOME_DUPLICATE:
-		return "đã có"
-	}
-	return "từ chối"
 }
 
 // writeFileAtomic writes data to path through a temporary file in the same

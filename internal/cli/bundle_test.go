@@ -71,7 +71,7 @@ func TestBundleCommands(t *testing.T) {
 	dir := t.TempDir()
 	bundle, receipts := filepath.Join(dir, "106-2021.bundle"), filepath.Join(dir, "106-2021.receipts")
 	out := run(0, append([]string{"bundle", "export", "--out", bundle}, d...)...)
-	if !strings.Contains(out, "Exported 1 envelope(s) from 12/106") {
+	if !strings.Contains(out, "Đã xuất 1 báo cáo của 12/106") {
 		t.Fatalf("export: %s", out)
 	}
 	// A truncated copy is refused, naming why.
@@ -90,18 +90,18 @@ func TestBundleCommands(t *testing.T) {
 		t.Fatalf("a refused import wrote receipts: %v", err)
 	}
 	out = run(0, append([]string{"bundle", "import", bundle, "--receipts-out", receipts}, p...)...)
-	if !strings.Contains(out, "1 accepted, 0 already held, 0 refused") || !strings.Contains(out, "nhận") {
+	if !strings.Contains(out, "nhận 1, đã có 0, từ chối 0") || !strings.Contains(out, "nhận") {
 		t.Fatalf("import: %s", out)
 	}
 	out = run(0, append([]string{"bundle", "import", bundle, "--receipts-out", filepath.Join(dir, "again.receipts")}, p...)...)
-	if !strings.Contains(out, "0 accepted, 1 already held") {
+	if !strings.Contains(out, "nhận 0, đã có 1") {
 		t.Fatalf("import again: %s", out)
 	}
 	out = run(0, append([]string{"bundle", "receipts", receipts}, d...)...)
-	if !strings.Contains(out, "Receipts from 12: 1 cleared from the outbox, 0 cleared before; 0 still waiting") {
+	if !strings.Contains(out, "Biên nhận của 12: 1 báo cáo rời hộp thư đi, 0 đã rời trước đó; 0 còn chờ") {
 		t.Fatalf("receipts: %s", out)
 	}
-	if out := run(0, append([]string{"submissions", "outbox"}, d...)...); !strings.HasPrefix(out, "0 waiting") {
+	if out := run(0, append([]string{"submissions", "outbox"}, d...)...); !strings.HasPrefix(out, "0 báo cáo chờ gửi lên") {
 		t.Fatalf("outbox: %s", out)
 	}
 }

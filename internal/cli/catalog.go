@@ -47,37 +47,38 @@ func newCatalogCmd(streams IO) *cobra.Command {
 				return writeJSON(streams.Out, resp)
 			}
 			var tab *table
+			ws := say(cmd)
 			switch what {
 			case "elements":
-				tab = &table{header: []string{"code", "nature", "group", "breakdowns", "name"}}
+				tab = &table{header: ws.catalogElements, fields: []string{"code", "nature", "group", "breakdowns", "name"}}
 				for _, e := range cat.DataElements {
 					nature := strings.ToLower(strings.TrimPrefix(e.Nature.String(), "NATURE_"))
-					tab.add(e.Code, nature, e.Group, strings.Join(e.Breakdowns, ","), e.Name)
+					tab.add(e.Code, nature, e.Group, strings.Join(e.Breakdowns, ","), ws.name(e.Name, e.NameEn))
 				}
 			case "breakdowns":
-				tab = &table{header: []string{"code", "kind", "options", "name"}}
+				tab = &table{header: ws.catalogBreakdowns, fields: []string{"code", "kind", "options", "name"}}
 				for _, b := range cat.Breakdowns {
 					var opts []string
 					for _, op := range b.Options {
 						opts = append(opts, op.Code)
 					}
 					kind := strings.ToLower(strings.TrimPrefix(b.Kind.String(), "BREAKDOWN_KIND_"))
-					tab.add(b.Code, kind, strings.Join(opts, ","), b.Name)
+					tab.add(b.Code, kind, strings.Join(opts, ","), ws.name(b.Name, b.NameEn))
 				}
 			case "data-sets":
-				tab = &table{header: []string{"code", "period_type", "elements", "sections", "name"}}
+				tab = &table{header: ws.catalogDataSets, fields: []string{"code", "period_type", "elements", "sections", "name"}}
 				for _, d := range cat.DataSets {
 					pt := strings.ToLower(strings.TrimPrefix(d.PeriodType.String(), "PERIOD_TYPE_"))
-					tab.add(d.Code, pt, fmt.Sprint(len(d.DataElements)), fmt.Sprint(len(d.Sections)), d.Name)
+					tab.add(d.Code, pt, fmt.Sprint(len(d.DataElements)), fmt.Sprint(len(d.Sections)), ws.name(d.Name, d.NameEn))
 				}
 			case "indicators":
-				tab = &table{header: []string{"code", "numerator", "denominator", "factor", "name"}}
+				tab = &table{header: ws.catalogIndicators, fields: []string{"code", "numerator", "denominator", "factor", "name"}}
 				for _, i := range cat.Indicators {
-					tab.add(i.Code, i.Numerator, i.Denominator, fmt.Sprint(i.Factor), i.Name)
+					tab.add(i.Code, i.Numerator, i.Denominator, fmt.Sprint(i.Factor), ws.name(i.Name, i.NameEn))
 				}
 			}
 			if o.format == "table" {
-				fmt.Fprintf(streams.Out, "Catalogue %s (%s)\n\n", cat.Version, cat.Digest[:min(12, len(cat.Digest))])
+				fmt.Fprintf(streams.Out, ws.catalogueHeading, cat.Version, cat.Digest[:min(12, len(cat.Digest))])
 			}
 			return tab.write(streams.Out, o.format)
 		},
@@ -127,7 +128,7 @@ func newUnitsCmd(streams IO) *cobra.Command {
 			if o.format == "json" {
 				return writeJSON(streams.Out, all)
 			}
-			return unitTable(all.Units).write(streams.Out, o.format)
+			return say(cmd).unitTable(all.Units).write(streams.Out, o.format)
 		},
 	}
 	c.register(list)
@@ -169,7 +170,7 @@ func newUnitsCmd(streams IO) *cobra.Command {
 			if gout.format == "table" {
 				fmt.Fprintf(streams.Out, "%s %s (%s)\n%s\n\n", resp.Unit.Code, resp.Unit.Name, resp.Unit.Level, strings.Join(path, " › "))
 			}
-			return unitTable(resp.Children).write(streams.Out, gout.format)
+			return say(cmd).unitTable(resp.Children).write(streams.Out, gout.format)
 		},
 	}
 	gc.register(get)
@@ -178,8 +179,8 @@ func newUnitsCmd(streams IO) *cobra.Command {
 	return cmd
 }
 
-func unitTable(units []*tonghopv1.Unit) *table {
-	tab := &table{header: []string{"code", "level", "parent", "valid_from", "valid_to", "name"}}
+func (ws *words) unitTable(units []*tonghopv1.Unit) *table {
+	tab := &table{header: ws.units, fields: []string{"code", "level", "parent", "valid_from", "valid_to", "name"}}
 	for _, u := range units {
 		tab.add(u.Code, u.Level, u.ParentCode, u.ValidFrom, u.ValidTo, u.Name)
 	}
@@ -195,11 +196,15 @@ func writeRules(cmd *cobra.Command, conn *grpc.ClientConn, w io.Writer, o output
 	if o.format == "json" {
 		return writeJSON(w, resp)
 	}
-	tab := &table{header: []string{"code", "importance", "rule", "period type", "message"}}
+	ws := say(cmd)
+	tab := &table{header: ws.rules, fields: []string{"code", "importance", "rule", "period_type", "message"}}
 	for _, r := range resp.Rules {
-		imp := "error"
+		imp := ws.error
 		if r.Importance == tonghopv1.Importance_IMPORTANCE_WARNING {
-			imp = "warning"
+			imp = ws.warning
+		}
+		if o.format == "csv" {
+			imp = strings.ToLower(strings.TrimPrefix(r.Importance.String(), "IMPORTANCE_"))
 		}
 		right := r.Right
 		if r.Previous != "" {
@@ -209,7 +214,7 @@ func writeRules(cmd *cobra.Command, conn *grpc.ClientConn, w io.Writer, o output
 			}
 		}
 		rule := r.Left + " " + r.Operator + " " + right
-		tab.add(r.Code, imp, rule, r.PeriodType, r.Message)
+		tab.add(r.Code, imp, rule, r.PeriodType, ws.name(r.Message, r.MessageEn))
 	}
 	return tab.write(w, o.format)
 }

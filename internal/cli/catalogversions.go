@@ -45,7 +45,7 @@ func newCatalogPublishCmd(streams IO) *cobra.Command {
 				return writeJSON(streams.Out, resp)
 			}
 			v := resp.Version
-			fmt.Fprintf(streams.Out, "Published catalogue %s (%s) for unit %s: %d data elements and %d indicators added; in force here.\n",
+			fmt.Fprintf(streams.Out, say(cmd).published,
 				v.Version, short(v.Digest), v.UnitCode, v.AddedDataElements, v.AddedIndicators)
 			return nil
 		},
@@ -82,16 +82,17 @@ func newCatalogListCmd(streams IO) *cobra.Command {
 			if o.format == "json" {
 				return writeJSON(streams.Out, resp)
 			}
-			tab := &table{header: []string{"version", "unit", "digest", "extends", "in force", "elements added", "indicators added", "published"}}
+			ws := say(cmd)
+			tab := &table{header: ws.catalogVersions, fields: []string{"version", "unit", "digest", "extends", "in_force", "elements_added", "indicators_added", "published"}}
 			for _, v := range resp.Versions {
 				inForce := ""
 				if v.InForce {
-					inForce = "yes"
+					inForce = ws.yes
 				}
-				tab.add(v.Version, v.UnitCode, short(v.Digest), short(v.Extends), inForce, fmt.Sprint(v.AddedDataElements), fmt.Sprint(v.AddedIndicators), when(v.PublishedAt.AsTime()))
+				tab.add(v.Version, v.UnitCode, short(v.Digest), short(v.Extends), inForce, fmt.Sprint(v.AddedDataElements), fmt.Sprint(v.AddedIndicators), ws.when(v.PublishedAt.AsTime()))
 			}
 			if o.format == "table" {
-				fmt.Fprintf(streams.Out, "In force here: catalogue %s (%s)\n\n", resp.InForceVersion, short(resp.InForceDigest))
+				fmt.Fprintf(streams.Out, ws.inForce, resp.InForceVersion, short(resp.InForceDigest))
 			}
 			return tab.write(streams.Out, o.format)
 		},

@@ -27,15 +27,15 @@ func TestCatalogPublishAndList(t *testing.T) {
 		t.Fatalf("a redefinition: %d\n%s", code, errOut)
 	}
 	code, out, errOut := runCLI(t, ctx, "", "catalog", "list", "--addr", addr)
-	if code != 0 || !strings.Contains(out, "In force here: catalogue 2021.3 (") || strings.Contains(out, "kt62") {
+	if code != 0 || !strings.Contains(out, "Đang áp dụng tại đây: danh mục 2021.3 (") || strings.Contains(out, "kt62") {
 		t.Fatalf("list before: %d\n%s%s", code, out, errOut)
 	}
 	code, out, errOut = runCLI(t, ctx, "", "catalog", "publish", "--addr", addr, "testdata/kon-tum-03-nq-tu.yaml")
-	if code != 0 || !strings.Contains(out, "Published catalogue 2021.3-kt62.1") || !strings.Contains(out, "4 data elements and 2 indicators added") {
+	if code != 0 || !strings.Contains(out, "Đã ban hành danh mục 2021.3-kt62.1") || !strings.Contains(out, "thêm 4 mục số liệu và 2 chỉ số") {
 		t.Fatalf("publish: %d\n%s%s", code, out, errOut)
 	}
 	code, out, errOut = runCLI(t, ctx, "", "catalog", "list", "--addr", addr)
-	if code != 0 || !strings.Contains(out, "In force here: catalogue 2021.3-kt62.1") || !strings.Contains(out, "giờ Hà Nội") || !strings.Contains(out, "yes") {
+	if code != 0 || !strings.Contains(out, "Đang áp dụng tại đây: danh mục 2021.3-kt62.1") || !strings.Contains(out, "giờ Hà Nội") || !strings.Contains(out, " có ") {
 		t.Fatalf("list after: %d\n%s%s", code, out, errOut)
 	}
 	code, out, _ = runCLI(t, ctx, "", "catalog", "indicators", "--addr", addr)

@@ -81,6 +81,7 @@ Start with "tonghop demo", or "tonghop init" then "tonghop serve".`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	registerLang(root)
 	root.SetIn(streams.In)
 	root.SetOut(streams.Out)
 	root.SetErr(streams.Err)

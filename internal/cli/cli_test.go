@@ -76,7 +76,7 @@ func TestValuesCommands(t *testing.T) {
 	at := []string{"--addr", addr, "--unit", "106", "--period", "2021"}
 
 	code, out, errOut := runCLI(t, ctx, "", append([]string{"values", "put"}, append(at, "dang_vien=2675", "dang_vien.nam=1791", "dang_vien.nu=884")...)...)
-	if code != 0 || !strings.Contains(out, "Stored 3 values") {
+	if code != 0 || !strings.Contains(out, "Đã lưu 3 số liệu") {
 		t.Fatalf("values put: %d %q %q", code, out, errOut)
 	}
 	code, out, _ = runCLI(t, ctx, "", append([]string{"values", "get"}, at...)...)
@@ -103,7 +103,7 @@ func TestValuesCommands(t *testing.T) {
 	}
 
 	code, out, errOut = runCLI(t, ctx, "", append([]string{"values", "delete"}, append(at, "dang_vien.nu")...)...)
-	if code != 0 || !strings.Contains(out, "Deleted dang_vien.nu") {
+	if code != 0 || !strings.Contains(out, "Đã xóa dang_vien.nu") {
 		t.Fatalf("values delete: %d %q %q", code, out, errOut)
 	}
 	code, _, errOut = runCLI(t, ctx, "", append([]string{"values", "delete"}, append(at, "dang_vien.nu")...)...)
@@ -119,7 +119,7 @@ func TestValuesImport(t *testing.T) {
 	good := filepath.Join(dir, "tam-duong-2021.csv")
 	os.WriteFile(good, []byte("data_element,option,value\ndang_vien,,2675\ndang_vien,nu,884\nthon_to_dan_pho,,126\n"), 0o600)
 	code, out, errOut := runCLI(t, ctx, "", "values", "import", "--addr", addr, "--unit", "106", "--period", "2021", good)
-	if code != 0 || !strings.Contains(out, "Imported 3 values") {
+	if code != 0 || !strings.Contains(out, "Đã nhập 3 số liệu") {
 		t.Fatalf("import: %d %q %q", code, out, errOut)
 	}
 
@@ -134,7 +134,7 @@ func TestValuesImport(t *testing.T) {
 	js := filepath.Join(dir, "values.json")
 	os.WriteFile(js, []byte(`{"unit_code":"106","data_set":"tong_ket_nam","period":"2020","values":[{"data_element":"dang_vien","value":2600}]}`), 0o600)
 	code, out, errOut = runCLI(t, ctx, "", "values", "import", "--addr", addr, js)
-	if code != 0 || !strings.Contains(out, "Imported 1 values") || !strings.Contains(out, "2020") {
+	if code != 0 || !strings.Contains(out, "Đã nhập 1 số liệu") || !strings.Contains(out, "2020") {
 		t.Fatalf("json import: %d %q %q", code, out, errOut)
 	}
 	_, out, _ = runCLI(t, ctx, "", "values", "get", "--addr", addr, "--unit", "106", "--period", "2021", "-o", "csv")
@@ -157,7 +157,7 @@ func TestReadCommands(t *testing.T) {
 		{[]string{"catalog", "breakdowns"}, "gioi_tinh"},
 		{[]string{"catalog", "data-sets"}, "tong_ket_nam"},
 		{[]string{"catalog", "rules"}, "dang_vien == previous(dang_vien) + ket_nap + chuyen_den - tu_tran"},
-		{[]string{"sections", "put", "--unit", "106", "--period", "2021", "II.1", "Ưu điểm: đoàn kết."}, "Stored section II.1"},
+		{[]string{"sections", "put", "--unit", "106", "--period", "2021", "II.1", "Ưu điểm: đoàn kết."}, "Đã lưu phần II.1"},
 	} {
 		code, out, errOut := runCLI(t, ctx, "", append(c.args, "--addr", addr)...)
 		if code != 0 || !strings.Contains(out, c.want) {

@@ -162,7 +162,7 @@ over is listed on standard error. Works offline.`,
 				return err
 			}
 			for _, s := range conv.Skipped {
-				fmt.Fprintln(streams.Err, "not carried over:", s)
+				fmt.Fprintf(streams.Err, say(cmd).notCarried, s)
 			}
 			var out io.Writer = streams.Out
 			if outFile != "" {

@@ -37,7 +37,7 @@ func TestDHIS2Commands(t *testing.T) {
 
 	yamlOut, mapOut := filepath.Join(dir, "catalog.yaml"), filepath.Join(dir, "mapping.csv")
 	code, _, errOut = runCLI(t, ctx, "", "dhis2", "catalog", filepath.Join(testdata, "metadata.json"), "-o", yamlOut, "--mapping-out", mapOut)
-	if code != 0 || !strings.Contains(errOut, "not carried over: data element Jtf34kNZhzP") {
+	if code != 0 || !strings.Contains(errOut, "không chuyển sang được: data element Jtf34kNZhzP") {
 		t.Fatalf("dhis2 catalog: %d %s", code, errOut)
 	}
 	y, _ := os.ReadFile(yamlOut)

@@ -68,15 +68,22 @@ func newNodeCmd(streams IO) *cobra.Command {
 			if o.format == "json" {
 				return writeJSON(streams.Out, resp)
 			}
-			n := resp.Node
-			tab := &table{header: []string{"field", "value"}}
-			tab.add("unit", n.UnitCode+" "+n.UnitName)
-			tab.add("level", n.Level)
-			tab.add("parent", strings.TrimSpace(n.ParentCode+" "+n.ParentAddress))
-			tab.add("version", n.Version)
-			tab.add("schema", fmt.Sprint(n.SchemaVersion))
-			tab.add("catalog", n.CatalogVersion+" "+n.CatalogDigest[:min(12, len(n.CatalogDigest))])
-			tab.add("started", when(n.StartedAt.AsTime()))
+			n, ws := resp.Node, say(cmd)
+			tab, labels := &table{header: ws.nodeInfo, fields: []string{"field", "value"}}, ws.nodeRows
+			if o.format == "csv" {
+				labels = english().nodeRows
+			}
+			for i, v := range []string{
+				n.UnitCode + " " + n.UnitName,
+				n.Level,
+				strings.TrimSpace(n.ParentCode + " " + n.ParentAddress),
+				n.Version,
+				fmt.Sprint(n.SchemaVersion),
+				n.CatalogVersion + " " + n.CatalogDigest[:min(12, len(n.CatalogDigest))],
+				ws.when(n.StartedAt.AsTime()),
+			} {
+				tab.add(labels[i], v)
+			}
 			return tab.write(streams.Out, o.format)
 		},
 	}
@@ -127,7 +134,7 @@ func newSectionsCmd(streams IO) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(streams.Out, "Stored section %s (%d characters).\n", args[0], len([]rune(text)))
+			fmt.Fprintf(streams.Out, say(cmd).storedSection, args[0], len([]rune(text)))
 			return nil
 		},
 	}
@@ -199,7 +206,7 @@ func newSectionsCmd(streams IO) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(streams.Out, "Deleted section %s.\n", args[0])
+			fmt.Fprintf(streams.Out, say(cmd).deletedSection, args[0])
 			return nil
 		},
 	}

@@ -65,7 +65,7 @@ still valid then, and --mapping adds the old → new mapping of that day
 			var (
 				units   []hierarchy.Unit
 				changes []hierarchy.Change
-				source  = "Vietnam's built-in map (2024 and 2025 lists, the 2025-07-01 mapping)"
+				source  = say(cmd).builtInMap
 			)
 			if unitsFile == "" {
 				if units, err = country.Units(); err != nil {
@@ -93,11 +93,11 @@ still valid then, and --mapping adds the old → new mapping of that day
 				return err
 			}
 			path := filepath.Join(cfg.DataDir, "tonghop.yaml")
-			kept := ""
+			kept, ws := "", say(cmd)
 			if _, err := os.Stat(path); err == nil {
 				// Running init again adds units; it never undoes an
 				// operator's edits to the configuration.
-				kept = " (configuration kept as it was)"
+				kept = ws.configKept
 			} else {
 				raw, err := cfg.Marshal()
 				if err != nil {
@@ -107,17 +107,17 @@ still valid then, and --mapping adds the old → new mapping of that day
 					return err
 				}
 			}
-			fmt.Fprintf(streams.Out, "Initialised the node of %s (%s, %s) in %s with %d units from %s%s.\n", u.Name, u.Code, u.Level, cfg.DataDir, len(units), source, kept)
+			fmt.Fprintf(streams.Out, ws.initialised, u.Name, u.Code, u.Level, cfg.DataDir, len(units), source, kept)
 			if cfg.Parent != "" {
-				fmt.Fprintf(streams.Out, "Next, with a token from the parent's administrator (tonghop children token %s):\n  tonghop enroll --data-dir %s --token TOKEN\n", u.Code, cfg.DataDir)
+				fmt.Fprintf(streams.Out, ws.initNext, u.Code, cfg.DataDir)
 			} else {
-				fmt.Fprintf(streams.Out, "This node is the root of its hierarchy and holds its own CA certificate.\n")
+				fmt.Fprint(streams.Out, ws.initRoot)
 			}
 			if tok, err := node.AdminToken(cfg.DataDir); err == nil && kept == "" {
-				fmt.Fprintf(streams.Out, "Its first admin token (shown once; also in %s, readable by you only):\n  %s\n",
+				fmt.Fprintf(streams.Out, ws.initToken,
 					filepath.Join(cfg.DataDir, node.AdminTokenFile), tok)
 			}
-			fmt.Fprintf(streams.Out, "Start it with:\n  tonghop serve --config %s\n", path)
+			fmt.Fprintf(streams.Out, ws.initStart, path)
 			return nil
 		},
 	}

@@ -35,7 +35,7 @@ func storeHistory(t *testing.T, dir string) *hierarchy.History {
 func TestInitBuiltInMap(t *testing.T) {
 	dir := t.TempDir()
 	code, out, errOut := runCLI(t, context.Background(), "", "init", "--data-dir", dir, "--unit", "106")
-	if code != 0 || !strings.Contains(out, "Huyện Tam Đường (106, district)") || !strings.Contains(out, "built-in map") {
+	if code != 0 || !strings.Contains(out, "Huyện Tam Đường (106, district)") || !strings.Contains(out, "bản đồ hành chính có sẵn") {
 		t.Fatalf("init: %d %q %q", code, out, errOut)
 	}
 	h := storeHistory(t, dir)

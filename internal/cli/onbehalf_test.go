@@ -32,7 +32,7 @@ func TestSubmitOnBehalf(t *testing.T) {
 	}
 	code, out, errOut = runCLI(t, ctx, "", append([]string{"submit", "--on-behalf", "--unit", "03390", "--period", "2021",
 		"dang_vien=90", "dang_vien.nam=50", "dang_vien.nu=40"}, d...)...)
-	if code != 0 || !strings.Contains(out, "Signed revision 1 of 03390") || !strings.Contains(out, "Entered and signed by 106 on behalf of 03390") {
+	if code != 0 || !strings.Contains(out, "Đã ký lần 1 của 03390") || !strings.Contains(out, "106 nhập và ký thay cho 03390") {
 		t.Fatalf("submit --on-behalf: %d %s %s", code, out, errOut)
 	}
 	waitFor(t, func() bool {
@@ -101,7 +101,7 @@ func TestSheetOnBehalfCommand(t *testing.T) {
 	f.Save()
 	code, out, errOut = runCLI(t, ctx, "", append([]string{"values", "import", "--on-behalf", "--unit", "106", "--period", "2021", file}, d...)...)
 	if code != 0 || !strings.Contains(out, "Đã nhập và ký thay 2 đơn vị") ||
-		!strings.Contains(out, "  03390: lần sửa 1, 3 số liệu, 106 nhập thay: ") || !strings.Contains(out, "  03394: lần sửa 1, 3 số liệu, 106 nhập thay: ") {
+		!strings.Contains(out, "  03390: lần 1, 3 số liệu, 106 nhập thay: ") || !strings.Contains(out, "  03394: lần 1, 3 số liệu, 106 nhập thay: ") {
 		t.Fatalf("import --on-behalf: %d %s %s", code, out, errOut)
 	}
 }

@@ -47,19 +47,15 @@ func (f *outputFlags) style() numfmt.Style {
 	return numfmt.Vietnamese()
 }
 
-// when writes a time for people: Hà Nội time, labelled. JSON keeps
-// RFC 3339.
-func when(t time.Time) string {
-	return t.In(numfmt.Zone()).Format("2006-01-02 15:04:05") + " (giờ Hà Nội)"
-}
-
 // day writes the date of t in Hà Nội.
 func day(t time.Time) string { return t.In(numfmt.Zone()).Format("2006-01-02") }
 
-// table is rows with a header, written as aligned text or CSV.
+// table is rows with a header, written as aligned text or CSV. The header
+// is for people, in the command's language; CSV, for machines, heads its
+// columns with fields when given, names that do not change with --lang.
 type table struct {
-	header []string
-	rows   [][]string
+	header, fields []string
+	rows           [][]string
 }
 
 func (t *table) add(cells ...string) { t.rows = append(t.rows, cells) }
@@ -67,7 +63,11 @@ func (t *table) add(cells ...string) { t.rows = append(t.rows, cells) }
 func (t *table) write(w io.Writer, format string) error {
 	if format == "csv" {
 		cw := csv.NewWriter(w)
-		cw.Write(t.header)
+		if t.fields != nil {
+			cw.Write(t.fields)
+		} else {
+			cw.Write(t.header)
+		}
 		cw.WriteAll(t.rows)
 		return cw.Error()
 	}

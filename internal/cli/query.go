@@ -97,9 +97,9 @@ standard output, numbers as numbers: tonghop query … --compare -o xlsx > so-sa
 				rows = []*tonghopv1.IndicatorValue{resp.Value}
 			}
 			if o.format == "table" {
-				fmt.Fprintf(streams.Out, "%s (%s)\n\n", ind.Indicator.Name, ind.Indicator.Code)
+				fmt.Fprintf(streams.Out, say(cmd).indicatorHeading, say(cmd).name(ind.Indicator.Name, ind.Indicator.NameEn), ind.Indicator.Code)
 			}
-			return indicatorTable(rows, ind.Indicator, o, compare).write(streams.Out, o.format)
+			return say(cmd).indicatorTable(rows, ind.Indicator, o, compare).write(streams.Out, o.format)
 		},
 	}
 	c.register(cmd)
@@ -117,8 +117,8 @@ standard output, numbers as numbers: tonghop query … --compare -o xlsx > so-sa
 
 // indicatorTable lays out indicator values: for people in the chosen number
 // style with the indicator's decimals, for machines plain.
-func indicatorTable(rows []*tonghopv1.IndicatorValue, ind *tonghopv1.Indicator, o outputFlags, lastIsParent bool) *table {
-	tab := &table{header: []string{"unit_code", "unit", "period", "numerator", "denominator", "value", "target", "difference", "share_of_plan", "change_from_baseline", "met", "reporting"}}
+func (ws *words) indicatorTable(rows []*tonghopv1.IndicatorValue, ind *tonghopv1.Indicator, o outputFlags, lastIsParent bool) *table {
+	tab := &table{header: ws.query, fields: []string{"unit_code", "unit", "period", "numerator", "denominator", "value", "target", "difference", "share_of_plan", "change_from_baseline", "met", "reporting"}}
 	style := o.style()
 	num := func(f *float64, decimals int) string {
 		if f == nil {
@@ -130,9 +130,6 @@ func indicatorTable(rows []*tonghopv1.IndicatorValue, ind *tonghopv1.Indicator, 
 		r := new(big.Rat)
 		r.SetFloat64(*f)
 		return style.Rat(r, decimals)
-	}
-	if o.format == "table" {
-		tab.header = []string{"#", "ĐƠN VỊ", "KỲ", "TỬ SỐ", "MẪU SỐ", "GIÁ TRỊ", "CHỈ TIÊU", "SO VỚI CHỈ TIÊU", "% KẾ HOẠCH", "SO VỚI KỲ GỐC", "ĐẠT", "BÁO CÁO"}
 	}
 	for i, r := range rows {
 		rank := strconv.Itoa(i + 1)
@@ -163,7 +160,7 @@ func indicatorTable(rows []*tonghopv1.IndicatorValue, ind *tonghopv1.Indicator, 
 				diff = signed(diff)
 			}
 			share = num(&a.ShareOfPlan, 1)
-			met = map[bool]string{true: "đạt", false: "chưa đạt"}[a.Met]
+			met = map[bool]string{true: ws.met, false: ws.notMet}[a.Met]
 			if o.format == "csv" {
 				met = strconv.FormatBool(a.Met)
 			}
@@ -181,13 +178,10 @@ func indicatorTable(rows []*tonghopv1.IndicatorValue, ind *tonghopv1.Indicator, 
 	}
 	if mapped {
 		// Figures brought from an older map say how, in a last column.
-		head := "mapping"
-		if o.format == "table" {
-			head = "RANH GIỚI " + rows[0].Boundaries
-		}
-		tab.header = append(tab.header, head)
+		tab.fields = append(tab.fields, "mapping")
+		tab.header = append(tab.header, ws.boundaries+rows[0].Boundaries)
 		for i, r := range rows {
-			tab.rows[i] = append(tab.rows[i], mappingNote(r.Mapping, o.format == "csv"))
+			tab.rows[i] = append(tab.rows[i], ws.mappingNote(r.Mapping, o.format == "csv"))
 		}
 	}
 	return tab
@@ -195,7 +189,7 @@ func indicatorTable(rows []*tonghopv1.IndicatorValue, ind *tonghopv1.Indicator, 
 
 // mappingNote says how a figure was brought into other boundaries: from
 // which old units, exactly or as an estimate, or why it has no value.
-func mappingNote(m *tonghopv1.BoundaryMapping, plain bool) string {
+func (ws *words) mappingNote(m *tonghopv1.BoundaryMapping, plain bool) string {
 	if m == nil {
 		return ""
 	}
@@ -204,15 +198,15 @@ func mappingNote(m *tonghopv1.BoundaryMapping, plain bool) string {
 	case len(m.NotComparable) > 0 && plain:
 		return "not_comparable:" + strings.Join(m.NotComparable, "+")
 	case len(m.NotComparable) > 0:
-		return "không so sánh được: nhận một phần của " + strings.Join(m.NotComparable, ", ") + " (chưa khai báo tỷ lệ chia)"
+		return fmt.Sprintf(ws.notComparable, strings.Join(m.NotComparable, ", "))
 	case m.Estimated && plain:
 		return "estimated:" + src + ";apportioned:" + strings.Join(m.Apportioned, "+")
 	case m.Estimated:
-		return "ước tính từ " + src + " (chia " + strings.Join(m.Apportioned, ", ") + " theo tỷ lệ đã khai báo)"
+		return fmt.Sprintf(ws.estimated, src, strings.Join(m.Apportioned, ", "))
 	case plain:
 		return "exact:" + src
 	}
-	return "cộng từ " + src
+	return ws.summedFrom + src
 }
 
 // signed puts a plus before a positive figure: "+52,50" since the baseline.

@@ -25,13 +25,13 @@ func TestIndicatorTableMapping(t *testing.T) {
 		format string
 		want   []string
 	}{
-		{"table", []string{"RANH GIỚI 2025-07-01", "ước tính từ 25969+25972 (chia 25969 theo tỷ lệ đã khai báo)",
-			"không so sánh được: nhận một phần của 25969 (chưa khai báo tỷ lệ chia)", "cộng từ 74", "49,92%"}},
+		{"table", []string{"RANH GIỚI 2025-07-01", "ước tính từ 25969+25972 (chia 25969 theo trọng số đã khai báo)",
+			"không so sánh được: nhận một phần của 25969 (chưa khai báo trọng số chia tách)", "cộng từ 74", "49,92%"}},
 		{"csv", []string{",mapping\n", ",estimated:25969+25972;apportioned:25969\n", ",not_comparable:25969\n", ",exact:74\n"}},
 	} {
 		var buf bytes.Buffer
 		o := outputFlags{format: tc.format, numbers: "vi"}
-		if err := indicatorTable(rows, ind, o, true).write(&buf, tc.format); err != nil {
+		if err := vietnamese().indicatorTable(rows, ind, o, true).write(&buf, tc.format); err != nil {
 			t.Fatal(err)
 		}
 		for _, w := range tc.want {

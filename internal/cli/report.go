@@ -60,7 +60,7 @@ signed report, whose digest it names; no figure is typed.`,
 			if err := os.WriteFile(outFile, body.Data, 0o644); err != nil {
 				return err
 			}
-			fmt.Fprintf(streams.Out, "Wrote %s (%s, %d bytes) for %s, %s, %s.\n", outFile, body.ContentType, len(body.Data), unit, dataSet, periodCode)
+			fmt.Fprintf(streams.Out, say(cmd).wroteReport, outFile, body.ContentType, len(body.Data), unit, dataSet, periodCode)
 			return nil
 		},
 	}

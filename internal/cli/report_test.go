@@ -28,7 +28,7 @@ func TestReportCommand(t *testing.T) {
 		t.Fatalf("submit: %s", errOut)
 	}
 	code, stdout, errOut := runCLI(t, ctx, "", append([]string{"report", "-o", out, "--number", "154"}, at...)...)
-	if code != 0 || !strings.Contains(stdout, "Wrote "+out) {
+	if code != 0 || !strings.Contains(stdout, "Đã ghi "+out) {
 		t.Fatalf("report: %d %q %q", code, stdout, errOut)
 	}
 	z, err := zip.OpenReader(out)

@@ -35,22 +35,6 @@ func formatTime(ts *timestamppb.Timestamp) string {
 	return ts.AsTime().In(numfmt.Zone()).Format("02/01/2006 15:04")
 }
 
-func stateWord(s tonghopv1.ReportState) string {
-	switch s {
-	case tonghopv1.ReportState_REPORT_STATE_MISSING:
-		return "chưa nộp"
-	case tonghopv1.ReportState_REPORT_STATE_SUBMITTED:
-		return "đã nộp"
-	case tonghopv1.ReportState_REPORT_STATE_ACCEPTED:
-		return "đã duyệt"
-	case tonghopv1.ReportState_REPORT_STATE_RETURNED:
-		return "trả lại"
-	case tonghopv1.ReportState_REPORT_STATE_REOPENED:
-		return "mở lại"
-	}
-	return "?"
-}
-
 // decimal writes a violation's side ("2674", "1/3") in style.
 func decimal(s string, style numfmt.Style) string {
 	r, ok := new(big.Rat).SetString(s)
@@ -64,15 +48,15 @@ func decimal(s string, style numfmt.Style) string {
 }
 
 // writeViolations lists violations for people, one per line.
-func writeViolations(w io.Writer, vs []*tonghopv1.Violation, style numfmt.Style) {
+func (ws *words) writeViolations(w io.Writer, vs []*tonghopv1.Violation, style numfmt.Style) {
 	for _, v := range vs {
-		imp := "lỗi"
+		imp := ws.error
 		if v.Importance == tonghopv1.Importance_IMPORTANCE_WARNING {
-			imp = "cảnh báo"
+			imp = ws.warning
 		}
-		fmt.Fprintf(w, "  %s [%s] %s: là %s, %s %s", imp, v.Rule, v.Message, decimal(v.Left, style), validate.Op(v.Operator).MustBe(), decimal(v.Right, style))
+		fmt.Fprintf(w, ws.violationLine, imp, v.Rule, v.Message, decimal(v.Left, style), ws.mustBe(validate.Op(v.Operator)), decimal(v.Right, style))
 		if v.Overridden {
-			fmt.Fprintf(w, " (bỏ qua: %s)", v.OverrideReason)
+			fmt.Fprintf(w, ws.overridden, v.OverrideReason)
 		}
 		fmt.Fprintln(w)
 	}
@@ -107,7 +91,7 @@ func newRoundsCmd(streams IO) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(streams.Out, "Round %s open until %s.\n", resp.Round.Id, formatTime(resp.Round.Deadline))
+			fmt.Fprintf(streams.Out, say(cmd).roundOpen, resp.Round.Id, formatTime(resp.Round.Deadline))
 			return nil
 		},
 	}
@@ -140,7 +124,7 @@ func newRoundsCmd(streams IO) *cobra.Command {
 			if lo.format == "json" {
 				return writeJSON(streams.Out, resp)
 			}
-			tab := &table{header: []string{"round", "opened by", "data set", "period", "deadline", "reference"}}
+			tab := &table{header: say(cmd).rounds, fields: []string{"round", "opened_by", "data_set", "period", "deadline", "reference"}}
 			for _, r := range resp.Rounds {
 				tab.add(r.Id, r.OpenerUnitCode, r.DataSet, r.Period, formatTime(r.Deadline), r.Reference)
 			}
@@ -177,7 +161,7 @@ func newRoundsCmd(streams IO) *cobra.Command {
 			if co.format == "json" {
 				return writeJSON(streams.Out, resp)
 			}
-			writeCompleteness(streams.Out, resp, rows, co)
+			say(cmd).writeCompleteness(streams.Out, resp, rows, co)
 			return nil
 		},
 	}
@@ -190,7 +174,7 @@ func newRoundsCmd(streams IO) *cobra.Command {
 }
 
 // writeCompleteness writes the counts by level, then the units if asked.
-func writeCompleteness(w io.Writer, resp *tonghopv1.GetCompletenessResponse, rows bool, o outputFlags) {
+func (ws *words) writeCompleteness(w io.Writer, resp *tonghopv1.GetCompletenessResponse, rows bool, o outputFlags) {
 	style := o.style()
 	pct := func(n, of int32) string {
 		if of == 0 {
@@ -199,13 +183,13 @@ func writeCompleteness(w io.Writer, resp *tonghopv1.GetCompletenessResponse, row
 		return style.Rat(big.NewRat(int64(n)*100, int64(of)), 2) + "%"
 	}
 	if o.format == "table" {
-		fmt.Fprintf(w, "Round %s, below %s; deadline %s", resp.Round.Id, resp.UnitCode, formatTime(resp.Round.Deadline))
+		fmt.Fprintf(w, ws.roundBelow, resp.Round.Id, resp.UnitCode, formatTime(resp.Round.Deadline))
 		if resp.DeadlinePassed {
-			fmt.Fprint(w, " (passed)")
+			fmt.Fprint(w, ws.deadlinePassed)
 		}
 		fmt.Fprintln(w)
 	}
-	tab := &table{header: []string{"level", "expected", "submitted", "share", "on time", "late", "missing", "accepted", "returned", "awaiting review", "entered on behalf"}}
+	tab := &table{header: ws.completeness, fields: []string{"level", "expected", "submitted", "share", "on_time", "late", "missing", "accepted", "returned", "awaiting_review", "entered_on_behalf"}}
 	add := func(name string, c *tonghopv1.CompletenessCounts) {
 		n := func(v int32) string { return style.Int(int64(v)) }
 		tab.add(name, n(c.Expected), n(c.Submitted), pct(c.Submitted, c.Expected), n(c.OnTime), n(c.Late), n(c.Missing), n(c.Accepted), n(c.Returned), n(c.AwaitingReview), n(c.EnteredOnBehalf))
@@ -213,19 +197,23 @@ func writeCompleteness(w io.Writer, resp *tonghopv1.GetCompletenessResponse, row
 	for _, l := range resp.Levels {
 		add(l.Level, l.Counts)
 	}
-	add("total", resp.Total)
+	total := ws.total
+	if o.format == "csv" {
+		total = "total"
+	}
+	add(total, resp.Total)
 	tab.write(w, o.format)
 	if !rows {
 		return
 	}
 	fmt.Fprintln(w)
-	units := &table{header: []string{"unit", "name", "level", "state", "revision", "first signed", "late", "errors", "warnings", "comment", "entered by"}}
+	units := &table{header: ws.completenessUnits, fields: []string{"unit", "name", "level", "state", "revision", "first_signed", "late", "errors", "warnings", "comment", "entered_by"}}
 	for _, u := range resp.Units {
 		late := ""
 		if u.Late {
-			late = "trễ hạn"
+			late = ws.late
 		}
-		units.add(u.UnitCode, u.Name, u.Level, stateWord(u.State), fmt.Sprint(u.Revision), formatTime(u.FirstSignedAt), late,
+		units.add(u.UnitCode, u.Name, u.Level, ws.state(u.State), fmt.Sprint(u.Revision), formatTime(u.FirstSignedAt), late,
 			fmt.Sprint(u.ErrorCount), fmt.Sprint(u.WarningCount), u.Comment, u.EnteredBy)
 	}
 	units.write(w, o.format)
@@ -258,13 +246,14 @@ func newDueCmd(streams IO) *cobra.Command {
 			if o.format == "json" {
 				return writeJSON(streams.Out, resp)
 			}
-			tab := &table{header: []string{"round", "data set", "period", "deadline", "state", "revision", "late", "errors", "warnings", "comment"}}
+			ws := say(cmd)
+			tab := &table{header: ws.due, fields: []string{"round", "data_set", "period", "deadline", "state", "revision", "late", "errors", "warnings", "comment"}}
 			for _, d := range resp.Due {
 				late := ""
 				if d.Late {
-					late = "trễ hạn"
+					late = ws.late
 				}
-				tab.add(d.Round.Id, d.Round.DataSet, d.Round.Period, formatTime(d.Round.Deadline), stateWord(d.State),
+				tab.add(d.Round.Id, d.Round.DataSet, d.Round.Period, formatTime(d.Round.Deadline), ws.state(d.State),
 					fmt.Sprint(d.Revision), late, fmt.Sprint(d.ErrorCount), fmt.Sprint(d.WarningCount), d.Comment)
 			}
 			return tab.write(streams.Out, o.format)
@@ -308,11 +297,11 @@ until fixed or overridden (tonghop submit --override RULE="reason").`,
 				return writeJSON(streams.Out, resp)
 			}
 			if len(resp.Violations) == 0 {
-				fmt.Fprintf(streams.Out, "%s %s %s: no violations.\n", t.unit, t.dataSet, t.period)
+				fmt.Fprintf(streams.Out, say(cmd).noViolations, t.unit, t.dataSet, t.period)
 				return nil
 			}
-			fmt.Fprintf(streams.Out, "%s %s %s: %d violation(s):\n", t.unit, t.dataSet, t.period, len(resp.Violations))
-			writeViolations(streams.Out, resp.Violations, o.style())
+			fmt.Fprintf(streams.Out, say(cmd).violations, t.unit, t.dataSet, t.period, len(resp.Violations))
+			say(cmd).writeViolations(streams.Out, resp.Violations, o.style())
 			return nil
 		},
 	}
@@ -337,8 +326,8 @@ func newReviewCmd(streams IO) *cobra.Command {
 		cmd.Flags().StringVar(&r.dataSet, "data-set", "tong_ket_nam", "data set code")
 		cmd.Flags().StringVar(&r.period, "period", "", "period code")
 	}
-	show := func(w io.Writer, verb string, r *tonghopv1.Review) {
-		fmt.Fprintf(w, "%s %s %s %s revision %d: %s.\n", verb, r.UnitCode, r.DataSet, r.Period, r.Revision, stateWord(r.State))
+	show := func(w io.Writer, ws *words, verb string, r *tonghopv1.Review) {
+		fmt.Fprintf(w, ws.reviewed, verb, r.UnitCode, r.DataSet, r.Period, r.Revision, ws.state(r.State))
 	}
 
 	var (
@@ -380,7 +369,8 @@ func newReviewCmd(streams IO) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			show(streams.Out, "Accepted", resp.Review)
+			ws := say(cmd)
+			show(streams.Out, ws, ws.reviewAccepted, resp.Review)
 			return nil
 		},
 	}
@@ -389,7 +379,7 @@ func newReviewCmd(streams IO) *cobra.Command {
 
 	// withText makes return and reopen: a child's report and a required
 	// text, sent by call.
-	withText := func(use, short, example, flag, help, verb string,
+	withText := func(use, short, example, flag, help string, verb func(*words) string,
 		call func(c tonghopv1.ReportingServiceClient, cmd *cobra.Command, unit string, r *report, text string) (*tonghopv1.Review, error)) *cobra.Command {
 		var (
 			r    report
@@ -407,7 +397,8 @@ func newReviewCmd(streams IO) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				show(streams.Out, verb, rv)
+				ws := say(cmd)
+				show(streams.Out, ws, verb(ws), rv)
 				return nil
 			},
 		}
@@ -417,14 +408,14 @@ func newReviewCmd(streams IO) *cobra.Command {
 	}
 	ret := withText("return UNIT", "Return a child's report with a comment, to be revised",
 		`  tonghop review return 03394 --period 2021 --comment "Đề nghị rà soát cơ cấu giới tính"`,
-		"comment", "what the child must fix (required)", "Returned",
+		"comment", "what the child must fix (required)", func(ws *words) string { return ws.reviewReturned },
 		func(c tonghopv1.ReportingServiceClient, cmd *cobra.Command, unit string, r *report, text string) (*tonghopv1.Review, error) {
 			resp, err := c.ReturnReport(cmd.Context(), &tonghopv1.ReturnReportRequest{UnitCode: unit, DataSet: r.dataSet, Period: r.period, Comment: text})
 			return resp.GetReview(), err
 		})
 	reopen := withText("reopen UNIT", "Reopen an accepted report of a child, with a reason",
 		`  tonghop review reopen 03394 --period 2021 --reason "Bổ sung đảng viên chuyển đến tháng 12"`,
-		"reason", "why (required)", "Reopened",
+		"reason", "why (required)", func(ws *words) string { return ws.reviewReopened },
 		func(c tonghopv1.ReportingServiceClient, cmd *cobra.Command, unit string, r *report, text string) (*tonghopv1.Review, error) {
 			resp, err := c.ReopenReport(cmd.Context(), &tonghopv1.ReopenReportRequest{UnitCode: unit, DataSet: r.dataSet, Period: r.period, Reason: text})
 			return resp.GetReview(), err
@@ -459,14 +450,19 @@ func newReviewCmd(streams IO) *cobra.Command {
 			if lo.format == "json" {
 				return writeJSON(streams.Out, resp)
 			}
-			tab := &table{header: []string{"#", "time", "actor", "unit", "data set", "period", "action", "revision", "from", "to", "reason"}}
+			ws := say(cmd)
+			tab := &table{header: ws.reviewLog, fields: []string{"seq", "time", "actor", "unit", "data_set", "period", "action", "revision", "from", "to", "reason"}}
 			for _, e := range resp.Events {
 				from := ""
 				if e.FromState != tonghopv1.ReportState_REPORT_STATE_UNSPECIFIED {
-					from = stateWord(e.FromState)
+					from = ws.state(e.FromState)
 				}
-				tab.add(fmt.Sprint(e.Seq), formatTime(e.Time), e.Actor, e.UnitCode, e.DataSet, e.Period, e.Action,
-					fmt.Sprint(e.Revision), from, stateWord(e.ToState), e.Reason)
+				action := ws.action(e.Action)
+				if lo.format == "csv" {
+					action = e.Action
+				}
+				tab.add(fmt.Sprint(e.Seq), formatTime(e.Time), e.Actor, e.UnitCode, e.DataSet, e.Period, action,
+					fmt.Sprint(e.Revision), from, ws.state(e.ToState), e.Reason)
 			}
 			return tab.write(streams.Out, lo.format)
 		},

@@ -80,7 +80,7 @@ func TestTamDuongThroughTheCLI(t *testing.T) {
 		"dang_vien/dan_toc/sum", "dang_vien/do_tuoi/sum", "dang_vien/gioi_tinh/sum",
 		"dang_vien/hoc_van/sum", "dang_vien/ly_luan_chinh_tri/sum", "dang_vien/nghe_nghiep/sum",
 	}
-	if !strings.Contains(out, "break 6 rule(s)") || strings.Count(out, ": là 2.674, phải bằng 2.675") != 6 {
+	if !strings.Contains(out, "có 6 lỗi, chặn việc ký") || strings.Count(out, ": là 2.674, phải bằng 2.675") != 6 {
 		t.Fatalf("import:\n%s", out)
 	}
 	for _, rule := range want {
@@ -103,8 +103,8 @@ func TestTamDuongThroughTheCLI(t *testing.T) {
 	for _, rule := range want {
 		args = append(args, "--override", rule+"=Báo cáo in lệch 1 đồng chí, đang rà soát")
 	}
-	if out := run(0, args...); !strings.Contains(out, "Signed revision 1 of 106") || !strings.Contains(out, "states 6 violation(s)") ||
-		strings.Count(out, "(bỏ qua: Báo cáo in lệch 1 đồng chí, đang rà soát)") != 6 {
+	if out := run(0, args...); !strings.Contains(out, "Đã ký lần 1 của 106") || !strings.Contains(out, "ghi 6 vi phạm") ||
+		strings.Count(out, "(giữ nguyên, lý do: Báo cáo in lệch 1 đồng chí, đang rà soát)") != 6 {
 		t.Fatalf("submit with overrides:\n%s", out)
 	}
 
@@ -134,7 +134,7 @@ func TestTamDuongThroughTheCLI(t *testing.T) {
 	if out := run(1, append([]string{"review", "reopen", "106", "--period", "2021"}, p...)...); !strings.Contains(out, "reason: is required") {
 		t.Fatalf("reopening without a reason:\n%s", out)
 	}
-	if out := run(0, append([]string{"review", "reopen", "106", "--period", "2021", "--reason", "Bổ sung số liệu chuyển đến"}, p...)...); out != "Reopened 106 tong_ket_nam 2021 revision 1: mở lại.\n" {
+	if out := run(0, append([]string{"review", "reopen", "106", "--period", "2021", "--reason", "Bổ sung số liệu chuyển đến", "--lang", "en"}, p...)...); out != "Reopened 106 tong_ket_nam 2021 revision 1: reopened.\n" {
 		t.Fatalf("reopen:\n%q", out)
 	}
 	waitFor(t, func() bool {

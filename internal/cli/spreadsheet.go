@@ -86,14 +86,14 @@ const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sh
 
 // importSpreadsheet sends an XLSX of values as one batch; a refusal names
 // every bad cell.
-func importSpreadsheet(ctx context.Context, c *clientFlags, file, unit, dataSet, periodCode string, out io.Writer) error {
+func (ws *words) importSpreadsheet(ctx context.Context, c *clientFlags, file, unit, dataSet, periodCode string, out io.Writer) error {
 	return sendSpreadsheet(c, file, func(conn *grpc.ClientConn, body *httpbody.HttpBody) error {
 		resp, err := tonghopv1.NewDocumentServiceClient(conn).ImportSpreadsheet(ctx, &tonghopv1.ImportSpreadsheetRequest{
 			UnitCode: unit, DataSet: dataSet, Period: periodCode, File: body})
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(out, "Imported %d values from %s for %s, %s, %s.\n", resp.Stored, file, strings.Join(resp.UnitCodes, ", "), dataSet, periodCode)
+		fmt.Fprintf(out, ws.imported, resp.Stored, file, strings.Join(resp.UnitCodes, ", "), dataSet, periodCode)
 		for _, n := range resp.Notes {
 			fmt.Fprintln(out, n)
 		}
@@ -103,16 +103,16 @@ func importSpreadsheet(ctx context.Context, c *clientFlags, file, unit, dataSet,
 
 // importSheetOnBehalf sends a sheet with one column per child unit; each
 // column becomes that unit's report entered on its behalf, all or none.
-func importSheetOnBehalf(ctx context.Context, c *clientFlags, file, unit, dataSet, periodCode string, out io.Writer) error {
+func (ws *words) importSheetOnBehalf(ctx context.Context, c *clientFlags, file, unit, dataSet, periodCode string, out io.Writer) error {
 	return sendSpreadsheet(c, file, func(conn *grpc.ClientConn, body *httpbody.HttpBody) error {
 		resp, err := tonghopv1.NewSubmissionServiceClient(conn).SubmitSheetOnBehalf(ctx, &tonghopv1.SubmitSheetOnBehalfRequest{
 			UnitCode: unit, DataSet: dataSet, Period: periodCode, File: body})
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(out, "Đã nhập và ký thay %d đơn vị từ %s (%s, %s):\n", len(resp.Submissions), file, dataSet, periodCode)
+		fmt.Fprintf(out, ws.onBehalfImported, len(resp.Submissions), file, dataSet, periodCode)
 		for _, s := range resp.Submissions {
-			fmt.Fprintf(out, "  %s: lần sửa %d, %d số liệu, %s nhập thay: %s\n", s.UnitCode, s.Revision, s.ValueCount, s.EnteredBy, s.Digest)
+			fmt.Fprintf(out, ws.onBehalfLine, s.UnitCode, s.Revision, s.ValueCount, s.EnteredBy, s.Digest)
 		}
 		return nil
 	})

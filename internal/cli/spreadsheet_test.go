@@ -32,7 +32,7 @@ func TestSpreadsheetCommands(t *testing.T) {
 	f.SetCellValue("Sheet1", "B4", 126)
 	f.Save()
 	code, out, errOut := runCLI(t, ctx, "", append([]string{"values", "import", form}, at...)...)
-	if code != 0 || !strings.Contains(out, "Imported 3 values") {
+	if code != 0 || !strings.Contains(out, "Đã nhập 3 số liệu") {
 		t.Fatalf("import: %d %q %q", code, out, errOut)
 	}
 

@@ -55,7 +55,7 @@ is verified before anything is sent. Run it with the node stopped.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(streams.Out, "Enrolled %s under %s; certificate %s valid until %s.\n",
+			fmt.Fprintf(streams.Out, say(cmd).enrolled,
 				trust.JoinPath(id.Path()), addr, trust.SerialHex(id.Leaf()), day(id.Leaf().NotAfter))
 			return nil
 		},
@@ -84,7 +84,7 @@ func newKeysCmd(streams IO) *cobra.Command {
 				_, err := streams.Out.Write(trust.EncodeChainPEM([]*x509.Certificate{id.Root()}))
 				return err
 			}
-			fmt.Fprintf(streams.Err, "unit %s, certificate %s, fingerprint %s, valid until %s; root fingerprint %s\n",
+			fmt.Fprintf(streams.Err, say(cmd).enrolInfo,
 				trust.JoinPath(id.Path()), trust.SerialHex(id.Leaf()), trust.Fingerprint(id.Leaf()),
 				day(id.Leaf().NotAfter), trust.Fingerprint(id.Root()))
 			_, err = streams.Out.Write(trust.EncodeChainPEM(id.Chain))
@@ -111,7 +111,7 @@ so reports signed with it still verify.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(streams.Out, "New key certified: certificate %s, fingerprint %s.\n", trust.SerialHex(id.Leaf()), trust.Fingerprint(id.Leaf()))
+			fmt.Fprintf(streams.Out, say(cmd).newKey, trust.SerialHex(id.Leaf()), trust.Fingerprint(id.Leaf()))
 			return nil
 		},
 	}
@@ -143,8 +143,8 @@ func newChildrenCmd(streams IO) *cobra.Command {
 				return err
 			}
 			fmt.Fprintln(streams.Out, resp.Token)
-			fmt.Fprintf(streams.Err, "Valid until %s. On the child: tonghop enroll --data-dir DIR --token %s\n",
-				when(resp.ExpiresAt.AsTime()), resp.Token)
+			ws := say(cmd)
+			fmt.Fprintf(streams.Err, ws.childToken, ws.when(resp.ExpiresAt.AsTime()), resp.Token)
 			return nil
 		},
 	}
@@ -175,17 +175,18 @@ func newChildrenCmd(streams IO) *cobra.Command {
 			if lo.format == "json" {
 				return writeJSON(streams.Out, resp)
 			}
-			tab := &table{header: []string{"unit", "state", "certificate", "valid_until", "name"}}
+			ws := say(cmd)
+			tab := &table{header: ws.children, fields: []string{"unit", "state", "certificate", "valid_until", "name"}}
 			for _, c := range resp.Children {
-				state, serial, until := "not enrolled", "", ""
+				state, serial, until := ws.childNotEnrolled, "", ""
 				if c.TokenPending {
-					state = "token issued"
+					state = ws.childTokenIssued
 				}
 				for _, cert := range c.Certificates {
 					serial, until = cert.Serial, day(cert.NotAfter.AsTime())
-					state = "enrolled"
+					state = ws.childEnrolled
 					if cert.RevokedAt != nil {
-						state = "revoked"
+						state = ws.childRevoked
 					}
 				}
 				tab.add(c.UnitCode, state, serial, until, c.Name)
@@ -215,7 +216,7 @@ func newChildrenCmd(streams IO) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(streams.Out, "Revoked %d certificate(s) of %s.\n", len(resp.Revoked), args[0])
+			fmt.Fprintf(streams.Out, say(cmd).revokedCerts, len(resp.Revoked), args[0])
 			return nil
 		},
 	}
@@ -279,14 +280,15 @@ its behalf is refused.`,
 				}
 				s = resp.Submission
 			}
-			fmt.Fprintf(streams.Out, "Signed revision %d of %s %s %s (%d values, %d sections): %s, %s.\n",
-				s.Revision, s.UnitCode, s.DataSet, s.Period, s.ValueCount, s.SectionCount, s.Digest, forwardWord(s.ForwardState))
+			ws := say(cmd)
+			fmt.Fprintf(streams.Out, ws.signed,
+				s.Revision, s.UnitCode, s.DataSet, s.Period, s.ValueCount, s.SectionCount, s.Digest, ws.forward(s.ForwardState))
 			if s.EnteredBy != "" {
-				fmt.Fprintf(streams.Out, "Entered and signed by %s on behalf of %s (nhập thay).\n", s.EnteredBy, s.UnitCode)
+				fmt.Fprintf(streams.Out, ws.signedOnBehalf, s.EnteredBy, s.UnitCode)
 			}
 			if len(s.Violations) > 0 {
-				fmt.Fprintf(streams.Out, "It states %d violation(s):\n", len(s.Violations))
-				writeViolations(streams.Out, s.Violations, numfmt.Vietnamese())
+				fmt.Fprintf(streams.Out, ws.statesViolations, len(s.Violations))
+				ws.writeViolations(streams.Out, s.Violations, numfmt.Vietnamese())
 			}
 			return nil
 		},
@@ -296,20 +298,6 @@ its behalf is refused.`,
 	cmd.Flags().StringArrayVar(&overrides, "override", nil, "RULE=REASON: submit a validation error anyway, with the reason (repeatable)")
 	ob.register(cmd)
 	return cmd
-}
-
-func forwardWord(f tonghopv1.ForwardState) string {
-	switch f {
-	case tonghopv1.ForwardState_FORWARD_STATE_QUEUED:
-		return "queued for the parent"
-	case tonghopv1.ForwardState_FORWARD_STATE_DELIVERED:
-		return "delivered"
-	case tonghopv1.ForwardState_FORWARD_STATE_REJECTED:
-		return "rejected by the parent"
-	case tonghopv1.ForwardState_FORWARD_STATE_ROOT:
-		return "kept at the root"
-	}
-	return "unknown"
 }
 
 func newSubmissionsCmd(streams IO) *cobra.Command {
@@ -351,18 +339,19 @@ func newSubmissionsCmd(streams IO) *cobra.Command {
 			if o.format == "json" {
 				return writeJSON(streams.Out, out)
 			}
-			tab := &table{header: []string{"unit", "data_set", "period", "rev", "values", "signer", "received", "state", "digest"}}
+			ws := say(cmd)
+			tab := &table{header: ws.submissions, fields: []string{"unit", "data_set", "period", "rev", "values", "signer", "received", "state", "digest"}}
 			for _, s := range out.Submissions {
 				rev := fmt.Sprint(s.Revision)
 				if s.Superseded {
-					rev += " (cũ)"
+					rev += ws.superseded
 				}
 				signer := s.Signer
 				if s.EnteredBy != "" {
-					signer += " (nhập thay)"
+					signer += ws.onBehalf
 				}
 				tab.add(s.UnitCode, s.DataSet, s.Period, rev, o.style().Int(int64(s.ValueCount)), signer,
-					when(s.ReceivedAt.AsTime()), forwardWord(s.ForwardState), s.Digest)
+					ws.when(s.ReceivedAt.AsTime()), ws.forward(s.ForwardState), s.Digest)
 			}
 			return tab.write(streams.Out, o.format)
 		},
@@ -399,10 +388,10 @@ func newSubmissionsCmd(streams IO) *cobra.Command {
 					return err
 				}
 			}
-			s := resp.Submission
-			fmt.Fprintf(streams.Out, "%s %s %s revision %d, signed %s by %s (%s)\n", s.UnitCode, s.DataSet, s.Period, s.Revision,
-				when(s.SignedAt.AsTime()), s.Signer, s.SignerFingerprint[:min(16, len(s.SignerFingerprint))])
-			tab := &table{header: []string{"MỤC SỐ LIỆU", "PHÂN TỔ", "GIÁ TRỊ"}}
+			s, ws := resp.Submission, say(cmd)
+			fmt.Fprintf(streams.Out, ws.submissionHeading, s.UnitCode, s.DataSet, s.Period, s.Revision,
+				ws.when(s.SignedAt.AsTime()), s.Signer, s.SignerFingerprint[:min(16, len(s.SignerFingerprint))])
+			tab := &table{header: ws.values}
 			for _, v := range resp.Values {
 				tab.add(v.DataElement, v.Option, v.Value)
 			}
@@ -427,15 +416,16 @@ func newSubmissionsCmd(streams IO) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			ws := say(cmd)
 			if resp.ParentAddress == "" {
 				// The root sends nothing up: there is no outbox to show.
-				fmt.Fprintln(streams.Out, "This node is the root: it has no parent, and nothing waits for delivery.")
+				fmt.Fprintln(streams.Out, ws.rootOutbox)
 				return nil
 			}
-			fmt.Fprintf(streams.Out, "%d waiting for %s\n", len(resp.Entries), resp.ParentAddress)
-			tab := &table{header: []string{"unit", "period", "rev", "queued", "attempts", "last_error"}}
+			fmt.Fprintf(streams.Out, ws.outboxWaiting, len(resp.Entries), resp.ParentAddress)
+			tab := &table{header: ws.outbox}
 			for _, e := range resp.Entries {
-				tab.add(e.UnitCode, e.Period, fmt.Sprint(e.Revision), when(e.QueuedAt.AsTime()), fmt.Sprint(e.Attempts), e.LastError)
+				tab.add(e.UnitCode, e.Period, fmt.Sprint(e.Revision), ws.when(e.QueuedAt.AsTime()), fmt.Sprint(e.Attempts), e.LastError)
 			}
 			return tab.write(streams.Out, "table")
 		},
@@ -456,7 +446,7 @@ func newSubmissionsCmd(streams IO) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(streams.Out, "Queued %s again (revision %d of %s %s).\n", resp.Submission.Digest, resp.Submission.Revision, resp.Submission.UnitCode, resp.Submission.Period)
+			fmt.Fprintf(streams.Out, say(cmd).requeued, resp.Submission.Digest, resp.Submission.Revision, resp.Submission.UnitCode, resp.Submission.Period)
 			return nil
 		},
 	}
@@ -502,9 +492,10 @@ on any node of the hierarchy.`,
 				return fmt.Errorf("%s does not verify: %w", args[0], err)
 			}
 			s := v.Submission
-			fmt.Fprintf(streams.Out, "OK %s\n  unit %s, data set %s, period %s, revision %d, %s values, %d sections\n  signed %s by %s (certificate %s…), root %s…\n",
+			ws := say(cmd)
+			fmt.Fprintf(streams.Out, ws.verified,
 				v.Digest, s.Unit, s.DataSet, s.Period, s.Revision, numfmt.Vietnamese().Int(int64(len(s.Values))), len(s.Sections),
-				when(s.SignedAt), strings.Join(v.SignerPath, " › "), v.SignerFingerprint[:16], trust.Fingerprint(root)[:16])
+				ws.when(s.SignedAt), strings.Join(v.SignerPath, " › "), v.SignerFingerprint[:16], trust.Fingerprint(root)[:16])
 			return nil
 		},
 	}

@@ -71,7 +71,7 @@ func TestOperatorPath(t *testing.T) {
 		t.Fatalf("init: %d %q %q", code, out, errOut)
 	}
 	code, out, errOut = runCLI(t, ctx, "", "enroll", "--data-dir", distDir, "--token", token)
-	if code != 0 || !strings.Contains(out, "Enrolled 12/106") {
+	if code != 0 || !strings.Contains(out, "Đã đăng ký 12/106") {
 		t.Fatalf("enroll: %d %q %q", code, out, errOut)
 	}
 	if code, _, errOut = runCLI(t, ctx, "", "enroll", "--data-dir", distDir, "--token", token); code != 1 || !strings.Contains(errOut, "Unauthenticated") {
@@ -89,7 +89,7 @@ func TestOperatorPath(t *testing.T) {
 		t.Fatalf("values put: %s", errOut)
 	}
 	code, out, errOut = runCLI(t, ctx, "", append([]string{"submit"}, at...)...)
-	if code != 0 || !strings.Contains(out, "Signed revision 1 of 106 tong_ket_nam 2021 (3 values") {
+	if code != 0 || !strings.Contains(out, "Đã ký lần 1 của 106 tong_ket_nam 2021 (3 số liệu") {
 		t.Fatalf("submit: %d %q %q", code, out, errOut)
 	}
 	digest := out[strings.Index(out, "sha256:"):]
@@ -101,7 +101,7 @@ func TestOperatorPath(t *testing.T) {
 	})
 	envFile := filepath.Join(dir, "106-2021.dsse.json")
 	code, out, errOut = runCLI(t, ctx, "", "submissions", "get", digest, "--addr", prov.GRPCAddr(), "--envelope", envFile)
-	if code != 0 || !strings.Contains(out, "signed") || !strings.Contains(out, "12/106") {
+	if code != 0 || !strings.Contains(out, "ký lúc") || !strings.Contains(out, "12/106") {
 		t.Fatalf("submissions get: %d %q %q", code, out, errOut)
 	}
 	code, rootPEM, errOut := runCLI(t, ctx, "", "keys", "show", "--root", "--data-dir", provDir)
@@ -111,7 +111,7 @@ func TestOperatorPath(t *testing.T) {
 	rootFile := filepath.Join(dir, "root.pem")
 	os.WriteFile(rootFile, []byte(rootPEM), 0o600)
 	code, out, errOut = runCLI(t, ctx, "", "verify", "--root", rootFile, envFile)
-	if code != 0 || !strings.HasPrefix(out, "OK "+digest) || !strings.Contains(out, "12 › 106") {
+	if code != 0 || !strings.HasPrefix(out, "HỢP LỆ "+digest) || !strings.Contains(out, "12 › 106") {
 		t.Fatalf("verify: %d %q %q", code, out, errOut)
 	}
 	raw, _ := os.ReadFile(envFile)
@@ -122,14 +122,14 @@ func TestOperatorPath(t *testing.T) {
 	}
 
 	code, out, _ = runCLI(t, ctx, "", "children", "list", "--addr", prov.GRPCAddr())
-	if code != 0 || !strings.Contains(out, "enrolled") {
+	if code != 0 || !strings.Contains(out, "đã đăng ký") {
 		t.Fatalf("children list: %d %q", code, out)
 	}
 	code, out, errOut = runCLI(t, ctx, "", "children", "revoke", "106", "--reason", "thử nghiệm", "--addr", prov.GRPCAddr())
-	if code != 0 || !strings.Contains(out, "Revoked 1 certificate(s) of 106") {
+	if code != 0 || !strings.Contains(out, "Đã thu hồi 1 chứng thư của 106") {
 		t.Fatalf("children revoke: %d %q %q", code, out, errOut)
 	}
-	if _, out, _ = runCLI(t, ctx, "", "children", "list", "--addr", prov.GRPCAddr()); !strings.Contains(out, "revoked") {
+	if _, out, _ = runCLI(t, ctx, "", "children", "list", "--addr", prov.GRPCAddr()); !strings.Contains(out, "đã thu hồi") {
 		t.Fatalf("children list after revoke: %q", out)
 	}
 }
@@ -156,7 +156,7 @@ func TestQueryAndTargets(t *testing.T) {
 	}
 	code, out, errOut := runCLI(t, ctx, "", "targets", "set", "--addr", addr, "--indicator", "ty_le_dang_vien_httnv_tro_len",
 		"--unit", "106", "--period", "2020", "--at-least", "90", "--note", "trên 90%")
-	if code != 0 || !strings.Contains(out, "Target ty_le_dang_vien_httnv_tro_len/106/2020@106 set") {
+	if code != 0 || !strings.Contains(out, "Đã đặt mục tiêu ty_le_dang_vien_httnv_tro_len/106/2020@106") {
 		t.Fatalf("targets set: %d %q %q", code, out, errOut)
 	}
 	if code, _, errOut = runCLI(t, ctx, "", "targets", "set", "--addr", addr, "--indicator", "ty_le_dang_vien_nu", "--period", "2020", "--at-least", "30"); code != 1 || !strings.Contains(errOut, "target.unit_code") {

@@ -10,7 +10,7 @@ import (
 )
 
 func newTargetsCmd(streams IO) *cobra.Command {
-	cmd := &cobra.Command{Use: "targets", Short: "Set, list and delete targets (chỉ tiêu) for the node's subtree"}
+	cmd := &cobra.Command{Use: "targets", Short: "Set, list and delete targets (mục tiêu) for the node's subtree"}
 	var (
 		sc                                                 clientFlags
 		indicator, unit, level, periodCode, baseline, note string
@@ -54,7 +54,7 @@ func newTargetsCmd(streams IO) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(streams.Out, "Target %s set.\n", resp.Target.Id)
+			fmt.Fprintf(streams.Out, say(cmd).targetSet, resp.Target.Id)
 			return nil
 		},
 	}
@@ -96,11 +96,12 @@ func newTargetsCmd(streams IO) *cobra.Command {
 			if lo.format == "json" {
 				return writeJSON(streams.Out, resp)
 			}
-			tab := &table{header: []string{"id", "indicator", "for", "period", "target", "baseline", "note"}}
+			ws := say(cmd)
+			tab := &table{header: ws.targets, fields: []string{"id", "indicator", "for", "period", "target", "baseline", "note"}}
 			for _, t := range resp.Targets {
 				who := t.UnitCode
 				if who == "" {
-					who = "every " + t.Level
+					who = ws.whom + t.Level
 				}
 				value := strconv.FormatFloat(t.Value, 'f', -1, 64)
 				tab.add(t.Id, t.Indicator, who, t.Period, directionSign(t.Direction)+value, t.BaselinePeriod, t.Note)
@@ -125,7 +126,7 @@ func newTargetsCmd(streams IO) *cobra.Command {
 			if _, err := tonghopv1.NewTargetServiceClient(conn).DeleteTarget(cmd.Context(), &tonghopv1.DeleteTargetRequest{Id: args[0]}); err != nil {
 				return err
 			}
-			fmt.Fprintf(streams.Out, "Deleted target %s.\n", args[0])
+			fmt.Fprintf(streams.Out, say(cmd).deletedTarget, args[0])
 			return nil
 		},
 	}

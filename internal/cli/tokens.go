@@ -3,7 +3,6 @@ package cli
 import (
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -47,11 +46,12 @@ func newTokensCmd(streams IO) *cobra.Command {
 				// The secret goes in the fragment, which the browser never
 				// sends to a server, so no log holds it.
 				fmt.Fprintln(streams.Out, strings.TrimRight(webURL, "/")+"/#dang-nhap="+resp.Secret)
-				fmt.Fprintf(streams.Err, "Sign-in link %s: %s of %s, until %s. It opens one browser session, once.\n", resp.Token.Id, r, unit, resp.Token.ExpiresAt.AsTime().Format(time.RFC3339))
+				ws := say(cmd)
+				fmt.Fprintf(streams.Err, ws.signInLink, resp.Token.Id, ws.role(tonghopv1.Role(r)), unit, ws.when(resp.Token.ExpiresAt.AsTime()))
 				return nil
 			}
 			fmt.Fprintln(streams.Out, resp.Secret)
-			fmt.Fprintf(streams.Err, "Token %s: %s of %s. The secret above is shown once; it is not stored.\n", resp.Token.Id, r, unit)
+			fmt.Fprintf(streams.Err, say(cmd).tokenMade, resp.Token.Id, say(cmd).role(tonghopv1.Role(r)), unit)
 			return nil
 		},
 	}
@@ -87,16 +87,20 @@ func newTokensCmd(streams IO) *cobra.Command {
 			if lo.format == "json" {
 				return writeJSON(streams.Out, resp)
 			}
-			tab := &table{header: []string{"id", "role", "unit", "state", "created", "name"}}
+			ws := say(cmd)
+			tab := &table{header: ws.tokens, fields: []string{"id", "role", "unit", "state", "created", "name"}}
 			for _, t := range resp.Tokens {
-				state := "valid"
+				state := ws.tokenValid
 				switch {
 				case t.RevokedAt != nil:
-					state = "revoked"
+					state = ws.tokenRevoked
 				case t.ExpiresAt != nil:
-					state = "until " + day(t.ExpiresAt.AsTime())
+					state = ws.tokenUntil + day(t.ExpiresAt.AsTime())
 				}
-				role := strings.ToLower(strings.TrimPrefix(t.Role.String(), "ROLE_"))
+				role := ws.role(t.Role)
+				if lo.format == "csv" {
+					role = strings.ToLower(strings.TrimPrefix(t.Role.String(), "ROLE_"))
+				}
 				tab.add(t.Id, role, t.UnitCode, state, day(t.CreatedAt.AsTime()), t.Name)
 			}
 			return tab.write(streams.Out, lo.format)
@@ -119,7 +123,7 @@ func newTokensCmd(streams IO) *cobra.Command {
 			if _, err := tonghopv1.NewAccessServiceClient(conn).RevokeToken(cmd.Context(), &tonghopv1.RevokeTokenRequest{Id: args[0]}); err != nil {
 				return err
 			}
-			fmt.Fprintf(streams.Out, "Revoked token %s.\n", args[0])
+			fmt.Fprintf(streams.Out, say(cmd).revokedToken, args[0])
 			return nil
 		},
 	}
@@ -147,6 +151,7 @@ func newAuditCmd(streams IO) *cobra.Command {
 				return err
 			}
 			defer conn.Close()
+			ws := say(cmd)
 			resp, err := tonghopv1.NewAccessServiceClient(conn).ListAudit(cmd.Context(), &tonghopv1.ListAuditRequest{PageSize: n})
 			if err != nil {
 				return err
@@ -157,11 +162,11 @@ func newAuditCmd(streams IO) *cobra.Command {
 			// Problems with the log itself come first, and on the error
 			// stream: records missing from an audit log are never hidden.
 			for _, p := range resp.Problems {
-				fmt.Fprintln(streams.Err, "audit log:", p)
+				fmt.Fprintf(streams.Err, ws.auditProblem, p)
 			}
-			tab := &table{header: []string{"time", "code", "method", "units", "caller", "detail"}}
+			tab := &table{header: ws.audit, fields: []string{"time", "code", "method", "units", "caller", "detail"}}
 			for _, e := range resp.Entries {
-				tab.add(when(e.Time.AsTime()), e.Code, e.Method, strings.Join(e.UnitCodes, ","), e.Caller, e.Detail)
+				tab.add(ws.when(e.Time.AsTime()), e.Code, e.Method, strings.Join(e.UnitCodes, ","), e.Caller, e.Detail)
 			}
 			return tab.write(streams.Out, o.format)
 		},

@@ -39,11 +39,12 @@ is interrupted, run it again.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(streams.Out, "Retired at %s (UTC+7): the outbox is handed over to %s and the store is read-only.\n",
+			ws := say(cmd)
+			fmt.Fprintf(streams.Out, ws.retired,
 				res.Retirement.At.In(numfmt.Zone()).Format("02/01/2006 15:04"), res.Retirement.Parent)
-			fmt.Fprintf(streams.Out, "The parent revoked %d certificate(s): %s\n", len(res.RevokedSerials), res.Reason)
+			fmt.Fprintf(streams.Out, ws.parentRevoked, len(res.RevokedSerials), res.Reason)
 			for _, r := range res.Refused {
-				fmt.Fprintf(streams.Out, "  refused by the parent, kept here: %s %s %s revision %d (%s)\n", r.Unit, r.DataSet, r.Period, r.Revision, r.ForwardError)
+				fmt.Fprintf(streams.Out, ws.refusedKept, r.Unit, r.DataSet, r.Period, r.Revision, r.ForwardError)
 			}
 			return nil
 		},
@@ -78,21 +79,22 @@ signed. Run it with the node stopped, after "tonghop enroll".`,
 			if err != nil {
 				return err
 			}
-			t := &table{header: []string{"ĐƠN VỊ", "CẤP", "SÁP NHẬP", "TỪ NGÀY"}}
+			ws := say(cmd)
+			t := &table{header: ws.sources}
 			for _, u := range src.Units {
-				how := "toàn bộ"
+				how := ws.whole
 				if u.Partial {
-					how = "một phần"
+					how = ws.part
 				}
 				t.add(u.UnitCode+" "+u.UnitName, u.Level, how, u.Effective)
 			}
 			if err := t.write(streams.Out, "table"); err != nil {
 				return err
 			}
-			fmt.Fprintf(streams.Out, "%s report(s) verified:\n", numfmt.Vietnamese().Int(int64(len(src.Reports))))
+			fmt.Fprintf(streams.Out, ws.sourcesVerified, numfmt.Vietnamese().Int(int64(len(src.Reports))))
 			for _, r := range src.Reports {
 				s := r.Verified.Submission
-				fmt.Fprintf(streams.Out, "  %s %s %s revision %d, signed %s by %s\n", s.Unit, s.DataSet, s.Period, s.Revision,
+				fmt.Fprintf(streams.Out, ws.sourceReport, s.Unit, s.DataSet, s.Period, s.Revision,
 					s.SignedAt.In(numfmt.Zone()).Format(time.DateOnly), strings.Join(r.Verified.SignerPath, " › "))
 			}
 			return nil

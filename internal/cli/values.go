@@ -76,8 +76,9 @@ func newValuesPutCmd(streams IO) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(streams.Out, "Stored %d values for %s, %s, %s.\n", resp.Stored, t.unit, t.dataSet, t.period)
-			writeStoredViolations(streams.Out, resp.Violations)
+			ws := say(cmd)
+			fmt.Fprintf(streams.Out, ws.storedValues, resp.Stored, t.unit, t.dataSet, t.period)
+			ws.writeStoredViolations(streams.Out, resp.Violations)
 			return nil
 		},
 	}
@@ -120,10 +121,7 @@ func newValuesGetCmd(streams IO) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			tab := &table{header: []string{"data_element", "option", "value", "name"}}
-			if o.format == "table" {
-				tab.header = []string{"MỤC SỐ LIỆU", "PHÂN TỔ", "GIÁ TRỊ", "TÊN"}
-			}
+			tab := &table{header: say(cmd).valuesNamed, fields: []string{"data_element", "option", "value", "name"}}
 			for _, v := range resp.Values {
 				value := v.Value
 				if n, err := strconv.ParseInt(v.Value, 10, 64); err == nil && o.format == "table" {
@@ -164,7 +162,7 @@ func newValuesDeleteCmd(streams IO) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(streams.Out, "Deleted %s.\n", args[0])
+			fmt.Fprintf(streams.Out, say(cmd).deletedValue, args[0])
 			return nil
 		},
 	}
@@ -212,10 +210,10 @@ file with any bad cell signs nothing and every bad cell is named.`,
 				if format != "xlsx" {
 					return fmt.Errorf("%w: --on-behalf imports an XLSX sheet with one column per unit; for one unit's CSV or JSON use `submit --on-behalf --values FILE`", errUsage)
 				}
-				return importSheetOnBehalf(cmd.Context(), &c, args[0], t.unit, t.dataSet, t.period, streams.Out)
+				return say(cmd).importSheetOnBehalf(cmd.Context(), &c, args[0], t.unit, t.dataSet, t.period, streams.Out)
 			}
 			if format == "xlsx" {
-				return importSpreadsheet(cmd.Context(), &c, args[0], t.unit, t.dataSet, t.period, streams.Out)
+				return say(cmd).importSpreadsheet(cmd.Context(), &c, args[0], t.unit, t.dataSet, t.period, streams.Out)
 			}
 			f, err := os.Open(args[0])
 			if err != nil {
@@ -254,8 +252,9 @@ file with any bad cell signs nothing and every bad cell is named.`,
 			if err != nil {
 				return withLines(err, args[0], b.Lines)
 			}
-			fmt.Fprintf(streams.Out, "Imported %d values from %s for %s, %s, %s.\n", resp.Stored, args[0], b.Unit, b.DataSet, b.Period)
-			writeStoredViolations(streams.Out, resp.Violations)
+			ws := say(cmd)
+			fmt.Fprintf(streams.Out, ws.imported, resp.Stored, args[0], b.Unit, b.DataSet, b.Period)
+			ws.writeStoredViolations(streams.Out, resp.Violations)
 			return nil
 		},
 	}
@@ -304,7 +303,7 @@ func withLines(err error, file string, lines []int) error {
 // writeStoredViolations says what the values just stored break: they are
 // kept; errors (lỗi) block signing until fixed or overridden, warnings
 // (cảnh báo) do not.
-func writeStoredViolations(w io.Writer, vs []*tonghopv1.Violation) {
+func (ws *words) writeStoredViolations(w io.Writer, vs []*tonghopv1.Violation) {
 	if len(vs) == 0 {
 		return
 	}
@@ -316,11 +315,11 @@ func writeStoredViolations(w io.Writer, vs []*tonghopv1.Violation) {
 	}
 	switch {
 	case errs == 0:
-		fmt.Fprintf(w, "The period's values draw %d warning(s) (cảnh báo), which do not block signing:\n", len(vs))
+		fmt.Fprintf(w, ws.warningsOnly, len(vs))
 	case errs == len(vs):
-		fmt.Fprintf(w, "The period's values break %d rule(s) (lỗi), which block signing until fixed or overridden:\n", len(vs))
+		fmt.Fprintf(w, ws.errorsOnly, len(vs))
 	default:
-		fmt.Fprintf(w, "The period's values break %d rule(s) (lỗi), which block signing until fixed or overridden, and draw %d warning(s) (cảnh báo), which do not:\n", errs, len(vs)-errs)
+		fmt.Fprintf(w, ws.errorsAndWarnings, errs, len(vs)-errs)
 	}
-	writeViolations(w, vs, numfmt.Vietnamese())
+	ws.writeViolations(w, vs, numfmt.Vietnamese())
 }

@@ -56,8 +56,9 @@ when, on what basis and why is on record.`,
 				return err
 			}
 			sw := resp.SplitWeights
-			fmt.Fprintf(streams.Out, "Weights of the split of %s on %s declared by %s at %s: %s.\n", sw.OldCode, sw.Date, sw.DeclaredBy,
-				when(sw.DeclaredAt.AsTime()), weightsString(sw.Weights))
+			ws := say(cmd)
+			fmt.Fprintf(streams.Out, ws.weightsDeclared, sw.OldCode, sw.Date, sw.DeclaredBy,
+				ws.when(sw.DeclaredAt.AsTime()), weightsString(sw.Weights))
 			return nil
 		},
 	}
@@ -94,9 +95,10 @@ when, on what basis and why is on record.`,
 			if lo.format == "json" {
 				return writeJSON(streams.Out, resp)
 			}
-			tab := &table{header: []string{"old_code", "date", "weights", "basis", "reason", "declared_by", "declared_at"}}
+			ws := say(cmd)
+			tab := &table{header: ws.weights, fields: []string{"old_code", "date", "weights", "basis", "reason", "declared_by", "declared_at"}}
 			for _, sw := range resp.SplitWeights {
-				tab.add(sw.OldCode, sw.Date, weightsString(sw.Weights), sw.Basis, sw.Reason, sw.DeclaredBy, when(sw.DeclaredAt.AsTime()))
+				tab.add(sw.OldCode, sw.Date, weightsString(sw.Weights), sw.Basis, sw.Reason, sw.DeclaredBy, ws.when(sw.DeclaredAt.AsTime()))
 			}
 			return tab.write(streams.Out, lo.format)
 		},

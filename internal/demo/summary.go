@@ -342,7 +342,7 @@ func printIndicators(w io.Writer, tables []IndicatorTable) {
 	for _, t := range tables {
 		fmt.Fprintf(w, "\n%s, %s (%s)\n", t.Name, t.Period, t.Code)
 		tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ĐƠN VỊ\tTỬ SỐ\tMẪU SỐ\tGIÁ TRỊ\tCHỈ TIÊU\tSO VỚI CHỈ TIÊU\t% KẾ HOẠCH\tSO VỚI "+Baseline+"\tĐẠT")
+		fmt.Fprintln(tw, "ĐƠN VỊ\tTỬ SỐ\tMẪU SỐ\tGIÁ TRỊ\tMỤC TIÊU\tSO VỚI MỤC TIÊU\t% KẾ HOẠCH\tSO VỚI "+Baseline+"\tĐẠT")
 		missing := 0
 		for _, r := range append(t.Districts, t.Province) {
 			if r.Value == nil && r.Numerator == nil {

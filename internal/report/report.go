@@ -570,14 +570,14 @@ func number(code string) string {
 }
 
 // IndicatorHeader is the header of the table of indicators.
-var IndicatorHeader = []string{"STT", "Chỉ tiêu", "Tử số", "Mẫu số", "Kết quả", "Mục tiêu", "So với mục tiêu", "% kế hoạch", "So với năm gốc"}
+var IndicatorHeader = []string{"STT", "Chỉ số", "Tử số", "Mẫu số", "Kết quả", "Mục tiêu", "So với mục tiêu", "% kế hoạch", "So với năm gốc"}
 
 func (f *filler) indicatorBlocks() []Block {
 	if len(f.indicators) == 0 {
 		return nil
 	}
 	t := &Table{
-		Title:  "Kết quả các chỉ tiêu " + periodWords(f.r.Last()),
+		Title:  "Kết quả các chỉ số " + periodWords(f.r.Last()),
 		Header: IndicatorHeader,
 		Widths: []float64{7, 43, 13, 13, 14, 14, 14, 12, 14},
 	}
@@ -644,7 +644,7 @@ func ratInt(r *big.Rat) string {
 }
 
 func (f *filler) appendices() []Appendix {
-	a1 := Appendix{Label: "PHỤ LỤC 1", Title: "Số liệu theo từng chỉ tiêu và cơ cấu, " + periodWords(f.r.Last())}
+	a1 := Appendix{Label: "PHỤ LỤC 1", Title: "Số liệu theo từng mục số liệu và phân tổ, " + periodWords(f.r.Last())}
 	t := &Table{Header: []string{"STT", "Nội dung", "Số lượng"}, Widths: []float64{12, 128, 30}}
 	for i, code := range f.ds.Elements {
 		de, _ := f.src.Catalog.Element(code)

@@ -269,6 +269,16 @@ func (td *tamDuong) checkFigures(t *testing.T, kind string, lines []string) {
 			t.Errorf("%s: %q is missing", kind, want)
 		}
 	}
+	// One word for a target, the official outline's: "mục tiêu". "Chỉ tiêu"
+	// would read as a target to some and as an indicator to others.
+	if i := strings.Index(strings.ToLower(text), "chỉ tiêu"); i >= 0 {
+		t.Errorf("%s says %q: a target is a mục tiêu, an indicator a chỉ số, a data element a mục số liệu", kind, text[max(0, i-40):min(len(text), i+40)])
+	}
+	for _, want := range []string{"Chỉ số", "Mục tiêu", "So với mục tiêu", "Kết quả các chỉ số"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("%s: %q is missing", kind, want)
+		}
+	}
 
 	// Appendix 1: one row per element and per option, numbered 1, 1.1, ….
 	want := map[string]string{}

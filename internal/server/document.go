@@ -198,7 +198,7 @@ func indicatorSheet(title string, percent bool, rows []*tonghopv1.IndicatorValue
 		valueHeader = "Giá trị (%)"
 	}
 	sh := workbook.Sheet{
-		Name: "Chỉ tiêu", Title: title, Bold: map[int]bool{},
+		Name: "Chỉ số", Title: title, Bold: map[int]bool{},
 		Columns: []workbook.Column{
 			first, {Header: "Đơn vị", Format: workbook.Text, Width: 28},
 			{Header: "Tử số", Format: workbook.Count}, {Header: "Mẫu số", Format: workbook.Count},

@@ -226,7 +226,7 @@ const (
 //
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
-// TargetService keeps the targets (chỉ tiêu) a node sets for its subtree.
+// TargetService keeps the targets (mục tiêu) a node sets for its subtree.
 type TargetServiceClient interface {
 	// SetTarget creates or replaces a target.
 	SetTarget(ctx context.Context, in *SetTargetRequest, opts ...grpc.CallOption) (*SetTargetResponse, error)
@@ -278,7 +278,7 @@ func (c *targetServiceClient) DeleteTarget(ctx context.Context, in *DeleteTarget
 // All implementations must embed UnimplementedTargetServiceServer
 // for forward compatibility.
 //
-// TargetService keeps the targets (chỉ tiêu) a node sets for its subtree.
+// TargetService keeps the targets (mục tiêu) a node sets for its subtree.
 type TargetServiceServer interface {
 	// SetTarget creates or replaces a target.
 	SetTarget(context.Context, *SetTargetRequest) (*SetTargetResponse, error)

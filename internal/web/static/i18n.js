@@ -1,6 +1,7 @@
 // The app's words, Vietnamese first, with English. The same word for the same
 // thing everywhere: "báo cáo" a report, "đợt báo cáo" a round, "trả lại" to
-// return, "duyệt" to accept, "mở lại" to reopen, "chỉ tiêu" a target.
+// return, "duyệt" to accept, "mở lại" to reopen, "mục tiêu" a target,
+// "chỉ số" an indicator, "mục số liệu" a data element.
 
 const words = {
   app: ['Tổng hợp – báo cáo xây dựng Đảng', 'Tonghop – party-building reports'],
@@ -18,7 +19,7 @@ const words = {
   entry: ['Nhập báo cáo', 'Enter report'],
   progress: ['Tiến độ nộp', 'Completeness'],
   rollup: ['Tổng hợp số liệu', 'Roll-ups'],
-  targets: ['Chỉ tiêu', 'Targets'],
+  targets: ['Mục tiêu', 'Targets'],
   loading: ['Đang tải…', 'Loading…'],
   role_viewer: ['xem', 'viewer'], role_editor: ['nhập liệu', 'editor'], role_approver: ['ký duyệt', 'approver'], role_admin: ['quản trị', 'admin'],
   level_province: ['tỉnh', 'province'], level_district: ['huyện', 'district'], level_commune: ['xã', 'commune'],
@@ -79,13 +80,13 @@ const words = {
   periodHint: ['Một kỳ (2021) hoặc khoảng (2016..2020)', 'A period (2021) or a range (2016..2020)'],
   show: ['Xem', 'Show'], series: ['Theo các năm', 'Over the years'], compare: ['So sánh đơn vị', 'Compare units'],
   numerator: ['Tử số', 'Numerator'], denominator: ['Mẫu số', 'Denominator'], value: ['Giá trị', 'Value'],
-  target: ['Chỉ tiêu', 'Target'], vsTarget: ['So với chỉ tiêu', 'vs target'], shareOfPlan: ['% kế hoạch', '% of plan'],
+  target: ['Mục tiêu', 'Target'], vsTarget: ['So với mục tiêu', 'vs target'], shareOfPlan: ['% kế hoạch', '% of plan'],
   vsBaseline: ['So với kỳ gốc', 'vs baseline'], met: ['Đạt', 'Met'], yes: ['đạt', 'met'], no: ['chưa đạt', 'not met'],
   csv: ['Tải CSV', 'Download CSV'],
-  chartRanked: ['Xếp hạng các đơn vị so với chỉ tiêu', 'Units ranked against the target'],
+  chartRanked: ['Xếp hạng các đơn vị so với mục tiêu', 'Units ranked against the target'],
   chartSeries: ['Diễn biến qua các kỳ', 'Over the periods'],
   chartProgress: ['Số báo cáo đã nộp theo thời gian', 'Reports submitted over time'],
-  setTarget: ['Đặt chỉ tiêu', 'Set a target'], listTargets: ['Các chỉ tiêu', 'Targets'],
+  setTarget: ['Đặt mục tiêu', 'Set a target'], listTargets: ['Các mục tiêu', 'Targets'],
   forUnit: ['Cho đơn vị', 'For unit'], forLevel: ['hoặc cho cả cấp', 'or for a whole level'],
   direction: ['Hướng', 'Direction'], dir_AT_LEAST: ['≥ (ít nhất)', '≥ (at least)'], dir_AT_MOST: ['≤ (nhiều nhất)', '≤ (at most)'], dir_EQUAL: ['= (bằng)', '= (equal)'],
   baseline: ['Kỳ gốc', 'Baseline'], note: ['Căn cứ', 'Source'], save: ['Lưu', 'Save'], remove: ['Xóa', 'Delete'],
