@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -45,16 +46,31 @@ type Revocation struct {
 	IssuerFingerprint string    `json:"issuer_fingerprint"`
 	Reason            string    `json:"reason,omitempty"`
 	RevokedAt         time.Time `json:"revoked_at"`
+	// Notice is the digest of the signed notice that carries it (kept in
+	// the envelopes), which is served down to the children; empty in
+	// records from before notices flowed down.
+	Notice string `json:"notice,omitempty"`
 }
 
 // PutToken stores a new enrolment token under the hash of its secret.
 func (s *Store) PutToken(hash string, t Token) error {
+	return s.PutTokens(map[string]Token{hash: t})
+}
+
+// PutTokens stores new enrolment tokens, keyed by the hashes of their
+// secrets, in one transaction: all or none.
+func (s *Store) PutTokens(tokens map[string]Token) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
-		raw, err := json.Marshal(t)
-		if err != nil {
-			return err
+		for hash, t := range tokens {
+			raw, err := json.Marshal(t)
+			if err != nil {
+				return err
+			}
+			if err := tx.Bucket(bucketTokens).Put([]byte(hash), raw); err != nil {
+				return err
+			}
 		}
-		return tx.Bucket(bucketTokens).Put([]byte(hash), raw)
+		return nil
 	})
 }
 
@@ -176,18 +192,22 @@ func (s *Store) RevokeIssuedWhere(unit string, which func(Issued) bool, reason, 
 		if len(revoked) == 0 {
 			return fmt.Errorf("unrevoked certificate of unit %s: %w", unit, ErrNotFound)
 		}
+		notices, err := notice(revoked)
+		if err != nil {
+			return err
+		}
 		var rs []Revocation
-		for _, c := range revoked {
+		for i, c := range revoked {
 			if err := putIssued(tx, c); err != nil {
 				return err
 			}
-			rs = append(rs, Revocation{Fingerprint: c.Fingerprint, Serial: c.Serial, Unit: c.Unit, IssuerFingerprint: issuerFingerprint, Reason: reason, RevokedAt: now})
+			r := Revocation{Fingerprint: c.Fingerprint, Serial: c.Serial, Unit: c.Unit, IssuerFingerprint: issuerFingerprint, Reason: reason, RevokedAt: now}
+			if len(notices) == len(revoked) {
+				r.Notice = notices[i].Digest // one notice per certificate, in order
+			}
+			rs = append(rs, r)
 		}
 		if err := putRevocations(tx, rs); err != nil {
-			return err
-		}
-		notices, err := notice(revoked)
-		if err != nil {
 			return err
 		}
 		for _, n := range notices {
@@ -216,6 +236,9 @@ func (s *Store) PutRevocations(rs []Revocation, digest string, envelope []byte, 
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		if tx.Bucket(bucketEnvelopes).Get([]byte(digest)) != nil {
 			return nil
+		}
+		for i := range rs {
+			rs[i].Notice = digest
 		}
 		if err := putRevocations(tx, rs); err != nil {
 			return err
@@ -262,6 +285,30 @@ func (s *Store) Revocations() (map[string]Revocation, error) {
 				return fmt.Errorf("%w: revocation: %v", ErrCorrupt, err)
 			}
 			out[string(k)] = r
+			return nil
+		})
+	})
+	return out, err
+}
+
+// RevocationNotices returns the signed notices of the revocations of the
+// units that on selects, for a child: those on its path. Revocations
+// recorded before notices flowed down have none to give.
+func (s *Store) RevocationNotices(on func(unit string) bool) ([][]byte, error) {
+	var out [][]byte
+	err := s.db.View(func(tx *bolt.Tx) error {
+		envelopes := tx.Bucket(bucketEnvelopes)
+		return tx.Bucket(bucketRevoked).ForEach(func(_, raw []byte) error {
+			var r Revocation
+			if err := json.Unmarshal(raw, &r); err != nil {
+				return fmt.Errorf("%w: revocation: %v", ErrCorrupt, err)
+			}
+			if r.Notice == "" || !on(r.Unit) {
+				return nil
+			}
+			if env := envelopes.Get([]byte(r.Notice)); env != nil {
+				out = append(out, bytes.Clone(env))
+			}
 			return nil
 		})
 	})
