@@ -16,22 +16,27 @@ import (
 // listener can take a port, and keptAddr checks that none holds it.
 func keptAddrs(t *testing.T) (grpcAddr, httpAddr, peerAddr string) {
 	t.Helper()
-	return keptAddr(t), keptAddr(t), keptAddr(t)
-}
-
-func keptAddr(t *testing.T) string {
-	t.Helper()
-	for range 200 {
-		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", 20000+rand.IntN(12000)))
-		if err != nil {
-			continue
-		}
-		addr := l.Addr().String()
+	// The three are held until all are picked, so no two are the same.
+	var ls []net.Listener
+	for range 3 {
+		ls = append(ls, keptListener(t))
+	}
+	for _, l := range ls {
 		if err := l.Close(); err != nil {
 			t.Fatal(err)
 		}
-		return addr
+	}
+	return ls[0].Addr().String(), ls[1].Addr().String(), ls[2].Addr().String()
+}
+
+func keptListener(t *testing.T) net.Listener {
+	t.Helper()
+	for range 200 {
+		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", 20000+rand.IntN(12000)))
+		if err == nil {
+			return l
+		}
 	}
 	t.Fatal("no free loopback port between 20000 and 32000")
-	return ""
+	return nil
 }

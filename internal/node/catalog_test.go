@@ -1,8 +1,12 @@
 package node
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"io"
 	"math/big"
+	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -241,5 +245,110 @@ func TestPublishBadCatalogue(t *testing.T) {
 	}
 	if out := konTum.outbox(); len(out) != 0 {
 		t.Errorf("refused versions queued for the root: %v", out)
+	}
+	// Over REST: 400, naming the field.
+	body, _ := json.Marshal(map[string]string{"source": strings.Replace(src, "  - code: nq03_chi_bo\n", "  - code: dang_vien\n", 1)})
+	req, _ := http.NewRequest("POST", "http://"+konTum.node.HTTPAddr()+"/v1/catalog/versions", bytes.NewReader(body))
+	tok, _ := AdminToken(konTum.dir)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(raw), "source.data_elements[0].code") {
+		t.Fatalf("over REST: %d %s", resp.StatusCode, raw)
+	}
+}
+
+// TestSiblingVersionsClash: Lai Châu publishes, beside Kon Tum, a version
+// that adds the same codes; it is in force at Lai Châu, which never knew
+// Kon Tum's, but the root, which knows both, refuses it and keeps Kon
+// Tum's alone, and so refuses Lai Châu's reports made with it, saying why.
+func TestSiblingVersionsClash(t *testing.T) {
+	units := konTumUnits()
+	root := startDated(t, "vn", nil, units, nil, Options{})
+	konTum := startDated(t, "62", root, units, nil, Options{})
+	laiChau := startDated(t, "12", root, units, nil, Options{})
+	source, err := os.ReadFile("testdata/kon-tum-03-nq-tu.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := konTum.catalogs().PublishCatalog(ctx, &tonghopv1.PublishCatalogRequest{Source: string(source)}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "Kon Tum's version at the root", func() bool { return len(root.versions().Versions) == 1 })
+	other := strings.Replace(string(source), `version: "2021.3-kt62.1"`, `version: "2021.3-lc12.1"`, 1)
+	if _, err := laiChau.catalogs().PublishCatalog(ctx, &tonghopv1.PublishCatalogRequest{Source: other}); err != nil {
+		t.Fatal(err)
+	}
+	// The root answers the version refused (a notice leaves the outbox
+	// either way), and then refuses the reports made with it, saying why.
+	eventually(t, "Lai Châu's version delivered", func() bool { return len(laiChau.outbox()) == 0 })
+	laiChau.putSet("nghi_quyet_03_kon_tum", "2024", dv("nq03_chi_bo", "", "12"), dv("nq03_chi_bo_sinh_hoat_chuyen_de", "", "10"))
+	sub := laiChau.submitSet("nghi_quyet_03_kon_tum", "2024")
+	eventually(t, "the root refusing Lai Châu's report", func() bool {
+		got := laiChau.submissions("12", false)
+		return len(got) == 1 && got[0].ForwardState == tonghopv1.ForwardState_FORWARD_STATE_REJECTED
+	})
+	if got := laiChau.submissions("12", false)[0]; got.Digest != sub.Digest || !strings.Contains(got.ForwardError.GetMessage(), "2021.3-lc12.1") || !strings.Contains(got.ForwardError.GetMessage(), "not one this node knows") {
+		t.Errorf("refusal: %v", got)
+	}
+	if r := root.versions(); len(r.Versions) != 1 || r.Versions[0].UnitCode != "62" {
+		t.Fatalf("at the root: %v", r)
+	}
+	if l := laiChau.versions(); len(l.Versions) != 1 || !l.Versions[0].InForce || l.Versions[0].Version != "2021.3-lc12.1" {
+		t.Fatalf("at Lai Châu: %v", l)
+	}
+}
+
+// TestVersionOverAVersion: a district publishes over its province's
+// version; the district's own indicator may use the province's codes, and
+// the province reads the district's reports with it.
+func TestVersionOverAVersion(t *testing.T) {
+	units := konTumUnits()
+	root := startDated(t, "vn", nil, units, nil, Options{})
+	konTum := startDated(t, "62", root, units, nil, Options{})
+	city := startDated(t, "608", konTum, units, nil, Options{})
+	source, err := os.ReadFile("testdata/kon-tum-03-nq-tu.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := konTum.catalogs().PublishCatalog(ctx, &tonghopv1.PublishCatalogRequest{Source: string(source)}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "Kon Tum's version in force at the city", func() bool { return city.versions().InForceVersion == "2021.3-kt62.1" })
+	own := `version: "2021.3-kt62.1-608.1"
+extends: "2021.3-kt62.1"
+data_elements:
+  - {code: tp608_chi_bo_to_dan_pho, name: "Số chi bộ tổ dân phố", group: nghi_quyet_03, nature: stock, value_type: count}
+data_sets:
+  - {code: tp608_chi_bo, name: "Chi bộ tổ dân phố", period_type: yearly, elements: [tp608_chi_bo_to_dan_pho, nq03_chi_bo]}
+indicators:
+  - {code: tp608_ty_le_chi_bo_to_dan_pho, name: "Tỷ lệ chi bộ tổ dân phố", numerator: tp608_chi_bo_to_dan_pho, denominator: nq03_chi_bo, factor: 100, unit: "%", decimals: 2}
+`
+	resp, err := city.catalogs().PublishCatalog(ctx, &tonghopv1.PublishCatalogRequest{Source: own})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := resp.Version; v.UnitCode != "608" || v.AddedIndicators != 1 || !v.InForce {
+		t.Fatalf("published: %v", v)
+	}
+	city.putSet("tp608_chi_bo", "2024", dv("tp608_chi_bo_to_dan_pho", "", "120"), dv("nq03_chi_bo", "", "377"))
+	if s := city.submitSet("tp608_chi_bo", "2024"); s.CatalogVersion != "2021.3-kt62.1-608.1" {
+		t.Fatalf("the city's report names %q", s.CatalogVersion)
+	}
+	// 120/377 = 31,83%, at the root too.
+	for _, at := range []*tnode{konTum, root} {
+		eventually(t, "the city's report at "+at.unit, func() bool { return len(at.submissions("608", false)) == 1 })
+		got := at.indicator("608", "tp608_ty_le_chi_bo_to_dan_pho", "2024")
+		want, _ := big.NewRat(12000, 377).Float64()
+		if got.GetNumerator() != 120 || got.GetDenominator() != 377 || got.GetValue() != want {
+			t.Errorf("%s: %v, want 120/377", at.unit, got)
+		}
 	}
 }
