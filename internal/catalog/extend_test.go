@@ -206,3 +206,34 @@ func TestVersions(t *testing.T) {
 		t.Error("the built-in catalogue does not cover every unit")
 	}
 }
+
+// FuzzExtend: a version published elsewhere is outside input. Whatever it
+// holds, Extend answers a *ValidationError or a catalogue, never panics,
+// and leaves the parent as it was; the same source makes the same digest.
+func FuzzExtend(f *testing.F) {
+	src, err := os.ReadFile("testdata/kon-tum-03-nq-tu.yaml")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(src)
+	f.Add([]byte("version: x\nbreakdowns:\n  - {code: a, name: A, kind: partition, grouping_of: a, options: [{code: o, name: O, groups: [o]}, {code: p, name: P, groups: [p]}]}\n"))
+	parent := Default()
+	digest := parent.Digest()
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		c, err := Extend(parent, raw)
+		if err != nil {
+			var ve *ValidationError
+			if !errors.As(err, &ve) || !errors.Is(err, ErrInvalidCatalog) {
+				t.Fatalf("error is not a *ValidationError: %v", err)
+			}
+			return
+		}
+		again, err := Extend(parent, raw)
+		if err != nil || again.Digest() != c.Digest() {
+			t.Fatalf("the same source read twice: %v", err)
+		}
+		if parent.Digest() != digest || len(c.Elements()) < len(parent.Elements()) {
+			t.Fatal("extending changed the parent or lost its codes")
+		}
+	})
+}

@@ -126,18 +126,36 @@ func newChildrenCmd(streams IO) *cobra.Command {
 	var (
 		tc    clientFlags
 		hours int32
+		all   allTokens
 	)
 	token := &cobra.Command{
-		Use:     "token UNIT",
-		Short:   "Make a one-time enrolment token for a direct child unit (shown once)",
-		Example: "  tonghop children token 03390",
-		Args:    cobra.ExactArgs(1),
+		Use:   "token UNIT | --all",
+		Short: "Make a one-time enrolment token for a direct child unit, or for every child (shown once)",
+		Long: `Make a one-time enrolment token for a direct child unit, shown once.
+
+With --all, one token for every direct child that holds no valid certificate
+(with --include-enrolled, for every child), all made in one step and written
+as one CSV file (--out, readable by its owner only; it is never overwritten):
+a province enrols its districts, or a district its communes, from one file.
+Each row says the unit, its token, until when it serves (Hà Nội time) and the
+command its operator runs.`,
+		Example: `  tonghop children token 03390
+  tonghop children token --all --out ma-dang-ky.csv`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if all.all {
+				return cobra.NoArgs(cmd, args)
+			}
+			return cobra.ExactArgs(1)(cmd, args)
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			conn, err := tc.dial()
 			if err != nil {
 				return err
 			}
 			defer conn.Close()
+			if all.all {
+				return all.create(cmd, conn, hours, streams)
+			}
 			resp, err := tonghopv1.NewChildrenServiceClient(conn).CreateEnrollmentToken(cmd.Context(), &tonghopv1.CreateEnrollmentTokenRequest{UnitCode: args[0], ValidHours: hours})
 			if err != nil {
 				return err
@@ -150,6 +168,7 @@ func newChildrenCmd(streams IO) *cobra.Command {
 	}
 	tc.register(token)
 	token.Flags().Int32Var(&hours, "valid-hours", 0, "hours the token stays usable (default 168)")
+	all.register(token)
 
 	var (
 		lc clientFlags
@@ -222,7 +241,7 @@ func newChildrenCmd(streams IO) *cobra.Command {
 	}
 	rc.register(revoke)
 	revoke.Flags().StringVar(&reason, "reason", "", "why, recorded and relayed upward")
-	cmd.AddCommand(token, list, revoke)
+	cmd.AddCommand(token, list, newChildrenStatusCmd(streams), revoke)
 	return cmd
 }
 

@@ -30,7 +30,7 @@ type words struct {
 	catalogIndicators, units, rules, bundleImport, children, tokens   []string
 	audit, submissions, outbox, values, valuesNamed, targets, weights []string
 	query, completeness, completenessUnits, due, reviewLog, rounds    []string
-	sources, catalogVersions                                          []string
+	sources, catalogVersions, childrenStatus                          []string
 	total, late, error, warning, overridden,                          // overridden: a format of the reason
 	superseded, onBehalf string
 	stateMissing, stateSubmitted, stateAccepted, stateReturned              string
@@ -39,6 +39,7 @@ type words struct {
 	forwardUnknown, whom, tokenValid, tokenRevoked, tokenUntil, whole, part string
 	met, notMet, childNotEnrolled, childTokenIssued, childEnrolled          string
 	childRevoked, deadlinePassed                                            string
+	childExpired, noReport                                                  string
 
 	// Sentences, as fmt formats; the comment of each names its arguments.
 	roundOpen         string // round id, deadline
@@ -113,6 +114,14 @@ type words struct {
 	summedFrom        string // before the sources
 	builtInMap        string
 	indicatorHeading  string // name, code
+	daysLeft          string // days
+	lastReport        string // unit, data set, period, revision
+	childrenCount     string // count
+	stateCount        string // count, state
+	tokensMade        string // count, where, valid until
+	tokensInFile      string // file
+	tokensAbove       string
+	allEnrolled       string
 }
 
 // vietnamese is the command line's default language.
@@ -146,6 +155,7 @@ func vietnamese() *words {
 		rounds:            []string{"ĐỢT BÁO CÁO", "ĐƠN VỊ MỞ", "BỘ BÁO CÁO", "KỲ", "HẠN NỘP", "VĂN BẢN"},
 		sources:           []string{"ĐƠN VỊ", "CẤP", "SÁP NHẬP", "TỪ NGÀY"},
 		catalogVersions:   []string{"PHIÊN BẢN", "ĐƠN VỊ", "MÃ BĂM", "MỞ RỘNG TỪ", "ĐANG ÁP DỤNG", "MỤC SỐ LIỆU THÊM", "CHỈ SỐ THÊM", "BAN HÀNH LÚC"},
+		childrenStatus:    []string{"ĐƠN VỊ", "TÊN", "TÌNH TRẠNG", "CHỨNG THƯ HẾT HẠN (GIỜ HÀ NỘI)", "BÁO CÁO GẦN NHẤT", "NHẬN LÚC (GIỜ HÀ NỘI)"},
 
 		total: "tổng số", late: "trễ hạn", error: "lỗi", warning: "cảnh báo", overridden: " (giữ nguyên, lý do: %s)",
 		superseded: " (cũ)", onBehalf: " (nhập thay)",
@@ -158,6 +168,7 @@ func vietnamese() *words {
 		whole: "toàn bộ", part: "một phần", met: "đạt", notMet: "chưa đạt",
 		childNotEnrolled: "chưa đăng ký", childTokenIssued: "đã cấp mã đăng ký", childEnrolled: "đã đăng ký",
 		childRevoked: "đã thu hồi", deadlinePassed: " (đã quá hạn)",
+		childExpired: "chứng thư đã hết hạn", noReport: "chưa có",
 
 		roundOpen:         "Đợt báo cáo %s mở đến %s.\n",
 		roundBelow:        "Đợt báo cáo %s, các đơn vị thuộc %s; hạn nộp %s",
@@ -228,6 +239,14 @@ func vietnamese() *words {
 		summedFrom:        "cộng từ ",
 		builtInMap:        "bản đồ hành chính có sẵn (danh sách 2024 và 2025, bảng chuyển đổi ngày 01/07/2025)",
 		indicatorHeading:  "%s (%s)\n\n",
+		daysLeft:          " (còn %d ngày)",
+		lastReport:        "%s %s %s, lần %d",
+		childrenCount:     "%d đơn vị trực thuộc",
+		stateCount:        "%d %s",
+		tokensMade:        "Đã tạo %d mã đăng ký, %s, dùng được đến %s; mỗi mã dùng một lần. Trên máy của từng đơn vị cấp dưới: tonghop enroll --data-dir DIR --token MÃ\n",
+		tokensInFile:      "trong tệp %s (chỉ chủ tệp đọc được)",
+		tokensAbove:       "ở trên",
+		allEnrolled:       "Mọi đơn vị trực thuộc đã đăng ký: không tạo mã nào (--include-enrolled để tạo cho mọi đơn vị).\n",
 	}
 }
 
@@ -263,6 +282,7 @@ func english() *words {
 		rounds:            []string{"ROUND", "OPENED BY", "DATA SET", "PERIOD", "DEADLINE", "INSTRUCTION"},
 		sources:           []string{"UNIT", "LEVEL", "MERGED", "FROM"},
 		catalogVersions:   []string{"VERSION", "UNIT", "DIGEST", "EXTENDS", "IN FORCE", "ELEMENTS ADDED", "INDICATORS ADDED", "PUBLISHED"},
+		childrenStatus:    []string{"UNIT", "NAME", "STATE", "CERTIFICATE ENDS (HÀ NỘI TIME)", "LAST REPORT", "RECEIVED (HÀ NỘI TIME)"},
 
 		total: "total", late: "late", error: "error", warning: "warning", overridden: " (overridden: %s)",
 		superseded: " (old)", onBehalf: " (on behalf)",
@@ -275,6 +295,7 @@ func english() *words {
 		whole: "whole", part: "part", met: "met", notMet: "not met",
 		childNotEnrolled: "not enrolled", childTokenIssued: "token issued", childEnrolled: "enrolled",
 		childRevoked: "revoked", deadlinePassed: " (deadline passed)",
+		childExpired: "certificate ended", noReport: "none yet",
 
 		roundOpen:         "Round %s open until %s.\n",
 		roundBelow:        "Round %s, below %s; deadline %s",
@@ -345,6 +366,14 @@ func english() *words {
 		summedFrom:        "summed from ",
 		builtInMap:        "Vietnam's built-in map (2024 and 2025 lists, the 2025-07-01 mapping)",
 		indicatorHeading:  "%s (%s)\n\n",
+		daysLeft:          " (%d days left)",
+		lastReport:        "%s %s %s, revision %d",
+		childrenCount:     "%d direct children",
+		stateCount:        "%d %s",
+		tokensMade:        "Made %d enrolment tokens, %s, valid until %s; each serves once. On each child: tonghop enroll --data-dir DIR --token TOKEN\n",
+		tokensInFile:      "in %s (readable by its owner only)",
+		tokensAbove:       "above",
+		allEnrolled:       "Every child is enrolled: no token made (--include-enrolled makes one for every child).\n",
 	}
 }
 

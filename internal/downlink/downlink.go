@@ -8,10 +8,13 @@ package downlink
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
 	"github.com/tonghop/tonghop/internal/review"
@@ -94,17 +97,25 @@ func (s *Syncer) syncCatalogs(ctx context.Context) error {
 		return nil
 	}
 	resp, err := tonghopv1.NewPeerServiceClient(s.Conn).FetchCatalogs(ctx, &tonghopv1.FetchCatalogsRequest{})
+	if status.Code(err) == codes.Unimplemented {
+		// A parent from before catalogue versions publishes none.
+		return nil
+	}
 	if err != nil {
 		return err
 	}
+	// One version refused here (its codes clash with one published below)
+	// does not keep the others out.
+	var errs []error
 	for _, raw := range resp.Versions {
 		added, err := s.Catalogs(raw)
 		if err != nil {
-			return err
+			errs = append(errs, err)
+			continue
 		}
 		if added {
 			s.Logger.Info("catalogue version from above kept")
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }

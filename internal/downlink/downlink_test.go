@@ -2,6 +2,7 @@ package downlink
 
 import (
 	"context"
+	"errors"
 	"net"
 	"path/filepath"
 	"testing"
@@ -87,5 +88,61 @@ func TestSync(t *testing.T) {
 	said, err := st.ParentReviews()
 	if err != nil || len(said) != 1 || said[0].State != review.Returned || said[0].Comment != "Thiếu số đảng viên nữ" || said[0].Digest != "sha256:3f1c0b" {
 		t.Errorf("the parent's word kept: %+v, %v", said, err)
+	}
+}
+
+// catalogParent is parent handing down two catalogue versions.
+type catalogParent struct{ parent }
+
+func (catalogParent) FetchCatalogs(context.Context, *tonghopv1.FetchCatalogsRequest) (*tonghopv1.FetchCatalogsResponse, error) {
+	return &tonghopv1.FetchCatalogsResponse{Versions: [][]byte{[]byte("first"), []byte("second")}}, nil
+}
+
+func serve(t *testing.T, p tonghopv1.PeerServiceServer) *grpc.ClientConn {
+	t.Helper()
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := grpc.NewServer()
+	tonghopv1.RegisterPeerServiceServer(srv, p)
+	go srv.Serve(lis)
+	t.Cleanup(srv.Stop)
+	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
+// TestSyncCatalogs: the versions from above are handed on in order; one
+// refused does not keep the next out, and the sync says it failed; a parent
+// from before catalogue versions hands down none, which is no failure.
+func TestSyncCatalogs(t *testing.T) {
+	st, err := store.Open(filepath.Join(t.TempDir(), store.FileName), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.Initialise("03394", []hierarchy.Unit{{Code: "106", Name: "Huyện Tam Đường", Level: "district"}, {Code: "03394", Name: "Xã Thèn Sin", Level: "commune", Parent: "106"}}); err != nil {
+		t.Fatal(err)
+	}
+	var kept []string
+	refused := errors.New("clashes with a version published here")
+	keep := func(raw []byte) (bool, error) {
+		if string(raw) == "first" {
+			return false, refused
+		}
+		kept = append(kept, string(raw))
+		return true, nil
+	}
+	s := &Syncer{Store: st, Conn: serve(t, catalogParent{}), Self: "03394", Interval: time.Hour, Logger: zaptest.NewLogger(t), Catalogs: keep}
+	if err := s.Sync(context.Background()); !errors.Is(err, refused) || len(kept) != 1 || kept[0] != "second" {
+		t.Fatalf("sync: %v, kept %q", err, kept)
+	}
+	s.Conn = serve(t, parent{})
+	if err := s.Sync(context.Background()); err != nil {
+		t.Fatalf("a parent without catalogue versions: %v", err)
 	}
 }

@@ -290,6 +290,11 @@ type Child struct {
 	Unit         hierarchy.Unit
 	Certificates []store.Issued
 	TokenPending bool
+	// Enrolled: it holds a certificate neither revoked nor expired.
+	Enrolled bool
+	// LastReport is the newest report received from its subtree; nil
+	// when none has come.
+	LastReport *store.Submission
 }
 
 // refuseFirst refuses in memory the certificates of unit that which
@@ -309,8 +314,11 @@ func (p *Parent) refuseFirst(unit string, which func(store.Issued) bool) error {
 	return nil
 }
 
-// Children lists the direct children.
-func (p *Parent) Children() ([]Child, error) {
+// Children lists the direct children, with the last report of each.
+func (p *Parent) Children() ([]Child, error) { return p.children(true) }
+
+// children lists the direct children; withReports finds their last reports.
+func (p *Parent) children(withReports bool) ([]Child, error) {
 	certs, err := p.Store.IssuedCerts()
 	if err != nil {
 		return nil, err
@@ -319,13 +327,25 @@ func (p *Parent) Children() ([]Child, error) {
 	if err != nil {
 		return nil, err
 	}
+	now := p.Now()
+	tree := p.treeOn(now)
+	last := map[string]store.Submission{}
+	if withReports {
+		if last, err = p.lastReports(tree); err != nil {
+			return nil, err
+		}
+	}
 	var out []Child
-	for _, u := range p.treeOn(p.Now()).Children(p.Self) {
+	for _, u := range tree.Children(p.Self) {
 		c := Child{Unit: u, TokenPending: pending[u.Code] > 0}
 		for _, cert := range certs {
 			if cert.Unit == u.Code {
 				c.Certificates = append(c.Certificates, cert)
 			}
+		}
+		c.Enrolled = validCertificate(c.Certificates, now)
+		if r, ok := last[u.Code]; ok {
+			c.LastReport = &r
 		}
 		out = append(out, c)
 	}

@@ -189,3 +189,22 @@ func sameEnvelope(a, b *Envelope) bool {
 	}
 	return true
 }
+
+// FuzzDecodeCatalogVersion is FuzzDecodeSubmission for published catalogue
+// versions.
+func FuzzDecodeCatalogVersion(f *testing.F) {
+	f.Add([]byte(`{"version":1,"unit":"62","catalog_version":"2021.3-kt62.1","digest":"` + strings.Repeat("ab", 32) + `","extends":"` + strings.Repeat("0c", 32) + `","source":"dmVyc2lvbjogeAo=","published_at":"2024-01-02T03:04:05.000000006Z"}`))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		v, err := DecodeCatalogVersion(raw)
+		if err != nil {
+			if !errors.Is(err, ErrMalformed) {
+				t.Fatalf("error does not wrap ErrMalformed: %v", err)
+			}
+			return
+		}
+		again, err := EncodeCatalogVersion(v)
+		if err != nil || !bytes.Equal(again, raw) {
+			t.Fatalf("re-encoding differs (%v):\n%q\n%q", err, raw, again)
+		}
+	})
+}

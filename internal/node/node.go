@@ -22,6 +22,7 @@ import (
 	"github.com/tonghop/tonghop/internal/audit"
 	"github.com/tonghop/tonghop/internal/config"
 	"github.com/tonghop/tonghop/internal/downlink"
+	"github.com/tonghop/tonghop/internal/enrolment"
 	"github.com/tonghop/tonghop/internal/hierarchy"
 	"github.com/tonghop/tonghop/internal/server"
 	"github.com/tonghop/tonghop/internal/store"
@@ -64,8 +65,9 @@ type Node struct {
 	hlis     net.Listener
 	plis     net.Listener
 	verifier *submission.Verifier
-	uplink   *uplink.Forwarder // nil at the root or before enrolment
-	downlink *downlink.Syncer  // likewise
+	uplink   *uplink.Forwarder  // nil at the root or before enrolment
+	downlink *downlink.Syncer   // likewise
+	renewal  *enrolment.Renewal // likewise
 	upconn   *grpc.ClientConn
 
 	closeOnce sync.Once
@@ -193,10 +195,12 @@ func (n *Node) Run(ctx context.Context) error {
 		if n.uplink == nil {
 			return
 		}
-		down := make(chan struct{})
+		down, renewed := make(chan struct{}), make(chan struct{})
 		go func() { defer close(down); n.downlink.Run(upCtx) }()
+		go func() { defer close(renewed); n.renewal.Run(upCtx) }()
 		n.uplink.Run(upCtx)
 		<-down
+		<-renewed
 	}()
 	go func() {
 		serve := n.http.Serve

@@ -323,7 +323,9 @@ func (w *wiring) peerServer() (err error) {
 		return nil
 	}
 	n.peer = grpc.NewServer(
-		grpc.Creds(credentials.NewTLS(trust.ServerTLSRetiring(*ident, w.roots, w.revocations.Revoked, w.clock, w.parent.Retiring))),
+		// The certificate presented is the node's of the moment: renewal
+		// replaces it while the node runs.
+		grpc.Creds(credentials.NewTLS(trust.Follow(trust.ServerTLSRetiring(*ident, w.roots, w.revocations.Revoked, w.clock, w.parent.Retiring), n.identity.Load))),
 		// Handlers re-check the caller on every call; recycling connections
 		// bounds how long even an idle one outlives a change.
 		grpc.KeepaliveParams(keepalive.ServerParameters{MaxConnectionAge: time.Hour, MaxConnectionAgeGrace: time.Minute}),
@@ -353,7 +355,7 @@ func (w *wiring) linksToParent() (err error) {
 	}
 	parentPath := ident.Path()[:len(ident.Path())-1]
 	n.upconn, err = grpc.NewClient(w.cfg.Parent,
-		grpc.WithTransportCredentials(credentials.NewTLS(trust.ClientTLS(*ident, w.roots, parentPath, w.clock))),
+		grpc.WithTransportCredentials(credentials.NewTLS(trust.Follow(trust.ClientTLS(*ident, w.roots, parentPath, w.clock), n.identity.Load))),
 		grpc.WithDefaultCallOptions(grpc.MaxCallSendMsgSize(MaxPeerMessageBytes)),
 		// The forwarder backs off on its own; gRPC's reconnect backoff (up
 		// to two minutes by default) would stack on top of it and delay
@@ -373,6 +375,25 @@ func (w *wiring) linksToParent() (err error) {
 	w.reports.Queued, w.parent.Queued = n.uplink.Notify, n.uplink.Notify
 	n.downlink = &downlink.Syncer{Store: n.store, Conn: n.upconn, Self: w.self, Interval: w.cfg.SyncInterval, Logger: w.log.Named("downlink"),
 		Catalogs: w.reports.KeepFromAbove}
+	n.renewal = &enrolment.Renewal{Conn: n.upconn, Identity: &n.identity, Name: n.unit.Name, Every: w.cfg.SyncInterval, Now: w.clock,
+		Logger: w.log.Named("renewal"), Adopt: w.adopt}
+	return nil
+}
+
+// adopt makes a renewed identity the node's: the old key endorses the new
+// one first, through the outbox, so that every level above knows the new
+// key before the first report it signs; then the new identity is saved
+// and put in use.
+func (w *wiring) adopt(current, next trust.Identity) error {
+	n := w.node
+	if err := submission.EndorseKey(n.store, current, next.Chain, w.clock()); err != nil {
+		return err
+	}
+	if err := trust.Save(w.cfg.DataDir, next); err != nil {
+		return err
+	}
+	n.identity.Store(&next)
+	n.uplink.Notify()
 	return nil
 }
 

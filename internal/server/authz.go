@@ -219,9 +219,10 @@ func submissionRules(s scopes) map[string]rule {
 
 func childrenRules(s scopes) map[string]rule {
 	return map[string]rule{
-		tonghopv1.ChildrenService_CreateEnrollmentToken_FullMethodName: {role: access.Admin, write: true, units: s.self},
-		tonghopv1.ChildrenService_ListChildren_FullMethodName:          {role: access.Viewer, units: s.self},
-		tonghopv1.ChildrenService_RevokeChild_FullMethodName:           {role: access.Admin, write: true, units: s.self},
+		tonghopv1.ChildrenService_CreateEnrollmentToken_FullMethodName:  {role: access.Admin, write: true, units: s.self},
+		tonghopv1.ChildrenService_CreateEnrollmentTokens_FullMethodName: {role: access.Admin, write: true, units: s.self},
+		tonghopv1.ChildrenService_ListChildren_FullMethodName:           {role: access.Viewer, units: s.self},
+		tonghopv1.ChildrenService_RevokeChild_FullMethodName:            {role: access.Admin, write: true, units: s.self},
 	}
 }
 

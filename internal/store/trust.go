@@ -49,12 +49,23 @@ type Revocation struct {
 
 // PutToken stores a new enrolment token under the hash of its secret.
 func (s *Store) PutToken(hash string, t Token) error {
+	return s.PutTokens(map[string]Token{hash: t})
+}
+
+// PutTokens stores new enrolment tokens, keyed by the hashes of their
+// secrets, in one transaction: all or none.
+func (s *Store) PutTokens(tokens map[string]Token) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
-		raw, err := json.Marshal(t)
-		if err != nil {
-			return err
+		for hash, t := range tokens {
+			raw, err := json.Marshal(t)
+			if err != nil {
+				return err
+			}
+			if err := tx.Bucket(bucketTokens).Put([]byte(hash), raw); err != nil {
+				return err
+			}
 		}
-		return tx.Bucket(bucketTokens).Put([]byte(hash), raw)
+		return nil
 	})
 }
 

@@ -151,3 +151,21 @@ func tlsCertificates(id Identity) []tls.Certificate {
 	}
 	return []tls.Certificate{{Certificate: der, PrivateKey: id.Key, Leaf: id.Chain[0]}}
 }
+
+// Follow makes cfg present, at each handshake, the certificate of the
+// identity id returns then, rather than the one it was built with: a
+// certificate renewed while the node runs serves from the next connection
+// on. id must not return nil.
+func Follow(cfg *tls.Config, id func() *Identity) *tls.Config {
+	current := func() (*tls.Certificate, error) {
+		cs := tlsCertificates(*id())
+		if len(cs) == 0 {
+			return &tls.Certificate{}, nil
+		}
+		return &cs[0], nil
+	}
+	cfg.Certificates = nil
+	cfg.GetCertificate = func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return current() }
+	cfg.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return current() }
+	return cfg
+}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -222,5 +223,41 @@ func TestTLSRoot(t *testing.T) {
 	h := result(t, server)
 	if p, ok := PeerPath(h.state); h.err != nil || !ok || !slices.Equal(p, []string{"12", "105"}) {
 		t.Errorf("server: PeerPath %q, %v, err %v", p, ok, h.err)
+	}
+}
+
+// TestTLSFollowsRenewal: a server and a client built with Follow present,
+// on each new connection, the certificate of the identity of the moment:
+// the district's and the commune's renewed certificates serve without a
+// restart.
+func TestTLSFollowsRenewal(t *testing.T) {
+	tr := newTree(t)
+	now := func() time.Time { return t0.Add(time.Hour) }
+	var district, commune atomic.Pointer[Identity]
+	district.Store(&tr.d106)
+	commune.Store(&tr.c03390)
+	addr, server := serve(t, Follow(ServerTLS(tr.d106, tr.roots, nil, now), district.Load))
+	client := Follow(ClientTLS(tr.c03390, tr.roots, []string{"12", "106"}, now), commune.Load)
+	presented := func() (serverSerial, clientSerial string) {
+		t.Helper()
+		cs, err := dial(addr, client)
+		if err != nil {
+			t.Fatalf("client: %v", err)
+		}
+		h := result(t, server)
+		if h.err != nil {
+			t.Fatalf("server: %v", h.err)
+		}
+		return SerialHex(cs.PeerCertificates[0]), SerialHex(h.state.PeerCertificates[0])
+	}
+	if s, c := presented(); s != SerialHex(tr.d106.Leaf()) || c != SerialHex(tr.c03390.Leaf()) {
+		t.Fatalf("before renewal: server %s, client %s", s, c)
+	}
+	d2 := enrol(t, tr.root, []string{"12", "106"}, "Huyện Tam Đường", t0, 24*time.Hour)
+	c2 := enrol(t, d2, []string{"12", "106", "03390"}, "Thị trấn Tam Đường", t0, 24*time.Hour)
+	district.Store(&d2)
+	commune.Store(&c2)
+	if s, c := presented(); s != SerialHex(d2.Leaf()) || c != SerialHex(c2.Leaf()) {
+		t.Fatalf("after renewal: server %s, client %s; want %s, %s", s, c, SerialHex(d2.Leaf()), SerialHex(c2.Leaf()))
 	}
 }

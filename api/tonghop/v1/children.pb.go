@@ -124,7 +124,15 @@ type Child struct {
 	Name         string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
 	Certificates []*IssuedCertificate   `protobuf:"bytes,3,rep,name=certificates,proto3" json:"certificates,omitempty"`
 	// Whether an unused enrolment token exists.
-	TokenPending  bool `protobuf:"varint,4,opt,name=token_pending,json=tokenPending,proto3" json:"token_pending,omitempty"`
+	TokenPending bool `protobuf:"varint,4,opt,name=token_pending,json=tokenPending,proto3" json:"token_pending,omitempty"`
+	// The newest report this node received from the child's subtree (the
+	// child's own or one it relayed); unset when none has come. Reports this
+	// node entered on a unit's behalf did not come from the child and are
+	// not counted.
+	LastReport *LastReport `protobuf:"bytes,5,opt,name=last_report,json=lastReport,proto3" json:"last_report,omitempty"`
+	// Whether the child holds a certificate that is neither revoked nor
+	// expired.
+	Enrolled      bool `protobuf:"varint,6,opt,name=enrolled,proto3" json:"enrolled,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -187,6 +195,278 @@ func (x *Child) GetTokenPending() bool {
 	return false
 }
 
+func (x *Child) GetLastReport() *LastReport {
+	if x != nil {
+		return x.LastReport
+	}
+	return nil
+}
+
+func (x *Child) GetEnrolled() bool {
+	if x != nil {
+		return x.Enrolled
+	}
+	return false
+}
+
+// LastReport is a report as a parent received it.
+type LastReport struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	UnitCode   string                 `protobuf:"bytes,1,opt,name=unit_code,json=unitCode,proto3" json:"unit_code,omitempty"`
+	DataSet    string                 `protobuf:"bytes,2,opt,name=data_set,json=dataSet,proto3" json:"data_set,omitempty"`
+	Period     string                 `protobuf:"bytes,3,opt,name=period,proto3" json:"period,omitempty"`
+	Revision   uint64                 `protobuf:"varint,4,opt,name=revision,proto3" json:"revision,omitempty"`
+	ReceivedAt *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=received_at,json=receivedAt,proto3" json:"received_at,omitempty"`
+	// The unit that entered it on the reported unit's behalf; empty for the
+	// unit's own.
+	EnteredBy     string `protobuf:"bytes,6,opt,name=entered_by,json=enteredBy,proto3" json:"entered_by,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LastReport) Reset() {
+	*x = LastReport{}
+	mi := &file_tonghop_v1_children_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LastReport) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LastReport) ProtoMessage() {}
+
+func (x *LastReport) ProtoReflect() protoreflect.Message {
+	mi := &file_tonghop_v1_children_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LastReport.ProtoReflect.Descriptor instead.
+func (*LastReport) Descriptor() ([]byte, []int) {
+	return file_tonghop_v1_children_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *LastReport) GetUnitCode() string {
+	if x != nil {
+		return x.UnitCode
+	}
+	return ""
+}
+
+func (x *LastReport) GetDataSet() string {
+	if x != nil {
+		return x.DataSet
+	}
+	return ""
+}
+
+func (x *LastReport) GetPeriod() string {
+	if x != nil {
+		return x.Period
+	}
+	return ""
+}
+
+func (x *LastReport) GetRevision() uint64 {
+	if x != nil {
+		return x.Revision
+	}
+	return 0
+}
+
+func (x *LastReport) GetReceivedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ReceivedAt
+	}
+	return nil
+}
+
+func (x *LastReport) GetEnteredBy() string {
+	if x != nil {
+		return x.EnteredBy
+	}
+	return ""
+}
+
+// CreateEnrollmentTokensRequest says which children get a token.
+type CreateEnrollmentTokensRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// How long the tokens stay usable; 0 means 7 days.
+	ValidHours int32 `protobuf:"varint,1,opt,name=valid_hours,json=validHours,proto3" json:"valid_hours,omitempty"`
+	// Also the children that hold a valid certificate (to re-enrol them,
+	// e.g. after a machine is replaced).
+	IncludeEnrolled bool `protobuf:"varint,2,opt,name=include_enrolled,json=includeEnrolled,proto3" json:"include_enrolled,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *CreateEnrollmentTokensRequest) Reset() {
+	*x = CreateEnrollmentTokensRequest{}
+	mi := &file_tonghop_v1_children_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateEnrollmentTokensRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateEnrollmentTokensRequest) ProtoMessage() {}
+
+func (x *CreateEnrollmentTokensRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tonghop_v1_children_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateEnrollmentTokensRequest.ProtoReflect.Descriptor instead.
+func (*CreateEnrollmentTokensRequest) Descriptor() ([]byte, []int) {
+	return file_tonghop_v1_children_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *CreateEnrollmentTokensRequest) GetValidHours() int32 {
+	if x != nil {
+		return x.ValidHours
+	}
+	return 0
+}
+
+func (x *CreateEnrollmentTokensRequest) GetIncludeEnrolled() bool {
+	if x != nil {
+		return x.IncludeEnrolled
+	}
+	return false
+}
+
+// ChildToken is the enrolment token of one child.
+type ChildToken struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	UnitCode      string                 `protobuf:"bytes,1,opt,name=unit_code,json=unitCode,proto3" json:"unit_code,omitempty"`
+	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	Token         string                 `protobuf:"bytes,3,opt,name=token,proto3" json:"token,omitempty"`
+	ExpiresAt     *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ChildToken) Reset() {
+	*x = ChildToken{}
+	mi := &file_tonghop_v1_children_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ChildToken) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ChildToken) ProtoMessage() {}
+
+func (x *ChildToken) ProtoReflect() protoreflect.Message {
+	mi := &file_tonghop_v1_children_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ChildToken.ProtoReflect.Descriptor instead.
+func (*ChildToken) Descriptor() ([]byte, []int) {
+	return file_tonghop_v1_children_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *ChildToken) GetUnitCode() string {
+	if x != nil {
+		return x.UnitCode
+	}
+	return ""
+}
+
+func (x *ChildToken) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ChildToken) GetToken() string {
+	if x != nil {
+		return x.Token
+	}
+	return ""
+}
+
+func (x *ChildToken) GetExpiresAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpiresAt
+	}
+	return nil
+}
+
+// CreateEnrollmentTokensResponse carries the tokens, ordered by unit code,
+// shown once; none when every child is enrolled.
+type CreateEnrollmentTokensResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Tokens        []*ChildToken          `protobuf:"bytes,1,rep,name=tokens,proto3" json:"tokens,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateEnrollmentTokensResponse) Reset() {
+	*x = CreateEnrollmentTokensResponse{}
+	mi := &file_tonghop_v1_children_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateEnrollmentTokensResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateEnrollmentTokensResponse) ProtoMessage() {}
+
+func (x *CreateEnrollmentTokensResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tonghop_v1_children_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateEnrollmentTokensResponse.ProtoReflect.Descriptor instead.
+func (*CreateEnrollmentTokensResponse) Descriptor() ([]byte, []int) {
+	return file_tonghop_v1_children_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *CreateEnrollmentTokensResponse) GetTokens() []*ChildToken {
+	if x != nil {
+		return x.Tokens
+	}
+	return nil
+}
+
 // CreateEnrollmentTokenRequest names a direct child unit.
 type CreateEnrollmentTokenRequest struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
@@ -199,7 +479,7 @@ type CreateEnrollmentTokenRequest struct {
 
 func (x *CreateEnrollmentTokenRequest) Reset() {
 	*x = CreateEnrollmentTokenRequest{}
-	mi := &file_tonghop_v1_children_proto_msgTypes[2]
+	mi := &file_tonghop_v1_children_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -211,7 +491,7 @@ func (x *CreateEnrollmentTokenRequest) String() string {
 func (*CreateEnrollmentTokenRequest) ProtoMessage() {}
 
 func (x *CreateEnrollmentTokenRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_children_proto_msgTypes[2]
+	mi := &file_tonghop_v1_children_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -224,7 +504,7 @@ func (x *CreateEnrollmentTokenRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateEnrollmentTokenRequest.ProtoReflect.Descriptor instead.
 func (*CreateEnrollmentTokenRequest) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_children_proto_rawDescGZIP(), []int{2}
+	return file_tonghop_v1_children_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *CreateEnrollmentTokenRequest) GetUnitCode() string {
@@ -253,7 +533,7 @@ type CreateEnrollmentTokenResponse struct {
 
 func (x *CreateEnrollmentTokenResponse) Reset() {
 	*x = CreateEnrollmentTokenResponse{}
-	mi := &file_tonghop_v1_children_proto_msgTypes[3]
+	mi := &file_tonghop_v1_children_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -265,7 +545,7 @@ func (x *CreateEnrollmentTokenResponse) String() string {
 func (*CreateEnrollmentTokenResponse) ProtoMessage() {}
 
 func (x *CreateEnrollmentTokenResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_children_proto_msgTypes[3]
+	mi := &file_tonghop_v1_children_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -278,7 +558,7 @@ func (x *CreateEnrollmentTokenResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateEnrollmentTokenResponse.ProtoReflect.Descriptor instead.
 func (*CreateEnrollmentTokenResponse) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_children_proto_rawDescGZIP(), []int{3}
+	return file_tonghop_v1_children_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *CreateEnrollmentTokenResponse) GetToken() string {
@@ -304,7 +584,7 @@ type ListChildrenRequest struct {
 
 func (x *ListChildrenRequest) Reset() {
 	*x = ListChildrenRequest{}
-	mi := &file_tonghop_v1_children_proto_msgTypes[4]
+	mi := &file_tonghop_v1_children_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -316,7 +596,7 @@ func (x *ListChildrenRequest) String() string {
 func (*ListChildrenRequest) ProtoMessage() {}
 
 func (x *ListChildrenRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_children_proto_msgTypes[4]
+	mi := &file_tonghop_v1_children_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -329,7 +609,7 @@ func (x *ListChildrenRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListChildrenRequest.ProtoReflect.Descriptor instead.
 func (*ListChildrenRequest) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_children_proto_rawDescGZIP(), []int{4}
+	return file_tonghop_v1_children_proto_rawDescGZIP(), []int{8}
 }
 
 // ListChildrenResponse lists the direct children, ordered by code.
@@ -342,7 +622,7 @@ type ListChildrenResponse struct {
 
 func (x *ListChildrenResponse) Reset() {
 	*x = ListChildrenResponse{}
-	mi := &file_tonghop_v1_children_proto_msgTypes[5]
+	mi := &file_tonghop_v1_children_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -354,7 +634,7 @@ func (x *ListChildrenResponse) String() string {
 func (*ListChildrenResponse) ProtoMessage() {}
 
 func (x *ListChildrenResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_children_proto_msgTypes[5]
+	mi := &file_tonghop_v1_children_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -367,7 +647,7 @@ func (x *ListChildrenResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListChildrenResponse.ProtoReflect.Descriptor instead.
 func (*ListChildrenResponse) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_children_proto_rawDescGZIP(), []int{5}
+	return file_tonghop_v1_children_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ListChildrenResponse) GetChildren() []*Child {
@@ -388,7 +668,7 @@ type RevokeChildRequest struct {
 
 func (x *RevokeChildRequest) Reset() {
 	*x = RevokeChildRequest{}
-	mi := &file_tonghop_v1_children_proto_msgTypes[6]
+	mi := &file_tonghop_v1_children_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -400,7 +680,7 @@ func (x *RevokeChildRequest) String() string {
 func (*RevokeChildRequest) ProtoMessage() {}
 
 func (x *RevokeChildRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_children_proto_msgTypes[6]
+	mi := &file_tonghop_v1_children_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -413,7 +693,7 @@ func (x *RevokeChildRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeChildRequest.ProtoReflect.Descriptor instead.
 func (*RevokeChildRequest) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_children_proto_rawDescGZIP(), []int{6}
+	return file_tonghop_v1_children_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *RevokeChildRequest) GetUnitCode() string {
@@ -440,7 +720,7 @@ type RevokeChildResponse struct {
 
 func (x *RevokeChildResponse) Reset() {
 	*x = RevokeChildResponse{}
-	mi := &file_tonghop_v1_children_proto_msgTypes[7]
+	mi := &file_tonghop_v1_children_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -452,7 +732,7 @@ func (x *RevokeChildResponse) String() string {
 func (*RevokeChildResponse) ProtoMessage() {}
 
 func (x *RevokeChildResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_children_proto_msgTypes[7]
+	mi := &file_tonghop_v1_children_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -465,7 +745,7 @@ func (x *RevokeChildResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeChildResponse.ProtoReflect.Descriptor instead.
 func (*RevokeChildResponse) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_children_proto_rawDescGZIP(), []int{7}
+	return file_tonghop_v1_children_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *RevokeChildResponse) GetRevoked() []*IssuedCertificate {
@@ -490,12 +770,38 @@ const file_tonghop_v1_children_proto_rawDesc = "" +
 	"\tnot_after\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\bnotAfter\x129\n" +
 	"\n" +
 	"revoked_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\trevokedAt\x12+\n" +
-	"\x11revocation_reason\x18\a \x01(\tR\x10revocationReason\"\xa0\x01\n" +
+	"\x11revocation_reason\x18\a \x01(\tR\x10revocationReason\"\xf5\x01\n" +
 	"\x05Child\x12\x1b\n" +
 	"\tunit_code\x18\x01 \x01(\tR\bunitCode\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12A\n" +
 	"\fcertificates\x18\x03 \x03(\v2\x1d.tonghop.v1.IssuedCertificateR\fcertificates\x12#\n" +
-	"\rtoken_pending\x18\x04 \x01(\bR\ftokenPending\"\\\n" +
+	"\rtoken_pending\x18\x04 \x01(\bR\ftokenPending\x127\n" +
+	"\vlast_report\x18\x05 \x01(\v2\x16.tonghop.v1.LastReportR\n" +
+	"lastReport\x12\x1a\n" +
+	"\benrolled\x18\x06 \x01(\bR\benrolled\"\xd4\x01\n" +
+	"\n" +
+	"LastReport\x12\x1b\n" +
+	"\tunit_code\x18\x01 \x01(\tR\bunitCode\x12\x19\n" +
+	"\bdata_set\x18\x02 \x01(\tR\adataSet\x12\x16\n" +
+	"\x06period\x18\x03 \x01(\tR\x06period\x12\x1a\n" +
+	"\brevision\x18\x04 \x01(\x04R\brevision\x12;\n" +
+	"\vreceived_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"receivedAt\x12\x1d\n" +
+	"\n" +
+	"entered_by\x18\x06 \x01(\tR\tenteredBy\"k\n" +
+	"\x1dCreateEnrollmentTokensRequest\x12\x1f\n" +
+	"\vvalid_hours\x18\x01 \x01(\x05R\n" +
+	"validHours\x12)\n" +
+	"\x10include_enrolled\x18\x02 \x01(\bR\x0fincludeEnrolled\"\x8e\x01\n" +
+	"\n" +
+	"ChildToken\x12\x1b\n" +
+	"\tunit_code\x18\x01 \x01(\tR\bunitCode\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12\x14\n" +
+	"\x05token\x18\x03 \x01(\tR\x05token\x129\n" +
+	"\n" +
+	"expires_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\"P\n" +
+	"\x1eCreateEnrollmentTokensResponse\x12.\n" +
+	"\x06tokens\x18\x01 \x03(\v2\x16.tonghop.v1.ChildTokenR\x06tokens\"\\\n" +
 	"\x1cCreateEnrollmentTokenRequest\x12\x1b\n" +
 	"\tunit_code\x18\x01 \x01(\tR\bunitCode\x12\x1f\n" +
 	"\vvalid_hours\x18\x02 \x01(\x05R\n" +
@@ -511,9 +817,10 @@ const file_tonghop_v1_children_proto_rawDesc = "" +
 	"\tunit_code\x18\x01 \x01(\tR\bunitCode\x12\x16\n" +
 	"\x06reason\x18\x02 \x01(\tR\x06reason\"N\n" +
 	"\x13RevokeChildResponse\x127\n" +
-	"\arevoked\x18\x01 \x03(\v2\x1d.tonghop.v1.IssuedCertificateR\arevoked2\x9a\x03\n" +
+	"\arevoked\x18\x01 \x03(\v2\x1d.tonghop.v1.IssuedCertificateR\arevoked2\xb6\x04\n" +
 	"\x0fChildrenService\x12\xa1\x01\n" +
-	"\x15CreateEnrollmentToken\x12(.tonghop.v1.CreateEnrollmentTokenRequest\x1a).tonghop.v1.CreateEnrollmentTokenResponse\"3\x82\xd3\xe4\x93\x02-:\x01*\"(/v1/children/{unit_code}:enrollmentToken\x12g\n" +
+	"\x15CreateEnrollmentToken\x12(.tonghop.v1.CreateEnrollmentTokenRequest\x1a).tonghop.v1.CreateEnrollmentTokenResponse\"3\x82\xd3\xe4\x93\x02-:\x01*\"(/v1/children/{unit_code}:enrollmentToken\x12\x99\x01\n" +
+	"\x16CreateEnrollmentTokens\x12).tonghop.v1.CreateEnrollmentTokensRequest\x1a*.tonghop.v1.CreateEnrollmentTokensResponse\"(\x82\xd3\xe4\x93\x02\":\x01*\"\x1d/v1/children:enrollmentTokens\x12g\n" +
 	"\fListChildren\x12\x1f.tonghop.v1.ListChildrenRequest\x1a .tonghop.v1.ListChildrenResponse\"\x14\x82\xd3\xe4\x93\x02\x0e\x12\f/v1/children\x12z\n" +
 	"\vRevokeChild\x12\x1e.tonghop.v1.RevokeChildRequest\x1a\x1f.tonghop.v1.RevokeChildResponse\"*\x82\xd3\xe4\x93\x02$:\x01*\"\x1f/v1/children/{unit_code}:revokeB5Z3github.com/tonghop/tonghop/api/tonghop/v1;tonghopv1b\x06proto3"
 
@@ -529,37 +836,47 @@ func file_tonghop_v1_children_proto_rawDescGZIP() []byte {
 	return file_tonghop_v1_children_proto_rawDescData
 }
 
-var file_tonghop_v1_children_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_tonghop_v1_children_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_tonghop_v1_children_proto_goTypes = []any{
-	(*IssuedCertificate)(nil),             // 0: tonghop.v1.IssuedCertificate
-	(*Child)(nil),                         // 1: tonghop.v1.Child
-	(*CreateEnrollmentTokenRequest)(nil),  // 2: tonghop.v1.CreateEnrollmentTokenRequest
-	(*CreateEnrollmentTokenResponse)(nil), // 3: tonghop.v1.CreateEnrollmentTokenResponse
-	(*ListChildrenRequest)(nil),           // 4: tonghop.v1.ListChildrenRequest
-	(*ListChildrenResponse)(nil),          // 5: tonghop.v1.ListChildrenResponse
-	(*RevokeChildRequest)(nil),            // 6: tonghop.v1.RevokeChildRequest
-	(*RevokeChildResponse)(nil),           // 7: tonghop.v1.RevokeChildResponse
-	(*timestamppb.Timestamp)(nil),         // 8: google.protobuf.Timestamp
+	(*IssuedCertificate)(nil),              // 0: tonghop.v1.IssuedCertificate
+	(*Child)(nil),                          // 1: tonghop.v1.Child
+	(*LastReport)(nil),                     // 2: tonghop.v1.LastReport
+	(*CreateEnrollmentTokensRequest)(nil),  // 3: tonghop.v1.CreateEnrollmentTokensRequest
+	(*ChildToken)(nil),                     // 4: tonghop.v1.ChildToken
+	(*CreateEnrollmentTokensResponse)(nil), // 5: tonghop.v1.CreateEnrollmentTokensResponse
+	(*CreateEnrollmentTokenRequest)(nil),   // 6: tonghop.v1.CreateEnrollmentTokenRequest
+	(*CreateEnrollmentTokenResponse)(nil),  // 7: tonghop.v1.CreateEnrollmentTokenResponse
+	(*ListChildrenRequest)(nil),            // 8: tonghop.v1.ListChildrenRequest
+	(*ListChildrenResponse)(nil),           // 9: tonghop.v1.ListChildrenResponse
+	(*RevokeChildRequest)(nil),             // 10: tonghop.v1.RevokeChildRequest
+	(*RevokeChildResponse)(nil),            // 11: tonghop.v1.RevokeChildResponse
+	(*timestamppb.Timestamp)(nil),          // 12: google.protobuf.Timestamp
 }
 var file_tonghop_v1_children_proto_depIdxs = []int32{
-	8,  // 0: tonghop.v1.IssuedCertificate.not_before:type_name -> google.protobuf.Timestamp
-	8,  // 1: tonghop.v1.IssuedCertificate.not_after:type_name -> google.protobuf.Timestamp
-	8,  // 2: tonghop.v1.IssuedCertificate.revoked_at:type_name -> google.protobuf.Timestamp
+	12, // 0: tonghop.v1.IssuedCertificate.not_before:type_name -> google.protobuf.Timestamp
+	12, // 1: tonghop.v1.IssuedCertificate.not_after:type_name -> google.protobuf.Timestamp
+	12, // 2: tonghop.v1.IssuedCertificate.revoked_at:type_name -> google.protobuf.Timestamp
 	0,  // 3: tonghop.v1.Child.certificates:type_name -> tonghop.v1.IssuedCertificate
-	8,  // 4: tonghop.v1.CreateEnrollmentTokenResponse.expires_at:type_name -> google.protobuf.Timestamp
-	1,  // 5: tonghop.v1.ListChildrenResponse.children:type_name -> tonghop.v1.Child
-	0,  // 6: tonghop.v1.RevokeChildResponse.revoked:type_name -> tonghop.v1.IssuedCertificate
-	2,  // 7: tonghop.v1.ChildrenService.CreateEnrollmentToken:input_type -> tonghop.v1.CreateEnrollmentTokenRequest
-	4,  // 8: tonghop.v1.ChildrenService.ListChildren:input_type -> tonghop.v1.ListChildrenRequest
-	6,  // 9: tonghop.v1.ChildrenService.RevokeChild:input_type -> tonghop.v1.RevokeChildRequest
-	3,  // 10: tonghop.v1.ChildrenService.CreateEnrollmentToken:output_type -> tonghop.v1.CreateEnrollmentTokenResponse
-	5,  // 11: tonghop.v1.ChildrenService.ListChildren:output_type -> tonghop.v1.ListChildrenResponse
-	7,  // 12: tonghop.v1.ChildrenService.RevokeChild:output_type -> tonghop.v1.RevokeChildResponse
-	10, // [10:13] is the sub-list for method output_type
-	7,  // [7:10] is the sub-list for method input_type
-	7,  // [7:7] is the sub-list for extension type_name
-	7,  // [7:7] is the sub-list for extension extendee
-	0,  // [0:7] is the sub-list for field type_name
+	2,  // 4: tonghop.v1.Child.last_report:type_name -> tonghop.v1.LastReport
+	12, // 5: tonghop.v1.LastReport.received_at:type_name -> google.protobuf.Timestamp
+	12, // 6: tonghop.v1.ChildToken.expires_at:type_name -> google.protobuf.Timestamp
+	4,  // 7: tonghop.v1.CreateEnrollmentTokensResponse.tokens:type_name -> tonghop.v1.ChildToken
+	12, // 8: tonghop.v1.CreateEnrollmentTokenResponse.expires_at:type_name -> google.protobuf.Timestamp
+	1,  // 9: tonghop.v1.ListChildrenResponse.children:type_name -> tonghop.v1.Child
+	0,  // 10: tonghop.v1.RevokeChildResponse.revoked:type_name -> tonghop.v1.IssuedCertificate
+	6,  // 11: tonghop.v1.ChildrenService.CreateEnrollmentToken:input_type -> tonghop.v1.CreateEnrollmentTokenRequest
+	3,  // 12: tonghop.v1.ChildrenService.CreateEnrollmentTokens:input_type -> tonghop.v1.CreateEnrollmentTokensRequest
+	8,  // 13: tonghop.v1.ChildrenService.ListChildren:input_type -> tonghop.v1.ListChildrenRequest
+	10, // 14: tonghop.v1.ChildrenService.RevokeChild:input_type -> tonghop.v1.RevokeChildRequest
+	7,  // 15: tonghop.v1.ChildrenService.CreateEnrollmentToken:output_type -> tonghop.v1.CreateEnrollmentTokenResponse
+	5,  // 16: tonghop.v1.ChildrenService.CreateEnrollmentTokens:output_type -> tonghop.v1.CreateEnrollmentTokensResponse
+	9,  // 17: tonghop.v1.ChildrenService.ListChildren:output_type -> tonghop.v1.ListChildrenResponse
+	11, // 18: tonghop.v1.ChildrenService.RevokeChild:output_type -> tonghop.v1.RevokeChildResponse
+	15, // [15:19] is the sub-list for method output_type
+	11, // [11:15] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_tonghop_v1_children_proto_init() }
@@ -573,7 +890,7 @@ func file_tonghop_v1_children_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tonghop_v1_children_proto_rawDesc), len(file_tonghop_v1_children_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   8,
+			NumMessages:   12,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -80,6 +80,33 @@ func local_request_ChildrenService_CreateEnrollmentToken_0(ctx context.Context, 
 	return msg, metadata, err
 }
 
+func request_ChildrenService_CreateEnrollmentTokens_0(ctx context.Context, marshaler runtime.Marshaler, client ChildrenServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq CreateEnrollmentTokensRequest
+		metadata runtime.ServerMetadata
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.CreateEnrollmentTokens(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_ChildrenService_CreateEnrollmentTokens_0(ctx context.Context, marshaler runtime.Marshaler, server ChildrenServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq CreateEnrollmentTokensRequest
+		metadata runtime.ServerMetadata
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	msg, err := server.CreateEnrollmentTokens(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 func request_ChildrenService_ListChildren_0(ctx context.Context, marshaler runtime.Marshaler, client ChildrenServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
 		protoReq ListChildrenRequest
@@ -171,6 +198,26 @@ func RegisterChildrenServiceHandlerServer(ctx context.Context, mux *runtime.Serv
 			return
 		}
 		forward_ChildrenService_CreateEnrollmentToken_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodPost, pattern_ChildrenService_CreateEnrollmentTokens_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/tonghop.v1.ChildrenService/CreateEnrollmentTokens", runtime.WithHTTPPathPattern("/v1/children:enrollmentTokens"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_ChildrenService_CreateEnrollmentTokens_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_ChildrenService_CreateEnrollmentTokens_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
 	mux.Handle(http.MethodGet, pattern_ChildrenService_ListChildren_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
@@ -269,6 +316,23 @@ func RegisterChildrenServiceHandlerClient(ctx context.Context, mux *runtime.Serv
 		}
 		forward_ChildrenService_CreateEnrollmentToken_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPost, pattern_ChildrenService_CreateEnrollmentTokens_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/tonghop.v1.ChildrenService/CreateEnrollmentTokens", runtime.WithHTTPPathPattern("/v1/children:enrollmentTokens"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_ChildrenService_CreateEnrollmentTokens_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_ChildrenService_CreateEnrollmentTokens_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodGet, pattern_ChildrenService_ListChildren_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -307,13 +371,15 @@ func RegisterChildrenServiceHandlerClient(ctx context.Context, mux *runtime.Serv
 }
 
 var (
-	pattern_ChildrenService_CreateEnrollmentToken_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "children", "unit_code"}, "enrollmentToken"))
-	pattern_ChildrenService_ListChildren_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "children"}, ""))
-	pattern_ChildrenService_RevokeChild_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "children", "unit_code"}, "revoke"))
+	pattern_ChildrenService_CreateEnrollmentToken_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "children", "unit_code"}, "enrollmentToken"))
+	pattern_ChildrenService_CreateEnrollmentTokens_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "children"}, "enrollmentTokens"))
+	pattern_ChildrenService_ListChildren_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "children"}, ""))
+	pattern_ChildrenService_RevokeChild_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "children", "unit_code"}, "revoke"))
 )
 
 var (
-	forward_ChildrenService_CreateEnrollmentToken_0 = runtime.ForwardResponseMessage
-	forward_ChildrenService_ListChildren_0          = runtime.ForwardResponseMessage
-	forward_ChildrenService_RevokeChild_0           = runtime.ForwardResponseMessage
+	forward_ChildrenService_CreateEnrollmentToken_0  = runtime.ForwardResponseMessage
+	forward_ChildrenService_CreateEnrollmentTokens_0 = runtime.ForwardResponseMessage
+	forward_ChildrenService_ListChildren_0           = runtime.ForwardResponseMessage
+	forward_ChildrenService_RevokeChild_0            = runtime.ForwardResponseMessage
 )

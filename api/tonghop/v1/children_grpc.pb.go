@@ -19,9 +19,10 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	ChildrenService_CreateEnrollmentToken_FullMethodName = "/tonghop.v1.ChildrenService/CreateEnrollmentToken"
-	ChildrenService_ListChildren_FullMethodName          = "/tonghop.v1.ChildrenService/ListChildren"
-	ChildrenService_RevokeChild_FullMethodName           = "/tonghop.v1.ChildrenService/RevokeChild"
+	ChildrenService_CreateEnrollmentToken_FullMethodName  = "/tonghop.v1.ChildrenService/CreateEnrollmentToken"
+	ChildrenService_CreateEnrollmentTokens_FullMethodName = "/tonghop.v1.ChildrenService/CreateEnrollmentTokens"
+	ChildrenService_ListChildren_FullMethodName           = "/tonghop.v1.ChildrenService/ListChildren"
+	ChildrenService_RevokeChild_FullMethodName            = "/tonghop.v1.ChildrenService/RevokeChild"
 )
 
 // ChildrenServiceClient is the client API for ChildrenService service.
@@ -35,6 +36,12 @@ type ChildrenServiceClient interface {
 	// CreateEnrollmentToken makes a one-time token with which the child unit's
 	// node obtains its certificate. The token is shown only in this answer.
 	CreateEnrollmentToken(ctx context.Context, in *CreateEnrollmentTokenRequest, opts ...grpc.CallOption) (*CreateEnrollmentTokenResponse, error)
+	// CreateEnrollmentTokens makes a one-time token for every direct child
+	// that holds no valid certificate (or for every child, with
+	// include_enrolled), all in one step: the file a province hands out to
+	// enrol its districts or communes. The tokens are shown only in this
+	// answer.
+	CreateEnrollmentTokens(ctx context.Context, in *CreateEnrollmentTokensRequest, opts ...grpc.CallOption) (*CreateEnrollmentTokensResponse, error)
 	// ListChildren lists the direct children with their certificates.
 	ListChildren(ctx context.Context, in *ListChildrenRequest, opts ...grpc.CallOption) (*ListChildrenResponse, error)
 	// RevokeChild revokes every certificate issued to a child unit. Its
@@ -55,6 +62,16 @@ func (c *childrenServiceClient) CreateEnrollmentToken(ctx context.Context, in *C
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(CreateEnrollmentTokenResponse)
 	err := c.cc.Invoke(ctx, ChildrenService_CreateEnrollmentToken_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *childrenServiceClient) CreateEnrollmentTokens(ctx context.Context, in *CreateEnrollmentTokensRequest, opts ...grpc.CallOption) (*CreateEnrollmentTokensResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateEnrollmentTokensResponse)
+	err := c.cc.Invoke(ctx, ChildrenService_CreateEnrollmentTokens_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -92,6 +109,12 @@ type ChildrenServiceServer interface {
 	// CreateEnrollmentToken makes a one-time token with which the child unit's
 	// node obtains its certificate. The token is shown only in this answer.
 	CreateEnrollmentToken(context.Context, *CreateEnrollmentTokenRequest) (*CreateEnrollmentTokenResponse, error)
+	// CreateEnrollmentTokens makes a one-time token for every direct child
+	// that holds no valid certificate (or for every child, with
+	// include_enrolled), all in one step: the file a province hands out to
+	// enrol its districts or communes. The tokens are shown only in this
+	// answer.
+	CreateEnrollmentTokens(context.Context, *CreateEnrollmentTokensRequest) (*CreateEnrollmentTokensResponse, error)
 	// ListChildren lists the direct children with their certificates.
 	ListChildren(context.Context, *ListChildrenRequest) (*ListChildrenResponse, error)
 	// RevokeChild revokes every certificate issued to a child unit. Its
@@ -110,6 +133,9 @@ type UnimplementedChildrenServiceServer struct{}
 
 func (UnimplementedChildrenServiceServer) CreateEnrollmentToken(context.Context, *CreateEnrollmentTokenRequest) (*CreateEnrollmentTokenResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method CreateEnrollmentToken not implemented")
+}
+func (UnimplementedChildrenServiceServer) CreateEnrollmentTokens(context.Context, *CreateEnrollmentTokensRequest) (*CreateEnrollmentTokensResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateEnrollmentTokens not implemented")
 }
 func (UnimplementedChildrenServiceServer) ListChildren(context.Context, *ListChildrenRequest) (*ListChildrenResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListChildren not implemented")
@@ -152,6 +178,24 @@ func _ChildrenService_CreateEnrollmentToken_Handler(srv interface{}, ctx context
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(ChildrenServiceServer).CreateEnrollmentToken(ctx, req.(*CreateEnrollmentTokenRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ChildrenService_CreateEnrollmentTokens_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateEnrollmentTokensRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ChildrenServiceServer).CreateEnrollmentTokens(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ChildrenService_CreateEnrollmentTokens_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ChildrenServiceServer).CreateEnrollmentTokens(ctx, req.(*CreateEnrollmentTokensRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -202,6 +246,10 @@ var ChildrenService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "CreateEnrollmentToken",
 			Handler:    _ChildrenService_CreateEnrollmentToken_Handler,
+		},
+		{
+			MethodName: "CreateEnrollmentTokens",
+			Handler:    _ChildrenService_CreateEnrollmentTokens_Handler,
 		},
 		{
 			MethodName: "ListChildren",

@@ -148,6 +148,9 @@ const routes = [
   [/^#\/bao-cao\/([^/]+)\/([^/]+)\/([^/]+)$/, (m) => reportScreen(decodeURIComponent(m[1]), decodeURIComponent(m[2]), decodeURIComponent(m[3]))],
   [/^#\/tong-hop(?:\?(.*))?$/, (m) => rollupScreen(new URLSearchParams(m[1] || ''))],
   [/^#\/chi-tieu$/, () => targetsScreen()],
+  [/^#\/nhap-thay\/([^/]+)\/([^/]+)\/([^/]+)$/, 
+    // Loaded when first used: most people never enter on another's behalf.
+    async (m) => (await import('./proxy.js')).proxyScreen(decodeURIComponent(m[1]), decodeURIComponent(m[2]), decodeURIComponent(m[3]))],
 ];
 
 let rendering = 0;

@@ -119,7 +119,7 @@ export function elementBlock(code, cell, prev, prevLabel, thisLabel, heading = '
     table(null, ['', thisLabel, prevLabel], rows, { label: `${name(e)}: ${thisLabel}, ${prevLabel}`, class: 'cells' }));
 }
 
-function sectionsWithFigures(ds) {
+export function sectionsWithFigures(ds) {
   const { els } = catalogIndex();
   const bySection = new Map();
   const loose = [];
@@ -203,10 +203,7 @@ export async function entryScreen(dataSet, period) {
     parts.push(() => h('h2', null, t('numbers')));
     for (const code of loose) parts.push(() => elementBlock(code, cell, prev, prevLabel, thisLabel));
   }
-  const form = h('form', { class: 'outline', onsubmit: (e) => e.preventDefault() });
-  let built = 0;
-  const buildPart = () => { form.append(...[parts[built++]()].flat()); };
-  while (built < parts.length && (built < FIRST_PARTS || inputs.size < FIRST_CELLS)) buildPart();
+  const { form, buildAll, start } = cellForm(parts, (input) => take(input), () => renderViolations(), started, lang);
 
   const signPanel = h('section', { class: 'card sign', id: 'sign', 'aria-labelledby': 'sign-h' });
   const outboxPanel = h('div', { class: 'outbox', id: 'outbox', 'aria-live': 'polite' });
@@ -216,27 +213,6 @@ export async function entryScreen(dataSet, period) {
     h('p', { class: 'muted' }, `${ctx.node.unit_code} ${ctx.node.unit_name}`),
     banner, h('p', { class: 'hint' }, t('pasteHint')), summary,
     form, signPanel);
-
-  let complete = false;
-  function completed() {
-    if (complete) return;
-    complete = true;
-    renderViolations();
-    performance.mark('form-complete');
-    document.documentElement.dataset.formCompleteMs = String(Math.round(performance.now() - started));
-  }
-  // buildAll builds what is left of the form at once.
-  function buildAll() {
-    while (built < parts.length) buildPart();
-    completed();
-  }
-  function buildMore(deadline) {
-    if (!form.isConnected) return; // another screen was opened
-    const until = performance.now() + CHUNK_MS;
-    while (built < parts.length && (deadline && !deadline.didTimeout ? deadline.timeRemaining() > 1 : performance.now() < until)) buildPart();
-    if (built < parts.length) later(buildMore);
-    else completed();
-  }
 
   function renderViolations() {
     for (const inp of inputs.values()) {
@@ -326,37 +302,6 @@ export async function entryScreen(dataSet, period) {
     saveTimer = setTimeout(flush, 250);
   }
 
-  // Keys, changes and pastes are handled once for the whole form: its cells
-  // in the outline's order are the inputs map's, which is filled as the
-  // parts are built.
-  const order = () => [...inputs.values()];
-  form.addEventListener('change', (e) => { if (e.target.matches('input.num')) take(e.target); });
-  form.addEventListener('keydown', (e) => {
-    if (e.key === 'Tab' && !e.shiftKey && !complete) buildAll();
-    if (e.key !== 'Enter' || !e.target.matches('input.num')) return;
-    e.preventDefault();
-    take(e.target);
-    let cells = order(), i = cells.indexOf(e.target);
-    if (!e.shiftKey && i === cells.length - 1 && !complete) { buildAll(); cells = order(); }
-    const next = cells[i + (e.shiftKey ? -1 : 1)];
-    if (next) { next.focus(); next.select(); }
-  });
-  form.addEventListener('paste', (e) => {
-    if (!e.target.matches('input.num')) return;
-    const values = pastedCells((e.clipboardData || window.clipboardData).getData('text/plain'), lang);
-    if (!values) return;
-    e.preventDefault();
-    let cells = order(), i = cells.indexOf(e.target);
-    if (i + values.length > cells.length && !complete) { buildAll(); cells = order(); }
-    values.forEach((v, k) => {
-      const target = cells[i + k];
-      if (!target) return;
-      target.value = v;
-      take(target);
-    });
-    cells[Math.min(i + values.length, cells.length - 1)].focus();
-  });
-
   // Signing.
   function renderSign() {
     const errs = violations.filter((v) => v.importance === 'IMPORTANCE_ERROR');
@@ -420,7 +365,7 @@ export async function entryScreen(dataSet, period) {
   }
 
   renderViolations();
-  if (built < parts.length) later(buildMore); else completed();
+  start();
   showOutbox(true);
   window.addEventListener('pagehide', () => { flush(); sectionSavers.forEach((s) => s(true)); }, { once: true });
 }
@@ -431,6 +376,70 @@ const FIRST_PARTS = 4, FIRST_CELLS = 40;
 // The rest is built in steps of about this many milliseconds, between which
 // the browser paints and answers keys.
 const CHUNK_MS = 8;
+
+// cellForm is a form of figure cells (input.num, one per element and
+// option) built from parts, functions that each make a piece of the outline,
+// in their order: the first ones at once, so that the screen answers and can
+// be typed in, the rest a little at a time while the browser is idle, once
+// start is called. Anything that needs the whole form (Tab or Enter past the
+// last cell built, a paste running past it) builds the rest at once first;
+// so does buildAll, for a link to a table or signing. take(input) reads a
+// cell that changed; completed() runs once the whole form is built. Tab and
+// the browser move through the cells; Enter moves to the next (Shift+Enter
+// the one before); a column, row or block pasted from Excel fills the cells
+// from the one it was pasted in (pastedCells).
+export function cellForm(parts, take, completed, started, lang) {
+  const form = h('form', { class: 'outline', onsubmit: (e) => e.preventDefault() });
+  const cells = () => [...form.querySelectorAll('input.num')];
+  let built = 0, complete = false;
+  const buildPart = () => { form.append(...[parts[built++]()].flat()); };
+  while (built < parts.length && (built < FIRST_PARTS || form.querySelectorAll('input.num').length < FIRST_CELLS)) buildPart();
+  function done() {
+    if (complete) return;
+    complete = true;
+    completed();
+    performance.mark('form-complete');
+    document.documentElement.dataset.formCompleteMs = String(Math.round(performance.now() - started));
+  }
+  function buildAll() {
+    while (built < parts.length) buildPart();
+    done();
+  }
+  function buildMore(deadline) {
+    if (!form.isConnected) return; // another screen was opened
+    const until = performance.now() + CHUNK_MS;
+    while (built < parts.length && (deadline && !deadline.didTimeout ? deadline.timeRemaining() > 1 : performance.now() < until)) buildPart();
+    if (built < parts.length) later(buildMore);
+    else done();
+  }
+  form.addEventListener('change', (e) => { if (e.target.matches('input.num')) take(e.target); });
+  form.addEventListener('keydown', (e) => {
+    if (e.key === 'Tab' && !e.shiftKey && !complete) buildAll();
+    if (e.key !== 'Enter' || !e.target.matches('input.num')) return;
+    e.preventDefault();
+    take(e.target);
+    let all = cells(), i = all.indexOf(e.target);
+    if (!e.shiftKey && i === all.length - 1 && !complete) { buildAll(); all = cells(); }
+    const next = all[i + (e.shiftKey ? -1 : 1)];
+    if (next) { next.focus(); next.select(); }
+  });
+  form.addEventListener('paste', (e) => {
+    if (!e.target.matches('input.num')) return;
+    const values = pastedCells((e.clipboardData || window.clipboardData).getData('text/plain'), lang);
+    if (!values) return;
+    e.preventDefault();
+    let all = cells(), i = all.indexOf(e.target);
+    if (i + values.length > all.length && !complete) { buildAll(); all = cells(); }
+    values.forEach((v, k) => {
+      const target = all[i + k];
+      if (!target) return;
+      target.value = v;
+      take(target);
+    });
+    all[Math.min(i + values.length, all.length - 1)].focus();
+  });
+  return { form, buildAll, start() { if (built < parts.length) later(buildMore); else done(); } };
+}
 
 // later runs fn when the browser is idle, or within 50 ms in any case.
 function later(fn) {

@@ -102,6 +102,16 @@ const words = {
   sectionsWritten: ['phần đã viết', 'sections written'],
   valuesCount: ['số liệu', 'values'],
   deadlinePassed: ['đã quá hạn', 'deadline passed'],
+  proxyEntry: ['Nhập thay', 'Entry on behalf'],
+  proxyLink: ['Nhập thay', 'Enter on behalf'],
+  proxyNote: ['Đơn vị này không tự gửi báo cáo: số liệu được nhập, kiểm tra và ký thay bởi', 'This unit does not send its own report: the figures are entered, checked and signed on its behalf by'],
+  proxyEarlier: ['đã được nhập thay trước đây; lần ký này thay thế lần đó', 'was entered on its behalf before; signing now replaces it'],
+  proxySelfSigned: ['Đơn vị đã tự ký báo cáo này, nên không thể nhập thay nữa.', 'The unit has signed this report itself, so it can no longer be entered on its behalf.'],
+  proxySignTitle: ['Ký thay và gửi', 'Sign on behalf and send'],
+  proxyIntro: ['Báo cáo ghi rõ được nhập và ký thay bởi', 'The report states that it was entered and signed on the unit’s behalf by'],
+  proxySign: ['Ký thay và gửi báo cáo', 'Sign on behalf and send'],
+  proxySigned: ['Đã ký thay', 'Signed on behalf'],
+  enteredBy: ['nhập thay bởi', 'entered on behalf by'],
 };
 
 let lang = localStorage.getItem('tonghop:lang') === 'en' ? 'en' : 'vi';

@@ -34,10 +34,14 @@ export async function boardScreen(roundId) {
   parts.push(table(t('board') + ' – ' + t('level'), head, levelRows.map((r) => h('tr', null, r.map((x, i) => i ? h('td', { class: 'n' }, x) : h('th', { scope: 'row' }, x)))), { class: 'board' }));
   const units = c.units || [];
   const unitHead = [t('unit'), t('level'), t('state'), t('revision'), t('firstSigned'), t('errors'), t('comment')];
+  const canProxy = ctx.caller.token.role === 'ROLE_APPROVER' || ctx.caller.token.role === 'ROLE_ADMIN';
   const unitRows = units.map((u) => h('tr', { class: 'state-' + stateClass(u.state), dataset: { unit: u.unit_code } },
     h('th', { scope: 'row' }, Number(u.revision) ? h('a', { href: `#/bao-cao/${enc(u.unit_code)}/${enc(c.round.data_set)}/${enc(c.round.period)}` }, `${u.unit_code} ${u.name}`) : `${u.unit_code} ${u.name}`),
     h('td', null, t('level_' + u.level)),
-    h('td', null, h('span', { class: 'badge ' + stateClass(u.state) }, stateWord(u.state)), u.late ? h('span', { class: 'badge late' }, t('late')) : null),
+    h('td', null, h('span', { class: 'badge ' + stateClass(u.state) }, stateWord(u.state)), u.late ? h('span', { class: 'badge late' }, t('late')) : null,
+      u.entered_by ? h('span', { class: 'badge proxy' }, `${t('enteredBy')} ${u.entered_by}`) : null,
+      canProxy && u.unit_code !== ctx.node.unit_code && (!Number(u.revision) || u.entered_by)
+        ? h('a', { class: 'proxy', href: `#/nhap-thay/${enc(u.unit_code)}/${enc(c.round.data_set)}/${enc(c.round.period)}` }, t('proxyLink')) : null),
     h('td', { class: 'n' }, Number(u.revision) ? u.revision : ''),
     h('td', null, u.first_signed_at ? f.dateTime(u.first_signed_at, lang) : ''),
     h('td', { class: 'n' }, u.error_count ? f.num(u.error_count, 0, lang) : ''),
