@@ -433,7 +433,11 @@ func Run(ctx context.Context, cfg Config) (_ *Results, err error) {
 	if m, ok, err := newMapped(tree); err != nil {
 		return nil, err
 	} else if ok {
-		mq, err := askMapped(ctx, cfg, m, tree, rootDir, pg, cols, say)
+		// The profile file holds the questions above: a second profile
+		// would be appended to it, which pprof cannot read.
+		mcfg := cfg
+		mcfg.QueryProfile = nil
+		mq, err := askMapped(ctx, mcfg, m, tree, rootDir, pg, cols, say)
 		if err != nil {
 			return nil, err
 		}

@@ -352,3 +352,48 @@ indicators:
 		}
 	}
 }
+
+// TestCatalogVersionByFile: Kon Tum, with no link to the root, publishes
+// its version and carries it up in a bundle file with a report made with
+// it; the root imports both, in that order within the one file, and
+// computes the province's indicator; the receipts clear the outbox.
+func TestCatalogVersionByFile(t *testing.T) {
+	units := konTumUnits()
+	root := startDated(t, "vn", nil, units, nil, Options{})
+	konTum := startDated(t, "62", root, units, nil, Options{})
+	konTum.cutOff()
+	source, err := os.ReadFile("testdata/kon-tum-03-nq-tu.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := konTum.catalogs().PublishCatalog(ctx, &tonghopv1.PublishCatalogRequest{Source: string(source)}); err != nil {
+		t.Fatal(err)
+	}
+	konTum.putSet("nghi_quyet_03_kon_tum", "2024", dv("nq03_chi_bo", "", "377"), dv("nq03_chi_bo_sinh_hoat_chuyen_de", "", "373"))
+	konTum.submitSet("nghi_quyet_03_kon_tum", "2024")
+	ex, err := konTum.bundles().ExportBundle(ctx, &tonghopv1.ExportBundleRequest{})
+	if err != nil || ex.Manifest.Entries != 2 {
+		t.Fatalf("export: %v %v", ex.GetManifest(), err)
+	}
+	im, err := root.bundles().ImportBundle(ctx, &tonghopv1.ImportBundleRequest{Bundle: ex.Bundle})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range im.Results {
+		if r.Outcome != tonghopv1.DeliveryOutcome_DELIVERY_OUTCOME_ACCEPTED {
+			t.Errorf("entry %d: %v", i, r)
+		}
+	}
+	if r := root.versions(); len(r.Versions) != 1 || r.Versions[0].UnitCode != "62" {
+		t.Fatalf("the root's versions: %v", r)
+	}
+	got := root.indicator("62", "nq03_ty_le_chi_bo_sinh_hoat_chuyen_de", "2024")
+	if got.GetNumerator() != 373 || got.GetDenominator() != 377 {
+		t.Fatalf("at the root: %v", got)
+	}
+	rc, err := konTum.bundles().ImportReceipts(ctx, &tonghopv1.ImportReceiptsRequest{Receipts: im.Receipts})
+	if err != nil || rc.Cleared != 2 || len(konTum.outbox()) != 0 {
+		t.Fatalf("receipts: %v %v, outbox %v", rc, err, konTum.outbox())
+	}
+}
