@@ -374,7 +374,7 @@ func (w *wiring) linksToParent() (err error) {
 	}, w.log.Named("uplink"))
 	w.reports.Queued, w.parent.Queued = n.uplink.Notify, n.uplink.Notify
 	n.downlink = &downlink.Syncer{Store: n.store, Conn: n.upconn, Self: w.self, Interval: w.cfg.SyncInterval, Logger: w.log.Named("downlink"),
-		Catalogs: w.reports.KeepFromAbove}
+		Catalogs: w.reports.KeepFromAbove, Revocations: w.reports.KeepRevocationsFromAbove, Revoked: w.revocations.Revoked}
 	n.renewal = &enrolment.Renewal{Conn: n.upconn, Identity: &n.identity, Name: n.unit.Name, Every: w.cfg.SyncInterval, Now: w.clock,
 		Logger: w.log.Named("renewal"), Adopt: w.adopt}
 	return nil
