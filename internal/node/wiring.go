@@ -232,7 +232,7 @@ func (w *wiring) buildDeps() error {
 		Engine:        &rollup.Engine{Store: st, Catalog: w.verifier.Versions.All(), Tree: w.tree, History: w.history, Self: w.self},
 		ParentAddress: w.cfg.Parent, Version: Version, StartedAt: w.clock(), Logger: w.log, Clock: w.clock,
 		Submissions: w.reports, Parent: w.parent, Tokens: w.tokens, Audit: l,
-		Transfer: &bundle.Transfer{Subs: w.reports, Logger: w.log.Named("bundle")},
+		Transfer: &bundle.Transfer{Reports: w.reports, Outbox: st, Verifier: w.verifier, Logger: w.log.Named("bundle")},
 	}
 	w.authz = server.NewAuthz(server.Authz{Tokens: w.tokens, Store: st, Audit: l, Tree: w.tree, Self: w.self, Logger: w.log.Named("authz")})
 	w.registry = prometheus.NewRegistry()
