@@ -56,7 +56,8 @@ type words struct {
 	reviewReopened    string
 	actions           map[string]string // review log actions by their code
 	roles             map[tonghopv1.Role]string
-	mustEqual         string // what the left side of a broken rule must be
+	levels            map[string]string // administrative levels by their code
+	mustEqual         string            // what the left side of a broken rule must be
 	mustNotExceed     string
 	against           string
 	signed            string // revision, unit, data set, period, values, sections, digest, forward state
@@ -180,6 +181,7 @@ func vietnamese() *words {
 		errorsAndWarnings: "Số liệu của kỳ có %d lỗi, chặn việc ký cho đến khi sửa hoặc ghi rõ lý do giữ nguyên, và %d cảnh báo, không chặn việc ký:\n",
 		reviewed:          "%s báo cáo %s %s %s lần %d; tình trạng: %s.\n",
 		reviewAccepted:    "Đã duyệt", reviewReturned: "Đã trả lại", reviewReopened: "Đã mở lại",
+		levels: map[string]string{"province": "tỉnh", "district": "huyện", "commune": "xã"},
 		roles: map[tonghopv1.Role]string{tonghopv1.Role_ROLE_VIEWER: "xem", tonghopv1.Role_ROLE_EDITOR: "nhập liệu",
 			tonghopv1.Role_ROLE_APPROVER: "ký duyệt", tonghopv1.Role_ROLE_ADMIN: "quản trị"},
 		actions:   map[string]string{"received": "nhận", "accept": "duyệt", "return": "trả lại", "reopen": "mở lại"},
@@ -307,6 +309,7 @@ func english() *words {
 		errorsAndWarnings: "The period's values break %d rule(s), errors that block signing until fixed or overridden, and draw %d warning(s), which do not:\n",
 		reviewed:          "%s %s %s %s revision %d: %s.\n",
 		reviewAccepted:    "Accepted", reviewReturned: "Returned", reviewReopened: "Reopened",
+		levels: map[string]string{"province": "province", "district": "district", "commune": "commune"},
 		roles: map[tonghopv1.Role]string{tonghopv1.Role_ROLE_VIEWER: "viewer", tonghopv1.Role_ROLE_EDITOR: "editor",
 			tonghopv1.Role_ROLE_APPROVER: "approver", tonghopv1.Role_ROLE_ADMIN: "admin"},
 		actions:   map[string]string{"received": "received", "accept": "accepted", "return": "returned", "reopen": "reopened"},
@@ -494,4 +497,13 @@ func (w *words) name(vi, en string) string {
 		return en
 	}
 	return vi
+}
+
+// level is an administrative level for people; a level of another map
+// (levels are data) as its code.
+func (w *words) level(code string) string {
+	if name, ok := w.levels[code]; ok {
+		return name
+	}
+	return code
 }
