@@ -116,6 +116,7 @@ type words struct {
 	builtInMap        string
 	indicatorHeading  string // name, code
 	daysLeft          string // days
+	daysNotRenewed    string // days
 	lastReport        string // unit, data set, period, revision
 	childrenCount     string // count
 	stateCount        string // count, state
@@ -242,6 +243,7 @@ func vietnamese() *words {
 		builtInMap:        "bản đồ hành chính có sẵn (danh sách 2024 và 2025, bảng chuyển đổi ngày 01/07/2025)",
 		indicatorHeading:  "%s (%s)\n\n",
 		daysLeft:          " (còn %d ngày)",
+		daysNotRenewed:    " (còn %d ngày, chưa tự gia hạn)",
 		lastReport:        "%s %s %s, lần %d",
 		childrenCount:     "%d đơn vị trực thuộc",
 		stateCount:        "%d %s",
@@ -370,6 +372,7 @@ func english() *words {
 		builtInMap:        "Vietnam's built-in map (2024 and 2025 lists, the 2025-07-01 mapping)",
 		indicatorHeading:  "%s (%s)\n\n",
 		daysLeft:          " (%d days left)",
+		daysNotRenewed:    " (%d days left, not renewed yet)",
 		lastReport:        "%s %s %s, revision %d",
 		childrenCount:     "%d direct children",
 		stateCount:        "%d %s",
