@@ -35,8 +35,28 @@ const importBatch = 500
 // node's submission.Reports: an import is verified, judged, stored and
 // receipted by the same code as a delivery over the peer port.
 type Transfer struct {
-	Subs   *submission.Reports
-	Logger *zap.Logger
+	// Reports receives the envelopes of an imported bundle, and holds the
+	// key bundles are signed with.
+	Reports Reports
+	// Outbox is what waits for the parent's receipts.
+	Outbox Outbox
+	// Verifier judges bundles and receipts by this node's trust, hierarchy
+	// and clock.
+	Verifier *submission.Verifier
+	Logger   *zap.Logger
+}
+
+// Reports is the submission side of a node a transfer goes through:
+// submission.Reports.
+type Reports interface {
+	Enrolled() (trust.Identity, error)
+	Receive(raws [][]byte, from []string) ([]submission.Outcome, error)
+}
+
+// Outbox is the node's outbox: store.Store.
+type Outbox interface {
+	Outbox(limit int) ([]store.OutboxEntry, [][]byte, error)
+	CompleteDeliveries(ds []store.Delivery) error
 }
 
 // Exported is a bundle of the outbox.
@@ -55,22 +75,14 @@ func (t *Transfer) log() *zap.Logger {
 	return t.Logger
 }
 
-func (t *Transfer) identity() (trust.Identity, error) {
-	id := t.Subs.Identity.Load()
-	if id == nil {
-		return trust.Identity{}, fmt.Errorf("%w: run `tonghop enroll` with a token from the parent", trust.ErrNotEnrolled)
-	}
-	return *id, nil
-}
-
 // Export writes the outbox, oldest first, to one bundle signed by this
 // node. Nothing leaves the outbox: only the receipts do that.
 func (t *Transfer) Export() (Exported, error) {
-	id, err := t.identity()
+	id, err := t.Reports.Enrolled()
 	if err != nil {
 		return Exported{}, err
 	}
-	_, envs, err := t.Subs.Store.Outbox(0)
+	_, envs, err := t.Outbox.Outbox(0)
 	if err != nil {
 		return Exported{}, err
 	}
@@ -92,7 +104,7 @@ func (t *Transfer) Export() (Exported, error) {
 		return Exported{}, fmt.Errorf("%w: the oldest envelope alone is %d bytes", envelope.ErrTooLarge, len(envs[0]))
 	}
 	var buf bytes.Buffer
-	m, err := Write(&buf, Envelopes, envs[:n], nil, id, t.Subs.Verifier.Now())
+	m, err := Write(&buf, Envelopes, envs[:n], nil, id, t.Verifier.Now())
 	if err != nil {
 		return Exported{}, err
 	}
@@ -116,11 +128,11 @@ type Imported struct {
 // is then accepted, found a duplicate, or refused on its own, as over the
 // network. Accepted envelopes are durable before Import returns.
 func (t *Transfer) Import(data []byte) (Imported, error) {
-	id, err := t.identity()
+	id, err := t.Reports.Enrolled()
 	if err != nil {
 		return Imported{}, err
 	}
-	v := t.Subs.Verifier
+	v := t.Verifier
 	b, err := Read(data, v.Roots, v.Now(), v.Revocations.Revoked)
 	if err != nil {
 		return Imported{}, err
@@ -139,7 +151,7 @@ func (t *Transfer) Import(data []byte) (Imported, error) {
 	)
 	for start := 0; start < len(b.Items); start += importBatch {
 		batch := b.Items[start:min(start+importBatch, len(b.Items))]
-		os, err := t.Subs.Receive(batch, from)
+		os, err := t.Reports.Receive(batch, from)
 		if err != nil {
 			return Imported{}, err
 		}
@@ -175,11 +187,11 @@ type Cleared struct {
 // is verified before anything changes; one that does not verify refuses
 // the whole file.
 func (t *Transfer) ImportReceipts(data []byte) (Cleared, error) {
-	id, err := t.identity()
+	id, err := t.Reports.Enrolled()
 	if err != nil {
 		return Cleared{}, err
 	}
-	v := t.Subs.Verifier
+	v := t.Verifier
 	b, err := Read(data, v.Roots, v.Now(), v.Revocations.Revoked)
 	if err != nil {
 		return Cleared{}, err
@@ -209,7 +221,7 @@ func (t *Transfer) ImportReceipts(data []byte) (Cleared, error) {
 		}
 		receipts[r.EnvelopeDigest] = raw
 	}
-	entries, _, err := t.Subs.Store.Outbox(0)
+	entries, _, err := t.Outbox.Outbox(0)
 	if err != nil {
 		return Cleared{}, err
 	}
@@ -219,7 +231,7 @@ func (t *Transfer) ImportReceipts(data []byte) (Cleared, error) {
 			ds = append(ds, store.Delivery{Seq: e.Seq, Digest: e.Digest, Done: store.Delivered, Receipt: raw})
 		}
 	}
-	if err := t.Subs.Store.CompleteDeliveries(ds); err != nil {
+	if err := t.Outbox.CompleteDeliveries(ds); err != nil {
 		return Cleared{}, err
 	}
 	t.log().Info("receipts imported", zap.String("from", b.Manifest.From), zap.Int("cleared", len(ds)), zap.Int("already_cleared", len(receipts)-len(ds)))

@@ -84,6 +84,11 @@ func newNodeCmd(streams IO) *cobra.Command {
 			} {
 				tab.add(labels[i], v)
 			}
+			// A revoked certificate of the node's own chain: what it signs
+			// is refused above until it enrols again.
+			for _, r := range n.RevokedChain {
+				tab.add(labels[7], r.UnitCode+" · "+r.Serial+" · "+ws.when(r.RevokedAt.AsTime())+" · "+r.Reason)
+			}
 			return tab.write(streams.Out, o.format)
 		},
 	}

@@ -129,7 +129,7 @@ func vietnamese() *words {
 	return &words{
 		hanoiTime:         " (giờ Hà Nội)",
 		nodeInfo:          []string{"MỤC", "GIÁ TRỊ"},
-		nodeRows:          []string{"đơn vị", "cấp", "cấp trên", "phiên bản", "lược đồ", "danh mục", "khởi động"},
+		nodeRows:          []string{"đơn vị", "cấp", "cấp trên", "phiên bản", "lược đồ", "danh mục", "khởi động", "chứng thư bị thu hồi"},
 		sections:          []string{"PHẦN", "NỘI DUNG"},
 		catalogElements:   []string{"MÃ", "TÍNH CHẤT", "NHÓM", "PHÂN TỔ", "TÊN"},
 		catalogBreakdowns: []string{"MÃ", "LOẠI", "CÁC GIÁ TRỊ", "TÊN"},
@@ -256,7 +256,7 @@ func english() *words {
 		en:                true,
 		hanoiTime:         " (Hà Nội time)",
 		nodeInfo:          []string{"FIELD", "VALUE"},
-		nodeRows:          []string{"unit", "level", "parent", "version", "schema", "catalogue", "started"},
+		nodeRows:          []string{"unit", "level", "parent", "version", "schema", "catalogue", "started", "revoked"},
 		sections:          []string{"SECTION", "TEXT"},
 		catalogElements:   []string{"CODE", "NATURE", "GROUP", "BREAKDOWNS", "NAME"},
 		catalogBreakdowns: []string{"CODE", "KIND", "OPTIONS", "NAME"},

@@ -3,22 +3,28 @@
 // connection), at start and then at an interval, and keeps them as the
 // parent sent them: the targets set above, the reporting rounds opened
 // above, and what the parent said of the node's own reports (accepted,
-// returned with a comment), and the catalogue versions published above.
+// returned with a comment), the catalogue versions published above, and
+// the revocations of certificates on the node's own path.
 package downlink
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
+	"fmt"
 	"time"
 
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/peer"
 	"google.golang.org/grpc/status"
 
 	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
 	"github.com/tonghop/tonghop/internal/review"
 	"github.com/tonghop/tonghop/internal/store"
+	"github.com/tonghop/tonghop/internal/trust"
 	"github.com/tonghop/tonghop/internal/wire"
 )
 
@@ -35,7 +41,17 @@ type Syncer struct {
 	// parent hands down (published by it or above it), bases first; it
 	// reports whether the version was new here.
 	Catalogs func(raw []byte) (bool, error)
+	// Revocations, when set, verifies and keeps the revocation notices the
+	// parent hands down, of certificates on this node's path; Revoked then
+	// says whether a certificate is revoked, and a parent presenting a
+	// revoked one is trusted for nothing more (ErrParentRevoked).
+	Revocations func(notices [][]byte) (int, error)
+	Revoked     func(*x509.Certificate) bool
 }
+
+// ErrParentRevoked means the parent's certificate, or one above it in its
+// chain, is revoked: what it hands down is not taken.
+var ErrParentRevoked = errors.New("the parent's certificate is revoked")
 
 // Run syncs at once and then every Interval until ctx ends.
 func (s *Syncer) Run(ctx context.Context) {
@@ -57,6 +73,9 @@ func (s *Syncer) Run(ctx context.Context) {
 func (s *Syncer) Sync(ctx context.Context) error {
 	cctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
+	if err := s.syncRevocations(cctx); err != nil {
+		return err
+	}
 	resp, err := tonghopv1.NewPeerServiceClient(s.Conn).FetchTargets(cctx, &tonghopv1.FetchTargetsRequest{})
 	if err != nil {
 		return err
@@ -118,4 +137,38 @@ func (s *Syncer) syncCatalogs(ctx context.Context) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// syncRevocations keeps the revocations on this node's path first, so that
+// a revoked parent's definitions are refused in the same round: they come
+// over a connection its certificate authenticates.
+func (s *Syncer) syncRevocations(ctx context.Context) error {
+	if s.Revocations == nil {
+		return nil
+	}
+	var p peer.Peer
+	resp, err := tonghopv1.NewPeerServiceClient(s.Conn).FetchRevocations(ctx, &tonghopv1.FetchRevocationsRequest{}, grpc.Peer(&p))
+	if status.Code(err) == codes.Unimplemented {
+		// A parent from before revocations flowed down hands down none.
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	learnt, err := s.Revocations(resp.Notices)
+	if learnt > 0 {
+		s.Logger.Warn("revocations on this node's path learnt from the parent", zap.Int("certificates", learnt))
+	}
+	if err != nil {
+		return err
+	}
+	if info, ok := p.AuthInfo.(credentials.TLSInfo); ok && s.Revoked != nil {
+		for _, c := range info.State.PeerCertificates {
+			if s.Revoked(c) {
+				return fmt.Errorf("%w: %s, serial %s: enrol this node again under a parent with a valid certificate",
+					ErrParentRevoked, c.Subject.CommonName, trust.SerialHex(c))
+			}
+		}
+	}
+	return nil
 }

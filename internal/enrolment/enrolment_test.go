@@ -25,6 +25,11 @@ const units = `code,name,level,parent_code
 // province is Tỉnh Lai Châu's side as a parent: a real store in a temporary
 // directory, its root identity, its three districts.
 func province(t *testing.T, now func() time.Time) *Parent {
+	return provinceFor(t, now, 10*365*24*time.Hour)
+}
+
+// provinceFor is province with a root certificate valid for validity.
+func provinceFor(t *testing.T, now func() time.Time, validity time.Duration) *Parent {
 	t.Helper()
 	us, err := hierarchy.ReadCSV(strings.NewReader(units))
 	if err != nil {
@@ -40,7 +45,7 @@ func province(t *testing.T, now func() time.Time) *Parent {
 	}
 	t.Cleanup(func() { st.Close() })
 	key, _ := trust.GenerateKey()
-	root, err := trust.NewRoot(key, []string{"12"}, "Tỉnh Lai Châu", now(), 10*365*24*time.Hour)
+	root, err := trust.NewRoot(key, []string{"12"}, "Tỉnh Lai Châu", now(), validity)
 	if err != nil {
 		t.Fatal(err)
 	}

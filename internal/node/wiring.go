@@ -232,7 +232,7 @@ func (w *wiring) buildDeps() error {
 		Engine:        &rollup.Engine{Store: st, Catalog: w.verifier.Versions.All(), Tree: w.tree, History: w.history, Self: w.self},
 		ParentAddress: w.cfg.Parent, Version: Version, StartedAt: w.clock(), Logger: w.log, Clock: w.clock,
 		Submissions: w.reports, Parent: w.parent, Tokens: w.tokens, Audit: l,
-		Transfer: &bundle.Transfer{Subs: w.reports, Logger: w.log.Named("bundle")},
+		Transfer: &bundle.Transfer{Reports: w.reports, Outbox: st, Verifier: w.verifier, Logger: w.log.Named("bundle")},
 	}
 	w.authz = server.NewAuthz(server.Authz{Tokens: w.tokens, Store: st, Audit: l, Tree: w.tree, Self: w.self, Logger: w.log.Named("authz")})
 	w.registry = prometheus.NewRegistry()
@@ -374,7 +374,7 @@ func (w *wiring) linksToParent() (err error) {
 	}, w.log.Named("uplink"))
 	w.reports.Queued, w.parent.Queued = n.uplink.Notify, n.uplink.Notify
 	n.downlink = &downlink.Syncer{Store: n.store, Conn: n.upconn, Self: w.self, Interval: w.cfg.SyncInterval, Logger: w.log.Named("downlink"),
-		Catalogs: w.reports.KeepFromAbove}
+		Catalogs: w.reports.KeepFromAbove, Revocations: w.reports.KeepRevocationsFromAbove, Revoked: w.revocations.Revoked}
 	n.renewal = &enrolment.Renewal{Conn: n.upconn, Identity: &n.identity, Name: n.unit.Name, Every: w.cfg.SyncInterval, Now: w.clock,
 		Logger: w.log.Named("renewal"), Adopt: w.adopt}
 	return nil

@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"slices"
 
 	"go.uber.org/zap"
 	"google.golang.org/grpc/credentials"
@@ -47,6 +48,15 @@ func ders(chain []*x509.Certificate) [][]byte {
 // childPath is the unit path of the calling node, a direct child of this
 // one, checked again on every call against the current revocations.
 func (s *peerService) childPath(ctx context.Context) ([]string, error) {
+	chain, err := peerChain(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.subs.Child(chain)
+}
+
+// peerChain is the calling node's TLS client chain.
+func peerChain(ctx context.Context) ([]*x509.Certificate, error) {
 	p, ok := peer.FromContext(ctx)
 	if !ok {
 		return nil, errNoPeerCert
@@ -55,7 +65,25 @@ func (s *peerService) childPath(ctx context.Context) ([]string, error) {
 	if !ok || len(info.State.PeerCertificates) == 0 {
 		return nil, errNoPeerCert
 	}
-	return s.subs.Child(info.State.PeerCertificates)
+	return info.State.PeerCertificates, nil
+}
+
+// FetchRevocations hands down the notices of revoked certificates on the
+// caller's path, to a child whose own chain may be among them.
+func (s *peerService) FetchRevocations(ctx context.Context, _ *tonghopv1.FetchRevocationsRequest) (*tonghopv1.FetchRevocationsResponse, error) {
+	chain, err := peerChain(ctx)
+	if err != nil {
+		return nil, err
+	}
+	path, err := s.subs.Verifier.ChildEvenRevoked(chain)
+	if err != nil {
+		return nil, err
+	}
+	notices, err := s.store.RevocationNotices(func(unit string) bool { return slices.Contains(path, unit) })
+	if err != nil {
+		return nil, err
+	}
+	return &tonghopv1.FetchRevocationsResponse{Notices: notices}, nil
 }
 
 func (s *peerService) Enroll(ctx context.Context, req *tonghopv1.EnrollRequest) (*tonghopv1.EnrollResponse, error) {

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -45,6 +46,10 @@ type Revocation struct {
 	IssuerFingerprint string    `json:"issuer_fingerprint"`
 	Reason            string    `json:"reason,omitempty"`
 	RevokedAt         time.Time `json:"revoked_at"`
+	// Notice is the digest of the signed notice that carries it (kept in
+	// the envelopes), which is served down to the children; empty in
+	// records from before notices flowed down.
+	Notice string `json:"notice,omitempty"`
 }
 
 // PutToken stores a new enrolment token under the hash of its secret.
@@ -187,18 +192,22 @@ func (s *Store) RevokeIssuedWhere(unit string, which func(Issued) bool, reason, 
 		if len(revoked) == 0 {
 			return fmt.Errorf("unrevoked certificate of unit %s: %w", unit, ErrNotFound)
 		}
+		notices, err := notice(revoked)
+		if err != nil {
+			return err
+		}
 		var rs []Revocation
-		for _, c := range revoked {
+		for i, c := range revoked {
 			if err := putIssued(tx, c); err != nil {
 				return err
 			}
-			rs = append(rs, Revocation{Fingerprint: c.Fingerprint, Serial: c.Serial, Unit: c.Unit, IssuerFingerprint: issuerFingerprint, Reason: reason, RevokedAt: now})
+			r := Revocation{Fingerprint: c.Fingerprint, Serial: c.Serial, Unit: c.Unit, IssuerFingerprint: issuerFingerprint, Reason: reason, RevokedAt: now}
+			if len(notices) == len(revoked) {
+				r.Notice = notices[i].Digest // one notice per certificate, in order
+			}
+			rs = append(rs, r)
 		}
 		if err := putRevocations(tx, rs); err != nil {
-			return err
-		}
-		notices, err := notice(revoked)
-		if err != nil {
 			return err
 		}
 		for _, n := range notices {
@@ -227,6 +236,9 @@ func (s *Store) PutRevocations(rs []Revocation, digest string, envelope []byte, 
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		if tx.Bucket(bucketEnvelopes).Get([]byte(digest)) != nil {
 			return nil
+		}
+		for i := range rs {
+			rs[i].Notice = digest
 		}
 		if err := putRevocations(tx, rs); err != nil {
 			return err
@@ -273,6 +285,30 @@ func (s *Store) Revocations() (map[string]Revocation, error) {
 				return fmt.Errorf("%w: revocation: %v", ErrCorrupt, err)
 			}
 			out[string(k)] = r
+			return nil
+		})
+	})
+	return out, err
+}
+
+// RevocationNotices returns the signed notices of the revocations of the
+// units that on selects, for a child: those on its path. Revocations
+// recorded before notices flowed down have none to give.
+func (s *Store) RevocationNotices(on func(unit string) bool) ([][]byte, error) {
+	var out [][]byte
+	err := s.db.View(func(tx *bolt.Tx) error {
+		envelopes := tx.Bucket(bucketEnvelopes)
+		return tx.Bucket(bucketRevoked).ForEach(func(_, raw []byte) error {
+			var r Revocation
+			if err := json.Unmarshal(raw, &r); err != nil {
+				return fmt.Errorf("%w: revocation: %v", ErrCorrupt, err)
+			}
+			if r.Notice == "" || !on(r.Unit) {
+				return nil
+			}
+			if env := envelopes.Get([]byte(r.Notice)); env != nil {
+				out = append(out, bytes.Clone(env))
+			}
 			return nil
 		})
 	})

@@ -42,6 +42,10 @@ type Reports struct {
 	Logger   *zap.Logger
 }
 
+// Enrolled is the node's key and chain, or trust.ErrNotEnrolled before it
+// enrolled: for what else signs with the node's key (bundle).
+func (n *Reports) Enrolled() (trust.Identity, error) { return n.identity() }
+
 func (n *Reports) identity() (trust.Identity, error) {
 	id := n.Identity.Load()
 	if id == nil {

@@ -265,6 +265,16 @@ func (p payload) at(now time.Time) (time.Time, error) {
 // child of this node. The TLS handshake checked it once; a connection can
 // outlive a revocation, so every call checks again.
 func (v *Verifier) Child(chain []*x509.Certificate) ([]string, error) {
+	return v.child(chain, v.verifyChain)
+}
+
+// ChildEvenRevoked is Child without revocation: a child whose chain is
+// revoked may still ask which of its certificates are (FetchRevocations).
+func (v *Verifier) ChildEvenRevoked(chain []*x509.Certificate) ([]string, error) {
+	return v.child(chain, chainAt(v.Roots, nil))
+}
+
+func (v *Verifier) child(chain []*x509.Certificate, verify func([]*x509.Certificate, time.Time) ([]string, error)) ([]string, error) {
 	if len(chain) == 0 {
 		return nil, fmt.Errorf("%w: no client certificate", ErrUnauthentic)
 	}
@@ -276,7 +286,7 @@ func (v *Verifier) Child(chain []*x509.Certificate) ([]string, error) {
 			at = chain[0].NotAfter.Add(-time.Nanosecond)
 		}
 	}
-	path, err := v.verifyChain(chain, at)
+	path, err := verify(chain, at)
 	switch {
 	case errors.Is(err, trust.ErrRevoked):
 		return nil, fmt.Errorf("%w: %w", ErrNotAllowed, err)

@@ -7,6 +7,7 @@
 package uplink
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -46,9 +47,11 @@ type Forwarder struct {
 	CheckReceipt ReceiptChecker
 	Logger       *zap.Logger
 	Batch        int
-	MinBackoff   time.Duration
-	MaxBackoff   time.Duration
-	notify       chan struct{}
+	// BatchBytes bounds one batch's envelopes; zero is MaxBatchBytes.
+	BatchBytes int
+	MinBackoff time.Duration
+	MaxBackoff time.Duration
+	notify     chan struct{}
 }
 
 // NewForwarder returns a forwarder with defaults filled in.
@@ -150,7 +153,7 @@ func (f *Forwarder) deliverOnce(ctx context.Context, client tonghopv1.PeerServic
 	size := 0
 	for i, env := range envs {
 		size += len(env)
-		if i > 0 && size > MaxBatchBytes {
+		if i > 0 && size > cmp.Or(f.BatchBytes, MaxBatchBytes) {
 			entries, envs = entries[:i], envs[:i]
 			break
 		}

@@ -45,7 +45,12 @@ type Node struct {
 	// The SHA-256 digest of that catalogue, hex-encoded.
 	CatalogDigest string `protobuf:"bytes,9,opt,name=catalog_digest,json=catalogDigest,proto3" json:"catalog_digest,omitempty"`
 	// When the node process started.
-	StartedAt     *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=started_at,json=startedAt,proto3" json:"started_at,omitempty"`
+	StartedAt *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=started_at,json=startedAt,proto3" json:"started_at,omitempty"`
+	// The certificates of this node's own chain (its own, its parent's and
+	// those above) known here to be revoked, learnt from the parent. While
+	// one is, the levels above refuse what this node signs and this node
+	// refuses its parent's receipts and definitions: enrol again.
+	RevokedChain  []*RevokedCertificate `protobuf:"bytes,11,rep,name=revoked_chain,json=revokedChain,proto3" json:"revoked_chain,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -150,6 +155,94 @@ func (x *Node) GetStartedAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Node) GetRevokedChain() []*RevokedCertificate {
+	if x != nil {
+		return x.RevokedChain
+	}
+	return nil
+}
+
+// RevokedCertificate is a revoked certificate of a node's chain.
+type RevokedCertificate struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The unit the certificate was issued to.
+	UnitCode string `protobuf:"bytes,1,opt,name=unit_code,json=unitCode,proto3" json:"unit_code,omitempty"`
+	// Its serial number, hex.
+	Serial string `protobuf:"bytes,2,opt,name=serial,proto3" json:"serial,omitempty"`
+	// Its SHA-256 fingerprint, hex.
+	Fingerprint string `protobuf:"bytes,3,opt,name=fingerprint,proto3" json:"fingerprint,omitempty"`
+	// Why, in the issuer's words.
+	Reason        string                 `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
+	RevokedAt     *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=revoked_at,json=revokedAt,proto3" json:"revoked_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RevokedCertificate) Reset() {
+	*x = RevokedCertificate{}
+	mi := &file_tonghop_v1_node_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RevokedCertificate) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RevokedCertificate) ProtoMessage() {}
+
+func (x *RevokedCertificate) ProtoReflect() protoreflect.Message {
+	mi := &file_tonghop_v1_node_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RevokedCertificate.ProtoReflect.Descriptor instead.
+func (*RevokedCertificate) Descriptor() ([]byte, []int) {
+	return file_tonghop_v1_node_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *RevokedCertificate) GetUnitCode() string {
+	if x != nil {
+		return x.UnitCode
+	}
+	return ""
+}
+
+func (x *RevokedCertificate) GetSerial() string {
+	if x != nil {
+		return x.Serial
+	}
+	return ""
+}
+
+func (x *RevokedCertificate) GetFingerprint() string {
+	if x != nil {
+		return x.Fingerprint
+	}
+	return ""
+}
+
+func (x *RevokedCertificate) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *RevokedCertificate) GetRevokedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RevokedAt
+	}
+	return nil
+}
+
 // GetNodeRequest asks for the node's identity.
 type GetNodeRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -159,7 +252,7 @@ type GetNodeRequest struct {
 
 func (x *GetNodeRequest) Reset() {
 	*x = GetNodeRequest{}
-	mi := &file_tonghop_v1_node_proto_msgTypes[1]
+	mi := &file_tonghop_v1_node_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -171,7 +264,7 @@ func (x *GetNodeRequest) String() string {
 func (*GetNodeRequest) ProtoMessage() {}
 
 func (x *GetNodeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_node_proto_msgTypes[1]
+	mi := &file_tonghop_v1_node_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -184,7 +277,7 @@ func (x *GetNodeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetNodeRequest.ProtoReflect.Descriptor instead.
 func (*GetNodeRequest) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_node_proto_rawDescGZIP(), []int{1}
+	return file_tonghop_v1_node_proto_rawDescGZIP(), []int{2}
 }
 
 // GetNodeResponse carries the node's identity.
@@ -197,7 +290,7 @@ type GetNodeResponse struct {
 
 func (x *GetNodeResponse) Reset() {
 	*x = GetNodeResponse{}
-	mi := &file_tonghop_v1_node_proto_msgTypes[2]
+	mi := &file_tonghop_v1_node_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -209,7 +302,7 @@ func (x *GetNodeResponse) String() string {
 func (*GetNodeResponse) ProtoMessage() {}
 
 func (x *GetNodeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tonghop_v1_node_proto_msgTypes[2]
+	mi := &file_tonghop_v1_node_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -222,7 +315,7 @@ func (x *GetNodeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetNodeResponse.ProtoReflect.Descriptor instead.
 func (*GetNodeResponse) Descriptor() ([]byte, []int) {
-	return file_tonghop_v1_node_proto_rawDescGZIP(), []int{2}
+	return file_tonghop_v1_node_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *GetNodeResponse) GetNode() *Node {
@@ -237,7 +330,7 @@ var File_tonghop_v1_node_proto protoreflect.FileDescriptor
 const file_tonghop_v1_node_proto_rawDesc = "" +
 	"\n" +
 	"\x15tonghop/v1/node.proto\x12\n" +
-	"tonghop.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xea\x02\n" +
+	"tonghop.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xaf\x03\n" +
 	"\x04Node\x12\x1b\n" +
 	"\tunit_code\x18\x01 \x01(\tR\bunitCode\x12\x1b\n" +
 	"\tunit_name\x18\x02 \x01(\tR\bunitName\x12\x14\n" +
@@ -251,7 +344,15 @@ const file_tonghop_v1_node_proto_rawDesc = "" +
 	"\x0ecatalog_digest\x18\t \x01(\tR\rcatalogDigest\x129\n" +
 	"\n" +
 	"started_at\x18\n" +
-	" \x01(\v2\x1a.google.protobuf.TimestampR\tstartedAt\"\x10\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\tstartedAt\x12C\n" +
+	"\rrevoked_chain\x18\v \x03(\v2\x1e.tonghop.v1.RevokedCertificateR\frevokedChain\"\xbe\x01\n" +
+	"\x12RevokedCertificate\x12\x1b\n" +
+	"\tunit_code\x18\x01 \x01(\tR\bunitCode\x12\x16\n" +
+	"\x06serial\x18\x02 \x01(\tR\x06serial\x12 \n" +
+	"\vfingerprint\x18\x03 \x01(\tR\vfingerprint\x12\x16\n" +
+	"\x06reason\x18\x04 \x01(\tR\x06reason\x129\n" +
+	"\n" +
+	"revoked_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\trevokedAt\"\x10\n" +
 	"\x0eGetNodeRequest\"7\n" +
 	"\x0fGetNodeResponse\x12$\n" +
 	"\x04node\x18\x01 \x01(\v2\x10.tonghop.v1.NodeR\x04node2c\n" +
@@ -271,23 +372,26 @@ func file_tonghop_v1_node_proto_rawDescGZIP() []byte {
 	return file_tonghop_v1_node_proto_rawDescData
 }
 
-var file_tonghop_v1_node_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
+var file_tonghop_v1_node_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
 var file_tonghop_v1_node_proto_goTypes = []any{
 	(*Node)(nil),                  // 0: tonghop.v1.Node
-	(*GetNodeRequest)(nil),        // 1: tonghop.v1.GetNodeRequest
-	(*GetNodeResponse)(nil),       // 2: tonghop.v1.GetNodeResponse
-	(*timestamppb.Timestamp)(nil), // 3: google.protobuf.Timestamp
+	(*RevokedCertificate)(nil),    // 1: tonghop.v1.RevokedCertificate
+	(*GetNodeRequest)(nil),        // 2: tonghop.v1.GetNodeRequest
+	(*GetNodeResponse)(nil),       // 3: tonghop.v1.GetNodeResponse
+	(*timestamppb.Timestamp)(nil), // 4: google.protobuf.Timestamp
 }
 var file_tonghop_v1_node_proto_depIdxs = []int32{
-	3, // 0: tonghop.v1.Node.started_at:type_name -> google.protobuf.Timestamp
-	0, // 1: tonghop.v1.GetNodeResponse.node:type_name -> tonghop.v1.Node
-	1, // 2: tonghop.v1.NodeService.GetNode:input_type -> tonghop.v1.GetNodeRequest
-	2, // 3: tonghop.v1.NodeService.GetNode:output_type -> tonghop.v1.GetNodeResponse
-	3, // [3:4] is the sub-list for method output_type
-	2, // [2:3] is the sub-list for method input_type
-	2, // [2:2] is the sub-list for extension type_name
-	2, // [2:2] is the sub-list for extension extendee
-	0, // [0:2] is the sub-list for field type_name
+	4, // 0: tonghop.v1.Node.started_at:type_name -> google.protobuf.Timestamp
+	1, // 1: tonghop.v1.Node.revoked_chain:type_name -> tonghop.v1.RevokedCertificate
+	4, // 2: tonghop.v1.RevokedCertificate.revoked_at:type_name -> google.protobuf.Timestamp
+	0, // 3: tonghop.v1.GetNodeResponse.node:type_name -> tonghop.v1.Node
+	2, // 4: tonghop.v1.NodeService.GetNode:input_type -> tonghop.v1.GetNodeRequest
+	3, // 5: tonghop.v1.NodeService.GetNode:output_type -> tonghop.v1.GetNodeResponse
+	5, // [5:6] is the sub-list for method output_type
+	4, // [4:5] is the sub-list for method input_type
+	4, // [4:4] is the sub-list for extension type_name
+	4, // [4:4] is the sub-list for extension extendee
+	0, // [0:4] is the sub-list for field type_name
 }
 
 func init() { file_tonghop_v1_node_proto_init() }
@@ -301,7 +405,7 @@ func file_tonghop_v1_node_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tonghop_v1_node_proto_rawDesc), len(file_tonghop_v1_node_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   3,
+			NumMessages:   4,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

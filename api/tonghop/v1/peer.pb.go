@@ -1084,6 +1084,90 @@ func (x *FetchHistoryResponse) GetEnvelopes() [][]byte {
 	return nil
 }
 
+// FetchRevocationsRequest asks for the revocations on the caller's path.
+type FetchRevocationsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FetchRevocationsRequest) Reset() {
+	*x = FetchRevocationsRequest{}
+	mi := &file_tonghop_v1_peer_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FetchRevocationsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FetchRevocationsRequest) ProtoMessage() {}
+
+func (x *FetchRevocationsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tonghop_v1_peer_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FetchRevocationsRequest.ProtoReflect.Descriptor instead.
+func (*FetchRevocationsRequest) Descriptor() ([]byte, []int) {
+	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{20}
+}
+
+// FetchRevocationsResponse carries them.
+type FetchRevocationsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// DSSE revocation notices, JSON, exactly as signed by the revoked
+	// certificate's issuer.
+	Notices       [][]byte `protobuf:"bytes,1,rep,name=notices,proto3" json:"notices,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FetchRevocationsResponse) Reset() {
+	*x = FetchRevocationsResponse{}
+	mi := &file_tonghop_v1_peer_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FetchRevocationsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FetchRevocationsResponse) ProtoMessage() {}
+
+func (x *FetchRevocationsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tonghop_v1_peer_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FetchRevocationsResponse.ProtoReflect.Descriptor instead.
+func (*FetchRevocationsResponse) Descriptor() ([]byte, []int) {
+	return file_tonghop_v1_peer_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *FetchRevocationsResponse) GetNotices() [][]byte {
+	if x != nil {
+		return x.Notices
+	}
+	return nil
+}
+
 var File_tonghop_v1_peer_proto protoreflect.FileDescriptor
 
 const file_tonghop_v1_peer_proto_rawDesc = "" +
@@ -1141,12 +1225,15 @@ const file_tonghop_v1_peer_proto_rawDesc = "" +
 	"\aresults\x18\x01 \x03(\v2\x1a.tonghop.v1.DeliveryResultR\aresults\"\x15\n" +
 	"\x13FetchHistoryRequest\"4\n" +
 	"\x14FetchHistoryResponse\x12\x1c\n" +
-	"\tenvelopes\x18\x01 \x03(\fR\tenvelopes*\x91\x01\n" +
+	"\tenvelopes\x18\x01 \x03(\fR\tenvelopes\"\x19\n" +
+	"\x17FetchRevocationsRequest\"4\n" +
+	"\x18FetchRevocationsResponse\x12\x18\n" +
+	"\anotices\x18\x01 \x03(\fR\anotices*\x91\x01\n" +
 	"\x0fDeliveryOutcome\x12 \n" +
 	"\x1cDELIVERY_OUTCOME_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19DELIVERY_OUTCOME_ACCEPTED\x10\x01\x12\x1e\n" +
 	"\x1aDELIVERY_OUTCOME_DUPLICATE\x10\x02\x12\x1d\n" +
-	"\x19DELIVERY_OUTCOME_REJECTED\x10\x032\xb0\x05\n" +
+	"\x19DELIVERY_OUTCOME_REJECTED\x10\x032\x8f\x06\n" +
 	"\vPeerService\x12?\n" +
 	"\x06Enroll\x12\x19.tonghop.v1.EnrollRequest\x1a\x1a.tonghop.v1.EnrollResponse\x12<\n" +
 	"\x05Renew\x12\x18.tonghop.v1.RenewRequest\x1a\x19.tonghop.v1.RenewResponse\x12B\n" +
@@ -1156,7 +1243,8 @@ const file_tonghop_v1_peer_proto_rawDesc = "" +
 	"\vFetchRounds\x12\x1e.tonghop.v1.FetchRoundsRequest\x1a\x1f.tonghop.v1.FetchRoundsResponse\x12T\n" +
 	"\rFetchCatalogs\x12 .tonghop.v1.FetchCatalogsRequest\x1a!.tonghop.v1.FetchCatalogsResponse\x12?\n" +
 	"\x06Retire\x12\x19.tonghop.v1.RetireRequest\x1a\x1a.tonghop.v1.RetireResponse\x12Q\n" +
-	"\fFetchSources\x12\x1f.tonghop.v1.FetchSourcesRequest\x1a .tonghop.v1.FetchSourcesResponseB5Z3github.com/tonghop/tonghop/api/tonghop/v1;tonghopv1b\x06proto3"
+	"\fFetchSources\x12\x1f.tonghop.v1.FetchSourcesRequest\x1a .tonghop.v1.FetchSourcesResponse\x12]\n" +
+	"\x10FetchRevocations\x12#.tonghop.v1.FetchRevocationsRequest\x1a$.tonghop.v1.FetchRevocationsResponseB5Z3github.com/tonghop/tonghop/api/tonghop/v1;tonghopv1b\x06proto3"
 
 var (
 	file_tonghop_v1_peer_proto_rawDescOnce sync.Once
@@ -1171,41 +1259,43 @@ func file_tonghop_v1_peer_proto_rawDescGZIP() []byte {
 }
 
 var file_tonghop_v1_peer_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_tonghop_v1_peer_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
+var file_tonghop_v1_peer_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
 var file_tonghop_v1_peer_proto_goTypes = []any{
-	(DeliveryOutcome)(0),          // 0: tonghop.v1.DeliveryOutcome
-	(*RetireRequest)(nil),         // 1: tonghop.v1.RetireRequest
-	(*RetireResponse)(nil),        // 2: tonghop.v1.RetireResponse
-	(*FetchSourcesRequest)(nil),   // 3: tonghop.v1.FetchSourcesRequest
-	(*SourceUnit)(nil),            // 4: tonghop.v1.SourceUnit
-	(*FetchSourcesResponse)(nil),  // 5: tonghop.v1.FetchSourcesResponse
-	(*FetchRoundsRequest)(nil),    // 6: tonghop.v1.FetchRoundsRequest
-	(*FetchRoundsResponse)(nil),   // 7: tonghop.v1.FetchRoundsResponse
-	(*FetchCatalogsRequest)(nil),  // 8: tonghop.v1.FetchCatalogsRequest
-	(*FetchCatalogsResponse)(nil), // 9: tonghop.v1.FetchCatalogsResponse
-	(*FetchTargetsRequest)(nil),   // 10: tonghop.v1.FetchTargetsRequest
-	(*FetchTargetsResponse)(nil),  // 11: tonghop.v1.FetchTargetsResponse
-	(*EnrollRequest)(nil),         // 12: tonghop.v1.EnrollRequest
-	(*EnrollResponse)(nil),        // 13: tonghop.v1.EnrollResponse
-	(*RenewRequest)(nil),          // 14: tonghop.v1.RenewRequest
-	(*RenewResponse)(nil),         // 15: tonghop.v1.RenewResponse
-	(*DeliverRequest)(nil),        // 16: tonghop.v1.DeliverRequest
-	(*DeliveryResult)(nil),        // 17: tonghop.v1.DeliveryResult
-	(*DeliverResponse)(nil),       // 18: tonghop.v1.DeliverResponse
-	(*FetchHistoryRequest)(nil),   // 19: tonghop.v1.FetchHistoryRequest
-	(*FetchHistoryResponse)(nil),  // 20: tonghop.v1.FetchHistoryResponse
-	(*Round)(nil),                 // 21: tonghop.v1.Round
-	(*Review)(nil),                // 22: tonghop.v1.Review
-	(*Target)(nil),                // 23: tonghop.v1.Target
-	(*status.Status)(nil),         // 24: google.rpc.Status
+	(DeliveryOutcome)(0),             // 0: tonghop.v1.DeliveryOutcome
+	(*RetireRequest)(nil),            // 1: tonghop.v1.RetireRequest
+	(*RetireResponse)(nil),           // 2: tonghop.v1.RetireResponse
+	(*FetchSourcesRequest)(nil),      // 3: tonghop.v1.FetchSourcesRequest
+	(*SourceUnit)(nil),               // 4: tonghop.v1.SourceUnit
+	(*FetchSourcesResponse)(nil),     // 5: tonghop.v1.FetchSourcesResponse
+	(*FetchRoundsRequest)(nil),       // 6: tonghop.v1.FetchRoundsRequest
+	(*FetchRoundsResponse)(nil),      // 7: tonghop.v1.FetchRoundsResponse
+	(*FetchCatalogsRequest)(nil),     // 8: tonghop.v1.FetchCatalogsRequest
+	(*FetchCatalogsResponse)(nil),    // 9: tonghop.v1.FetchCatalogsResponse
+	(*FetchTargetsRequest)(nil),      // 10: tonghop.v1.FetchTargetsRequest
+	(*FetchTargetsResponse)(nil),     // 11: tonghop.v1.FetchTargetsResponse
+	(*EnrollRequest)(nil),            // 12: tonghop.v1.EnrollRequest
+	(*EnrollResponse)(nil),           // 13: tonghop.v1.EnrollResponse
+	(*RenewRequest)(nil),             // 14: tonghop.v1.RenewRequest
+	(*RenewResponse)(nil),            // 15: tonghop.v1.RenewResponse
+	(*DeliverRequest)(nil),           // 16: tonghop.v1.DeliverRequest
+	(*DeliveryResult)(nil),           // 17: tonghop.v1.DeliveryResult
+	(*DeliverResponse)(nil),          // 18: tonghop.v1.DeliverResponse
+	(*FetchHistoryRequest)(nil),      // 19: tonghop.v1.FetchHistoryRequest
+	(*FetchHistoryResponse)(nil),     // 20: tonghop.v1.FetchHistoryResponse
+	(*FetchRevocationsRequest)(nil),  // 21: tonghop.v1.FetchRevocationsRequest
+	(*FetchRevocationsResponse)(nil), // 22: tonghop.v1.FetchRevocationsResponse
+	(*Round)(nil),                    // 23: tonghop.v1.Round
+	(*Review)(nil),                   // 24: tonghop.v1.Review
+	(*Target)(nil),                   // 25: tonghop.v1.Target
+	(*status.Status)(nil),            // 26: google.rpc.Status
 }
 var file_tonghop_v1_peer_proto_depIdxs = []int32{
 	4,  // 0: tonghop.v1.FetchSourcesResponse.sources:type_name -> tonghop.v1.SourceUnit
-	21, // 1: tonghop.v1.FetchRoundsResponse.rounds:type_name -> tonghop.v1.Round
-	22, // 2: tonghop.v1.FetchRoundsResponse.reviews:type_name -> tonghop.v1.Review
-	23, // 3: tonghop.v1.FetchTargetsResponse.targets:type_name -> tonghop.v1.Target
+	23, // 1: tonghop.v1.FetchRoundsResponse.rounds:type_name -> tonghop.v1.Round
+	24, // 2: tonghop.v1.FetchRoundsResponse.reviews:type_name -> tonghop.v1.Review
+	25, // 3: tonghop.v1.FetchTargetsResponse.targets:type_name -> tonghop.v1.Target
 	0,  // 4: tonghop.v1.DeliveryResult.outcome:type_name -> tonghop.v1.DeliveryOutcome
-	24, // 5: tonghop.v1.DeliveryResult.error:type_name -> google.rpc.Status
+	26, // 5: tonghop.v1.DeliveryResult.error:type_name -> google.rpc.Status
 	17, // 6: tonghop.v1.DeliverResponse.results:type_name -> tonghop.v1.DeliveryResult
 	12, // 7: tonghop.v1.PeerService.Enroll:input_type -> tonghop.v1.EnrollRequest
 	14, // 8: tonghop.v1.PeerService.Renew:input_type -> tonghop.v1.RenewRequest
@@ -1216,17 +1306,19 @@ var file_tonghop_v1_peer_proto_depIdxs = []int32{
 	8,  // 13: tonghop.v1.PeerService.FetchCatalogs:input_type -> tonghop.v1.FetchCatalogsRequest
 	1,  // 14: tonghop.v1.PeerService.Retire:input_type -> tonghop.v1.RetireRequest
 	3,  // 15: tonghop.v1.PeerService.FetchSources:input_type -> tonghop.v1.FetchSourcesRequest
-	13, // 16: tonghop.v1.PeerService.Enroll:output_type -> tonghop.v1.EnrollResponse
-	15, // 17: tonghop.v1.PeerService.Renew:output_type -> tonghop.v1.RenewResponse
-	18, // 18: tonghop.v1.PeerService.Deliver:output_type -> tonghop.v1.DeliverResponse
-	20, // 19: tonghop.v1.PeerService.FetchHistory:output_type -> tonghop.v1.FetchHistoryResponse
-	11, // 20: tonghop.v1.PeerService.FetchTargets:output_type -> tonghop.v1.FetchTargetsResponse
-	7,  // 21: tonghop.v1.PeerService.FetchRounds:output_type -> tonghop.v1.FetchRoundsResponse
-	9,  // 22: tonghop.v1.PeerService.FetchCatalogs:output_type -> tonghop.v1.FetchCatalogsResponse
-	2,  // 23: tonghop.v1.PeerService.Retire:output_type -> tonghop.v1.RetireResponse
-	5,  // 24: tonghop.v1.PeerService.FetchSources:output_type -> tonghop.v1.FetchSourcesResponse
-	16, // [16:25] is the sub-list for method output_type
-	7,  // [7:16] is the sub-list for method input_type
+	21, // 16: tonghop.v1.PeerService.FetchRevocations:input_type -> tonghop.v1.FetchRevocationsRequest
+	13, // 17: tonghop.v1.PeerService.Enroll:output_type -> tonghop.v1.EnrollResponse
+	15, // 18: tonghop.v1.PeerService.Renew:output_type -> tonghop.v1.RenewResponse
+	18, // 19: tonghop.v1.PeerService.Deliver:output_type -> tonghop.v1.DeliverResponse
+	20, // 20: tonghop.v1.PeerService.FetchHistory:output_type -> tonghop.v1.FetchHistoryResponse
+	11, // 21: tonghop.v1.PeerService.FetchTargets:output_type -> tonghop.v1.FetchTargetsResponse
+	7,  // 22: tonghop.v1.PeerService.FetchRounds:output_type -> tonghop.v1.FetchRoundsResponse
+	9,  // 23: tonghop.v1.PeerService.FetchCatalogs:output_type -> tonghop.v1.FetchCatalogsResponse
+	2,  // 24: tonghop.v1.PeerService.Retire:output_type -> tonghop.v1.RetireResponse
+	5,  // 25: tonghop.v1.PeerService.FetchSources:output_type -> tonghop.v1.FetchSourcesResponse
+	22, // 26: tonghop.v1.PeerService.FetchRevocations:output_type -> tonghop.v1.FetchRevocationsResponse
+	17, // [17:27] is the sub-list for method output_type
+	7,  // [7:17] is the sub-list for method input_type
 	7,  // [7:7] is the sub-list for extension type_name
 	7,  // [7:7] is the sub-list for extension extendee
 	0,  // [0:7] is the sub-list for field type_name
@@ -1245,7 +1337,7 @@ func file_tonghop_v1_peer_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tonghop_v1_peer_proto_rawDesc), len(file_tonghop_v1_peer_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   20,
+			NumMessages:   22,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -19,15 +19,16 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	PeerService_Enroll_FullMethodName        = "/tonghop.v1.PeerService/Enroll"
-	PeerService_Renew_FullMethodName         = "/tonghop.v1.PeerService/Renew"
-	PeerService_Deliver_FullMethodName       = "/tonghop.v1.PeerService/Deliver"
-	PeerService_FetchHistory_FullMethodName  = "/tonghop.v1.PeerService/FetchHistory"
-	PeerService_FetchTargets_FullMethodName  = "/tonghop.v1.PeerService/FetchTargets"
-	PeerService_FetchRounds_FullMethodName   = "/tonghop.v1.PeerService/FetchRounds"
-	PeerService_FetchCatalogs_FullMethodName = "/tonghop.v1.PeerService/FetchCatalogs"
-	PeerService_Retire_FullMethodName        = "/tonghop.v1.PeerService/Retire"
-	PeerService_FetchSources_FullMethodName  = "/tonghop.v1.PeerService/FetchSources"
+	PeerService_Enroll_FullMethodName           = "/tonghop.v1.PeerService/Enroll"
+	PeerService_Renew_FullMethodName            = "/tonghop.v1.PeerService/Renew"
+	PeerService_Deliver_FullMethodName          = "/tonghop.v1.PeerService/Deliver"
+	PeerService_FetchHistory_FullMethodName     = "/tonghop.v1.PeerService/FetchHistory"
+	PeerService_FetchTargets_FullMethodName     = "/tonghop.v1.PeerService/FetchTargets"
+	PeerService_FetchRounds_FullMethodName      = "/tonghop.v1.PeerService/FetchRounds"
+	PeerService_FetchCatalogs_FullMethodName    = "/tonghop.v1.PeerService/FetchCatalogs"
+	PeerService_Retire_FullMethodName           = "/tonghop.v1.PeerService/Retire"
+	PeerService_FetchSources_FullMethodName     = "/tonghop.v1.PeerService/FetchSources"
+	PeerService_FetchRevocations_FullMethodName = "/tonghop.v1.PeerService/FetchRevocations"
 )
 
 // PeerServiceClient is the client API for PeerService service.
@@ -78,6 +79,13 @@ type PeerServiceClient interface {
 	// for the child to verify and keep, so that its series and its checks
 	// against last year reach back across the change.
 	FetchSources(ctx context.Context, in *FetchSourcesRequest, opts ...grpc.CallOption) (*FetchSourcesResponse, error)
+	// FetchRevocations returns the signed revocation notices this node holds
+	// of certificates on the calling child's own path: the child's, this
+	// node's and those of the units above, as their issuers signed them, so
+	// that revocations flow down and a child learns that its parent's
+	// certificate (or its own) was revoked. A child whose chain is revoked
+	// may still call it: that is how it learns.
+	FetchRevocations(ctx context.Context, in *FetchRevocationsRequest, opts ...grpc.CallOption) (*FetchRevocationsResponse, error)
 }
 
 type peerServiceClient struct {
@@ -178,6 +186,16 @@ func (c *peerServiceClient) FetchSources(ctx context.Context, in *FetchSourcesRe
 	return out, nil
 }
 
+func (c *peerServiceClient) FetchRevocations(ctx context.Context, in *FetchRevocationsRequest, opts ...grpc.CallOption) (*FetchRevocationsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(FetchRevocationsResponse)
+	err := c.cc.Invoke(ctx, PeerService_FetchRevocations_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // PeerServiceServer is the server API for PeerService service.
 // All implementations must embed UnimplementedPeerServiceServer
 // for forward compatibility.
@@ -226,6 +244,13 @@ type PeerServiceServer interface {
 	// for the child to verify and keep, so that its series and its checks
 	// against last year reach back across the change.
 	FetchSources(context.Context, *FetchSourcesRequest) (*FetchSourcesResponse, error)
+	// FetchRevocations returns the signed revocation notices this node holds
+	// of certificates on the calling child's own path: the child's, this
+	// node's and those of the units above, as their issuers signed them, so
+	// that revocations flow down and a child learns that its parent's
+	// certificate (or its own) was revoked. A child whose chain is revoked
+	// may still call it: that is how it learns.
+	FetchRevocations(context.Context, *FetchRevocationsRequest) (*FetchRevocationsResponse, error)
 	mustEmbedUnimplementedPeerServiceServer()
 }
 
@@ -262,6 +287,9 @@ func (UnimplementedPeerServiceServer) Retire(context.Context, *RetireRequest) (*
 }
 func (UnimplementedPeerServiceServer) FetchSources(context.Context, *FetchSourcesRequest) (*FetchSourcesResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method FetchSources not implemented")
+}
+func (UnimplementedPeerServiceServer) FetchRevocations(context.Context, *FetchRevocationsRequest) (*FetchRevocationsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method FetchRevocations not implemented")
 }
 func (UnimplementedPeerServiceServer) mustEmbedUnimplementedPeerServiceServer() {}
 func (UnimplementedPeerServiceServer) testEmbeddedByValue()                     {}
@@ -446,6 +474,24 @@ func _PeerService_FetchSources_Handler(srv interface{}, ctx context.Context, dec
 	return interceptor(ctx, in, info, handler)
 }
 
+func _PeerService_FetchRevocations_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(FetchRevocationsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PeerServiceServer).FetchRevocations(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: PeerService_FetchRevocations_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PeerServiceServer).FetchRevocations(ctx, req.(*FetchRevocationsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // PeerService_ServiceDesc is the grpc.ServiceDesc for PeerService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -488,6 +534,10 @@ var PeerService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "FetchSources",
 			Handler:    _PeerService_FetchSources_Handler,
+		},
+		{
+			MethodName: "FetchRevocations",
+			Handler:    _PeerService_FetchRevocations_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
