@@ -56,7 +56,8 @@ func (tn *tnode) row(round, unit string) *tonghopv1.UnitProgress {
 // handing the country its own receipt, or the district's with its time
 // altered, or one for another report, is refused and changes nothing. A
 // report the district enters on a unit's behalf is received when the
-// district signed it.
+// district signed it; one relayed without its receipt counts as received
+// when the country received it.
 func TestLatenessByFirstReceipt(t *testing.T) {
 	ctx := context.Background()
 	start := hanoi(2022, time.January, 10, 9)
@@ -159,6 +160,28 @@ func TestLatenessByFirstReceipt(t *testing.T) {
 	}
 	if !bytes.Equal(again.FirstReceipt, held.FirstReceipt) || !again.FirstReceivedAt.Equal(receivedAt) || !vn.row(round, "03390").Late {
 		t.Errorf("a refused receipt changed the country's record: received %s", again.FirstReceivedAt)
+	}
+	// Left out, the proof cannot make a report earlier: the country judges
+	// a report that comes without one by when it received it itself.
+	province.stop()
+	town.put("2021", dv("dang_vien", "", "413"))
+	second := town.submit("2021")
+	eventually(t, "revision 2 at the district", func() bool { return len(district.submissions("03390", true)) == 2 })
+	env2, err := district.node.Store().Envelope(second.Digest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	above.set(deadline.Add(2 * time.Hour))
+	resp, err := peer.Deliver(ctx, &tonghopv1.DeliverRequest{Envelopes: [][]byte{env2}})
+	if err != nil || resp.Results[0].Outcome != tonghopv1.DeliveryOutcome_DELIVERY_OUTCOME_ACCEPTED {
+		t.Fatalf("revision 2 without its receipt: %v %v", resp, err)
+	}
+	bare, _, _, err := vn.node.Store().Submission(second.Digest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bare.FirstReceipt != nil || !bare.Received().Equal(deadline.Add(2*time.Hour)) {
+		t.Errorf("without a receipt: received %s, want the country's own %s", bare.Received(), deadline.Add(2*time.Hour))
 	}
 	// More receipts than envelopes is the caller's error, by field.
 	_, err = peer.Deliver(ctx, &tonghopv1.DeliverRequest{Envelopes: [][]byte{env}, FirstReceipts: [][]byte{nil, nil}})

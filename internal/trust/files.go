@@ -16,6 +16,9 @@ import (
 const (
 	keyFile  = "node.key"
 	certFile = "node.crt"
+	// nextKeyFile holds a new key while Save replaces the certificate, so
+	// that a crash in between leaves a pair Load can mend.
+	nextKeyFile = "node.key.next"
 )
 
 // PEM block types of the files.
@@ -25,10 +28,11 @@ const (
 )
 
 // Save writes id to dir: the key to dir/node.key (PKCS #8 PEM, mode 0600)
-// and the chain to dir/node.crt (PEM, leaf first, mode 0644). Each file is
-// replaced atomically, so a crash leaves either the old or the new content of
-// each; the two files are not replaced together, and [Load] detects a
-// mismatched pair.
+// and the chain to dir/node.crt (PEM, leaf first, mode 0644). The new key
+// is written beside the old one first, then the chain replaces the old one,
+// then the key does, each step atomic and durable: a crash at any point
+// (a node renewing its certificate on its own, unattended) leaves either
+// the old pair, or the new chain beside both keys, which [Load] mends.
 func Save(dir string, id Identity) error {
 	if len(id.Chain) == 0 {
 		return fmt.Errorf("trust: save: %w: empty certificate chain", ErrNoIdentity)
@@ -39,18 +43,26 @@ func Save(dir string, id Identity) error {
 	if !id.Key.Public().(ed25519.PublicKey).Equal(id.Chain[0].PublicKey) {
 		return fmt.Errorf("trust: save: %w", ErrKeyMismatch)
 	}
-	if err := SaveKey(dir, id.Key); err != nil {
+	if err := saveKeyAs(filepath.Join(dir, nextKeyFile), id.Key); err != nil {
 		return err
 	}
 	if err := writeFileAtomic(filepath.Join(dir, certFile), EncodeChainPEM(id.Chain), 0o644); err != nil {
 		return fmt.Errorf("trust: save: %w", err)
 	}
-	return nil
+	if err := os.Rename(filepath.Join(dir, nextKeyFile), filepath.Join(dir, keyFile)); err != nil {
+		return fmt.Errorf("trust: save: %w", err)
+	}
+	return syncDir(dir)
 }
 
 // SaveKey writes key alone to dir/node.key (PKCS #8 PEM, mode 0600), for a
 // node that has generated its key but is not enrolled yet.
 func SaveKey(dir string, key ed25519.PrivateKey) error {
+	return saveKeyAs(filepath.Join(dir, keyFile), key)
+}
+
+// saveKeyAs writes key to the file name (PKCS #8 PEM, mode 0600).
+func saveKeyAs(name string, key ed25519.PrivateKey) error {
 	if err := checkKey(key); err != nil {
 		return fmt.Errorf("trust: save key: %w", err)
 	}
@@ -59,7 +71,7 @@ func SaveKey(dir string, key ed25519.PrivateKey) error {
 		return fmt.Errorf("trust: save key: %w", err)
 	}
 	data := pem.EncodeToMemory(&pem.Block{Type: pemPrivateKey, Bytes: der})
-	if err := writeFileAtomic(filepath.Join(dir, keyFile), data, 0o600); err != nil {
+	if err := writeFileAtomic(name, data, 0o600); err != nil {
 		return fmt.Errorf("trust: save key: %w", err)
 	}
 	return nil
@@ -69,7 +81,11 @@ func SaveKey(dir string, key ed25519.PrivateKey) error {
 // wrapping [ErrNoIdentity] if the file is absent, [ErrMalformed] if it does
 // not hold a PKCS #8 Ed25519 key.
 func LoadKey(dir string) (ed25519.PrivateKey, error) {
-	name := filepath.Join(dir, keyFile)
+	return loadKeyFrom(filepath.Join(dir, keyFile))
+}
+
+// loadKeyFrom reads a key written by saveKeyAs.
+func loadKeyFrom(name string) (ed25519.PrivateKey, error) {
 	data, err := os.ReadFile(name)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("trust: load key: %w: %w", ErrNoIdentity, err)
@@ -115,6 +131,15 @@ func Load(dir string) (Identity, error) {
 		return Identity{}, fmt.Errorf("trust: load %s: %w", name, err)
 	}
 	if !key.Public().(ed25519.PublicKey).Equal(chain[0].PublicKey) {
+		// Save stopped between the chain and the key: the new key waits
+		// beside the old one. Finish its work.
+		next, err := loadKeyFrom(filepath.Join(dir, nextKeyFile))
+		if err == nil && next.Public().(ed25519.PublicKey).Equal(chain[0].PublicKey) {
+			if err := os.Rename(filepath.Join(dir, nextKeyFile), filepath.Join(dir, keyFile)); err != nil {
+				return Identity{}, fmt.Errorf("trust: load: %w", err)
+			}
+			return Identity{Key: next, Chain: chain}, syncDir(dir)
+		}
 		return Identity{}, fmt.Errorf("trust: load: %w: %s does not certify the key in %s",
 			ErrKeyMismatch, name, filepath.Join(dir, keyFile))
 	}

@@ -656,3 +656,50 @@ func TestNewChild(t *testing.T) {
 		t.Fatal("a district made a child outside its subtree")
 	}
 }
+
+// TestSaveCrashMended: a node renewing by itself can stop at any step of
+// Save. Stopped after the new key is beside the old one, it loads the old
+// pair; stopped after the chain is replaced too, Load finishes the job and
+// the node starts with the new pair.
+func TestSaveCrashMended(t *testing.T) {
+	tr := newTree(t)
+	old := tr.c03390
+	next := enrol(t, tr.d106, []string{"12", "106", "03390"}, "Thị trấn Tam Đường", t0, 24*time.Hour)
+	dir := t.TempDir()
+	if err := Save(dir, old); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, nextKeyFile)); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("a finished Save leaves %s: %v", nextKeyFile, err)
+	}
+
+	// Stopped after the first step.
+	if err := saveKeyAs(filepath.Join(dir, nextKeyFile), next.Key); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := Load(dir); err != nil || !got.Key.Equal(old.Key) || SerialHex(got.Leaf()) != SerialHex(old.Leaf()) {
+		t.Fatalf("after the first step: %v", err)
+	}
+	// Stopped after the second.
+	if err := writeFileAtomic(filepath.Join(dir, certFile), EncodeChainPEM(next.Chain), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Load(dir)
+	if err != nil || !got.Key.Equal(next.Key) || SerialHex(got.Leaf()) != SerialHex(next.Leaf()) {
+		t.Fatalf("after the second step: %v", err)
+	}
+	if key, err := LoadKey(dir); err != nil || !key.Equal(next.Key) {
+		t.Fatalf("the key file after mending: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, nextKeyFile)); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("mending leaves %s: %v", nextKeyFile, err)
+	}
+
+	// A chain for neither key is still a mismatch.
+	if err := writeFileAtomic(filepath.Join(dir, certFile), EncodeChainPEM(tr.c03394.Chain), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(dir); !errors.Is(err, ErrKeyMismatch) {
+		t.Fatalf("a chain for another key: %v", err)
+	}
+}
