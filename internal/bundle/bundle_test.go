@@ -46,11 +46,7 @@ func newPKI(t *testing.T) pki {
 
 func signed(t *testing.T, id trust.Identity, text string) []byte {
 	t.Helper()
-	env, err := envelope.Sign("application/vnd.tonghop.test+json", []byte(text), id.Key, id.Chain)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := env.Marshal()
+	raw, err := envelope.Seal("application/vnd.tonghop.test+json", []byte(text), id.Key, id.Chain)
 	if err != nil {
 		t.Fatal(err)
 	}

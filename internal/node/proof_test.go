@@ -196,15 +196,7 @@ func signReceipt(t *testing.T, id trust.Identity, r envelope.Receipt) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env, err := envelope.Sign(envelope.ReceiptType, payload, id.Key, id.Chain)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := env.Marshal()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return raw
+	return signPayload(t, id, envelope.ReceiptType, payload)
 }
 
 // alterTime moves a signed receipt's received_at from one time to another,

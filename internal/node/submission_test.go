@@ -132,11 +132,7 @@ func signAs(t *testing.T, id trust.Identity, s envelope.Submission) []byte {
 
 func signPayload(t *testing.T, id trust.Identity, payloadType string, payload []byte) []byte {
 	t.Helper()
-	env, err := envelope.Sign(payloadType, payload, id.Key, id.Chain)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := env.Marshal()
+	raw, err := envelope.Seal(payloadType, payload, id.Key, id.Chain)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,11 +23,7 @@ func TestEarlierCatalogueStaysValid(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		env, err := envelope.Sign(envelope.SubmissionType, payload, p.commune.Key, p.commune.Chain)
-		if err != nil {
-			t.Fatal(err)
-		}
-		raw, err := env.Marshal()
+		raw, err := envelope.Seal(envelope.SubmissionType, payload, p.commune.Key, p.commune.Chain)
 		if err != nil {
 			t.Fatal(err)
 		}

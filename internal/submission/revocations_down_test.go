@@ -20,11 +20,7 @@ func notice(t *testing.T, issuer, revoked trust.Identity, unit, issuerFP string)
 	if err != nil {
 		t.Fatal(err)
 	}
-	env, err := envelope.Sign(envelope.RevocationType, payload, issuer.Key, issuer.Chain)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := env.Marshal()
+	raw, err := envelope.Seal(envelope.RevocationType, payload, issuer.Key, issuer.Chain)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -54,25 +54,34 @@ func newPKI(t *testing.T) *pki {
 
 func (p *pki) sign(t *testing.T, id trust.Identity, unit string) []byte {
 	t.Helper()
-	return p.signSubmission(t, id, envelope.Submission{
+	return p.signSubmission(t, id, commonReport(unit))
+}
+
+// commonReport is the report of unit the tests sign: 412 party members,
+// 150 of them women.
+func commonReport(unit string) envelope.Submission {
+	return envelope.Submission{
 		Unit: unit, DataSet: "tong_ket_nam", Period: "2021", Revision: 1,
 		Values: []envelope.Value{{Element: "dang_vien", Count: 412}, {Element: "dang_vien", Option: "nu", Count: 150}},
-	})
+	}
 }
 
 // signSubmission signs s as id, against the verifier's catalogue, now.
 func (p *pki) signSubmission(t *testing.T, id trust.Identity, s envelope.Submission) []byte {
 	t.Helper()
-	s.CatalogVersion, s.CatalogDigest, s.SignedAt = p.verifier.Catalog.Version(), p.verifier.Catalog.Digest(), time.Now().UTC()
+	return p.signSubmissionAt(t, id, s, time.Now())
+}
+
+// signSubmissionAt signs s as id, against the verifier's catalogue, with
+// signing time at.
+func (p *pki) signSubmissionAt(t *testing.T, id trust.Identity, s envelope.Submission, at time.Time) []byte {
+	t.Helper()
+	s.CatalogVersion, s.CatalogDigest, s.SignedAt = p.verifier.Catalog.Version(), p.verifier.Catalog.Digest(), at.UTC()
 	payload, err := envelope.EncodeSubmission(s)
 	if err != nil {
 		t.Fatal(err)
 	}
-	env, err := envelope.Sign(envelope.SubmissionType, payload, id.Key, id.Chain)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := env.Marshal()
+	raw, err := envelope.Seal(envelope.SubmissionType, payload, id.Key, id.Chain)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,24 +158,7 @@ func TestVerifyOffline(t *testing.T) {
 // signAt signs the report of sign with signing time at.
 func (p *pki) signAt(t *testing.T, id trust.Identity, unit string, at time.Time) []byte {
 	t.Helper()
-	s := envelope.Submission{
-		Unit: unit, DataSet: "tong_ket_nam", Period: "2021", Revision: 1,
-		Values:         []envelope.Value{{Element: "dang_vien", Count: 412}, {Element: "dang_vien", Option: "nu", Count: 150}},
-		CatalogVersion: p.verifier.Catalog.Version(), CatalogDigest: p.verifier.Catalog.Digest(), SignedAt: at.UTC(),
-	}
-	payload, err := envelope.EncodeSubmission(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	env, err := envelope.Sign(envelope.SubmissionType, payload, id.Key, id.Chain)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := env.Marshal()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return raw
+	return p.signSubmissionAt(t, id, commonReport(unit), at)
 }
 
 // TestAcceptedOnlyOwnChildren: a report may state acceptances of its own

@@ -756,6 +756,16 @@ func TestWholeRoundInTheBrowser(t *testing.T) {
 	}
 	b.run(district, "typing the total on behalf", chromedp.SendKeys(chromedp.CSS(`input[data-key="dang_vien|"]`), "120"+kb.Enter))
 	b.paste(district, "Nam\t70\r\nNữ\t49\r\n")
+	// The tab closed and opened again: the figures come back from the
+	// draft kept in the browser.
+	closeDistrict()
+	district, closeDistrict = b.tab()
+	defer closeDistrict()
+	b.screen(district, "entry on behalf, reopened", d106.url+"/#/nhap-thay/03394/tong_ket_nam/2021",
+		`document.querySelector('input[data-key="dang_vien|nu"]')?.value === '49' && document.querySelector('input[data-key="dang_vien|"]').value === '120'`)
+	if got := b.text(district, "#proxy-note"); !strings.Contains(got, "bản nháp") {
+		t.Errorf("the reopened form on behalf does not say it shows a draft: %q", got)
+	}
 	b.run(district, "signing on behalf", chromedp.Click(chromedp.CSS(`#proxy-sign`)))
 	b.wait(district, "the blocking error", `document.querySelector('#proxy-blocking .override input') !== null`)
 	if got := b.text(district, "#proxy-blocking"); !strings.Contains(got, "119") || !strings.Contains(got, "120") {

@@ -33,6 +33,8 @@ export async function proxyScreen(unit, dataSet, period) {
   if (!ds) throw new Error(`${t('dataSet')} ${dataSet}?`);
   const prevP = previousPeriod(period);
   const [u, cur, before] = await Promise.all([loadUnit(unit), latestValues(unit, dataSet, period), latestValues(unit, dataSet, prevP)]);
+  performance.measure('form api', { start: started });
+  document.documentElement.dataset.formApiMs = String(Math.round(performance.now() - started));
   const title = h('h1', null, `${t('proxyEntry')}: ${unit} ${u.name || ''} – ${name(ds)} – ${period}`);
   if (cur.latest && !cur.latest.entered_by) {
     // The unit signs for itself: a revision on its behalf would be refused.
