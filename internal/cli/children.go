@@ -11,6 +11,7 @@ import (
 	"google.golang.org/grpc"
 
 	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
+	"github.com/tonghop/tonghop/internal/enrolment"
 	"github.com/tonghop/tonghop/internal/numfmt"
 )
 
@@ -154,16 +155,24 @@ func writeChildrenStatus(w io.Writer, ws *words, format string, children []*tong
 		}
 		counts[state]++
 		expires := ""
-		var end time.Time
+		var latest *tonghopv1.IssuedCertificate
 		for _, cert := range c.Certificates {
-			if cert.RevokedAt == nil && cert.NotAfter.AsTime().After(end) {
-				end = cert.NotAfter.AsTime()
+			if cert.RevokedAt == nil && (latest == nil || cert.NotAfter.AsTime().After(latest.NotAfter.AsTime())) {
+				latest = cert
 			}
 		}
-		if !end.IsZero() {
+		if latest != nil {
+			end := latest.NotAfter.AsTime()
 			expires = minute(end)
 			if left := end.Sub(now); left > 0 {
-				expires += fmt.Sprintf(ws.daysLeft, int(left.Hours()/24))
+				format := ws.daysLeft
+				// A running child renews by itself once less than a third
+				// of its certificate's life is left: past that, it has not
+				// managed to (offline, or its renewal failing).
+				if left < end.Sub(latest.NotBefore.AsTime())/enrolment.RenewShare {
+					format = ws.daysNotRenewed
+				}
+				expires += fmt.Sprintf(format, int(left.Hours()/24))
 			}
 		}
 		last, at := ws.noReport, ""

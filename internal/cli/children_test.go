@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
 	"github.com/tonghop/tonghop/internal/config"
@@ -142,4 +143,46 @@ func readCSVString(t *testing.T, s string) [][]string {
 		t.Fatalf("%v:\n%s", err, s)
 	}
 	return rows
+}
+
+// TestChildrenStatusFlagsAMissedRenewal: a child whose certificate has
+// less than a third of its life left has not renewed it by itself, and
+// the status says so; a revoked one and one whose certificate ended say
+// that; in English with --lang en's words.
+func TestChildrenStatusFlagsAMissedRenewal(t *testing.T) {
+	now := time.Date(2026, 12, 2, 3, 0, 0, 0, time.UTC) // 10:00 in Hà Nội
+	cert := func(from, to time.Time, revoked bool) *tonghopv1.IssuedCertificate {
+		c := &tonghopv1.IssuedCertificate{NotBefore: timestamppb.New(from), NotAfter: timestamppb.New(to)}
+		if revoked {
+			c.RevokedAt = timestamppb.New(from.Add(time.Hour))
+		}
+		return c
+	}
+	children := []*tonghopv1.Child{
+		{UnitCode: "03390", Name: "Thị trấn Tam Đường", Enrolled: true, Certificates: []*tonghopv1.IssuedCertificate{cert(now.AddDate(0, 0, -400), now.AddDate(0, 0, 330), false)}},
+		{UnitCode: "03394", Name: "Xã Thèn Sin", Enrolled: true, Certificates: []*tonghopv1.IssuedCertificate{cert(now.AddDate(0, 0, -630), now.AddDate(0, 0, 100), false)},
+			LastReport: &tonghopv1.LastReport{UnitCode: "03394", DataSet: "tong_ket_nam", Period: "2021", Revision: 2, ReceivedAt: timestamppb.New(now.Add(-26 * time.Hour)), EnteredBy: "106"}},
+		{UnitCode: "03397", Name: "Xã Sơn Bình", Certificates: []*tonghopv1.IssuedCertificate{cert(now.AddDate(0, 0, -10), now.AddDate(0, 0, 720), true)}},
+		{UnitCode: "03400", Name: "Xã Tả Lèng", Certificates: []*tonghopv1.IssuedCertificate{cert(now.AddDate(-2, 0, -1), now.AddDate(0, 0, -1), false)}},
+	}
+	var b strings.Builder
+	if err := writeChildrenStatus(&b, vietnamese(), "csv", children, now); err != nil {
+		t.Fatal(err)
+	}
+	want := "unit,name,state,certificate_ends,last_report,received\n" +
+		"03390,Thị trấn Tam Đường,đã đăng ký,2027-10-28 10:00 (còn 330 ngày),chưa có,\n" +
+		"03394,Xã Thèn Sin,đã đăng ký,\"2027-03-12 10:00 (còn 100 ngày, chưa tự gia hạn)\",\"03394 tong_ket_nam 2021, lần 2 (nhập thay)\",2026-12-01 08:00\n" +
+		"03397,Xã Sơn Bình,đã thu hồi,,chưa có,\n" +
+		"03400,Xã Tả Lèng,chứng thư đã hết hạn,2026-12-01 10:00,chưa có,\n"
+	if b.String() != want {
+		t.Errorf("status:\n%s\nwant:\n%s", b.String(), want)
+	}
+	b.Reset()
+	if err := writeChildrenStatus(&b, english(), "table", children, now); err != nil {
+		t.Fatal(err)
+	}
+	if out := b.String(); !strings.Contains(out, "(100 days left, not renewed yet)") || !strings.Contains(out, "CERTIFICATE ENDS (HÀ NỘI TIME)") ||
+		!strings.HasSuffix(out, "4 direct children: 2 enrolled, 1 revoked, 1 certificate ended.\n") {
+		t.Errorf("in English:\n%s", out)
+	}
 }

@@ -75,7 +75,7 @@ func newNodeCmd(streams IO) *cobra.Command {
 			}
 			for i, v := range []string{
 				n.UnitCode + " " + n.UnitName,
-				n.Level,
+				ws.level(n.Level),
 				strings.TrimSpace(n.ParentCode + " " + n.ParentAddress),
 				n.Version,
 				fmt.Sprint(n.SchemaVersion),

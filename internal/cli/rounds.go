@@ -195,7 +195,11 @@ func (ws *words) writeCompleteness(w io.Writer, resp *tonghopv1.GetCompletenessR
 		tab.add(name, n(c.Expected), n(c.Submitted), pct(c.Submitted, c.Expected), n(c.OnTime), n(c.Late), n(c.Missing), n(c.Accepted), n(c.Returned), n(c.AwaitingReview), n(c.EnteredOnBehalf))
 	}
 	for _, l := range resp.Levels {
-		add(l.Level, l.Counts)
+		level := ws.level(l.Level)
+		if o.format == "csv" {
+			level = l.Level
+		}
+		add(level, l.Counts)
 	}
 	total := ws.total
 	if o.format == "csv" {
@@ -213,7 +217,11 @@ func (ws *words) writeCompleteness(w io.Writer, resp *tonghopv1.GetCompletenessR
 		if u.Late {
 			late = ws.late
 		}
-		units.add(u.UnitCode, u.Name, u.Level, ws.state(u.State), fmt.Sprint(u.Revision), formatTime(u.FirstSignedAt), late,
+		level := ws.level(u.Level)
+		if o.format == "csv" {
+			level = u.Level
+		}
+		units.add(u.UnitCode, u.Name, level, ws.state(u.State), fmt.Sprint(u.Revision), formatTime(u.FirstSignedAt), late,
 			fmt.Sprint(u.ErrorCount), fmt.Sprint(u.WarningCount), u.Comment, u.EnteredBy)
 	}
 	units.write(w, o.format)

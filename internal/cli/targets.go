@@ -101,7 +101,7 @@ func newTargetsCmd(streams IO) *cobra.Command {
 			for _, t := range resp.Targets {
 				who := t.UnitCode
 				if who == "" {
-					who = ws.whom + t.Level
+					who = ws.whom + ws.level(t.Level)
 				}
 				value := strconv.FormatFloat(t.Value, 'f', -1, 64)
 				tab.add(t.Id, t.Indicator, who, t.Period, directionSign(t.Direction)+value, t.BaselinePeriod, t.Note)

@@ -86,7 +86,7 @@ signed. Run it with the node stopped, after "tonghop enroll".`,
 				if u.Partial {
 					how = ws.part
 				}
-				t.add(u.UnitCode+" "+u.UnitName, u.Level, how, u.Effective)
+				t.add(u.UnitCode+" "+u.UnitName, ws.level(u.Level), how, u.Effective)
 			}
 			if err := t.write(streams.Out, "table"); err != nil {
 				return err

@@ -56,7 +56,8 @@ type words struct {
 	reviewReopened    string
 	actions           map[string]string // review log actions by their code
 	roles             map[tonghopv1.Role]string
-	mustEqual         string // what the left side of a broken rule must be
+	levels            map[string]string // administrative levels by their code
+	mustEqual         string            // what the left side of a broken rule must be
 	mustNotExceed     string
 	against           string
 	signed            string // revision, unit, data set, period, values, sections, digest, forward state
@@ -115,6 +116,7 @@ type words struct {
 	builtInMap        string
 	indicatorHeading  string // name, code
 	daysLeft          string // days
+	daysNotRenewed    string // days
 	lastReport        string // unit, data set, period, revision
 	childrenCount     string // count
 	stateCount        string // count, state
@@ -180,6 +182,7 @@ func vietnamese() *words {
 		errorsAndWarnings: "Số liệu của kỳ có %d lỗi, chặn việc ký cho đến khi sửa hoặc ghi rõ lý do giữ nguyên, và %d cảnh báo, không chặn việc ký:\n",
 		reviewed:          "%s báo cáo %s %s %s lần %d; tình trạng: %s.\n",
 		reviewAccepted:    "Đã duyệt", reviewReturned: "Đã trả lại", reviewReopened: "Đã mở lại",
+		levels: map[string]string{"province": "tỉnh", "district": "huyện", "commune": "xã"},
 		roles: map[tonghopv1.Role]string{tonghopv1.Role_ROLE_VIEWER: "xem", tonghopv1.Role_ROLE_EDITOR: "nhập liệu",
 			tonghopv1.Role_ROLE_APPROVER: "ký duyệt", tonghopv1.Role_ROLE_ADMIN: "quản trị"},
 		actions:   map[string]string{"received": "nhận", "accept": "duyệt", "return": "trả lại", "reopen": "mở lại"},
@@ -240,6 +243,7 @@ func vietnamese() *words {
 		builtInMap:        "bản đồ hành chính có sẵn (danh sách 2024 và 2025, bảng chuyển đổi ngày 01/07/2025)",
 		indicatorHeading:  "%s (%s)\n\n",
 		daysLeft:          " (còn %d ngày)",
+		daysNotRenewed:    " (còn %d ngày, chưa tự gia hạn)",
 		lastReport:        "%s %s %s, lần %d",
 		childrenCount:     "%d đơn vị trực thuộc",
 		stateCount:        "%d %s",
@@ -307,6 +311,7 @@ func english() *words {
 		errorsAndWarnings: "The period's values break %d rule(s), errors that block signing until fixed or overridden, and draw %d warning(s), which do not:\n",
 		reviewed:          "%s %s %s %s revision %d: %s.\n",
 		reviewAccepted:    "Accepted", reviewReturned: "Returned", reviewReopened: "Reopened",
+		levels: map[string]string{"province": "province", "district": "district", "commune": "commune"},
 		roles: map[tonghopv1.Role]string{tonghopv1.Role_ROLE_VIEWER: "viewer", tonghopv1.Role_ROLE_EDITOR: "editor",
 			tonghopv1.Role_ROLE_APPROVER: "approver", tonghopv1.Role_ROLE_ADMIN: "admin"},
 		actions:   map[string]string{"received": "received", "accept": "accepted", "return": "returned", "reopen": "reopened"},
@@ -367,6 +372,7 @@ func english() *words {
 		builtInMap:        "Vietnam's built-in map (2024 and 2025 lists, the 2025-07-01 mapping)",
 		indicatorHeading:  "%s (%s)\n\n",
 		daysLeft:          " (%d days left)",
+		daysNotRenewed:    " (%d days left, not renewed yet)",
 		lastReport:        "%s %s %s, revision %d",
 		childrenCount:     "%d direct children",
 		stateCount:        "%d %s",
@@ -494,4 +500,13 @@ func (w *words) name(vi, en string) string {
 		return en
 	}
 	return vi
+}
+
+// level is an administrative level for people; a level of another map
+// (levels are data) as its code.
+func (w *words) level(code string) string {
+	if name, ok := w.levels[code]; ok {
+		return name
+	}
+	return code
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"image/color"
+	"image/png"
 	"io"
 	"strings"
 	"time"
@@ -154,8 +155,9 @@ func Plot(w io.Writer, years, sizes []Point, withPG bool) error {
 			grid[r][c].Draw(canvases[r][c])
 		}
 	}
-	_, err := vgimg.PngCanvas{Canvas: img}.WriteTo(w)
-	return err
+	// The best compression: the plot is committed beside the README.
+	enc := png.Encoder{CompressionLevel: png.BestCompression}
+	return enc.Encode(w, img.Image())
 }
 
 // commaTicks are another ticker's ticks written with a decimal comma.

@@ -231,19 +231,13 @@ func countsToProto(c reporting.Counts) *tonghopv1.CompletenessCounts {
 }
 
 func roundStateToProto(s reporting.State) tonghopv1.ReportState {
-	switch s {
-	case reporting.Missing:
-		return tonghopv1.ReportState_REPORT_STATE_MISSING
-	case reporting.Submitted:
-		return tonghopv1.ReportState_REPORT_STATE_SUBMITTED
-	case reporting.Accepted:
-		return tonghopv1.ReportState_REPORT_STATE_ACCEPTED
-	case reporting.Returned:
-		return tonghopv1.ReportState_REPORT_STATE_RETURNED
-	case reporting.Reopened:
-		return tonghopv1.ReportState_REPORT_STATE_REOPENED
-	}
-	return tonghopv1.ReportState_REPORT_STATE_UNSPECIFIED
+	return wire.Enum[reporting.State, tonghopv1.ReportState]{
+		{Domain: reporting.Missing, API: tonghopv1.ReportState_REPORT_STATE_MISSING},
+		{Domain: reporting.Submitted, API: tonghopv1.ReportState_REPORT_STATE_SUBMITTED},
+		{Domain: reporting.Accepted, API: tonghopv1.ReportState_REPORT_STATE_ACCEPTED},
+		{Domain: reporting.Returned, API: tonghopv1.ReportState_REPORT_STATE_RETURNED},
+		{Domain: reporting.Reopened, API: tonghopv1.ReportState_REPORT_STATE_REOPENED},
+	}.ToProto(s)
 }
 
 func (s *reportingService) ValidateReport(ctx context.Context, req *tonghopv1.ValidateReportRequest) (*tonghopv1.ValidateReportResponse, error) {

@@ -15,6 +15,7 @@ import (
 	"github.com/tonghop/tonghop/internal/pagetoken"
 	"github.com/tonghop/tonghop/internal/store"
 	"github.com/tonghop/tonghop/internal/submission"
+	"github.com/tonghop/tonghop/internal/wire"
 )
 
 // Page sizes of ListSubmissions.
@@ -61,32 +62,21 @@ func (s *submissionService) inSubtree(root, code string) bool {
 	return false
 }
 
-func forwardToProto(f store.ForwardState) tonghopv1.ForwardState {
-	switch f {
-	case store.Queued:
-		return tonghopv1.ForwardState_FORWARD_STATE_QUEUED
-	case store.Delivered:
-		return tonghopv1.ForwardState_FORWARD_STATE_DELIVERED
-	case store.Rejected:
-		return tonghopv1.ForwardState_FORWARD_STATE_REJECTED
-	case store.Root:
-		return tonghopv1.ForwardState_FORWARD_STATE_ROOT
+// forwardStates are where a report stands with the parent, as the API
+// names them.
+func forwardStates() wire.Enum[store.ForwardState, tonghopv1.ForwardState] {
+	return wire.Enum[store.ForwardState, tonghopv1.ForwardState]{
+		{Domain: store.Queued, API: tonghopv1.ForwardState_FORWARD_STATE_QUEUED},
+		{Domain: store.Delivered, API: tonghopv1.ForwardState_FORWARD_STATE_DELIVERED},
+		{Domain: store.Rejected, API: tonghopv1.ForwardState_FORWARD_STATE_REJECTED},
+		{Domain: store.Root, API: tonghopv1.ForwardState_FORWARD_STATE_ROOT},
 	}
-	return tonghopv1.ForwardState_FORWARD_STATE_UNSPECIFIED
 }
 
+func forwardToProto(f store.ForwardState) tonghopv1.ForwardState { return forwardStates().ToProto(f) }
+
 func forwardFromProto(f tonghopv1.ForwardState) store.ForwardState {
-	switch f {
-	case tonghopv1.ForwardState_FORWARD_STATE_QUEUED:
-		return store.Queued
-	case tonghopv1.ForwardState_FORWARD_STATE_DELIVERED:
-		return store.Delivered
-	case tonghopv1.ForwardState_FORWARD_STATE_REJECTED:
-		return store.Rejected
-	case tonghopv1.ForwardState_FORWARD_STATE_ROOT:
-		return store.Root
-	}
-	return 0
+	return forwardStates().FromProto(f)
 }
 
 func submissionToProto(r store.Submission, superseded bool) *tonghopv1.Submission {

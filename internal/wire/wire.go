@@ -33,36 +33,23 @@ func RoundFromProto(r *tonghopv1.Round) store.Round {
 	}
 }
 
-// StateToProto converts the state of a report under review.
-func StateToProto(s review.State) tonghopv1.ReportState {
-	switch s {
-	case review.Submitted:
-		return tonghopv1.ReportState_REPORT_STATE_SUBMITTED
-	case review.Accepted:
-		return tonghopv1.ReportState_REPORT_STATE_ACCEPTED
-	case review.Returned:
-		return tonghopv1.ReportState_REPORT_STATE_RETURNED
-	case review.Reopened:
-		return tonghopv1.ReportState_REPORT_STATE_REOPENED
+// reviewStates are the states of a report under review as the API names
+// them.
+func reviewStates() Enum[review.State, tonghopv1.ReportState] {
+	return Enum[review.State, tonghopv1.ReportState]{
+		{review.Submitted, tonghopv1.ReportState_REPORT_STATE_SUBMITTED},
+		{review.Accepted, tonghopv1.ReportState_REPORT_STATE_ACCEPTED},
+		{review.Returned, tonghopv1.ReportState_REPORT_STATE_RETURNED},
+		{review.Reopened, tonghopv1.ReportState_REPORT_STATE_REOPENED},
 	}
-	return tonghopv1.ReportState_REPORT_STATE_UNSPECIFIED
 }
+
+// StateToProto converts the state of a report under review.
+func StateToProto(s review.State) tonghopv1.ReportState { return reviewStates().ToProto(s) }
 
 // StateFromProto converts the state of a report under review; an
 // unspecified state is zero.
-func StateFromProto(s tonghopv1.ReportState) review.State {
-	switch s {
-	case tonghopv1.ReportState_REPORT_STATE_SUBMITTED:
-		return review.Submitted
-	case tonghopv1.ReportState_REPORT_STATE_ACCEPTED:
-		return review.Accepted
-	case tonghopv1.ReportState_REPORT_STATE_RETURNED:
-		return review.Returned
-	case tonghopv1.ReportState_REPORT_STATE_REOPENED:
-		return review.Reopened
-	}
-	return 0
-}
+func StateFromProto(s tonghopv1.ReportState) review.State { return reviewStates().FromProto(s) }
 
 // ReviewToProto converts a review, for administrators and for the child
 // whose report it is.
