@@ -93,7 +93,9 @@ func (v *Versions) Published() []Published {
 // Check rebuilds the version a unit at path published from source over the
 // catalogue with digest extends, and checks that it has digest want and
 // that its codes clash with none of another version known here. It
-// changes nothing.
+// changes nothing. A base not known here is ErrUnknownBase (the version may
+// rebuild once its base arrives); anything else wrong wraps
+// ErrInvalidCatalog.
 func (v *Versions) Check(path []string, extends string, source []byte, want string) (*Catalog, error) {
 	v.mu.RLock()
 	defer v.mu.RUnlock()

@@ -26,7 +26,7 @@ type words struct {
 
 	// Table headers, one per command's table.
 	nodeInfo, nodeRows                                                []string
-	sections, catalogElements, catalogBreakdowns, catalogDataSets     []string
+	catalogElements, catalogBreakdowns, catalogDataSets               []string
 	catalogIndicators, units, rules, bundleImport, children, tokens   []string
 	audit, submissions, outbox, values, valuesNamed, targets, weights []string
 	query, completeness, completenessUnits, due, reviewLog, rounds    []string
@@ -132,7 +132,6 @@ func vietnamese() *words {
 		hanoiTime:         " (giờ Hà Nội)",
 		nodeInfo:          []string{"MỤC", "GIÁ TRỊ"},
 		nodeRows:          []string{"đơn vị", "cấp", "cấp trên", "phiên bản", "lược đồ", "danh mục", "khởi động", "chứng thư bị thu hồi"},
-		sections:          []string{"PHẦN", "NỘI DUNG"},
 		catalogElements:   []string{"MÃ", "TÍNH CHẤT", "NHÓM", "PHÂN TỔ", "TÊN"},
 		catalogBreakdowns: []string{"MÃ", "LOẠI", "CÁC GIÁ TRỊ", "TÊN"},
 		catalogDataSets:   []string{"MÃ", "LOẠI KỲ", "MỤC SỐ LIỆU", "PHẦN VIẾT", "TÊN"},
@@ -261,7 +260,6 @@ func english() *words {
 		hanoiTime:         " (Hà Nội time)",
 		nodeInfo:          []string{"FIELD", "VALUE"},
 		nodeRows:          []string{"unit", "level", "parent", "version", "schema", "catalogue", "started", "revoked"},
-		sections:          []string{"SECTION", "TEXT"},
 		catalogElements:   []string{"CODE", "NATURE", "GROUP", "BREAKDOWNS", "NAME"},
 		catalogBreakdowns: []string{"CODE", "KIND", "OPTIONS", "NAME"},
 		catalogDataSets:   []string{"CODE", "PERIOD TYPE", "DATA ELEMENTS", "SECTIONS", "NAME"},

@@ -9,10 +9,8 @@ import (
 	"go.uber.org/zap/zaptest"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
-	"google.golang.org/grpc/credentials/insecure"
 
 	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
-	"github.com/tonghop/tonghop/internal/access"
 	"github.com/tonghop/tonghop/internal/config"
 	"github.com/tonghop/tonghop/internal/trust"
 )
@@ -60,25 +58,7 @@ func startNode(t *testing.T, unit string, parent *tnode) *tnode {
 
 func (tn *tnode) run() {
 	tn.t.Helper()
-	n, err := New(tn.cfg, Options{Logger: zaptest.NewLogger(tn.t).Named(tn.unit)})
-	if err != nil {
-		tn.t.Fatalf("starting %s: %v", tn.unit, err)
-	}
-	tn.node = n
-	// Restarts keep their ports: children know their parent by address.
-	tn.cfg.GRPCListen, tn.cfg.HTTPListen, tn.cfg.PeerListen = n.GRPCAddr(), n.HTTPAddr(), n.PeerAddr()
-	ctx, cancel := context.WithCancel(context.Background())
-	tn.cancel, tn.done = cancel, make(chan error, 1)
-	go func() { tn.done <- n.Run(ctx) }()
-	token, err := AdminToken(tn.dir)
-	if err != nil {
-		tn.t.Fatal(err)
-	}
-	tn.admin, err = grpc.NewClient(n.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithPerRPCCredentials(access.Credentials(token)))
-	if err != nil {
-		tn.t.Fatal(err)
-	}
+	tn.runWith(Options{})
 }
 
 func (tn *tnode) stop() {

@@ -120,6 +120,7 @@ func (tn *tnode) runWith(opts Options) {
 		tn.t.Fatalf("starting %s: %v", tn.unit, err)
 	}
 	tn.node = n
+	// Restarts keep their ports: children know their parent by address.
 	tn.cfg.GRPCListen, tn.cfg.HTTPListen, tn.cfg.PeerListen = n.GRPCAddr(), n.HTTPAddr(), n.PeerAddr()
 	ctx, cancel := context.WithCancel(context.Background())
 	tn.cancel, tn.done = cancel, make(chan error, 1)

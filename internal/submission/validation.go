@@ -40,31 +40,35 @@ func (e *BlockedError) Unwrap() error { return ErrBlocked }
 // validator's cells: the values of a node's own unit, of a signed report,
 // and a report's stored cells.
 func cellsOfEnvelope(vals []envelope.Value) []validate.Cell {
-	out := make([]validate.Cell, len(vals))
-	for i, v := range vals {
-		out[i] = validate.Cell{Element: v.Element, Option: v.Option, Count: v.Count}
+	if vals == nil {
+		vals = []envelope.Value{} // a report signed with no values has values: none
 	}
-	return out
+	return cellsOf(vals, func(v envelope.Value) validate.Cell {
+		return validate.Cell{Element: v.Element, Option: v.Option, Count: v.Count}
+	})
 }
 
 func cellsOfValues(vals []store.Value) []validate.Cell {
+	return cellsOf(vals, func(v store.Value) validate.Cell {
+		return validate.Cell{Element: v.Element, Option: v.Option, Count: v.Count}
+	})
+}
+
+func cellsOfStore(cells []store.Cell) []validate.Cell {
+	return cellsOf(cells, func(c store.Cell) validate.Cell {
+		return validate.Cell{Element: c.Element, Option: c.Option, Count: c.Sum}
+	})
+}
+
+// cellsOf converts each of vals with cell; nil stays nil, which the rules
+// read as nothing to compare with.
+func cellsOf[T any](vals []T, cell func(T) validate.Cell) []validate.Cell {
 	if vals == nil {
 		return nil
 	}
 	out := make([]validate.Cell, len(vals))
 	for i, v := range vals {
-		out[i] = validate.Cell{Element: v.Element, Option: v.Option, Count: v.Count}
-	}
-	return out
-}
-
-func cellsOfStore(cells []store.Cell) []validate.Cell {
-	if cells == nil {
-		return nil
-	}
-	out := make([]validate.Cell, len(cells))
-	for i, c := range cells {
-		out[i] = validate.Cell{Element: c.Element, Option: c.Option, Count: c.Sum}
+		out[i] = cell(v)
 	}
 	return out
 }
