@@ -143,7 +143,7 @@ GiB of memory; --provinces and --years make it smaller.`,
 				return err
 			}
 			if len(sized) > 0 {
-				fmt.Fprintln(w, "One round at each size, on a new root and a new PostgreSQL:")
+				fmt.Fprintln(w, "\nOne round at each size, on a new root and a new PostgreSQL:")
 				fmt.Fprintln(w)
 				nationalbench.PointsMarkdown(w, sized)
 			}
