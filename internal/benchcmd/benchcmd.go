@@ -51,9 +51,15 @@ with a message when not installed), COPY the same values into an indexed
 fact table, ask both systems the same questions, fail if any answer differs,
 and print both systems' figures as a Markdown table.
 
+With --growth it measures both systems after each round (the round, memory,
+the ranking questions' p99), PostgreSQL taking each round as it comes into
+its indexed table; --sizes adds one round of a synthetic country several
+times the size, and --plot draws it all as a PNG.
+
 A whole run of the 2024 list over ten years takes several minutes and some
 GiB of memory; --provinces and --years make it smaller.`,
 		Example: `  tonghop-bench --years 2012..2021 --out bench.md
+  tonghop-bench --growth --sizes 1,2,5 --plot growth.png --out bench.md
   tonghop-bench --units vn-admin-units-2025.csv --provinces 12 --years 2020..2021`,
 		Args:          cobra.NoArgs,
 		SilenceUsage:  true,
