@@ -70,6 +70,7 @@ type Node struct {
 	downlink *downlink.Syncer   // likewise
 	renewal  *enrolment.Renewal // likewise
 	upconn   *grpc.ClientConn
+	idle     *idleRelease // nil until buildDeps
 
 	closeOnce sync.Once
 }
@@ -109,7 +110,8 @@ func New(cfg config.Config, opts Options) (_ *Node, err error) {
 	// Startup parsed the catalogue, the OpenAPI document and the map, and
 	// compressed the app: megabytes of garbage that an idle node would
 	// otherwise keep mapped until its heap grew back to that size. Handing
-	// them back now makes an idle node's memory what it holds.
+	// them back now makes an idle node's memory what it holds; what answering
+	// grows is handed back once the node goes quiet (idle.go).
 	debug.FreeOSMemory()
 	return n, nil
 }
@@ -266,6 +268,9 @@ func (n *Node) shutdown() {
 func (n *Node) Close() error {
 	var err error
 	n.closeOnce.Do(func() {
+		if n.idle != nil {
+			n.idle.stop()
+		}
 		for _, s := range []*grpc.Server{n.grpc, n.peer} {
 			if s != nil {
 				s.Stop()

@@ -76,6 +76,7 @@ type wiring struct {
 	authz        *server.Authz
 	registry     *prometheus.Registry
 	metrics      *rpcMetrics
+	idle         *idleRelease
 	serverTLS    *tls.Config // nil: the administrators' API without TLS
 	gatewayCreds credentials.TransportCredentials
 }
@@ -238,6 +239,8 @@ func (w *wiring) buildDeps() error {
 	w.registry = prometheus.NewRegistry()
 	w.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	w.metrics = newRPCMetrics(w.registry)
+	w.idle = newIdleRelease(QuietPeriod)
+	w.node.idle = w.idle
 	return nil
 }
 
@@ -279,7 +282,7 @@ func (w *wiring) loadTLS() error {
 // reflection.
 func (w *wiring) adminServer() error {
 	opts := []grpc.ServerOption{
-		grpc.ChainUnaryInterceptor(w.metrics.unary, w.authz.Unary, server.UnaryErrors(w.log)),
+		grpc.ChainUnaryInterceptor(w.idle.unary, w.metrics.unary, w.authz.Unary, server.UnaryErrors(w.log)),
 		grpc.ChainStreamInterceptor(w.authz.Stream, server.StreamErrors(w.log)),
 		grpc.MaxRecvMsgSize(MaxRequestBytes),
 		grpc.MaxConcurrentStreams(MaxConcurrentStreams),
@@ -329,7 +332,7 @@ func (w *wiring) peerServer() (err error) {
 		// Handlers re-check the caller on every call; recycling connections
 		// bounds how long even an idle one outlives a change.
 		grpc.KeepaliveParams(keepalive.ServerParameters{MaxConnectionAge: time.Hour, MaxConnectionAgeGrace: time.Minute}),
-		grpc.ChainUnaryInterceptor(w.metrics.unary, server.PeerDeadline, server.PeerAudit(n.audit, w.log), server.UnaryErrors(w.log)),
+		grpc.ChainUnaryInterceptor(w.idle.unary, w.metrics.unary, server.PeerDeadline, server.PeerAudit(n.audit, w.log), server.UnaryErrors(w.log)),
 		// Only enrolment may come without a certificate; anything else is
 		// refused before its (possibly large) body is read.
 		grpc.InTapHandle(server.PeerTap),
@@ -442,7 +445,7 @@ func (w *wiring) httpServer() (err error) {
 		rw.Write(api.OpenAPI())
 	})
 	n.http = &http.Server{
-		Handler:           w.metrics.http(web.Headers(mux)),
+		Handler:           w.idle.http(w.metrics.http(web.Headers(mux))),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       time.Minute,
 		WriteTimeout:      time.Minute,
