@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -147,30 +148,19 @@ func newUnitsCmd(streams IO) *cobra.Command {
 		Example: "  tonghop units get 106",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := gout.check(); err != nil {
-				return err
-			}
-			conn, err := gc.dial()
-			if err != nil {
-				return err
-			}
-			defer conn.Close()
-			resp, err := tonghopv1.NewHierarchyServiceClient(conn).GetUnit(cmd.Context(), &tonghopv1.GetUnitRequest{Code: args[0]})
-			if err != nil {
-				return err
-			}
-			if gout.format == "json" {
-				return writeJSON(streams.Out, resp)
-			}
-			var path []string
-			for _, a := range resp.Ancestors {
-				path = append(path, a.Name)
-			}
-			path = append(path, resp.Unit.Name)
-			if gout.format == "table" {
-				fmt.Fprintf(streams.Out, "%s %s (%s)\n%s\n\n", resp.Unit.Code, resp.Unit.Name, resp.Unit.Level, strings.Join(path, " › "))
-			}
-			return say(cmd).unitTable(resp.Children).write(streams.Out, gout.format)
+			return answer(cmd, &gc, &gout, streams.Out, func(ctx context.Context, conn *grpc.ClientConn) (*tonghopv1.GetUnitResponse, error) {
+				return tonghopv1.NewHierarchyServiceClient(conn).GetUnit(ctx, &tonghopv1.GetUnitRequest{Code: args[0]})
+			}, func(resp *tonghopv1.GetUnitResponse) error {
+				var path []string
+				for _, a := range resp.Ancestors {
+					path = append(path, a.Name)
+				}
+				path = append(path, resp.Unit.Name)
+				if gout.format == "table" {
+					fmt.Fprintf(streams.Out, "%s %s (%s)\n%s\n\n", resp.Unit.Code, resp.Unit.Name, resp.Unit.Level, strings.Join(path, " › "))
+				}
+				return say(cmd).unitTable(resp.Children).write(streams.Out, gout.format)
+			})
 		},
 	}
 	gc.register(get)

@@ -1,10 +1,12 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"os"
 
 	"github.com/spf13/cobra"
+	"google.golang.org/grpc"
 
 	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
 )
@@ -67,34 +69,23 @@ func newCatalogListCmd(streams IO) *cobra.Command {
 		Example: "  tonghop catalog list\n  tonghop catalog list -o json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := o.check(); err != nil {
-				return err
-			}
-			conn, err := c.dial()
-			if err != nil {
-				return err
-			}
-			defer conn.Close()
-			resp, err := tonghopv1.NewCatalogServiceClient(conn).ListCatalogVersions(cmd.Context(), &tonghopv1.ListCatalogVersionsRequest{})
-			if err != nil {
-				return err
-			}
-			if o.format == "json" {
-				return writeJSON(streams.Out, resp)
-			}
-			ws := say(cmd)
-			tab := &table{header: ws.catalogVersions, fields: []string{"version", "unit", "digest", "extends", "in_force", "elements_added", "indicators_added", "published"}}
-			for _, v := range resp.Versions {
-				inForce := ""
-				if v.InForce {
-					inForce = ws.yes
+			return answer(cmd, &c, &o, streams.Out, func(ctx context.Context, conn *grpc.ClientConn) (*tonghopv1.ListCatalogVersionsResponse, error) {
+				return tonghopv1.NewCatalogServiceClient(conn).ListCatalogVersions(ctx, &tonghopv1.ListCatalogVersionsRequest{})
+			}, func(resp *tonghopv1.ListCatalogVersionsResponse) error {
+				ws := say(cmd)
+				tab := &table{header: ws.catalogVersions, fields: []string{"version", "unit", "digest", "extends", "in_force", "elements_added", "indicators_added", "published"}}
+				for _, v := range resp.Versions {
+					inForce := ""
+					if v.InForce {
+						inForce = ws.yes
+					}
+					tab.add(v.Version, v.UnitCode, short(v.Digest), short(v.Extends), inForce, fmt.Sprint(v.AddedDataElements), fmt.Sprint(v.AddedIndicators), ws.when(v.PublishedAt.AsTime()))
 				}
-				tab.add(v.Version, v.UnitCode, short(v.Digest), short(v.Extends), inForce, fmt.Sprint(v.AddedDataElements), fmt.Sprint(v.AddedIndicators), ws.when(v.PublishedAt.AsTime()))
-			}
-			if o.format == "table" {
-				fmt.Fprintf(streams.Out, ws.inForce, resp.InForceVersion, short(resp.InForceDigest))
-			}
-			return tab.write(streams.Out, o.format)
+				if o.format == "table" {
+					fmt.Fprintf(streams.Out, ws.inForce, resp.InForceVersion, short(resp.InForceDigest))
+				}
+				return tab.write(streams.Out, o.format)
+			})
 		},
 	}
 	c.register(cmd)

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/csv"
 	"fmt"
 	"io"
@@ -102,22 +103,11 @@ the days left. Times are Hà Nội time. A line below counts each state.`,
   tonghop children status -o csv > tinh-trang.csv`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := o.check(); err != nil {
-				return err
-			}
-			conn, err := c.dial()
-			if err != nil {
-				return err
-			}
-			defer conn.Close()
-			resp, err := tonghopv1.NewChildrenServiceClient(conn).ListChildren(cmd.Context(), &tonghopv1.ListChildrenRequest{})
-			if err != nil {
-				return err
-			}
-			if o.format == "json" {
-				return writeJSON(streams.Out, resp)
-			}
-			return writeChildrenStatus(streams.Out, say(cmd), o.format, resp.Children, time.Now())
+			return answer(cmd, &c, &o, streams.Out, func(ctx context.Context, conn *grpc.ClientConn) (*tonghopv1.ListChildrenResponse, error) {
+				return tonghopv1.NewChildrenServiceClient(conn).ListChildren(ctx, &tonghopv1.ListChildrenRequest{})
+			}, func(resp *tonghopv1.ListChildrenResponse) error {
+				return writeChildrenStatus(streams.Out, say(cmd), o.format, resp.Children, time.Now())
+			})
 		},
 	}
 	c.register(cmd)

@@ -26,6 +26,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/peer"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/tonghop/tonghop/internal/access"
 	"github.com/tonghop/tonghop/internal/config"
@@ -199,6 +200,30 @@ func (f *clientFlags) dial() (*grpc.ClientConn, error) {
 		grpc.WithTransportCredentials(transport),
 		grpc.WithPerRPCCredentials(access.Credentials(token)),
 		grpc.WithChainUnaryInterceptor(hints(addr, token != "")))
+}
+
+// answer runs a read command's one call: it checks the output flags before
+// dialing, so a bad --output fails without a node; dials, calls, and writes
+// the answer as JSON when asked for; otherwise show prints it for people.
+// It is the shape every read command shares, written once so they cannot
+// drift apart in the order of their checks or in their JSON.
+func answer[R proto.Message](cmd *cobra.Command, c *clientFlags, o *outputFlags, out io.Writer, call func(context.Context, *grpc.ClientConn) (R, error), show func(R) error) error {
+	if err := o.check(); err != nil {
+		return err
+	}
+	conn, err := c.dial()
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	resp, err := call(cmd.Context(), conn)
+	if err != nil {
+		return err
+	}
+	if o.format == "json" {
+		return writeJSON(out, resp)
+	}
+	return show(resp)
 }
 
 // hints adds to an error what a person can do about it: give a token, or

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -53,43 +54,32 @@ func newNodeCmd(streams IO) *cobra.Command {
 		Short: "Show which unit a node speaks for and what it runs",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := o.check(); err != nil {
-				return err
-			}
-			conn, err := c.dial()
-			if err != nil {
-				return err
-			}
-			defer conn.Close()
-			resp, err := tonghopv1.NewNodeServiceClient(conn).GetNode(cmd.Context(), &tonghopv1.GetNodeRequest{})
-			if err != nil {
-				return err
-			}
-			if o.format == "json" {
-				return writeJSON(streams.Out, resp)
-			}
-			n, ws := resp.Node, say(cmd)
-			tab, labels := &table{header: ws.nodeInfo, fields: []string{"field", "value"}}, ws.nodeRows
-			if o.format == "csv" {
-				labels = english().nodeRows
-			}
-			for i, v := range []string{
-				n.UnitCode + " " + n.UnitName,
-				ws.level(n.Level),
-				strings.TrimSpace(n.ParentCode + " " + n.ParentAddress),
-				n.Version,
-				fmt.Sprint(n.SchemaVersion),
-				n.CatalogVersion + " " + n.CatalogDigest[:min(12, len(n.CatalogDigest))],
-				ws.when(n.StartedAt.AsTime()),
-			} {
-				tab.add(labels[i], v)
-			}
-			// A revoked certificate of the node's own chain: what it signs
-			// is refused above until it enrols again.
-			for _, r := range n.RevokedChain {
-				tab.add(labels[7], r.UnitCode+" · "+r.Serial+" · "+ws.when(r.RevokedAt.AsTime())+" · "+r.Reason)
-			}
-			return tab.write(streams.Out, o.format)
+			return answer(cmd, &c, &o, streams.Out, func(ctx context.Context, conn *grpc.ClientConn) (*tonghopv1.GetNodeResponse, error) {
+				return tonghopv1.NewNodeServiceClient(conn).GetNode(ctx, &tonghopv1.GetNodeRequest{})
+			}, func(resp *tonghopv1.GetNodeResponse) error {
+				n, ws := resp.Node, say(cmd)
+				tab, labels := &table{header: ws.nodeInfo, fields: []string{"field", "value"}}, ws.nodeRows
+				if o.format == "csv" {
+					labels = english().nodeRows
+				}
+				for i, v := range []string{
+					n.UnitCode + " " + n.UnitName,
+					ws.level(n.Level),
+					strings.TrimSpace(n.ParentCode + " " + n.ParentAddress),
+					n.Version,
+					fmt.Sprint(n.SchemaVersion),
+					n.CatalogVersion + " " + n.CatalogDigest[:min(12, len(n.CatalogDigest))],
+					ws.when(n.StartedAt.AsTime()),
+				} {
+					tab.add(labels[i], v)
+				}
+				// A revoked certificate of the node's own chain: what it signs
+				// is refused above until it enrols again.
+				for _, r := range n.RevokedChain {
+					tab.add(labels[7], r.UnitCode+" · "+r.Serial+" · "+ws.when(r.RevokedAt.AsTime())+" · "+r.Reason)
+				}
+				return tab.write(streams.Out, o.format)
+			})
 		},
 	}
 	c.register(cmd)
@@ -157,34 +147,23 @@ func newSectionsCmd(streams IO) *cobra.Command {
 		Short: "Show the sections written for a data set and period",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := o.check(); err != nil {
-				return err
-			}
-			conn, err := gc.dial()
-			if err != nil {
-				return err
-			}
-			defer conn.Close()
-			resp, err := tonghopv1.NewDataServiceClient(conn).ListSections(cmd.Context(), &tonghopv1.ListSectionsRequest{
-				UnitCode: gt.unit, DataSet: gt.dataSet, Period: gt.period,
-			})
-			if err != nil {
-				return err
-			}
-			if o.format == "json" {
-				return writeJSON(streams.Out, resp)
-			}
-			if o.format == "csv" {
-				tab := &table{header: []string{"section", "text"}}
-				for _, s := range resp.Sections {
-					tab.add(s.Section, s.Text)
+			return answer(cmd, &gc, &o, streams.Out, func(ctx context.Context, conn *grpc.ClientConn) (*tonghopv1.ListSectionsResponse, error) {
+				return tonghopv1.NewDataServiceClient(conn).ListSections(ctx, &tonghopv1.ListSectionsRequest{
+					UnitCode: gt.unit, DataSet: gt.dataSet, Period: gt.period,
+				})
+			}, func(resp *tonghopv1.ListSectionsResponse) error {
+				if o.format == "csv" {
+					tab := &table{header: []string{"section", "text"}}
+					for _, s := range resp.Sections {
+						tab.add(s.Section, s.Text)
+					}
+					return tab.write(streams.Out, "csv")
 				}
-				return tab.write(streams.Out, "csv")
-			}
-			for _, s := range resp.Sections {
-				fmt.Fprintf(streams.Out, "%s\n%s\n\n", s.Section, s.Text)
-			}
-			return nil
+				for _, s := range resp.Sections {
+					fmt.Fprintf(streams.Out, "%s\n%s\n\n", s.Section, s.Text)
+				}
+				return nil
+			})
 		},
 	}
 	gc.register(get)

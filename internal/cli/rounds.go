@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"math/big"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"google.golang.org/grpc"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
@@ -109,26 +111,15 @@ func newRoundsCmd(streams IO) *cobra.Command {
 		Short: "List the rounds the node knows: its own and those of the levels above",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := lo.check(); err != nil {
-				return err
-			}
-			conn, err := lc.dial()
-			if err != nil {
-				return err
-			}
-			defer conn.Close()
-			resp, err := tonghopv1.NewReportingServiceClient(conn).ListRounds(cmd.Context(), &tonghopv1.ListRoundsRequest{})
-			if err != nil {
-				return err
-			}
-			if lo.format == "json" {
-				return writeJSON(streams.Out, resp)
-			}
-			tab := &table{header: say(cmd).rounds, fields: []string{"round", "opened_by", "data_set", "period", "deadline", "reference"}}
-			for _, r := range resp.Rounds {
-				tab.add(r.Id, r.OpenerUnitCode, r.DataSet, r.Period, formatTime(r.Deadline), r.Reference)
-			}
-			return tab.write(streams.Out, lo.format)
+			return answer(cmd, &lc, &lo, streams.Out, func(ctx context.Context, conn *grpc.ClientConn) (*tonghopv1.ListRoundsResponse, error) {
+				return tonghopv1.NewReportingServiceClient(conn).ListRounds(ctx, &tonghopv1.ListRoundsRequest{})
+			}, func(resp *tonghopv1.ListRoundsResponse) error {
+				tab := &table{header: say(cmd).rounds, fields: []string{"round", "opened_by", "data_set", "period", "deadline", "reference"}}
+				for _, r := range resp.Rounds {
+					tab.add(r.Id, r.OpenerUnitCode, r.DataSet, r.Period, formatTime(r.Deadline), r.Reference)
+				}
+				return tab.write(streams.Out, lo.format)
+			})
 		},
 	}
 	lc.register(list)
@@ -146,23 +137,12 @@ func newRoundsCmd(streams IO) *cobra.Command {
 		Example: "  tonghop rounds completeness 12.tong_ket_nam.2021 --units",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := co.check(); err != nil {
-				return err
-			}
-			conn, err := cc.dial()
-			if err != nil {
-				return err
-			}
-			defer conn.Close()
-			resp, err := tonghopv1.NewReportingServiceClient(conn).GetCompleteness(cmd.Context(), &tonghopv1.GetCompletenessRequest{RoundId: args[0], UnitCode: cunit})
-			if err != nil {
-				return err
-			}
-			if co.format == "json" {
-				return writeJSON(streams.Out, resp)
-			}
-			say(cmd).writeCompleteness(streams.Out, resp, rows, co)
-			return nil
+			return answer(cmd, &cc, &co, streams.Out, func(ctx context.Context, conn *grpc.ClientConn) (*tonghopv1.GetCompletenessResponse, error) {
+				return tonghopv1.NewReportingServiceClient(conn).GetCompleteness(ctx, &tonghopv1.GetCompletenessRequest{RoundId: args[0], UnitCode: cunit})
+			}, func(resp *tonghopv1.GetCompletenessResponse) error {
+				say(cmd).writeCompleteness(streams.Out, resp, rows, co)
+				return nil
+			})
 		},
 	}
 	cc.register(completeness)
@@ -239,32 +219,21 @@ func newDueCmd(streams IO) *cobra.Command {
 		Example: "  tonghop due --unit 03390",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := o.check(); err != nil {
-				return err
-			}
-			conn, err := c.dial()
-			if err != nil {
-				return err
-			}
-			defer conn.Close()
-			resp, err := tonghopv1.NewReportingServiceClient(conn).ListDue(cmd.Context(), &tonghopv1.ListDueRequest{UnitCode: unit})
-			if err != nil {
-				return err
-			}
-			if o.format == "json" {
-				return writeJSON(streams.Out, resp)
-			}
-			ws := say(cmd)
-			tab := &table{header: ws.due, fields: []string{"round", "data_set", "period", "deadline", "state", "revision", "late", "errors", "warnings", "comment"}}
-			for _, d := range resp.Due {
-				late := ""
-				if d.Late {
-					late = ws.late
+			return answer(cmd, &c, &o, streams.Out, func(ctx context.Context, conn *grpc.ClientConn) (*tonghopv1.ListDueResponse, error) {
+				return tonghopv1.NewReportingServiceClient(conn).ListDue(ctx, &tonghopv1.ListDueRequest{UnitCode: unit})
+			}, func(resp *tonghopv1.ListDueResponse) error {
+				ws := say(cmd)
+				tab := &table{header: ws.due, fields: []string{"round", "data_set", "period", "deadline", "state", "revision", "late", "errors", "warnings", "comment"}}
+				for _, d := range resp.Due {
+					late := ""
+					if d.Late {
+						late = ws.late
+					}
+					tab.add(d.Round.Id, d.Round.DataSet, d.Round.Period, formatTime(d.Round.Deadline), ws.state(d.State),
+						fmt.Sprint(d.Revision), late, fmt.Sprint(d.ErrorCount), fmt.Sprint(d.WarningCount), d.Comment)
 				}
-				tab.add(d.Round.Id, d.Round.DataSet, d.Round.Period, formatTime(d.Round.Deadline), ws.state(d.State),
-					fmt.Sprint(d.Revision), late, fmt.Sprint(d.ErrorCount), fmt.Sprint(d.WarningCount), d.Comment)
-			}
-			return tab.write(streams.Out, o.format)
+				return tab.write(streams.Out, o.format)
+			})
 		},
 	}
 	c.register(cmd)
@@ -289,28 +258,17 @@ until fixed or overridden (tonghop submit --override RULE="reason").`,
 		Example: "  tonghop validate --unit 106 --period 2021",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := o.check(); err != nil {
-				return err
-			}
-			conn, err := c.dial()
-			if err != nil {
-				return err
-			}
-			defer conn.Close()
-			resp, err := tonghopv1.NewReportingServiceClient(conn).ValidateReport(cmd.Context(), &tonghopv1.ValidateReportRequest{UnitCode: t.unit, DataSet: t.dataSet, Period: t.period})
-			if err != nil {
-				return err
-			}
-			if o.format == "json" {
-				return writeJSON(streams.Out, resp)
-			}
-			if len(resp.Violations) == 0 {
-				fmt.Fprintf(streams.Out, say(cmd).noViolations, t.unit, t.dataSet, t.period)
+			return answer(cmd, &c, &o, streams.Out, func(ctx context.Context, conn *grpc.ClientConn) (*tonghopv1.ValidateReportResponse, error) {
+				return tonghopv1.NewReportingServiceClient(conn).ValidateReport(ctx, &tonghopv1.ValidateReportRequest{UnitCode: t.unit, DataSet: t.dataSet, Period: t.period})
+			}, func(resp *tonghopv1.ValidateReportResponse) error {
+				if len(resp.Violations) == 0 {
+					fmt.Fprintf(streams.Out, say(cmd).noViolations, t.unit, t.dataSet, t.period)
+					return nil
+				}
+				fmt.Fprintf(streams.Out, say(cmd).violations, t.unit, t.dataSet, t.period, len(resp.Violations))
+				say(cmd).writeViolations(streams.Out, resp.Violations, o.style())
 				return nil
-			}
-			fmt.Fprintf(streams.Out, say(cmd).violations, t.unit, t.dataSet, t.period, len(resp.Violations))
-			say(cmd).writeViolations(streams.Out, resp.Violations, o.style())
-			return nil
+			})
 		},
 	}
 	c.register(cmd)
@@ -439,40 +397,29 @@ func newReviewCmd(streams IO) *cobra.Command {
 		Short: "List every sign-off state change: who, when, what and why",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := lo.check(); err != nil {
-				return err
-			}
-			conn, err := lr.c.dial()
-			if err != nil {
-				return err
-			}
-			defer conn.Close()
 			dataSet := lr.dataSet
 			if !cmd.Flags().Changed("data-set") {
 				dataSet = ""
 			}
-			resp, err := tonghopv1.NewReportingServiceClient(conn).ListReviewEvents(cmd.Context(), &tonghopv1.ListReviewEventsRequest{UnitCode: unit, DataSet: dataSet, Period: lr.period})
-			if err != nil {
-				return err
-			}
-			if lo.format == "json" {
-				return writeJSON(streams.Out, resp)
-			}
-			ws := say(cmd)
-			tab := &table{header: ws.reviewLog, fields: []string{"seq", "time", "actor", "unit", "data_set", "period", "action", "revision", "from", "to", "reason"}}
-			for _, e := range resp.Events {
-				from := ""
-				if e.FromState != tonghopv1.ReportState_REPORT_STATE_UNSPECIFIED {
-					from = ws.state(e.FromState)
+			return answer(cmd, &lr.c, &lo, streams.Out, func(ctx context.Context, conn *grpc.ClientConn) (*tonghopv1.ListReviewEventsResponse, error) {
+				return tonghopv1.NewReportingServiceClient(conn).ListReviewEvents(ctx, &tonghopv1.ListReviewEventsRequest{UnitCode: unit, DataSet: dataSet, Period: lr.period})
+			}, func(resp *tonghopv1.ListReviewEventsResponse) error {
+				ws := say(cmd)
+				tab := &table{header: ws.reviewLog, fields: []string{"seq", "time", "actor", "unit", "data_set", "period", "action", "revision", "from", "to", "reason"}}
+				for _, e := range resp.Events {
+					from := ""
+					if e.FromState != tonghopv1.ReportState_REPORT_STATE_UNSPECIFIED {
+						from = ws.state(e.FromState)
+					}
+					action := ws.action(e.Action)
+					if lo.format == "csv" {
+						action = e.Action
+					}
+					tab.add(fmt.Sprint(e.Seq), formatTime(e.Time), e.Actor, e.UnitCode, e.DataSet, e.Period, action,
+						fmt.Sprint(e.Revision), from, ws.state(e.ToState), e.Reason)
 				}
-				action := ws.action(e.Action)
-				if lo.format == "csv" {
-					action = e.Action
-				}
-				tab.add(fmt.Sprint(e.Seq), formatTime(e.Time), e.Actor, e.UnitCode, e.DataSet, e.Period, action,
-					fmt.Sprint(e.Revision), from, ws.state(e.ToState), e.Reason)
-			}
-			return tab.write(streams.Out, lo.format)
+				return tab.write(streams.Out, lo.format)
+			})
 		},
 	}
 	reg(log, &lr)

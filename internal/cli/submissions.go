@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"google.golang.org/grpc"
 
 	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
 	"github.com/tonghop/tonghop/internal/config"
@@ -179,38 +181,27 @@ command its operator runs.`,
 		Short: "List the direct children and their certificates",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := lo.check(); err != nil {
-				return err
-			}
-			conn, err := lc.dial()
-			if err != nil {
-				return err
-			}
-			defer conn.Close()
-			resp, err := tonghopv1.NewChildrenServiceClient(conn).ListChildren(cmd.Context(), &tonghopv1.ListChildrenRequest{})
-			if err != nil {
-				return err
-			}
-			if lo.format == "json" {
-				return writeJSON(streams.Out, resp)
-			}
-			ws := say(cmd)
-			tab := &table{header: ws.children, fields: []string{"unit", "state", "certificate", "valid_until", "name"}}
-			for _, c := range resp.Children {
-				state, serial, until := ws.childNotEnrolled, "", ""
-				if c.TokenPending {
-					state = ws.childTokenIssued
-				}
-				for _, cert := range c.Certificates {
-					serial, until = cert.Serial, day(cert.NotAfter.AsTime())
-					state = ws.childEnrolled
-					if cert.RevokedAt != nil {
-						state = ws.childRevoked
+			return answer(cmd, &lc, &lo, streams.Out, func(ctx context.Context, conn *grpc.ClientConn) (*tonghopv1.ListChildrenResponse, error) {
+				return tonghopv1.NewChildrenServiceClient(conn).ListChildren(ctx, &tonghopv1.ListChildrenRequest{})
+			}, func(resp *tonghopv1.ListChildrenResponse) error {
+				ws := say(cmd)
+				tab := &table{header: ws.children, fields: []string{"unit", "state", "certificate", "valid_until", "name"}}
+				for _, c := range resp.Children {
+					state, serial, until := ws.childNotEnrolled, "", ""
+					if c.TokenPending {
+						state = ws.childTokenIssued
 					}
+					for _, cert := range c.Certificates {
+						serial, until = cert.Serial, day(cert.NotAfter.AsTime())
+						state = ws.childEnrolled
+						if cert.RevokedAt != nil {
+							state = ws.childRevoked
+						}
+					}
+					tab.add(c.UnitCode, state, serial, until, c.Name)
 				}
-				tab.add(c.UnitCode, state, serial, until, c.Name)
-			}
-			return tab.write(streams.Out, lo.format)
+				return tab.write(streams.Out, lo.format)
+			})
 		},
 	}
 	lc.register(list)

@@ -1,10 +1,12 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 
 	"github.com/spf13/cobra"
+	"google.golang.org/grpc"
 
 	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
 )
@@ -81,32 +83,21 @@ func newTargetsCmd(streams IO) *cobra.Command {
 		Short: "List the targets",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := lo.check(); err != nil {
-				return err
-			}
-			conn, err := lc.dial()
-			if err != nil {
-				return err
-			}
-			defer conn.Close()
-			resp, err := tonghopv1.NewTargetServiceClient(conn).ListTargets(cmd.Context(), &tonghopv1.ListTargetsRequest{})
-			if err != nil {
-				return err
-			}
-			if lo.format == "json" {
-				return writeJSON(streams.Out, resp)
-			}
-			ws := say(cmd)
-			tab := &table{header: ws.targets, fields: []string{"id", "indicator", "for", "period", "target", "baseline", "note"}}
-			for _, t := range resp.Targets {
-				who := t.UnitCode
-				if who == "" {
-					who = ws.whom + ws.level(t.Level)
+			return answer(cmd, &lc, &lo, streams.Out, func(ctx context.Context, conn *grpc.ClientConn) (*tonghopv1.ListTargetsResponse, error) {
+				return tonghopv1.NewTargetServiceClient(conn).ListTargets(ctx, &tonghopv1.ListTargetsRequest{})
+			}, func(resp *tonghopv1.ListTargetsResponse) error {
+				ws := say(cmd)
+				tab := &table{header: ws.targets, fields: []string{"id", "indicator", "for", "period", "target", "baseline", "note"}}
+				for _, t := range resp.Targets {
+					who := t.UnitCode
+					if who == "" {
+						who = ws.whom + ws.level(t.Level)
+					}
+					value := strconv.FormatFloat(t.Value, 'f', -1, 64)
+					tab.add(t.Id, t.Indicator, who, t.Period, directionSign(t.Direction)+value, t.BaselinePeriod, t.Note)
 				}
-				value := strconv.FormatFloat(t.Value, 'f', -1, 64)
-				tab.add(t.Id, t.Indicator, who, t.Period, directionSign(t.Direction)+value, t.BaselinePeriod, t.Note)
-			}
-			return tab.write(streams.Out, lo.format)
+				return tab.write(streams.Out, lo.format)
+			})
 		},
 	}
 	lc.register(list)

@@ -1,10 +1,12 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
+	"google.golang.org/grpc"
 
 	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
 	"github.com/tonghop/tonghop/internal/access"
@@ -72,38 +74,27 @@ func newTokensCmd(streams IO) *cobra.Command {
 		Short: "List the tokens of the caller's subtree",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := lo.check(); err != nil {
-				return err
-			}
-			conn, err := lc.dial()
-			if err != nil {
-				return err
-			}
-			defer conn.Close()
-			resp, err := tonghopv1.NewAccessServiceClient(conn).ListTokens(cmd.Context(), &tonghopv1.ListTokensRequest{})
-			if err != nil {
-				return err
-			}
-			if lo.format == "json" {
-				return writeJSON(streams.Out, resp)
-			}
-			ws := say(cmd)
-			tab := &table{header: ws.tokens, fields: []string{"id", "role", "unit", "state", "created", "name"}}
-			for _, t := range resp.Tokens {
-				state := ws.tokenValid
-				switch {
-				case t.RevokedAt != nil:
-					state = ws.tokenRevoked
-				case t.ExpiresAt != nil:
-					state = ws.tokenUntil + day(t.ExpiresAt.AsTime())
+			return answer(cmd, &lc, &lo, streams.Out, func(ctx context.Context, conn *grpc.ClientConn) (*tonghopv1.ListTokensResponse, error) {
+				return tonghopv1.NewAccessServiceClient(conn).ListTokens(ctx, &tonghopv1.ListTokensRequest{})
+			}, func(resp *tonghopv1.ListTokensResponse) error {
+				ws := say(cmd)
+				tab := &table{header: ws.tokens, fields: []string{"id", "role", "unit", "state", "created", "name"}}
+				for _, t := range resp.Tokens {
+					state := ws.tokenValid
+					switch {
+					case t.RevokedAt != nil:
+						state = ws.tokenRevoked
+					case t.ExpiresAt != nil:
+						state = ws.tokenUntil + day(t.ExpiresAt.AsTime())
+					}
+					role := ws.role(t.Role)
+					if lo.format == "csv" {
+						role = strings.ToLower(strings.TrimPrefix(t.Role.String(), "ROLE_"))
+					}
+					tab.add(t.Id, role, t.UnitCode, state, day(t.CreatedAt.AsTime()), t.Name)
 				}
-				role := ws.role(t.Role)
-				if lo.format == "csv" {
-					role = strings.ToLower(strings.TrimPrefix(t.Role.String(), "ROLE_"))
-				}
-				tab.add(t.Id, role, t.UnitCode, state, day(t.CreatedAt.AsTime()), t.Name)
-			}
-			return tab.write(streams.Out, lo.format)
+				return tab.write(streams.Out, lo.format)
+			})
 		},
 	}
 	lc.register(list)
@@ -143,32 +134,21 @@ func newAuditCmd(streams IO) *cobra.Command {
 		Short: "Show the audit log: every write and every refusal, newest first",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := o.check(); err != nil {
-				return err
-			}
-			conn, err := c.dial()
-			if err != nil {
-				return err
-			}
-			defer conn.Close()
-			ws := say(cmd)
-			resp, err := tonghopv1.NewAccessServiceClient(conn).ListAudit(cmd.Context(), &tonghopv1.ListAuditRequest{PageSize: n})
-			if err != nil {
-				return err
-			}
-			if o.format == "json" {
-				return writeJSON(streams.Out, resp)
-			}
-			// Problems with the log itself come first, and on the error
-			// stream: records missing from an audit log are never hidden.
-			for _, p := range resp.Problems {
-				fmt.Fprintf(streams.Err, ws.auditProblem, p)
-			}
-			tab := &table{header: ws.audit, fields: []string{"time", "code", "method", "units", "caller", "detail"}}
-			for _, e := range resp.Entries {
-				tab.add(ws.when(e.Time.AsTime()), e.Code, e.Method, strings.Join(e.UnitCodes, ","), e.Caller, e.Detail)
-			}
-			return tab.write(streams.Out, o.format)
+			return answer(cmd, &c, &o, streams.Out, func(ctx context.Context, conn *grpc.ClientConn) (*tonghopv1.ListAuditResponse, error) {
+				return tonghopv1.NewAccessServiceClient(conn).ListAudit(ctx, &tonghopv1.ListAuditRequest{PageSize: n})
+			}, func(resp *tonghopv1.ListAuditResponse) error {
+				ws := say(cmd)
+				// Problems with the log itself come first, and on the error
+				// stream: records missing from an audit log are never hidden.
+				for _, p := range resp.Problems {
+					fmt.Fprintf(streams.Err, ws.auditProblem, p)
+				}
+				tab := &table{header: ws.audit, fields: []string{"time", "code", "method", "units", "caller", "detail"}}
+				for _, e := range resp.Entries {
+					tab.add(ws.when(e.Time.AsTime()), e.Code, e.Method, strings.Join(e.UnitCodes, ","), e.Caller, e.Detail)
+				}
+				return tab.write(streams.Out, o.format)
+			})
 		},
 	}
 	c.register(cmd)

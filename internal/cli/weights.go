@@ -1,12 +1,14 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
+	"google.golang.org/grpc"
 
 	tonghopv1 "github.com/tonghop/tonghop/api/tonghop/v1"
 )
@@ -80,27 +82,16 @@ when, on what basis and why is on record.`,
 		Short: "List the declared weights",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := lo.check(); err != nil {
-				return err
-			}
-			conn, err := lc.dial()
-			if err != nil {
-				return err
-			}
-			defer conn.Close()
-			resp, err := tonghopv1.NewHierarchyServiceClient(conn).ListSplitWeights(cmd.Context(), &tonghopv1.ListSplitWeightsRequest{OldCode: lOld})
-			if err != nil {
-				return err
-			}
-			if lo.format == "json" {
-				return writeJSON(streams.Out, resp)
-			}
-			ws := say(cmd)
-			tab := &table{header: ws.weights, fields: []string{"old_code", "date", "weights", "basis", "reason", "declared_by", "declared_at"}}
-			for _, sw := range resp.SplitWeights {
-				tab.add(sw.OldCode, sw.Date, weightsString(sw.Weights), sw.Basis, sw.Reason, sw.DeclaredBy, ws.when(sw.DeclaredAt.AsTime()))
-			}
-			return tab.write(streams.Out, lo.format)
+			return answer(cmd, &lc, &lo, streams.Out, func(ctx context.Context, conn *grpc.ClientConn) (*tonghopv1.ListSplitWeightsResponse, error) {
+				return tonghopv1.NewHierarchyServiceClient(conn).ListSplitWeights(ctx, &tonghopv1.ListSplitWeightsRequest{OldCode: lOld})
+			}, func(resp *tonghopv1.ListSplitWeightsResponse) error {
+				ws := say(cmd)
+				tab := &table{header: ws.weights, fields: []string{"old_code", "date", "weights", "basis", "reason", "declared_by", "declared_at"}}
+				for _, sw := range resp.SplitWeights {
+					tab.add(sw.OldCode, sw.Date, weightsString(sw.Weights), sw.Basis, sw.Reason, sw.DeclaredBy, ws.when(sw.DeclaredAt.AsTime()))
+				}
+				return tab.write(streams.Out, lo.format)
+			})
 		},
 	}
 	lc.register(list)
