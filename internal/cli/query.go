@@ -38,7 +38,7 @@ which case the figure is apportioned and marked as an estimate ("ước tính").
 By default a question is in the map in force at the end of its period, and a
 series in the map at the end of its range, so that it is one line.
 
-With -o xlsx, the answer (in the map in force) as an Excel workbook on
+With -o xlsx, the same answer (in the same boundaries) as an Excel workbook on
 standard output, numbers as numbers: tonghop query … --compare -o xlsx > so-sanh.xlsx`,
 		Example: `  tonghop query --unit 12 --indicator ty_le_truong_thon_la_dang_vien --period 2021 --compare
   tonghop query --unit 106 --indicator so_dang_vien_ket_nap --period 2010..2020 --series
@@ -48,7 +48,7 @@ standard output, numbers as numbers: tonghop query … --compare -o xlsx > so-sa
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.format == "xlsx" { // the same answer as a workbook, to standard output
 				table := map[bool]string{true: "compare", false: map[bool]string{true: "series", false: "value"}[series]}[compare]
-				return exportTable(cmd.Context(), &c, &tonghopv1.ExportTableRequest{UnitCode: unit, Table: table, Indicator: indicator, Period: periodCode, Level: level}, "", streams.Out)
+				return exportTable(cmd.Context(), &c, &tonghopv1.ExportTableRequest{UnitCode: unit, Table: table, Indicator: indicator, Period: periodCode, Level: level, Boundaries: boundaries}, "", streams.Out)
 			}
 			if err := o.check(); err != nil {
 				return err

@@ -34,9 +34,17 @@ func newExportCmd(streams IO) *cobra.Command {
                         layout "tonghop values import FILE.xlsx" reads back
   --table children      the node's sheet with one column per child unit, its figures
                         where the node holds a report, for
-                        "tonghop values import --on-behalf FILE.xlsx"`,
+                        "tonghop values import --on-behalf FILE.xlsx"
+
+With --boundaries DAY (value, compare, series, cube), the figures are in the map
+of that day, as tonghop query gives them: a 2021 cube in 2025 boundaries
+(--boundaries 2025-07-01) has a row per unit of the 2025 map, each summed over
+the old units it was made of; a unit that received part of a split unit has
+empty cells and a last column saying "không so sánh được". By default, the map
+in force at the end of the period.`,
 		Example: `  tonghop export --unit 12 --table compare --indicator ty_le_dang_vien_nu --period 2021 -o so-sanh.xlsx
   tonghop export --unit 106 --table cube --period 2021 -o khoi-so-lieu-2021.xlsx
+  tonghop export --unit 12 --table cube --period 2021 --boundaries 2025-07-01 -o khoi-2021-ranh-gioi-2025.xlsx
   tonghop export --unit 106 --table form --period 2021 -o bieu-2021.xlsx
   tonghop export --unit 106 --table children --period 2021 -o bieu-cac-xa-2021.xlsx`,
 		Args: cobra.NoArgs,
@@ -55,6 +63,7 @@ func newExportCmd(streams IO) *cobra.Command {
 	f.StringVar(&req.Period, "period", "", "period or range, e.g. 2021 or 2010..2020")
 	f.StringVar(&req.Level, "level", "", "compare: rank the units of this level instead of the children")
 	f.StringVar(&req.RoundId, "round", "", "completeness: the round's id")
+	f.StringVar(&req.Boundaries, "boundaries", "", "value, compare, series, cube: in the map of this day, YYYY-MM-DD (2025-07-01: the 2025 boundaries); default the map at the end of the period")
 	f.StringVarP(&outFile, "output", "o", "", "file to write (default: standard output)")
 	return cmd
 }

@@ -68,4 +68,15 @@ func TestSpreadsheetCommands(t *testing.T) {
 	if v, _ := q.GetCellValue(q.GetSheetList()[0], "E4", excelize.Options{RawCellValue: true}); !strings.HasPrefix(v, "33.04") {
 		t.Errorf("884/2675 = 33,05%%: the sheet says %q", v)
 	}
+	// The workbook is asked in the boundaries given, as the answer on
+	// screen: a day that does not exist is refused naming the field.
+	for _, args := range [][]string{
+		{"query", "--indicator", "ty_le_dang_vien_nu", "--compare", "-o", "xlsx"},
+		{"export", "--table", "cube"},
+	} {
+		code, out, errOut = runCLI(t, ctx, "", append(append(args, at...), "--boundaries", "2025-02-30")...)
+		if code == 0 || out != "" || !strings.Contains(errOut, "boundaries") {
+			t.Errorf("%s --boundaries 2025-02-30: %d %q %q, want a refusal naming boundaries", args[0], code, out, errOut)
+		}
+	}
 }

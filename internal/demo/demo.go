@@ -173,6 +173,9 @@ func Run(ctx context.Context, o Options) error {
 	if s.Transition, err = h.transition(ctx, runCtx); err != nil {
 		return fmt.Errorf("the 2025 act: %w", err)
 	}
+	if s.Tokens.SignIn, err = h.signInLinks(ctx); err != nil {
+		return err
+	}
 	if err := report(o, s); err != nil {
 		return err
 	}

@@ -233,23 +233,32 @@ func (h *hierarchyRun) summarise(ctx context.Context) (Summary, error) {
 		}
 		*t.into = resp.Secret
 	}
-	for _, r := range h.nodes {
-		role := map[string]tonghopv1.Role{Province: tonghopv1.Role_ROLE_ADMIN, "106": tonghopv1.Role_ROLE_APPROVER, "03390": tonghopv1.Role_ROLE_APPROVER}[r.unit.Code]
-		if role == 0 {
-			continue
-		}
+	return s, nil
+}
+
+// signInLinks makes the one-time links into the web app: the province, a
+// district and a commune, each on its own node. They are made last, once
+// the 2025 act has moved the clock and retired Huyện Tam Đường's nodes, so
+// that each link is valid on its node's clock and its node still serves.
+func (h *hierarchyRun) signInLinks(ctx context.Context) ([]SignInLink, error) {
+	var links []SignInLink
+	for _, u := range []struct {
+		code string
+		role tonghopv1.Role
+	}{{Province, tonghopv1.Role_ROLE_ADMIN}, {"105", tonghopv1.Role_ROLE_APPROVER}, {"03386", tonghopv1.Role_ROLE_APPROVER}} {
+		r := h.node(u.code)
 		resp, err := tonghopv1.NewAccessServiceClient(r.admin).CreateToken(ctx, &tonghopv1.CreateTokenRequest{
-			Name: "Văn phòng " + r.unit.Name + " (demo)", Role: role, UnitCode: r.unit.Code, SignInLink: true,
+			Name: "Văn phòng " + r.unit.Name + " (demo)", Role: u.role, UnitCode: r.unit.Code, SignInLink: true,
 		})
 		if err != nil {
-			return Summary{}, fmt.Errorf("demo sign-in link: %w", err)
+			return nil, fmt.Errorf("demo sign-in link: %w", err)
 		}
-		s.Tokens.SignIn = append(s.Tokens.SignIn, SignInLink{
-			UnitCode: r.unit.Code, Name: r.unit.Name, Role: strings.ToLower(strings.TrimPrefix(role.String(), "ROLE_")),
+		links = append(links, SignInLink{
+			UnitCode: r.unit.Code, Name: r.unit.Name, Role: strings.ToLower(strings.TrimPrefix(u.role.String(), "ROLE_")),
 			URL: "http://" + r.node.HTTPAddr() + "/#dang-nhap=" + resp.Secret,
 		})
 	}
-	return s, nil
+	return links, nil
 }
 
 func report(o Options, s Summary) error {

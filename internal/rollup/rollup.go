@@ -570,3 +570,26 @@ func (e *Engine) Series(unit, code string, r period.Range, b time.Time) ([]Indic
 	}
 	return out, nil
 }
+
+// Cells answers the cells refs names of units (of the map of day b) for one
+// period, in the boundaries of b (zero: those in force at the end of the
+// period): as stored, or for a period of an older map summed over the
+// units each maps from, with how (nil for a unit read as stored). A unit
+// that received part of a split unit without declared weights has no
+// cells and a mapping naming it: its figures are never guessed.
+func (e *Engine) Cells(units []string, p period.Period, refs []expr.Ref, b time.Time) (map[string][]store.Cell, map[string]*Mapping, error) {
+	r := period.Range{From: p, To: p}
+	v, err := e.read(units, r, refs, false, boundaries(r, b))
+	if err != nil {
+		return nil, nil, err
+	}
+	cells := make(map[string][]store.Cell, len(units))
+	mappings := make(map[string]*Mapping, len(units))
+	for _, u := range units {
+		cells[u] = v.cells[u][p.String()]
+		if m := v.mappings[u][p.String()]; m != nil {
+			mappings[u] = m
+		}
+	}
+	return cells, mappings, nil
+}

@@ -53,10 +53,12 @@ func thuanAn() ([]hierarchy.Unit, []hierarchy.Change) {
 	return units, changes
 }
 
-// TestBoundariesOverGRPC asks the 2021 figures of Thuận An in 2025
-// boundaries over a real gRPC server, declares weights for the split with
-// an admin token and asks again.
-func TestBoundariesOverGRPC(t *testing.T) {
+// thuanAnNode serves the root node of thuanAn's map over real gRPC on
+// loopback, with the 2021 reports of Thuận An's three old wards (dang_vien
+// 301, 410, 250; women 150, 205, 124), and returns a connection and an
+// admin's and a viewer's tokens.
+func thuanAnNode(t *testing.T) (conn *grpc.ClientConn, admin, viewer string) {
+	t.Helper()
 	dir := t.TempDir()
 	st, err := store.Open(filepath.Join(dir, store.FileName), store.Options{})
 	if err != nil {
@@ -94,11 +96,11 @@ func TestBoundariesOverGRPC(t *testing.T) {
 	}
 	t.Cleanup(func() { l.Close() })
 	tokens := &access.Tokens{Store: st, Now: time.Now}
-	_, admin, err := tokens.Create("ban-to-chuc", access.Admin, "VN", 0)
+	_, admin, err = tokens.Create("ban-to-chuc", access.Admin, "VN", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, viewer, err := tokens.Create("xem", access.Viewer, "VN", 0)
+	_, viewer, err = tokens.Create("xem", access.Viewer, "VN", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,14 +114,24 @@ func TestBoundariesOverGRPC(t *testing.T) {
 	}
 	go srv.Serve(lis)
 	t.Cleanup(srv.Stop)
-	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	conn, err = grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close() })
-	as := func(tok string) context.Context {
-		return metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+tok)
-	}
+	return conn, admin, viewer
+}
+
+// as is a context carrying a bearer token.
+func as(tok string) context.Context {
+	return metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+tok)
+}
+
+// TestBoundariesOverGRPC asks the 2021 figures of Thuận An in 2025
+// boundaries over a real gRPC server, declares weights for the split with
+// an admin token and asks again.
+func TestBoundariesOverGRPC(t *testing.T) {
+	conn, admin, viewer := thuanAnNode(t)
 	rollupc, hier := tonghopv1.NewRollupServiceClient(conn), tonghopv1.NewHierarchyServiceClient(conn)
 	compare := func() *tonghopv1.CompareIndicatorResponse {
 		t.Helper()
@@ -131,6 +143,7 @@ func TestBoundariesOverGRPC(t *testing.T) {
 	}
 
 	resp := compare()
+	var err error
 	if p := resp.Parent; p.GetValue() == 0 || p.GetNumerator() != 479 || p.GetDenominator() != 961 || p.Boundaries != "2025-07-01" || p.Mapping.GetEstimated() || !slices.Equal(p.Mapping.GetSources(), []string{"74"}) {
 		t.Errorf("79 in 2025 boundaries: %v, want 479/961, exact, from 74", p)
 	}

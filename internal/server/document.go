@@ -119,20 +119,20 @@ func (s *documentService) ExportTable(ctx context.Context, req *tonghopv1.Export
 		title := ind.Name + ", " + req.Period
 		switch req.Table {
 		case "value":
-			resp, err := s.rollup.GetIndicatorValue(ctx, &tonghopv1.GetIndicatorValueRequest{UnitCode: req.UnitCode, Indicator: req.Indicator, Period: req.Period})
+			resp, err := s.rollup.GetIndicatorValue(ctx, &tonghopv1.GetIndicatorValueRequest{UnitCode: req.UnitCode, Indicator: req.Indicator, Period: req.Period, Boundaries: req.Boundaries})
 			if err != nil {
 				return nil, err
 			}
 			rows = []*tonghopv1.IndicatorValue{resp.Value}
 		case "compare":
-			resp, err := s.rollup.CompareIndicator(ctx, &tonghopv1.CompareIndicatorRequest{UnitCode: req.UnitCode, Indicator: req.Indicator, Period: req.Period, Level: req.Level})
+			resp, err := s.rollup.CompareIndicator(ctx, &tonghopv1.CompareIndicatorRequest{UnitCode: req.UnitCode, Indicator: req.Indicator, Period: req.Period, Level: req.Level, Boundaries: req.Boundaries})
 			if err != nil {
 				return nil, err
 			}
 			rows = append(resp.Rows, resp.Parent)
 			title = "So sánh: " + title
 		case "series":
-			resp, err := s.rollup.GetIndicatorSeries(ctx, &tonghopv1.GetIndicatorSeriesRequest{UnitCode: req.UnitCode, Indicator: req.Indicator, Period: req.Period})
+			resp, err := s.rollup.GetIndicatorSeries(ctx, &tonghopv1.GetIndicatorSeriesRequest{UnitCode: req.UnitCode, Indicator: req.Indicator, Period: req.Period, Boundaries: req.Boundaries})
 			if err != nil {
 				return nil, err
 			}
@@ -148,7 +148,15 @@ func (s *documentService) ExportTable(ctx context.Context, req *tonghopv1.Export
 			return nil, err
 		}
 		sheet = completenessSheet(resp)
-	case "cube", "form", "children":
+	case "cube":
+		var err error
+		if sheet, err = s.cubeSheet(req.UnitCode, req.Period, req.Boundaries); err != nil {
+			return nil, err
+		}
+	case "form", "children":
+		if req.Boundaries != "" {
+			return nil, invalid.Field("boundaries", "table %s is the node's own form, always in the map in force; boundaries are for value, compare, series and cube", req.Table)
+		}
 		var bad invalid.Error
 		s.subtreeUnit(&bad, "unit_code", req.UnitCode)
 		p, err := period.Parse(req.Period)
@@ -158,13 +166,10 @@ func (s *documentService) ExportTable(ctx context.Context, req *tonghopv1.Export
 		if err := bad.Err(); err != nil {
 			return nil, err
 		}
-		switch req.Table {
-		case "form":
+		if req.Table == "form" {
 			sheet, err = s.formSheet(req.UnitCode, p)
-		case "children":
+		} else {
 			sheet, err = s.childrenSheet(req.UnitCode, p)
-		default:
-			sheet, err = s.cubeSheet(req.UnitCode, p)
 		}
 		if err != nil {
 			return nil, err
@@ -208,6 +213,11 @@ func indicatorSheet(title string, percent bool, rows []*tonghopv1.IndicatorValue
 		},
 		Notes: []string{"Tử số và mẫu số cộng trên các đơn vị trước khi chia; ô trống: chưa có số liệu."},
 	}
+	mapped := slices.ContainsFunc(rows, func(r *tonghopv1.IndicatorValue) bool { return r.Mapping != nil })
+	if mapped {
+		// Figures brought from an older map say how, in a last column.
+		sh.Columns = append(sh.Columns, workbook.Column{Header: mappingHeader + " (ranh giới " + rows[0].Boundaries + ")", Format: workbook.Text, Width: 40})
+	}
 	for i, r := range rows {
 		key := r.UnitCode
 		if table == "series" {
@@ -220,6 +230,13 @@ func indicatorSheet(title string, percent bool, rows []*tonghopv1.IndicatorValue
 				met = "đạt"
 			}
 			row = append(row, workbook.Num(a.Target.GetValue()), workbook.Num(a.Difference), workbook.Num(a.ShareOfPlan), optNum(a.ChangeFromBaseline), workbook.Str(met))
+		}
+		if mapped {
+			for len(row) < len(sh.Columns)-1 {
+				row = append(row, workbook.Cell{})
+			}
+			m := r.Mapping
+			row = append(row, workbook.Str(mappingNote(m.GetSources(), m.GetApportioned(), m.GetNotComparable(), m.GetEstimated())))
 		}
 		sh.Rows = append(sh.Rows, row)
 		if table == "compare" && i == len(rows)-1 {
@@ -362,38 +379,71 @@ func (s *documentService) elementRows(p period.Period, columns []map[expr.Ref]in
 	return sh
 }
 
-// cubeSheet is every cell of every unit of the subtree for one period:
-// one row per unit, one column per element and option that any unit has.
-func (s *documentService) cubeSheet(unit string, p period.Period) (workbook.Sheet, error) {
-	units := []string{unit}
-	for _, d := range s.tree.Descendants(unit) {
-		units = append(units, d.Code)
-	}
-	cells, err := s.store.Rollups(units, []string{p.String()})
+// cubeSheet is every cell of every unit of the subtree for one period,
+// in the map of the boundaries asked (by default the map in force at the
+// end of the period): one row per unit, one column per element and option
+// that any unit has. A period of an older map is summed, for each unit,
+// over the units it was made of; a unit that received part of a split
+// unit has empty cells and says so, as the indicators do.
+func (s *documentService) cubeSheet(unit, periodCode, boundaries string) (workbook.Sheet, error) {
+	var bad invalid.Error
+	b := parseBoundaries(&bad, "boundaries", boundaries)
+	p, err := period.Parse(periodCode)
 	if err != nil {
+		bad.Add("period", "%v", err)
+	}
+	if err := bad.Err(); err != nil {
 		return workbook.Sheet{}, err
 	}
+	day := b
+	if day.IsZero() {
+		day = p.End().AddDate(0, 0, -1)
+	}
+	engine := s.rollup.engine
+	tree := engine.TreeAt(day)
+	switch _, ok := tree.Unit(unit); {
+	case unit == "":
+		bad.Add("unit_code", "is required")
+	case !ok:
+		bad.Add("unit_code", "no unit %q in the map of %s", unit, hierarchy.FormatDate(day))
+	case !tree.InSubtree(s.self, unit):
+		bad.Add("unit_code", "%s is not in this node's subtree (%s)", unit, s.self)
+	}
+	if err := bad.Err(); err != nil {
+		return workbook.Sheet{}, err
+	}
+	units := []string{unit}
+	for _, d := range tree.Descendants(unit) {
+		units = append(units, d.Code)
+	}
+	cells, mappings, err := engine.Cells(units, p, s.allRefs(), b)
+	if err != nil {
+		return workbook.Sheet{}, boundariesErr(err)
+	}
 	refs := map[expr.Ref]bool{}
-	for _, byPeriod := range cells {
-		for _, c := range byPeriod[p.String()] {
+	for _, cs := range cells {
+		for _, c := range cs {
 			refs[expr.Ref{Element: c.Element, Option: c.Option}] = true
 		}
 	}
 	cols := slices.SortedFunc(maps.Keys(refs), func(a, b expr.Ref) int { return cmp.Compare(a.String(), b.String()) })
-	u, _ := s.tree.Unit(unit)
+	u, _ := tree.Unit(unit)
 	sh := workbook.Sheet{
-		Name: "Khối số liệu", Title: "Số liệu tổng hợp của mọi đơn vị thuộc " + u.Name + ", kỳ " + p.String(),
+		Name: "Khối số liệu", Title: "Số liệu tổng hợp của mọi đơn vị thuộc " + u.Name + ", kỳ " + p.String() + ", ranh giới ngày " + day.Format("02/01/2006"),
 		Columns: []workbook.Column{{Header: "Mã đơn vị", Format: workbook.Text, Width: 10}, {Header: "Đơn vị", Format: workbook.Text, Width: 28}, {Header: "Cấp", Format: workbook.Text, Width: 10}},
 		Notes:   []string{"Mỗi ô là số liệu tổng hợp của đơn vị và các đơn vị trực thuộc; ô trống: chưa có số liệu."},
 	}
 	for _, ref := range cols {
 		sh.Columns = append(sh.Columns, workbook.Column{Header: ref.String(), Format: workbook.Count, Width: 14})
 	}
+	if len(mappings) > 0 {
+		sh.Columns = append(sh.Columns, workbook.Column{Header: mappingHeader, Format: workbook.Text, Width: 40})
+	}
 	for _, code := range units {
-		uu, _ := s.tree.Unit(code)
+		uu, _ := tree.Unit(code)
 		row := []workbook.Cell{workbook.Str(code), workbook.Str(uu.Name), workbook.Str(hierarchy.LevelName(uu.Level))}
 		have := map[expr.Ref]int64{}
-		for _, c := range cells[code][p.String()] {
+		for _, c := range cells[code] {
 			have[expr.Ref{Element: c.Element, Option: c.Option}] = c.Sum
 		}
 		for _, ref := range cols {
@@ -403,9 +453,46 @@ func (s *documentService) cubeSheet(unit string, p period.Period) (workbook.Shee
 				row = append(row, workbook.Cell{})
 			}
 		}
+		if len(mappings) > 0 {
+			m := mappings[code]
+			row = append(row, workbook.Str(mappingNote(m.Sources, m.Apportioned, m.NotComparable, m.Estimated)))
+		}
 		sh.Rows = append(sh.Rows, row)
 	}
 	return sh, nil
+}
+
+// mappingHeader heads the column that says how a figure was brought into
+// the boundaries asked.
+const mappingHeader = "Quy đổi ranh giới"
+
+// mappingNote says how a figure was brought into other boundaries: from
+// which old units, exactly or as an estimate, or why it has no value.
+func mappingNote(sources, apportioned, notComparable []string, estimated bool) string {
+	switch {
+	case len(notComparable) > 0:
+		return "không so sánh được: nhận một phần của " + strings.Join(notComparable, ", ") + " (chưa khai báo trọng số chia tách)"
+	case estimated:
+		return "ước tính từ " + strings.Join(sources, "+") + " (chia " + strings.Join(apportioned, ", ") + " theo trọng số đã khai báo)"
+	case len(sources) > 0:
+		return "cộng từ " + strings.Join(sources, "+")
+	}
+	return ""
+}
+
+// allRefs is every element of the catalogue and each of its options.
+func (s *documentService) allRefs() []expr.Ref {
+	var refs []expr.Ref
+	for _, de := range s.src.Catalog.Elements() {
+		refs = append(refs, expr.Ref{Element: de.Code})
+		for _, b := range de.Breakdowns {
+			bd, _ := s.src.Catalog.Breakdown(b)
+			for _, o := range bd.Options {
+				refs = append(refs, expr.Ref{Element: de.Code, Option: o.Code})
+			}
+		}
+	}
+	return refs
 }
 
 // ImportSpreadsheet stores a form's values as one batch. A sheet with one

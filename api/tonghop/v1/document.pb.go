@@ -552,7 +552,11 @@ type ExportTableRequest struct {
 	// compare: the level to rank instead of the children.
 	Level string `protobuf:"bytes,6,opt,name=level,proto3" json:"level,omitempty"`
 	// completeness: the round's id.
-	RoundId       string `protobuf:"bytes,7,opt,name=round_id,json=roundId,proto3" json:"round_id,omitempty"`
+	RoundId string `protobuf:"bytes,7,opt,name=round_id,json=roundId,proto3" json:"round_id,omitempty"`
+	// value, compare, series and cube: the day whose map the figures are in,
+	// YYYY-MM-DD, as the roll-up questions take it ("2025-07-01" for the 2025
+	// boundaries); empty for the map in force at the end of the period.
+	Boundaries    string `protobuf:"bytes,8,opt,name=boundaries,proto3" json:"boundaries,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -632,6 +636,13 @@ func (x *ExportTableRequest) GetLevel() string {
 func (x *ExportTableRequest) GetRoundId() string {
 	if x != nil {
 		return x.RoundId
+	}
+	return ""
+}
+
+func (x *ExportTableRequest) GetBoundaries() string {
+	if x != nil {
+		return x.Boundaries
 	}
 	return ""
 }
@@ -952,7 +963,7 @@ const file_tonghop_v1_document_proto_rawDesc = "" +
 	"\x06period\x18\x03 \x01(\tR\x06period\x126\n" +
 	"\x06format\x18\x04 \x01(\x0e2\x1e.tonghop.v1.DataValueSetFormatR\x06format\x12\x18\n" +
 	"\amapping\x18\x05 \x01(\tR\amapping\x12\x1a\n" +
-	"\bchildren\x18\x06 \x01(\bR\bchildren\"\xc8\x01\n" +
+	"\bchildren\x18\x06 \x01(\bR\bchildren\"\xe8\x01\n" +
 	"\x12ExportTableRequest\x12\x1b\n" +
 	"\tunit_code\x18\x01 \x01(\tR\bunitCode\x12\x14\n" +
 	"\x05table\x18\x02 \x01(\tR\x05table\x12\x1c\n" +
@@ -960,7 +971,10 @@ const file_tonghop_v1_document_proto_rawDesc = "" +
 	"\aelement\x18\x04 \x01(\tR\aelement\x12\x16\n" +
 	"\x06period\x18\x05 \x01(\tR\x06period\x12\x14\n" +
 	"\x05level\x18\x06 \x01(\tR\x05level\x12\x19\n" +
-	"\bround_id\x18\a \x01(\tR\aroundId\"\x94\x01\n" +
+	"\bround_id\x18\a \x01(\tR\aroundId\x12\x1e\n" +
+	"\n" +
+	"boundaries\x18\b \x01(\tR\n" +
+	"boundaries\"\x94\x01\n" +
 	"\x18ImportSpreadsheetRequest\x12\x1b\n" +
 	"\tunit_code\x18\x01 \x01(\tR\bunitCode\x12\x19\n" +
 	"\bdata_set\x18\x02 \x01(\tR\adataSet\x12\x16\n" +

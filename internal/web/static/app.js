@@ -232,7 +232,7 @@ function boot() {
   const m = location.hash.match(/^#dang-nhap=([A-Za-z0-9._-]+)$/);
   if (m) {
     history.replaceState(null, '', location.pathname + '#/');
-    signInWith(m[1]).then(start, (err) => signInScreen(t('linkUsed') + ' ' + errorText(err)));
+    signInWith(m[1]).then(start, () => signInScreen(t('linkUsed')));
     return;
   }
   start();
